@@ -1,0 +1,101 @@
+"""The Answer every consumer gets (CLI, UI, eval), and its JSON form.
+
+JSON schema (one object per answer)::
+
+    {"question", "query", "answer", "abstained", "intent",
+     "citations": [{"n", "doc_id", "chunk_id", "title", "year", "doc_type", "doi", "pmid",
+                    "url", "section", "page", "text"}],
+     "verification": {"statements", "removed", "reasons"},
+     "timings_ms": {"retrieve", "compose", "total", ...}}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from assistant.passage import Passage
+
+
+class Citation(BaseModel):
+    """A numbered source of an answer; ``text`` is the cited passage, verbatim from the chunk."""
+
+    n: int
+    doc_id: str
+    chunk_id: str
+    title: str
+    year: int | None
+    doc_type: str
+    doi: str | None
+    pmid: str | None
+    url: str | None
+    section: str
+    page: int | None = None
+    text: str
+
+    @classmethod
+    def from_passage(cls, n: int, passage: Passage) -> Citation:
+        return cls(
+            n=n,
+            doc_id=passage.doc_id,
+            chunk_id=passage.chunk_id,
+            title=passage.title,
+            year=passage.year,
+            doc_type=passage.doc_type,
+            doi=passage.doi,
+            pmid=passage.pmid,
+            url=passage.url,
+            section=passage.section,
+            page=passage.page,
+            text=passage.text,
+        )
+
+    @property
+    def link(self) -> str | None:
+        """The best link a reader can follow: DOI, then PubMed, then the URL."""
+        if self.doi:
+            return f"https://doi.org/{self.doi}"
+        if self.pmid:
+            return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/"
+        return self.url
+
+    @property
+    def label(self) -> str:
+        """One line naming the source: title, year, type and page."""
+        parts = [self.title, str(self.year) if self.year else None, self.doc_type]
+        if self.page is not None:
+            parts.append(f"p. {self.page}")
+        return " · ".join(p for p in parts if p)
+
+
+class Verification(BaseModel):
+    """What the grounding verifier checked and what it removed, with one reason per removal."""
+
+    statements: int = 0
+    removed: int = 0
+    reasons: list[str] = Field(default_factory=list)
+
+
+class Answer(BaseModel):
+    """A grounded answer: markdown with [n] markers, and the citations the markers point to."""
+
+    question: str
+    query: str
+    answer: str
+    abstained: bool
+    intent: str = "general"
+    citations: list[Citation] = Field(default_factory=list)
+    verification: Verification = Field(default_factory=Verification)
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+    notices: list[str] = Field(default_factory=list)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    def to_markdown(self) -> str:
+        """The answer followed by its numbered references, for copying and export."""
+        if not self.citations:
+            return self.answer
+        refs = "\n".join(f"[{c.n}] {c.label}" + (f" — {c.link}" if c.link else "") for c in self.citations)
+        return f"{self.answer}\n\n**Sources**\n\n{refs}"

@@ -1,0 +1,183 @@
+"""The answer chain every consumer calls: question (+ history) -> rewrite -> retrieve -> compose -> verify.
+
+It is a LangChain Runnable, so an LLM composer can replace the extractive one behind the same
+interface.
+
+>>> chain = AnswerChain.load(Settings())                                 # doctest: +SKIP
+>>> chain.invoke("Is there evidence for emapalumab in adult IEC-HS?").abstained  # doctest: +SKIP
+False
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.runnables import Runnable, RunnableLambda
+
+from assistant.answer import Answer, Citation, Verification
+from assistant.answering.compose import DOSING_HEADER, Draft, ExtractiveComposer, Statement
+from assistant.answering.intent import Intent, classify
+from assistant.answering.prompts import ABSTAIN_MESSAGE, ALL_REMOVED_NOTICE
+from assistant.answering.verify import Claim, verify
+from assistant.conversation import Turn, rewrite
+from assistant.errors import UsageError
+from assistant.passage import Passage
+from assistant.retrieval.retriever import HybridRetriever, Retrieval
+from assistant.settings import Settings
+
+#: The best hits whose whole documents the composer reads.
+READ_WHOLE_TOP = 2
+
+
+@dataclass
+class _State:
+    """What flows between the chain's steps."""
+
+    question: str
+    history: list[Turn]
+    query: str = ""
+    intent: Intent = Intent.GENERAL
+    retrieval: Retrieval | None = None
+    passages: list[Passage] = field(default_factory=list)
+    draft: Draft | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    started: float = field(default_factory=time.perf_counter)
+
+
+def clean_question(question: str, limit: int) -> str:
+    """Strip control characters and surrounding space; refuse empty and over-long questions."""
+    text = "".join(ch for ch in str(question) if unicodedata.category(ch) != "Cc" or ch in "\n\t")
+    text = text.strip()
+    if not text:
+        msg = "the question is empty; ask about CAR-T toxicity, e.g. 'tocilizumab dose for grade 2 CRS'"
+        raise UsageError(msg)
+    if len(text) > limit:
+        msg = f"the question is {len(text):,} characters long; the limit is {limit:,}"
+        raise UsageError(msg)
+    if not re.search(r"\w", text):
+        msg = "the question has no words in it"
+        raise UsageError(msg)
+    return text
+
+
+class AnswerChain:
+    """Retriever plus composer, wrapped as one Runnable that returns an ``Answer``."""
+
+    def __init__(self, retriever: HybridRetriever, composer: ExtractiveComposer | None = None) -> None:
+        self.retriever = retriever
+        self.settings = retriever.settings
+        self.composer = composer or ExtractiveComposer(retriever.idf)
+        self.runnable: Runnable[dict[str, Any], Answer] = (
+            RunnableLambda(self._prepare)
+            | RunnableLambda(self._retrieve)
+            | RunnableLambda(self._compose)
+            | RunnableLambda(self._finish)
+        )
+
+    @classmethod
+    def load(cls, settings: Settings, **retriever_options: Any) -> AnswerChain:
+        return cls(HybridRetriever.load(settings, **retriever_options))
+
+    def invoke(self, question: str, history: list[Turn] | list[dict[str, str]] | None = None) -> Answer:
+        return self.runnable.invoke({"question": question, "history": history or []})
+
+    def _prepare(self, data: dict[str, Any]) -> _State:
+        question = clean_question(data["question"], self.settings.max_question_chars)
+        history = [t if isinstance(t, Turn) else Turn.model_validate(t) for t in data.get("history") or []]
+        state = _State(question=question, history=history)
+        state.query = rewrite(question, history)
+        state.intent = classify(state.query)
+        return state
+
+    def _retrieve(self, state: _State) -> _State:
+        started = time.perf_counter()
+        state.retrieval = self.retriever.search(state.query)
+        state.timings["retrieve"] = (time.perf_counter() - started) * 1000
+        for stage, ms in state.retrieval.timings_ms.items():
+            state.timings[f"retrieve_{stage}"] = ms
+        return state
+
+    def _compose(self, state: _State) -> _State:
+        started = time.perf_counter()
+        assert state.retrieval is not None
+        state.passages = self._reading(state.retrieval)
+        if state.retrieval.best_similarity < self.settings.abstain_threshold:
+            state.draft = Draft(abstained=True, reason="no passage is similar enough to the question")
+        else:
+            state.draft = self.composer.run(state.query, state.passages, state.intent)
+        state.timings["compose"] = (time.perf_counter() - started) * 1000
+        return state
+
+    def _reading(self, retrieval: Retrieval) -> list[Passage]:
+        """The hits, best first, then the other sections of the top documents (small-to-big).
+
+        Corpus sections are short, so the sentence that answers a question often sits in a sibling
+        section of the best-matching document; the composer may quote it, citing its own chunk.
+        """
+        passages = [hit.passage for hit in retrieval.hits]
+        seen = {p.chunk_id for p in passages}
+        for doc_id in dict.fromkeys(p.doc_id for p in passages[:READ_WHOLE_TOP]):
+            for sibling in self.retriever.document_passages(doc_id):
+                if sibling.chunk_id not in seen:
+                    seen.add(sibling.chunk_id)
+                    passages.append(sibling)
+        return passages
+
+    def _finish(self, state: _State) -> Answer:
+        started = time.perf_counter()
+        assert state.draft is not None
+        passages = state.passages
+        draft = state.draft
+        verification = Verification()
+        notices: list[str] = []
+        if not draft.abstained:
+            statements = [*draft.statements, *draft.table]
+            keep, verification = verify([Claim(s.text, tuple(passages[i] for i in s.sources)) for s in statements])
+            kept = dict(zip(map(id, statements), keep, strict=True))
+            draft = Draft(
+                statements=[s for s in draft.statements if kept[id(s)]],
+                table=[s for s in draft.table if kept[id(s)]],
+            )
+            if not draft.statements and not draft.table:
+                draft.abstained = True
+                notices.append(ALL_REMOVED_NOTICE)
+        text, citations = ("", []) if draft.abstained else render(draft, passages)
+        state.timings["verify"] = (time.perf_counter() - started) * 1000
+        state.timings["total"] = (time.perf_counter() - state.started) * 1000
+        return Answer(
+            question=state.question,
+            query=state.query,
+            answer=ABSTAIN_MESSAGE if draft.abstained else text,
+            abstained=draft.abstained,
+            intent=state.intent.value,
+            citations=citations,
+            verification=verification,
+            timings_ms={k: round(v, 2) for k, v in state.timings.items()},
+            notices=notices,
+        )
+
+
+def render(draft: Draft, passages: list[Any]) -> tuple[str, list[Citation]]:
+    """Markdown with [n] markers numbered by first use, and the matching citations."""
+    numbers: dict[int, int] = {}
+
+    def marks(statement: Statement) -> str:
+        for source in statement.sources:
+            numbers.setdefault(source, len(numbers) + 1)
+        return "".join(f"[{numbers[s]}]" for s in statement.sources)
+
+    lines = [f"{s.text} {marks(s)}" for s in draft.statements]
+    text = lines[0] if len(lines) == 1 else "\n".join(f"- {line}" for line in lines)
+    if draft.table:
+        header = [h.capitalize() for h in DOSING_HEADER] + ["Source"]
+        rows = ["| " + " | ".join([*(row.cells or {}).values(), marks(row)]) + " |" for row in draft.table]
+        table = "\n".join(["| " + " | ".join(header) + " |", "|" + "---|" * len(header), *rows])
+        text = f"{text}\n\n{table}"
+    citations = [
+        Citation.from_passage(n, passages[source]) for source, n in sorted(numbers.items(), key=lambda p: p[1])
+    ]
+    return text, citations

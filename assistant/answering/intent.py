@@ -1,0 +1,56 @@
+"""Deterministic question types; the composer shapes its answer to fit the type."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+
+class Intent(StrEnum):
+    DOSING = "dosing"
+    GRADING = "grading"
+    MANAGEMENT = "management"
+    EVIDENCE = "evidence"
+    PRODUCT = "product"
+    MONITORING = "monitoring"
+    DEFINITION = "definition"
+    GENERAL = "general"
+
+
+#: First match wins, so the more specific patterns come first.
+INTENT_PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = (
+    (
+        Intent.DOSING,
+        re.compile(
+            r"\b(dos(e|es|ing|age)|how much|mg/kg|mg\b|maximum|max\b|how often|frequency|route|regimen|"
+            r"escalat\w*|titrat\w*|interval|every \d+ ?h)",
+            re.I,
+        ),
+    ),
+    (
+        Intent.GRADING,
+        re.compile(
+            r"\b(which|what) grade\b|\bgrad(e|ed|ing) (is|of|for)\b|\bhow (is|are) .* graded\b|\bcriteri(a|on)\b|\bice score\b|\bhscore\b",
+            re.I,
+        ),
+    ),
+    (Intent.EVIDENCE, re.compile(r"\b(evidence|studies|study|trial|data|case report|published|experience)\b", re.I)),
+    (
+        Intent.MONITORING,
+        re.compile(r"\b(monitor\w*|how long|stay near|driv\w*|follow-up|prophyla\w*|surveillance)\b", re.I),
+    ),
+    (
+        Intent.MANAGEMENT,
+        re.compile(r"\b(manag\w*|treat\w*|what (should|do) (i|we) do|first[- ]line|next step|refractory)\b", re.I),
+    ),
+    (Intent.PRODUCT, re.compile(r"\b(rate|incidence|how common|boxed warning|indicat\w*|approv\w*|label)\b", re.I)),
+    (Intent.DEFINITION, re.compile(r"^\s*(what is|what are|define|definition)\b", re.I)),
+)
+
+
+def classify(question: str) -> Intent:
+    """The question's type, from keyword patterns (no model, so it is the same every time)."""
+    for intent, pattern in INTENT_PATTERNS:
+        if pattern.search(question):
+            return intent
+    return Intent.GENERAL

@@ -1,0 +1,39 @@
+"""The `carta` command. Each sub-module adds one group of commands; this one turns user errors
+into one clear line and an exit code, never a traceback.
+
+    carta ingest [PATH ...]       build or update the index
+    carta ask "QUESTION"          answer with sources (--json, --jsonl)
+    carta chat                    a terminal conversation
+    carta ui                      serve the Streamlit app
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from assistant.errors import CartaError
+
+app = typer.Typer(
+    name="carta",
+    help="Carta: cited answers on CAR-T cell therapy toxicity, from guidelines, labels, trials and case reports.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err_console = Console(stderr=True)
+
+
+def main() -> None:
+    """Entry point for the console script and `python -m assistant`."""
+    from assistant.cli import ask, ingest, serve  # noqa: F401  (registers the commands)
+
+    try:
+        app()
+    except CartaError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,93 @@
+"""Conversation history and deterministic follow-up rewriting.
+
+A follow-up such as "How high can it be escalated?" names no drug; the retrieval query carries the
+drug, product, toxicity and grade of the earlier turns so that retrieval finds the right passages.
+
+>>> history = [Turn(role="user", content="What is the emapalumab dose for primary HLH?")]
+>>> rewrite("How high can it be escalated?", history)
+'How high can it be escalated? (emapalumab; hlh)'
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel
+
+from assistant.retrieval.synonyms import group_of, normalize
+
+#: Entity kinds a follow-up inherits, each recognised by the canonical (first) synonym of a group.
+ENTITY_KINDS: dict[str, tuple[str, ...]] = {
+    "toxicity": ("crs", "icans", "iec-hs", "hlh", "icaht", "pjp"),
+    "product": ("axi-cel", "tisa-cel", "liso-cel", "brexu-cel", "ide-cel", "cilta-cel", "obe-cel"),
+    "drug": (
+        "tocilizumab",
+        "emapalumab",
+        "anakinra",
+        "siltuximab",
+        "ruxolitinib",
+        "levetiracetam",
+        "dexamethasone",
+        "methylprednisolone",
+        "corticosteroids",
+        "tmp-smx",
+        "ivig",
+        "g-csf",
+        "etoposide",
+        "acyclovir",
+        "valacyclovir",
+        "fluconazole",
+        "levofloxacin",
+        "atovaquone",
+        "entecavir",
+    ),
+}
+#: What a follow-up inherits, in the order it is appended to the query.
+CARRY_ORDER = ("drug", "product", "toxicity", "grade")
+GRADE = re.compile(r"\b(?:grade|g)\s*([1-5])\b", re.IGNORECASE)
+
+
+class Turn(BaseModel):
+    """One message of a conversation, in the `ask --jsonl` history format."""
+
+    role: Literal["user", "assistant"]
+    content: str
+
+
+def entities(text: str) -> dict[str, list[str]]:
+    """Canonical entities named in ``text``, by kind, in order of first mention."""
+    norm = normalize(text)
+    found: dict[str, list[str]] = {}
+    for kind, names in ENTITY_KINDS.items():
+        hits = []
+        for name in names:
+            pattern = "|".join(re.escape(t) for t in group_of(name))
+            match = re.search(rf"(?<![\w-])(?:{pattern})(?![\w-])", norm)
+            if match:
+                hits.append((match.start(), name))
+        if hits:
+            found[kind] = [name for _, name in sorted(hits)]
+    grade = GRADE.search(text)
+    if grade:
+        found["grade"] = [f"grade {grade.group(1)}"]
+    return found
+
+
+def rewrite(question: str, history: list[Turn]) -> str:
+    """The retrieval query: the question plus the entities it lacks from the latest earlier turns."""
+    if not history:
+        return question
+    have = entities(question)
+    if {"drug", "product", "toxicity"} <= have.keys():
+        return question
+    carried: list[str] = []
+    missing = [kind for kind in CARRY_ORDER if kind not in have]
+    for turn in reversed(history):
+        if turn.role != "user":
+            continue
+        earlier = entities(turn.content)
+        for kind in [k for k in missing if k in earlier]:
+            carried.extend(earlier[kind])
+            missing.remove(kind)
+    return f"{question} ({'; '.join(carried)})" if carried else question

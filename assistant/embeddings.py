@@ -1,0 +1,31 @@
+"""The embedding model: the packaged all-MiniLM-L6-v2, loaded once per process, as LangChain Embeddings."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from langchain_core.embeddings import Embeddings
+
+from assistant.errors import ConfigError
+
+#: Chunks embedded per forward pass at ingest; measured in bench/ingest.py.
+BATCH_SIZE = 32
+
+
+@lru_cache(maxsize=2)
+def load_embeddings(model_path: Path) -> Embeddings:
+    """Load the sentence-transformers model at ``model_path`` (never from a hub)."""
+    if not (model_path / "modules.json").is_file():
+        msg = (
+            f"embedding model not found at {model_path}; "
+            "set CARTA_EMBEDDING_MODEL_PATH to a sentence-transformers folder"
+        )
+        raise ConfigError(msg)
+    from langchain_huggingface import HuggingFaceEmbeddings
+
+    return HuggingFaceEmbeddings(
+        model_name=str(model_path),
+        model_kwargs={"device": "cpu", "local_files_only": True},
+        encode_kwargs={"normalize_embeddings": True, "batch_size": BATCH_SIZE},
+    )

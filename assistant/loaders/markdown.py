@@ -1,0 +1,72 @@
+"""Markdown with optional YAML front matter: the corpus format (docs/corpus-format.md)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from assistant.documents import DocType, Page, SourceDocument, validate_meta
+from assistant.errors import DocumentError
+
+FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n?(.*)\Z", re.DOTALL)
+FIRST_HEADING = re.compile(r"^#\s+(.+)$", re.MULTILINE)
+
+
+def read_text(path: Path) -> str:
+    """Read UTF-8 text, refusing binary files and other encodings with a clear reason."""
+    data = path.read_bytes()
+    if b"\x00" in data[:8192]:
+        raise DocumentError(path, "looks like a binary file, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DocumentError(path, f"is not UTF-8 text (bad byte at offset {exc.start})") from exc
+
+
+def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
+    """Return (front matter, body); a file without front matter has an empty mapping."""
+    match = FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    try:
+        raw = yaml.safe_load(match.group(1))
+    except yaml.YAMLError as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", None)
+        where = f" near line {line + 2}" if line is not None else ""
+        raise DocumentError(path, f"front matter is not valid YAML{where}", field="front matter") from exc
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise DocumentError(path, "front matter must be a mapping of fields", field="front matter")
+    return raw, match.group(2)
+
+
+def fallback_meta(path: Path, body: str) -> dict[str, Any]:
+    """Metadata for a file that brings none: id from the file name, title from its first heading."""
+    from assistant.loaders import slugify
+
+    heading = FIRST_HEADING.search(body)
+    return {
+        "id": slugify(path.stem),
+        "title": heading.group(1).strip() if heading else path.stem,
+        "doc_type": DocType.LOCAL.value,
+    }
+
+
+def load(path: Path, overrides: dict[str, Any]) -> SourceDocument:
+    """Load one markdown file.
+
+    Front matter, when present, must be complete: a corpus file with a missing field is an error,
+    not a silent default. A file without front matter gets its id and title from its name and
+    first heading. Caller overrides (sidecar, CLI flags) win over both.
+    """
+    text = read_text(path)
+    raw, body = split_front_matter(text, path)
+    if not body.strip():
+        raise DocumentError(path, "has no body text")
+    base = raw if raw else fallback_meta(path, body)
+    meta = validate_meta({**base, **overrides}, path)
+    return SourceDocument(meta=meta, pages=(Page(body.strip()),), path=path)

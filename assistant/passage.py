@@ -1,0 +1,101 @@
+"""Passage: a chunk together with its document's metadata, as stored in and read from the index."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from assistant.chunking import Chunk
+from assistant.documents import DocumentMeta
+
+#: List-valued metadata is stored as "|a|b|" because Chroma metadata values must be scalars.
+LIST_FIELDS = ("authors", "products", "drugs", "topics")
+
+
+def _join(values: tuple[str, ...]) -> str:
+    return "|" + "|".join(values) + "|" if values else ""
+
+
+def _split(value: Any) -> tuple[str, ...]:
+    return tuple(v for v in str(value or "").split("|") if v)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrievable, citable unit of text and where it comes from."""
+
+    chunk_id: str
+    doc_id: str
+    text: str
+    section: str
+    kind: str
+    title: str
+    doc_type: str
+    page: int | None = None
+    year: int | None = None
+    source: str = ""
+    doi: str | None = None
+    pmid: str | None = None
+    url: str | None = None
+    evidence: str | None = None
+    collection: str = "corpus"
+    doc_hash: str = ""
+    authors: tuple[str, ...] = ()
+    products: tuple[str, ...] = ()
+    drugs: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+
+    @classmethod
+    def from_chunk(cls, chunk: Chunk, meta: DocumentMeta, doc_hash: str) -> Passage:
+        return cls(
+            chunk_id=chunk.id,
+            doc_id=chunk.doc_id,
+            text=chunk.text,
+            section=chunk.section,
+            kind=chunk.kind,
+            page=chunk.page,
+            title=meta.title,
+            doc_type=meta.doc_type.value,
+            year=meta.year,
+            source=meta.source,
+            doi=meta.doi,
+            pmid=meta.pmid,
+            url=meta.url,
+            evidence=meta.evidence,
+            collection=meta.collection,
+            doc_hash=doc_hash,
+            authors=tuple(meta.authors),
+            products=tuple(meta.products),
+            drugs=tuple(meta.drugs),
+            topics=tuple(meta.topics),
+        )
+
+    @classmethod
+    def from_record(cls, chunk_id: str, text: str, metadata: dict[str, Any]) -> Passage:
+        """Rebuild a passage from a Chroma record (id, document, metadata)."""
+        fields = {k: v for k, v in metadata.items() if k in cls.__dataclass_fields__}
+        for name in LIST_FIELDS:
+            fields[name] = _split(fields.get(name))
+        return cls(chunk_id=chunk_id, text=text, **fields)
+
+    def to_metadata(self) -> dict[str, str | int]:
+        """Chroma metadata: scalars only, no None values."""
+        data = asdict(self)
+        del data["chunk_id"], data["text"]
+        for name in LIST_FIELDS:
+            data[name] = _join(data[name])
+        return {k: v for k, v in data.items() if v is not None}
+
+    @property
+    def search_text(self) -> str:
+        """What the retrievers see: title and section give context that the passage omits."""
+        return f"{self.title}. {self.section}.\n{self.text}"
+
+    @property
+    def link(self) -> str | None:
+        """The best link a reader can follow: DOI, then PubMed, then the URL."""
+        if self.doi:
+            return f"https://doi.org/{self.doi}"
+        if self.pmid:
+            return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/"
+        return self.url

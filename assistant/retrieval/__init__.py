@@ -1,0 +1,1 @@
+"""Retrieval: dense and keyword search over the index, fused, behind one LangChain retriever."""

