@@ -91,7 +91,18 @@ def expansions(query: str) -> list[str]:
     return added
 
 
+def canonical_additions(query: str) -> list[str]:
+    """The canonical (first) term of each group the query mentions only by another name."""
+    missing = set(expansions(query))
+    return [group[0] for group in SYNONYM_GROUPS if group[0] in missing]
+
+
 def expand(query: str) -> str:
-    """The query followed by its synonyms (for the keyword and dense retrievers alike)."""
-    extra = expansions(query)
+    """The query with the canonical names it lacks ('Gamifant' -> 'Gamifant (emapalumab)').
+
+    The dense side gets only canonical names: a full list of synonyms drags the embedding towards
+    whatever the synonyms have in common (measured: 'emapalumab adult IEC-HS' then ranked the
+    general IEC-HS consensus above the emapalumab case report). BM25 gets the full expansion.
+    """
+    extra = canonical_additions(query)
     return f"{query} ({'; '.join(extra)})" if extra else query

@@ -1,0 +1,121 @@
+"""The answer chain on the real corpus: cited, grounded answers; abstention; the JSON schema."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant.answer import Answer
+from assistant.answering.chain import AnswerChain, clean_question
+from assistant.answering.intent import Intent, classify
+from assistant.answering.prompts import ABSTAIN_MESSAGE
+from assistant.answering.verify import Claim, check, numbers_in
+from assistant.errors import UsageError
+from assistant.passage import Passage
+
+CITATION_KEYS = {
+    "n", "doc_id", "chunk_id", "title", "year", "doc_type", "doi", "pmid", "url", "section", "page", "text",
+}  # fmt: skip
+
+
+def test_seed_question_cites_the_case_report_with_day_and_outcome(chain: AnswerChain) -> None:
+    answer = chain.invoke("Is there evidence for emapalumab in adult IEC-HS after CAR-T?")
+    assert not answer.abstained
+    cited = {c.doc_id: c for c in answer.citations}
+    assert cited["manghisi-2025-emapalumab-case"].doi == "10.3389/fimmu.2025.1563736"
+    assert "day +11" in answer.answer
+    assert re.search(r"recover", answer.answer)
+
+
+def test_json_schema(chain: AnswerChain) -> None:
+    data = chain.invoke("What is the ICE score?").to_json_dict()
+    assert {"question", "answer", "abstained", "citations", "timings_ms", "query", "verification"} <= set(data)
+    assert {"retrieve", "compose", "total"} <= set(data["timings_ms"])
+    assert data["citations"] and all(set(c) == CITATION_KEYS for c in data["citations"])
+    assert sorted(c["n"] for c in data["citations"]) == list(range(1, len(data["citations"]) + 1))
+
+
+def test_every_marker_resolves_and_every_citation_is_used(chain: AnswerChain) -> None:
+    answer = chain.invoke("How is grade 2 CRS defined?")
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)}
+    assert markers == {c.n for c in answer.citations}
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the capital of Australia?",
+        "How do I manage diabetic ketoacidosis?",
+        "Write me a poem about the sea.",
+    ],
+)
+def test_out_of_scope_questions_abstain_and_cite_nothing(chain: AnswerChain, question: str) -> None:
+    answer = chain.invoke(question)
+    assert answer.abstained
+    assert answer.citations == []
+    assert answer.answer == ABSTAIN_MESSAGE
+
+
+def test_every_number_in_an_answer_is_in_a_passage_it_cites(chain: AnswerChain) -> None:
+    for question in ["What dose of tocilizumab for grade 2 CRS?", "Methylprednisolone for grade 4 CRS?"]:
+        answer = chain.invoke(question)
+        texts = " ".join(c.text for c in answer.citations).replace(",", "")
+        for number in numbers_in(answer.answer.split("| Source |")[0]):
+            digits = re.sub(r"[^\d.]", "", number)
+            assert digits in texts, (question, number)
+
+
+def test_dosing_question_gets_a_table_of_source_rows(chain: AnswerChain) -> None:
+    answer = chain.invoke("What dose of tocilizumab for grade 2 CRS?")
+    assert answer.intent == "dosing"
+    assert "| Drug | Dose | Route | Frequency | Maximum |" in answer.answer
+    assert "8 mg/kg" in answer.answer
+
+
+def test_follow_up_carries_the_drug_from_history(chain: AnswerChain) -> None:
+    history = [{"role": "user", "content": "What is the tocilizumab dose for CRS?"}]
+    answer = chain.invoke("and in children under 30 kg?", history)
+    assert "tocilizumab" in answer.query
+    assert "12 mg/kg" in answer.answer
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t ", "?!?!"])
+def test_empty_questions_are_refused(question: str) -> None:
+    with pytest.raises(UsageError):
+        clean_question(question, 2000)
+
+
+def test_over_long_questions_are_refused() -> None:
+    with pytest.raises(UsageError, match="2,001 characters"):
+        clean_question("a" * 2001, 2000)
+
+
+def test_control_characters_are_stripped() -> None:
+    assert clean_question("dose\x00 of\x07 tocilizumab", 2000) == "dose of tocilizumab"
+
+
+def test_verifier_removes_invented_numbers_and_drugs() -> None:
+    cited = (Passage("c", "d", "Tocilizumab 8 mg/kg IV.", section="", kind="prose", title="", doc_type="label"),)
+    assert check(Claim("Tocilizumab 8 mg/kg IV.", cited)) is None
+    assert "number" in (check(Claim("Tocilizumab 12 mg/kg IV.", cited)) or "")
+    assert "drug" in (check(Claim("Siltuximab 8 mg/kg IV.", cited)) or "")
+    assert check(Claim("Tocilizumab 8 mg/kg IV.", ())) == "cites no passage"
+
+
+@pytest.mark.parametrize(
+    ("question", "intent"),
+    [
+        ("What dose of tocilizumab for grade 2 CRS?", Intent.DOSING),
+        ("fever, 2 L/min oxygen, no pressors: which grade?", Intent.GRADING),
+        ("Is there evidence for emapalumab in IEC-HS?", Intent.EVIDENCE),
+        ("How do I manage grade 3 ICANS?", Intent.MANAGEMENT),
+    ],
+)
+def test_intent_classification(question: str, intent: Intent) -> None:
+    assert classify(question) is intent
+
+
+def test_answer_markdown_lists_references() -> None:
+    answer = Answer(question="q", query="q", answer="A [1]", abstained=False)
+    assert answer.to_markdown() == "A [1]"

@@ -1,0 +1,34 @@
+"""Follow-up questions inherit the drug, product, toxicity and grade of earlier turns."""
+
+from __future__ import annotations
+
+from assistant.conversation import Turn, entities, rewrite
+
+
+def test_follow_up_inherits_the_drug() -> None:
+    history = [Turn(role="user", content="What is the emapalumab dose for primary HLH?")]
+    assert rewrite("How high can it be escalated?", history) == "How high can it be escalated? (emapalumab; hlh)"
+
+
+def test_question_that_names_everything_is_left_alone() -> None:
+    history = [Turn(role="user", content="tocilizumab for CRS")]
+    question = "What about siltuximab with axi-cel for ICANS?"
+    assert rewrite(question, history) == question
+
+
+def test_latest_turn_wins_and_assistant_turns_are_ignored() -> None:
+    history = [
+        Turn(role="user", content="anakinra for ICANS"),
+        Turn(role="assistant", content="emapalumab is mentioned here"),
+        Turn(role="user", content="tocilizumab for grade 3 CRS"),
+    ]
+    assert rewrite("and the maximum?", history) == "and the maximum? (tocilizumab; crs; grade 3)"
+
+
+def test_entities_recognise_brands_and_grades() -> None:
+    assert entities("Yescarta grade 3 ICANS with Actemra") == {
+        "toxicity": ["icans"],
+        "product": ["axi-cel"],
+        "drug": ["tocilizumab"],
+        "grade": ["grade 3"],
+    }
