@@ -59,8 +59,12 @@ class DocumentMeta(BaseModel):
         return [] if value is None else value
 
 
+#: The collection of a user's own documents (files given to `carta ingest PATH`); a corpus re-ingest
+#: only removes documents of the "corpus" collection, so these survive it.
+LOCAL_COLLECTION = "local"
+
 #: Fields every corpus document must fill (a hospital's own upload may rely on defaults).
-REQUIRED_CORPUS_FIELDS = ("id", "title", "authors", "source", "year", "doc_type", "products", "topics")
+REQUIRED_CORPUS_FIELDS = ("id", "title", "authors", "source", "year", "doc_type", "products", "topics", "evidence")
 
 
 def validate_meta(raw: dict[str, Any], path: Path) -> DocumentMeta:

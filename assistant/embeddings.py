@@ -29,3 +29,17 @@ def load_embeddings(model_path: Path) -> Embeddings:
         model_kwargs={"device": "cpu", "local_files_only": True},
         encode_kwargs={"normalize_embeddings": True, "batch_size": BATCH_SIZE},
     )
+
+
+class LazyEmbeddings(Embeddings):
+    """The model at ``model_path``, loaded on first use: an ingest with nothing to embed, or a
+    document removal, opens the index without paying the model's load time."""
+
+    def __init__(self, model_path: Path) -> None:
+        self.model_path = model_path
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return load_embeddings(self.model_path).embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        return load_embeddings(self.model_path).embed_query(text)

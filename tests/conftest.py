@@ -4,13 +4,16 @@
 - ``corpus_index`` (session): the real corpus ingested once into a temp data dir.
 - ``chain`` (session): the answer chain over that index, loaded once.
 - ``small_corpus``: a three-document corpus folder written fresh for each test.
+- ``carta_cli``: runs the `carta` command in a subprocess, as a user would.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -146,3 +149,57 @@ def copy_of_corpus(tmp_path: Path) -> Iterator[Path]:
     target = tmp_path / "corpus-copy"
     shutil.copytree(CORPUS, target)
     yield target
+
+
+CompletedProcess = subprocess.CompletedProcess[str]
+CartaCli = Callable[..., CompletedProcess]
+
+
+@pytest.fixture
+def carta_cli() -> CartaCli:
+    """Run `carta ARGS...` in a subprocess with the test's environment plus ``env`` (in ``cwd``, default the
+    repository); a hang fails the test after five minutes instead of stalling the suite."""
+
+    def run(
+        *args: str, env: dict[str, str] | None = None, stdin: str | None = None, cwd: Path = REPO
+    ) -> CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "assistant", *args],
+            input=stdin, capture_output=True, text=True, env={**os.environ, **(env or {})},
+            cwd=cwd, timeout=300, check=False,
+        )  # fmt: skip
+
+    return run
+
+
+MakePdf = Callable[..., Path]
+
+
+@pytest.fixture
+def make_pdf() -> MakePdf:
+    """Write a PDF with one page per text at test time (fpdf2), so no binary fixture is committed.
+
+    ``password`` encrypts it (user password); ``image_only`` draws shapes and no text, like a scan.
+    """
+    from fpdf import FPDF
+
+    def make(
+        path: Path, pages: list[str], *, title: str | None = None, password: str | None = None, image_only: bool = False
+    ) -> Path:
+        pdf = FPDF()
+        pdf.set_font("Helvetica", size=11)
+        for text in pages:
+            pdf.add_page()
+            if image_only:
+                pdf.rect(20, 20, 120, 80, style="F")
+            else:
+                pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+        if title:
+            pdf.set_title(title)
+        if password:
+            pdf.set_encryption(owner_password="owner", user_password=password)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pdf.output(str(path))
+        return path
+
+    return make

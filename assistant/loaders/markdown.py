@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from assistant.documents import DocType, Page, SourceDocument, validate_meta
+from assistant.documents import LOCAL_COLLECTION, DocType, Page, SourceDocument, validate_meta
 from assistant.errors import DocumentError
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n?(.*)\Z", re.DOTALL)
@@ -45,7 +45,10 @@ def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
 
 
 def fallback_meta(path: Path, body: str) -> dict[str, Any]:
-    """Metadata for a file that brings none: id from the file name, title from its first heading."""
+    """Metadata for a file that brings none: id from the file name, title from its first heading.
+
+    Such a file is not a corpus document (the corpus format requires front matter), so it is local.
+    """
     from assistant.loaders import slugify
 
     heading = FIRST_HEADING.search(body)
@@ -53,6 +56,7 @@ def fallback_meta(path: Path, body: str) -> dict[str, Any]:
         "id": slugify(path.stem),
         "title": heading.group(1).strip() if heading else path.stem,
         "doc_type": DocType.LOCAL.value,
+        "collection": LOCAL_COLLECTION,
     }
 
 

@@ -1,0 +1,291 @@
+"""The corpus's rules (docs/corpus-format.md) as code, for `carta corpus check` and `carta corpus stats`.
+
+Both read the corpus folder with the loaders and the chunker only: no model, no index. A problem is a
+DocumentError naming the file and the field (``body`` problems name the line), so the CLI prints one
+line per problem.
+
+>>> from pathlib import Path
+>>> check_corpus(Path("corpus")).files > 0
+True
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from assistant.chunking import Chunk, chunk_document, is_table_line
+from assistant.conversation import ENTITY_KINDS
+from assistant.documents import REQUIRED_CORPUS_FIELDS, DocumentMeta, SourceDocument
+from assistant.errors import DocumentError
+from assistant.loaders import iter_files
+from assistant.loaders.markdown import read_text, split_front_matter
+
+# Allowed values, copied from docs/corpus-format.md: a new value goes into that document first.
+TOPICS = frozenset(
+    {"CRS", "ICANS", "IEC-HS", "HLH", "ICAHT", "infection", "seizure", "grading", "dosing", "monitoring",
+     "regulatory", "efficacy", "prophylaxis", "immune-reconstitution", "secondary-malignancy"}
+)  # fmt: skip
+EVIDENCE = frozenset(
+    {"consensus", "guideline", "label", "regulatory", "RCT", "single-arm trial", "cohort", "retrospective",
+     "case series", "case report", "review", "institutional protocol"}
+)  # fmt: skip
+PRODUCTS = frozenset(ENTITY_KINDS["product"])
+IDENTIFIER_STATUSES = frozenset({"confirmed", "unconfirmed"})
+#: The type folder a document lives in, and the doc_type values allowed there.
+FOLDER_TYPES: dict[str, frozenset[str]] = {
+    "guidelines": frozenset({"guideline", "consensus"}),
+    "labels": frozenset({"label"}),
+    "regulatory": frozenset({"regulatory"}),
+    "trials": frozenset({"trial"}),
+    "cohorts": frozenset({"cohort"}),
+    "case-reports": frozenset({"case-report", "case-series"}),
+    "reviews": frozenset({"review"}),
+}
+#: The one dosing-table header, so the dosing view can read every dose in the corpus.
+DOSING_COLUMNS = ("Drug", "Dose", "Route", "Frequency", "Maximum", "Population", "Setting", "Use")
+DOSING_USES = frozenset({"label", "guideline", "off-label", "evidence-only", "institutional"})
+DOSING_HEADER = re.compile(r"^\s*\|\s*Drug\s*\|\s*Dose\s*\|")
+SOURCE_FIELDS = ("doi", "pmid", "url")
+#: A dose-like token (issue 3): a number followed by mg, mg/kg, g/kg, mg/m², L/min or %.
+DOSE = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*\s*(?:mg/kg|mg/m²|mg/m2|g/kg|mg|L/min|%)(?![A-Za-z])")
+HEADING = re.compile(r"^#{1,6}\s")
+CELL_SEPARATOR = re.compile(r"(?<!\\)\|")
+#: How many of the largest and smallest chunks `carta corpus stats` shows.
+EXTREME_CHUNKS = 5
+
+
+@dataclass
+class CheckReport:
+    """How many files were checked and every problem found."""
+
+    files: int = 0
+    problems: list[DocumentError] = field(default_factory=list)
+
+
+def table_cells(line: str) -> list[str]:
+    """The cells of a markdown table row, stripped; an escaped `\\|` stays inside its cell."""
+    inner = line.strip().removeprefix("|")
+    if inner.endswith("|") and not inner.endswith("\\|"):
+        inner = inner[:-1]
+    return [cell.strip() for cell in CELL_SEPARATOR.split(inner)]
+
+
+def has_source(raw: dict[str, Any]) -> bool:
+    """True when the front matter gives at least one source identifier."""
+    return any(str(raw.get(name) or "").strip() for name in SOURCE_FIELDS)
+
+
+def _schema_problems(path: Path, raw: dict[str, Any]) -> list[DocumentError]:
+    """Required fields present and typed, per docs/corpus-format.md."""
+    problems = [
+        DocumentError(path, "required field is missing", name) for name in REQUIRED_CORPUS_FIELDS if name not in raw
+    ]
+    flagged = {p.field for p in problems}
+    for name in ("id", "title", "source", "doc_type", "evidence"):
+        if name in raw and not str(raw[name] or "").strip():
+            problems.append(DocumentError(path, "must not be empty", name))
+            flagged.add(name)
+    year = raw.get("year")
+    if "year" in raw and (isinstance(year, bool) or not isinstance(year, int | None)):
+        problems.append(DocumentError(path, f"must be an integer year or null, not {year!r}", "year"))
+        flagged.add("year")
+    try:
+        DocumentMeta.model_validate(raw)
+    except ValidationError as exc:
+        for err in exc.errors():
+            name = ".".join(str(part) for part in err["loc"])
+            if name.split(".")[0] not in flagged:
+                problems.append(DocumentError(path, err["msg"], name))
+    return problems
+
+
+def _vocabulary_problems(path: Path, raw: dict[str, Any], folder: str) -> list[DocumentError]:
+    """Identifiers, controlled vocabularies and the type folder."""
+    problems: list[DocumentError] = []
+    if not has_source(raw):
+        problems.append(
+            DocumentError(path, "no source identifier: give at least one of doi, pmid, url", "doi/pmid/url")
+        )
+    stem = path.stem
+    if raw.get("id") and raw["id"] != stem:
+        problems.append(DocumentError(path, f"id '{raw['id']}' differs from the file name '{stem}'", "id"))
+    if "topics" in raw and not raw["topics"]:
+        problems.append(DocumentError(path, "needs at least one topic", "topics"))
+    for name, allowed in (("topics", TOPICS), ("products", PRODUCTS)):
+        values = raw.get(name) if isinstance(raw.get(name), list) else []
+        problems += [
+            DocumentError(path, f"unknown value '{v}' (see docs/corpus-format.md)", name)
+            for v in values
+            if v not in allowed
+        ]
+    if raw.get("evidence") and raw["evidence"] not in EVIDENCE:
+        problems.append(
+            DocumentError(path, f"unknown value '{raw['evidence']}' (see docs/corpus-format.md)", "evidence")
+        )
+    drugs = raw.get("drugs") if isinstance(raw.get("drugs"), list) else []
+    problems += [
+        DocumentError(path, f"'{d}' must be a lower-case generic name", "drugs")
+        for d in drugs
+        if str(d) != str(d).lower()
+    ]
+    for name in ("doi_status", "pmid_status"):
+        if name in raw and raw[name] not in IDENTIFIER_STATUSES:
+            problems.append(DocumentError(path, f"must be one of {', '.join(sorted(IDENTIFIER_STATUSES))}", name))
+    allowed_types = FOLDER_TYPES.get(folder)
+    if allowed_types is None:
+        problems.append(
+            DocumentError(path, f"folder '{folder}' is not a type folder ({', '.join(FOLDER_TYPES)})", "doc_type")
+        )
+    elif raw.get("doc_type") and raw["doc_type"] not in allowed_types:
+        expected = ", ".join(sorted(allowed_types))
+        problems.append(
+            DocumentError(path, f"'{raw['doc_type']}' does not belong in {folder}/ ({expected})", "doc_type")
+        )
+    return problems
+
+
+def _dosing_table_problems(path: Path, rows: list[tuple[int, str]]) -> list[DocumentError]:
+    """A dosing table (header, separator, rows) has the 8 standard columns and a full, valid row each."""
+    number, header = rows[0]
+    if tuple(table_cells(header)) != DOSING_COLUMNS:
+        expected = "| " + " | ".join(DOSING_COLUMNS) + " |"
+        return [DocumentError(path, f"line {number}: a dosing table header must be {expected}", "body")]
+    problems: list[DocumentError] = []
+    for number, line in rows[1:]:
+        cells = table_cells(line)
+        if len(cells) != len(DOSING_COLUMNS):
+            reason = f"line {number}: dosing table row has {len(cells)} cells, not {len(DOSING_COLUMNS)}"
+            problems.append(DocumentError(path, reason, "body"))
+            continue
+        if set(line) <= set("|-: "):  # the separator row
+            continue
+        for column, cell in zip(DOSING_COLUMNS, cells, strict=True):
+            if not cell:
+                reason = f"line {number}: empty {column} cell (write 'not stated')"
+                problems.append(DocumentError(path, reason, "body"))
+        if cells[-1] and cells[-1] not in DOSING_USES:
+            reason = f"line {number}: Use '{cells[-1]}' is not one of {', '.join(sorted(DOSING_USES))}"
+            problems.append(DocumentError(path, reason, "body"))
+    return problems
+
+
+def _body_problems(path: Path, body: str, first_line: int, sourced: bool) -> list[DocumentError]:
+    """A non-empty body; doses only in sentences or table rows of a sourced document; dosing tables whole."""
+    if not body.strip():
+        return [DocumentError(path, "body is empty", "body")]
+    problems: list[DocumentError] = []
+    table: list[tuple[int, str]] = []
+    lines = list(enumerate(body.splitlines(), start=first_line))
+    for number, line in [*lines, (0, "")]:
+        if is_table_line(line):
+            table.append((number, line))
+        else:
+            if table and DOSING_HEADER.match(table[0][1]):
+                problems += _dosing_table_problems(path, table)
+            table = []
+        doses = ", ".join(DOSE.findall(line))
+        if not doses:
+            continue
+        if HEADING.match(line):
+            reason = f"line {number}: dose-like '{doses}' in a heading (put it in a sentence or table row)"
+            problems.append(DocumentError(path, reason, "body"))
+        elif not sourced:
+            reason = f"line {number}: dose-like '{doses}' in a document with no doi, pmid or url"
+            problems.append(DocumentError(path, reason, "body"))
+    return problems
+
+
+def check_file(path: Path, root: Path) -> tuple[str | None, list[DocumentError]]:
+    """(the file's id, its problems): every rule of docs/corpus-format.md that one file can break."""
+    if path.suffix != ".md":
+        return None, [DocumentError(path, "corpus documents are markdown files ending in .md", "file")]
+    try:
+        text = read_text(path)
+        raw, body = split_front_matter(text, path)
+    except DocumentError as exc:
+        return None, [exc]
+    problems: list[DocumentError] = []
+    if not raw:
+        problems.append(DocumentError(path, "no front matter (see docs/corpus-format.md)", "front matter"))
+    else:
+        folder = path.parent.relative_to(root).as_posix()
+        problems += _schema_problems(path, raw) + _vocabulary_problems(path, raw, folder)
+    first_line = text[: len(text) - len(body)].count("\n") + 1
+    problems += _body_problems(path, body, first_line, has_source(raw))
+    doc_id = raw.get("id")
+    return (doc_id if isinstance(doc_id, str) else None), problems
+
+
+def check_corpus(root: Path) -> CheckReport:
+    """Check every file under ``root``, including that ids are unique across the corpus."""
+    report = CheckReport()
+    seen: dict[str, Path] = {}
+    for path in iter_files([root]):
+        report.files += 1
+        doc_id, problems = check_file(path, root)
+        report.problems += problems
+        if doc_id is None:
+            continue
+        if doc_id in seen:
+            report.problems.append(DocumentError(path, f"duplicate id '{doc_id}' (also in {seen[doc_id]})", "id"))
+        else:
+            seen[doc_id] = path
+    return report
+
+
+def percentile(values: list[int], share: float) -> int:
+    """Nearest-rank percentile of sorted ``values`` (0 when empty)."""
+    if not values:
+        return 0
+    return values[max(0, math.ceil(share * len(values)) - 1)]
+
+
+@dataclass
+class CorpusStats:
+    """Figures about a loaded corpus and its chunks, for `carta corpus stats` and the issue's note."""
+
+    documents: int
+    by_type: Counter[str]
+    by_product: Counter[str]
+    by_year: Counter[str]
+    chunks: list[Chunk]  # shortest first
+    chunks_by_kind: Counter[str]
+
+    @property
+    def sizes(self) -> dict[str, int]:
+        """Chunk length in characters: min, p50, p90, max."""
+        lengths = [len(chunk.text) for chunk in self.chunks]
+        return {
+            "min": lengths[0] if lengths else 0,
+            "p50": percentile(lengths, 0.5),
+            "p90": percentile(lengths, 0.9),
+            "max": lengths[-1] if lengths else 0,
+        }
+
+    @property
+    def smallest(self) -> list[Chunk]:
+        return self.chunks[:EXTREME_CHUNKS]
+
+    @property
+    def largest(self) -> list[Chunk]:
+        return self.chunks[::-1][:EXTREME_CHUNKS]
+
+
+def corpus_stats(documents: list[SourceDocument]) -> CorpusStats:
+    """Count documents by type, product and year, and chunk them as ingest would."""
+    chunks = sorted((c for d in documents for c in chunk_document(d)), key=lambda c: (len(c.text), c.id))
+    return CorpusStats(
+        documents=len(documents),
+        by_type=Counter(d.meta.doc_type.value for d in documents),
+        by_product=Counter(p for d in documents for p in (d.meta.products or ["(none)"])),
+        by_year=Counter(str(d.meta.year) if d.meta.year else "no year" for d in documents),
+        chunks=chunks,
+        chunks_by_kind=Counter(c.kind for c in chunks),
+    )
