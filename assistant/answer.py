@@ -2,7 +2,7 @@
 
 JSON schema (one object per answer)::
 
-    {"question", "query", "answer", "abstained", "intent",
+    {"question", "query", "answer", "abstained", "abstain_reason", "intent",
      "citations": [{"n", "doc_id", "chunk_id", "title", "year", "doc_type", "doi", "pmid",
                     "url", "section", "page", "text"}],
      "verification": {"statements", "removed", "reasons"},
@@ -84,6 +84,7 @@ class Answer(BaseModel):
     query: str
     answer: str
     abstained: bool
+    abstain_reason: str | None = None
     intent: str = "general"
     citations: list[Citation] = Field(default_factory=list)
     verification: Verification = Field(default_factory=Verification)

@@ -81,6 +81,10 @@ def rewrite(question: str, history: list[Turn]) -> str:
     have = entities(question)
     if {"drug", "product", "toxicity"} <= have.keys():
         return question
+    if not have:
+        # Nothing to anchor the follow-up ("what cutoff do people use?"): carry the last question whole.
+        last = next((t.content for t in reversed(history) if t.role == "user"), None)
+        return f"{question} ({last})" if last else question
     carried: list[str] = []
     missing = [kind for kind in CARRY_ORDER if kind not in have]
     for turn in reversed(history):

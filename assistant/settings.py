@@ -10,13 +10,16 @@ Sources, highest first: constructor arguments, ``CARTA_*`` environment variables
 
 from __future__ import annotations
 
+import difflib
 import os
 from functools import cached_property
 from pathlib import Path
+from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
+    EnvSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -35,6 +38,10 @@ OFFLINE_ENVIRONMENT = {
     "TOKENIZERS_PARALLELISM": "false",
     "TRANSFORMERS_VERBOSITY": "error",
     "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    # LangChain would send every question to LangSmith if the user's shell turned tracing on.
+    "LANGSMITH_TRACING": "false",
+    "LANGCHAIN_TRACING_V2": "false",
+    "DO_NOT_TRACK": "1",  # the cross-tool convention, for any library that honours it
 }
 
 
@@ -45,6 +52,21 @@ def apply_offline_environment() -> None:
 
 
 apply_offline_environment()
+
+
+class StrictEnvSource(EnvSettingsSource):
+    """The CARTA_* environment, where a name that is no setting is an error: a typo such as
+    CARTA_CHROMA_HOTS would otherwise be ignored and Carta would silently use the default."""
+
+    def __call__(self) -> dict[str, Any]:
+        known = {f"{self.env_prefix}{name}".lower() for name in self.settings_cls.model_fields}
+        unknown = sorted(k for k in self.env_vars if k.startswith(self.env_prefix.lower()) and k not in known)
+        if unknown:
+            guess = difflib.get_close_matches(unknown[0], known, n=1, cutoff=0.85)
+            hint = f"; did you mean {guess[0].upper()}?" if guess else ""
+            msg = f"unknown setting {unknown[0].upper()} in the environment{hint}"
+            raise ConfigError(msg)
+        return super().__call__()
 
 
 class Settings(BaseSettings):
@@ -104,6 +126,25 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(
         default=2000, ge=10, description="Longer questions are refused with a clear message."
     )
+    llm_backend: Literal["none", "openai", "ollama"] = Field(
+        default="none",
+        description=(
+            "Optional LLM composer: 'openai' for any OpenAI-compatible server (vLLM, llama.cpp, LM Studio, "
+            "Ollama's /v1), 'ollama' for Ollama's own API. 'none' keeps the offline extractive composer."
+        ),
+    )
+    llm_base_url: str | None = Field(default=None, description="The LLM server's URL, e.g. http://127.0.0.1:8080/v1.")
+    llm_model: str = Field(default="local", description="Model name the LLM server expects.")
+    llm_api_key: SecretStr = Field(
+        default=SecretStr("not-needed"), description="API key for the LLM server, if it wants one."
+    )
+    llm_timeout_s: float = Field(default=30.0, gt=0, description="Every LLM request gives up after this long.")
+    llm_max_tokens: int = Field(default=400, ge=16, description="Longest LLM answer, in tokens.")
+    llm_passages: int = Field(default=6, ge=1, le=20, description="Numbered passages given to the LLM.")
+    allow_remote: bool = Field(
+        default=False,
+        description="Allow an LLM endpoint that is not on loopback or a private address (data leaves the site).",
+    )
     max_file_mb: float = Field(default=20.0, gt=0, description="Source files larger than this are skipped at ingest.")
 
     @classmethod
@@ -115,8 +156,8 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Add carta.toml below the environment and .env."""
-        return (init_settings, env_settings, dotenv_settings, TomlConfigSettingsSource(settings_cls))
+        """Add carta.toml below the environment and .env; refuse unknown CARTA_* variables."""
+        return (init_settings, StrictEnvSource(settings_cls), dotenv_settings, TomlConfigSettingsSource(settings_cls))
 
     @field_validator("embedding_model_path")
     @classmethod

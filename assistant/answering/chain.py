@@ -13,20 +13,30 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from assistant.answer import Answer, Citation, Verification
-from assistant.answering.compose import DOSING_HEADER, Draft, ExtractiveComposer, Statement
+from assistant.answering.compose import (
+    DOSING_HEADER,
+    MAX_UNKNOWN_SHARE,
+    Draft,
+    ExtractiveComposer,
+    Statement,
+    unknown_share,
+)
+from assistant.answering.guard import screen
 from assistant.answering.intent import Intent, classify
-from assistant.answering.prompts import ABSTAIN_MESSAGE, ALL_REMOVED_NOTICE
+from assistant.answering.prompts import ABSTAIN_MESSAGE, ALL_REMOVED_NOTICE, LLM_FALLBACK_NOTICE
 from assistant.answering.verify import Claim, verify
 from assistant.conversation import Turn, rewrite
-from assistant.errors import UsageError
+from assistant.errors import CartaError, UsageError
 from assistant.passage import Passage
 from assistant.retrieval.retriever import HybridRetriever, Retrieval
+from assistant.retrieval.synonyms import spell_out
 from assistant.settings import Settings
 
 #: The best hits whose whole documents the composer reads.
@@ -44,6 +54,7 @@ class _State:
     retrieval: Retrieval | None = None
     passages: list[Passage] = field(default_factory=list)
     draft: Draft | None = None
+    notices: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     started: float = field(default_factory=time.perf_counter)
 
@@ -64,13 +75,27 @@ def clean_question(question: str, limit: int) -> str:
     return text
 
 
-class AnswerChain:
-    """Retriever plus composer, wrapped as one Runnable that returns an ``Answer``."""
+class Composer(Protocol):
+    """What the chain needs of a composer: passages in, a draft of cited statements out."""
 
-    def __init__(self, retriever: HybridRetriever, composer: ExtractiveComposer | None = None) -> None:
+    def run(self, question: str, passages: Sequence[Passage], intent: Intent) -> Draft: ...
+
+
+class AnswerChain:
+    """Retriever plus composer, wrapped as one Runnable that returns an ``Answer``.
+
+    The extractive composer is the default and the fallback: when a configured LLM fails, the
+    answer is composed extractively and carries a notice saying so.
+    """
+
+    def __init__(
+        self, retriever: HybridRetriever, composer: Composer | None = None, notices: Sequence[str] = ()
+    ) -> None:
         self.retriever = retriever
         self.settings = retriever.settings
-        self.composer = composer or ExtractiveComposer(retriever.idf)
+        self.extractive = ExtractiveComposer(retriever.idf)
+        self.composer: Composer = composer or self.extractive
+        self.notices = list(notices)
         self.runnable: Runnable[dict[str, Any], Answer] = (
             RunnableLambda(self._prepare)
             | RunnableLambda(self._retrieve)
@@ -80,17 +105,61 @@ class AnswerChain:
 
     @classmethod
     def load(cls, settings: Settings, **retriever_options: Any) -> AnswerChain:
-        return cls(HybridRetriever.load(settings, **retriever_options))
+        """The chain for ``settings``: extractive, or the configured LLM behind the verifier."""
+        retriever = HybridRetriever.load(settings, **retriever_options)
+        if settings.llm_backend == "none":
+            return cls(retriever)
+        from assistant.answering.llm import LLMComposer, chat_model
 
-    def invoke(self, question: str, history: list[Turn] | list[dict[str, str]] | None = None) -> Answer:
+        try:
+            return cls(retriever, LLMComposer(chat_model(settings), settings.llm_passages))
+        except CartaError as exc:
+            return cls(retriever, notices=[LLM_FALLBACK_NOTICE.format(reason=exc)])
+
+    def with_retriever(self, retriever: HybridRetriever) -> AnswerChain:
+        """The same composer over another retriever variant (filters, baselines)."""
+        return AnswerChain(retriever, None if self.composer is self.extractive else self.composer, self.notices)
+
+    def invoke(self, question: str, history: Sequence[Turn | dict[str, str]] | None = None) -> Answer:
         return self.runnable.invoke({"question": question, "history": history or []})
 
+    def stream(self, question: str, history: Sequence[Turn | dict[str, str]] | None = None) -> Iterator[str | Answer]:
+        """Text as it is composed, then the verified ``Answer`` as the last item.
+
+        With an LLM the text is the model's raw stream; the final Answer is what survived
+        verification, and the UI replaces the streamed text with it.
+        """
+        state = self._retrieve(self._prepare({"question": question, "history": history or []}))
+        stream = getattr(self.composer, "stream", None)
+        if stream is None or self._out_of_scope(state):
+            answer = self._finish(self._compose(state))
+            yield from (line + "\n" for line in answer.answer.splitlines())
+            yield answer
+            return
+        started = time.perf_counter()
+        state.passages = self._reading(state)
+        pieces: list[str] = []
+        try:
+            for piece in stream(state.query, state.passages):
+                pieces.append(piece)
+                yield piece
+            from assistant.answering.llm import parse
+
+            state.draft = parse("".join(pieces), min(len(state.passages), self.settings.llm_passages))
+        except Exception as exc:  # any LLM failure falls back to the extractive answer
+            state.draft = self._fallback(state, exc)
+        state.timings["compose"] = (time.perf_counter() - started) * 1000
+        yield self._finish(state)
+
     def _prepare(self, data: dict[str, Any]) -> _State:
+        started = time.perf_counter()
         question = clean_question(data["question"], self.settings.max_question_chars)
         history = [t if isinstance(t, Turn) else Turn.model_validate(t) for t in data.get("history") or []]
-        state = _State(question=question, history=history)
-        state.query = rewrite(question, history)
+        screened = screen(question)
+        state = _State(question=question, history=history, notices=[*self.notices, *screened.notices])
+        state.query = spell_out(rewrite(screened.query, history))
         state.intent = classify(state.query)
+        state.timings["rewrite"] = (time.perf_counter() - started) * 1000
         return state
 
     def _retrieve(self, state: _State) -> _State:
@@ -101,24 +170,44 @@ class AnswerChain:
             state.timings[f"retrieve_{stage}"] = ms
         return state
 
+    def _out_of_scope(self, state: _State) -> str | None:
+        """Why the question is outside what the index covers, or None; decided before any composer runs."""
+        assert state.retrieval is not None
+        if state.retrieval.best_similarity < self.settings.abstain_threshold:
+            return "no passage is similar enough to the question"
+        if unknown_share(state.query, self.retriever.idf) >= MAX_UNKNOWN_SHARE:
+            return "the question's key terms do not occur in the indexed documents"
+        return None
+
     def _compose(self, state: _State) -> _State:
         started = time.perf_counter()
-        assert state.retrieval is not None
-        state.passages = self._reading(state.retrieval)
-        if state.retrieval.best_similarity < self.settings.abstain_threshold:
-            state.draft = Draft(abstained=True, reason="no passage is similar enough to the question")
+        state.passages = self._reading(state)
+        reason = self._out_of_scope(state)
+        if reason:
+            state.draft = Draft(abstained=True, reason=reason)
         else:
-            state.draft = self.composer.run(state.query, state.passages, state.intent)
+            try:
+                state.draft = self.composer.run(state.query, state.passages, state.intent)
+            except Exception as exc:  # any LLM failure falls back to the extractive answer
+                if self.composer is self.extractive:
+                    raise
+                state.draft = self._fallback(state, exc)
         state.timings["compose"] = (time.perf_counter() - started) * 1000
         return state
 
-    def _reading(self, retrieval: Retrieval) -> list[Passage]:
+    def _fallback(self, state: _State, exc: Exception) -> Draft:
+        reason = f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}" if str(exc) else type(exc).__name__
+        state.notices.append(LLM_FALLBACK_NOTICE.format(reason=reason))
+        return self.extractive.run(state.query, state.passages, state.intent)
+
+    def _reading(self, state: _State) -> list[Passage]:
         """The hits, best first, then the other sections of the top documents (small-to-big).
 
         Corpus sections are short, so the sentence that answers a question often sits in a sibling
         section of the best-matching document; the composer may quote it, citing its own chunk.
         """
-        passages = [hit.passage for hit in retrieval.hits]
+        assert state.retrieval is not None
+        passages = [hit.passage for hit in state.retrieval.hits]
         seen = {p.chunk_id for p in passages}
         for doc_id in dict.fromkeys(p.doc_id for p in passages[:READ_WHOLE_TOP]):
             for sibling in self.retriever.document_passages(doc_id):
@@ -133,7 +222,7 @@ class AnswerChain:
         passages = state.passages
         draft = state.draft
         verification = Verification()
-        notices: list[str] = []
+        notices = state.notices
         if not draft.abstained:
             statements = [*draft.statements, *draft.table]
             keep, verification = verify([Claim(s.text, tuple(passages[i] for i in s.sources)) for s in statements])
@@ -153,6 +242,7 @@ class AnswerChain:
             query=state.query,
             answer=ABSTAIN_MESSAGE if draft.abstained else text,
             abstained=draft.abstained,
+            abstain_reason=(draft.reason or "every statement failed verification") if draft.abstained else None,
             intent=state.intent.value,
             citations=citations,
             verification=verification,

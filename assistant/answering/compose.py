@@ -16,7 +16,7 @@ from assistant.answering.intent import Intent
 from assistant.conversation import entities
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
-from assistant.retrieval.synonyms import expansions
+from assistant.retrieval.synonyms import expansions, related_words, synonym_vocabulary
 
 #: Statements in a prose answer, and the word budget they share (the first always fits).
 MAX_STATEMENTS = 4
@@ -30,6 +30,10 @@ MIN_COVERAGE = 0.3
 #: Score factor for a unit about another grade than the one asked ("grade 2 ICANS" for a grade 3 question).
 OTHER_GRADE_FACTOR = 0.4
 GRADE_MENTION = re.compile(r"\b(?:grade|g)\s*:?\s*([1-5])(?:\s*(?:–|-|to|and)\s*([1-5]))?\b", re.IGNORECASE)
+#: Abstain when this share of the question's weight is words the corpus never uses. Unknown words
+#: weigh as much as the rarest indexed word: in "grade 3 colitis on pembrolizumab, steroid dose?"
+#: the unknown words are the ones that say what is asked. Calibrated on evals/qa.yaml.
+MAX_UNKNOWN_SHARE = 0.4
 #: Units this similar (Jaccard over tokens) are one statement with several citations.
 MERGE_SIMILARITY = 0.6
 #: Weights: expansion terms and section/title context count less than the question's own words.
@@ -44,6 +48,19 @@ INTENT_HINTS: dict[Intent, str] = {
     Intent.MANAGEMENT: "treated managed recommended first line",
     Intent.GRADING: "grade defined criteria",
 }
+
+#: Dosing rows are grouped by use, label first, so labelled and evidence-only doses never blur.
+USE_ORDER = ("label", "guideline", "institutional", "off-label", "evidence-only")
+#: Evidence answers put the strongest source first; lower is stronger. Labels say what each source is.
+EVIDENCE_RANK = {
+    "guideline": 0, "consensus": 0, "label": 1, "regulatory": 1, "trial": 2, "cohort": 3,
+    "case-series": 4, "case-report": 5, "review": 6, "local": 7,
+}  # fmt: skip
+EVIDENCE_LABEL = {
+    "guideline": "Guideline", "consensus": "Consensus", "label": "Drug label", "regulatory": "Regulatory",
+    "trial": "Trial", "cohort": "Cohort study", "case-series": "Case series", "case-report": "Case report",
+    "review": "Review", "local": "Local document",
+}  # fmt: skip
 
 DOSING_HEADER = ("drug", "dose", "route", "frequency", "maximum", "population", "setting", "use")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'])")
@@ -82,6 +99,10 @@ class Draft:
     reason: str = ""
 
 
+#: Cells that say nothing, left out when a row is quoted as a sentence.
+EMPTY_CELLS = frozenset({"", "—", "-", "not applicable", "not stated"})
+
+
 def split_cells(line: str) -> list[str]:
     return [cell.strip() for cell in line.strip().strip("|").split("|")]
 
@@ -91,14 +112,15 @@ def table_units(text: str, passage: int) -> list[Unit]:
     lines = [line for line in text.splitlines() if line.strip().startswith("|")]
     if len(lines) < 3:
         return []
-    header = [h.lower() for h in split_cells(lines[0])]
+    names = split_cells(lines[0])
+    header = [h.lower() for h in names]
     units = []
     for line in lines[2:]:
         cells = split_cells(line)
         if len(cells) != len(header):
             continue
         pairs = dict(zip(header, cells, strict=True))
-        rendered = "; ".join(f"{h}: {c}" for h, c in pairs.items() if c and c not in {"—", "-"})
+        rendered = "; ".join(f"{n}: {c}" for n, c in zip(names, cells, strict=True) if c.lower() not in EMPTY_CELLS)
         units.append(Unit(rendered, passage, pairs))
     return units
 
@@ -149,11 +171,17 @@ class ExtractiveComposer:
         return value * (1.0 + 0.1 / (1 + rank)) / (1.0 + 0.01 * len(tokens))
 
     def coverage(self, unit: Unit, passage: Passage, core: set[str]) -> float:
-        """Share of the question's weight found in the unit or its section and title."""
-        if not core:
+        """Share of the question's weight found in the unit or its section and title.
+
+        Words the corpus never uses ('toci', 'australia') are left out: they can neither support
+        nor refute a passage, and their synonyms (if any) are matched through the expansion.
+        """
+        known = {t for t in core if t in self.idf or related_words(t)}
+        if not known:
             return 0.0
-        found = set(tokenize(f"{unit.text} {passage.title} {passage.section}", parts=False)) & core
-        return sum(self.weight(t) for t in found) / sum(self.weight(t) for t in core)
+        text = set(tokenize(f"{unit.text} {passage.title} {passage.section}", parts=False))
+        found = {t for t in known if t in text or related_words(t) & text}
+        return sum(self.weight(t) for t in found) / sum(self.weight(t) for t in known)
 
     def run(self, question: str, passages: Sequence[Passage], intent: Intent) -> Draft:
         """Compose from ``passages`` (best first); abstain when nothing answers the question."""
@@ -174,8 +202,15 @@ class ExtractiveComposer:
         if intent is Intent.DOSING:
             table = self._dosing_rows(question, scored)
             if table:
-                return Draft(statements=[self._lead_for(table[0])], table=table)
-        return Draft(statements=self._select(scored, best_score))
+                lead = self._lead_for(table[0])
+                table.sort(key=lambda row: _use_rank(row.cells))
+                return Draft(statements=[lead], table=table)
+        statements = self._select(scored, best_score)
+        if intent is Intent.GRADING:
+            statements = self._with_neighbour_grades(statements, units)
+        if intent is Intent.EVIDENCE:
+            statements = self._by_evidence_strength(statements, passages)
+        return Draft(statements=statements)
 
     def _select(self, scored: list[tuple[float, Unit]], best_score: float) -> list[Statement]:
         chosen: list[tuple[set[str], Statement]] = []
@@ -195,6 +230,34 @@ class ExtractiveComposer:
             chosen.append((tokens, Statement(unit.text, [unit.passage], unit.cells)))
             words += length
         return [s for _, s in chosen]
+
+    @staticmethod
+    def _with_neighbour_grades(statements: list[Statement], units: list[Unit]) -> list[Statement]:
+        """After the matching grade's row, the rows of the grades just below and above it."""
+        if not statements or not statements[0].cells:
+            return statements
+        best = statements[0]
+        key = next((k for k in best.cells if "grade" in k), None)
+        if key is None or not best.cells[key].isdigit():
+            return statements
+        grade = int(best.cells[key])
+        rows = [
+            u for u in units
+            if u.passage == best.sources[0] and u.cells and u.cells.get(key, "").isdigit()
+            and abs(int(u.cells[key]) - grade) == 1
+        ]  # fmt: skip
+        neighbours = [Statement(u.text, [u.passage], u.cells) for u in rows]
+        rest = [s for s in statements[1:] if not (s.cells and key in s.cells)]
+        return [best, *rest[:1], *neighbours]
+
+    @staticmethod
+    def _by_evidence_strength(statements: list[Statement], passages: Sequence[Passage]) -> list[Statement]:
+        """Strongest source first, each line labelled with what kind of source it is."""
+        ordered = sorted(statements, key=lambda s: EVIDENCE_RANK.get(passages[s.sources[0]].doc_type, 9))
+        return [
+            Statement(f"{EVIDENCE_LABEL.get(passages[s.sources[0]].doc_type, 'Source')}: {s.text}", s.sources, s.cells)
+            for s in ordered
+        ]
 
     def _dosing_rows(self, question: str, scored: list[tuple[float, Unit]]) -> list[Statement]:
         """Dosing rows for the drugs the question names (any drug when it names none), best first."""
@@ -231,6 +294,23 @@ class ExtractiveComposer:
         if context:
             text += f" ({context})"
         return Statement(text[0].upper() + text[1:] + ".", list(row.sources), row.cells)
+
+
+def unknown_share(question: str, idf: Mapping[str, float]) -> float:
+    """Share of the question's IDF weight carried by words neither the corpus nor the synonym table knows."""
+    tokens = set(tokenize(question, parts=False))
+    if not tokens:
+        return 1.0
+    rarest = max(idf.values(), default=1.0)
+    known = set(idf) | synonym_vocabulary()
+    unknown = sum(rarest for t in tokens if t not in known)
+    total = unknown + sum(max(idf.get(t, rarest), 0.05) for t in tokens if t in known)
+    return unknown / total
+
+
+def _use_rank(cells: Mapping[str, str] | None) -> int:
+    use = (cells or {}).get("use", "").lower()
+    return next((i for i, name in enumerate(USE_ORDER) if use.startswith(name)), len(USE_ORDER))
 
 
 def grades_in(text: str) -> set[str]:

@@ -34,7 +34,7 @@ class Claim:
     passages: tuple[Passage, ...]
 
 
-def _squash(text: str) -> str:
+def squash(text: str) -> str:
     """Normalise spacing and separators so '1,000 mg' and '1000mg' compare equal."""
     return re.sub(r"[\s,]", "", normalize(text))
 
@@ -57,9 +57,9 @@ def check(claim: Claim) -> str | None:
     if not claim.passages:
         return "cites no passage"
     cited = " ".join(p.text for p in claim.passages)
-    squashed = _squash(cited)
+    squashed = squash(cited)
     for number in numbers_in(claim.text):
-        if _squash(number) not in squashed:
+        if squash(number) not in squashed:
             return f"number '{number}' is not in its cited passages"
     cited_norm = normalize(f"{cited} {' '.join(p.title for p in claim.passages)}")
     for drug in ENTITY_KINDS["drug"]:

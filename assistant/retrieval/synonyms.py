@@ -34,6 +34,8 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("icaht", "hematotoxicity", "prolonged cytopenia"),
     ("ice score", "immune effector cell-associated encephalopathy", "cartox-10"),
     ("pjp", "pcp", "pneumocystis"),
+    ("vasopressors", "vasopressor", "pressors", "pressor"),
+    ("hypoxia", "oxygen", "o2", "supplemental oxygen"),
     ("g-csf", "filgrastim", "granulocyte colony-stimulating factor"),
     ("ivig", "intravenous immunoglobulin", "immunoglobulin"),
     ("rems", "risk evaluation and mitigation strategy"),
@@ -54,17 +56,50 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("ruxolitinib", "jakafi", "jak inhibitor"),
     ("levetiracetam", "keppra"),
     ("dexamethasone", "decadron", "dex"),
-    ("methylprednisolone", "solu-medrol", "methylpred"),
-    ("corticosteroids", "steroids", "glucocorticoids"),
+    ("methylprednisolone", "solu-medrol", "solumedrol", "methylpred", "mp"),
+    ("corticosteroids", "corticosteroid", "steroids", "steroid", "glucocorticoids"),
+    ("maximum", "max", "ceiling", "cap"),
+    ("prophylaxis", "prophylactic", "ppx"),
     ("tmp-smx", "trimethoprim-sulfamethoxazole", "co-trimoxazole", "bactrim"),
     # Populations
-    ("pediatric", "paediatric", "children", "child", "kids"),
+    ("pediatric", "paediatric", "children", "child", "kids", "peds"),
 )
 
 
 def group_of(canonical: str) -> tuple[str, ...]:
     """The synonym group whose first term is ``canonical`` (just the term when it has none)."""
     return next((g for g in SYNONYM_GROUPS if g[0] == canonical), (canonical,))
+
+
+@lru_cache(maxsize=1)
+def synonym_vocabulary() -> frozenset[str]:
+    """Every word of every synonym term: words Carta understands even where the corpus never uses them."""
+    return frozenset(word for group in SYNONYM_GROUPS for term in group for word in re.findall(r"[\w-]+", term))
+
+
+@lru_cache(maxsize=4096)
+def related_words(word: str) -> frozenset[str]:
+    """Words of every synonym term in the groups that contain ``word`` ('toci' -> tocilizumab, actemra, …)."""
+    related: set[str] = set()
+    for group in SYNONYM_GROUPS:
+        words = {w for term in group for w in re.findall(r"[\w-]+", term)}
+        if word in words:
+            related |= words
+    return frozenset(related)
+
+
+#: Clinical shorthand spelled out before retrieval: "G3" -> "grade 3", "q12h" -> "every 12 h".
+SHORTHAND = (
+    (re.compile(r"\bG([1-5])\b"), r"grade \1"),
+    (re.compile(r"\bq\s?(\d{1,2})\s?h?\b", re.IGNORECASE), r"every \1 h"),
+)
+
+
+def spell_out(text: str) -> str:
+    """The text with clinical shorthand written out, so both retrievers and the composer can match it."""
+    for pattern, replacement in SHORTHAND:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def normalize(text: str) -> str:
