@@ -43,3 +43,13 @@ class LazyEmbeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return load_embeddings(self.model_path).embed_query(text)
+
+
+@lru_cache(maxsize=2)
+def common_words(model_path: Path) -> frozenset[str]:
+    """Whole English words of the model's WordPiece vocabulary: a cheap, offline 'is this everyday English?'."""
+    vocab = model_path / "vocab.txt"
+    if not vocab.is_file():
+        return frozenset()
+    words = vocab.read_text(encoding="utf-8").split()
+    return frozenset(w for w in words if w.isalpha() and len(w) > 1)

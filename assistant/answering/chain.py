@@ -33,6 +33,7 @@ from assistant.answering.intent import Intent, classify
 from assistant.answering.prompts import ABSTAIN_MESSAGE, ALL_REMOVED_NOTICE, LLM_FALLBACK_NOTICE
 from assistant.answering.verify import Claim, verify
 from assistant.conversation import Turn, rewrite
+from assistant.embeddings import common_words
 from assistant.errors import CartaError, UsageError
 from assistant.passage import Passage
 from assistant.retrieval.retriever import HybridRetriever, Retrieval
@@ -175,7 +176,7 @@ class AnswerChain:
         assert state.retrieval is not None
         if state.retrieval.best_similarity < self.settings.abstain_threshold:
             return "no passage is similar enough to the question"
-        if unknown_share(state.query, self.retriever.idf) >= MAX_UNKNOWN_SHARE:
+        if unknown_share(state.query, self.retriever.idf, common_words(self.settings.model_path)) >= MAX_UNKNOWN_SHARE:
             return "the question's key terms do not occur in the indexed documents"
         return None
 

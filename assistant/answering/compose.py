@@ -26,14 +26,14 @@ MAX_DOSING_ROWS = 8
 #: A unit joins the answer only if it scores at least this share of the best unit's score.
 RELATIVE_CUTOFF = 0.45
 #: Share of the question's IDF weight the best unit must cover, or Carta abstains.
-MIN_COVERAGE = 0.3
+MIN_COVERAGE = 0.2
 #: Score factor for a unit about another grade than the one asked ("grade 2 ICANS" for a grade 3 question).
 OTHER_GRADE_FACTOR = 0.4
 GRADE_MENTION = re.compile(r"\b(?:grade|g)\s*:?\s*([1-5])(?:\s*(?:–|-|to|and)\s*([1-5]))?\b", re.IGNORECASE)
 #: Abstain when this share of the question's weight is words the corpus never uses. Unknown words
 #: weigh as much as the rarest indexed word: in "grade 3 colitis on pembrolizumab, steroid dose?"
 #: the unknown words are the ones that say what is asked. Calibrated on evals/qa.yaml.
-MAX_UNKNOWN_SHARE = 0.4
+MAX_UNKNOWN_SHARE = 0.35
 #: Units this similar (Jaccard over tokens) are one statement with several citations.
 MERGE_SIMILARITY = 0.6
 #: Weights: expansion terms and section/title context count less than the question's own words.
@@ -296,16 +296,22 @@ class ExtractiveComposer:
         return Statement(text[0].upper() + text[1:] + ".", list(row.sources), row.cells)
 
 
-def unknown_share(question: str, idf: Mapping[str, float]) -> float:
-    """Share of the question's IDF weight carried by words neither the corpus nor the synonym table knows."""
+def unknown_share(question: str, idf: Mapping[str, float], common_words: frozenset[str]) -> float:
+    """Share of the question's weight carried by specialised words the corpus never uses.
+
+    A word counts as specialised when neither the corpus, nor the synonym table, nor everyday English
+    (the embedding model's whole-word vocabulary) knows it: 'pembrolizumab', 'warfarin', 'cytosorb'.
+    Such words weigh as much as the rarest indexed word, because they say what is really asked;
+    unknown everyday words ('components', 'people') weigh nothing either way.
+    """
     tokens = set(tokenize(question, parts=False))
     if not tokens:
         return 1.0
     rarest = max(idf.values(), default=1.0)
     known = set(idf) | synonym_vocabulary()
-    unknown = sum(rarest for t in tokens if t not in known)
-    total = unknown + sum(max(idf.get(t, rarest), 0.05) for t in tokens if t in known)
-    return unknown / total
+    specialised = sum(rarest for t in tokens if t not in known and t not in common_words and not t.isdigit())
+    total = specialised + sum(max(idf.get(t, rarest), 0.05) for t in tokens if t in known)
+    return specialised / total if total else 1.0
 
 
 def _use_rank(cells: Mapping[str, str] | None) -> int:
