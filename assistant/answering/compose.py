@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from assistant.answering.intent import Intent
+from assistant.answering.verify import numbers_in
 from assistant.conversation import entities
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
@@ -49,6 +50,8 @@ INTENT_HINTS: dict[Intent, str] = {
     Intent.GRADING: "grade defined criteria",
 }
 
+#: A class named in a question stands for its members when dosing rows are picked.
+DRUG_CLASSES = {"corticosteroids": ("dexamethasone", "methylprednisolone", "hydrocortisone", "prednisone")}
 #: Dosing rows are grouped by use, label first, so labelled and evidence-only doses never blur.
 USE_ORDER = ("label", "guideline", "institutional", "off-label", "evidence-only")
 #: Evidence answers put the strongest source first; lower is stronger. Labels say what each source is.
@@ -219,7 +222,15 @@ class ExtractiveComposer:
             if value < RELATIVE_CUTOFF * best_score or len(chosen) >= MAX_STATEMENTS:
                 break
             tokens = set(tokenize(" ".join(unit.cells.values()) if unit.cells else unit.text))
-            twin = next((s for toks, s in chosen if _jaccard(toks, tokens) >= MERGE_SIMILARITY), None)
+            numbers = set(numbers_in(unit.text))
+            twin = next(
+                (
+                    s
+                    for toks, s in chosen
+                    if _jaccard(toks, tokens) >= MERGE_SIMILARITY and set(numbers_in(s.text)) == numbers
+                ),
+                None,
+            )
             if twin is not None:
                 if unit.passage not in twin.sources:
                     twin.sources.append(unit.passage)
@@ -261,7 +272,7 @@ class ExtractiveComposer:
 
     def _dosing_rows(self, question: str, scored: list[tuple[float, Unit]]) -> list[Statement]:
         """Dosing rows for the drugs the question names (any drug when it names none), best first."""
-        drugs = set(entities(question).get("drug", []))
+        drugs = {name for drug in entities(question).get("drug", []) for name in DRUG_CLASSES.get(drug, (drug,))}
         rows: list[Statement] = []
         seen: set[tuple[str, ...]] = set()
         for value, unit in scored:

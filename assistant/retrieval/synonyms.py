@@ -21,6 +21,8 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
         "neurologic toxicity",
         "neurologic events",
         "cres",
+        "neurotox",
+        "neuro",
     ),
     (
         "iec-hs",
