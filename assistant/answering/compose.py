@@ -35,11 +35,21 @@ GRADE_MENTION = re.compile(r"\b(?:grade|g)\s*:?\s*([1-5])(?:\s*(?:–|-|to|and)\
 #: weigh as much as the rarest indexed word: in "grade 3 colitis on pembrolizumab, steroid dose?"
 #: the unknown words are the ones that say what is asked. Calibrated on evals/qa.yaml.
 MAX_UNKNOWN_SHARE = 0.35
+#: Sources a question may name, each with the words that identify its documents (title, source, id).
+SOURCE_NAMES: dict[str, tuple[str, ...]] = {
+    "asco": ("asco",), "ebmt": ("ebmt", "jacie"), "cartox": ("cartox",), "nccn": ("nccn",), "sitc": ("sitc",),
+    "astct": ("astct",), "label": ("label", "prescribing information"), "fda": ("fda",), "uptodate": ("uptodate",),
+    "stanford": ("stanford",), "ficm": ("ficm",),
+}  # fmt: skip
 #: Units this similar (Jaccard over tokens) are one statement with several citations.
 MERGE_SIMILARITY = 0.6
 #: Weights: expansion terms and section/title context count less than the question's own words.
 EXPANSION_WEIGHT = 0.5
 CONTEXT_WEIGHT = 0.3
+#: For grading questions a table row means little without its heading ("CRS grade: 4" under "ASTCT CRS
+#: grading table"), so the row's section and title count nearly as much as its own words, and its
+#: length less. Elsewhere rows are scored like sentences, or they crowd out the prose that answers.
+ROW_CONTEXT_WEIGHT = 0.8
 
 #: Words that mark the kind of sentence each question type wants (results for evidence questions,
 #: schedules for monitoring ones); they count like synonym expansions.
@@ -160,18 +170,34 @@ class ExtractiveComposer:
         return max(self.idf.get(token, self.default_idf), 0.05)
 
     def score(
-        self, unit: Unit, passage: Passage, core: set[str], extra: set[str], rank: int, grade: str | None = None
+        self,
+        unit: Unit,
+        passage: Passage,
+        core: set[str],
+        extra: set[str],
+        rank: int,
+        grade: str | None = None,
+        toxicities: frozenset[str] = frozenset(),
+        intent: Intent = Intent.GENERAL,
     ) -> float:
+        """IDF-weighted overlap with the question; a unit about another grade or toxicity counts less."""
         tokens = set(tokenize(unit.text, parts=False))
         context = set(tokenize(f"{passage.title} {passage.section}", parts=False))
         value = sum(self.weight(t) for t in core & tokens)
         value += EXPANSION_WEIGHT * sum(self.weight(t) for t in extra & tokens)
-        value += CONTEXT_WEIGHT * sum(self.weight(t) for t in (core - tokens) & context)
+        grading_row = bool(unit.cells) and intent is Intent.GRADING
+        context_weight = ROW_CONTEXT_WEIGHT if grading_row else CONTEXT_WEIGHT
+        value += context_weight * sum(self.weight(t) for t in (core - tokens) & context)
         if grade is not None:
             mentioned = grades_in(unit.text)
             if mentioned and grade not in mentioned:
                 value *= OTHER_GRADE_FACTOR
-        return value * (1.0 + 0.1 / (1 + rank)) / (1.0 + 0.01 * len(tokens))
+        if toxicities:
+            named = set(entities(unit.text).get("toxicity", []))
+            if named and not named & toxicities:
+                value *= OTHER_GRADE_FACTOR
+        length = len(tokens) / 2 if grading_row else len(tokens)
+        return value * (1.0 + 0.1 / (1 + rank)) / (1.0 + 0.01 * length)
 
     def coverage(self, unit: Unit, passage: Passage, core: set[str]) -> float:
         """Share of the question's weight found in the unit or its section and title.
@@ -195,15 +221,16 @@ class ExtractiveComposer:
             return Draft(abstained=True, reason="no passage text matches the question")
         asked = grades_in(question)
         grade = next(iter(asked)) if len(asked) == 1 else None
+        toxicities = frozenset(entities(question).get("toxicity", []))
         scored = sorted(
-            ((self.score(u, passages[u.passage], core, extra, u.passage, grade), u) for u in units),
+            ((self.score(u, passages[u.passage], core, extra, u.passage, grade, toxicities, intent), u) for u in units),
             key=lambda pair: -pair[0],
         )
         best_score, best = scored[0]
         if best_score <= 0 or self.coverage(best, passages[best.passage], core) < MIN_COVERAGE:
             return Draft(abstained=True, reason="the best passage covers too little of the question")
         if intent is Intent.DOSING:
-            table = self._dosing_rows(question, scored)
+            table = self._dosing_rows(question, scored, passages)
             if table:
                 lead = self._lead_for(table[0])
                 table.sort(key=lambda row: _use_rank(row.cells))
@@ -270,13 +297,22 @@ class ExtractiveComposer:
             for s in ordered
         ]
 
-    def _dosing_rows(self, question: str, scored: list[tuple[float, Unit]]) -> list[Statement]:
-        """Dosing rows for the drugs the question names (any drug when it names none), best first."""
+    def _dosing_rows(
+        self, question: str, scored: list[tuple[float, Unit]], passages: Sequence[Passage]
+    ) -> list[Statement]:
+        """Dosing rows for the drugs (and the source) the question names, best first.
+
+        "What does EBMT recommend?" must not be answered with another source's doses: when the
+        question names a source and that source has no dosing row, there is no table.
+        """
         drugs = {name for drug in entities(question).get("drug", []) for name in DRUG_CLASSES.get(drug, (drug,))}
+        sources = named_sources(question)
         rows: list[Statement] = []
         seen: set[tuple[str, ...]] = set()
         for value, unit in scored:
             if not unit.is_dosing_row or value <= 0 or unit.cells is None:
+                continue
+            if sources and not sources & named_sources(_describe(passages[unit.passage])):
                 continue
             drug_cell = unit.cells.get("drug", "").lower()
             if drugs and not any(d in drug_cell for d in drugs):
@@ -296,12 +332,12 @@ class ExtractiveComposer:
         cells = row.cells or {}
         parts = [f"{cells.get('drug', '')}: {cells.get('dose', '')}"]
         for name in ("route", "frequency"):
-            if cells.get(name) and cells[name] != "not stated":
+            if _stated(cells.get(name)):
                 parts.append(cells[name])
         text = ", ".join(parts)
-        if cells.get("maximum") and cells["maximum"] != "not stated":
+        if _stated(cells.get("maximum")):
             text += f"; maximum {cells['maximum']}"
-        context = "; ".join(c for c in (cells.get("population"), cells.get("setting")) if c and c != "not stated")
+        context = "; ".join(c for c in (cells.get("population"), cells.get("setting")) if c and _stated(c))
         if context:
             text += f" ({context})"
         return Statement(text[0].upper() + text[1:] + ".", list(row.sources), row.cells)
@@ -323,6 +359,20 @@ def unknown_share(question: str, idf: Mapping[str, float], common_words: frozens
     specialised = sum(rarest for t in tokens if t not in known and t not in common_words and not t.isdigit())
     total = specialised + sum(max(idf.get(t, rarest), 0.05) for t in tokens if t in known)
     return specialised / total if total else 1.0
+
+
+def named_sources(text: str) -> set[str]:
+    """The guideline bodies and source kinds a text names ('per ASCO' -> {'asco'})."""
+    low = text.lower()
+    return {name for name, words in SOURCE_NAMES.items() if any(re.search(rf"\b{w}\b", low) for w in words)}
+
+
+def _describe(passage: Passage) -> str:
+    return f"{passage.doc_id} {passage.title} {passage.source} {passage.section}"
+
+
+def _stated(cell: str | None) -> bool:
+    return bool(cell) and not cell.lower().startswith(("not stated", "not verified"))
 
 
 def _use_rank(cells: Mapping[str, str] | None) -> int:

@@ -30,7 +30,7 @@ INTENT_PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = (
     (
         Intent.GRADING,
         re.compile(
-            r"\b(which|what) grade\b|\bgrad(e|ed|ing) (is|of|for)\b|\bhow (is|are) .* graded\b"
+            r"\b(which|what)\b[\w\s-]{0,20}\bgrade\b|\bgrad(e|ed|ing) (is|of|for)\b|\bhow (is|are) .* graded\b"
             r"|\bcriteri(a|on)\b|\bice score\b|\bhscore\b",
             re.I,
         ),
