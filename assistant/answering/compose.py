@@ -35,6 +35,8 @@ GRADE_MENTION = re.compile(r"\b(?:grade|g)\s*:?\s*([1-5])(?:\s*(?:–|-|to|and)\
 #: weigh as much as the rarest indexed word: in "grade 3 colitis on pembrolizumab, steroid dose?"
 #: the unknown words are the ones that say what is asked. Calibrated on evals/qa.yaml.
 MAX_UNKNOWN_SHARE = 0.35
+#: Shorter unknown words are taken for clinical shorthand ('ncse', 'norepi'), not a foreign subject.
+MIN_SPECIALISED_LENGTH = 8
 #: Sources a question may name, each with the words that identify its documents (title, source, id).
 SOURCE_NAMES: dict[str, tuple[str, ...]] = {
     "asco": ("asco",), "ebmt": ("ebmt", "jacie"), "cartox": ("cartox",), "nccn": ("nccn",), "sitc": ("sitc",),
@@ -347,18 +349,30 @@ def unknown_share(question: str, idf: Mapping[str, float], common_words: frozens
     """Share of the question's weight carried by specialised words the corpus never uses.
 
     A word counts as specialised when neither the corpus, nor the synonym table, nor everyday English
-    (the embedding model's whole-word vocabulary) knows it: 'pembrolizumab', 'warfarin', 'cytosorb'.
+    (the embedding model's whole-word vocabulary) knows it, and it is long enough to be a drug or
+    disease name rather than shorthand ('pembrolizumab', 'warfarin', 'cytosorb'; not 'ncse', '2l').
     Such words weigh as much as the rarest indexed word, because they say what is really asked;
-    unknown everyday words ('components', 'people') weigh nothing either way.
+    other unknown words weigh nothing either way.
     """
     tokens = set(tokenize(question, parts=False))
     if not tokens:
         return 1.0
     rarest = max(idf.values(), default=1.0)
     known = set(idf) | synonym_vocabulary()
-    specialised = sum(rarest for t in tokens if t not in known and t not in common_words and not t.isdigit())
-    total = specialised + sum(max(idf.get(t, rarest), 0.05) for t in tokens if t in known)
-    return specialised / total if total else 1.0
+
+    def specialised(token: str) -> bool:
+        parts = token.split("-")
+        return (
+            any(
+                len(p) >= MIN_SPECIALISED_LENGTH and p not in known and p not in common_words and p.isalpha()
+                for p in parts
+            )
+            and token not in known
+        )
+
+    unknown = sum(rarest for t in tokens if specialised(t))
+    total = unknown + sum(max(idf.get(t, rarest), 0.05) for t in tokens if t in known)
+    return unknown / total if total else 1.0
 
 
 def named_sources(text: str) -> set[str]:

@@ -63,6 +63,17 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("maximum", "max", "ceiling", "cap"),
     ("prophylaxis", "prophylactic", "ppx"),
     ("tmp-smx", "trimethoprim-sulfamethoxazole", "co-trimoxazole", "bactrim"),
+    # Clinicians' shorthand for drugs and findings the corpus names in full
+    ("lorazepam", "ativan"),
+    ("haloperidol", "haldol"),
+    ("phenobarbital", "phenobarb"),
+    ("norepinephrine", "norepi", "levophed"),
+    ("non-convulsive status epilepticus", "ncse", "nonconvulsive status"),
+    ("secondary hlh", "shlh", "reactive hlh"),
+    ("fever", "febrile"),
+    ("cut-off", "cutoff", "threshold"),
+    ("gm-csf", "sargramostim"),
+    ("nasal cannula", "nc"),
     # Populations
     ("pediatric", "paediatric", "children", "child", "kids", "peds"),
 )
