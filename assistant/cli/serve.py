@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -11,8 +12,17 @@ from typing import Annotated
 import typer
 
 from assistant.cli import app
+from assistant.cli.common import settings_from
 
 UI_APP = Path(__file__).resolve().parents[2] / "ui" / "app.py"
+#: Streamlit options for a local, offline product: no telemetry, no file watcher, no developer menu.
+STREAMLIT_OPTIONS = {
+    "server.headless": "true",
+    "server.fileWatcherType": "none",
+    "server.runOnSave": "false",
+    "browser.gatherUsageStats": "false",
+    "client.toolbarMode": "viewer",
+}
 
 
 @app.command("ui")
@@ -21,19 +31,13 @@ def ui_command(
     address: Annotated[str, typer.Option(help="Address to bind; 0.0.0.0 exposes Carta to the network.")] = "127.0.0.1",
 ) -> None:
     """Serve the Streamlit app at http://ADDRESS:PORT."""
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(UI_APP),
-        "--server.port",
-        str(port),
-        "--server.address",
-        address,
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
+    settings = settings_from()  # invalid settings fail here, in one line, before the server starts
+    options = {
+        **STREAMLIT_OPTIONS,
+        "server.port": str(port),
+        "server.address": address,
+        "server.maxUploadSize": str(math.ceil(settings.max_file_mb)),
+    }
+    command = [sys.executable, "-m", "streamlit", "run", str(UI_APP)]
+    command += [part for name, value in options.items() for part in (f"--{name}", value)]
     raise typer.Exit(subprocess.call(command, env={**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}))

@@ -1,0 +1,107 @@
+"""Clinicians' feedback on answers (thumbs up or down, optional comment), kept in SQLite in the data dir.
+
+One row per answer: changing the rating or adding a comment later updates that row. The evaluation
+page offers the table as CSV, so reviewers can read what users flagged.
+
+>>> store = FeedbackStore.for_settings(Settings())                              # doctest: +SKIP
+>>> store.record(Feedback("a1", "Tocilizumab dose?", "…", "…", rating=1))       # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import asdict, dataclass, fields
+from datetime import UTC, datetime
+from pathlib import Path
+
+from assistant.errors import ConfigError, UsageError
+from assistant.settings import Settings
+
+FEEDBACK_FILE = "feedback.sqlite3"
+#: Thumbs down and thumbs up; the values `st.feedback("thumbs")` returns.
+RATINGS = (0, 1)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS feedback (
+    answer_id TEXT PRIMARY KEY,
+    question TEXT NOT NULL,
+    query TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    rating INTEGER CHECK (rating IN (0, 1)),
+    comment TEXT NOT NULL DEFAULT '',
+    sources TEXT NOT NULL DEFAULT '',
+    abstained INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+)
+"""
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """What a user said about one answer; ``sources`` are the cited document ids, '; '-joined."""
+
+    answer_id: str
+    question: str
+    query: str
+    answer: str
+    rating: int | None = None
+    comment: str = ""
+    sources: str = ""
+    abstained: bool = False
+
+
+class FeedbackStore:
+    """The feedback table in one SQLite file; a connection per call, so any thread may use it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> FeedbackStore:
+        return cls(settings.ensure_data_dir() / FEEDBACK_FILE)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        try:
+            with closing(sqlite3.connect(self.path)) as connection, connection:
+                connection.execute(SCHEMA)
+                yield connection
+        except sqlite3.Error as exc:
+            msg = f"feedback store {self.path} cannot be used ({exc})"
+            raise ConfigError(msg) from exc
+
+    def record(self, feedback: Feedback) -> None:
+        """Insert the answer's feedback, or update its rating and comment if it has a row already."""
+        if feedback.rating is not None and feedback.rating not in RATINGS:
+            msg = f"rating must be one of {RATINGS} (thumbs down, up), not {feedback.rating!r}"
+            raise UsageError(msg)
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        row = {**asdict(feedback), "abstained": int(feedback.abstained), "created_at": now, "updated_at": now}
+        columns = ", ".join(row)
+        with self._connect() as connection:
+            connection.execute(
+                f"INSERT INTO feedback ({columns}) VALUES ({', '.join('?' * len(row))}) "
+                "ON CONFLICT(answer_id) DO UPDATE SET rating = excluded.rating, comment = excluded.comment, "
+                "updated_at = excluded.updated_at",
+                tuple(row.values()),
+            )
+
+    def rows(self) -> list[dict[str, object]]:
+        """Every row, oldest first."""
+        with self._connect() as connection:
+            connection.row_factory = sqlite3.Row
+            return [dict(r) for r in connection.execute("SELECT * FROM feedback ORDER BY created_at, rowid")]
+
+    def to_csv(self) -> str:
+        """The whole table as CSV text with a header row."""
+        names = [f.name for f in fields(Feedback)] + ["created_at", "updated_at"]
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=names)
+        writer.writeheader()
+        writer.writerows(self.rows())
+        return out.getvalue()

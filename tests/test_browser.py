@@ -1,0 +1,125 @@
+"""End to end in a real browser: `carta ui` on a free port, driven by Debian's headless Chromium.
+
+The browser is never downloaded: Playwright drives /usr/bin/chromium, which `make test` installs with
+apt when it is missing and it runs as root.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.settings import Settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+QUESTION = "What dose of tocilizumab for grade 2 CRS?"
+#: Generous waits (ms): the first page load also loads the model, on a busy two-core machine.
+LOAD_MS = 180_000
+STEP_MS = 60_000
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def server(corpus_index: Settings, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """`carta ui` over the session index; yields its URL and its log file, and stops it afterwards."""
+    port = free_port()
+    log = tmp_path / "server.log"
+    env = {**os.environ, "CARTA_DATA_DIR": str(corpus_index.data_dir), "CARTA_CORPUS_DIR": str(corpus_index.corpus_dir)}
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "assistant", "ui", "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: the streamlit child stops with it
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"carta ui exited with {process.returncode}:\n{log.read_text()}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"carta ui did not answer on {url} within 60 s:\n{log.read_text()}")
+                time.sleep(0.5)
+        yield url, log
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def test_ask_open_a_source_and_visit_every_page(server: tuple[str, Path], tmp_path: Path) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip(f"no browser at {CHROMIUM}: install Debian's chromium (`make test` does so when run as root)")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="Playwright is in the dev extra: pip install -e '.[dev]'"
+    )
+    url, log = server
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.goto(url)
+            box = page.get_by_test_id("stChatInputTextArea")
+            box.wait_for(timeout=LOAD_MS)
+            sync_api.expect(box).to_be_enabled(timeout=LOAD_MS)
+            box.fill(QUESTION)
+            box.press("Enter")
+
+            answer = page.get_by_test_id("stChatMessage").last
+            sync_api.expect(answer).to_contain_text("8 mg/kg", timeout=STEP_MS)
+            sources = answer.get_by_text("Sources (", exact=False)
+            sources.click()
+            passage = answer.locator("mark").first
+            sync_api.expect(passage).to_be_visible(timeout=STEP_MS)
+            sync_api.expect(answer).to_contain_text("ASCO 2021 guideline")
+            page.screenshot(path=tmp_path / "chat.png")
+
+            for slug, text in (
+                ("dosing", "dosing row(s) for"),
+                ("evaluation", "Report folder"),
+                ("library", "Indexed documents"),
+            ):
+                page.goto(f"{url}/{slug}")
+                sync_api.expect(page.get_by_text(text, exact=False).first).to_be_visible(timeout=STEP_MS)
+                assert page.get_by_test_id("stException").count() == 0, slug
+                page.screenshot(path=tmp_path / f"{slug}.png")
+        finally:
+            browser.close()
+    assert (tmp_path / "chat.png").stat().st_size > 0
+    # Every page view above was a new browser session; the model and index loaded once for all of them.
+    assert log.read_text().count("chain loaded") == 1

@@ -1,0 +1,301 @@
+"""The Streamlit app, page by page, through Streamlit's AppTest over the real session index and model."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from streamlit.testing.v1 import AppTest
+
+from assistant.feedback import FeedbackStore
+from assistant.ingest import ingest
+from assistant.settings import Settings
+
+APP = Path(__file__).resolve().parents[1] / "ui" / "app.py"
+#: Generous: the first run in a test process loads the model and the index.
+TIMEOUT = 180
+QUESTION = "What dose of tocilizumab for grade 2 CRS?"
+
+
+@pytest.fixture
+def on_index(corpus_index: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Point the app (which reads CARTA_* like any process) at the session's corpus index."""
+    monkeypatch.setenv("CARTA_DATA_DIR", str(corpus_index.data_dir))
+    monkeypatch.setenv("CARTA_CORPUS_DIR", str(corpus_index.corpus_dir))
+    return corpus_index
+
+
+def start(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def labelled(elements: Iterable[Any], label: str) -> Any:
+    """The one element whose label starts with ``label``."""
+    found = [e for e in elements if e.label.startswith(label)]
+    assert len(found) == 1, [e.label for e in elements]
+    return found[0]
+
+
+def ask(at: AppTest, question: str) -> Any:
+    at.chat_input[0].set_value(question).run()
+    assert not at.exception, at.exception
+    return at.session_state["messages"][-1]
+
+
+def test_question_gives_a_cited_answer_with_passages(on_index: Settings) -> None:
+    at = start()
+    answer = ask(at, QUESTION)["answer"]
+    assert not answer.abstained
+    assert "8 mg/kg" in answer.answer
+    assert "| Drug | Dose |" in answer.answer  # the dosing table, rendered by markdown
+    sources = labelled(at.expander, "Sources")
+    assert sources.label == f"Sources ({len(answer.citations)})"
+    shown = " ".join(m.value for m in sources.markdown)
+    assert "<mark>" in shown  # the quoted rows are highlighted in the passage
+    assert answer.citations[0].title in shown
+    assert "https://doi.org/" in shown or "https://pubmed.ncbi.nlm.nih.gov/" in shown
+    copy = labelled(at.expander, "Copy answer")
+    assert copy.code[0].value == answer.to_markdown()
+
+
+def test_follow_up_carries_the_drug(on_index: Settings) -> None:
+    at = start()
+    ask(at, QUESTION)
+    follow = ask(at, "And the maximum dose?")["answer"]
+    assert "tocilizumab" in follow.query.lower()
+    assert any(status.label.startswith("Searched for") and "tocilizumab" in status.label for status in at.status)
+    assert len(at.chat_message) == 4
+
+
+def test_example_question_is_clickable_and_new_conversation_clears(on_index: Settings) -> None:
+    at = start()
+    example = at.button(key="example-0")
+    example.click().run()
+    assert not at.exception
+    messages = at.session_state["messages"]
+    assert messages[0]["content"] == example.label
+    assert len(messages) == 2 and messages[1]["answer"].citations
+    export = labelled(at.get("download_button"), "Export conversation")
+    assert export.proto.disabled is False
+    labelled(at.button, "New conversation").click().run()
+    assert at.session_state["messages"] == []
+    assert at.button(key="example-0")  # the examples are back on the empty chat
+
+
+def test_feedback_is_stored(on_index: Settings) -> None:
+    at = start()
+    message = ask(at, QUESTION)
+    at.feedback[-1].set_value(0).run()
+    at.text_input(key=f"comment-{message['id']}").set_value("Missing the paediatric dose").run()
+    assert not at.exception
+    rows = [r for r in FeedbackStore.for_settings(on_index).rows() if r["answer_id"] == message["id"]]
+    assert len(rows) == 1
+    assert (rows[0]["rating"], rows[0]["comment"]) == (0, "Missing the paediatric dose")
+    assert rows[0]["question"] == QUESTION
+
+
+def test_sidebar_filter_restricts_retrieval(on_index: Settings) -> None:
+    at = start()
+    at.sidebar.multiselect(key="filter_types").set_value(["label"]).run()
+    answer = ask(at, QUESTION)["answer"]
+    assert answer.citations
+    assert {c.doc_type for c in answer.citations} == {"label"}
+
+
+def test_page_switches_never_reload_the_chain(on_index: Settings) -> None:
+    at = start()
+    loads: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: loads.append(record.getMessage())  # type: ignore[method-assign]
+    logger = logging.getLogger("carta.ui")
+    logger.addHandler(handler)
+    try:
+        for page in ("views/dosing.py", "views/library.py", "views/evaluation.py", "views/chat.py"):
+            at.switch_page(page).run()
+            assert not at.exception
+    finally:
+        logger.removeHandler(handler)
+    assert not [line for line in loads if "chain loaded" in line]
+
+
+def test_dosing_table_for_tocilizumab(on_index: Settings) -> None:
+    at = start("views/dosing.py")
+    assert at.selectbox(key="dosing_drug").value == "tocilizumab"
+    table = at.dataframe[0].value
+    assert len(table) > 0
+    assert table["Drug"].str.contains("tocilizumab", case=False).all()
+    assert {"Dose", "Route", "Frequency", "Maximum", "Population", "Setting", "Use", "Source", "Link"} <= set(table)
+    at.multiselect(key="dosing_uses").set_value(["label"]).run()
+    labelled_rows = at.dataframe[0].value
+    assert 0 < len(labelled_rows) < len(table)
+    assert set(labelled_rows["Use"]) == {"label"}
+    at.text_input(key="dosing_text").set_value("30 kg").run()
+    assert at.dataframe[0].value["Population"].str.contains("30 kg").all()
+    assert labelled(at.get("download_button"), "Download CSV")
+
+
+def test_library_lists_the_corpus_and_opens_a_document(on_index: Settings) -> None:
+    at = start("views/library.py")
+    documents = at.dataframe[0].value
+    assert len(documents) >= 40
+    assert {"Title", "Year", "Type", "Chunks", "Link"} <= set(documents)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Documents"] == str(len(documents))
+    assert metrics["Corpus changes"] == "none"
+    at.selectbox(key="library_document").set_value("santomasso-2021-asco-crs").run()
+    assert not at.exception
+    assert any("8 mg/kg" in m.value for m in at.markdown)
+
+
+def test_evaluation_page_without_a_report(on_index: Settings, tmp_path: Path) -> None:
+    at = start("views/evaluation.py")
+    at.text_input(key="eval_out").set_value(str(tmp_path / "no-report")).run()
+    assert not at.exception
+    assert any("No evaluation report" in i.value for i in at.info)
+    assert labelled(at.get("download_button"), "Download feedback CSV")
+
+
+def test_evaluation_page_runs_the_set_and_shows_the_report(on_index: Settings, tmp_path: Path) -> None:
+    question_set = tmp_path / "qa.yaml"
+    items = [
+        {
+            "id": "dosing-toci-crs-g2",
+            "question": QUESTION,
+            "category": "dosing",
+            "difficulty": 1,
+            "gold_docs": ["santomasso-2021-asco-crs"],
+            "must_include": [{"pattern": r"8\s*mg/kg", "points": 3, "fact": "tocilizumab 8 mg/kg"}],
+            "abstain": False,
+            "reference": "Tocilizumab 8 mg/kg IV (ASCO 2021).",
+        },
+        {
+            "id": "out-of-scope-capital",
+            "question": "What is the capital of France?",
+            "category": "out-of-scope",
+            "difficulty": 1,
+            "gold_docs": [],
+            "abstain": True,
+            "reference": "Not covered.",
+        },
+    ]
+    question_set.write_text(yaml.safe_dump({"version": 1, "items": items}), encoding="utf-8")
+    out = tmp_path / "out"
+    at = start("views/evaluation.py")
+    at.text_input(key="eval_out").set_value(str(out))
+    at.text_input(key="eval_set").set_value(str(question_set))
+    at.multiselect(key="eval_configs").set_value(["hybrid", "naive-rag"]).run()
+    labelled(at.button, "Run").click().run()
+    assert not at.exception, at.exception
+    assert (out / "summary.json").is_file() and (out / "report.html").is_file()
+    assert labelled(at.metric, "pass rate").value.endswith("%")
+    assert set(at.dataframe[0].value.columns) == {"figure", "hybrid", "naive-rag"}
+    assert len(at.dataframe[1].value) == 2  # the default configuration's items
+    at.segmented_control(key="eval_outcome").set_value("passed").run()
+    assert set(at.dataframe[1].value["passed"]) == {True}
+    labelled(at.selectbox, "Open an item").set_value("dosing-toci-crs-g2").run()
+    assert not at.exception
+    assert any(QUESTION in m.value for m in at.markdown)
+
+
+def test_missing_index_shows_a_banner_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CARTA_DATA_DIR", str(tmp_path / "empty"))
+    for page in (None, "views/dosing.py", "views/evaluation.py", "views/library.py"):
+        at = start(page)
+        assert any("carta ingest" in e.value for e in at.error), [e.value for e in at.error]
+    assert labelled(at.button, "Rebuild index")
+
+
+def test_library_rebuilds_and_uploads_into_a_small_index(
+    small_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CARTA_CORPUS_DIR", str(small_settings.corpus_dir))  # the data dir is already isolated
+    ingest(small_settings)
+    at = start("views/library.py")
+    assert len(at.dataframe[0].value) == 3
+    labelled(at.button, "Rebuild index").click().run()
+    assert any("3 unchanged" in s.value for s in at.success), [s.value for s in at.success]
+
+    text = b"# Hospital CRS protocol\n\n## Tocilizumab at our centre\n\nOur centre gives tocilizumab for grade 2 CRS.\n"
+    at.file_uploader[0].set_value(("crs-protocol.md", text, "text/markdown"))
+    labelled(at.text_input, "Title").set_value("Our CRS protocol")
+    labelled(at.number_input, "Year").set_value(2026)
+    labelled(at.button, "Add to the index").click().run()
+    assert not at.exception, at.exception
+    assert any("1 added" in s.value for s in at.success), [s.value for s in at.success]
+    assert (small_settings.data_dir / "uploads" / "crs-protocol.md").is_file()
+    at.run()
+    documents = at.dataframe[0].value
+    upload = documents[documents["Title"] == "Our CRS protocol"]
+    assert list(upload["Collection"]) == ["local"]
+    assert list(upload["Year"]) == [2026]
+
+
+def test_abstention_is_noticed(on_index: Settings) -> None:
+    at = start()
+    answer = ask(at, "What is the capital of France?")["answer"]
+    assert answer.abstained and not answer.citations
+    assert any(i.value.startswith("Abstained") for i in at.info)
+    assert not [e for e in at.expander if e.label.startswith("Sources")]
+
+
+def removed_statements_app(ui_dir: str) -> None:
+    """An answer from which the verifier removed a statement, drawn by the shared notice helper."""
+    import sys
+
+    sys.path.insert(0, ui_dir)
+    import common
+
+    from assistant.answer import Answer, Verification
+
+    reason = "Tocilizumab 12 mg/kg for adults: number '12 mg/kg' is not in its cited passages"
+    verification = Verification(statements=3, removed=1, reasons=[reason])
+    common.render_notices(Answer(question="q", query="q", answer="a", abstained=False, verification=verification))
+
+
+def test_removed_statements_are_noticed_with_reasons() -> None:
+    at = AppTest.from_function(removed_statements_app, args=(str(APP.parent),))
+    at.run()
+    assert not at.exception
+    assert "removed 1 statement" in at.warning[0].value
+    assert "is not in its cited passages" in labelled(at.expander, "Why they were removed").markdown[0].value
+
+
+@pytest.fixture
+def ui_common(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """ui/common.py, imported as the app imports it, for its pure helpers."""
+    monkeypatch.syspath_prepend(str(APP.parent))
+    return importlib.import_module("common")
+
+
+def test_highlight_marks_quoted_sentences_and_rows_and_escapes_html(ui_common: Any) -> None:
+    common = ui_common
+    text = (
+        "Tocilizumab is given for CRS. Dexamethasone <b>is</b> given for ICANS.\n\n"
+        "| Drug | Dose |\n|---|---|\n| tocilizumab | 8 mg/kg |\n| anakinra | 100 mg |"
+    )
+    quoted = common.Quoted(frozenset({"Tocilizumab is given for CRS."}), frozenset({("tocilizumab", "8 mg/kg")}))
+    shown = common.highlighted(text, quoted)
+    assert "<mark>Tocilizumab is given for CRS.</mark> Dexamethasone &lt;b&gt;is&lt;/b&gt;" in shown
+    assert "| <mark>tocilizumab</mark> | <mark>8 mg/kg</mark> |" in shown
+    assert "| anakinra | 100 mg |" in shown
+
+
+def test_quoted_by_maps_each_citation_to_its_statements(chain: Any, ui_common: Any) -> None:
+    answer = chain.invoke(QUESTION)
+    quoted = ui_common.quoted_by(answer)
+    assert set(quoted) == {c.n for c in answer.citations}
+    first = quoted[1]
+    assert first.rows  # the dosing rows citing [1], cell by cell
+    assert all(len(row) == 8 for row in first.rows)
+    passage = answer.citations[0].text
+    assert all(any(" | ".join(row) in line for line in passage.splitlines()) for row in first.rows)
