@@ -20,7 +20,7 @@ from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import expansions, related_words, synonym_vocabulary
 
 #: Statements in a prose answer, and the word budget they share (the first always fits).
-MAX_STATEMENTS = 4
+MAX_STATEMENTS = 5
 MAX_WORDS = 120
 #: Rows in a dosing table answer.
 MAX_DOSING_ROWS = 8
