@@ -219,6 +219,10 @@ class ExtractiveComposer:
         core = set(tokenize(question, parts=False))
         extra = set(tokenize(" ".join([*expansions(question), INTENT_HINTS.get(intent, "")]), parts=False)) - core
         units = [u for u in units_of(passages) if intent is Intent.DOSING or not _unstated_dose(u)]
+        named = named_documents(question, {p.doc_id for p in passages})
+        if any(passages[u.passage].doc_id in named for u in units):
+            # A question about one named study is answered from that study only.
+            units = [u for u in units if passages[u.passage].doc_id in named]
         if not units or not core:
             return Draft(abstained=True, reason="no passage text matches the question")
         asked = grades_in(question)
@@ -309,12 +313,16 @@ class ExtractiveComposer:
         """
         drugs = {name for drug in entities(question).get("drug", []) for name in DRUG_CLASSES.get(drug, (drug,))}
         sources = named_sources(question)
+        excluded = excluded_settings(question)
         rows: list[Statement] = []
         seen: set[tuple[str, ...]] = set()
         for value, unit in scored:
             if not unit.is_dosing_row or value <= 0 or unit.cells is None:
                 continue
-            if sources and not sources & named_sources(_describe(passages[unit.passage])):
+            passage = passages[unit.passage]
+            if sources and not sources & named_sources(_describe(passage)):
+                continue
+            if any(pattern.search(unit.text) for pattern in excluded):
                 continue
             drug_cell = unit.cells.get("drug", "").lower()
             if drugs and not any(d in drug_cell for d in drugs):
@@ -379,6 +387,35 @@ def named_sources(text: str) -> set[str]:
     """The guideline bodies and source kinds a text names ('per ASCO' -> {'asco'})."""
     low = text.lower()
     return {name for name, words in SOURCE_NAMES.items() if any(re.search(rf"\b{w}\b", low) for w in words)}
+
+
+#: Ids of the form author-year-topic ('manghisi-2025-emapalumab-case'): their first word names a study.
+AUTHOR_YEAR_ID = re.compile(r"^[a-z]+-(19|20)\d\d-")
+
+
+def named_documents(question: str, doc_ids: set[str]) -> set[str]:
+    """Documents the question names by first author ('the Manghisi case' -> its id).
+
+    A dose question about one named study must be answered from that study, or not with a table:
+    label doses shown for "the dose used in the Manghisi case" would read as the case's dose.
+    """
+    words = set(tokenize(question, parts=False))
+    return {d for d in doc_ids if AUTHOR_YEAR_ID.match(d) and d.split("-")[0] in words}
+
+
+def excluded_settings(question: str) -> list[re.Pattern[str]]:
+    """Row patterns the question rules out.
+
+    'IEC-HS-specific' rules out rows that say 'not CAR-T IEC-HS'; 'isolated ICANS' or 'without CRS'
+    rules out rows for ICANS 'with concurrent CRS'.
+    """
+    patterns = [
+        re.compile(rf"\bnot\b[^;|]{{0,30}}\b{re.escape(name)}\b", re.IGNORECASE)
+        for name in entities(question).get("toxicity", [])
+    ]
+    if re.search(r"\bisolated\b|\bwithout crs\b|\bno crs\b", question, re.IGNORECASE):
+        patterns.append(re.compile(r"\bwith (concurrent )?crs\b", re.IGNORECASE))
+    return patterns
 
 
 def _describe(passage: Passage) -> str:

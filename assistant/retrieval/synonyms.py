@@ -105,6 +105,7 @@ def related_words(word: str) -> frozenset[str]:
 SHORTHAND = (
     (re.compile(r"\bG([1-5])\b"), r"grade \1"),
     (re.compile(r"\bq\s?(\d{1,2})\s?h?\b", re.IGNORECASE), r"every \1 h"),
+    (re.compile(r"-(specific|related|associated|directed)\b", re.IGNORECASE), r" \1"),
 )
 
 
