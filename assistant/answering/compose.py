@@ -17,7 +17,7 @@ from assistant.answering.verify import numbers_in
 from assistant.conversation import entities
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
-from assistant.retrieval.synonyms import expansions, related_words, synonym_vocabulary
+from assistant.retrieval.synonyms import expansion_groups, related_words, synonym_vocabulary
 
 #: Statements in a prose answer, and the word budget they share (the first always fits).
 MAX_STATEMENTS = 5
@@ -176,7 +176,7 @@ class ExtractiveComposer:
         unit: Unit,
         passage: Passage,
         core: set[str],
-        extra: set[str],
+        extra: list[set[str]],
         rank: int,
         grade: str | None = None,
         toxicities: frozenset[str] = frozenset(),
@@ -186,7 +186,8 @@ class ExtractiveComposer:
         tokens = set(tokenize(unit.text, parts=False))
         context = set(tokenize(f"{passage.title} {passage.section}", parts=False))
         value = sum(self.weight(t) for t in core & tokens)
-        value += EXPANSION_WEIGHT * sum(self.weight(t) for t in extra & tokens)
+        # One synonym group earns at most one word's credit: spelling ICANS out in full is not five matches.
+        value += EXPANSION_WEIGHT * sum(max((self.weight(t) for t in group & tokens), default=0.0) for group in extra)
         grading_row = bool(unit.cells) and intent is Intent.GRADING
         context_weight = ROW_CONTEXT_WEIGHT if grading_row else CONTEXT_WEIGHT
         value += context_weight * sum(self.weight(t) for t in (core - tokens) & context)
@@ -217,7 +218,8 @@ class ExtractiveComposer:
     def run(self, question: str, passages: Sequence[Passage], intent: Intent) -> Draft:
         """Compose from ``passages`` (best first); abstain when nothing answers the question."""
         core = set(tokenize(question, parts=False))
-        extra = set(tokenize(" ".join([*expansions(question), INTENT_HINTS.get(intent, "")]), parts=False)) - core
+        extra = [set(tokenize(" ".join(group), parts=False)) - core for group in expansion_groups(question)]
+        extra += [{word} - core for word in tokenize(INTENT_HINTS.get(intent, ""), parts=False)]
         units = [u for u in units_of(passages) if intent is Intent.DOSING or not _unstated_dose(u)]
         named = named_documents(question, {p.doc_id for p in passages})
         if any(passages[u.passage].doc_id in named for u in units):
@@ -400,7 +402,10 @@ def named_documents(question: str, doc_ids: set[str]) -> set[str]:
     label doses shown for "the dose used in the Manghisi case" would read as the case's dose.
     """
     words = set(tokenize(question, parts=False))
-    return {d for d in doc_ids if AUTHOR_YEAR_ID.match(d) and d.split("-")[0] in words}
+    vocabulary = synonym_vocabulary()  # 'anakinra-2022-…' is named for a drug, not an author
+    return {
+        d for d in doc_ids if AUTHOR_YEAR_ID.match(d) and d.split("-")[0] in words - vocabulary
+    }  # fmt: skip
 
 
 def excluded_settings(question: str) -> list[re.Pattern[str]]:

@@ -130,14 +130,21 @@ def _patterns() -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
     return tuple(compiled)
 
 
-def expansions(query: str) -> list[str]:
-    """Terms to add to ``query``: the other members of every group the query mentions."""
+def expansion_groups(query: str) -> list[list[str]]:
+    """For every group the query mentions, the group's terms the query does not already use."""
     text = normalize(query)
-    added: list[str] = []
+    groups: list[list[str]] = []
     for pattern, group in _patterns():
         if pattern.search(text):
-            added.extend(term for term in group if not re.search(rf"(?<![\w-]){re.escape(term)}(?![\w-])", text))
-    return added
+            missing = [term for term in group if not re.search(rf"(?<![\w-]){re.escape(term)}(?![\w-])", text)]
+            if missing:
+                groups.append(missing)
+    return groups
+
+
+def expansions(query: str) -> list[str]:
+    """Terms to add to ``query``: the other members of every group the query mentions."""
+    return [term for group in expansion_groups(query) for term in group]
 
 
 def canonical_additions(query: str) -> list[str]:
