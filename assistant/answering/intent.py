@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+from assistant.conversation import entities
+
 
 class Intent(StrEnum):
     DOSING = "dosing"
@@ -49,9 +51,16 @@ INTENT_PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = (
 )
 
 
+#: A dosing question names a drug or says "dose"; "how much neurotoxicity…" is not one.
+DOSE_WORD = re.compile(r"\bdos(e|es|ing|age)\b|\bmg\b|mg/", re.I)
+
+
 def classify(question: str) -> Intent:
     """The question's type, from keyword patterns (no model, so it is the same every time)."""
     for intent, pattern in INTENT_PATTERNS:
-        if pattern.search(question):
-            return intent
+        if not pattern.search(question):
+            continue
+        if intent is Intent.DOSING and not (DOSE_WORD.search(question) or entities(question).get("drug")):
+            continue
+        return intent
     return Intent.GENERAL
