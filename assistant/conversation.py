@@ -5,7 +5,9 @@ drug, product, toxicity and grade of the earlier turns so that retrieval finds t
 
 >>> history = [Turn(role="user", content="What is the emapalumab dose for primary HLH?")]
 >>> rewrite("How high can it be escalated?", history)
-'How high can it be escalated? (emapalumab; hlh)'
+'How high can it be escalated? (What is the emapalumab dose for primary HLH?)'
+>>> rewrite("And for ICANS?", [Turn(role="user", content="tocilizumab for grade 3 CRS")])
+'And for ICANS? (tocilizumab; grade 3)'
 """
 
 from __future__ import annotations
@@ -81,9 +83,12 @@ def rewrite(question: str, history: list[Turn]) -> str:
     have = entities(question)
     if {"drug", "product", "toxicity"} <= have.keys():
         return question
-    if not have:
-        # Nothing to anchor the follow-up ("what cutoff do people use?"): carry the last question whole.
+    if not {"drug", "product", "toxicity"} & have.keys():
+        # Nothing to anchor the follow-up ("what cutoff do people use?", "what about grade 4?"): carry
+        # the last question whole, with this question's grade in place of the old one.
         last = next((t.content for t in reversed(history) if t.role == "user"), None)
+        if last and "grade" in have:
+            last = GRADE.sub(have["grade"][0], last)
         return f"{question} ({last})" if last else question
     carried: list[str] = []
     missing = [kind for kind in CARRY_ORDER if kind not in have]

@@ -5,9 +5,21 @@ from __future__ import annotations
 from assistant.conversation import Turn, entities, rewrite
 
 
-def test_follow_up_inherits_the_drug() -> None:
+def test_follow_up_without_an_anchor_carries_the_last_question() -> None:
     history = [Turn(role="user", content="What is the emapalumab dose for primary HLH?")]
-    assert rewrite("How high can it be escalated?", history) == "How high can it be escalated? (emapalumab; hlh)"
+    assert rewrite("How high can it be escalated?", history) == (
+        "How high can it be escalated? (What is the emapalumab dose for primary HLH?)"
+    )
+
+
+def test_follow_up_naming_a_grade_replaces_the_old_grade() -> None:
+    history = [Turn(role="user", content="grade 3 CRS, what do I give?")]
+    assert rewrite("what about grade 4?", history) == "what about grade 4? (grade 4 CRS, what do I give?)"
+
+
+def test_follow_up_naming_a_toxicity_inherits_only_what_it_lacks() -> None:
+    history = [Turn(role="user", content="tocilizumab for grade 3 CRS")]
+    assert rewrite("And for ICANS?", history) == "And for ICANS? (tocilizumab; grade 3)"
 
 
 def test_question_that_names_everything_is_left_alone() -> None:
@@ -22,7 +34,7 @@ def test_latest_turn_wins_and_assistant_turns_are_ignored() -> None:
         Turn(role="assistant", content="emapalumab is mentioned here"),
         Turn(role="user", content="tocilizumab for grade 3 CRS"),
     ]
-    assert rewrite("and the maximum?", history) == "and the maximum? (tocilizumab; crs; grade 3)"
+    assert rewrite("and the maximum?", history) == "and the maximum? (tocilizumab for grade 3 CRS)"
 
 
 def test_entities_recognise_brands_and_grades() -> None:
