@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from assistant.passage import Passage
+from assistant.passage import Passage, best_link
 
 
 class Citation(BaseModel):
@@ -54,11 +54,7 @@ class Citation(BaseModel):
     @property
     def link(self) -> str | None:
         """The best link a reader can follow: DOI, then PubMed, then the URL."""
-        if self.doi:
-            return f"https://doi.org/{self.doi}"
-        if self.pmid:
-            return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/"
-        return self.url
+        return best_link(self.doi, self.pmid, self.url)
 
     @property
     def label(self) -> str:

@@ -20,6 +20,15 @@ def _split(value: Any) -> tuple[str, ...]:
     return tuple(v for v in str(value or "").split("|") if v)
 
 
+def best_link(doi: str | None, pmid: str | None, url: str | None) -> str | None:
+    """The best link a reader can follow: DOI, then PubMed, then the URL."""
+    if doi:
+        return f"https://doi.org/{doi}"
+    if pmid:
+        return f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
+    return url
+
+
 @dataclass(frozen=True)
 class Passage:
     """A retrievable, citable unit of text and where it comes from."""
@@ -93,9 +102,4 @@ class Passage:
 
     @property
     def link(self) -> str | None:
-        """The best link a reader can follow: DOI, then PubMed, then the URL."""
-        if self.doi:
-            return f"https://doi.org/{self.doi}"
-        if self.pmid:
-            return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/"
-        return self.url
+        return best_link(self.doi, self.pmid, self.url)
