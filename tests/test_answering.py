@@ -9,7 +9,7 @@ import pytest
 from assistant.answer import Answer
 from assistant.answering.chain import AnswerChain, clean_question
 from assistant.answering.intent import Intent, classify
-from assistant.answering.prompts import ABSTAIN_MESSAGE
+from assistant.answering.prompts import ABSTAIN_MESSAGE, SINGLE_CASE_NOTICE
 from assistant.answering.verify import Claim, check, numbers_in
 from assistant.errors import UsageError
 from assistant.passage import Passage
@@ -26,6 +26,7 @@ def test_seed_question_cites_the_case_report_with_day_and_outcome(chain: AnswerC
     assert cited["manghisi-2025-emapalumab-case"].doi == "10.3389/fimmu.2025.1563736"
     assert "day +11" in answer.answer
     assert re.search(r"recover", answer.answer)
+    assert SINGLE_CASE_NOTICE in answer.notices
 
 
 def test_json_schema(chain: AnswerChain) -> None:

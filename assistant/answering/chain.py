@@ -30,7 +30,12 @@ from assistant.answering.compose import (
 )
 from assistant.answering.guard import screen
 from assistant.answering.intent import Intent, classify
-from assistant.answering.prompts import ABSTAIN_MESSAGE, ALL_REMOVED_NOTICE, LLM_FALLBACK_NOTICE
+from assistant.answering.prompts import (
+    ABSTAIN_MESSAGE,
+    ALL_REMOVED_NOTICE,
+    LLM_FALLBACK_NOTICE,
+    SINGLE_CASE_NOTICE,
+)
 from assistant.answering.verify import Claim, verify
 from assistant.conversation import Turn, rewrite
 from assistant.embeddings import common_words
@@ -236,6 +241,9 @@ class AnswerChain:
                 draft.abstained = True
                 notices.append(ALL_REMOVED_NOTICE)
         text, citations = ("", []) if draft.abstained else render(draft, passages)
+        sources = {(c.doc_id, c.doc_type) for c in citations}
+        if state.intent is Intent.EVIDENCE and len(sources) == 1 and sources.pop()[1] == "case-report":
+            notices.append(SINGLE_CASE_NOTICE)
         state.timings["verify"] = (time.perf_counter() - started) * 1000
         state.timings["total"] = (time.perf_counter() - state.started) * 1000
         return Answer(
