@@ -43,6 +43,16 @@ ENTITY_KINDS: dict[str, tuple[str, ...]] = {
         "levofloxacin",
         "atovaquone",
         "entecavir",
+        "lorazepam",
+        "haloperidol",
+        "phenobarbital",
+        "hydrocortisone",
+        "methotrexate",
+        "cytarabine",
+        "cyclophosphamide",
+        "atg",
+        "mannitol",
+        "acetaminophen",
     ),
 }
 #: What a follow-up inherits, in the order it is appended to the query.

@@ -237,7 +237,15 @@ class ExtractiveComposer:
         best_score, best = scored[0]
         if best_score <= 0 or self.coverage(best, passages[best.passage], core) < MIN_COVERAGE:
             return Draft(abstained=True, reason="the best passage covers too little of the question")
-        if intent is Intent.DOSING:
+        if intent is Intent.DOSING and not entities(question).get("drug"):
+            # A dose for a drug Carta does not know must not be answered with another drug's rows.
+            foreign = [
+                t for t in tokenize(question, parts=False)
+                if t.isalpha() and len(t) >= 5 and t not in self.idf and t not in synonym_vocabulary()
+            ]  # fmt: skip
+            if foreign:
+                return Draft(abstained=True, reason=f"no indexed document gives a dose for '{foreign[0]}'")
+        elif intent is Intent.DOSING:
             table = self._dosing_rows(question, scored, passages)
             if table:
                 lead = self._lead_for(table[0])

@@ -65,6 +65,9 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("tmp-smx", "trimethoprim-sulfamethoxazole", "co-trimoxazole", "bactrim"),
     # Clinicians' shorthand for drugs and findings the corpus names in full
     ("lorazepam", "ativan"),
+    ("etoposide", "vp-16", "etopophos"),
+    ("acetaminophen", "paracetamol", "tylenol"),
+    ("atg", "antithymocyte globulin", "anti-thymocyte globulin"),
     ("haloperidol", "haldol"),
     ("phenobarbital", "phenobarb"),
     ("norepinephrine", "norepi", "levophed"),
