@@ -1,10 +1,14 @@
 """The `carta` command. Each sub-module adds one group of commands; this one turns user errors
 into one clear line and an exit code, never a traceback.
 
-    carta ingest [PATH ...]       build or update the index
+    carta ingest [PATH ...]       build or update the index (your own PDF, markdown, text, HTML too)
+    carta docs list|remove ID     the indexed documents; remove one
+    carta corpus check|stats      validate the corpus folder; its figures
     carta ask "QUESTION"          answer with sources (--json, --jsonl)
     carta chat                    a terminal conversation
     carta ui                      serve the Streamlit app
+    carta eval [--check]          score the graded question set, baselines side by side
+    carta serve-index [--port N]  share the index as a Chroma server (clients set CARTA_CHROMA_HOST)
 """
 
 from __future__ import annotations
@@ -23,12 +27,12 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)  # one line per message, for logs and scripts
 
 
 def main() -> None:
     """Entry point for the console script and `python -m assistant`."""
-    from assistant.cli import ask, ingest, serve  # noqa: F401  (registers the commands)
+    from assistant.cli import ask, corpus, docs, eval, index_server, ingest, serve  # noqa: F401  (registers the commands)
 
     try:
         app()

@@ -34,7 +34,7 @@ def run_eval(loaded: AnswerChain, set_path: Path, out: Path, names: list[str]) -
         items = load_question_set(set_path)
         retriever = loaded.retriever
         check_gold_docs(set_path, items, {p.doc_id for p in retriever.passages.values()})
-        answerers = {name: CONFIGURATIONS[name].build(retriever) for name in names}
+        answerers = {name: CONFIGURATIONS[name].build(loaded) for name in names}
         bar = st.progress(0.0, text="Starting…")
 
         def progress(done: int, total: int, what: str) -> None:

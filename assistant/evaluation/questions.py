@@ -1,0 +1,166 @@
+"""The graded question set (`evals/qa.yaml`, described in `evals/SCHEMA.md`): its schema and loader.
+
+A set with problems is refused before anything runs, with one line per problem naming the item
+and the field, so the author can fix them all in one pass.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Collection, Iterable
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from assistant.conversation import Turn
+from assistant.errors import UsageError
+
+Category = Literal[
+    "grading",
+    "dosing",
+    "evidence",
+    "product",
+    "monitoring",
+    "supportive-care",
+    "conversation",
+    "out-of-scope",
+    "adversarial",
+]
+CATEGORIES: tuple[str, ...] = get_args(Category)
+KEBAB = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+
+class Pattern(BaseModel):
+    """A key fact (or a harmful statement): a case-insensitive regex over the answer, and its points."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    pattern: str = Field(min_length=1)
+    points: float
+    fact: str = Field(min_length=1)
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value, re.IGNORECASE)
+        except re.error as exc:
+            msg = f"not a valid regular expression ({exc})"
+            raise ValueError(msg) from exc
+        return value
+
+    def matches(self, text: str) -> bool:
+        return re.search(self.pattern, text, re.IGNORECASE) is not None
+
+
+class Fact(Pattern):
+    """A fact the answer must state; its points are positive."""
+
+    points: float = Field(gt=0)
+
+
+class Harm(Pattern):
+    """A wrong or harmful statement the answer must not make; its points are negative."""
+
+    points: float = Field(lt=0)
+
+
+class Item(BaseModel):
+    """One graded question; see evals/SCHEMA.md for what each field means."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=KEBAB)
+    question: str = Field(min_length=1)
+    history: list[Turn] = Field(default_factory=list)
+    category: Category
+    difficulty: int = Field(ge=1, le=3)
+    gold_docs: list[str]
+    must_include: list[Fact] = Field(default_factory=list)
+    must_not_include: list[Harm] = Field(default_factory=list)
+    abstain: bool
+    reference: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Item:
+        if self.abstain and self.gold_docs:
+            msg = "gold_docs must be [] when abstain is true"
+            raise ValueError(msg)
+        if not self.abstain and not self.gold_docs:
+            msg = "gold_docs must name the documents that hold the answer when abstain is false"
+            raise ValueError(msg)
+        if not self.abstain and not self.must_include:
+            msg = "must_include needs at least one key fact when abstain is false"
+            raise ValueError(msg)
+        return self
+
+
+class QuestionSet(BaseModel):
+    """The whole file: a version and its items."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: Literal[1]
+    items: list[Item] = Field(min_length=1)
+
+
+def _where(loc: tuple[Any, ...], raw_items: list[Any]) -> str:
+    """'item 4 (dosing-x), field 'must_include[0].pattern'' from a pydantic error location."""
+    if len(loc) < 2 or loc[0] != "items" or not isinstance(loc[1], int):
+        return f"field '{'.'.join(str(p) for p in loc) or 'top level'}'"
+    index = loc[1]
+    raw = raw_items[index] if index < len(raw_items) else None
+    name = raw.get("id") if isinstance(raw, dict) else None
+    item = f"item {index + 1}" + (f" ({name})" if name else "")
+    field = ""
+    for part in loc[2:]:
+        field += f"[{part}]" if isinstance(part, int) else (f".{part}" if field else str(part))
+    return f"{item}, field '{field}'" if field else item
+
+
+def _message(error: Any) -> str:
+    return re.sub(r"^(Value|Assertion) error, ", "", error["msg"])
+
+
+def _fail(path: Path, problems: Iterable[str]) -> UsageError:
+    lines = [f"{path}: {problem}" for problem in problems]
+    return UsageError("\n".join(lines))
+
+
+def load_question_set(path: Path) -> list[Item]:
+    """The items of the set at ``path``; raises UsageError (exit 2) listing every problem found."""
+    if not path.is_file():
+        msg = f"question set {path} not found; pass --set PATH"
+        raise UsageError(msg)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark else ""
+        raise _fail(path, [f"{where}not valid YAML ({getattr(exc, 'problem', None) or exc})"]) from exc
+    if not isinstance(raw, dict):
+        raise _fail(path, ["the file must be a mapping with 'version' and 'items'"])
+    raw_items = raw.get("items") if isinstance(raw.get("items"), list) else []
+    try:
+        question_set = QuestionSet.model_validate(raw)
+    except ValidationError as exc:
+        raise _fail(path, [f"{_where(e['loc'], raw_items)}: {_message(e)}" for e in exc.errors()]) from exc
+    duplicates = [name for name, count in Counter(i.id for i in question_set.items).items() if count > 1]
+    if duplicates:
+        raise _fail(path, [f"id '{name}' is used by more than one item" for name in duplicates])
+    return question_set.items
+
+
+def check_gold_docs(path: Path, items: list[Item], known: Collection[str]) -> None:
+    """Refuse gold_docs that name no indexed document (a typo would silently zero the recall)."""
+    problems = [
+        f"item {n} ({item.id}), field 'gold_docs': '{doc}' is not an indexed document"
+        for n, item in enumerate(items, start=1)
+        for doc in item.gold_docs
+        if doc not in known
+    ]
+    if problems:
+        raise _fail(path, problems)

@@ -1,0 +1,216 @@
+"""Answer every item with each configuration and score it: retrieval, rubric, citations, abstention.
+
+Each item goes through the configuration's ``invoke`` exactly as a user's question would, with its
+history; retrieval is scored separately on the top documents for the query that answer searched.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from assistant.answer import Answer
+from assistant.errors import CartaError
+from assistant.evaluation import scoring
+from assistant.evaluation.baselines import Answerer
+from assistant.evaluation.questions import Item
+
+#: Passages retrieved for the retrieval metrics (recall@10 and nDCG@10 need ten).
+RETRIEVAL_K = 10
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class ItemResult:
+    """One item answered by one configuration: the answer, every score, and why it failed."""
+
+    config: str
+    id: str
+    category: str
+    difficulty: int
+    question: str
+    query: str
+    answer: str
+    abstained: bool
+    abstain: bool
+    citations: list[dict[str, Any]]
+    passed: bool
+    grade: str
+    points: float
+    possible: float
+    fraction: float
+    key_fact_coverage: float | None
+    missed: list[str]
+    violated: list[str]
+    gold_docs: list[str]
+    ranked_docs: list[str]
+    recall_at_1: float | None
+    recall_at_5: float | None
+    recall_at_10: float | None
+    mrr: float | None
+    ndcg_at_10: float | None
+    citation_problems: list[str]
+    numbers: int
+    ungrounded_numbers: list[str]
+    support: list[float]
+    words: int
+    latency_ms: float
+    reasons: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _answer(answerer: Answerer, item: Item) -> tuple[Answer, float]:
+    """The answer and its wall-clock latency; a refused question is an abstention with no query (never searched)."""
+    started = time.perf_counter()
+    try:
+        answer = answerer.invoke(item.question, item.history)
+    except CartaError as exc:
+        answer = Answer(question=item.question, query="", answer=f"error: {exc}", abstained=True)
+    return answer, (time.perf_counter() - started) * 1000
+
+
+def score(
+    config: str, item: Item, answer: Answer, ranked: list[str], indexed: Collection[str], ms: float
+) -> ItemResult:
+    """Every score of one answer; ``ranked`` is the retriever's top documents for the item's query."""
+    points = scoring.score_points(answer.answer, item.must_include, item.must_not_include)
+    reasons = scoring.failure_reasons(points, answer.abstained, item.abstain, len(answer.citations))
+    fraction = scoring.points_fraction(points, passed=not reasons)
+    by_number = {c.n: c for c in answer.citations}
+    found = [] if answer.abstained else scoring.sentences(answer.answer)
+    numbers, ungrounded = scoring.ungrounded_numbers(found, by_number)
+    problems = scoring.citation_problems(answer.answer, {c.n: c.chunk_id for c in answer.citations}, indexed)
+    gold = item.gold_docs
+    retrieval = {
+        "recall_at_1": scoring.recall_at(ranked, gold, 1),
+        "recall_at_5": scoring.recall_at(ranked, gold, 5),
+        "recall_at_10": scoring.recall_at(ranked, gold, RETRIEVAL_K),
+        "mrr": scoring.reciprocal_rank(ranked, gold),
+        "ndcg_at_10": scoring.ndcg_at(ranked, gold, RETRIEVAL_K),
+    }
+    flags = [*problems, *(f"number not in its cited passages: {n}" for n in ungrounded)]
+    if gold and not retrieval["recall_at_10"]:
+        flags.append(f"no gold document in the top {RETRIEVAL_K}")
+    return ItemResult(
+        config=config,
+        id=item.id,
+        category=item.category,
+        difficulty=item.difficulty,
+        question=item.question,
+        query=answer.query,
+        answer=answer.answer,
+        abstained=answer.abstained,
+        abstain=item.abstain,
+        citations=[
+            {"n": c.n, "doc_id": c.doc_id, "chunk_id": c.chunk_id, "section": c.section} for c in answer.citations
+        ],
+        passed=not reasons,
+        grade=scoring.grade(fraction),
+        points=points.scored,
+        possible=points.possible,
+        fraction=round(fraction, 4),
+        key_fact_coverage=points.key_fact_coverage,
+        missed=list(points.missed),
+        violated=list(points.violated),
+        gold_docs=list(gold),
+        ranked_docs=ranked,
+        **{name: (value if gold else None) for name, value in retrieval.items()},
+        citation_problems=problems,
+        numbers=numbers,
+        ungrounded_numbers=ungrounded,
+        support=[round(s, 4) for s in scoring.token_overlap_support(found, by_number)],
+        words=0 if answer.abstained else scoring.answer_words(answer.answer),
+        latency_ms=round(ms, 2),
+        reasons=reasons,
+        flags=flags,
+    )
+
+
+def evaluate(
+    config: str,
+    answerer: Answerer,
+    items: Sequence[Item],
+    progress: Callable[[str], None] | None = None,
+) -> list[ItemResult]:
+    """Answer and score every item with one configuration, after one untimed warm-up question."""
+    indexed = answerer.retriever.passages
+    _answer(answerer, items[0])
+    results = []
+    for item in items:
+        answer, ms = _answer(answerer, item)
+        # Retrieval is scored on the query the chain searched (screened, rewritten with the history, spelled out).
+        hits = answerer.retriever.search(answer.query, k=RETRIEVAL_K).hits if answer.query else []
+        ranked = scoring.document_ranking(hit.passage.doc_id for hit in hits)
+        results.append(score(config, item, answer, ranked, indexed, ms))
+        if progress:
+            progress(f"{config}: {item.id}")
+    return results
+
+
+def run(
+    answerers: Mapping[str, Answerer], items: Sequence[Item], progress: Progress | None = None
+) -> dict[str, list[ItemResult]]:
+    """Every configuration over every item; ``progress`` hears (done, total, what) after each answer."""
+    total = len(answerers) * len(items)
+    done = 0
+
+    def step(what: str) -> None:
+        nonlocal done
+        done += 1
+        if progress:
+            progress(done, total, what)
+
+    return {name: evaluate(name, answerer, items, step) for name, answerer in answerers.items()}
+
+
+def _mean(values: Iterable[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return statistics.fmean(present) if present else None
+
+
+def metrics(results: Sequence[ItemResult]) -> dict[str, float | None]:
+    """The figures of one configuration over a list of item results (the thresholds' keys)."""
+    answered = [r for r in results if not r.abstained]
+    numbers = sum(r.numbers for r in answered)
+    support = [s for r in answered for s in r.support]
+    latencies = [r.latency_ms for r in results]
+    return {
+        "items": len(results),
+        "pass_rate": _mean(float(r.passed) for r in results),
+        "points": _mean(r.fraction for r in results),
+        "key_fact_coverage": _mean(r.key_fact_coverage for r in results),
+        **{
+            name: _mean(getattr(r, name) for r in results)
+            for name in ("recall_at_1", "recall_at_5", "recall_at_10", "mrr", "ndcg_at_10")
+        },
+        "citation_validity": _mean(float(not r.citation_problems) for r in answered),
+        "number_grounding": 1 - sum(len(r.ungrounded_numbers) for r in answered) / numbers if numbers else None,
+        "token_overlap_support": _mean(support),
+        **scoring.abstention_scores((r.abstain, r.abstained) for r in results),
+        "words_mean": _mean(float(r.words) for r in answered),
+        "latency_p50_ms": scoring.percentile(latencies, 50),
+        "latency_p95_ms": scoring.percentile(latencies, 95),
+    }
+
+
+def by_category(results: Sequence[ItemResult]) -> dict[str, dict[str, float | None]]:
+    """Pass rate, points, key-fact coverage and recall@5 for each category, in the set's order."""
+    groups: dict[str, list[ItemResult]] = {}
+    for result in results:
+        groups.setdefault(result.category, []).append(result)
+    return {
+        category: {
+            "items": len(group),
+            "pass_rate": _mean(float(r.passed) for r in group),
+            "points": _mean(r.fraction for r in group),
+            "key_fact_coverage": _mean(r.key_fact_coverage for r in group),
+            "recall_at_5": _mean(r.recall_at_5 for r in group),
+        }
+        for category, group in groups.items()
+    }
