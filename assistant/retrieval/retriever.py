@@ -171,7 +171,9 @@ class HybridRetriever(BaseRetriever):
         fused = ReciprocalRankFusion().run(rankings)[:k]
         missing = [str(cid) for cid, _ in fused if cid not in similarity]
         similarity.update(self._dense.similarities(vector, missing))
-        hits = [ScoredPassage(self._passages[str(cid)], score, similarity[str(cid)]) for cid, score in fused]
+        # A chunk an ingest deleted a moment ago has no vector any more: it is answered from the
+        # state this retriever loaded, with no similarity to vouch for it.
+        hits = [ScoredPassage(self._passages[str(cid)], score, similarity.get(str(cid), 0.0)) for cid, score in fused]
         timings["fuse"] = (time.perf_counter() - started) * 1000
         return Retrieval(query=query, expanded_query=expanded, hits=hits, timings_ms=timings)
 
