@@ -9,8 +9,9 @@ from langchain_core.embeddings import Embeddings
 
 from assistant.errors import ConfigError
 
-#: Chunks embedded per forward pass at ingest; measured in bench/ingest.py.
-BATCH_SIZE = 32
+#: Chunks embedded per forward pass at ingest. bench/embedding.py on 2 cores: 16 and 8 embedded ~27
+#: passages/s, 32 ~24, 64 ~18, 128 ~16 (larger batches pad more); docs/performance.md.
+BATCH_SIZE = 16
 
 
 @lru_cache(maxsize=2)

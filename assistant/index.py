@@ -13,9 +13,9 @@ model) is never attached.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assistant.errors import ConfigError, IndexUnavailableError
 from assistant.passage import Passage
@@ -23,12 +23,18 @@ from assistant.settings import Settings
 
 if TYPE_CHECKING:
     import chromadb
+    from chromadb.config import Settings as ChromaSettings
     from langchain_core.embeddings import Embeddings
 
 #: Cosine distance, so that 1 - distance is the cosine similarity the abstention threshold uses.
 COLLECTION_CONFIGURATION = {"hnsw": {"space": "cosine"}}
 #: Records per Chroma write; keeps each request well under the server's payload limit.
 WRITE_BATCH = 256
+#: Records per Chroma read. One read of 10,000 records took 4 s and ~300 MB; by pages of 1,000 ids,
+#: 1.4 s and ~30 MB (Chroma 1.5; docs/performance.md).
+READ_PAGE = 1000
+#: The `chroma run` server's liveness endpoint (Chroma 1.x HTTP API).
+HEARTBEAT_PATH = "/api/v2/heartbeat"
 
 
 def make_client(settings: Settings) -> chromadb.ClientAPI:
@@ -38,21 +44,43 @@ def make_client(settings: Settings) -> chromadb.ClientAPI:
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     if settings.chroma_host:
-        where = f"{settings.chroma_host}:{settings.chroma_port}"
-        chroma_settings.chroma_server_http_timeout = settings.chroma_timeout_s  # type: ignore[attr-defined]
-        try:
-            client = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
-            client.heartbeat()
-        except Exception as exc:  # chromadb raises several types for a dead server
-            msg = f"Chroma server at {where} does not answer ({type(exc).__name__}); start it with `carta serve-index`"
-            raise IndexUnavailableError(msg) from exc
-        return client
+        return _http_client(settings, chroma_settings)
     settings.ensure_data_dir()
     try:
         return chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
     except Exception as exc:
         msg = f"cannot open the index at {settings.index_dir} ({exc})"
         raise ConfigError(msg) from exc
+
+
+def _http_client(settings: Settings, chroma_settings: ChromaSettings) -> chromadb.ClientAPI:
+    """An HttpClient, after a heartbeat bounded by ``chroma_timeout_s``.
+
+    Chroma's own HTTP session has no timeout, so without the probe an unreachable host hangs for
+    the operating system's connect timeout (minutes), and a silent one forever.
+    """
+    import chromadb
+    import httpx
+
+    host, port = settings.chroma_host or "", settings.chroma_port
+    where = f"{host}:{port}"
+    hint = "start it with `carta serve-index` or unset CARTA_CHROMA_HOST"
+    try:
+        httpx.get(f"http://{where}{HEARTBEAT_PATH}", timeout=settings.chroma_timeout_s).raise_for_status()
+    except httpx.HTTPError as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        msg = f"Chroma server at {where} does not answer ({reason}); {hint}"
+        raise IndexUnavailableError(msg) from exc
+    try:
+        return chromadb.HttpClient(host=host, port=port, settings=chroma_settings)
+    except Exception as exc:  # chromadb raises several types for a server that is not Chroma
+        msg = f"{where} answers but not as a Chroma server ({type(exc).__name__}); {hint}"
+        raise IndexUnavailableError(msg) from exc
+
+
+def doc_id_of(chunk_id: str) -> str:
+    """The document a chunk belongs to: chunk ids are '{doc_id}:{hash}' (chunking.chunk_id)."""
+    return chunk_id.rsplit(":", 1)[0]
 
 
 class ChunkIndex:
@@ -81,23 +109,39 @@ class ChunkIndex:
     def count(self) -> int:
         return self.collection.count()
 
-    def passages(self) -> list[Passage]:
-        """Every passage in the index (for the keyword index, the library view and audits)."""
-        records = self.collection.get(include=["documents", "metadatas"])
-        return [
-            Passage.from_record(cid, text or "", dict(meta or {}))
-            for cid, text, meta in zip(
-                records["ids"], records["documents"] or [], records["metadatas"] or [], strict=True
-            )
-        ]
+    def chunk_ids(self, collection: str | None = None) -> list[str]:
+        """Every chunk id, or those of one collection: ids only, Chroma's cheapest read."""
+        return self.collection.get(where={"collection": collection} if collection else None, include=[])["ids"]
 
-    def chunk_ids_by_document(self) -> dict[str, set[str]]:
-        """doc_id -> the chunk ids the index holds for it (metadata only, no text)."""
-        records = self.collection.get(include=["metadatas"])
+    def _records(self, chunk_ids: Sequence[str], include: list[str]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """(id, text, metadata) of the given chunks, READ_PAGE at a time; ids the index lacks are skipped."""
+        for start in range(0, len(chunk_ids), READ_PAGE):
+            page = self.collection.get(ids=list(chunk_ids[start : start + READ_PAGE]), include=include)  # type: ignore[arg-type]
+            texts = page["documents"] or [""] * len(page["ids"])
+            metas = page["metadatas"] or [{}] * len(page["ids"])
+            for cid, text, meta in zip(page["ids"], texts, metas, strict=True):
+                yield cid, text or "", dict(meta or {})
+
+    def passages(self) -> list[Passage]:
+        """Every passage in the index (for the keyword index, the library view and audits).
+
+        The ids are read first and the records by pages of them, so a concurrent ingest cannot make
+        a page skip or repeat records, and memory stays bounded.
+        """
+        return [Passage.from_record(*record) for record in self._records(self.chunk_ids(), ["documents", "metadatas"])]
+
+    def chunk_ids_by_document(self, collection: str | None = None) -> dict[str, set[str]]:
+        """doc_id -> the chunk ids the index holds for it (optionally in one collection), from the ids alone."""
         found: dict[str, set[str]] = {}
-        for cid, meta in zip(records["ids"], records["metadatas"] or [], strict=True):
-            found.setdefault(str((meta or {}).get("doc_id", "")), set()).add(cid)
+        for cid in self.chunk_ids(collection):
+            found.setdefault(doc_id_of(cid), set()).add(cid)
         return found
+
+    def collection_of(self, doc_id: str) -> str | None:
+        """The collection a document's chunks are in (None when the index has none of them)."""
+        records = self.collection.get(where={"doc_id": doc_id}, limit=1, include=["metadatas"])  # type: ignore[list-item]
+        metas = records["metadatas"] or []
+        return str(metas[0].get("collection", "")) if metas else None
 
     def add(self, passages: Sequence[Passage]) -> None:
         """Embed and write passages; ids are content hashes, so re-adding is harmless."""
@@ -108,6 +152,19 @@ class ChunkIndex:
                 ids=[p.chunk_id for p in batch],
                 embeddings=vectors,  # type: ignore[arg-type]
                 documents=[p.text for p in batch],
+                metadatas=[p.to_metadata() for p in batch],  # type: ignore[misc]
+            )
+
+    def metadata(self, chunk_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """chunk id -> the metadata stored with it (ids the index lacks are left out)."""
+        return {cid: meta for cid, _, meta in self._records(chunk_ids, ["metadatas"])}
+
+    def relabel(self, passages: Sequence[Passage]) -> None:
+        """Rewrite the metadata of passages whose text and vector stay as they are (a front-matter edit)."""
+        for start in range(0, len(passages), WRITE_BATCH):
+            batch = passages[start : start + WRITE_BATCH]
+            self.collection.update(
+                ids=[p.chunk_id for p in batch],
                 metadatas=[p.to_metadata() for p in batch],  # type: ignore[misc]
             )
 

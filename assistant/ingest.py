@@ -18,7 +18,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from assistant.chunking import chunk_document
-from assistant.embeddings import load_embeddings
+from assistant.embeddings import LazyEmbeddings
 from assistant.errors import CartaError, DocumentError
 from assistant.index import ChunkIndex, Manifest
 from assistant.loaders import load_paths, slugify
@@ -91,7 +91,7 @@ def _ingest_locked(
 ) -> IngestReport:
     loaded = load_paths(roots, overrides, max_bytes=int(settings.max_file_mb * 1e6))
     report = IngestReport(errors=loaded.errors)
-    index = ChunkIndex.open(settings, load_embeddings(settings.model_path))
+    index = ChunkIndex.open(settings, LazyEmbeddings(settings.model_path))
     manifest = Manifest(settings.manifest_path)
     indexed = index.chunk_ids_by_document()
     total = len(loaded.documents)
@@ -100,18 +100,27 @@ def _ingest_locked(
             progress(position - 1, total, document.id)
         have = indexed.get(document.id, set())
         if have and manifest.hashes.get(document.id) == document.content_hash:
-            report.unchanged.append(document.id)
+            report.unchanged.append(document.id)  # the same hash implies the same collection
+            continue
+        owner = index.collection_of(document.id) if have else None
+        if owner not in (None, document.meta.collection):  # never let a user's file replace a corpus document
+            reason = (
+                f"duplicate id '{document.id}': the {owner} collection already has it; rename the file or set an id"
+            )
+            report.errors.append(DocumentError(document.path or document.id, reason, field="id"))
             continue
         passages = [Passage.from_chunk(c, document.meta, document.content_hash) for c in chunk_document(document)]
         want = {p.chunk_id for p in passages}
         new = [p for p in passages if p.chunk_id not in have]
+        reembed, relabel = _kept_but_changed(index, [p for p in passages if p.chunk_id in have])
         stale = sorted(have - want)
-        index.add(new)
+        index.add(new + reembed)
+        index.relabel(relabel)
         index.delete(stale)
         manifest.record(document.id, document.content_hash)
-        report.chunks_added += len(new)
+        report.chunks_added += len(new) + len(reembed)
         report.chunks_deleted += len(stale)
-        if not new and not stale:
+        if not new and not stale and not reembed and not relabel:
             report.unchanged.append(document.id)
         else:
             (report.updated if have else report.added).append(document.id)
@@ -122,12 +131,27 @@ def _ingest_locked(
     return report
 
 
+def _kept_but_changed(index: ChunkIndex, kept: list[Passage]) -> tuple[list[Passage], list[Passage]]:
+    """Kept chunks whose stored metadata is out of date: (to re-embed, to relabel).
+
+    Chunk ids hash the text, not the front matter, so an edited title, year or product list keeps
+    the ids; the title is part of the embedded search text, so a new title also needs new vectors.
+    """
+    stored = index.metadata([p.chunk_id for p in kept])
+    changed = [p for p in kept if stored.get(p.chunk_id) != p.to_metadata()]
+    retitled = {p.chunk_id for p in changed if stored.get(p.chunk_id, {}).get("title") != p.title}
+    return [p for p in changed if p.chunk_id in retitled], [p for p in changed if p.chunk_id not in retitled]
+
+
 def _remove_missing(
     index: ChunkIndex, manifest: Manifest, documents: list, errors: list[DocumentError], report: IngestReport
 ) -> None:
-    """Delete corpus documents that are gone; a file that failed to load keeps its old chunks."""
+    """Delete corpus documents that are gone, and manifest entries left without chunks by a crash.
+
+    A file that failed to load keeps its old chunks.
+    """
     present = {d.id for d in documents} | {slugify(e.path.stem) for e in errors}
-    corpus_ids = {p.doc_id for p in index.passages() if p.collection == "corpus"}
+    corpus_ids = set(index.chunk_ids_by_document(collection="corpus"))
     by_doc = index.chunk_ids_by_document()
     for doc_id in sorted(corpus_ids - present):
         ids = sorted(by_doc.get(doc_id, ()))
@@ -135,11 +159,13 @@ def _remove_missing(
         manifest.record(doc_id, None)
         report.removed.append(doc_id)
         report.chunks_deleted += len(ids)
+    for doc_id in sorted(set(manifest.hashes) - present - set(by_doc)):
+        manifest.record(doc_id, None)  # its chunks were deleted by a run that died before this line
 
 
 def remove_document(settings: Settings, doc_id: str) -> int:
     """Remove one document's chunks (e.g. a hospital upload); returns how many were deleted."""
-    index = ChunkIndex.open(settings, load_embeddings(settings.model_path))
+    index = ChunkIndex.open(settings, LazyEmbeddings(settings.model_path))
     ids = sorted(index.chunk_ids_by_document().get(doc_id, ()))
     if not ids:
         msg = f"no document with id '{doc_id}' in the index"

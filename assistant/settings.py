@@ -42,6 +42,10 @@ OFFLINE_ENVIRONMENT = {
     "LANGSMITH_TRACING": "false",
     "LANGCHAIN_TRACING_V2": "false",
     "DO_NOT_TRACK": "1",  # the cross-tool convention, for any library that honours it
+    # Not about the network, but it too must be set before torch loads: torch's OpenMP threads
+    # otherwise spin at every barrier, and on a busy machine one query embedding took ~1 s with two
+    # threads instead of ~40 ms (bench/embedding.py, docs/performance.md).
+    "OMP_WAIT_POLICY": "PASSIVE",
 }
 
 

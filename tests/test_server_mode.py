@@ -1,0 +1,122 @@
+"""Server mode: a real `carta serve-index` shared by separate processes, and a dead server failing fast."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from assistant.errors import IndexUnavailableError
+from assistant.index import HEARTBEAT_PATH, make_client
+from assistant.ingest import ingest
+from assistant.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+#: Seconds a fresh `chroma run` gets to answer its heartbeat before the test gives up.
+SERVER_START_S = 60.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """A `carta serve-index` subprocess on a free port; yields the client environment, then stops it by PID."""
+    port = free_port()
+    log = tmp_path / "server.log"
+    command = [sys.executable, "-m", "assistant", "serve-index", "--port", str(port), "--data-dir", str(tmp_path)]
+    with log.open("w") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + SERVER_START_S
+    while True:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}{HEARTBEAT_PATH}", timeout=1).raise_for_status()
+            break
+        except httpx.HTTPError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                process.wait()
+                pytest.fail(f"chroma server did not start: {log.read_text()[-500:]}")
+            time.sleep(0.2)
+    try:
+        yield {"CARTA_CHROMA_HOST": "127.0.0.1", "CARTA_CHROMA_PORT": str(port)}
+    finally:
+        os.kill(process.pid, 15)  # serve-index execs chroma, so this PID is the server itself
+        process.wait(timeout=30)
+
+
+def test_two_processes_share_one_server(server: dict[str, str], small_corpus: Path, tmp_path: Path) -> None:
+    settings = Settings(
+        data_dir=tmp_path / "ingester",
+        corpus_dir=small_corpus,
+        chroma_host=server["CARTA_CHROMA_HOST"],
+        chroma_port=int(server["CARTA_CHROMA_PORT"]),
+    )
+    report = ingest(settings)
+    assert sorted(report.added) == ["case", "grading", "label"]
+    assert not settings.index_dir.exists(), "server mode must not write an embedded index"
+
+    question = "Is there evidence for emapalumab in adult IEC-HS after brexu-cel?"
+    askers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "assistant", "ask", "--json", question],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, **server, "CARTA_DATA_DIR": str(tmp_path / f"asker-{n}")},
+        )
+        for n in range(2)
+    ]
+    for asker in askers:
+        out, err = asker.communicate(timeout=300)
+        assert asker.returncode == 0, err
+        answer = json.loads(out)
+        assert not answer["abstained"]
+        assert {c["doc_id"] for c in answer["citations"]} == {"case"}
+
+
+def test_dead_server_is_one_clear_line(carta_cli: Callable[..., subprocess.CompletedProcess[str]]) -> None:
+    port = free_port()  # nothing listens there
+    done = carta_cli(
+        "ask", "What is CRS?", env={"CARTA_CHROMA_HOST": "127.0.0.1", "CARTA_CHROMA_PORT": str(port)}
+    )  # carta_cli's own timeout turns a hang into a failure
+    assert done.returncode == 1
+    assert f"127.0.0.1:{port}" in done.stderr
+    assert "serve-index" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_silent_server_times_out_instead_of_hanging() -> None:
+    """A host that accepts the connection but never replies is bounded by chroma_timeout_s."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()  # the kernel completes the handshake; nobody ever reads or answers
+        port = silent.getsockname()[1]
+        settings = Settings(chroma_host="127.0.0.1", chroma_port=port, chroma_timeout_s=0.5)
+        raised: list[BaseException] = []
+        worker = threading.Thread(target=lambda: _capture(lambda: make_client(settings), raised), daemon=True)
+        worker.start()
+        worker.join(timeout=60)
+        assert not worker.is_alive(), "make_client hung on a silent server"
+    assert len(raised) == 1 and isinstance(raised[0], IndexUnavailableError)
+    assert f"127.0.0.1:{port}" in str(raised[0])
+
+
+def _capture(call: Callable[[], object], raised: list[BaseException]) -> None:
+    try:
+        call()
+    except BaseException as exc:  # the test inspects whatever happened
+        raised.append(exc)
