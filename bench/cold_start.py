@@ -18,14 +18,12 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import httpx
 
-from assistant.ingest import ingest
-from assistant.settings import Settings
+from bench.common import corpus_index
 
 QUESTION = "What is the tocilizumab dose for grade 2 CRS?"
 APP = Path(__file__).resolve().parents[1] / "ui" / "app.py"
@@ -77,10 +75,7 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="carta-cold-") as tmp:
-        settings = Settings(data_dir=args.data_dir or Path(tmp), corpus_dir=Path("corpus"))
-        if args.data_dir is None:
-            ingest(settings)
+    with corpus_index(args.data_dir, prefix="carta-cold-") as settings:
         env = {**os.environ, "CARTA_DATA_DIR": str(settings.data_dir.resolve())}
         ask = [timed_run([sys.executable, "-m", "assistant", "ask", QUESTION], env) for _ in range(args.runs)]
         health = [server_health_s(env) for _ in range(args.runs)]

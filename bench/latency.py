@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import tempfile
 import time
 from pathlib import Path
 
 from assistant.answering.chain import AnswerChain
 from assistant.conversation import Turn, rewrite
-from assistant.ingest import ingest
-from assistant.settings import Settings
+from bench.common import corpus_index
 
 QUESTION_SET = Path("evals/qa.yaml")
 #: Used when the eval set is missing, so the benchmark still runs on a bare checkout.
@@ -81,10 +79,7 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="carta-latency-") as tmp:
-        settings = Settings(data_dir=args.data_dir or Path(tmp), corpus_dir=Path("corpus"))
-        if args.data_dir is None:
-            ingest(settings)
+    with corpus_index(args.data_dir, prefix="carta-latency-") as settings:
         items = eval_items()
         chain = AnswerChain.load(settings)
         print(f"{len(items)} questions x {args.repeats} warm passes, index {settings.data_dir}\n")

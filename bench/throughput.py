@@ -15,15 +15,14 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from assistant.answering.chain import AnswerChain
 from assistant.conversation import Turn
-from assistant.ingest import ingest
 from assistant.settings import Settings
+from bench.common import corpus_index
 from bench.latency import eval_items
 
 THREADS = (1, 4, 16)
@@ -77,10 +76,7 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path)
     parser.add_argument("--sessions", type=int, default=8)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="carta-throughput-") as tmp:
-        settings = Settings(data_dir=args.data_dir or Path(tmp), corpus_dir=Path("corpus"))
-        if args.data_dir is None:
-            ingest(settings)
+    with corpus_index(args.data_dir, prefix="carta-throughput-") as settings:
         items = eval_items()
         print(f"{len(items)} eval questions, index {settings.data_dir}\n")
         chain_throughput(AnswerChain.load(settings), items)
