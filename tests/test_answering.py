@@ -117,6 +117,10 @@ def test_intent_classification(question: str, intent: Intent) -> None:
     assert classify(question) is intent
 
 
-def test_answer_markdown_lists_references() -> None:
-    answer = Answer(question="q", query="q", answer="A [1]", abstained=False)
-    assert answer.to_markdown() == "A [1]"
+def test_answer_markdown_lists_references(chain: AnswerChain) -> None:
+    answer = chain.invoke("Is there evidence for emapalumab in adult IEC-HS after CAR-T?")
+    markdown = answer.to_markdown()
+    assert markdown.startswith(answer.answer)
+    assert "[1] Case Report: Successful use of emapalumab" in markdown
+    assert "https://doi.org/10.3389/fimmu.2025.1563736" in markdown
+    assert Answer(question="q", query="q", answer="none", abstained=True).to_markdown() == "none"

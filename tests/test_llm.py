@@ -50,7 +50,7 @@ def test_parse_reads_markers_and_the_sentinel() -> None:
 
 
 def test_invented_dose_is_removed_and_grounded_sentence_kept(chain: AnswerChain) -> None:
-    passages = chain._reading(chain._retrieve(chain._prepare({"question": TOCI_QUESTION, "history": []})))
+    passages = chain.retrieve(TOCI_QUESTION).passages
     row = next(i for i, p in enumerate(passages[:4]) if "8 mg/kg" in p.text)
     reply = f"Tocilizumab 8 mg/kg IV [{row + 1}]. Tocilizumab 25 mg/kg is also fine [{row + 1}]."
     answer = llm_chain(chain, [reply]).invoke(TOCI_QUESTION)

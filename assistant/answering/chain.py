@@ -41,7 +41,7 @@ from assistant.conversation import Turn, rewrite
 from assistant.embeddings import common_words
 from assistant.errors import CartaError, UsageError
 from assistant.passage import Passage
-from assistant.retrieval.retriever import HybridRetriever, Retrieval
+from assistant.retrieval.retriever import HybridRetriever, Retrieval, ScoredPassage
 from assistant.retrieval.synonyms import spell_out
 from assistant.settings import Settings
 
@@ -79,6 +79,16 @@ def clean_question(question: str, limit: int) -> str:
         msg = "the question has no words in it"
         raise UsageError(msg)
     return text
+
+
+@dataclass(frozen=True)
+class Found:
+    """What the chain searched for a question and what it found, before any composing."""
+
+    question: str
+    query: str
+    hits: list[ScoredPassage]
+    passages: list[Passage]  # the hits, then sibling sections of the top documents: what composers read
 
 
 class Composer(Protocol):
@@ -128,6 +138,12 @@ class AnswerChain:
 
     def invoke(self, question: str, history: Sequence[Turn | dict[str, str]] | None = None) -> Answer:
         return self.runnable.invoke({"question": question, "history": history or []})
+
+    def retrieve(self, question: str, history: Sequence[Turn | dict[str, str]] | None = None) -> Found:
+        """Screen, rewrite and search exactly as ``invoke`` does, without composing (baselines, tests)."""
+        state = self._retrieve(self._prepare({"question": question, "history": history or []}))
+        assert state.retrieval is not None
+        return Found(state.question, state.query, state.retrieval.hits, self._reading(state))
 
     def stream(self, question: str, history: Sequence[Turn | dict[str, str]] | None = None) -> Iterator[str | Answer]:
         """Text as it is composed, then the verified ``Answer`` as the last item.

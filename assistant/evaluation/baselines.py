@@ -44,13 +44,12 @@ class NaiveRag:
 
     def invoke(self, question: str, history: list[Turn] | None = None) -> Answer:
         started = time.perf_counter()
-        state = self.chain._retrieve(self.chain._prepare({"question": question, "history": history or []}))
-        assert state.retrieval is not None
-        passages = [hit.passage for hit in state.retrieval.hits[:NAIVE_TOP]]
+        found = self.chain.retrieve(question, history)
+        passages = [hit.passage for hit in found.hits[:NAIVE_TOP]]
         ms = round((time.perf_counter() - started) * 1000, 2)
         return Answer(
-            question=state.question,
-            query=state.query,
+            question=found.question,
+            query=found.query,
             answer="\n\n".join(f"{p.text} [{n}]" for n, p in enumerate(passages, start=1)) or ABSTAIN_MESSAGE,
             abstained=not passages,
             citations=[Citation.from_passage(n, p) for n, p in enumerate(passages, start=1)],
