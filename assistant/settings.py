@@ -118,6 +118,15 @@ class Settings(BaseSettings):
         le=500,
         description="Candidates each retriever (dense, BM25) returns before fusion.",
     )
+    per_document: int = Field(
+        default=2,
+        ge=1,
+        le=50,
+        description=(
+            "Most passages of one document among the top k; the rest wait behind other documents, so one"
+            " long document cannot crowd out the second source a clinician needs to see."
+        ),
+    )
     abstain_threshold: float = Field(
         default=0.35,
         ge=0.0,

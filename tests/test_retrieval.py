@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.passage import Passage
-from assistant.retrieval.fusion import ReciprocalRankFusion
+from assistant.retrieval.fusion import ReciprocalRankFusion, diversify
 from assistant.retrieval.keyword import KeywordRetriever, tokenize
 from assistant.retrieval.retriever import Filters, HybridRetriever, Mode
 from assistant.retrieval.synonyms import expand, expansions
@@ -20,6 +20,14 @@ def test_rrf_rewards_agreement_between_rankings() -> None:
     fused = ReciprocalRankFusion(k=60).run([["a", "b", "c"], ["b", "c", "a"]])
     assert [item for item, _ in fused] == ["b", "a", "c"]
     assert fused[0][1] == pytest.approx(1 / 62 + 1 / 61)
+
+
+def test_diversify_moves_a_documents_extra_passages_behind_the_others() -> None:
+    ranked = ["a1", "a2", "a3", "b1", "a4", "c1"]
+    assert diversify(ranked, lambda item: item[0], per_document=2) == ["a1", "a2", "b1", "c1", "a3", "a4"]
+    assert diversify(ranked, lambda item: item[0], per_document=9) == ranked
+    with pytest.raises(ValueError, match="per_document"):
+        diversify(ranked, lambda item: item[0], per_document=0)
 
 
 def test_keyword_retriever_ranks_the_matching_passage_first() -> None:
@@ -84,3 +92,8 @@ def test_modes_and_filters_restrict_what_is_returned(retriever: HybridRetriever)
 def test_it_is_a_langchain_retriever(retriever: HybridRetriever) -> None:
     documents = retriever.invoke("ICE score")
     assert documents and documents[0].metadata["doc_id"] and documents[0].page_content
+
+
+def test_no_document_holds_more_than_its_share_of_the_top_k(retriever: HybridRetriever) -> None:
+    docs = [h.passage.doc_id for h in retriever.search("tocilizumab dose for CRS").hits]
+    assert max(docs.count(d) for d in docs) <= retriever.settings.per_document

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 
 #: The usual RRF constant (Cormack et al., SIGIR 2009); damps the head of each ranking.
 RRF_K = 60
@@ -23,3 +23,22 @@ class ReciprocalRankFusion:
             for rank, item in enumerate(ranking, start=1):
                 scores[item] = scores.get(item, 0.0) + 1.0 / (self.k + rank)
         return sorted(scores.items(), key=lambda pair: -pair[1])
+
+
+def diversify(ranked: Sequence[Hashable], document: Callable[[Hashable], str], per_document: int) -> list[Hashable]:
+    """``ranked`` reordered so that no document has more than ``per_document`` items ahead of the rest.
+
+    The order within the kept head and within the overflow is unchanged; the overflow follows in its
+    own order, so nothing is dropped, only moved behind the other documents' best passages.
+    """
+    if per_document < 1:
+        msg = f"per_document must be positive, got {per_document}"
+        raise ValueError(msg)
+    head: list[Hashable] = []
+    overflow: list[Hashable] = []
+    taken: dict[str, int] = {}
+    for item in ranked:
+        doc = document(item)
+        taken[doc] = taken.get(doc, 0) + 1
+        (head if taken[doc] <= per_document else overflow).append(item)
+    return head + overflow

@@ -21,7 +21,7 @@ from assistant.errors import IndexUnavailableError
 from assistant.index import ChunkIndex
 from assistant.passage import Passage
 from assistant.retrieval.dense import DenseRetriever
-from assistant.retrieval.fusion import ReciprocalRankFusion
+from assistant.retrieval.fusion import ReciprocalRankFusion, diversify
 from assistant.retrieval.keyword import KeywordRetriever
 from assistant.retrieval.synonyms import expand, expansions
 from assistant.settings import Settings
@@ -168,7 +168,9 @@ class HybridRetriever(BaseRetriever):
         timings["bm25"] = (time.perf_counter() - started) * 1000
 
         started = time.perf_counter()
-        fused = ReciprocalRankFusion().run(rankings)[:k]
+        scores = dict(ReciprocalRankFusion().run(rankings))
+        ranked = diversify(list(scores), lambda cid: self._passages[str(cid)].doc_id, self.settings.per_document)
+        fused = [(cid, scores[cid]) for cid in ranked[:k]]
         missing = [str(cid) for cid, _ in fused if cid not in similarity]
         similarity.update(self._dense.similarities(vector, missing))
         # A chunk an ingest deleted a moment ago has no vector any more: it is answered from the
