@@ -53,6 +53,15 @@ CONTEXT_WEIGHT = 0.3
 #: length less. Elsewhere rows are scored like sentences, or they crowd out the prose that answers.
 ROW_CONTEXT_WEIGHT = 0.8
 
+#: Sentences about the corpus itself ("... was not captured for this corpus") say what is missing,
+#: not what is known: they answer only when nothing else does, so they count this much less.
+CORPUS_NOTE = re.compile(
+    r"not captured for this corpus|\bnot verified\b|\bunconfirmed\b|not confirmed in our sources|"
+    r"consult the primary|verified against",
+    re.IGNORECASE,
+)
+CORPUS_NOTE_FACTOR = 0.6
+
 #: Words that mark the kind of sentence each question type wants (results for evidence questions,
 #: schedules for monitoring ones); they count like synonym expansions.
 INTENT_HINTS: dict[Intent, str] = {
@@ -199,6 +208,8 @@ class ExtractiveComposer:
             named = set(entities(unit.text).get("toxicity", []))
             if named and not named & toxicities:
                 value *= OTHER_GRADE_FACTOR
+        if CORPUS_NOTE.search(unit.text):
+            value *= CORPUS_NOTE_FACTOR
         length = len(tokens) / 2 if grading_row else len(tokens)
         return value * (1.0 + 0.1 / (1 + rank)) / (1.0 + 0.01 * length)
 
@@ -251,18 +262,22 @@ class ExtractiveComposer:
                 lead = self._lead_for(table[0])
                 table.sort(key=lambda row: _use_rank(row.cells))
                 return Draft(statements=[lead], table=table)
-        statements = self._select(scored, best_score)
+        candidates = [(value, unit) for value, unit in scored if value >= RELATIVE_CUTOFF * best_score]
+        if intent is Intent.EVIDENCE:
+            lines = self._by_study(self._select(candidates), passages)
+            return Draft(statements=self._by_evidence_strength(lines, passages))
+        statements = self._select(candidates)
         if intent is Intent.GRADING:
             statements = self._with_neighbour_grades(statements, units)
-        if intent is Intent.EVIDENCE:
-            statements = self._by_evidence_strength(statements, passages)
         return Draft(statements=statements)
 
-    def _select(self, scored: list[tuple[float, Unit]], best_score: float) -> list[Statement]:
+    @staticmethod
+    def _select(candidates: Sequence[tuple[float, Unit]]) -> list[Statement]:
+        """Statements from the candidates in order, twins merged, within MAX_STATEMENTS and MAX_WORDS."""
         chosen: list[tuple[set[str], Statement]] = []
         words = 0
-        for value, unit in scored:
-            if value < RELATIVE_CUTOFF * best_score or len(chosen) >= MAX_STATEMENTS:
+        for _, unit in candidates:
+            if len(chosen) >= MAX_STATEMENTS:
                 break
             tokens = set(tokenize(" ".join(unit.cells.values()) if unit.cells else unit.text))
             numbers = set(numbers_in(unit.text))
@@ -303,6 +318,20 @@ class ExtractiveComposer:
         neighbours = [Statement(u.text, [u.passage], u.cells) for u in rows]
         rest = [s for s in statements[1:] if not (s.cells and key in s.cells)]
         return [best, *rest[:1], *neighbours]
+
+    @staticmethod
+    def _by_study(statements: list[Statement], passages: Sequence[Passage]) -> list[Statement]:
+        """One line per study: a study's sentences joined in the order chosen, citing all their passages."""
+        lines: dict[str, Statement] = {}
+        for statement in statements:
+            doc_id = passages[statement.sources[0]].doc_id
+            line = lines.get(doc_id)
+            if line is None:
+                lines[doc_id] = Statement(statement.text, list(statement.sources))
+                continue
+            line.text = f"{line.text} {statement.text}"
+            line.sources.extend(s for s in statement.sources if s not in line.sources)
+        return list(lines.values())
 
     @staticmethod
     def _by_evidence_strength(statements: list[Statement], passages: Sequence[Passage]) -> list[Statement]:

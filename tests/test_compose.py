@@ -1,0 +1,44 @@
+"""The extractive composer on hand-made passages: what it quotes, and in what shape."""
+
+from __future__ import annotations
+
+from assistant.answering.compose import ExtractiveComposer
+from assistant.answering.intent import Intent
+from assistant.passage import Passage
+
+
+def passage(doc_id: str, text: str, doc_type: str = "cohort", n: int = 0) -> Passage:
+    return Passage(f"{doc_id}:{n}", doc_id, text, section="Results", kind="prose", title=doc_id, doc_type=doc_type)
+
+
+#: Every word weighs the same, so the tests read by eye: more shared words, higher score.
+FLAT = ExtractiveComposer({})
+
+
+def test_a_note_about_the_corpus_loses_to_a_finding_that_matches_as_well() -> None:
+    passages = [
+        passage("trial-a", "The anakinra dose in the trial was not captured for this corpus."),
+        passage("trial-a", "The anakinra dose in the trial was 100 mg daily.", n=1),
+    ]
+    draft = FLAT.run("anakinra dose in the trial", passages, Intent.GENERAL)
+    assert draft.statements[0].text == "The anakinra dose in the trial was 100 mg daily."
+
+
+def test_a_note_about_the_corpus_still_answers_when_nothing_else_does() -> None:
+    passages = [passage("trial-a", "The anakinra dose in the trial was not captured for this corpus.")]
+    draft = FLAT.run("anakinra dose in the trial", passages, Intent.GENERAL)
+    assert [s.text for s in draft.statements] == [passages[0].text]
+
+
+def test_evidence_answers_give_each_study_one_line_strongest_source_first() -> None:
+    passages = [
+        passage("case-b", "Emapalumab was started on day 11 in the case report.", doc_type="case-report"),
+        passage("cohort-a", "Emapalumab in the cohort of 38 children lowered fever.", n=1),
+        passage("cohort-a", "Emapalumab in the cohort did not impair expansion.", n=2),
+    ]
+    draft = FLAT.run("evidence for emapalumab in the cohort and the case report", passages, Intent.EVIDENCE)
+    lines = [s.text for s in draft.statements]
+    assert len(lines) == 2
+    assert lines[0].startswith("Cohort study: ") and "38 children" in lines[0] and "expansion" in lines[0]
+    assert lines[1] == "Case report: Emapalumab was started on day 11 in the case report."
+    assert sorted(draft.statements[0].sources) == [1, 2]
