@@ -111,6 +111,7 @@ def test_verifier_removes_invented_numbers_and_drugs() -> None:
         ("fever, 2 L/min oxygen, no pressors: which grade?", Intent.GRADING),
         ("Is there evidence for emapalumab in IEC-HS?", Intent.EVIDENCE),
         ("How do I manage grade 3 ICANS?", Intent.MANAGEMENT),
+        ("patient on high-dose steroids for ICANS: antifungal prophylaxis?", Intent.MONITORING),
     ],
 )
 def test_intent_classification(question: str, intent: Intent) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from assistant.answering.compose import ExtractiveComposer
 from assistant.answering.intent import Intent
 from assistant.passage import Passage
+from assistant.retrieval.keyword import tokenize
 
 
 def passage(doc_id: str, text: str, doc_type: str = "cohort", n: int = 0) -> Passage:
@@ -13,6 +14,11 @@ def passage(doc_id: str, text: str, doc_type: str = "cohort", n: int = 0) -> Pas
 
 #: Every word weighs the same, so the tests read by eye: more shared words, higher score.
 FLAT = ExtractiveComposer({})
+
+
+def knowing(*texts: str) -> ExtractiveComposer:
+    """A composer whose index holds every word of ``texts``, each weighing 1."""
+    return ExtractiveComposer(dict.fromkeys(tokenize(" ".join(texts), parts=False), 1.0))
 
 
 def test_a_note_about_the_corpus_loses_to_a_finding_that_matches_as_well() -> None:
@@ -42,3 +48,26 @@ def test_evidence_answers_give_each_study_one_line_strongest_source_first() -> N
     assert lines[0].startswith("Cohort study: ") and "38 children" in lines[0] and "expansion" in lines[0]
     assert lines[1] == "Case report: Emapalumab was started on day 11 in the case report."
     assert sorted(draft.statements[0].sources) == [1, 2]
+
+
+def test_a_number_alone_does_not_make_a_passage_relevant() -> None:
+    passages = [passage("trial-a", "In the trial (n=40), CRS occurred in 80% of patients.")]
+    draft = knowing(passages[0].text, "pneumonia").run("pneumonia in a 40 year old", passages, Intent.GENERAL)
+    assert draft.abstained
+
+
+def test_a_dose_question_is_not_answered_with_sentences_that_give_no_dose() -> None:
+    passages = [passage("label-a", "Before 2025, patients receiving axi-cel stayed near the center for 4 weeks.")]
+    draft = knowing(passages[0].text, "lymphodepletion doses").run(
+        "lymphodepletion doses before axi-cel", passages, Intent.DOSING
+    )
+    assert draft.abstained and draft.reason == "no passage gives the dose asked for"
+
+
+def test_a_dose_asked_in_one_unit_is_not_answered_in_another() -> None:
+    passages = [passage("label-a", "The Kymriah label gives tocilizumab 8 mg/kg for CRS.", doc_type="label")]
+    composer = knowing(passages[0].text, "cells")
+    assert composer.run("kymriah dose in CAR+ cells/kg", passages, Intent.DOSING).reason == (
+        "no passage gives a dose in cells/kg"
+    )
+    assert not composer.run("kymriah tocilizumab dose in mg/kg", passages, Intent.DOSING).abstained

@@ -86,6 +86,13 @@ EVIDENCE_LABEL = {
     "review": "Review", "local": "Local document",
 }  # fmt: skip
 
+#: A sentence that gives or discusses a dose: an amount with a dose unit, or the word itself.
+DOSE_TALK = re.compile(r"\bdos(e|es|ing|age)\b|\bregimen\b|\d\s*(mg|g|µg|mcg|mL|units?)\b", re.IGNORECASE)
+#: A dose asked for in a unit ("in CAR+ cells/kg", "in mg"): an answer in other units does not answer it.
+ASKED_UNIT = re.compile(
+    r"\bin\s+(?:car\+?\s*)?(cells?/kg|cells|mg/kg|mg/m2|mg/m²|µg/kg|mcg/kg|mg)(?![\w/])", re.IGNORECASE
+)
+
 DOSING_HEADER = ("drug", "dose", "route", "frequency", "maximum", "population", "setting", "use")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'])")
 BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
@@ -223,7 +230,8 @@ class ExtractiveComposer:
         if not known:
             return 0.0
         text = set(tokenize(f"{unit.text} {passage.title} {passage.section}", parts=False))
-        found = {t for t in known if t in text or related_words(t) & text}
+        # A bare number ('40' of "a 40 yo") says nothing about the subject: it earns no coverage.
+        found = {t for t in known if not t.isdigit() and (t in text or related_words(t) & text)}
         return sum(self.weight(t) for t in found) / sum(self.weight(t) for t in known)
 
     def run(self, question: str, passages: Sequence[Passage], intent: Intent) -> Draft:
@@ -248,6 +256,11 @@ class ExtractiveComposer:
         best_score, best = scored[0]
         if best_score <= 0 or self.coverage(best, passages[best.passage], core) < MIN_COVERAGE:
             return Draft(abstained=True, reason="the best passage covers too little of the question")
+        asked_unit = ASKED_UNIT.search(question)
+        if intent is Intent.DOSING and asked_unit and not any(
+            asked_unit.group(1).lower() in unit.text.lower() for value, unit in scored if value > 0
+        ):
+            return Draft(abstained=True, reason=f"no passage gives a dose in {asked_unit.group(1)}")
         if intent is Intent.DOSING and not entities(question).get("drug"):
             # A dose for a drug Carta does not know must not be answered with another drug's rows.
             foreign = [
@@ -267,6 +280,9 @@ class ExtractiveComposer:
             lines = self._by_study(self._select(candidates), passages)
             return Draft(statements=self._by_evidence_strength(lines, passages))
         statements = self._select(candidates)
+        if intent is Intent.DOSING and not any(DOSE_TALK.search(s.text) for s in statements):
+            # With no dosing row to show, an answer to a dose question must at least speak of a dose.
+            return Draft(abstained=True, reason="no passage gives the dose asked for")
         if intent is Intent.GRADING:
             statements = self._with_neighbour_grades(statements, units)
         return Draft(statements=statements)

@@ -24,7 +24,7 @@ INTENT_PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = (
     (
         Intent.DOSING,
         re.compile(
-            r"\b(dos(e|es|ing|age)|how much|mg/kg|mg\b|maximum|max\b|how often|frequency|route|regimen|"
+            r"\b((?<!high )(?<!low )(?<!high-)(?<!low-)dos(e|es|ing|age)|how much|mg/kg|mg\b|maximum|max\b|how often|frequency|route|regimen|"
             r"escalat\w*|titrat\w*|interval|every \d+ ?h)",
             re.I,
         ),
@@ -51,8 +51,9 @@ INTENT_PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = (
 )
 
 
-#: A dosing question names a drug or says "dose"; "how much neurotoxicity…" is not one.
-DOSE_WORD = re.compile(r"\bdos(e|es|ing|age)\b|\bmg\b|mg/", re.I)
+#: A dosing question names a drug or says "dose"; "how much neurotoxicity…" is not one, and "on
+#: high-dose steroids" describes the patient rather than asking for a dose.
+DOSE_WORD = re.compile(r"(?<!high )(?<!low )(?<!high-)(?<!low-)\bdos(e|es|ing|age)\b|\bmg\b|mg/", re.I)
 
 
 def classify(question: str) -> Intent:
