@@ -257,8 +257,10 @@ class ExtractiveComposer:
         if best_score <= 0 or self.coverage(best, passages[best.passage], core) < MIN_COVERAGE:
             return Draft(abstained=True, reason="the best passage covers too little of the question")
         asked_unit = ASKED_UNIT.search(question)
-        if intent is Intent.DOSING and asked_unit and not any(
-            asked_unit.group(1).lower() in unit.text.lower() for value, unit in scored if value > 0
+        if (
+            intent is Intent.DOSING
+            and asked_unit
+            and not any(asked_unit.group(1).lower() in unit.text.lower() for value, unit in scored if value > 0)
         ):
             return Draft(abstained=True, reason=f"no passage gives a dose in {asked_unit.group(1)}")
         if intent is Intent.DOSING and not entities(question).get("drug"):

@@ -19,12 +19,16 @@ class Intent(StrEnum):
     GENERAL = "general"
 
 
+#: "high-dose steroids" describes the patient; it does not ask for a dose.
+NOT_AFTER_HIGH_OR_LOW = r"(?<!high )(?<!low )(?<!high-)(?<!low-)"
+
 #: First match wins, so the more specific patterns come first.
 INTENT_PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = (
     (
         Intent.DOSING,
         re.compile(
-            r"\b((?<!high )(?<!low )(?<!high-)(?<!low-)dos(e|es|ing|age)|how much|mg/kg|mg\b|maximum|max\b|how often|frequency|route|regimen|"
+            rf"\b({NOT_AFTER_HIGH_OR_LOW}dos(e|es|ing|age)|how much|mg/kg|mg\b|maximum|max\b|how often|frequency|"
+            r"route|regimen|"
             r"escalat\w*|titrat\w*|interval|every \d+ ?h)",
             re.I,
         ),
@@ -51,9 +55,8 @@ INTENT_PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = (
 )
 
 
-#: A dosing question names a drug or says "dose"; "how much neurotoxicity…" is not one, and "on
-#: high-dose steroids" describes the patient rather than asking for a dose.
-DOSE_WORD = re.compile(r"(?<!high )(?<!low )(?<!high-)(?<!low-)\bdos(e|es|ing|age)\b|\bmg\b|mg/", re.I)
+#: A dosing question names a drug or says "dose"; "how much neurotoxicity…" is not one.
+DOSE_WORD = re.compile(rf"{NOT_AFTER_HIGH_OR_LOW}\bdos(e|es|ing|age)\b|\bmg\b|mg/", re.I)
 
 
 def classify(question: str) -> Intent:
