@@ -71,3 +71,30 @@ def test_a_dose_asked_in_one_unit_is_not_answered_in_another() -> None:
         "no passage gives a dose in cells/kg"
     )
     assert not composer.run("kymriah tocilizumab dose in mg/kg", passages, Intent.DOSING).abstained
+
+
+def test_asked_what_a_score_is_made_of_it_answers_with_the_whole_table_headed_by_it() -> None:
+    intro = Passage(
+        "g:0", "g", "The ICE score has 10 points in the tasks below.", "ICE score", "prose", "Grading", "guideline"
+    )
+    table = Passage(
+        "g:1", "g", "| ICE task | Points |\n|---|---|\n| Orientation | 4 |\n| Naming 3 objects | 3 |\n| Writing | 1 |",
+        "ICE score", "table", "Grading", "guideline",
+    )  # fmt: skip
+    grading = Passage(
+        "g:2", "g", "| ICANS grade | ICE score |\n|---|---|\n| 1 | 7–9 |\n| 2 | 3–6 |",
+        "ICANS grading table", "table", "Grading", "guideline",
+    )  # fmt: skip
+    passages = [grading, intro, table]
+    lines = [
+        s.text
+        for s in knowing(*(p.text for p in passages))
+        .run("what's in the ICE score", passages, Intent.GRADING)
+        .statements
+    ]
+    assert lines == [
+        "The ICE score has 10 points in the tasks below.",
+        "ICE task: Orientation; Points: 4",
+        "ICE task: Naming 3 objects; Points: 3",
+        "ICE task: Writing; Points: 1",
+    ]

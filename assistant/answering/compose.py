@@ -86,6 +86,20 @@ EVIDENCE_LABEL = {
     "review": "Review", "local": "Local document",
 }  # fmt: skip
 
+#: Questions that ask what something is made of ("what's in the ICE score?", "HLH-2004 criteria?"):
+#: when a table is headed by that thing, the answer is the whole table, not its best-matching rows.
+COMPOSITION = re.compile(
+    r"\bwhat'?s in\b|\bwhats in\b|\bcomponents?\b|\bconsists?\b|\bmade up\b|\bcriteri(a|on)\b|"
+    r"\bdefinition\b|\bdefined\b|\bwhich (labs|tests|items|tasks|features|markers)\b",
+    re.IGNORECASE,
+)
+#: A table answered whole has at most this many rows, and its heading covers this share of the question.
+MAX_WHOLE_TABLE_ROWS = 10
+MIN_HEADING_COVERAGE = 0.5
+#: Sentences above a table answered whole; those that point to it ("the criteria below") come first.
+WHOLE_TABLE_LEADS = 2
+TABLE_REFERENCE = re.compile(r"\bbelow\b|\bin the table\b", re.IGNORECASE)
+
 #: A sentence that gives or discusses a dose: an amount with a dose unit, or the word itself.
 DOSE_TALK = re.compile(r"\bdos(e|es|ing|age)\b|\bregimen\b|\d\s*(mg|g|µg|mcg|mL|units?)\b", re.IGNORECASE)
 #: A dose asked for in a unit ("in CAR+ cells/kg", "in mg"): an answer in other units does not answer it.
@@ -277,6 +291,10 @@ class ExtractiveComposer:
                 lead = self._lead_for(table[0])
                 table.sort(key=lambda row: _use_rank(row.cells))
                 return Draft(statements=[lead], table=table)
+        if intent is not Intent.DOSING and COMPOSITION.search(question):
+            whole = self._whole_table(core, passages, units, scored)
+            if whole:
+                return Draft(statements=whole)
         candidates = [(value, unit) for value, unit in scored if value >= RELATIVE_CUTOFF * best_score]
         if intent is Intent.EVIDENCE:
             lines = self._by_study(self._select(candidates), passages)
@@ -317,6 +335,28 @@ class ExtractiveComposer:
             chosen.append((tokens, Statement(unit.text, [unit.passage], unit.cells)))
             words += length
         return [s for _, s in chosen]
+
+    def _whole_table(
+        self, core: set[str], passages: Sequence[Passage], units: list[Unit], scored: list[tuple[float, Unit]]
+    ) -> list[Statement]:
+        """The rows of the first retrieved table whose heading names what is asked, after the best
+        sentence of its document; empty when no small table is headed by the question's subject."""
+        for position, passage in enumerate(passages):
+            rows = [u for u in units if u.passage == position and u.cells]
+            if not 2 <= len(rows) <= MAX_WHOLE_TABLE_ROWS:
+                continue
+            if self.coverage(Unit("", position), passage, core) < MIN_HEADING_COVERAGE:
+                continue
+            # The sentences that introduce the table ("... the criteria below"), else the best of its section.
+            prose = [
+                u for value, u in scored if value > 0 and not u.cells and passages[u.passage].doc_id == passage.doc_id
+            ]
+            prose.sort(
+                key=lambda u: (not TABLE_REFERENCE.search(u.text), passages[u.passage].section != passage.section)
+            )
+            lead = [Statement(u.text, [u.passage]) for u in prose[:WHOLE_TABLE_LEADS]]
+            return [*lead, *(Statement(u.text, [u.passage], u.cells) for u in rows)]
+        return []
 
     @staticmethod
     def _with_neighbour_grades(statements: list[Statement], units: list[Unit]) -> list[Statement]:
