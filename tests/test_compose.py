@@ -98,3 +98,30 @@ def test_asked_what_a_score_is_made_of_it_answers_with_the_whole_table_headed_by
         "ICE task: Naming 3 objects; Points: 3",
         "ICE task: Writing; Points: 1",
     ]
+
+
+def test_a_dosing_table_comes_with_the_best_sentence_the_rows_cannot_say() -> None:
+    table = (
+        "| Drug | Dose | Route | Frequency | Maximum | Population | Setting | Use |\n"
+        "|---|---|---|---|---|---|---|---|\n"
+        "| hydrocortisone | 50 mg | intrathecal | once | not stated | adults | refractory ICANS | guideline |"
+    )
+    rows = Passage("g:0", "g", table, "Dosing table", "table", "ICANS", "guideline")
+    note = Passage(
+        "g:1",
+        "g",
+        "Experience with intrathecal hydrocortisone in refractory ICANS is limited.",
+        "ICANS",
+        "prose",
+        "ICANS",
+        "guideline",
+    )
+    passages = [rows, note]
+    draft = knowing(rows.text, note.text).run(
+        "intrathecal hydrocortisone dose for refractory ICANS", passages, Intent.DOSING
+    )
+    assert [s.text for s in draft.statements] == [
+        "Hydrocortisone: 50 mg, intrathecal, once (adults; refractory ICANS).",
+        "Experience with intrathecal hydrocortisone in refractory ICANS is limited.",
+    ]
+    assert len(draft.table) == 1

@@ -22,8 +22,9 @@ from assistant.retrieval.synonyms import expansion_groups, related_words, synony
 #: Statements in a prose answer, and the word budget they share (the first always fits).
 MAX_STATEMENTS = 5
 MAX_WORDS = 120
-#: Rows in a dosing table answer.
+#: Rows in a dosing table answer, and the sentences quoted beside it.
 MAX_DOSING_ROWS = 8
+DOSING_PROSE = 1
 #: A unit joins the answer only if it scores at least this share of the best unit's score.
 RELATIVE_CUTOFF = 0.45
 #: Share of the question's IDF weight the best unit must cover, or Carta abstains.
@@ -290,7 +291,7 @@ class ExtractiveComposer:
             if table:
                 lead = self._lead_for(table[0])
                 table.sort(key=lambda row: _use_rank(row.cells))
-                return Draft(statements=[lead], table=table)
+                return Draft(statements=[lead, *self._beside_table(scored)], table=table)
         if intent is not Intent.DOSING and COMPOSITION.search(question):
             whole = self._whole_table(core, passages, units, scored)
             if whole:
@@ -335,6 +336,15 @@ class ExtractiveComposer:
             chosen.append((tokens, Statement(unit.text, [unit.passage], unit.cells)))
             words += length
         return [s for _, s in chosen]
+
+    def _beside_table(self, scored: list[tuple[float, Unit]]) -> list[Statement]:
+        """The best sentences beside a dosing table: what the rows cannot say ("not recommended except
+        in high-risk patients", "limited experience"), up to DOSING_PROSE of them."""
+        prose = [(value, u) for value, u in scored if not u.is_dosing_row]
+        if not prose or prose[0][0] <= 0:
+            return []
+        floor = RELATIVE_CUTOFF * prose[0][0]
+        return self._select([(v, u) for v, u in prose if v >= floor][:DOSING_PROSE])
 
     def _whole_table(
         self, core: set[str], passages: Sequence[Passage], units: list[Unit], scored: list[tuple[float, Unit]]
