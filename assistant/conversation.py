@@ -110,3 +110,17 @@ def rewrite(question: str, history: list[Turn]) -> str:
             carried.extend(earlier[kind])
             missing.remove(kind)
     return f"{question} ({'; '.join(carried)})" if carried else question
+
+
+#: The context ``rewrite`` appends to a follow-up: "question (carried)".
+CARRIED = re.compile(r"^(?P<own>.*\S)\s+\((?P<carried>[^()]*)\)$", re.DOTALL)
+
+
+def split_query(query: str) -> tuple[str, str]:
+    """A rewritten query's own question and the context it carried from earlier turns ('' if none).
+
+    >>> split_query("how long do I keep it going? (grade 3 ICANS without CRS, what to give?)")
+    ('how long do I keep it going?', 'grade 3 ICANS without CRS, what to give?')
+    """
+    match = CARRIED.match(query.strip())
+    return (match["own"], match["carried"]) if match else (query, "")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.answering.compose import ExtractiveComposer
+from assistant.answering.compose import Asked, ExtractiveComposer
 from assistant.answering.intent import Intent
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
@@ -125,3 +125,20 @@ def test_a_dosing_table_comes_with_the_best_sentence_the_rows_cannot_say() -> No
         "Experience with intrathecal hydrocortisone in refractory ICANS is limited.",
     ]
     assert len(draft.table) == 1
+
+
+def test_what_the_composer_reads_from_a_follow_up() -> None:
+    asked = Asked.read("how long? (grade 3 ICANS without CRS)", Intent.MONITORING, carried="grade 3 ICANS without CRS")
+    assert asked.toxicities == {"icans"}  # "without CRS" rules CRS out
+    assert asked.grade == "3"
+    assert {"icans", "without"} <= asked.carried and "long" not in asked.carried
+    assert frozenset({"until"}) in asked.extra  # "how long" is answered by "until ..."
+
+
+def test_how_long_is_answered_by_the_sentence_that_says_until_when() -> None:
+    passages = [
+        passage("g", "For grade 3 ICANS, dexamethasone is given every 6 h.", doc_type="guideline"),
+        passage("g", "For grade 3 ICANS, steroids are continued until grade 1 and then tapered.", n=1),
+    ]
+    draft = knowing(*(p.text for p in passages)).run("how long for grade 3 ICANS?", passages, Intent.MONITORING)
+    assert draft.statements[0].text == passages[1].text

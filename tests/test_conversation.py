@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.conversation import Turn, entities, rewrite
+from assistant.conversation import Turn, entities, rewrite, split_query
 
 
 def test_follow_up_without_an_anchor_carries_the_last_question() -> None:
@@ -44,3 +44,10 @@ def test_entities_recognise_brands_and_grades() -> None:
         "drug": ["tocilizumab"],
         "grade": ["grade 3"],
     }
+
+
+def test_split_query_separates_the_follow_up_from_what_it_carried() -> None:
+    history = [Turn(role="user", content="tocilizumab for grade 3 CRS")]
+    query = rewrite("And for ICANS?", history)
+    assert split_query(query) == ("And for ICANS?", query.removeprefix("And for ICANS? (").removesuffix(")"))
+    assert split_query("dose of tocilizumab?") == ("dose of tocilizumab?", "")

@@ -37,7 +37,7 @@ from assistant.answering.prompts import (
     SINGLE_CASE_NOTICE,
 )
 from assistant.answering.verify import Claim, verify
-from assistant.conversation import Turn, rewrite
+from assistant.conversation import Turn, rewrite, split_query
 from assistant.embeddings import common_words
 from assistant.errors import CartaError, UsageError
 from assistant.passage import Passage
@@ -209,7 +209,10 @@ class AnswerChain:
             state.draft = Draft(abstained=True, reason=reason)
         else:
             try:
-                state.draft = self.composer.run(state.query, state.passages, state.intent)
+                if self.composer is self.extractive:
+                    state.draft = self._extract(state)
+                else:
+                    state.draft = self.composer.run(state.query, state.passages, state.intent)
             except Exception as exc:  # any LLM failure falls back to the extractive answer
                 if self.composer is self.extractive:
                     raise
@@ -220,7 +223,12 @@ class AnswerChain:
     def _fallback(self, state: _State, exc: Exception) -> Draft:
         reason = f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}" if str(exc) else type(exc).__name__
         state.notices.append(LLM_FALLBACK_NOTICE.format(reason=reason))
-        return self.extractive.run(state.query, state.passages, state.intent)
+        return self._extract(state)
+
+    def _extract(self, state: _State) -> Draft:
+        """The extractive draft, told which words of the query a follow-up carried from earlier turns."""
+        carried = split_query(state.query)[1] if state.history else ""
+        return self.extractive.run(state.query, state.passages, state.intent, carried)
 
     def _reading(self, state: _State) -> list[Passage]:
         """The hits, best first, then the other sections of the top documents (small-to-big).

@@ -71,6 +71,14 @@ INTENT_HINTS: dict[Intent, str] = {
     Intent.MANAGEMENT: "treated managed recommended first line",
     Intent.GRADING: "grade defined criteria",
 }
+#: Phrases whose answer uses other words: "how long" is answered by "continued until ... then tapered".
+PHRASE_HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\bhow long\b|\bkeep (it )?going\b", re.IGNORECASE), "until continued duration tapered"),
+)
+#: "without CRS" names CRS only to rule it out: it is not a toxicity the question is about.
+NEGATED = re.compile(r"\b(?:without|no|not)\s+[\w-]+", re.IGNORECASE)
+#: Words a follow-up carried from earlier turns count this much of the question's own words.
+CARRIED_WEIGHT = 0.75
 
 #: A class named in a question stands for its members when dosing rows are picked.
 DRUG_CLASSES = {"corticosteroids": ("dexamethasone", "methylprednisolone", "hydrocortisone", "prednisone")}
@@ -111,6 +119,40 @@ ASKED_UNIT = re.compile(
 DOSING_HEADER = ("drug", "dose", "route", "frequency", "maximum", "population", "setting", "use")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'])")
 BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What the composer reads from a question, once: its words and how much each counts."""
+
+    core: frozenset[str]
+    extra: tuple[frozenset[str], ...]  # synonym groups and intent hints, each earning one word's credit
+    carried: frozenset[str]  # words only in the context a follow-up carried from earlier turns
+    grade: str | None
+    toxicities: frozenset[str]
+    intent: Intent
+
+    @classmethod
+    def read(cls, question: str, intent: Intent, carried: str = "") -> Asked:
+        """``question`` is the whole retrieval query; ``carried`` the part of it taken from earlier turns."""
+        core = frozenset(tokenize(question, parts=False))
+        hints = (
+            INTENT_HINTS.get(intent, "")
+            + " "
+            + " ".join(words for pattern, words in PHRASE_HINTS if pattern.search(question))
+        )
+        extra = [frozenset(tokenize(" ".join(group), parts=False)) - core for group in expansion_groups(question)]
+        extra += [frozenset({word}) - core for word in tokenize(hints, parts=False)]
+        own = set(tokenize(question.replace(carried, " ") if carried else question, parts=False))
+        grades = grades_in(question)
+        return cls(
+            core=core,
+            extra=tuple(extra),
+            carried=frozenset(core - own),
+            grade=next(iter(grades)) if len(grades) == 1 else None,
+            toxicities=frozenset(entities(NEGATED.sub(" ", question)).get("toxicity", [])),
+            intent=intent,
+        )
 
 
 @dataclass(frozen=True)
@@ -202,33 +244,25 @@ class ExtractiveComposer:
     def weight(self, token: str) -> float:
         return max(self.idf.get(token, self.default_idf), 0.05)
 
-    def score(
-        self,
-        unit: Unit,
-        passage: Passage,
-        core: set[str],
-        extra: list[set[str]],
-        rank: int,
-        grade: str | None = None,
-        toxicities: frozenset[str] = frozenset(),
-        intent: Intent = Intent.GENERAL,
-    ) -> float:
+    def score(self, unit: Unit, passage: Passage, asked: Asked, rank: int) -> float:
         """IDF-weighted overlap with the question; a unit about another grade or toxicity counts less."""
         tokens = set(tokenize(unit.text, parts=False))
         context = set(tokenize(f"{passage.title} {passage.section}", parts=False))
-        value = sum(self.weight(t) for t in core & tokens)
+        value = sum(self.weight(t) * (CARRIED_WEIGHT if t in asked.carried else 1.0) for t in asked.core & tokens)
         # One synonym group earns at most one word's credit: spelling ICANS out in full is not five matches.
-        value += EXPANSION_WEIGHT * sum(max((self.weight(t) for t in group & tokens), default=0.0) for group in extra)
-        grading_row = bool(unit.cells) and intent is Intent.GRADING
+        value += EXPANSION_WEIGHT * sum(
+            max((self.weight(t) for t in group & tokens), default=0.0) for group in asked.extra
+        )
+        grading_row = bool(unit.cells) and asked.intent is Intent.GRADING
         context_weight = ROW_CONTEXT_WEIGHT if grading_row else CONTEXT_WEIGHT
-        value += context_weight * sum(self.weight(t) for t in (core - tokens) & context)
-        if grade is not None:
+        value += context_weight * sum(self.weight(t) for t in (asked.core - tokens) & context)
+        if asked.grade is not None:
             mentioned = grades_in(unit.text)
-            if mentioned and grade not in mentioned:
+            if mentioned and asked.grade not in mentioned:
                 value *= OTHER_GRADE_FACTOR
-        if toxicities:
+        if asked.toxicities:
             named = set(entities(unit.text).get("toxicity", []))
-            if named and not named & toxicities:
+            if named and not named & asked.toxicities:
                 value *= OTHER_GRADE_FACTOR
         if CORPUS_NOTE.search(unit.text):
             value *= CORPUS_NOTE_FACTOR
@@ -249,11 +283,13 @@ class ExtractiveComposer:
         found = {t for t in known if not t.isdigit() and (t in text or related_words(t) & text)}
         return sum(self.weight(t) for t in found) / sum(self.weight(t) for t in known)
 
-    def run(self, question: str, passages: Sequence[Passage], intent: Intent) -> Draft:
-        """Compose from ``passages`` (best first); abstain when nothing answers the question."""
-        core = set(tokenize(question, parts=False))
-        extra = [set(tokenize(" ".join(group), parts=False)) - core for group in expansion_groups(question)]
-        extra += [{word} - core for word in tokenize(INTENT_HINTS.get(intent, ""), parts=False)]
+    def run(self, question: str, passages: Sequence[Passage], intent: Intent, carried: str = "") -> Draft:
+        """Compose from ``passages`` (best first); abstain when nothing answers the question.
+
+        ``carried`` is the part of ``question`` a follow-up took from earlier turns; its words count less.
+        """
+        asked = Asked.read(question, intent, carried)
+        core = set(asked.core)
         units = [u for u in units_of(passages) if intent is Intent.DOSING or not _unstated_dose(u)]
         named = named_documents(question, {p.doc_id for p in passages})
         if any(passages[u.passage].doc_id in named for u in units):
@@ -261,12 +297,8 @@ class ExtractiveComposer:
             units = [u for u in units if passages[u.passage].doc_id in named]
         if not units or not core:
             return Draft(abstained=True, reason="no passage text matches the question")
-        asked = grades_in(question)
-        grade = next(iter(asked)) if len(asked) == 1 else None
-        toxicities = frozenset(entities(question).get("toxicity", []))
         scored = sorted(
-            ((self.score(u, passages[u.passage], core, extra, u.passage, grade, toxicities, intent), u) for u in units),
-            key=lambda pair: -pair[0],
+            ((self.score(u, passages[u.passage], asked, u.passage), u) for u in units), key=lambda pair: -pair[0]
         )
         best_score, best = scored[0]
         if best_score <= 0 or self.coverage(best, passages[best.passage], core) < MIN_COVERAGE:
