@@ -97,11 +97,24 @@ def rewrite(question: str, history: list[Turn]) -> str:
         # Nothing to anchor the follow-up ("what cutoff do people use?", "what about grade 4?"): carry
         # the last question whole, with this question's grade in place of the old one.
         last = next((t.content for t in reversed(history) if t.role == "user"), None)
-        if last and "grade" in have:
+        if not last:
+            return question
+        if "grade" in have:
             last = GRADE.sub(have["grade"][0], last)
-        return f"{question} ({last})" if last else question
+        # The last question may be a follow-up itself ("and for kids under 30 kg?"): then the drug,
+        # product and toxicity come from the turns before it.
+        if not {"drug", "product", "toxicity"} & entities(last).keys():
+            missing = [kind for kind in CARRY_ORDER if kind not in have and kind not in entities(last)]
+            last = "; ".join([last, *_carried(missing, history)])
+        return f"{question} ({last})"
+    carried = _carried([kind for kind in CARRY_ORDER if kind not in have], history)
+    return f"{question} ({'; '.join(carried)})" if carried else question
+
+
+def _carried(missing: list[str], history: list[Turn]) -> list[str]:
+    """Entities of the ``missing`` kinds, each kind from the latest user turn that names it."""
+    missing = list(missing)
     carried: list[str] = []
-    missing = [kind for kind in CARRY_ORDER if kind not in have]
     for turn in reversed(history):
         if turn.role != "user":
             continue
@@ -109,7 +122,7 @@ def rewrite(question: str, history: list[Turn]) -> str:
         for kind in [k for k in missing if k in earlier]:
             carried.extend(earlier[kind])
             missing.remove(kind)
-    return f"{question} ({'; '.join(carried)})" if carried else question
+    return carried
 
 
 #: The context ``rewrite`` appends to a follow-up: "question (carried)".

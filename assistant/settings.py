@@ -127,6 +127,16 @@ class Settings(BaseSettings):
             " long document cannot crowd out the second source a clinician needs to see."
         ),
     )
+    document_weight: float = Field(
+        default=2.0,
+        ge=0.0,
+        le=10.0,
+        description=(
+            "Weight of the document-level BM25 ranking in the fusion, relative to the dense and passage"
+            " BM25 rankings (1 each); it keeps passages of documents on other subjects out of the top k"
+            " as the index grows. 0 turns it off. Measured on evals/qa.yaml (docs/performance.md)."
+        ),
+    )
     abstain_threshold: float = Field(
         default=0.35,
         ge=0.0,

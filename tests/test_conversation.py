@@ -12,6 +12,18 @@ def test_follow_up_without_an_anchor_carries_the_last_question() -> None:
     )
 
 
+def test_follow_up_of_a_follow_up_carries_the_entities_of_earlier_turns() -> None:
+    history = [
+        Turn(role="user", content="toci dose for grade 2 CRS?"),
+        Turn(role="assistant", content="Tocilizumab 8 mg/kg IV."),
+        Turn(role="user", content="and for kids under 30 kg?"),
+        Turn(role="assistant", content="12 mg/kg."),
+    ]
+    assert rewrite("ok and max doses total?", history) == (
+        "ok and max doses total? (and for kids under 30 kg?; tocilizumab; crs; grade 2)"
+    )
+
+
 def test_follow_up_naming_a_grade_replaces_the_old_grade() -> None:
     history = [Turn(role="user", content="grade 3 CRS, what do I give?")]
     assert rewrite("what about grade 4?", history) == "what about grade 4? (grade 4 CRS, what do I give?)"

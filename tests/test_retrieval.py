@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from assistant.passage import Passage
-from assistant.retrieval.fusion import ReciprocalRankFusion, diversify
-from assistant.retrieval.keyword import KeywordRetriever, tokenize
-from assistant.retrieval.retriever import Filters, HybridRetriever, Mode
-from assistant.retrieval.synonyms import expand, expansions
+from assistant.retrieval.fusion import DocumentFusion, ReciprocalRankFusion, diversify
+from assistant.retrieval.keyword import DocumentRetriever, KeywordRetriever, tokenize
+from assistant.retrieval.retriever import Filters, HybridRetriever, Mode, Retrieval, ScoredPassage
+from assistant.retrieval.synonyms import expand, expansions, mentioned_groups, spell_out
 from assistant.settings import Settings
 
 
@@ -35,6 +35,55 @@ def test_keyword_retriever_ranks_the_matching_passage_first() -> None:
     ranked = KeywordRetriever(passages).run("emapalumab", top_k=3)
     assert ranked[0][0] == 1
     assert len(ranked) == 1  # passages without a matching word are not returned
+
+
+def test_document_fusion_lifts_passages_of_the_best_ranked_documents() -> None:
+    fused = [("x1", 0.0300), ("y1", 0.0295), ("z1", 0.0294)]
+    boosted = DocumentFusion(weight=1.0).run(fused, lambda item: item[0], ["z", "y"])
+    assert [item for item, _ in boosted] == ["z1", "y1", "x1"]  # x is not ranked: it gains nothing
+    assert dict(boosted)["z1"] == pytest.approx(0.0294 + 1 / 61)
+    assert DocumentFusion(weight=0.0).run(fused, lambda item: item[0], ["z"]) == fused
+    with pytest.raises(ValueError, match="weight"):
+        DocumentFusion(weight=-1.0)
+
+
+def test_a_synonym_group_counts_once_however_many_of_its_terms_a_passage_uses() -> None:
+    passages = [
+        passage("many", "ICANS, neurotoxicity and neurologic events: ICANS neurotoxicity overview"),
+        passage("once", "ICANS: ICE score checks every 8 h by nursing"),
+        passage("other", "fever and hypotension"),
+    ]
+    query = "ICANS ICE checks"
+    groups = mentioned_groups(query)
+    concepts = [i for i, _ in KeywordRetriever(passages).run_concepts(query, 3, groups)]
+    summed = [i for i, _ in KeywordRetriever(passages).run(query, 3, " ".join(t for g in groups for t in g))]
+    assert concepts[0] == 1  # the passage that also matches "ICE checks"
+    assert summed[0] == 0  # summing every synonym ranked the synonym-heavy passage first
+
+
+def test_document_retriever_ranks_whole_documents() -> None:
+    passages = [
+        Passage("a:1", "a", "tocilizumab 8 mg/kg every 4 weeks", "dosing", "prose", "Rheumatoid arthritis", "review"),
+        Passage("b:1", "b", "tocilizumab 8 mg/kg", "dosing", "prose", "CRS guideline", "guideline"),
+        Passage("b:2", "b", "grade 2 CRS after CAR-T", "grading", "prose", "CRS guideline", "guideline"),
+        Passage("c:1", "c", "fever and hypotension", "care", "prose", "Sepsis", "review"),
+        Passage("d:1", "d", "ICE score every 8 h", "monitoring", "prose", "ICANS", "review"),
+        Passage("e:1", "e", "IgG checks monthly", "monitoring", "prose", "Supportive care", "review"),
+    ]
+    retriever = DocumentRetriever(passages)
+    ranked = retriever.run_concepts("tocilizumab for CRS", 5, mentioned_groups("tocilizumab for CRS"))
+    assert [retriever.doc_ids[i] for i, _ in ranked] == ["b", "a"]
+
+
+def test_best_similarity_counts_the_nearest_passage_even_below_k() -> None:
+    hit = ScoredPassage(passage("x", "t"), fused=0.03, similarity=0.30)
+    assert Retrieval("q", "q", [hit], nearest=0.40).best_similarity == pytest.approx(0.40)
+    assert Retrieval("q", "q", [hit]).best_similarity == pytest.approx(0.30)
+
+
+def test_spell_out_reads_pt_as_patient_but_not_pt_inr() -> None:
+    assert spell_out("when can my pt drive? Pts w/o fever") == "when can my patient drive? patients without fever"
+    assert spell_out("PT/INR and PT prolonged") == "PT/INR and PT prolonged"
 
 
 def test_tokenize_keeps_hyphenated_terms_and_their_parts() -> None:

@@ -25,6 +25,34 @@ class ReciprocalRankFusion:
         return sorted(scores.items(), key=lambda pair: -pair[1])
 
 
+class DocumentFusion:
+    """Add a document ranking to fused passage scores: each passage gains weight / (RRF_K + its document's rank).
+
+    Only passages already among the candidates gain (a document's rank says which of its passages
+    nobody knows); a passage whose document is not ranked gains nothing. The order is stable for ties.
+    """
+
+    def __init__(self, weight: float, k: int = RRF_K) -> None:
+        if weight < 0 or k < 1:
+            msg = f"weight must be non-negative and k positive, got {weight} and {k}"
+            raise ValueError(msg)
+        self.weight = weight
+        self.k = k
+
+    def run(
+        self,
+        fused: Sequence[tuple[Hashable, float]],
+        document: Callable[[Hashable], str],
+        documents: Sequence[str],
+    ) -> list[tuple[Hashable, float]]:
+        rank = {doc: position for position, doc in enumerate(documents, start=1)}
+        boosted = [
+            (item, score + (self.weight / (self.k + rank[doc]) if (doc := document(item)) in rank else 0.0))
+            for item, score in fused
+        ]
+        return sorted(boosted, key=lambda pair: -pair[1])
+
+
 def diversify(ranked: Sequence[Hashable], document: Callable[[Hashable], str], per_document: int) -> list[Hashable]:
     """``ranked`` reordered so that no document has more than ``per_document`` items ahead of the rest.
 

@@ -54,8 +54,13 @@ class KeywordRetriever:
 
     def __init__(self, passages: Sequence[Passage]) -> None:
         self.passages = list(passages)
-        counts = [Counter(tokenize(p.search_text)) for p in self.passages]
+        self._build([p.search_text for p in self.passages])
+
+    def _build(self, texts: Sequence[str]) -> None:
+        """The inverted index over ``texts`` (one per ranked unit: passage, or document)."""
+        counts = [Counter(tokenize(text)) for text in texts]
         lengths = np.array([sum(c.values()) for c in counts], dtype=float)
+        self._size = len(counts)
         postings: dict[str, tuple[list[int], list[int]]] = {}
         for position, count in enumerate(counts):
             for token, tf in count.items():
@@ -76,17 +81,75 @@ class KeywordRetriever:
 
     def run(self, query: str, top_k: int, expansion: str = "") -> list[tuple[int, float]]:
         """BM25 ranking; the query's own words count twice as much as its synonym expansion."""
-        if top_k < 1:
-            msg = f"top_k must be at least 1, got {top_k}"
-            raise ValueError(msg)
-        scores = np.zeros(len(self.passages))
+        _check(top_k)
+        scores = np.zeros(self._size)
         for token in tokenize(query) * 2 + tokenize(expansion):
             if token in self._postings:
                 where, weights = self._postings[token]
                 scores[where] += weights
-        hits = np.flatnonzero(scores > 0)
-        best = hits[np.lexsort((hits, -scores[hits]))][:top_k]  # ties keep passage order
-        return [(int(i), float(scores[i])) for i in best]
+        return _best(scores, top_k)
+
+    def run_concepts(self, query: str, top_k: int, groups: Sequence[Sequence[str]]) -> list[tuple[int, float]]:
+        """BM25 ranking in which each synonym group the query mentions counts once, as its best term.
+
+        Summing every synonym let a passage that says "ICANS", "neurotoxicity" and "neurologic events"
+        outscore one that names ICANS once but also matches the question's other words; with thousands
+        of passages on other subjects the CAR-T terms' idf grows and that effect dominated the ranking.
+        A term of several words scores the mean of its words, so "cytokine release syndrome" weighs
+        like "CRS" rather than three words. The query's words count twice, as in ``run``.
+        """
+        _check(top_k)
+        grouped = {token for group in groups for term in group for token in tokenize(term)}
+        scores = np.zeros(self._size)
+        for token in tokenize(query):
+            if token not in grouped:
+                scores += 2 * self._weights(token)
+        for group in groups:
+            best = np.zeros(self._size)
+            for term in group:
+                tokens = tokenize(term)
+                if tokens:
+                    best = np.maximum(best, sum(self._weights(t) for t in tokens) / len(tokens))
+            scores += 2 * best
+        return _best(scores, top_k)
+
+    def _weights(self, token: str) -> np.ndarray:
+        """The BM25 weight of ``token`` in every passage (zero where it does not occur)."""
+        weights = np.zeros(self._size)
+        if token in self._postings:
+            where, values = self._postings[token]
+            weights[where] = values
+        return weights
+
+
+class DocumentRetriever(KeywordRetriever):
+    """BM25 over whole documents (title, then every passage); ``run*`` return (document index, score).
+
+    A passage alone says little about what its document is about; the document as a whole does. A
+    document on rheumatoid arthritis shares "tocilizumab 8 mg/kg" with a CRS question but none of its
+    CAR-T words, so at 50,000 chunks this ranking keeps such documents' passages out of the top k.
+    """
+
+    def __init__(self, passages: Sequence[Passage]) -> None:
+        texts: dict[str, list[str]] = {}
+        for passage in passages:
+            texts.setdefault(passage.doc_id, [passage.title]).append(f"{passage.section}.\n{passage.text}")
+        self.passages = list(passages)
+        self.doc_ids = list(texts)
+        self._build(["\n".join(parts) for parts in texts.values()])
+
+
+def _check(top_k: int) -> None:
+    if top_k < 1:
+        msg = f"top_k must be at least 1, got {top_k}"
+        raise ValueError(msg)
+
+
+def _best(scores: np.ndarray, top_k: int) -> list[tuple[int, float]]:
+    """The ``top_k`` positions with a positive score, best first; ties keep passage order."""
+    hits = np.flatnonzero(scores > 0)
+    best = hits[np.lexsort((hits, -scores[hits]))][:top_k]
+    return [(int(i), float(scores[i])) for i in best]
 
 
 def _idf(document_frequency: dict[str, int], passages: int) -> dict[str, float]:

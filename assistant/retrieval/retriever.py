@@ -1,4 +1,4 @@
-"""Hybrid retrieval: dense (Chroma) and BM25 over the same passages, fused by reciprocal rank.
+"""Hybrid retrieval: dense (Chroma), BM25 over passages and BM25 over whole documents, fused by reciprocal rank.
 
 >>> retriever = HybridRetriever.load(Settings())                    # doctest: +SKIP
 >>> retriever.invoke("emapalumab adult IEC-HS")[0].metadata["doc_id"]  # doctest: +SKIP
@@ -21,9 +21,9 @@ from assistant.errors import IndexUnavailableError
 from assistant.index import ChunkIndex
 from assistant.passage import Passage
 from assistant.retrieval.dense import DenseRetriever
-from assistant.retrieval.fusion import ReciprocalRankFusion, diversify
-from assistant.retrieval.keyword import KeywordRetriever
-from assistant.retrieval.synonyms import expand, expansions
+from assistant.retrieval.fusion import DocumentFusion, ReciprocalRankFusion, diversify
+from assistant.retrieval.keyword import DocumentRetriever, KeywordRetriever
+from assistant.retrieval.synonyms import expand, mentioned_groups
 from assistant.settings import Settings
 
 
@@ -76,10 +76,16 @@ class Retrieval:
     expanded_query: str
     hits: list[ScoredPassage]
     timings_ms: dict[str, float] = field(default_factory=dict)
+    nearest: float = 0.0  # similarity of the dense search's best passage, whether or not it made the hits
 
     @property
     def best_similarity(self) -> float:
-        return max((h.similarity for h in self.hits), default=0.0)
+        """How close the index comes to the question (abstention): the best hit's or nearest passage's similarity.
+
+        The nearest passage counts even when the fusion ranked it below k, so that reordering the
+        candidates by lexical evidence cannot make a covered question look uncovered.
+        """
+        return max([self.nearest, *(h.similarity for h in self.hits)])
 
 
 class HybridRetriever(BaseRetriever):
@@ -98,6 +104,7 @@ class HybridRetriever(BaseRetriever):
     _by_doc: dict[str, list[Passage]] = PrivateAttr()
     _keyword: KeywordRetriever = PrivateAttr()
     _dense: DenseRetriever = PrivateAttr()
+    _documents: DocumentRetriever = PrivateAttr()
 
     @classmethod
     def load(cls, settings: Settings, **kwargs: Any) -> HybridRetriever:
@@ -121,11 +128,12 @@ class HybridRetriever(BaseRetriever):
             self._by_doc.setdefault(passage.doc_id, []).append(passage)
         self._keyword = KeywordRetriever(passages)
         self._dense = DenseRetriever(index)
+        self._documents = DocumentRetriever(passages)
 
     def variant(self, **changes: Any) -> HybridRetriever:
         """The same index with other options (mode, synonyms, filters), sharing loaded state."""
         other = self.model_copy(update=changes)
-        for name in ("_index", "_passages", "_order", "_by_doc", "_keyword", "_dense"):
+        for name in ("_index", "_passages", "_order", "_by_doc", "_keyword", "_dense", "_documents"):
             setattr(other, name, getattr(self, name))
         return other
 
@@ -151,6 +159,7 @@ class HybridRetriever(BaseRetriever):
         pool = self.settings.candidates * (4 if self.filters.active else 1)
         rankings: list[list[str]] = []
         similarity: dict[str, float] = {}
+        nearest = 0.0
 
         started = time.perf_counter()
         vector = self._index.embeddings.embed_query(expanded)
@@ -158,17 +167,25 @@ class HybridRetriever(BaseRetriever):
             dense = [(cid, s) for cid, s in self._dense.run(vector, pool) if cid in self._passages]
             similarity.update(dense)
             rankings.append([cid for cid, _ in dense if self.filters.allows(self._passages[cid])])
+            nearest = similarity[rankings[-1][0]] if rankings[-1] else 0.0
         timings["dense"] = (time.perf_counter() - started) * 1000
 
         started = time.perf_counter()
+        groups = mentioned_groups(query) if self.use_synonyms else []
         if self.mode in (Mode.HYBRID, Mode.BM25):
-            extra = " ".join(expansions(query)) if self.use_synonyms else ""
-            keyword = [self._order[i] for i, _ in self._keyword.run(query, pool, extra)]
+            keyword = [self._order[i] for i, _ in self._keyword.run_concepts(query, pool, groups)]
             rankings.append([cid for cid in keyword if self.filters.allows(self._passages[cid])])
+        documents: list[str] = []
+        if self.mode is Mode.HYBRID and self.settings.document_weight:
+            ranked_documents = self._documents.run_concepts(query, len(self._documents.doc_ids), groups)
+            documents = [self._documents.doc_ids[i] for i, _ in ranked_documents]
         timings["bm25"] = (time.perf_counter() - started) * 1000
 
         started = time.perf_counter()
-        scores = dict(ReciprocalRankFusion().run(rankings))
+        fused = ReciprocalRankFusion().run(rankings)
+        if documents:
+            fused = DocumentFusion(self.settings.document_weight).run(fused, self._doc_of, documents)
+        scores = dict(fused)
         ranked = diversify(list(scores), lambda cid: self._passages[str(cid)].doc_id, self.settings.per_document)
         fused = [(cid, scores[cid]) for cid in ranked[:k]]
         missing = [str(cid) for cid, _ in fused if cid not in similarity]
@@ -177,7 +194,10 @@ class HybridRetriever(BaseRetriever):
         # state this retriever loaded, with no similarity to vouch for it.
         hits = [ScoredPassage(self._passages[str(cid)], score, similarity.get(str(cid), 0.0)) for cid, score in fused]
         timings["fuse"] = (time.perf_counter() - started) * 1000
-        return Retrieval(query=query, expanded_query=expanded, hits=hits, timings_ms=timings)
+        return Retrieval(query=query, expanded_query=expanded, hits=hits, timings_ms=timings, nearest=nearest)
+
+    def _doc_of(self, chunk_id: object) -> str:
+        return self._passages[str(chunk_id)].doc_id
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         return [

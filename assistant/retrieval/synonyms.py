@@ -109,6 +109,10 @@ SHORTHAND = (
     (re.compile(r"\bG([1-5])\b"), r"grade \1"),
     (re.compile(r"\bq\s?(\d{1,2})\s?h?\b", re.IGNORECASE), r"every \1 h"),
     (re.compile(r"-(specific|related|associated|directed)\b", re.IGNORECASE), r" \1"),
+    # "pt"/"pts" for patient(s), but not "PT" (prothrombin time, as in "PT/INR").
+    (re.compile(r"\b[Pp]ts\b(?![/-])"), "patients"),
+    (re.compile(r"\b[Pp]t\b(?![/-])"), "patient"),
+    (re.compile(r"\bw/o\b", re.IGNORECASE), "without"),
 )
 
 
@@ -165,3 +169,9 @@ def expand(query: str) -> str:
     """
     extra = canonical_additions(query)
     return f"{query} ({'; '.join(extra)})" if extra else query
+
+
+def mentioned_groups(query: str) -> list[tuple[str, ...]]:
+    """Every synonym group the query mentions, whole (the query's own term included)."""
+    text = normalize(query)
+    return [group for pattern, group in _patterns() if pattern.search(text)]
