@@ -142,3 +142,25 @@ def test_how_long_is_answered_by_the_sentence_that_says_until_when() -> None:
     ]
     draft = knowing(*(p.text for p in passages)).run("how long for grade 3 ICANS?", passages, Intent.MONITORING)
     assert draft.statements[0].text == passages[1].text
+
+
+def test_a_question_about_how_common_prefers_the_sentence_that_gives_a_rate() -> None:
+    passages = [
+        passage("c", "In the CD22 cohort, carHLH was associated with low NK cells."),
+        passage("c", "In the CD22 cohort, 21 of the 52 patients with CRS developed carHLH.", n=1),
+    ]
+    draft = knowing(*(p.text for p in passages)).run(
+        "how common is carHLH in the CD22 cohort?", passages, Intent.GENERAL
+    )
+    assert draft.statements[0].text == passages[1].text
+
+
+def test_follow_looks_for_follow_up() -> None:
+    passages = [
+        passage("f", "Secondary malignancies may appear weeks after infusion.", doc_type="regulatory"),
+        passage("f", "The 15-year follow-up for secondary malignancies is unchanged.", n=1),
+    ]
+    draft = knowing(*(p.text for p in passages)).run(
+        "do we follow them for secondary malignancies?", passages, Intent.GENERAL
+    )
+    assert draft.statements[0].text == passages[1].text

@@ -73,8 +73,16 @@ INTENT_HINTS: dict[Intent, str] = {
 }
 #: Phrases whose answer uses other words: "how long" is answered by "continued until ... then tapered".
 PHRASE_HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\bhow long\b|\bkeep (it )?going\b", re.IGNORECASE), "until continued duration tapered"),
+    (re.compile(r"\bhow long\b|\bkeep (it )?going\b", re.IGNORECASE), "until continued duration tapered lifelong"),
+    (re.compile(r"\bfollow(ed|ing)?\b(?!-)", re.IGNORECASE), "follow-up"),
 )
+#: Questions about how often something happens are answered by sentences that give a rate.
+ASKS_RATE = re.compile(
+    r"\bhow (common|often|frequent)\b|\bincidence\b|\brates?\b|\bpercent(age)?\b|\bproportion\b|\bhow many\b",
+    re.IGNORECASE,
+)
+GIVES_RATE = re.compile(r"\d\s*%|\b\d+ of (the )?\d+\b|\b\d+/\d+\b")
+RATE_FACTOR = 1.5
 #: "without CRS" names CRS only to rule it out: it is not a toxicity the question is about.
 NEGATED = re.compile(r"\b(?:without|no|not)\s+[\w-]+", re.IGNORECASE)
 #: Words a follow-up carried from earlier turns count this much of the question's own words.
@@ -131,6 +139,7 @@ class Asked:
     grade: str | None
     toxicities: frozenset[str]
     intent: Intent
+    wants_rate: bool = False
 
     @classmethod
     def read(cls, question: str, intent: Intent, carried: str = "") -> Asked:
@@ -152,6 +161,7 @@ class Asked:
             grade=next(iter(grades)) if len(grades) == 1 else None,
             toxicities=frozenset(entities(NEGATED.sub(" ", question)).get("toxicity", [])),
             intent=intent,
+            wants_rate=bool(ASKS_RATE.search(question)),
         )
 
 
@@ -266,6 +276,8 @@ class ExtractiveComposer:
                 value *= OTHER_GRADE_FACTOR
         if CORPUS_NOTE.search(unit.text):
             value *= CORPUS_NOTE_FACTOR
+        if asked.wants_rate and GIVES_RATE.search(unit.text):
+            value *= RATE_FACTOR
         length = len(tokens) / 2 if grading_row else len(tokens)
         return value * (1.0 + 0.1 / (1 + rank)) / (1.0 + 0.01 * length)
 
