@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.answering.compose import Asked, ExtractiveComposer
+from assistant.answering.compose import Asked, ExtractiveComposer, grades_in
 from assistant.answering.intent import Intent
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
@@ -142,3 +142,65 @@ def test_how_long_is_answered_by_the_sentence_that_says_until_when() -> None:
     ]
     draft = knowing(*(p.text for p in passages)).run("how long for grade 3 ICANS?", passages, Intent.MONITORING)
     assert draft.statements[0].text == passages[1].text
+
+
+def test_a_question_about_how_common_prefers_the_sentence_that_gives_a_rate() -> None:
+    passages = [
+        passage("c", "In the CD22 cohort, carHLH was associated with low NK cells."),
+        passage("c", "In the CD22 cohort, 21 of the 52 patients with CRS developed carHLH.", n=1),
+    ]
+    draft = knowing(*(p.text for p in passages)).run(
+        "how common is carHLH in the CD22 cohort?", passages, Intent.GENERAL
+    )
+    assert draft.statements[0].text == passages[1].text
+
+
+def test_follow_looks_for_follow_up() -> None:
+    passages = [
+        passage("f", "Secondary malignancies may appear weeks after infusion.", doc_type="regulatory"),
+        passage("f", "The 15-year follow-up for secondary malignancies is unchanged.", n=1),
+    ]
+    draft = knowing(*(p.text for p in passages)).run(
+        "do we follow them for secondary malignancies?", passages, Intent.GENERAL
+    )
+    assert draft.statements[0].text == passages[1].text
+
+
+def test_a_grade_named_as_a_goal_is_not_the_grade_a_sentence_is_about() -> None:
+    text = "Grade 4 CRS is treated with methylprednisolone until CRS improves to grade 1 or lower."
+    assert grades_in(text) == {"4", "1"}
+    assert grades_in(text, targets=False) == {"4"}
+
+
+def test_a_question_naming_a_guideline_is_answered_from_it_first() -> None:
+    passages = [
+        Passage(
+            "e:0",
+            "ebmt",
+            "Grade 2 CRS is treated with tocilizumab.",
+            "CRS",
+            "prose",
+            "EBMT recommendations",
+            "guideline",
+        ),
+        Passage(
+            "a:0", "asco", "Grade 2 CRS is treated with tocilizumab.", "CRS", "prose", "ASCO guideline", "guideline"
+        ),
+    ]
+    draft = knowing(passages[0].text).run("what does ASCO say for grade 2 CRS?", passages, Intent.GENERAL)
+    assert draft.statements[0].sources[0] == 1
+
+
+def test_a_dose_asked_for_a_grade_no_row_covers_is_answered_first_with_how_that_grade_is_managed() -> None:
+    table = (
+        "| Drug | Dose | Route | Frequency | Maximum | Population | Setting | Use |\n"
+        "|---|---|---|---|---|---|---|---|\n"
+        "| dexamethasone | 10 mg | IV | every 6 h | not stated | not stated | CRS grade 3 | guideline |"
+    )
+    passages = [
+        Passage("a:0", "a", table, "CRS dosing table", "table", "ASCO", "guideline"),
+        passage("a", "Grade 1 CRS is managed with supportive care such as antipyretics.", n=1),
+    ]
+    draft = knowing(*(p.text for p in passages)).run("dexamethasone dose for grade 1 CRS?", passages, Intent.DOSING)
+    assert draft.statements[0].text == passages[1].text
+    assert draft.statements[1].text.startswith("Dexamethasone: 10 mg")

@@ -31,6 +31,8 @@ RELATIVE_CUTOFF = 0.45
 MIN_COVERAGE = 0.2
 #: Score factor for a unit about another grade than the one asked ("grade 2 ICANS" for a grade 3 question).
 OTHER_GRADE_FACTOR = 0.4
+#: Words that make the grade after them a goal, not the grade a sentence is about.
+GRADE_TARGET = re.compile(r"\b(?:to|until|below|than|or lower)\s*(?:≤\s*)?$", re.IGNORECASE)
 GRADE_MENTION = re.compile(r"\b(?:grade|g)\s*:?\s*([1-5])(?:\s*(?:–|-|to|and)\s*([1-5]))?\b", re.IGNORECASE)
 #: Abstain when this share of the question's weight is words the corpus never uses. Unknown words
 #: weigh as much as the rarest indexed word: in "grade 3 colitis on pembrolizumab, steroid dose?"
@@ -44,6 +46,10 @@ SOURCE_NAMES: dict[str, tuple[str, ...]] = {
     "astct": ("astct",), "label": ("label", "prescribing information"), "fda": ("fda",), "uptodate": ("uptodate",),
     "stanford": ("stanford",), "ficm": ("ficm",),
 }  # fmt: skip
+#: A sentence that says how a grade is managed ("grade 1 CRS is managed with supportive care").
+MANAGED = re.compile(r"\b(?:is|are) (?:managed|treated) with\b", re.IGNORECASE)
+#: Names in SOURCE_NAMES for a kind of source rather than one body; "per label" boosts no document.
+SOURCE_KINDS = frozenset({"label", "fda"})
 #: Units this similar (Jaccard over tokens) are one statement with several citations.
 MERGE_SIMILARITY = 0.6
 #: Weights: expansion terms and section/title context count less than the question's own words.
@@ -73,8 +79,18 @@ INTENT_HINTS: dict[Intent, str] = {
 }
 #: Phrases whose answer uses other words: "how long" is answered by "continued until ... then tapered".
 PHRASE_HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\bhow long\b|\bkeep (it )?going\b", re.IGNORECASE), "until continued duration tapered"),
+    (re.compile(r"\bhow long\b|\bkeep (it )?going\b", re.IGNORECASE), "until continued duration tapered lifelong"),
+    (re.compile(r"\bfollow(ed|ing)?\b(?!-)", re.IGNORECASE), "follow-up"),
 )
+#: Questions about how often something happens are answered by sentences that give a rate.
+ASKS_RATE = re.compile(
+    r"\bhow (common|often|frequent)\b|\bincidence\b|\brates?\b|\bpercent(age)?\b|\bproportion\b|\bhow many\b",
+    re.IGNORECASE,
+)
+GIVES_RATE = re.compile(r"\d\s*%|\b\d+ of (the )?\d+\b|\b\d+/\d+\b")
+RATE_FACTOR = 1.5
+#: "ASCO says ..." is answered from ASCO first: units of a source the question names count this much more.
+NAMED_SOURCE_FACTOR = 1.5
 #: "without CRS" names CRS only to rule it out: it is not a toxicity the question is about.
 NEGATED = re.compile(r"\b(?:without|no|not)\s+[\w-]+", re.IGNORECASE)
 #: Words a follow-up carried from earlier turns count this much of the question's own words.
@@ -131,6 +147,8 @@ class Asked:
     grade: str | None
     toxicities: frozenset[str]
     intent: Intent
+    wants_rate: bool = False
+    sources: frozenset[str] = frozenset()  # guideline bodies the question names ("ASCO says ...")
 
     @classmethod
     def read(cls, question: str, intent: Intent, carried: str = "") -> Asked:
@@ -152,6 +170,16 @@ class Asked:
             grade=next(iter(grades)) if len(grades) == 1 else None,
             toxicities=frozenset(entities(NEGATED.sub(" ", question)).get("toxicity", [])),
             intent=intent,
+            wants_rate=bool(ASKS_RATE.search(question)),
+            sources=frozenset(named_sources(question) - SOURCE_KINDS),
+        )
+
+    def setting_of(self, text: str) -> bool:
+        """Whether ``text`` is about the grade and toxicity asked ("grade 1 CRS"); True if none is asked."""
+        if self.grade is None or not self.toxicities:
+            return True
+        return self.grade in grades_in(text, targets=False) and bool(
+            self.toxicities & set(entities(text).get("toxicity", []))
         )
 
 
@@ -257,7 +285,7 @@ class ExtractiveComposer:
         context_weight = ROW_CONTEXT_WEIGHT if grading_row else CONTEXT_WEIGHT
         value += context_weight * sum(self.weight(t) for t in (asked.core - tokens) & context)
         if asked.grade is not None:
-            mentioned = grades_in(unit.text)
+            mentioned = grades_in(unit.text, targets=False)
             if mentioned and asked.grade not in mentioned:
                 value *= OTHER_GRADE_FACTOR
         if asked.toxicities:
@@ -266,6 +294,10 @@ class ExtractiveComposer:
                 value *= OTHER_GRADE_FACTOR
         if CORPUS_NOTE.search(unit.text):
             value *= CORPUS_NOTE_FACTOR
+        if asked.wants_rate and GIVES_RATE.search(unit.text):
+            value *= RATE_FACTOR
+        if asked.sources & named_sources(_describe(passage)):
+            value *= NAMED_SOURCE_FACTOR
         length = len(tokens) / 2 if grading_row else len(tokens)
         return value * (1.0 + 0.1 / (1 + rank)) / (1.0 + 0.01 * length)
 
@@ -321,9 +353,15 @@ class ExtractiveComposer:
         elif intent is Intent.DOSING:
             table = self._dosing_rows(question, scored, passages)
             if table:
-                lead = self._lead_for(table[0])
+                lead = [self._lead_for(table[0]), *self._beside_table(scored)]
+                if not any(asked.setting_of((row.cells or {}).get("setting", "")) for row in table):
+                    # No row is for the grade asked ("dex for every grade 1 CRS?"): first say how it is managed.
+                    said = [u for v, u in scored if v > 0 and not u.cells and asked.setting_of(u.text)]
+                    setting = next((u for u in said if MANAGED.search(u.text)), next(iter(said), None))
+                    if setting is not None:
+                        lead = [Statement(setting.text, [setting.passage]), *lead[:1]]
                 table.sort(key=lambda row: _use_rank(row.cells))
-                return Draft(statements=[lead, *self._beside_table(scored)], table=table)
+                return Draft(statements=lead, table=table)
         if intent is not Intent.DOSING and COMPOSITION.search(question):
             whole = self._whole_table(core, passages, units, scored)
             if whole:
@@ -573,10 +611,16 @@ def _use_rank(cells: Mapping[str, str] | None) -> int:
     return next((i for i, name in enumerate(USE_ORDER) if use.startswith(name)), len(USE_ORDER))
 
 
-def grades_in(text: str) -> set[str]:
-    """Grades a text names: 'grade 3' -> {'3'}, 'grades 2–4' -> {'2', '3', '4'}."""
+def grades_in(text: str, targets: bool = True) -> set[str]:
+    """Grades a text names: 'grade 3' -> {'3'}, 'grades 2–4' -> {'2', '3', '4'}.
+
+    With ``targets=False`` a grade named as a goal is left out: "grade 4 CRS ... until CRS improves to
+    grade 1" is about grade 4 only.
+    """
     found: set[str] = set()
     for match in GRADE_MENTION.finditer(text):
+        if not targets and GRADE_TARGET.search(text[: match.start()]):
+            continue
         low, high = match.group(1), match.group(2) or match.group(1)
         found.update(str(g) for g in range(int(low), int(high) + 1))
     return found
