@@ -74,6 +74,15 @@ def test_dosing_question_gets_a_table_of_source_rows(chain: AnswerChain) -> None
     assert "8 mg/kg" in answer.answer
 
 
+def test_a_dose_question_reads_the_dosing_tables_of_every_document_it_found(chain: AnswerChain) -> None:
+    found = chain.retrieve("grade 3 ICANS, no CRS. steroid dose?")
+    hit_docs = {hit.passage.doc_id for hit in found.hits}
+    tables = {p.doc_id for p in found.passages if p.kind == "table"}
+    assert "santomasso-2021-asco-icans" in hit_docs & tables
+    answer = chain.invoke("grade 3 ICANS, no CRS. steroid dose?")
+    assert "ICANS grade 3 without CRS" in answer.answer
+
+
 def test_follow_up_carries_the_drug_from_history(chain: AnswerChain) -> None:
     history = [{"role": "user", "content": "What is the tocilizumab dose for CRS?"}]
     answer = chain.invoke("and in children under 30 kg?", history)

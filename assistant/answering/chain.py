@@ -234,14 +234,17 @@ class AnswerChain:
         """The hits, best first, then the other sections of the top documents (small-to-big).
 
         Corpus sections are short, so the sentence that answers a question often sits in a sibling
-        section of the best-matching document; the composer may quote it, citing its own chunk.
+        section of the best-matching document; the composer may quote it, citing its own chunk. A
+        dose question also reads the tables of every document it found: that is where doses are.
         """
         assert state.retrieval is not None
         passages = [hit.passage for hit in state.retrieval.hits]
         seen = {p.chunk_id for p in passages}
-        for doc_id in dict.fromkeys(p.doc_id for p in passages[:READ_WHOLE_TOP]):
+        whole = dict.fromkeys(p.doc_id for p in passages[:READ_WHOLE_TOP])
+        tables = dict.fromkeys(p.doc_id for p in passages) if state.intent is Intent.DOSING else {}
+        for doc_id in {**whole, **tables}:
             for sibling in self.retriever.document_passages(doc_id):
-                if sibling.chunk_id not in seen:
+                if sibling.chunk_id not in seen and (doc_id in whole or sibling.kind == "table"):
                     seen.add(sibling.chunk_id)
                     passages.append(sibling)
         return passages
