@@ -175,12 +175,15 @@ class Asked:
         )
 
     def setting_of(self, text: str) -> bool:
-        """Whether ``text`` is about the grade and toxicity asked ("grade 1 CRS"); True if none is asked."""
+        """Whether ``text`` is about the grade and toxicity asked ("grade 1 CRS"); True if none is asked.
+
+        The toxicity a text is about is the one it names first: "grade 1 ICANS with concurrent CRS"
+        is about ICANS.
+        """
         if self.grade is None or not self.toxicities:
             return True
-        return self.grade in grades_in(text, targets=False) and bool(
-            self.toxicities & set(entities(text).get("toxicity", []))
-        )
+        named = entities(text).get("toxicity", [])
+        return self.grade in grades_in(text, targets=False) and bool(named) and named[0] in self.toxicities
 
 
 @dataclass(frozen=True)
