@@ -204,3 +204,14 @@ def test_a_dose_asked_for_a_grade_no_row_covers_is_answered_first_with_how_that_
     draft = knowing(*(p.text for p in passages)).run("dexamethasone dose for grade 1 CRS?", passages, Intent.DOSING)
     assert draft.statements[0].text == passages[1].text
     assert draft.statements[1].text.startswith("Dexamethasone: 10 mg")
+
+
+def test_a_two_part_question_gets_a_sentence_on_each_part() -> None:
+    passages = [
+        passage("z", "In the trial of brexu-cel in MCL, severe neurotoxicity occurred in 31% of patients."),
+        passage("z", "In the trial of brexu-cel in MCL, severe neurotoxicity lasted a median of 12 days.", n=1),
+        passage("r", "In the registry cohort, severe neurotoxicity occurred in 32% of patients.", n=2),
+    ]
+    question = "brexu-cel in MCL: severe neurotoxicity in the trial vs the registry cohort?"
+    draft = knowing(*(p.text for p in passages)).run(question, passages, Intent.PRODUCT)
+    assert [s.text for s in draft.statements[:2]] == [passages[0].text, passages[2].text]

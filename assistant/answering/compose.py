@@ -19,6 +19,9 @@ from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import expansion_groups, related_words, synonym_vocabulary
 
+#: In a prose answer, a sentence that adds no question word the sentences before it lack counts this
+#: share of its score (see ``_novel_first``).
+NOVELTY_FLOOR = 0.5
 #: Statements in a prose answer, and the word budget they share (the first always fits).
 MAX_STATEMENTS = 5
 MAX_WORDS = 120
@@ -373,6 +376,8 @@ class ExtractiveComposer:
         if intent is Intent.EVIDENCE:
             lines = self._by_study(self._select(candidates), passages)
             return Draft(statements=self._by_evidence_strength(lines, passages))
+        if intent is not Intent.DOSING:  # a dose answer keeps its best-scoring sentences
+            candidates = self._novel_first(candidates, core)
         statements = self._select(candidates)
         if intent is Intent.DOSING and not any(DOSE_TALK.search(s.text) for s in statements):
             # With no dosing row to show, an answer to a dose question must at least speak of a dose.
@@ -380,6 +385,29 @@ class ExtractiveComposer:
         if intent is Intent.GRADING:
             statements = self._with_neighbour_grades(statements, units)
         return Draft(statements=statements)
+
+    def _novel_first(self, candidates: list[tuple[float, Unit]], core: set[str]) -> list[tuple[float, Unit]]:
+        """The candidates reordered greedily so each next one adds question words the ones before it lack.
+
+        "ZUMA-2 vs real world?" wants one sentence on each: once ZUMA-2 is covered, a sentence matching
+        only the words already covered counts NOVELTY_FLOOR of its score, one adding new words more.
+        """
+        matched = [{t for t in tokenize(u.text, parts=False) if t in core} for _, u in candidates]
+        order: list[tuple[float, Unit]] = []
+        covered: set[str] = set()
+        left = list(range(len(candidates)))
+        while left:
+            best = max(left, key=lambda i: candidates[i][0] * self._novelty(matched[i], covered))
+            left.remove(best)
+            order.append(candidates[best])
+            covered |= matched[best]
+        return order
+
+    def _novelty(self, matched: set[str], covered: set[str]) -> float:
+        """Score factor from NOVELTY_FLOOR (adds no new question word) to 1 (every matched word is new)."""
+        weight = sum(self.weight(t) for t in matched)
+        share = sum(self.weight(t) for t in matched - covered) / weight if weight else 0.0
+        return NOVELTY_FLOOR + (1 - NOVELTY_FLOOR) * share
 
     @staticmethod
     def _select(candidates: Sequence[tuple[float, Unit]]) -> list[Statement]:
