@@ -215,3 +215,14 @@ def test_a_two_part_question_gets_a_sentence_on_each_part() -> None:
     question = "brexu-cel in MCL: severe neurotoxicity in the trial vs the registry cohort?"
     draft = knowing(*(p.text for p in passages)).run(question, passages, Intent.PRODUCT)
     assert [s.text for s in draft.statements[:2]] == [passages[0].text, passages[2].text]
+
+
+def test_labs_look_for_laboratory_markers() -> None:
+    passages = [
+        passage("h", "The HEMATOTOX score predicts prolonged neutropenia."),
+        passage(
+            "h", "The HEMATOTOX score uses 5 markers measured before lymphodepletion: ANC, platelets and CRP.", n=1
+        ),
+    ]
+    draft = knowing(*(p.text for p in passages)).run("HEMATOTOX: which labs?", passages, Intent.GENERAL)
+    assert draft.statements[0].text == passages[1].text

@@ -84,6 +84,7 @@ INTENT_HINTS: dict[Intent, str] = {
 PHRASE_HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bhow long\b|\bkeep (it )?going\b", re.IGNORECASE), "until continued duration tapered lifelong"),
     (re.compile(r"\bfollow(ed|ing)?\b(?!-)", re.IGNORECASE), "follow-up"),
+    (re.compile(r"\blabs?\b", re.IGNORECASE), "laboratory markers measured"),
 )
 #: Questions about how often something happens are answered by sentences that give a rate.
 ASKS_RATE = re.compile(
