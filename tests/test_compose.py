@@ -226,3 +226,24 @@ def test_labs_look_for_laboratory_markers() -> None:
     ]
     draft = knowing(*(p.text for p in passages)).run("HEMATOTOX: which labs?", passages, Intent.GENERAL)
     assert draft.statements[0].text == passages[1].text
+
+
+def test_a_statement_inside_a_longer_one_merges_into_it_with_both_citations() -> None:
+    passages = [
+        passage("a", "Earlier corticosteroid use appears to reduce CRS, and is recommended for axi-cel.", "guideline"),
+        passage("b", "Earlier corticosteroid use appears to reduce CRS.", "guideline", n=1),
+    ]
+    draft = knowing(*(p.text for p in passages)).run(
+        "does earlier corticosteroid use reduce CRS?", passages, Intent.GENERAL
+    )
+    assert len(draft.statements) == 1
+    assert sorted(draft.statements[0].sources) == [0, 1]
+
+
+def test_where_a_study_was_published_does_not_answer_what_it_found() -> None:
+    passages = [
+        passage("t", "The trial results were published in Blood in 2021 (volume 138, issue 1, page 11)."),
+        passage("t", "In the trial, the response rate was 73%.", n=1),
+    ]
+    draft = knowing(*(p.text for p in passages)).run("results of the trial?", passages, Intent.GENERAL)
+    assert draft.statements[0].text == passages[1].text

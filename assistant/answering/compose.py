@@ -53,8 +53,10 @@ SOURCE_NAMES: dict[str, tuple[str, ...]] = {
 MANAGED = re.compile(r"\b(?:is|are) (?:managed|treated) with\b", re.IGNORECASE)
 #: Names in SOURCE_NAMES for a kind of source rather than one body; "per label" boosts no document.
 SOURCE_KINDS = frozenset({"label", "fda"})
-#: Units this similar (Jaccard over tokens) are one statement with several citations.
+#: Units this similar (Jaccard over tokens), or one this much inside the other, are one statement
+#: with several citations.
 MERGE_SIMILARITY = 0.6
+MERGE_CONTAINED = 0.9
 #: Weights: expansion terms and section/title context count less than the question's own words.
 EXPANSION_WEIGHT = 0.5
 CONTEXT_WEIGHT = 0.3
@@ -64,10 +66,11 @@ CONTEXT_WEIGHT = 0.3
 ROW_CONTEXT_WEIGHT = 0.8
 
 #: Sentences about the corpus itself ("... was not captured for this corpus") say what is missing,
-#: not what is known: they answer only when nothing else does, so they count this much less.
+#: not what is known, and bibliographic ones (volume, DOI) where a study appeared: they answer only
+#: when nothing else does, so they count this much less.
 CORPUS_NOTE = re.compile(
     r"not captured for this corpus|\bnot verified\b|\bunconfirmed\b|not confirmed in our sources|"
-    r"consult the primary|verified against",
+    r"consult the primary|verified against|\(volume \d|\bPMC\d|\bDOI\b|\bPMID\b",
     re.IGNORECASE,
 )
 CORPUS_NOTE_FACTOR = 0.6
@@ -421,11 +424,7 @@ class ExtractiveComposer:
             tokens = set(tokenize(" ".join(unit.cells.values()) if unit.cells else unit.text))
             numbers = set(numbers_in(unit.text))
             twin = next(
-                (
-                    s
-                    for toks, s in chosen
-                    if _jaccard(toks, tokens) >= MERGE_SIMILARITY and set(numbers_in(s.text)) == numbers
-                ),
+                (s for toks, s in chosen if _twins(toks, tokens) and set(numbers_in(s.text)) == numbers),
                 None,
             )
             if twin is not None:
@@ -663,5 +662,9 @@ def _unstated_dose(unit: Unit) -> bool:
     return unit.is_dosing_row and (unit.cells or {}).get("dose", "").lower().startswith(("not stated", "not verified"))
 
 
-def _jaccard(a: set[str], b: set[str]) -> float:
-    return len(a & b) / len(a | b) if a and b else 0.0
+def _twins(a: set[str], b: set[str]) -> bool:
+    """Two statements say the same when their words mostly agree, or one's words lie within the other's."""
+    if not a or not b:
+        return False
+    shared = len(a & b)
+    return shared / len(a | b) >= MERGE_SIMILARITY or shared / min(len(a), len(b)) >= MERGE_CONTAINED
