@@ -332,7 +332,7 @@ class ExtractiveComposer:
         """
         asked = Asked.read(question, intent, carried)
         core = set(asked.core)
-        units = [u for u in units_of(passages) if intent is Intent.DOSING or not _unstated_dose(u)]
+        units = units_of(passages)
         named = named_documents(question, {p.doc_id for p in passages})
         if any(passages[u.passage].doc_id in named for u in units):
             # A question about one named study is answered from that study only.
@@ -655,11 +655,6 @@ def grades_in(text: str, targets: bool = True) -> set[str]:
         low, high = match.group(1), match.group(2) or match.group(1)
         found.update(str(g) for g in range(int(low), int(high) + 1))
     return found
-
-
-def _unstated_dose(unit: Unit) -> bool:
-    """A dosing row whose dose the source does not give: useful in the dosing table, not as prose."""
-    return unit.is_dosing_row and (unit.cells or {}).get("dose", "").lower().startswith(("not stated", "not verified"))
 
 
 def _twins(a: set[str], b: set[str]) -> bool:
