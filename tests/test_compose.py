@@ -247,3 +247,25 @@ def test_where_a_study_was_published_does_not_answer_what_it_found() -> None:
     ]
     draft = knowing(*(p.text for p in passages)).run("results of the trial?", passages, Intent.GENERAL)
     assert draft.statements[0].text == passages[1].text
+
+
+def test_a_table_row_and_the_sentence_that_spells_it_out_are_one_statement() -> None:
+    table = (
+        "| Drug | Dose | Route | Frequency | Maximum | Population | Setting | Use |\n"
+        "|---|---|---|---|---|---|---|---|\n"
+        "| G-CSF | not stated | not stated | consider if ANC <1.0; strongly consider if ANC <0.5 | not stated"
+        " | CAR-T recipients with neutropenia | neutropenia | guideline |"
+    )
+    passages = [
+        Passage("s:0", "s", table, "G-CSF table", "table", "Supportive care", "guideline"),
+        passage(
+            "s",
+            "G-CSF is considered for CAR-T recipients with neutropenia when ANC is below 1.0, strongly below 0.5.",
+            n=1,
+        ),
+    ]
+    draft = knowing(*(p.text for p in passages)).run(
+        "G-CSF for neutropenia in CAR-T recipients?", passages, Intent.GENERAL
+    )
+    assert len(draft.statements) == 1
+    assert sorted(draft.statements[0].sources) == [0, 1]

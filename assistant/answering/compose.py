@@ -57,6 +57,8 @@ SOURCE_KINDS = frozenset({"label", "fda"})
 #: with several citations.
 MERGE_SIMILARITY = 0.6
 MERGE_CONTAINED = 0.9
+MERGE_NUMBERS = 2
+MERGE_WITH_NUMBERS = 0.5
 #: Weights: expansion terms and section/title context count less than the question's own words.
 EXPANSION_WEIGHT = 0.5
 CONTEXT_WEIGHT = 0.3
@@ -422,11 +424,8 @@ class ExtractiveComposer:
             if len(chosen) >= MAX_STATEMENTS:
                 break
             tokens = set(tokenize(" ".join(unit.cells.values()) if unit.cells else unit.text))
-            numbers = set(numbers_in(unit.text))
-            twin = next(
-                (s for toks, s in chosen if _twins(toks, tokens) and set(numbers_in(s.text)) == numbers),
-                None,
-            )
+            numbers = _values(unit.text)
+            twin = next((s for toks, s in chosen if _values(s.text) == numbers and _twins(toks, tokens, numbers)), None)
             if twin is not None:
                 if unit.passage not in twin.sources:
                     twin.sources.append(unit.passage)
@@ -657,9 +656,21 @@ def grades_in(text: str, targets: bool = True) -> set[str]:
     return found
 
 
-def _twins(a: set[str], b: set[str]) -> bool:
-    """Two statements say the same when their words mostly agree, or one's words lie within the other's."""
+def _values(text: str) -> set[str]:
+    """The numbers of a text without their comparison signs: '<0.5' in a row is '0.5' in a sentence."""
+    return {n.lstrip("<>≤≥~ ") for n in numbers_in(text)}
+
+
+def _twins(a: set[str], b: set[str], values: set[str]) -> bool:
+    """Two statements with the same number ``values`` say the same when their words mostly agree, one's
+    words lie within the other's, or they share several numbers and most of the shorter one's words (a
+    table row and the sentence that spells it out)."""
     if not a or not b:
         return False
     shared = len(a & b)
-    return shared / len(a | b) >= MERGE_SIMILARITY or shared / min(len(a), len(b)) >= MERGE_CONTAINED
+    smaller = min(len(a), len(b))
+    return (
+        shared / len(a | b) >= MERGE_SIMILARITY
+        or shared / smaller >= MERGE_CONTAINED
+        or (len(values) >= MERGE_NUMBERS and shared / smaller >= MERGE_WITH_NUMBERS)
+    )
