@@ -90,6 +90,7 @@ PHRASE_HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bhow long\b|\bkeep (it )?going\b", re.IGNORECASE), "until continued duration tapered lifelong"),
     (re.compile(r"\bfollow(ed|ing)?\b(?!-)", re.IGNORECASE), "follow-up"),
     (re.compile(r"\blabs?\b", re.IGNORECASE), "laboratory markers measured"),
+    (re.compile(r"\bwhen (to|do|should|can|is|are)\b", re.IGNORECASE), "day from start"),
 )
 #: Questions about how often something happens are answered by sentences that give a rate.
 ASKS_RATE = re.compile(
