@@ -116,7 +116,30 @@ class Settings(BaseSettings):
         default=30,
         ge=1,
         le=500,
-        description="Candidates each retriever (dense, BM25) returns before fusion.",
+        description=(
+            "Candidates each retriever (dense, BM25) returns before fusion; the hybrid search reads the dense"
+            " ranking deeper for on-topic documents (dense_candidates)."
+        ),
+    )
+    dense_candidates: int = Field(
+        default=100,
+        ge=1,
+        le=1000,
+        description=(
+            "How deep the hybrid search reads the dense ranking: its first `candidates` passages count as"
+            " they are, the deeper ones only from the `candidates` best documents of the document-level"
+            " BM25 ranking. At 50,000 chunks the first 30 are mostly passages on other subjects, and this"
+            " gives the on-topic passages behind them their dense evidence (docs/performance.md)."
+        ),
+    )
+    source_weight: float = Field(
+        default=1.0,
+        ge=0.0,
+        le=10.0,
+        description=(
+            "Weight of the ranking of documents from a source the question names ('NCCN says', 'per ASCO'):"
+            " their passages gain weight / (60 + rank) among themselves, as in the document fusion. 0 turns it off."
+        ),
     )
     per_document: int = Field(
         default=2,

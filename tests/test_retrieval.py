@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from assistant.passage import Passage
-from assistant.retrieval.fusion import DocumentFusion, ReciprocalRankFusion, diversify
+from assistant.retrieval.fusion import DocumentFusion, ReciprocalRankFusion, deepen, diversify
 from assistant.retrieval.keyword import DocumentRetriever, KeywordRetriever, tokenize
 from assistant.retrieval.retriever import Filters, HybridRetriever, Mode, Retrieval, ScoredPassage
-from assistant.retrieval.synonyms import expand, expansions, mentioned_groups, spell_out
+from assistant.retrieval.synonyms import expand, expansions, mentioned_groups, mentioned_sources, spell_out
 from assistant.settings import Settings
 
 
@@ -28,6 +28,31 @@ def test_diversify_moves_a_documents_extra_passages_behind_the_others() -> None:
     assert diversify(ranked, lambda item: item[0], per_document=9) == ranked
     with pytest.raises(ValueError, match="per_document"):
         diversify(ranked, lambda item: item[0], per_document=0)
+
+
+def test_deepen_keeps_the_head_and_only_on_topic_documents_behind_it() -> None:
+    ranked = ["x1", "a1", "y1", "b1", "x2", "a2"]
+    assert deepen(ranked, 2, lambda item: item[0], {"a", "b"}) == ["x1", "a1", "b1", "a2"]
+    assert deepen(ranked, 6, lambda item: item[0], set()) == ranked
+    assert deepen(ranked, 0, lambda item: item[0], {"y"}) == ["y1"]
+    with pytest.raises(ValueError, match="head"):
+        deepen(ranked, -1, lambda item: item[0], {"a"})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("NCCN says methylpred 1 g/day for grade 4 ICANS?", {"nccn"}),
+        ("What toci and steroid doses does EBMT/JACIE recommend?", {"ebmt", "jacie"}),
+        ("VP-16 dose for secondary HLH per uptodate?", {"uptodate"}),
+        ("santomasso-2021-asco-crs ASCO 2021 guideline J Clin Oncol", {"asco"}),
+        ("Yescarta US prescribing information", {"fda"}),
+        ("rash and fever after CAR-T", set()),  # 'ash' only as a word of its own
+        ("National guidance on rheumatoid arthritis", set()),  # a full name only when whole
+    ],
+)
+def test_mentioned_sources_finds_named_bodies(text: str, expected: set[str]) -> None:
+    assert {group[0] for group in mentioned_sources(text)} == expected
 
 
 def test_keyword_retriever_ranks_the_matching_passage_first() -> None:
@@ -146,3 +171,19 @@ def test_it_is_a_langchain_retriever(retriever: HybridRetriever) -> None:
 def test_no_document_holds_more_than_its_share_of_the_top_k(retriever: HybridRetriever) -> None:
     docs = [h.passage.doc_id for h in retriever.search("tocilizumab dose for CRS").hits]
     assert max(docs.count(d) for d in docs) <= retriever.settings.per_document
+
+
+def test_a_named_source_ranks_its_documents_first(retriever: HybridRetriever) -> None:
+    query = "NCCN says methylpred 1 g/day + anakinra 100 every 6 h for grade 4 ICANS right?"
+    unboosted = retriever.variant(settings=retriever.settings.model_copy(update={"source_weight": 0.0}))
+    assert retriever.search(query).hits[0].passage.doc_id == "nccn-2026-cart-toxicities"
+    assert unboosted.search(query).hits[0].passage.doc_id != "nccn-2026-cart-toxicities"
+
+
+def test_deeper_dense_ranking_leaves_dense_only_mode_alone(retriever: HybridRetriever) -> None:
+    shallow = retriever.settings.model_copy(update={"dense_candidates": retriever.settings.candidates})
+    dense, dense_shallow = retriever.variant(mode=Mode.DENSE), retriever.variant(mode=Mode.DENSE, settings=shallow)
+    query = "how long do patients have to stay near the center after CAR-T now?"
+    assert [h.passage.chunk_id for h in dense.search(query, k=50).hits] == [
+        h.passage.chunk_id for h in dense_shallow.search(query, k=50).hits
+    ]

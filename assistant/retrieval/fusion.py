@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Collection, Hashable, Sequence
 
 #: The usual RRF constant (Cormack et al., SIGIR 2009); damps the head of each ranking.
 RRF_K = 60
@@ -70,3 +70,18 @@ def diversify(ranked: Sequence[Hashable], document: Callable[[Hashable], str], p
         taken[doc] = taken.get(doc, 0) + 1
         (head if taken[doc] <= per_document else overflow).append(item)
     return head + overflow
+
+
+def deepen(
+    ranked: Sequence[Hashable], head: int, document: Callable[[Hashable], str], documents: Collection[str]
+) -> list[Hashable]:
+    """The first ``head`` items of ``ranked`` as they are, then only the later items whose document is in ``documents``.
+
+    A deep dense ranking over a large index is mostly passages on other subjects; keeping its tail
+    only for the documents the lexical document ranking puts first gives their passages the dense
+    evidence they had lost behind the others, and leaves the head (what dense alone finds) untouched.
+    """
+    if head < 0:
+        msg = f"head must not be negative, got {head}"
+        raise ValueError(msg)
+    return [*ranked[:head], *(item for item in ranked[head:] if document(item) in documents)]

@@ -21,9 +21,9 @@ from assistant.errors import IndexUnavailableError
 from assistant.index import ChunkIndex
 from assistant.passage import Passage
 from assistant.retrieval.dense import DenseRetriever
-from assistant.retrieval.fusion import DocumentFusion, ReciprocalRankFusion, diversify
+from assistant.retrieval.fusion import DocumentFusion, ReciprocalRankFusion, deepen, diversify
 from assistant.retrieval.keyword import DocumentRetriever, KeywordRetriever
-from assistant.retrieval.synonyms import expand, mentioned_groups
+from assistant.retrieval.synonyms import expand, mentioned_groups, mentioned_sources
 from assistant.settings import Settings
 
 
@@ -105,6 +105,7 @@ class HybridRetriever(BaseRetriever):
     _keyword: KeywordRetriever = PrivateAttr()
     _dense: DenseRetriever = PrivateAttr()
     _documents: DocumentRetriever = PrivateAttr()
+    _sources: dict[str, frozenset[str]] = PrivateAttr()
 
     @classmethod
     def load(cls, settings: Settings, **kwargs: Any) -> HybridRetriever:
@@ -129,11 +130,15 @@ class HybridRetriever(BaseRetriever):
         self._keyword = KeywordRetriever(passages)
         self._dense = DenseRetriever(index)
         self._documents = DocumentRetriever(passages)
+        self._sources = {
+            doc_id: frozenset(group[0] for group in mentioned_sources(f"{doc_id} {first.title} {first.source}"))
+            for doc_id, (first, *_) in self._by_doc.items()
+        }
 
     def variant(self, **changes: Any) -> HybridRetriever:
         """The same index with other options (mode, synonyms, filters), sharing loaded state."""
         other = self.model_copy(update=changes)
-        for name in ("_index", "_passages", "_order", "_by_doc", "_keyword", "_dense", "_documents"):
+        for name in ("_index", "_passages", "_order", "_by_doc", "_keyword", "_dense", "_documents", "_sources"):
             setattr(other, name, getattr(self, name))
         return other
 
@@ -157,6 +162,7 @@ class HybridRetriever(BaseRetriever):
         timings: dict[str, float] = {}
         expanded = expand(query) if self.use_synonyms else query
         pool = self.settings.candidates * (4 if self.filters.active else 1)
+        deep = self.mode is Mode.HYBRID and bool(self.settings.document_weight)
         rankings: list[list[str]] = []
         similarity: dict[str, float] = {}
         nearest = 0.0
@@ -164,7 +170,8 @@ class HybridRetriever(BaseRetriever):
         started = time.perf_counter()
         vector = self._index.embeddings.embed_query(expanded)
         if self.mode in (Mode.HYBRID, Mode.DENSE):
-            dense = [(cid, s) for cid, s in self._dense.run(vector, pool) if cid in self._passages]
+            depth = max(pool, self.settings.dense_candidates) if deep else pool
+            dense = [(cid, s) for cid, s in self._dense.run(vector, depth) if cid in self._passages]
             similarity.update(dense)
             rankings.append([cid for cid, _ in dense if self.filters.allows(self._passages[cid])])
             nearest = similarity[rankings[-1][0]] if rankings[-1] else 0.0
@@ -176,15 +183,21 @@ class HybridRetriever(BaseRetriever):
             keyword = [self._order[i] for i, _ in self._keyword.run_concepts(query, pool, groups)]
             rankings.append([cid for cid in keyword if self.filters.allows(self._passages[cid])])
         documents: list[str] = []
-        if self.mode is Mode.HYBRID and self.settings.document_weight:
+        if deep:
             ranked_documents = self._documents.run_concepts(query, len(self._documents.doc_ids), groups)
             documents = [self._documents.doc_ids[i] for i, _ in ranked_documents]
+            rankings[0] = [str(c) for c in deepen(rankings[0], pool, self._doc_of, frozenset(documents[:pool]))]
         timings["bm25"] = (time.perf_counter() - started) * 1000
 
         started = time.perf_counter()
         fused = ReciprocalRankFusion().run(rankings)
         if documents:
             fused = DocumentFusion(self.settings.document_weight).run(fused, self._doc_of, documents)
+        named = {group[0] for group in mentioned_sources(query)}
+        if named and self.mode is Mode.HYBRID and self.settings.source_weight:
+            order = documents or list(dict.fromkeys(self._doc_of(cid) for cid, _ in fused))
+            sourced = [doc for doc in order if self._sources.get(doc, frozenset()) & named]
+            fused = DocumentFusion(self.settings.source_weight).run(fused, self._doc_of, sourced)
         scores = dict(fused)
         ranked = diversify(list(scores), lambda cid: self._passages[str(cid)].doc_id, self.settings.per_document)
         fused = [(cid, scores[cid]) for cid in ranked[:k]]

@@ -82,6 +82,40 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
 )
 
 
+#: Bodies that issue guidelines, consensus statements, labels and safety communications, each with the
+#: names a question or a document's metadata may give them. A question that says "NCCN says" or "per
+#: ASCO" asks what that body's documents say; US prescribing information is FDA-approved labelling.
+SOURCE_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("nccn", "national comprehensive cancer network"),
+    ("asco", "american society of clinical oncology"),
+    ("astct", "american society for transplantation and cellular therapy"),
+    ("ebmt", "european society for blood and marrow transplantation"),
+    ("eha", "european hematology association"),
+    ("jacie", "joint accreditation committee isct-ebmt"),
+    ("sitc", "society for immunotherapy of cancer"),
+    ("ash", "american society of hematology"),
+    ("fda", "food and drug administration", "prescribing information"),
+    ("ficm", "faculty of intensive care medicine"),
+    ("cibmtr", "center for international blood and marrow transplant research"),
+    ("uptodate",),
+)
+
+
+@lru_cache(maxsize=1)
+def _source_patterns() -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
+    """One pattern per source group, compiled once: any of its names as a whole word."""
+    return tuple(
+        (re.compile(rf"(?<![a-z0-9])(?:{'|'.join(re.escape(term) for term in group)})(?![a-z0-9])"), group)
+        for group in SOURCE_GROUPS
+    )
+
+
+def mentioned_sources(text: str) -> list[tuple[str, ...]]:
+    """Every source group ``text`` names ('NCCN says …' -> the NCCN group); '-' counts as a word boundary."""
+    text = normalize(text)
+    return [group for pattern, group in _source_patterns() if pattern.search(text)]
+
+
 def group_of(canonical: str) -> tuple[str, ...]:
     """The synonym group whose first term is ``canonical`` (just the term when it has none)."""
     return next((g for g in SYNONYM_GROUPS if g[0] == canonical), (canonical,))
