@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.answering.compose import Asked, ExtractiveComposer, grades_in
+from assistant.answering.compose import Asked, ExtractiveComposer, Unit, grades_in
 from assistant.answering.intent import Intent
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
@@ -269,3 +269,23 @@ def test_a_table_row_and_the_sentence_that_spells_it_out_are_one_statement() -> 
     )
     assert len(draft.statements) == 1
     assert sorted(draft.statements[0].sources) == [0, 1]
+
+
+def test_numbers_and_single_letters_neither_earn_nor_dilute_coverage() -> None:
+    note = passage("n", "The NCCN grade 4 ICANS regimen is not included because it could not be verified.", "guideline")
+    composer = knowing(note.text, "methylpred 100 day")
+    question = "NCCN says methylpred 1 g/day and anakinra 100 every 6 h for grade 4 ICANS?"
+    assert composer.coverage(Unit(note.text, 0), note, set(tokenize(question, parts=False))) > 0.4
+
+
+def test_a_table_answers_whole_only_when_its_heading_names_the_questions_subject() -> None:
+    table = Passage(
+        "f:0", "f", "| Date | Action |\n|---|---|\n| 2023 | communication |\n| 2024 | boxed warning |",
+        "Boxed warning timeline", "table", "FDA boxed warning", "regulatory",
+    )  # fmt: skip
+    label = passage("c", "The Carvykti boxed warning also covers parkinsonism.", "label", n=1)
+    passages = [table, label]
+    draft = knowing(table.text, label.text, "carvykti").run(
+        "what's in the carvykti boxed warning?", passages, Intent.PRODUCT
+    )
+    assert draft.statements[0].text == label.text

@@ -30,8 +30,9 @@ MAX_DOSING_ROWS = 8
 DOSING_PROSE = 1
 #: A unit joins the answer only if it scores at least this share of the best unit's score.
 RELATIVE_CUTOFF = 0.45
-#: Share of the question's IDF weight the best unit must cover, or Carta abstains.
+#: Share of the question's IDF weight one of the COVERAGE_TOP best units must cover, or Carta abstains.
 MIN_COVERAGE = 0.2
+COVERAGE_TOP = 3
 #: Score factor for a unit about another grade than the one asked ("grade 2 ICANS" for a grade 3 question).
 OTHER_GRADE_FACTOR = 0.4
 #: Words that make the grade after them a goal, not the grade a sentence is about.
@@ -318,14 +319,15 @@ class ExtractiveComposer:
         """Share of the question's weight found in the unit or its section and title.
 
         Words the corpus never uses ('toci', 'australia') are left out: they can neither support
-        nor refute a passage, and their synonyms (if any) are matched through the expansion.
+        nor refute a passage, and their synonyms (if any) are matched through the expansion. So are
+        bare numbers and single letters ('40' of "a 40 yo", 'g' of "1 g/day"): they say nothing
+        about the subject, so they neither earn coverage nor dilute it.
         """
-        known = {t for t in core if t in self.idf or related_words(t)}
+        known = {t for t in core if not t.isdigit() and len(t) > 1 and (t in self.idf or related_words(t))}
         if not known:
             return 0.0
         text = set(tokenize(f"{unit.text} {passage.title} {passage.section}", parts=False))
-        # A bare number ('40' of "a 40 yo") says nothing about the subject: it earns no coverage.
-        found = {t for t in known if not t.isdigit() and (t in text or related_words(t) & text)}
+        found = {t for t in known if t in text or related_words(t) & text}
         return sum(self.weight(t) for t in found) / sum(self.weight(t) for t in known)
 
     def run(self, question: str, passages: Sequence[Passage], intent: Intent, carried: str = "") -> Draft:
@@ -345,9 +347,10 @@ class ExtractiveComposer:
         scored = sorted(
             ((self.score(u, passages[u.passage], asked, u.passage), u) for u in units), key=lambda pair: -pair[0]
         )
-        best_score, best = scored[0]
-        if best_score <= 0 or self.coverage(best, passages[best.passage], core) < MIN_COVERAGE:
-            return Draft(abstained=True, reason="the best passage covers too little of the question")
+        best_score = scored[0][0]
+        covered = max(self.coverage(u, passages[u.passage], core) for _, u in scored[:COVERAGE_TOP])
+        if best_score <= 0 or covered < MIN_COVERAGE:
+            return Draft(abstained=True, reason="the best passages cover too little of the question")
         asked_unit = ASKED_UNIT.search(question)
         if (
             intent is Intent.DOSING
@@ -452,11 +455,16 @@ class ExtractiveComposer:
     ) -> list[Statement]:
         """The rows of the first retrieved table whose heading names what is asked, after the best
         sentence of its document; empty when no small table is headed by the question's subject."""
+        known = [t for t in core if t in self.idf and not t.isdigit() and len(t) > 1]
+        if not known:
+            return []
+        subject = max(known, key=self.weight)  # the rarest word: 'carvykti' in "what's in the carvykti boxed warning"
         for position, passage in enumerate(passages):
             rows = [u for u in units if u.passage == position and u.cells]
             if not 2 <= len(rows) <= MAX_WHOLE_TABLE_ROWS:
                 continue
-            if self.coverage(Unit("", position), passage, core) < MIN_HEADING_COVERAGE:
+            heading = set(tokenize(f"{passage.title} {passage.section}", parts=False))
+            if subject not in heading or self.coverage(Unit("", position), passage, core) < MIN_HEADING_COVERAGE:
                 continue
             # The sentences that introduce the table ("... the criteria below"), else the best of its section.
             prose = [
