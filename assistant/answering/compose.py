@@ -30,9 +30,8 @@ MAX_DOSING_ROWS = 8
 DOSING_PROSE = 1
 #: A unit joins the answer only if it scores at least this share of the best unit's score.
 RELATIVE_CUTOFF = 0.45
-#: Share of the question's IDF weight one of the COVERAGE_TOP best units must cover, or Carta abstains.
+#: Share of the question's IDF weight the best unit must cover, or Carta abstains.
 MIN_COVERAGE = 0.2
-COVERAGE_TOP = 3
 #: Score factor for a unit about another grade than the one asked ("grade 2 ICANS" for a grade 3 question).
 OTHER_GRADE_FACTOR = 0.4
 #: Words that make the grade after them a goal, not the grade a sentence is about.
@@ -347,10 +346,9 @@ class ExtractiveComposer:
         scored = sorted(
             ((self.score(u, passages[u.passage], asked, u.passage), u) for u in units), key=lambda pair: -pair[0]
         )
-        best_score = scored[0][0]
-        covered = max(self.coverage(u, passages[u.passage], core) for _, u in scored[:COVERAGE_TOP])
-        if best_score <= 0 or covered < MIN_COVERAGE:
-            return Draft(abstained=True, reason="the best passages cover too little of the question")
+        best_score, best = scored[0]
+        if best_score <= 0 or self.coverage(best, passages[best.passage], core) < MIN_COVERAGE:
+            return Draft(abstained=True, reason="the best passage covers too little of the question")
         asked_unit = ASKED_UNIT.search(question)
         if (
             intent is Intent.DOSING
