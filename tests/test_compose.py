@@ -57,7 +57,9 @@ def test_a_number_alone_does_not_make_a_passage_relevant() -> None:
 
 
 def test_a_dose_question_is_not_answered_with_sentences_that_give_no_dose() -> None:
-    passages = [passage("label-a", "Before 2025, patients receiving axi-cel stayed near the center for 4 weeks.")]
+    passages = [
+        passage("label-a", "Before 2025, axi-cel patients stayed near the center for 4 weeks after lymphodepletion.")
+    ]
     draft = knowing(passages[0].text, "lymphodepletion doses").run(
         "lymphodepletion doses before axi-cel", passages, Intent.DOSING
     )
@@ -285,7 +287,19 @@ def test_a_table_answers_whole_only_when_its_heading_names_the_questions_subject
     )  # fmt: skip
     label = passage("c", "The Carvykti boxed warning also covers parkinsonism.", "label", n=1)
     passages = [table, label]
-    draft = knowing(table.text, label.text, "carvykti").run(
-        "what's in the carvykti boxed warning?", passages, Intent.PRODUCT
-    )
+    rarest = ExtractiveComposer({**knowing(table.text, label.text).idf, "carvykti": 2.0})
+    draft = rarest.run("what's in the carvykti boxed warning?", passages, Intent.PRODUCT)
     assert draft.statements[0].text == label.text
+
+
+def test_one_word_in_common_is_not_an_answer() -> None:
+    passages = [
+        passage(
+            "g", "Empiric broad-spectrum antibiotics may be considered in grade 1 CRS with neutropenia.", "guideline"
+        )
+    ]
+    composer = knowing(passages[0].text, "community pneumonia")
+    draft = composer.run("empiric antibiotics for community pneumonia?", passages, Intent.GENERAL)
+    assert not draft.abstained  # two words in common: empiric, antibiotics
+    draft = composer.run("empiric choice for community pneumonia?", passages, Intent.GENERAL)
+    assert draft.abstained and "one word" in draft.reason

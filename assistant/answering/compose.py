@@ -32,6 +32,8 @@ DOSING_PROSE = 1
 RELATIVE_CUTOFF = 0.45
 #: Share of the question's IDF weight the best unit must cover, or Carta abstains.
 MIN_COVERAGE = 0.2
+#: ... and hold at least this many of its words: one word in common is not an answer.
+MIN_MATCHED_WORDS = 2
 #: Score factor for a unit about another grade than the one asked ("grade 2 ICANS" for a grade 3 question).
 OTHER_GRADE_FACTOR = 0.4
 #: Words that make the grade after them a goal, not the grade a sentence is about.
@@ -314,19 +316,23 @@ class ExtractiveComposer:
         length = len(tokens) / 2 if grading_row else len(tokens)
         return value * (1.0 + 0.1 / (1 + rank)) / (1.0 + 0.01 * length)
 
-    def coverage(self, unit: Unit, passage: Passage, core: set[str]) -> float:
-        """Share of the question's weight found in the unit or its section and title.
+    def matched(self, unit: Unit, passage: Passage, core: set[str]) -> tuple[set[str], set[str]]:
+        """The question's words that count for coverage, and those the unit or its section and title hold.
 
         Words the corpus never uses ('toci', 'australia') are left out: they can neither support
         nor refute a passage, and their synonyms (if any) are matched through the expansion. So are
         bare numbers and single letters ('40' of "a 40 yo", 'g' of "1 g/day"): they say nothing
-        about the subject, so they neither earn coverage nor dilute it.
+        about the subject.
         """
         known = {t for t in core if not t.isdigit() and len(t) > 1 and (t in self.idf or related_words(t))}
+        text = set(tokenize(f"{unit.text} {passage.title} {passage.section}", parts=False))
+        return known, {t for t in known if t in text or related_words(t) & text}
+
+    def coverage(self, unit: Unit, passage: Passage, core: set[str]) -> float:
+        """Share of the question's weight (of the words ``matched`` counts) found in the unit or its heading."""
+        known, found = self.matched(unit, passage, core)
         if not known:
             return 0.0
-        text = set(tokenize(f"{unit.text} {passage.title} {passage.section}", parts=False))
-        found = {t for t in known if t in text or related_words(t) & text}
         return sum(self.weight(t) for t in found) / sum(self.weight(t) for t in known)
 
     def run(self, question: str, passages: Sequence[Passage], intent: Intent, carried: str = "") -> Draft:
@@ -347,8 +353,12 @@ class ExtractiveComposer:
             ((self.score(u, passages[u.passage], asked, u.passage), u) for u in units), key=lambda pair: -pair[0]
         )
         best_score, best = scored[0]
+        known, found = self.matched(best, passages[best.passage], core)
         if best_score <= 0 or self.coverage(best, passages[best.passage], core) < MIN_COVERAGE:
             return Draft(abstained=True, reason="the best passage covers too little of the question")
+        if len(found) < min(MIN_MATCHED_WORDS, len(known)):
+            # "outpt CAP empiric abx for a healthy 40 yo?" meets the corpus in 'empiric' alone.
+            return Draft(abstained=True, reason="the best passage shares only one word with the question")
         asked_unit = ASKED_UNIT.search(question)
         if (
             intent is Intent.DOSING
