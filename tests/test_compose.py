@@ -303,3 +303,13 @@ def test_one_word_in_common_is_not_an_answer() -> None:
     assert not draft.abstained  # two words in common: empiric, antibiotics
     draft = composer.run("empiric choice for community pneumonia?", passages, Intent.GENERAL)
     assert draft.abstained and "one word" in draft.reason
+
+
+def test_a_sentence_that_names_no_toxicity_yields_to_one_about_the_toxicity_asked() -> None:
+    passages = [
+        passage("k", "In the label, headache occurred in 37% of patients with DLBCL."),
+        passage("k", "In the label, CRS occurred in 74% of patients with DLBCL.", n=1),
+    ]
+    composer = ExtractiveComposer({**knowing(*(p.text for p in passages)).idf, "headache": 1.5})
+    draft = composer.run("CRS or headache in DLBCL per label?", passages, Intent.PRODUCT)
+    assert draft.statements[0].text == passages[1].text

@@ -187,3 +187,8 @@ def test_deeper_dense_ranking_leaves_dense_only_mode_alone(retriever: HybridRetr
     assert [h.passage.chunk_id for h in dense.search(query, k=50).hits] == [
         h.passage.chunk_id for h in dense_shallow.search(query, k=50).hits
     ]
+
+
+def test_all_in_capitals_is_the_leukaemia_and_not_the_stopword() -> None:
+    assert tokenize("CRS in r/r ALL vs adult B-ALL", parts=False) == ["crs", "r", "r", "b-all", "vs", "adult", "b-all"]
+    assert "b-all" not in tokenize("all patients", parts=False)

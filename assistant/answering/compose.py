@@ -39,6 +39,8 @@ OTHER_GRADE_FACTOR = 0.4
 #: Words that make the grade after them a goal, not the grade a sentence is about.
 GRADE_TARGET = re.compile(r"\b(?:to|until|below|than|or lower)\s*(?:≤\s*)?$", re.IGNORECASE)
 GRADE_MENTION = re.compile(r"\b(?:grade|g)\s*:?\s*([1-5])(?:\s*(?:–|-|to|and)\s*([1-5]))?\b", re.IGNORECASE)
+#: Score factor for a unit that names no toxicity (in itself or its section) when the question names one.
+UNNAMED_TOXICITY_FACTOR = 0.7
 #: Abstain when this share of the question's weight is words the corpus never uses. Unknown words
 #: weigh as much as the rarest indexed word: in "grade 3 colitis on pembrolizumab, steroid dose?"
 #: the unknown words are the ones that say what is asked. Calibrated on evals/qa.yaml.
@@ -304,9 +306,11 @@ class ExtractiveComposer:
             if mentioned and asked.grade not in mentioned:
                 value *= OTHER_GRADE_FACTOR
         if asked.toxicities:
-            named = set(entities(unit.text).get("toxicity", []))
+            named = set(entities(f"{unit.text} {passage.section}").get("toxicity", []))
             if named and not named & asked.toxicities:
                 value *= OTHER_GRADE_FACTOR
+            elif not named:
+                value *= UNNAMED_TOXICITY_FACTOR
         if CORPUS_NOTE.search(unit.text):
             value *= CORPUS_NOTE_FACTOR
         if asked.wants_rate and GIVES_RATE.search(unit.text):

@@ -31,10 +31,14 @@ STOPWORDS = frozenset(
 )
 
 
+#: "ALL" in capitals is acute lymphoblastic leukaemia, not the stopword "all": it is read as "B-ALL".
+LEUKEMIA_ALL = re.compile(r"(?<![\w-])ALL(?![\w-])")
+
+
 def tokenize(text: str, *, parts: bool = True) -> list[str]:
     """Word tokens; with ``parts`` a hyphenated term also yields its parts ('axi-cel' -> axi-cel, axi, cel)."""
     tokens: list[str] = []
-    for token in TOKEN.findall(normalize(text)):
+    for token in TOKEN.findall(normalize(LEUKEMIA_ALL.sub("B-ALL", text))):
         if token in STOPWORDS:
             continue
         tokens.append(token)
