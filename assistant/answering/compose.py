@@ -17,7 +17,7 @@ from assistant.answering.verify import numbers_in
 from assistant.conversation import entities
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
-from assistant.retrieval.synonyms import expansion_groups, related_words, synonym_vocabulary
+from assistant.retrieval.synonyms import expansion_groups, mentioned_sources, related_words, synonym_vocabulary
 
 #: In a prose answer, a sentence that adds no question word the sentences before it lack counts this
 #: share of its score (see ``_novel_first``).
@@ -47,15 +47,11 @@ UNNAMED_TOXICITY_FACTOR = 0.7
 MAX_UNKNOWN_SHARE = 0.35
 #: Shorter unknown words are taken for clinical shorthand ('ncse', 'norepi'), not a foreign subject.
 MIN_SPECIALISED_LENGTH = 8
-#: Sources a question may name, each with the words that identify its documents (title, source, id).
-SOURCE_NAMES: dict[str, tuple[str, ...]] = {
-    "asco": ("asco",), "ebmt": ("ebmt", "jacie"), "cartox": ("cartox",), "nccn": ("nccn",), "sitc": ("sitc",),
-    "astct": ("astct",), "label": ("label", "prescribing information"), "fda": ("fda",), "uptodate": ("uptodate",),
-    "stanford": ("stanford",), "ficm": ("ficm",),
-}  # fmt: skip
+#: A text about a drug label ("per label"): a kind of source besides the bodies of SOURCE_GROUPS.
+LABEL = re.compile(r"\blabel\b|\bprescribing information\b", re.IGNORECASE)
 #: A sentence that says how a grade is managed ("grade 1 CRS is managed with supportive care").
 MANAGED = re.compile(r"\b(?:is|are) (?:managed|treated) with\b", re.IGNORECASE)
-#: Names in SOURCE_NAMES for a kind of source rather than one body; "per label" boosts no document.
+#: Source names for a kind of source rather than one body; "per label" boosts no document.
 SOURCE_KINDS = frozenset({"label", "fda"})
 #: Units this similar (Jaccard over tokens), or one this much inside the other, are one statement
 #: with several citations.
@@ -612,9 +608,9 @@ def unknown_share(question: str, idf: Mapping[str, float], common_words: frozens
 
 
 def named_sources(text: str) -> set[str]:
-    """The guideline bodies and source kinds a text names ('per ASCO' -> {'asco'})."""
-    low = text.lower()
-    return {name for name, words in SOURCE_NAMES.items() if any(re.search(rf"\b{w}\b", low) for w in words)}
+    """The bodies (retrieval's SOURCE_GROUPS) and source kinds a text names ('per ASCO' -> {'asco'})."""
+    names = {group[0] for group in mentioned_sources(text)}
+    return names | {"label"} if LABEL.search(text) else names
 
 
 #: Ids of the form author-year-topic ('manghisi-2025-emapalumab-case'): their first word names a study.

@@ -98,6 +98,8 @@ SOURCE_GROUPS: tuple[tuple[str, ...], ...] = (
     ("ficm", "faculty of intensive care medicine"),
     ("cibmtr", "center for international blood and marrow transplant research"),
     ("uptodate",),
+    ("cartox",),  # MD Anderson's CAR-T toxicity program (Neelapu 2018)
+    ("stanford",),  # the Stanford CAR19 supportive care protocol
 )
 
 
