@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from assistant.answering.compose import DOSING_HEADER, table_units
+from assistant.answering.units import DOSING_HEADER, table_units
 from assistant.passage import Passage
 
 #: The `Use` values the corpus format allows, in the order the dosing view sorts them: approved use

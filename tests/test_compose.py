@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from assistant.answering.compose import Asked, ExtractiveComposer, Unit, grades_in
+from assistant.answering.compose import ExtractiveComposer
 from assistant.answering.intent import Intent
+from assistant.answering.question import Asked, grades_in
+from assistant.answering.units import Unit
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 

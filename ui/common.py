@@ -17,7 +17,7 @@ import streamlit as st
 
 from assistant.answer import Answer, Citation
 from assistant.answering.chain import AnswerChain
-from assistant.answering.compose import split_cells, table_units
+from assistant.answering.units import split_cells, table_units
 from assistant.errors import CartaError
 from assistant.feedback import Feedback, FeedbackStore
 from assistant.ingest import index_is_stale

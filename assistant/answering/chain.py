@@ -21,7 +21,6 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from assistant.answer import Answer, Citation, Verification
 from assistant.answering.compose import (
-    DOSING_HEADER,
     MAX_UNKNOWN_SHARE,
     Draft,
     ExtractiveComposer,
@@ -36,6 +35,7 @@ from assistant.answering.prompts import (
     LLM_FALLBACK_NOTICE,
     SINGLE_CASE_NOTICE,
 )
+from assistant.answering.units import DOSING_HEADER
 from assistant.answering.verify import Claim, verify
 from assistant.conversation import Turn, rewrite, split_query
 from assistant.embeddings import common_words

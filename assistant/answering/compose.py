@@ -13,11 +13,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from assistant.answering.intent import Intent
+from assistant.answering.question import Asked, grades_in, named_sources
+from assistant.answering.units import Unit, units_of
 from assistant.answering.verify import numbers_in
 from assistant.conversation import entities
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
-from assistant.retrieval.synonyms import expansion_groups, mentioned_sources, related_words, synonym_vocabulary
+from assistant.retrieval.synonyms import related_words, synonym_vocabulary
 
 #: In a prose answer, a sentence that adds no question word the sentences before it lack counts this
 #: share of its score (see ``_novel_first``).
@@ -36,9 +38,6 @@ MIN_COVERAGE = 0.2
 MIN_MATCHED_WORDS = 2
 #: Score factor for a unit about another grade than the one asked ("grade 2 ICANS" for a grade 3 question).
 OTHER_GRADE_FACTOR = 0.4
-#: Words that make the grade after them a goal, not the grade a sentence is about.
-GRADE_TARGET = re.compile(r"\b(?:to|until|below|than|or lower)\s*(?:≤\s*)?$", re.IGNORECASE)
-GRADE_MENTION = re.compile(r"\b(?:grade|g)\s*:?\s*([1-5])(?:\s*(?:–|-|to|and)\s*([1-5]))?\b", re.IGNORECASE)
 #: Score factor for a unit that names no toxicity (in itself or its section) when the question names one.
 UNNAMED_TOXICITY_FACTOR = 0.7
 #: Abstain when this share of the question's weight is words the corpus never uses. Unknown words
@@ -47,12 +46,8 @@ UNNAMED_TOXICITY_FACTOR = 0.7
 MAX_UNKNOWN_SHARE = 0.35
 #: Shorter unknown words are taken for clinical shorthand ('ncse', 'norepi'), not a foreign subject.
 MIN_SPECIALISED_LENGTH = 8
-#: A text about a drug label ("per label"): a kind of source besides the bodies of SOURCE_GROUPS.
-LABEL = re.compile(r"\blabel\b|\bprescribing information\b", re.IGNORECASE)
 #: A sentence that says how a grade is managed ("grade 1 CRS is managed with supportive care").
 MANAGED = re.compile(r"\b(?:is|are) (?:managed|treated) with\b", re.IGNORECASE)
-#: Source names for a kind of source rather than one body; "per label" boosts no document.
-SOURCE_KINDS = frozenset({"label", "fda"})
 #: Units this similar (Jaccard over tokens), or one this much inside the other, are one statement
 #: with several citations.
 MERGE_SIMILARITY = 0.6
@@ -77,32 +72,10 @@ CORPUS_NOTE = re.compile(
 )
 CORPUS_NOTE_FACTOR = 0.6
 
-#: Words that mark the kind of sentence each question type wants (results for evidence questions,
-#: schedules for monitoring ones); they count like synonym expansions.
-INTENT_HINTS: dict[Intent, str] = {
-    Intent.EVIDENCE: "started day outcome response responded recovery recovered improved resolved normalized n=",
-    Intent.MONITORING: "monitor daily weeks days stay driving",
-    Intent.MANAGEMENT: "treated managed recommended first line",
-    Intent.GRADING: "grade defined criteria",
-}
-#: Phrases whose answer uses other words: "how long" is answered by "continued until ... then tapered".
-PHRASE_HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\bhow long\b|\bkeep (it )?going\b", re.IGNORECASE), "until continued duration tapered lifelong"),
-    (re.compile(r"\bfollow(ed|ing)?\b(?!-)", re.IGNORECASE), "follow-up"),
-    (re.compile(r"\blabs?\b", re.IGNORECASE), "laboratory markers measured"),
-    (re.compile(r"\bwhen (to|do|should|can|is|are)\b", re.IGNORECASE), "day from start"),
-)
-#: Questions about how often something happens are answered by sentences that give a rate.
-ASKS_RATE = re.compile(
-    r"\bhow (common|often|frequent)\b|\bincidence\b|\brates?\b|\bpercent(age)?\b|\bproportion\b|\bhow many\b",
-    re.IGNORECASE,
-)
 GIVES_RATE = re.compile(r"\d\s*%|\b\d+ of (the )?\d+\b|\b\d+/\d+\b")
 RATE_FACTOR = 1.5
 #: "ASCO says ..." is answered from ASCO first: units of a source the question names count this much more.
 NAMED_SOURCE_FACTOR = 1.5
-#: "without CRS" names CRS only to rule it out: it is not a toxicity the question is about.
-NEGATED = re.compile(r"\b(?:without|no|not)\s+[\w-]+", re.IGNORECASE)
 #: Words a follow-up carried from earlier turns count this much of the question's own words.
 CARRIED_WEIGHT = 0.75
 
@@ -142,72 +115,6 @@ ASKED_UNIT = re.compile(
     r"\bin\s+(?:car\+?\s*)?(cells?/kg|cells|mg/kg|mg/m2|mg/m²|µg/kg|mcg/kg|mg)(?![\w/])", re.IGNORECASE
 )
 
-DOSING_HEADER = ("drug", "dose", "route", "frequency", "maximum", "population", "setting", "use")
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'])")
-BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
-
-
-@dataclass(frozen=True)
-class Asked:
-    """What the composer reads from a question, once: its words and how much each counts."""
-
-    core: frozenset[str]
-    extra: tuple[frozenset[str], ...]  # synonym groups and intent hints, each earning one word's credit
-    carried: frozenset[str]  # words only in the context a follow-up carried from earlier turns
-    grade: str | None
-    toxicities: frozenset[str]
-    intent: Intent
-    wants_rate: bool = False
-    sources: frozenset[str] = frozenset()  # guideline bodies the question names ("ASCO says ...")
-
-    @classmethod
-    def read(cls, question: str, intent: Intent, carried: str = "") -> Asked:
-        """``question`` is the whole retrieval query; ``carried`` the part of it taken from earlier turns."""
-        core = frozenset(tokenize(question, parts=False))
-        hints = (
-            INTENT_HINTS.get(intent, "")
-            + " "
-            + " ".join(words for pattern, words in PHRASE_HINTS if pattern.search(question))
-        )
-        extra = [frozenset(tokenize(" ".join(group), parts=False)) - core for group in expansion_groups(question)]
-        extra += [frozenset({word}) - core for word in tokenize(hints, parts=False)]
-        own = set(tokenize(question.replace(carried, " ") if carried else question, parts=False))
-        grades = grades_in(question)
-        return cls(
-            core=core,
-            extra=tuple(extra),
-            carried=frozenset(core - own),
-            grade=next(iter(grades)) if len(grades) == 1 else None,
-            toxicities=frozenset(entities(NEGATED.sub(" ", question)).get("toxicity", [])),
-            intent=intent,
-            wants_rate=bool(ASKS_RATE.search(question)),
-            sources=frozenset(named_sources(question) - SOURCE_KINDS),
-        )
-
-    def setting_of(self, text: str) -> bool:
-        """Whether ``text`` is about the grade and toxicity asked ("grade 1 CRS"); True if none is asked.
-
-        The toxicity a text is about is the one it names first: "grade 1 ICANS with concurrent CRS"
-        is about ICANS.
-        """
-        if self.grade is None or not self.toxicities:
-            return True
-        named = entities(text).get("toxicity", [])
-        return self.grade in grades_in(text, targets=False) and bool(named) and named[0] in self.toxicities
-
-
-@dataclass(frozen=True)
-class Unit:
-    """A quotable piece of one passage: a sentence, or a table row with its header."""
-
-    text: str
-    passage: int
-    cells: Mapping[str, str] | None = None
-
-    @property
-    def is_dosing_row(self) -> bool:
-        return self.cells is not None and tuple(self.cells)[:2] == DOSING_HEADER[:2]
-
 
 @dataclass
 class Statement:
@@ -226,53 +133,6 @@ class Draft:
     table: list[Statement] = field(default_factory=list)
     abstained: bool = False
     reason: str = ""
-
-
-#: Cells that say nothing, left out when a row is quoted as a sentence.
-EMPTY_CELLS = frozenset({"", "—", "-", "not applicable", "not stated"})
-
-
-def split_cells(line: str) -> list[str]:
-    return [cell.strip() for cell in line.strip().strip("|").split("|")]
-
-
-def table_units(text: str, passage: int) -> list[Unit]:
-    """Each body row of a markdown table as a unit carrying its header."""
-    lines = [line for line in text.splitlines() if line.strip().startswith("|")]
-    if len(lines) < 3:
-        return []
-    names = split_cells(lines[0])
-    header = [h.lower() for h in names]
-    units = []
-    for line in lines[2:]:
-        cells = split_cells(line)
-        if len(cells) != len(header):
-            continue
-        pairs = dict(zip(header, cells, strict=True))
-        rendered = "; ".join(f"{n}: {c}" for n, c in zip(names, cells, strict=True) if c.lower() not in EMPTY_CELLS)
-        units.append(Unit(rendered, passage, pairs))
-    return units
-
-
-def prose_units(text: str, passage: int) -> list[Unit]:
-    """Sentences of a prose passage; list items are split off first."""
-    units = []
-    for line in text.splitlines():
-        line = BULLET.sub("", line).strip()
-        if not line or line.startswith("#"):
-            continue
-        units.extend(Unit(s.strip(), passage) for s in SENTENCE_END.split(line) if len(s.split()) >= 3)
-    return units
-
-
-def units_of(passages: Sequence[Passage]) -> list[Unit]:
-    units: list[Unit] = []
-    for position, passage in enumerate(passages):
-        if passage.kind == "table":
-            units.extend(table_units(passage.text, position))
-        else:
-            units.extend(prose_units(passage.text, position))
-    return units
 
 
 class ExtractiveComposer:
@@ -607,12 +467,6 @@ def unknown_share(question: str, idf: Mapping[str, float], common_words: frozens
     return unknown / total if total else 1.0
 
 
-def named_sources(text: str) -> set[str]:
-    """The bodies (retrieval's SOURCE_GROUPS) and source kinds a text names ('per ASCO' -> {'asco'})."""
-    names = {group[0] for group in mentioned_sources(text)}
-    return names | {"label"} if LABEL.search(text) else names
-
-
 #: Ids of the form author-year-topic ('manghisi-2025-emapalumab-case'): their first word names a study.
 AUTHOR_YEAR_ID = re.compile(r"^[a-z]+-(19|20)\d\d-")
 
@@ -656,21 +510,6 @@ def _stated(cell: str | None) -> bool:
 def _use_rank(cells: Mapping[str, str] | None) -> int:
     use = (cells or {}).get("use", "").lower()
     return next((i for i, name in enumerate(USE_ORDER) if use.startswith(name)), len(USE_ORDER))
-
-
-def grades_in(text: str, targets: bool = True) -> set[str]:
-    """Grades a text names: 'grade 3' -> {'3'}, 'grades 2–4' -> {'2', '3', '4'}.
-
-    With ``targets=False`` a grade named as a goal is left out: "grade 4 CRS ... until CRS improves to
-    grade 1" is about grade 4 only.
-    """
-    found: set[str] = set()
-    for match in GRADE_MENTION.finditer(text):
-        if not targets and GRADE_TARGET.search(text[: match.start()]):
-            continue
-        low, high = match.group(1), match.group(2) or match.group(1)
-        found.update(str(g) for g in range(int(low), int(high) + 1))
-    return found
 
 
 def _values(text: str) -> set[str]:

@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from assistant.answering.compose import BULLET, SENTENCE_END
+from assistant.answering.units import BULLET, SENTENCE_END
 from assistant.answering.verify import CITATION_MARK, numbers_in, squash, support_score
 from assistant.evaluation.questions import Fact, Harm
 

@@ -1,0 +1,120 @@
+"""What the composer reads from a question, once: its words, hints, grade, toxicities and named sources.
+
+>>> asked = Asked.read("how long? (grade 3 ICANS without CRS)", Intent.MONITORING, "grade 3 ICANS without CRS")
+>>> asked.grade, sorted(asked.toxicities)
+('3', ['icans'])
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.answering.intent import Intent
+from assistant.conversation import entities
+from assistant.retrieval.keyword import tokenize
+from assistant.retrieval.synonyms import expansion_groups, mentioned_sources
+
+#: Words that make the grade after them a goal, not the grade a sentence is about.
+GRADE_TARGET = re.compile(r"\b(?:to|until|below|than|or lower)\s*(?:≤\s*)?$", re.IGNORECASE)
+GRADE_MENTION = re.compile(r"\b(?:grade|g)\s*:?\s*([1-5])(?:\s*(?:–|-|to|and)\s*([1-5]))?\b", re.IGNORECASE)
+
+#: A text about a drug label ("per label"): a kind of source besides the bodies of SOURCE_GROUPS.
+LABEL = re.compile(r"\blabel\b|\bprescribing information\b", re.IGNORECASE)
+
+#: Source names for a kind of source rather than one body; "per label" boosts no document.
+SOURCE_KINDS = frozenset({"label", "fda"})
+
+#: Words that mark the kind of sentence each question type wants (results for evidence questions,
+#: schedules for monitoring ones); they count like synonym expansions.
+INTENT_HINTS: dict[Intent, str] = {
+    Intent.EVIDENCE: "started day outcome response responded recovery recovered improved resolved normalized n=",
+    Intent.MONITORING: "monitor daily weeks days stay driving",
+    Intent.MANAGEMENT: "treated managed recommended first line",
+    Intent.GRADING: "grade defined criteria",
+}
+#: Phrases whose answer uses other words: "how long" is answered by "continued until ... then tapered".
+PHRASE_HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\bhow long\b|\bkeep (it )?going\b", re.IGNORECASE), "until continued duration tapered lifelong"),
+    (re.compile(r"\bfollow(ed|ing)?\b(?!-)", re.IGNORECASE), "follow-up"),
+    (re.compile(r"\blabs?\b", re.IGNORECASE), "laboratory markers measured"),
+    (re.compile(r"\bwhen (to|do|should|can|is|are)\b", re.IGNORECASE), "day from start"),
+)
+#: Questions about how often something happens are answered by sentences that give a rate.
+ASKS_RATE = re.compile(
+    r"\bhow (common|often|frequent)\b|\bincidence\b|\brates?\b|\bpercent(age)?\b|\bproportion\b|\bhow many\b",
+    re.IGNORECASE,
+)
+
+#: "without CRS" names CRS only to rule it out: it is not a toxicity the question is about.
+NEGATED = re.compile(r"\b(?:without|no|not)\s+[\w-]+", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What the composer reads from a question, once: its words and how much each counts."""
+
+    core: frozenset[str]
+    extra: tuple[frozenset[str], ...]  # synonym groups and intent hints, each earning one word's credit
+    carried: frozenset[str]  # words only in the context a follow-up carried from earlier turns
+    grade: str | None
+    toxicities: frozenset[str]
+    intent: Intent
+    wants_rate: bool = False
+    sources: frozenset[str] = frozenset()  # guideline bodies the question names ("ASCO says ...")
+
+    @classmethod
+    def read(cls, question: str, intent: Intent, carried: str = "") -> Asked:
+        """``question`` is the whole retrieval query; ``carried`` the part of it taken from earlier turns."""
+        core = frozenset(tokenize(question, parts=False))
+        hints = (
+            INTENT_HINTS.get(intent, "")
+            + " "
+            + " ".join(words for pattern, words in PHRASE_HINTS if pattern.search(question))
+        )
+        extra = [frozenset(tokenize(" ".join(group), parts=False)) - core for group in expansion_groups(question)]
+        extra += [frozenset({word}) - core for word in tokenize(hints, parts=False)]
+        own = set(tokenize(question.replace(carried, " ") if carried else question, parts=False))
+        grades = grades_in(question)
+        return cls(
+            core=core,
+            extra=tuple(extra),
+            carried=frozenset(core - own),
+            grade=next(iter(grades)) if len(grades) == 1 else None,
+            toxicities=frozenset(entities(NEGATED.sub(" ", question)).get("toxicity", [])),
+            intent=intent,
+            wants_rate=bool(ASKS_RATE.search(question)),
+            sources=frozenset(named_sources(question) - SOURCE_KINDS),
+        )
+
+    def setting_of(self, text: str) -> bool:
+        """Whether ``text`` is about the grade and toxicity asked ("grade 1 CRS"); True if none is asked.
+
+        The toxicity a text is about is the one it names first: "grade 1 ICANS with concurrent CRS"
+        is about ICANS.
+        """
+        if self.grade is None or not self.toxicities:
+            return True
+        named = entities(text).get("toxicity", [])
+        return self.grade in grades_in(text, targets=False) and bool(named) and named[0] in self.toxicities
+
+
+def named_sources(text: str) -> set[str]:
+    """The bodies (retrieval's SOURCE_GROUPS) and source kinds a text names ('per ASCO' -> {'asco'})."""
+    names = {group[0] for group in mentioned_sources(text)}
+    return names | {"label"} if LABEL.search(text) else names
+
+
+def grades_in(text: str, targets: bool = True) -> set[str]:
+    """Grades a text names: 'grade 3' -> {'3'}, 'grades 2–4' -> {'2', '3', '4'}.
+
+    With ``targets=False`` a grade named as a goal is left out: "grade 4 CRS ... until CRS improves to
+    grade 1" is about grade 4 only.
+    """
+    found: set[str] = set()
+    for match in GRADE_MENTION.finditer(text):
+        if not targets and GRADE_TARGET.search(text[: match.start()]):
+            continue
+        low, high = match.group(1), match.group(2) or match.group(1)
+        found.update(str(g) for g in range(int(low), int(high) + 1))
+    return found

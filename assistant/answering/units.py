@@ -1,0 +1,79 @@
+"""Quotable units of retrieved passages: sentences, and table rows with their header.
+
+The composers quote units whole; a dosing row keeps its cells so that dosing answers and the dosing
+view show each column as the source states it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from assistant.passage import Passage
+
+#: The columns of the standard dosing table (docs/corpus-format.md), lower-cased.
+DOSING_HEADER = ("drug", "dose", "route", "frequency", "maximum", "population", "setting", "use")
+#: Where one sentence ends and the next begins, and a list item's marker.
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'])")
+BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A quotable piece of one passage: a sentence, or a table row with its header."""
+
+    text: str
+    passage: int
+    cells: Mapping[str, str] | None = None
+
+    @property
+    def is_dosing_row(self) -> bool:
+        return self.cells is not None and tuple(self.cells)[:2] == DOSING_HEADER[:2]
+
+
+#: Cells that say nothing, left out when a row is quoted as a sentence.
+EMPTY_CELLS = frozenset({"", "—", "-", "not applicable", "not stated"})
+
+
+def split_cells(line: str) -> list[str]:
+    return [cell.strip() for cell in line.strip().strip("|").split("|")]
+
+
+def table_units(text: str, passage: int) -> list[Unit]:
+    """Each body row of a markdown table as a unit carrying its header."""
+    lines = [line for line in text.splitlines() if line.strip().startswith("|")]
+    if len(lines) < 3:
+        return []
+    names = split_cells(lines[0])
+    header = [h.lower() for h in names]
+    units = []
+    for line in lines[2:]:
+        cells = split_cells(line)
+        if len(cells) != len(header):
+            continue
+        pairs = dict(zip(header, cells, strict=True))
+        rendered = "; ".join(f"{n}: {c}" for n, c in zip(names, cells, strict=True) if c.lower() not in EMPTY_CELLS)
+        units.append(Unit(rendered, passage, pairs))
+    return units
+
+
+def prose_units(text: str, passage: int) -> list[Unit]:
+    """Sentences of a prose passage; list items are split off first."""
+    units = []
+    for line in text.splitlines():
+        line = BULLET.sub("", line).strip()
+        if not line or line.startswith("#"):
+            continue
+        units.extend(Unit(s.strip(), passage) for s in SENTENCE_END.split(line) if len(s.split()) >= 3)
+    return units
+
+
+def units_of(passages: Sequence[Passage]) -> list[Unit]:
+    units: list[Unit] = []
+    for position, passage in enumerate(passages):
+        if passage.kind == "table":
+            units.extend(table_units(passage.text, position))
+        else:
+            units.extend(prose_units(passage.text, position))
+    return units
