@@ -315,3 +315,15 @@ def test_a_sentence_that_names_no_toxicity_yields_to_one_about_the_toxicity_aske
     composer = ExtractiveComposer({**knowing(*(p.text for p in passages)).idf, "headache": 1.5})
     draft = composer.run("CRS or headache in DLBCL per label?", passages, Intent.PRODUCT)
     assert draft.statements[0].text == passages[1].text
+
+
+def test_a_grading_answer_drops_its_extra_sentence_rather_than_run_over_the_word_budget() -> None:
+    filler = " ".join(["finding"] * 40)
+    table = "| CRS grade | Criteria |\n|---|---|\n" + "\n".join(f"| {g} | fever and {filler} {g} |" for g in (1, 2, 3))
+    passages = [
+        Passage("g:0", "g", table, "CRS grading table", "table", "Grading", "guideline"),
+        passage("g", "A patient with fever alone has CRS grade 1.", "guideline", n=1),
+    ]
+    draft = knowing(table, passages[1].text).run("which CRS grade is fever alone?", passages, Intent.GRADING)
+    assert [s.cells["crs grade"] for s in draft.statements if s.cells] == ["1", "2"]
+    assert all(s.cells for s in draft.statements)  # the sentence would have run the answer over budget

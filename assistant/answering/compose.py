@@ -347,7 +347,8 @@ class ExtractiveComposer:
 
     @staticmethod
     def _with_neighbour_grades(statements: list[Statement], units: list[Unit]) -> list[Statement]:
-        """After the matching grade's row, the rows of the grades just below and above it."""
+        """After the matching grade's row, the rows of the grades just below and above it, and one more
+        statement if the answer stays within MAX_WORDS."""
         if not statements or not statements[0].cells:
             return statements
         best = statements[0]
@@ -361,8 +362,10 @@ class ExtractiveComposer:
             and abs(int(u.cells[key]) - grade) == 1
         ]  # fmt: skip
         neighbours = [Statement(u.text, [u.passage], u.cells) for u in rows]
-        rest = [s for s in statements[1:] if not (s.cells and key in s.cells)]
-        return [best, *rest[:1], *neighbours]
+        rest = [s for s in statements[1:] if not (s.cells and key in s.cells)][:1]
+        if sum(len(s.text.split()) for s in [best, *rest, *neighbours]) > MAX_WORDS:
+            rest = []
+        return [best, *rest, *neighbours]
 
     @staticmethod
     def _by_study(statements: list[Statement], passages: Sequence[Passage]) -> list[Statement]:
