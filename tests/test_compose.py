@@ -318,11 +318,11 @@ def test_a_sentence_that_names_no_toxicity_yields_to_one_about_the_toxicity_aske
 
 
 def test_a_grading_answer_drops_its_extra_sentence_rather_than_run_over_the_word_budget() -> None:
-    filler = " ".join(["finding"] * 40)
+    filler = " ".join(["finding"] * 60)
     table = "| CRS grade | Criteria |\n|---|---|\n" + "\n".join(f"| {g} | fever and {filler} {g} |" for g in (1, 2, 3))
     passages = [
-        Passage("g:0", "g", table, "CRS grading table", "table", "Grading", "guideline"),
-        passage("g", "A patient with fever alone has CRS grade 1.", "guideline", n=1),
+        Passage("g:0", "g", table, "CRS grade for fever alone", "table", "Grading", "guideline"),
+        passage("g", "Fever alone may be the first sign of CRS.", "guideline", n=1),
     ]
     draft = knowing(table, passages[1].text).run("which CRS grade is fever alone?", passages, Intent.GRADING)
     assert [s.cells["crs grade"] for s in draft.statements if s.cells] == ["1", "2"]
