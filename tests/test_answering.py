@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import pytest
 
 from assistant.answer import Answer
 from assistant.answering.chain import AnswerChain, clean_question
+from assistant.answering.compose import Draft, Statement, joined
 from assistant.answering.intent import Intent, classify
 from assistant.answering.prompts import ABSTAIN_MESSAGE, SINGLE_CASE_NOTICE
 from assistant.answering.verify import Claim, check, numbers_in
@@ -72,6 +74,30 @@ def test_dosing_question_gets_a_table_of_source_rows(chain: AnswerChain) -> None
     assert answer.intent == "dosing"
     assert "| Drug | Dose | Route | Frequency | Maximum |" in answer.answer
     assert "8 mg/kg" in answer.answer
+
+
+def test_each_sentence_of_a_studys_line_carries_its_own_citation(chain: AnswerChain) -> None:
+    answer = chain.invoke("Is there evidence for emapalumab in adult IEC-HS after CAR-T?")
+    line = answer.answer.splitlines()[0]
+    sentences = re.split(r"(?<=\])\s+(?=[A-Z])", line)
+    assert len(sentences) > 1
+    assert all(re.search(r"\[\d+\]$", sentence) for sentence in sentences)
+
+
+class OneLineOfTwoSentences:
+    """A composer that joins the first passage's first sentence with an invented one citing the second."""
+
+    def run(self, question: str, passages: Sequence[Passage], intent: Intent) -> Draft:
+        true = Statement(passages[0].text.split(". ")[0] + ".", [0])
+        invented = Statement("Emapalumab was given at 987 mg/kg.", [1])
+        return Draft(statements=[joined([true, invented], label="Case report")])
+
+
+def test_verification_removes_a_failing_sentence_from_a_line_and_keeps_the_rest(chain: AnswerChain) -> None:
+    answer = AnswerChain(chain.retriever, OneLineOfTwoSentences()).invoke("emapalumab in adult IEC-HS")
+    assert not answer.abstained
+    assert "987" not in answer.answer and answer.answer.startswith("Case report: ")
+    assert answer.verification.statements == 2 and answer.verification.removed == 1
 
 
 def test_a_dose_question_reads_the_dosing_tables_of_every_document_it_found(chain: AnswerChain) -> None:

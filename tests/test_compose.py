@@ -45,11 +45,12 @@ def test_evidence_answers_give_each_study_one_line_strongest_source_first() -> N
         passage("cohort-a", "Emapalumab in the cohort did not impair expansion.", n=2),
     ]
     draft = FLAT.run("evidence for emapalumab in the cohort and the case report", passages, Intent.EVIDENCE)
-    lines = [s.text for s in draft.statements]
-    assert len(lines) == 2
-    assert lines[0].startswith("Cohort study: ") and "38 children" in lines[0] and "expansion" in lines[0]
-    assert lines[1] == "Case report: Emapalumab was started on day 11 in the case report."
-    assert sorted(draft.statements[0].sources) == [1, 2]
+    cohort, case = draft.statements
+    assert (cohort.label, case.label) == ("Cohort study", "Case report")
+    assert "38 children" in cohort.text and "expansion" in cohort.text
+    assert sorted(cohort.sources) == [1, 2]
+    assert sorted(part.sources[0] for part in cohort.sentences) == [1, 2]  # each sentence keeps its own citation
+    assert case.text == passages[0].text and case.sentences == [case]
 
 
 def test_a_number_alone_does_not_make_a_passage_relevant() -> None:

@@ -25,6 +25,7 @@ from assistant.answering.compose import (
     Draft,
     ExtractiveComposer,
     Statement,
+    joined,
     unknown_share,
 )
 from assistant.answering.guard import screen
@@ -257,13 +258,20 @@ class AnswerChain:
         verification = Verification()
         notices = state.notices
         if not draft.abstained:
-            statements = [*draft.statements, *draft.table]
-            keep, verification = verify([Claim(s.text, tuple(passages[i] for i in s.sources)) for s in statements])
-            kept = dict(zip(map(id, statements), keep, strict=True))
-            draft = Draft(
-                statements=[s for s in draft.statements if kept[id(s)]],
-                table=[s for s in draft.table if kept[id(s)]],
-            )
+            sentences = [part for s in [*draft.statements, *draft.table] for part in s.sentences]
+            keep, verification = verify([Claim(s.text, tuple(passages[i] for i in s.sources)) for s in sentences])
+            kept = dict(zip(map(id, sentences), keep, strict=True))
+
+            def survivors(lines: list[Statement]) -> list[Statement]:
+                """Each line with its failed sentences removed; a line left with none is dropped."""
+                out = []
+                for line in lines:
+                    parts = [part for part in line.sentences if kept[id(part)]]
+                    if parts:
+                        out.append(joined(parts, line.label) if line.parts else line)
+                return out
+
+            draft = Draft(statements=survivors(draft.statements), table=survivors(draft.table))
             if not draft.statements and not draft.table:
                 draft.abstained = True
                 notices.append(ALL_REMOVED_NOTICE)
@@ -296,7 +304,10 @@ def render(draft: Draft, passages: list[Any]) -> tuple[str, list[Citation]]:
             numbers.setdefault(source, len(numbers) + 1)
         return "".join(f"[{numbers[s]}]" for s in statement.sources)
 
-    lines = [f"{s.text} {marks(s)}" for s in draft.statements]
+    lines = [
+        (f"{s.label}: " if s.label else "") + " ".join(f"{part.text} {marks(part)}" for part in s.sentences)
+        for s in draft.statements
+    ]
     text = lines[0] if len(lines) == 1 else "\n".join(f"- {line}" for line in lines)
     if draft.table:
         header = [h.capitalize() for h in DOSING_HEADER] + ["Source"]

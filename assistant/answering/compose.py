@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from assistant.answering.intent import Intent
 from assistant.answering.question import Asked, grades_in, named_sources
@@ -118,11 +118,22 @@ ASKED_UNIT = re.compile(
 
 @dataclass
 class Statement:
-    """One line of the answer and the passages (by retrieval position) that back it."""
+    """One line of the answer and the passages (by retrieval position) that back it.
+
+    A line made of several sentences (one study's line in an evidence answer) keeps them as ``parts``,
+    so that each sentence is verified and cited on its own; ``label`` says what kind of source it is.
+    """
 
     text: str
     sources: list[int]
     cells: Mapping[str, str] | None = None
+    parts: list[Statement] = field(default_factory=list)
+    label: str = ""
+
+    @property
+    def sentences(self) -> list[Statement]:
+        """What is verified and cited one by one: the parts, or the line itself."""
+        return self.parts or [self]
 
 
 @dataclass
@@ -369,26 +380,17 @@ class ExtractiveComposer:
 
     @staticmethod
     def _by_study(statements: list[Statement], passages: Sequence[Passage]) -> list[Statement]:
-        """One line per study: a study's sentences joined in the order chosen, citing all their passages."""
-        lines: dict[str, Statement] = {}
+        """One line per study: a study's sentences in the order chosen, each keeping its own citations."""
+        studies: dict[str, list[Statement]] = {}
         for statement in statements:
-            doc_id = passages[statement.sources[0]].doc_id
-            line = lines.get(doc_id)
-            if line is None:
-                lines[doc_id] = Statement(statement.text, list(statement.sources))
-                continue
-            line.text = f"{line.text} {statement.text}"
-            line.sources.extend(s for s in statement.sources if s not in line.sources)
-        return list(lines.values())
+            studies.setdefault(passages[statement.sources[0]].doc_id, []).append(statement)
+        return [joined(parts) for parts in studies.values()]
 
     @staticmethod
     def _by_evidence_strength(statements: list[Statement], passages: Sequence[Passage]) -> list[Statement]:
         """Strongest source first, each line labelled with what kind of source it is."""
         ordered = sorted(statements, key=lambda s: EVIDENCE_RANK.get(passages[s.sources[0]].doc_type, 9))
-        return [
-            Statement(f"{EVIDENCE_LABEL.get(passages[s.sources[0]].doc_type, 'Source')}: {s.text}", s.sources, s.cells)
-            for s in ordered
-        ]
+        return [replace(s, label=EVIDENCE_LABEL.get(passages[s.sources[0]].doc_type, "Source")) for s in ordered]
 
     def _dosing_rows(
         self, question: str, scored: list[tuple[float, Unit]], passages: Sequence[Passage]
@@ -438,6 +440,14 @@ class ExtractiveComposer:
         if context:
             text += f" ({context})"
         return Statement(text[0].upper() + text[1:] + ".", list(row.sources), row.cells)
+
+
+def joined(parts: Sequence[Statement], label: str = "") -> Statement:
+    """One line of several sentences (a single sentence stays as it is), citing all their passages."""
+    if len(parts) == 1:
+        return replace(parts[0], label=label or parts[0].label)
+    sources = list(dict.fromkeys(source for part in parts for source in part.sources))
+    return Statement(" ".join(part.text for part in parts), sources, parts=list(parts), label=label)
 
 
 def unknown_share(question: str, idf: Mapping[str, float], common_words: frozenset[str]) -> float:
