@@ -223,40 +223,14 @@ class ExtractiveComposer:
         scored = sorted(
             ((self.score(u, passages[u.passage], asked, u.passage), u) for u in units), key=lambda pair: -pair[0]
         )
-        best_score, best = scored[0]
-        known, found = self.matched(best, passages[best.passage], core)
-        if best_score <= 0 or self.coverage(best, passages[best.passage], core) < MIN_COVERAGE:
-            return Draft(abstained=True, reason="the best passage covers too little of the question")
-        if len(found) < min(MIN_MATCHED_WORDS, len(known)):
-            # "outpt CAP empiric abx for a healthy 40 yo?" meets the corpus in 'empiric' alone.
-            return Draft(abstained=True, reason="the best passage shares only one word with the question")
-        asked_unit = ASKED_UNIT.search(question)
-        if (
-            intent is Intent.DOSING
-            and asked_unit
-            and not any(asked_unit.group(1).lower() in unit.text.lower() for value, unit in scored if value > 0)
-        ):
-            return Draft(abstained=True, reason=f"no passage gives a dose in {asked_unit.group(1)}")
-        if intent is Intent.DOSING and not entities(question).get("drug"):
-            # A dose for a drug Carta does not know must not be answered with another drug's rows.
-            foreign = [
-                t for t in tokenize(question, parts=False)
-                if t.isalpha() and len(t) >= 5 and t not in self.idf and t not in synonym_vocabulary()
-            ]  # fmt: skip
-            if foreign:
-                return Draft(abstained=True, reason=f"no indexed document gives a dose for '{foreign[0]}'")
-        elif intent is Intent.DOSING:
-            table = self._dosing_rows(question, scored, passages)
-            if table:
-                lead = [self._lead_for(table[0]), *self._beside_table(scored)]
-                if not any(asked.setting_of((row.cells or {}).get("setting", "")) for row in table):
-                    # No row is for the grade asked ("dex for every grade 1 CRS?"): first say how it is managed.
-                    said = [u for v, u in scored if v > 0 and not u.cells and asked.setting_of(u.text)]
-                    setting = next((u for u in said if MANAGED.search(u.text)), next(iter(said), None))
-                    if setting is not None:
-                        lead = [Statement(setting.text, [setting.passage]), *lead[:1]]
-                table.sort(key=lambda row: _use_rank(row.cells))
-                return Draft(statements=lead, table=table)
+        best_score = scored[0][0]
+        reason = self._cannot_answer(question, asked, passages, scored)
+        if reason:
+            return Draft(abstained=True, reason=reason)
+        if intent is Intent.DOSING and entities(question).get("drug"):
+            dosing = self._dosing_answer(question, asked, passages, scored)
+            if dosing is not None:
+                return dosing
         if intent is not Intent.DOSING and COMPOSITION.search(question):
             whole = self._whole_table(core, passages, units, scored)
             if whole:
@@ -274,6 +248,50 @@ class ExtractiveComposer:
         if intent is Intent.GRADING:
             statements = self._with_neighbour_grades(statements, units)
         return Draft(statements=statements)
+
+    def _cannot_answer(
+        self, question: str, asked: Asked, passages: Sequence[Passage], scored: list[tuple[float, Unit]]
+    ) -> str | None:
+        """Why the passages cannot answer the question (Carta then abstains), or None."""
+        best_score, best = scored[0]
+        core = set(asked.core)
+        if best_score <= 0 or self.coverage(best, passages[best.passage], core) < MIN_COVERAGE:
+            return "the best passage covers too little of the question"
+        known, found = self.matched(best, passages[best.passage], core)
+        if len(found) < min(MIN_MATCHED_WORDS, len(known)):
+            # "outpt CAP empiric abx for a healthy 40 yo?" meets the corpus in 'empiric' alone.
+            return "the best passage shares only one word with the question"
+        if asked.intent is not Intent.DOSING:
+            return None
+        asked_unit = ASKED_UNIT.search(question)
+        if asked_unit and not any(asked_unit.group(1).lower() in u.text.lower() for value, u in scored if value > 0):
+            return f"no passage gives a dose in {asked_unit.group(1)}"
+        if not entities(question).get("drug"):
+            # A dose for a drug Carta does not know must not be answered with another drug's rows.
+            foreign = [
+                t for t in tokenize(question, parts=False)
+                if t.isalpha() and len(t) >= 5 and t not in self.idf and t not in synonym_vocabulary()
+            ]  # fmt: skip
+            if foreign:
+                return f"no indexed document gives a dose for '{foreign[0]}'"
+        return None
+
+    def _dosing_answer(
+        self, question: str, asked: Asked, passages: Sequence[Passage], scored: list[tuple[float, Unit]]
+    ) -> Draft | None:
+        """A line answering the question, the sentence beside the table, and the table; None with no row."""
+        table = self._dosing_rows(question, scored, passages)
+        if not table:
+            return None
+        lead = [self._lead_for(table[0]), *self._beside_table(scored)]
+        if not any(asked.setting_of((row.cells or {}).get("setting", "")) for row in table):
+            # No row is for the grade asked ("dex for every grade 1 CRS?"): first say how it is managed.
+            said = [u for v, u in scored if v > 0 and not u.cells and asked.setting_of(u.text)]
+            setting = next((u for u in said if MANAGED.search(u.text)), next(iter(said), None))
+            if setting is not None:
+                lead = [Statement(setting.text, [setting.passage]), *lead[:1]]
+        table.sort(key=lambda row: _use_rank(row.cells))
+        return Draft(statements=lead, table=table)
 
     def _novel_first(self, candidates: list[tuple[float, Unit]], core: set[str]) -> list[tuple[float, Unit]]:
         """The candidates reordered greedily so each next one adds question words the ones before it lack.
