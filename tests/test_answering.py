@@ -109,6 +109,15 @@ def test_a_dose_question_reads_the_dosing_tables_of_every_document_it_found(chai
     assert "ICANS grade 3 without CRS" in answer.answer
 
 
+def test_an_evidence_question_reads_every_section_of_every_study_it_found(chain: AnswerChain) -> None:
+    # Each study gets a line of its own, and its best sentence may sit in a section that was not a hit.
+    found = chain.retrieve("what's the evidence for anakinra in steroid-refractory ICANS?")
+    read = {p.chunk_id for p in found.passages}
+    for doc_id in {hit.passage.doc_id for hit in found.hits}:
+        assert {p.chunk_id for p in chain.retriever.document_passages(doc_id)} <= read
+    assert "gazeau-2023-anakinra-refractory" in {hit.passage.doc_id for hit in found.hits[2:]}
+
+
 def test_follow_up_carries_the_drug_from_history(chain: AnswerChain) -> None:
     history = [{"role": "user", "content": "What is the tocilizumab dose for CRS?"}]
     answer = chain.invoke("and in children under 30 kg?", history)

@@ -137,7 +137,7 @@ def test_what_the_composer_reads_from_a_follow_up() -> None:
     assert asked.toxicities == {"icans"}  # "without CRS" rules CRS out
     assert asked.grade == "3"
     assert {"icans", "without"} <= asked.carried and "long" not in asked.carried
-    assert frozenset({"until"}) in asked.extra  # "how long" is answered by "until ..."
+    assert (frozenset({"until"}),) in asked.extra  # "how long" is answered by "until ..."
 
 
 def test_how_long_is_answered_by_the_sentence_that_says_until_when() -> None:
@@ -207,8 +207,9 @@ def test_a_dose_asked_for_a_grade_no_row_covers_is_answered_first_with_how_that_
         passage("a", "Grade 1 CRS is managed with supportive care such as antipyretics.", n=1),
     ]
     draft = knowing(*(p.text for p in passages)).run("dexamethasone dose for grade 1 CRS?", passages, Intent.DOSING)
-    assert draft.statements[0].text == passages[1].text
-    assert draft.statements[1].text.startswith("Dexamethasone: 10 mg")
+    # No line leads with the grade 3 dose as if it were the answer; the table still shows it, labelled.
+    assert [s.text for s in draft.statements] == [passages[1].text]
+    assert [row.cells["setting"] for row in draft.table] == ["CRS grade 3"]
 
 
 def test_a_two_part_question_gets_a_sentence_on_each_part() -> None:
@@ -328,3 +329,50 @@ def test_a_grading_answer_drops_its_extra_sentence_rather_than_run_over_the_word
     draft = knowing(table, passages[1].text).run("which CRS grade is fever alone?", passages, Intent.GRADING)
     assert [s.cells["crs grade"] for s in draft.statements if s.cells] == ["1", "2"]
     assert all(s.cells for s in draft.statements)  # the sentence would have run the answer over budget
+
+
+def test_a_rare_spelling_of_a_concept_earns_no_more_than_its_common_one() -> None:
+    # 'neurotox' stands for ICANS and its rare old name CRES: a sentence saying CRES is not a better match.
+    composer = ExtractiveComposer({"icans": 1.0, "cres": 4.0, "grade": 1.0, "managed": 1.0, "care": 1.0})
+    asked = Asked.read("how is grade 1 neurotox managed?", Intent.MANAGEMENT)
+    cres = passage("cartox", "Grade 1 CRES is managed with supportive care.")
+    icans = passage("asco", "Grade 1 ICANS is managed with supportive care.")
+    assert composer.score(Unit(cres.text, 0), cres, asked, 0) == composer.score(Unit(icans.text, 0), icans, asked, 0)
+
+
+def test_worse_finds_the_sentence_that_says_worsen() -> None:
+    passages = [
+        passage("cartox", "CRES with concurrent CRS may be treated with tocilizumab."),
+        passage("letter", "Tocilizumab may worsen ICANS by shifting IL-6 into the CSF.", n=1),
+    ]
+    draft = knowing(*(p.text for p in passages)).run("why can toci make neurotox worse?", passages, Intent.GENERAL)
+    assert draft.statements[0].text == passages[1].text
+
+
+def test_each_part_of_a_hyphenated_word_counts_as_a_concept_of_its_own() -> None:
+    # "steroid-refractory" is also written "refractory to corticosteroids".
+    passages = [
+        passage("park", "Anakinra was given as prophylaxis of ICANS."),
+        passage("gazeau", "Anakinra was given for ICANS refractory to corticosteroids.", n=1),
+    ]
+    draft = knowing(*(p.text for p in passages)).run("anakinra in steroid-refractory ICANS?", passages, Intent.GENERAL)
+    assert draft.statements[0].text == passages[1].text
+
+
+def test_a_dose_asked_for_a_toxicity_no_row_covers_is_answered_first_with_how_it_is_managed() -> None:
+    # "toci for isolated ICANS": the rows are for CRS, and ICANS with CRS is ruled out by "isolated".
+    table = (
+        "| Drug | Dose | Route | Frequency | Maximum | Population | Setting | Use |\n"
+        "|---|---|---|---|---|---|---|---|\n"
+        "| tocilizumab | 8 mg/kg | IV | not stated | 800 mg | adults | CRS grade 2 | guideline |"
+    )
+    passages = [
+        Passage("a:0", "a", table, "CRS dosing table", "table", "ASCO", "guideline"),
+        passage("a", "Grade 1 ICANS with concurrent CRS is treated with tocilizumab.", n=1),
+        passage("a", "Grade 1 ICANS without CRS is managed with supportive care.", n=2),
+        passage("f", "Tocilizumab has no role in isolated ICANS.", n=3),
+    ]
+    question = "tocilizumab dose for isolated ICANS?"
+    draft = knowing(*(p.text for p in passages)).run(question, passages, Intent.DOSING)
+    assert [s.text for s in draft.statements] == [passages[2].text, passages[3].text]
+    assert len(draft.table) == 1

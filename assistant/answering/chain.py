@@ -46,7 +46,7 @@ from assistant.retrieval.retriever import HybridRetriever, Retrieval, ScoredPass
 from assistant.retrieval.synonyms import spell_out
 from assistant.settings import Settings
 
-#: The best hits whose whole documents the composer reads.
+#: The best hits whose whole documents the composer reads (all hits for an evidence question).
 READ_WHOLE_TOP = 2
 
 
@@ -236,12 +236,14 @@ class AnswerChain:
 
         Corpus sections are short, so the sentence that answers a question often sits in a sibling
         section of the best-matching document; the composer may quote it, citing its own chunk. A
-        dose question also reads the tables of every document it found: that is where doses are.
+        dose question also reads the tables of every document it found: that is where doses are. An
+        evidence question reads every document it found whole: each study gets a line of its own.
         """
         assert state.retrieval is not None
         passages = [hit.passage for hit in state.retrieval.hits]
         seen = {p.chunk_id for p in passages}
-        whole = dict.fromkeys(p.doc_id for p in passages[:READ_WHOLE_TOP])
+        top = passages if state.intent is Intent.EVIDENCE else passages[:READ_WHOLE_TOP]
+        whole = dict.fromkeys(p.doc_id for p in top)
         tables = dict.fromkeys(p.doc_id for p in passages) if state.intent is Intent.DOSING else {}
         for doc_id in {**whole, **tables}:
             for sibling in self.retriever.document_passages(doc_id):

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from assistant.answering.intent import Intent
-from assistant.answering.question import Asked, grades_in, named_sources
+from assistant.answering.question import Asked, Concept, grades_in, named_sources
 from assistant.answering.units import Unit, units_of
 from assistant.answering.verify import numbers_in
 from assistant.conversation import entities
@@ -162,9 +162,7 @@ class ExtractiveComposer:
         context = set(tokenize(f"{passage.title} {passage.section}", parts=False))
         value = sum(self.weight(t) * (CARRIED_WEIGHT if t in asked.carried else 1.0) for t in asked.core & tokens)
         # One synonym group earns at most one word's credit: spelling ICANS out in full is not five matches.
-        value += EXPANSION_WEIGHT * sum(
-            max((self.weight(t) for t in group & tokens), default=0.0) for group in asked.extra
-        )
+        value += EXPANSION_WEIGHT * sum(self._concept_credit(concept, tokens) for concept in asked.extra)
         grading_row = bool(unit.cells) and asked.intent is Intent.GRADING
         context_weight = ROW_CONTEXT_WEIGHT if grading_row else CONTEXT_WEIGHT
         value += context_weight * sum(self.weight(t) for t in (asked.core - tokens) & context)
@@ -186,6 +184,17 @@ class ExtractiveComposer:
             value *= NAMED_SOURCE_FACTOR
         length = len(tokens) / 2 if grading_row else len(tokens)
         return value * (1.0 + 0.1 / (1 + rank)) / (1.0 + 0.01 * length)
+
+    def _concept_credit(self, concept: Concept, tokens: set[str]) -> float:
+        """The weight of the concept's rarest word in ``tokens``, at most that of its commonest spelling.
+
+        A concept is at least as common as any of its spellings, so 'CRES' (rare) standing for the
+        'neurotox' of a question earns no more than 'ICANS' (common) would.
+        """
+        found = max((self.weight(t) for term in concept for t in term & tokens), default=0.0)
+        if not found:
+            return 0.0
+        return min(found, min(max(self.weight(t) for t in term) for term in concept if term))
 
     def matched(self, unit: Unit, passage: Passage, core: set[str]) -> tuple[set[str], set[str]]:
         """The question's words that count for coverage, and those the unit or its section and title hold.
@@ -283,13 +292,22 @@ class ExtractiveComposer:
         table = self._dosing_rows(question, scored, passages)
         if not table:
             return None
-        lead = [self._lead_for(table[0]), *self._beside_table(scored)]
+        beside = self._beside_table(scored)
+        lead = [self._lead_for(table[0]), *beside]
         if not any(asked.setting_of((row.cells or {}).get("setting", "")) for row in table):
-            # No row is for the grade asked ("dex for every grade 1 CRS?"): first say how it is managed.
-            said = [u for v, u in scored if v > 0 and not u.cells and asked.setting_of(u.text)]
-            setting = next((u for u in said if MANAGED.search(u.text)), next(iter(said), None))
+            # No row is for the setting asked ("dex for every grade 1 CRS?", "toci for isolated ICANS?"):
+            # say how that setting is managed, and keep only the sentence beside the table that is about it.
+            excluded = excluded_settings(question)
+            said = [
+                u for v, u in scored
+                if v > 0 and not u.cells and asked.setting_of(u.text) and not any(p.search(u.text) for p in excluded)
+            ]  # fmt: skip
+            setting = next((u for u in said if MANAGED.search(u.text)), None)
+            if setting is None and asked.grade is not None:
+                setting = next(iter(said), None)  # a sentence on the grade asked, though not "managed with"
             if setting is not None:
-                lead = [Statement(setting.text, [setting.passage]), *lead[:1]]
+                about = [s for s in beside if asked.setting_of(s.text) and s.text != setting.text]
+                lead = [Statement(setting.text, [setting.passage]), *about]
         table.sort(key=lambda row: _use_rank(row.cells))
         return Draft(statements=lead, table=table)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from assistant.answering.intent import Intent
 from assistant.conversation import entities
 from assistant.retrieval.keyword import tokenize
-from assistant.retrieval.synonyms import expansion_groups, mentioned_sources
+from assistant.retrieval.synonyms import expansion_groups, mentioned_sources, related_words
 
 #: Words that make the grade after them a goal, not the grade a sentence is about.
 GRADE_TARGET = re.compile(r"\b(?:to|until|below|than|or lower)\s*(?:≤\s*)?$", re.IGNORECASE)
@@ -50,12 +50,16 @@ ASKS_RATE = re.compile(
 NEGATED = re.compile(r"\b(?:without|no|not)\s+[\w-]+", re.IGNORECASE)
 
 
+#: One concept a question names beyond its own words: the spellings (each a set of words) that count for it.
+Concept = tuple[frozenset[str], ...]
+
+
 @dataclass(frozen=True)
 class Asked:
     """What the composer reads from a question, once: its words and how much each counts."""
 
     core: frozenset[str]
-    extra: tuple[frozenset[str], ...]  # synonym groups and intent hints, each earning one word's credit
+    extra: tuple[Concept, ...]  # synonym groups and intent hints, each earning one word's credit
     carried: frozenset[str]  # words only in the context a follow-up carried from earlier turns
     grade: str | None
     toxicities: frozenset[str]
@@ -72,8 +76,12 @@ class Asked:
             + " "
             + " ".join(words for pattern, words in PHRASE_HINTS if pattern.search(question))
         )
-        extra = [frozenset(tokenize(" ".join(group), parts=False)) - core for group in expansion_groups(question)]
-        extra += [frozenset({word}) - core for word in tokenize(hints, parts=False)]
+        groups = expansion_groups(question)
+        extra = [tuple(frozenset(tokenize(term, parts=False)) - core for term in group) for group in groups]
+        extra += [(frozenset({word}) - core,) for word in tokenize(hints, parts=False)]
+        # "steroid-refractory" is also said "refractory to steroids": each part counts as a concept of its own.
+        parts = {part for token in core if "-" in token for part in token.split("-") if len(part) > 2} - core
+        extra += [tuple(frozenset({w}) for w in {part} | related_words(part)) for part in sorted(parts)]
         own = set(tokenize(question.replace(carried, " ") if carried else question, parts=False))
         grades = grades_in(question)
         return cls(
@@ -88,15 +96,18 @@ class Asked:
         )
 
     def setting_of(self, text: str) -> bool:
-        """Whether ``text`` is about the grade and toxicity asked ("grade 1 CRS"); True if none is asked.
+        """Whether ``text`` is about the toxicity asked, at the grade asked if one is ("grade 1 CRS");
+        True if no toxicity is asked.
 
         The toxicity a text is about is the one it names first: "grade 1 ICANS with concurrent CRS"
         is about ICANS.
         """
-        if self.grade is None or not self.toxicities:
+        if not self.toxicities:
             return True
         named = entities(text).get("toxicity", [])
-        return self.grade in grades_in(text, targets=False) and bool(named) and named[0] in self.toxicities
+        if not named or named[0] not in self.toxicities:
+            return False
+        return self.grade is None or self.grade in grades_in(text, targets=False)
 
 
 def named_sources(text: str) -> set[str]:

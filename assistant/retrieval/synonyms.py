@@ -77,6 +77,8 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("cut-off", "cutoff", "threshold"),
     ("gm-csf", "sargramostim"),
     ("nasal cannula", "nc"),
+    # Everyday words for a course the corpus words otherwise ("make neurotox worse" -> "worsen ICANS")
+    ("worsen", "worsens", "worsening", "worse"),
     # Populations
     ("pediatric", "paediatric", "children", "child", "kids", "peds"),
 )
