@@ -376,3 +376,12 @@ def test_a_dose_asked_for_a_toxicity_no_row_covers_is_answered_first_with_how_it
     draft = knowing(*(p.text for p in passages)).run(question, passages, Intent.DOSING)
     assert [s.text for s in draft.statements] == [passages[2].text, passages[3].text]
     assert len(draft.table) == 1
+
+
+def test_a_sentence_on_what_was_captured_for_the_corpus_is_a_note_about_the_corpus() -> None:
+    passages = [
+        passage("uf", "The guide content captured for this corpus gives no tocilizumab dose for ICANS."),
+        passage("asco", "The guideline advises caution with repeated tocilizumab doses for ICANS.", n=1),
+    ]
+    draft = knowing(*(p.text for p in passages)).run("tocilizumab for ICANS?", passages, Intent.GENERAL)
+    assert draft.statements[0].text == passages[1].text

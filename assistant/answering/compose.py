@@ -66,7 +66,7 @@ ROW_CONTEXT_WEIGHT = 0.8
 #: not what is known, and bibliographic ones (volume, DOI) where a study appeared: they answer only
 #: when nothing else does, so they count this much less.
 CORPUS_NOTE = re.compile(
-    r"not captured for this corpus|\bnot verified\b|\bunconfirmed\b|not confirmed in our sources|"
+    r"captured for this corpus|\bnot verified\b|\bunconfirmed\b|not confirmed in our sources|"
     r"consult the primary|verified against|\(volume \d|\bPMC\d|\bDOI\b|\bPMID\b",
     re.IGNORECASE,
 )
