@@ -385,3 +385,19 @@ def test_a_sentence_on_what_was_captured_for_the_corpus_is_a_note_about_the_corp
     ]
     draft = knowing(*(p.text for p in passages)).run("tocilizumab for ICANS?", passages, Intent.GENERAL)
     assert draft.statements[0].text == passages[1].text
+
+
+def test_an_evidence_line_says_what_was_found_not_a_dosing_row_without_a_dose() -> None:
+    table = (
+        "| Drug | Dose | Route | Frequency | Maximum | Population | Setting | Use |\n"
+        "|---|---|---|---|---|---|---|---|\n"
+        "| emapalumab | not stated | IV | not stated | not stated | children (n=38) | refractory CRS | evidence-only |"
+    )
+    passages = [
+        Passage("z:0", "z", table, "Emapalumab in children", "table", "Zhang cohort", "cohort"),
+        passage("z", "In the cohort of 38 children with refractory CRS, emapalumab lowered fever.", n=1),
+    ]
+    draft = knowing(*(p.text for p in passages)).run(
+        "emapalumab for refractory CRS in children?", passages, Intent.EVIDENCE
+    )
+    assert [s.text for s in draft.statements] == [passages[1].text]

@@ -246,6 +246,8 @@ class ExtractiveComposer:
                 return Draft(statements=whole)
         candidates = [(value, unit) for value, unit in scored if value >= RELATIVE_CUTOFF * best_score]
         if intent is Intent.EVIDENCE:
+            # A study's line says what was found: a dosing row that gives no dose only restates who was treated.
+            candidates = [(v, u) for v, u in candidates if not (u.is_dosing_row and not _stated(u.cells.get("dose")))]
             lines = self._by_study(self._select(candidates), passages)
             return Draft(statements=self._by_evidence_strength(lines, passages))
         if intent is not Intent.DOSING:  # a dose answer keeps its best-scoring sentences
