@@ -401,3 +401,16 @@ def test_an_evidence_line_says_what_was_found_not_a_dosing_row_without_a_dose() 
         "emapalumab for refractory CRS in children?", passages, Intent.EVIDENCE
     )
     assert [s.text for s in draft.statements] == [passages[1].text]
+
+
+def test_besides_sets_a_toxicity_aside() -> None:
+    passages = [
+        passage("label", "The boxed warning covers cytokine release syndrome (CRS)."),
+        passage("label", "The boxed warning covers HLH/MAS.", n=1),
+        passage("label", "The boxed warning covers parkinsonism.", n=2),
+    ]
+    question = "what's in the boxed warning besides CRS?"
+    asked = Asked.read(question, Intent.PRODUCT)
+    assert "crs" not in asked.core and asked.besides == {"crs"} and not asked.toxicities
+    texts = [s.text for s in knowing(*(p.text for p in passages)).run(question, passages, Intent.PRODUCT).statements]
+    assert texts[0] != passages[0].text and passages[1].text in texts

@@ -170,12 +170,14 @@ class ExtractiveComposer:
             mentioned = grades_in(unit.text, targets=False)
             if mentioned and asked.grade not in mentioned:
                 value *= OTHER_GRADE_FACTOR
+        named = entities(f"{unit.text} {passage.section}").get("toxicity", [])
         if asked.toxicities:
-            named = set(entities(f"{unit.text} {passage.section}").get("toxicity", []))
-            if named and not named & asked.toxicities:
+            if named and not set(named) & asked.toxicities:
                 value *= OTHER_GRADE_FACTOR
             elif not named:
                 value *= UNNAMED_TOXICITY_FACTOR
+        if named and named[0] in asked.besides:
+            value *= OTHER_GRADE_FACTOR
         if CORPUS_NOTE.search(unit.text):
             value *= CORPUS_NOTE_FACTOR
         if asked.wants_rate and GIVES_RATE.search(unit.text):

@@ -48,6 +48,8 @@ ASKS_RATE = re.compile(
 
 #: "without CRS" names CRS only to rule it out: it is not a toxicity the question is about.
 NEGATED = re.compile(r"\b(?:without|no|not)\s+[\w-]+", re.IGNORECASE)
+#: "what's in the boxed warning besides CRS?" asks for everything but CRS: its word earns nothing.
+BESIDES = re.compile(r"\b(?:besides|other than|apart from|aside from|except(?: for)?)\s+[\w-]+", re.IGNORECASE)
 
 
 #: One concept a question names beyond its own words: the spellings (each a set of words) that count for it.
@@ -66,10 +68,13 @@ class Asked:
     intent: Intent
     wants_rate: bool = False
     sources: frozenset[str] = frozenset()  # guideline bodies the question names ("ASCO says ...")
+    besides: frozenset[str] = frozenset()  # toxicities the question sets aside ("besides CRS")
 
     @classmethod
     def read(cls, question: str, intent: Intent, carried: str = "") -> Asked:
         """``question`` is the whole retrieval query; ``carried`` the part of it taken from earlier turns."""
+        besides = " ".join(BESIDES.findall(question))
+        question, carried = BESIDES.sub(" ", question), BESIDES.sub(" ", carried)
         core = frozenset(tokenize(question, parts=False))
         hints = (
             INTENT_HINTS.get(intent, "")
@@ -93,6 +98,7 @@ class Asked:
             intent=intent,
             wants_rate=bool(ASKS_RATE.search(question)),
             sources=frozenset(named_sources(question) - SOURCE_KINDS),
+            besides=frozenset(entities(besides).get("toxicity", [])),
         )
 
     def setting_of(self, text: str) -> bool:
