@@ -122,6 +122,8 @@ def test_tokenize_keeps_hyphenated_terms_and_their_parts() -> None:
         ("Yescarta neurotoxicity", {"axi-cel", "axicabtagene ciloleucel", "icans"}),
         ("Actemra max dose", {"tocilizumab"}),
         ("cytokine release syndrome", {"crs"}),
+        ("the sCD25 cutoff", {"soluble cd25", "soluble il-2 receptor"}),
+        ("why does toci make it worse", {"worsen", "worsening"}),
     ],
 )
 def test_synonyms_expand_brands_and_abbreviations(query: str, expected: set[str]) -> None:

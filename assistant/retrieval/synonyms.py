@@ -74,6 +74,7 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("non-convulsive status epilepticus", "ncse", "nonconvulsive status"),
     ("secondary hlh", "shlh", "reactive hlh"),
     ("fever", "febrile"),
+    ("soluble cd25", "scd25", "soluble il-2 receptor", "sil-2r"),
     ("cut-off", "cutoff", "threshold"),
     ("gm-csf", "sargramostim"),
     ("nasal cannula", "nc"),
