@@ -414,3 +414,18 @@ def test_besides_sets_a_toxicity_aside() -> None:
     assert "crs" not in asked.core and asked.besides == {"crs"} and not asked.toxicities
     texts = [s.text for s in knowing(*(p.text for p in passages)).run(question, passages, Intent.PRODUCT).statements]
     assert texts[0] != passages[0].text and passages[1].text in texts
+
+
+def test_a_sentence_about_another_cohort_of_the_study_counts_less() -> None:
+    passages = [
+        passage("c6", "In ZUMA-1 cohort 6, earlier corticosteroid use was combined with prophylactic dexamethasone."),
+        passage("c4", "In ZUMA-1 cohort 4, the cumulative corticosteroid dose was lower.", n=1),
+    ]
+    asked = Asked.read("results of the ZUMA-1 earlier corticosteroid cohort (cohort 4)?", Intent.GENERAL)
+    assert asked.parts == {("cohort", "4")}
+    assert asked.other_part(passages[0].text) and not asked.other_part(passages[1].text)
+    assert not asked.other_part("the pivotal ZUMA-1 cohorts")  # no numbered cohort named: not another one
+    draft = knowing(*(p.text for p in passages)).run(
+        "results of the ZUMA-1 earlier corticosteroid cohort (cohort 4)?", passages, Intent.GENERAL
+    )
+    assert draft.statements[0].text == passages[1].text

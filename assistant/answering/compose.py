@@ -36,7 +36,8 @@ RELATIVE_CUTOFF = 0.45
 MIN_COVERAGE = 0.2
 #: ... and hold at least this many of its words: one word in common is not an answer.
 MIN_MATCHED_WORDS = 2
-#: Score factor for a unit about another grade than the one asked ("grade 2 ICANS" for a grade 3 question).
+#: Score factor for a unit about another grade than the one asked ("grade 2 ICANS" for a grade 3 question),
+#: or another part of a study ("cohort 6" for a cohort 4 question).
 OTHER_GRADE_FACTOR = 0.4
 #: Score factor for a unit that names no toxicity (in itself or its section) when the question names one.
 UNNAMED_TOXICITY_FACTOR = 0.7
@@ -170,6 +171,8 @@ class ExtractiveComposer:
             mentioned = grades_in(unit.text, targets=False)
             if mentioned and asked.grade not in mentioned:
                 value *= OTHER_GRADE_FACTOR
+        if asked.other_part(unit.text):
+            value *= OTHER_GRADE_FACTOR
         named = entities(f"{unit.text} {passage.section}").get("toxicity", [])
         if asked.toxicities:
             if named and not set(named) & asked.toxicities:

@@ -19,6 +19,10 @@ from assistant.retrieval.synonyms import expansion_groups, mentioned_sources, re
 GRADE_TARGET = re.compile(r"\b(?:to|until|below|than|or lower)\s*(?:≤\s*)?$", re.IGNORECASE)
 GRADE_MENTION = re.compile(r"\b(?:grade|g)\s*:?\s*([1-5])(?:\s*(?:–|-|to|and)\s*([1-5]))?\b", re.IGNORECASE)
 
+#: A numbered part of a study ("cohort 4", "phase 1"): a text naming the same part with another number
+#: is about another part.
+STUDY_PART = re.compile(r"\b(cohort|phase|arm)\s+(\d+)\b", re.IGNORECASE)
+
 #: A text about a drug label ("per label"): a kind of source besides the bodies of SOURCE_GROUPS.
 LABEL = re.compile(r"\blabel\b|\bprescribing information\b", re.IGNORECASE)
 
@@ -69,6 +73,7 @@ class Asked:
     wants_rate: bool = False
     sources: frozenset[str] = frozenset()  # guideline bodies the question names ("ASCO says ...")
     besides: frozenset[str] = frozenset()  # toxicities the question sets aside ("besides CRS")
+    parts: frozenset[tuple[str, str]] = frozenset()  # numbered study parts it asks about ("cohort 4")
 
     @classmethod
     def read(cls, question: str, intent: Intent, carried: str = "") -> Asked:
@@ -99,7 +104,13 @@ class Asked:
             wants_rate=bool(ASKS_RATE.search(question)),
             sources=frozenset(named_sources(question) - SOURCE_KINDS),
             besides=frozenset(entities(besides).get("toxicity", [])),
+            parts=study_parts(question),
         )
+
+    def other_part(self, text: str) -> bool:
+        """Whether ``text`` names a numbered study part asked about only with another number ("cohort 6")."""
+        named = study_parts(text)
+        return any((kind, number) not in named and any(k == kind for k, _ in named) for kind, number in self.parts)
 
     def setting_of(self, text: str) -> bool:
         """Whether ``text`` is about the toxicity asked, at the grade asked if one is ("grade 1 CRS");
@@ -114,6 +125,11 @@ class Asked:
         if not named or named[0] not in self.toxicities:
             return False
         return self.grade is None or self.grade in grades_in(text, targets=False)
+
+
+def study_parts(text: str) -> frozenset[tuple[str, str]]:
+    """The numbered study parts a text names: 'ZUMA-1 cohort 4' -> {('cohort', '4')}."""
+    return frozenset((kind.lower(), number) for kind, number in STUDY_PART.findall(text))
 
 
 def named_sources(text: str) -> set[str]:
