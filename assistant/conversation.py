@@ -55,6 +55,13 @@ ENTITY_KINDS: dict[str, tuple[str, ...]] = {
         "acetaminophen",
     ),
 }
+#: A follow-up that asks for more of the last answer ("tell me more", "what else?"). It is answered
+#: from the question it continues, leaving out what earlier answers already said.
+MORE = re.compile(
+    r"^\W*(?:(?:tell|show|give) me more|(?:any(?:thing)? )?more(?: details?| on (?:that|this|it))?|"
+    r"what else|anything else|go on|continue|keep going)(?: please)?\W*$",
+    re.IGNORECASE,
+)
 #: What a follow-up inherits, in the order it is appended to the query.
 CARRY_ORDER = ("drug", "product", "toxicity", "grade")
 GRADE = re.compile(r"\b(?:grade|g)\s*([1-5])\b", re.IGNORECASE)
@@ -86,10 +93,21 @@ def entities(text: str) -> dict[str, list[str]]:
     return found
 
 
+def asks_for_more(question: str, history: list[Turn]) -> bool:
+    """Whether ``question`` asks for more of an earlier answer ("tell me more") rather than something new."""
+    return bool(MORE.match(question)) and any(turn.role == "user" for turn in history)
+
+
 def rewrite(question: str, history: list[Turn]) -> str:
-    """The retrieval query: the question plus the entities it lacks from the latest earlier turns."""
+    """The retrieval query: the question plus the entities it lacks from the latest earlier turns.
+
+    "Tell me more" searches again with the query of the question it continues.
+    """
     if not history:
         return question
+    if asks_for_more(question, history):
+        last = max(i for i, turn in enumerate(history) if turn.role == "user")
+        return rewrite(history[last].content, history[:last])
     have = entities(question)
     if {"drug", "product", "toxicity"} <= have.keys():
         return question

@@ -11,7 +11,7 @@ from assistant.answer import Answer
 from assistant.answering.chain import AnswerChain, clean_question
 from assistant.answering.compose import Draft, Statement, joined
 from assistant.answering.intent import Intent, classify
-from assistant.answering.prompts import ABSTAIN_MESSAGE, SINGLE_CASE_NOTICE
+from assistant.answering.prompts import ABSTAIN_MESSAGE, NOTHING_MORE_MESSAGE, SINGLE_CASE_NOTICE
 from assistant.answering.verify import Claim, check, numbers_in
 from assistant.errors import UsageError
 from assistant.passage import Passage
@@ -116,6 +116,25 @@ def test_an_evidence_question_reads_every_section_of_every_study_it_found(chain:
     for doc_id in {hit.passage.doc_id for hit in found.hits}:
         assert {p.chunk_id for p in chain.retriever.document_passages(doc_id)} <= read
     assert "gazeau-2023-anakinra-refractory" in {hit.passage.doc_id for hit in found.hits[2:]}
+
+
+def test_asking_for_more_pages_through_the_evidence_without_repeating_a_sentence(chain: AnswerChain) -> None:
+    question = "what is the evidence for anakinra in steroid-refractory ICANS?"
+    history: list[dict[str, str]] = []
+    seen: list[str] = []
+    for ask in [question, "tell me more", "more", "what else?", "more", "more", "more", "more"]:
+        answer = chain.invoke(ask, history)
+        if answer.answer == NOTHING_MORE_MESSAGE:
+            break
+        assert answer.query == question and not answer.abstained
+        sentences = [re.sub(r"^- (\w[\w ]*: )?", "", line) for line in answer.answer.splitlines()]
+        assert not set(sentences) & set(seen), "a 'more' answer repeated an earlier line"
+        seen += sentences
+        history += [{"role": "user", "content": ask}, {"role": "assistant", "content": answer.answer}]
+    else:
+        pytest.fail("asking for more never ran out")
+    assert len(history) >= 4  # at least one 'more' gave new sentences
+    assert answer.abstained and not answer.citations
 
 
 def test_follow_up_carries_the_drug_from_history(chain: AnswerChain) -> None:

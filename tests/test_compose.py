@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.answering.compose import ExtractiveComposer
+from assistant.answering.compose import ALL_SHOWN, ExtractiveComposer
 from assistant.answering.intent import Intent
 from assistant.answering.question import Asked, grades_in
 from assistant.answering.units import Unit
@@ -429,3 +429,17 @@ def test_a_sentence_about_another_cohort_of_the_study_counts_less() -> None:
         "results of the ZUMA-1 earlier corticosteroid cohort (cohort 4)?", passages, Intent.GENERAL
     )
     assert draft.statements[0].text == passages[1].text
+
+
+def test_asked_for_more_it_quotes_what_earlier_answers_did_not() -> None:
+    passages = [
+        passage("a", "Anakinra was given for ICANS refractory to corticosteroids in 40 patients."),
+        passage("b", "Anakinra for refractory ICANS was feasible and safe.", n=1),
+    ]
+    composer = knowing(*(p.text for p in passages))
+    first = composer.run("anakinra for refractory ICANS", passages, Intent.GENERAL)
+    shown = [f"- {s.text} [1]" for s in first.statements[:1]]
+    more = composer.run("anakinra for refractory ICANS", passages, Intent.GENERAL, shown=shown)
+    assert [s.text for s in more.statements] == [s.text for s in first.statements[1:]]
+    everything = [" ".join(p.text for p in passages)]
+    assert composer.run("anakinra for refractory ICANS", passages, Intent.GENERAL, shown=everything).reason == ALL_SHOWN

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.conversation import Turn, entities, rewrite, split_query
+from assistant.conversation import Turn, asks_for_more, entities, rewrite, split_query
 
 
 def test_follow_up_without_an_anchor_carries_the_last_question() -> None:
@@ -63,3 +63,19 @@ def test_split_query_separates_the_follow_up_from_what_it_carried() -> None:
     query = rewrite("And for ICANS?", history)
     assert split_query(query) == ("And for ICANS?", query.removeprefix("And for ICANS? (").removesuffix(")"))
     assert split_query("dose of tocilizumab?") == ("dose of tocilizumab?", "")
+
+
+def test_asking_for_more_searches_again_with_the_question_it_continues() -> None:
+    history = [
+        Turn(role="user", content="tocilizumab for grade 3 CRS"),
+        Turn(role="assistant", content="..."),
+        Turn(role="user", content="And for ICANS?"),
+        Turn(role="assistant", content="..."),
+    ]
+    assert asks_for_more("tell me more", history) and asks_for_more("What else?", history)
+    assert rewrite("tell me more", history) == "And for ICANS? (tocilizumab; grade 3)"
+    assert rewrite("more", [*history, Turn(role="user", content="more"), Turn(role="assistant", content="...")]) == (
+        "And for ICANS? (tocilizumab; grade 3)"
+    )  # "more" after "more" still continues the last real question
+    assert not asks_for_more("tell me more", [])
+    assert not asks_for_more("more tocilizumab for ICANS?", history)  # a question of its own

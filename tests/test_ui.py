@@ -77,6 +77,19 @@ def test_follow_up_carries_the_drug(on_index: Settings) -> None:
     assert len(at.chat_message) == 4
 
 
+def test_more_on_this_continues_the_last_answer_without_repeating_it(on_index: Settings) -> None:
+    at = start()
+    assert labelled(at.button, "More on this").proto.disabled  # nothing to continue yet
+    first = ask(at, "what is the evidence for anakinra in steroid-refractory ICANS?")["answer"]
+    labelled(at.button, "More on this").click().run()
+    assert not at.exception, at.exception
+    messages = at.session_state["messages"]
+    assert messages[-2]["content"] == "Tell me more"
+    more = messages[-1]["answer"]
+    assert more.query == first.query and not more.abstained
+    assert not set(more.answer.splitlines()) & set(first.answer.splitlines())
+
+
 def test_example_question_is_clickable_and_new_conversation_clears(on_index: Settings) -> None:
     at = start()
     example = at.button(key="example-0")

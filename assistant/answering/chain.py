@@ -34,11 +34,12 @@ from assistant.answering.prompts import (
     ABSTAIN_MESSAGE,
     ALL_REMOVED_NOTICE,
     LLM_FALLBACK_NOTICE,
+    NOTHING_MORE_MESSAGE,
     SINGLE_CASE_NOTICE,
 )
 from assistant.answering.units import DOSING_HEADER
 from assistant.answering.verify import Claim, verify
-from assistant.conversation import Turn, rewrite, split_query
+from assistant.conversation import Turn, asks_for_more, rewrite, split_query
 from assistant.embeddings import common_words
 from assistant.errors import CartaError, UsageError
 from assistant.passage import Passage
@@ -61,6 +62,8 @@ class _State:
     retrieval: Retrieval | None = None
     passages: list[Passage] = field(default_factory=list)
     draft: Draft | None = None
+    shown: list[str] = field(default_factory=list)  # earlier answers, when the user asked for more
+    out_of_scope: bool = False
     notices: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     started: float = field(default_factory=time.perf_counter)
@@ -181,6 +184,8 @@ class AnswerChain:
         screened = screen(question)
         state = _State(question=question, history=history, notices=[*self.notices, *screened.notices])
         state.query = spell_out(rewrite(screened.query, history))
+        if asks_for_more(screened.query, history):
+            state.shown = [turn.content for turn in history if turn.role == "assistant"]
         state.intent = classify(state.query)
         state.timings["rewrite"] = (time.perf_counter() - started) * 1000
         return state
@@ -207,6 +212,7 @@ class AnswerChain:
         state.passages = self._reading(state)
         reason = self._out_of_scope(state)
         if reason:
+            state.out_of_scope = True
             state.draft = Draft(abstained=True, reason=reason)
         else:
             try:
@@ -229,7 +235,7 @@ class AnswerChain:
     def _extract(self, state: _State) -> Draft:
         """The extractive draft, told which words of the query a follow-up carried from earlier turns."""
         carried = split_query(state.query)[1] if state.history else ""
-        return self.extractive.run(state.query, state.passages, state.intent, carried)
+        return self.extractive.run(state.query, state.passages, state.intent, carried, state.shown)
 
     def _reading(self, state: _State) -> list[Passage]:
         """The hits, best first, then the other sections of the top documents (small-to-big).
@@ -278,6 +284,8 @@ class AnswerChain:
                 draft.abstained = True
                 notices.append(ALL_REMOVED_NOTICE)
         text, citations = ("", []) if draft.abstained else render(draft, passages)
+        # Asked for more of an answered question, with nothing left that answers it.
+        exhausted = bool(state.shown) and state.shown[-1] != ABSTAIN_MESSAGE and not state.out_of_scope
         sources = {(c.doc_id, c.doc_type) for c in citations}
         if state.intent is Intent.EVIDENCE and len(sources) == 1 and sources.pop()[1] == "case-report":
             notices.append(SINGLE_CASE_NOTICE)
@@ -286,7 +294,7 @@ class AnswerChain:
         return Answer(
             question=state.question,
             query=state.query,
-            answer=ABSTAIN_MESSAGE if draft.abstained else text,
+            answer=text or (NOTHING_MORE_MESSAGE if exhausted else ABSTAIN_MESSAGE),
             abstained=draft.abstained,
             abstain_reason=(draft.reason or "every statement failed verification") if draft.abstained else None,
             intent=state.intent.value,

@@ -63,6 +63,9 @@ CONTEXT_WEIGHT = 0.3
 #: length less. Elsewhere rows are scored like sentences, or they crowd out the prose that answers.
 ROW_CONTEXT_WEIGHT = 0.8
 
+#: Why a request for more abstains: every unit the search found was already in an earlier answer.
+ALL_SHOWN = "everything the search found for this question was already shown"
+
 #: Sentences about the corpus itself ("... was not captured for this corpus") say what is missing,
 #: not what is known, and bibliographic ones (volume, DOI) where a study appeared: they answer only
 #: when nothing else does, so they count this much less.
@@ -220,14 +223,21 @@ class ExtractiveComposer:
             return 0.0
         return sum(self.weight(t) for t in found) / sum(self.weight(t) for t in known)
 
-    def run(self, question: str, passages: Sequence[Passage], intent: Intent, carried: str = "") -> Draft:
+    def run(
+        self, question: str, passages: Sequence[Passage], intent: Intent, carried: str = "", shown: Sequence[str] = ()
+    ) -> Draft:
         """Compose from ``passages`` (best first); abstain when nothing answers the question.
 
         ``carried`` is the part of ``question`` a follow-up took from earlier turns; its words count less.
+        ``shown`` holds earlier answers when the user asked for more: what they quote is not quoted again.
         """
         asked = Asked.read(question, intent, carried)
         core = set(asked.core)
         units = units_of(passages)
+        if shown:
+            units = [u for u in units if not _quoted_in(u, shown)]
+            if not units:
+                return Draft(abstained=True, reason=ALL_SHOWN)
         named = named_documents(question, {p.doc_id for p in passages})
         if any(passages[u.passage].doc_id in named for u in units):
             # A question about one named study is answered from that study only.
@@ -553,6 +563,12 @@ def excluded_settings(question: str) -> list[re.Pattern[str]]:
     if re.search(r"\bisolated\b|\bwithout crs\b|\bno crs\b", question, re.IGNORECASE):
         patterns.append(re.compile(r"\bwith (concurrent )?crs\b", re.IGNORECASE))
     return patterns
+
+
+def _quoted_in(unit: Unit, answers: Sequence[str]) -> bool:
+    """Whether one of the ``answers`` already quotes the unit: as a sentence, or as a table row's cells."""
+    row = " | ".join(unit.cells.values()) if unit.cells else None
+    return any(unit.text in answer or (row is not None and row in answer) for answer in answers)
 
 
 def _describe(passage: Passage) -> str:

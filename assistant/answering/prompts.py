@@ -6,6 +6,12 @@ ABSTAIN_MESSAGE = (
     "Check local protocols or the primary literature."
 )
 
+#: What Carta says when the user asks for more and the earlier answers already quoted everything found.
+NOTHING_MORE_MESSAGE = (
+    "Carta has already shown everything the indexed documents say on this question. "
+    "Ask a narrower or a different question to see other passages."
+)
+
 #: Shown when every composed statement failed grounding verification.
 ALL_REMOVED_NOTICE = "Every composed statement failed grounding verification and was removed."
 

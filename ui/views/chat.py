@@ -15,6 +15,10 @@ from assistant.conversation import Turn
 from assistant.errors import CartaError
 
 MESSAGES = "messages"
+#: Set by the "More on this" button; asked on the next run as if typed.
+PENDING = "pending_question"
+#: What the button asks: a follow-up the chain answers with what the last answer left out.
+MORE_QUESTION = "Tell me more"
 
 
 def history(messages: list[dict[str, Any]]) -> list[Turn]:
@@ -24,6 +28,10 @@ def history(messages: list[dict[str, Any]]) -> list[Turn]:
 
 def new_conversation() -> None:
     st.session_state[MESSAGES] = []
+
+
+def ask_for_more() -> None:
+    st.session_state[PENDING] = MORE_QUESTION
 
 
 def could_not_answer(status: Any, slot: Any, message: str) -> None:
@@ -102,13 +110,21 @@ if not messages and loaded is not None:
 if common.filters().active:
     st.caption(common.FILTERED_NOTICE)
 typed = st.chat_input("Ask about CAR-T toxicity, e.g. a dose, a grade or the evidence", disabled=loaded is None)
-question = typed or clicked
+question = typed or clicked or st.session_state.pop(PENDING, None)
 if question and loaded is not None:
     intro.empty()
     ask(loaded, question, messages)
 
 with toolbar, st.container(horizontal=True):
     st.button("New conversation", icon=":material/add_comment:", on_click=new_conversation, disabled=not messages)
+    answered = bool(messages) and not messages[-1]["answer"].abstained
+    st.button(
+        "More on this",
+        icon=":material/expand_more:",
+        on_click=ask_for_more,
+        disabled=not answered or loaded is None,
+        help="Quote what the last answer left out, from the same search.",
+    )
     st.download_button(
         "Export conversation",
         data=common.conversation_markdown(messages),
