@@ -13,6 +13,7 @@ drug, product, toxicity and grade of the earlier turns so that retrieval finds t
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel
@@ -74,17 +75,27 @@ class Turn(BaseModel):
     content: str
 
 
+@lru_cache(maxsize=1)
+def _entity_patterns() -> tuple[tuple[str, tuple[tuple[str, re.Pattern[str]], ...]], ...]:
+    """Per kind, each canonical name with one compiled pattern for all its synonyms, built once."""
+    return tuple(
+        (
+            kind,
+            tuple(
+                (name, re.compile(rf"(?<![\w-])(?:{'|'.join(re.escape(t) for t in group_of(name))})(?![\w-])"))
+                for name in names
+            ),
+        )
+        for kind, names in ENTITY_KINDS.items()
+    )
+
+
 def entities(text: str) -> dict[str, list[str]]:
     """Canonical entities named in ``text``, by kind, in order of first mention."""
     norm = normalize(text)
     found: dict[str, list[str]] = {}
-    for kind, names in ENTITY_KINDS.items():
-        hits = []
-        for name in names:
-            pattern = "|".join(re.escape(t) for t in group_of(name))
-            match = re.search(rf"(?<![\w-])(?:{pattern})(?![\w-])", norm)
-            if match:
-                hits.append((match.start(), name))
+    for kind, patterns in _entity_patterns():
+        hits = [(match.start(), name) for name, pattern in patterns if (match := pattern.search(norm))]
         if hits:
             found[kind] = [name for _, name in sorted(hits)]
     grade = GRADE.search(text)

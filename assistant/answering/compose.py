@@ -156,6 +156,7 @@ class ExtractiveComposer:
     def __init__(self, idf: Mapping[str, float]) -> None:
         self.idf = idf
         self.default_idf = max(idf.values(), default=1.0)
+        self._commonest: dict[Concept, float] = {}  # a concept's weight: that of its commonest spelling
 
     def weight(self, token: str) -> float:
         return max(self.idf.get(token, self.default_idf), 0.05)
@@ -176,7 +177,9 @@ class ExtractiveComposer:
                 value *= OTHER_GRADE_FACTOR
         if asked.other_part(unit.text):
             value *= OTHER_GRADE_FACTOR
-        named = entities(f"{unit.text} {passage.section}").get("toxicity", [])
+        named = (
+            entities(f"{unit.text} {passage.section}").get("toxicity", []) if asked.toxicities | asked.besides else []
+        )
         if asked.toxicities:
             if named and not set(named) & asked.toxicities:
                 value *= OTHER_GRADE_FACTOR
@@ -202,7 +205,9 @@ class ExtractiveComposer:
         found = max((self.weight(t) for term in concept for t in term & tokens), default=0.0)
         if not found:
             return 0.0
-        return min(found, min(max(self.weight(t) for t in term) for term in concept if term))
+        if concept not in self._commonest:
+            self._commonest[concept] = min(max(self.weight(t) for t in term) for term in concept if term)
+        return min(found, self._commonest[concept])
 
     def matched(self, unit: Unit, passage: Passage, core: set[str]) -> tuple[set[str], set[str]]:
         """The question's words that count for coverage, and those the unit or its section and title hold.
