@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from assistant.answering.compose import ALL_SHOWN, ExtractiveComposer
+import pytest
+
+from assistant.answering.compose import ALL_SHOWN, Draft, ExtractiveComposer
 from assistant.answering.intent import Intent
 from assistant.answering.question import Asked, grades_in
 from assistant.answering.units import Unit
@@ -21,6 +23,80 @@ FLAT = ExtractiveComposer({})
 def knowing(*texts: str) -> ExtractiveComposer:
     """A composer whose index holds every word of ``texts``, each weighing 1."""
     return ExtractiveComposer(dict.fromkeys(tokenize(" ".join(texts), parts=False), 1.0))
+
+
+def compose(question: str, passages: list[Passage], intent: Intent = Intent.GENERAL) -> Draft:
+    """The draft for ``question`` by a composer knowing every word of ``passages``."""
+    return knowing(*(p.text for p in passages)).run(question, passages, intent)
+
+
+#: The header of a dosing table in the corpus format, for hand-made dosing passages.
+DOSING_HEADER_ROWS = (
+    "| Drug | Dose | Route | Frequency | Maximum | Population | Setting | Use |\n|---|---|---|---|---|---|---|---|\n"
+)
+
+
+def dosing_table(doc_id: str, row: str, title: str = "ASCO") -> Passage:
+    """A guideline's dosing table of one row, ``row`` being its cells between pipes."""
+    return Passage(f"{doc_id}:0", doc_id, f"{DOSING_HEADER_ROWS}| {row} |", "Dosing table", "table", title, "guideline")
+
+
+@pytest.mark.parametrize(
+    ("question", "intent", "other", "answer"),
+    [
+        pytest.param(
+            "how long for grade 3 ICANS?", Intent.MONITORING,
+            "For grade 3 ICANS, dexamethasone is given every 6 h.",
+            "For grade 3 ICANS, steroids are continued until grade 1 and then tapered.",
+            id="how-long-is-answered-by-until",
+        ),
+        pytest.param(
+            "how common is carHLH in the CD22 cohort?", Intent.GENERAL,
+            "In the CD22 cohort, carHLH was associated with low NK cells.",
+            "In the CD22 cohort, 21 of the 52 patients with CRS developed carHLH.",
+            id="how-common-prefers-a-rate",
+        ),
+        pytest.param(
+            "do we follow them for secondary malignancies?", Intent.GENERAL,
+            "Secondary malignancies may appear weeks after infusion.",
+            "The 15-year follow-up for secondary malignancies is unchanged.",
+            id="follow-looks-for-follow-up",
+        ),
+        pytest.param(
+            "HEMATOTOX: which labs?", Intent.GENERAL,
+            "The HEMATOTOX score predicts prolonged neutropenia.",
+            "The HEMATOTOX score uses 5 markers measured before lymphodepletion: ANC, platelets and CRP.",
+            id="labs-look-for-laboratory-markers",
+        ),
+        pytest.param(
+            "results of the trial?", Intent.GENERAL,
+            "The trial results were published in Blood in 2021 (volume 138, issue 1, page 11).",
+            "In the trial, the response rate was 73%.",
+            id="where-a-study-appeared-is-not-what-it-found",
+        ),
+        pytest.param(
+            "why can toci make neurotox worse?", Intent.GENERAL,
+            "CRES with concurrent CRS may be treated with tocilizumab.",
+            "Tocilizumab may worsen ICANS by shifting IL-6 into the CSF.",
+            id="worse-finds-worsen",
+        ),
+        pytest.param(
+            "anakinra in steroid-refractory ICANS?", Intent.GENERAL,
+            "Anakinra was given as prophylaxis of ICANS.",
+            "Anakinra was given for ICANS refractory to corticosteroids.",
+            id="each-part-of-a-hyphenated-word-counts",
+        ),
+        pytest.param(
+            "tocilizumab for ICANS?", Intent.GENERAL,
+            "The guide content captured for this corpus gives no tocilizumab dose for ICANS.",
+            "The guideline advises caution with repeated tocilizumab doses for ICANS.",
+            id="what-was-captured-for-the-corpus-is-a-note-about-it",
+        ),
+    ],
+)  # fmt: skip
+def test_the_sentence_that_answers_comes_first(question: str, intent: Intent, other: str, answer: str) -> None:
+    passages = [passage("a", other), passage("a", answer, n=1)]
+    assert compose(question, passages, intent).statements[0].text == answer
 
 
 def test_a_note_about_the_corpus_loses_to_a_finding_that_matches_as_well() -> None:
@@ -106,12 +182,8 @@ def test_asked_what_a_score_is_made_of_it_answers_with_the_whole_table_headed_by
 
 
 def test_a_dosing_table_comes_with_the_best_sentence_the_rows_cannot_say() -> None:
-    table = (
-        "| Drug | Dose | Route | Frequency | Maximum | Population | Setting | Use |\n"
-        "|---|---|---|---|---|---|---|---|\n"
-        "| hydrocortisone | 50 mg | intrathecal | once | not stated | adults | refractory ICANS | guideline |"
-    )
-    rows = Passage("g:0", "g", table, "Dosing table", "table", "ICANS", "guideline")
+    row = "hydrocortisone | 50 mg | intrathecal | once | not stated | adults | refractory ICANS | guideline"
+    rows = dosing_table("g", row, title="ICANS")
     note = Passage(
         "g:1",
         "g",
@@ -140,37 +212,6 @@ def test_what_the_composer_reads_from_a_follow_up() -> None:
     assert (frozenset({"until"}),) in asked.extra  # "how long" is answered by "until ..."
 
 
-def test_how_long_is_answered_by_the_sentence_that_says_until_when() -> None:
-    passages = [
-        passage("g", "For grade 3 ICANS, dexamethasone is given every 6 h.", doc_type="guideline"),
-        passage("g", "For grade 3 ICANS, steroids are continued until grade 1 and then tapered.", n=1),
-    ]
-    draft = knowing(*(p.text for p in passages)).run("how long for grade 3 ICANS?", passages, Intent.MONITORING)
-    assert draft.statements[0].text == passages[1].text
-
-
-def test_a_question_about_how_common_prefers_the_sentence_that_gives_a_rate() -> None:
-    passages = [
-        passage("c", "In the CD22 cohort, carHLH was associated with low NK cells."),
-        passage("c", "In the CD22 cohort, 21 of the 52 patients with CRS developed carHLH.", n=1),
-    ]
-    draft = knowing(*(p.text for p in passages)).run(
-        "how common is carHLH in the CD22 cohort?", passages, Intent.GENERAL
-    )
-    assert draft.statements[0].text == passages[1].text
-
-
-def test_follow_looks_for_follow_up() -> None:
-    passages = [
-        passage("f", "Secondary malignancies may appear weeks after infusion.", doc_type="regulatory"),
-        passage("f", "The 15-year follow-up for secondary malignancies is unchanged.", n=1),
-    ]
-    draft = knowing(*(p.text for p in passages)).run(
-        "do we follow them for secondary malignancies?", passages, Intent.GENERAL
-    )
-    assert draft.statements[0].text == passages[1].text
-
-
 def test_a_grade_named_as_a_goal_is_not_the_grade_a_sentence_is_about() -> None:
     text = "Grade 4 CRS is treated with methylprednisolone until CRS improves to grade 1 or lower."
     assert grades_in(text) == {"4", "1"}
@@ -197,16 +238,11 @@ def test_a_question_naming_a_guideline_is_answered_from_it_first() -> None:
 
 
 def test_a_dose_asked_for_a_grade_no_row_covers_is_answered_first_with_how_that_grade_is_managed() -> None:
-    table = (
-        "| Drug | Dose | Route | Frequency | Maximum | Population | Setting | Use |\n"
-        "|---|---|---|---|---|---|---|---|\n"
-        "| dexamethasone | 10 mg | IV | every 6 h | not stated | not stated | CRS grade 3 | guideline |"
-    )
     passages = [
-        Passage("a:0", "a", table, "CRS dosing table", "table", "ASCO", "guideline"),
+        dosing_table("a", "dexamethasone | 10 mg | IV | every 6 h | not stated | not stated | CRS grade 3 | guideline"),
         passage("a", "Grade 1 CRS is managed with supportive care such as antipyretics.", n=1),
     ]
-    draft = knowing(*(p.text for p in passages)).run("dexamethasone dose for grade 1 CRS?", passages, Intent.DOSING)
+    draft = compose("dexamethasone dose for grade 1 CRS?", passages, Intent.DOSING)
     # No line leads with the grade 3 dose as if it were the answer; the table still shows it, labelled.
     assert [s.text for s in draft.statements] == [passages[1].text]
     assert [row.cells["setting"] for row in draft.table] == ["CRS grade 3"]
@@ -219,19 +255,8 @@ def test_a_two_part_question_gets_a_sentence_on_each_part() -> None:
         passage("r", "In the registry cohort, severe neurotoxicity occurred in 32% of patients.", n=2),
     ]
     question = "brexu-cel in MCL: severe neurotoxicity in the trial vs the registry cohort?"
-    draft = knowing(*(p.text for p in passages)).run(question, passages, Intent.PRODUCT)
+    draft = compose(question, passages, Intent.PRODUCT)
     assert [s.text for s in draft.statements[:2]] == [passages[0].text, passages[2].text]
-
-
-def test_labs_look_for_laboratory_markers() -> None:
-    passages = [
-        passage("h", "The HEMATOTOX score predicts prolonged neutropenia."),
-        passage(
-            "h", "The HEMATOTOX score uses 5 markers measured before lymphodepletion: ANC, platelets and CRP.", n=1
-        ),
-    ]
-    draft = knowing(*(p.text for p in passages)).run("HEMATOTOX: which labs?", passages, Intent.GENERAL)
-    assert draft.statements[0].text == passages[1].text
 
 
 def test_a_statement_inside_a_longer_one_merges_into_it_with_both_citations() -> None:
@@ -239,40 +264,25 @@ def test_a_statement_inside_a_longer_one_merges_into_it_with_both_citations() ->
         passage("a", "Earlier corticosteroid use appears to reduce CRS, and is recommended for axi-cel.", "guideline"),
         passage("b", "Earlier corticosteroid use appears to reduce CRS.", "guideline", n=1),
     ]
-    draft = knowing(*(p.text for p in passages)).run(
-        "does earlier corticosteroid use reduce CRS?", passages, Intent.GENERAL
-    )
+    draft = compose("does earlier corticosteroid use reduce CRS?", passages)
     assert len(draft.statements) == 1
     assert sorted(draft.statements[0].sources) == [0, 1]
 
 
-def test_where_a_study_was_published_does_not_answer_what_it_found() -> None:
-    passages = [
-        passage("t", "The trial results were published in Blood in 2021 (volume 138, issue 1, page 11)."),
-        passage("t", "In the trial, the response rate was 73%.", n=1),
-    ]
-    draft = knowing(*(p.text for p in passages)).run("results of the trial?", passages, Intent.GENERAL)
-    assert draft.statements[0].text == passages[1].text
-
-
 def test_a_table_row_and_the_sentence_that_spells_it_out_are_one_statement() -> None:
-    table = (
-        "| Drug | Dose | Route | Frequency | Maximum | Population | Setting | Use |\n"
-        "|---|---|---|---|---|---|---|---|\n"
-        "| G-CSF | not stated | not stated | consider if ANC <1.0; strongly consider if ANC <0.5 | not stated"
-        " | CAR-T recipients with neutropenia | neutropenia | guideline |"
+    row = (
+        "G-CSF | not stated | not stated | consider if ANC <1.0; strongly consider if ANC <0.5 | not stated"
+        " | CAR-T recipients with neutropenia | neutropenia | guideline"
     )
     passages = [
-        Passage("s:0", "s", table, "G-CSF table", "table", "Supportive care", "guideline"),
+        dosing_table("s", row, title="Supportive care"),
         passage(
             "s",
             "G-CSF is considered for CAR-T recipients with neutropenia when ANC is below 1.0, strongly below 0.5.",
             n=1,
         ),
     ]
-    draft = knowing(*(p.text for p in passages)).run(
-        "G-CSF for neutropenia in CAR-T recipients?", passages, Intent.GENERAL
-    )
+    draft = compose("G-CSF for neutropenia in CAR-T recipients?", passages)
     assert len(draft.statements) == 1
     assert sorted(draft.statements[0].sources) == [0, 1]
 
@@ -340,66 +350,27 @@ def test_a_rare_spelling_of_a_concept_earns_no_more_than_its_common_one() -> Non
     assert composer.score(Unit(cres.text, 0), cres, asked, 0) == composer.score(Unit(icans.text, 0), icans, asked, 0)
 
 
-def test_worse_finds_the_sentence_that_says_worsen() -> None:
-    passages = [
-        passage("cartox", "CRES with concurrent CRS may be treated with tocilizumab."),
-        passage("letter", "Tocilizumab may worsen ICANS by shifting IL-6 into the CSF.", n=1),
-    ]
-    draft = knowing(*(p.text for p in passages)).run("why can toci make neurotox worse?", passages, Intent.GENERAL)
-    assert draft.statements[0].text == passages[1].text
-
-
-def test_each_part_of_a_hyphenated_word_counts_as_a_concept_of_its_own() -> None:
-    # "steroid-refractory" is also written "refractory to corticosteroids".
-    passages = [
-        passage("park", "Anakinra was given as prophylaxis of ICANS."),
-        passage("gazeau", "Anakinra was given for ICANS refractory to corticosteroids.", n=1),
-    ]
-    draft = knowing(*(p.text for p in passages)).run("anakinra in steroid-refractory ICANS?", passages, Intent.GENERAL)
-    assert draft.statements[0].text == passages[1].text
-
-
 def test_a_dose_asked_for_a_toxicity_no_row_covers_is_answered_first_with_how_it_is_managed() -> None:
     # "toci for isolated ICANS": the rows are for CRS, and ICANS with CRS is ruled out by "isolated".
-    table = (
-        "| Drug | Dose | Route | Frequency | Maximum | Population | Setting | Use |\n"
-        "|---|---|---|---|---|---|---|---|\n"
-        "| tocilizumab | 8 mg/kg | IV | not stated | 800 mg | adults | CRS grade 2 | guideline |"
-    )
     passages = [
-        Passage("a:0", "a", table, "CRS dosing table", "table", "ASCO", "guideline"),
+        dosing_table("a", "tocilizumab | 8 mg/kg | IV | not stated | 800 mg | adults | CRS grade 2 | guideline"),
         passage("a", "Grade 1 ICANS with concurrent CRS is treated with tocilizumab.", n=1),
         passage("a", "Grade 1 ICANS without CRS is managed with supportive care.", n=2),
         passage("f", "Tocilizumab has no role in isolated ICANS.", n=3),
     ]
     question = "tocilizumab dose for isolated ICANS?"
-    draft = knowing(*(p.text for p in passages)).run(question, passages, Intent.DOSING)
+    draft = compose(question, passages, Intent.DOSING)
     assert [s.text for s in draft.statements] == [passages[2].text, passages[3].text]
     assert len(draft.table) == 1
 
 
-def test_a_sentence_on_what_was_captured_for_the_corpus_is_a_note_about_the_corpus() -> None:
-    passages = [
-        passage("uf", "The guide content captured for this corpus gives no tocilizumab dose for ICANS."),
-        passage("asco", "The guideline advises caution with repeated tocilizumab doses for ICANS.", n=1),
-    ]
-    draft = knowing(*(p.text for p in passages)).run("tocilizumab for ICANS?", passages, Intent.GENERAL)
-    assert draft.statements[0].text == passages[1].text
-
-
 def test_an_evidence_line_says_what_was_found_not_a_dosing_row_without_a_dose() -> None:
-    table = (
-        "| Drug | Dose | Route | Frequency | Maximum | Population | Setting | Use |\n"
-        "|---|---|---|---|---|---|---|---|\n"
-        "| emapalumab | not stated | IV | not stated | not stated | children (n=38) | refractory CRS | evidence-only |"
-    )
+    row = "emapalumab | not stated | IV | not stated | not stated | children (n=38) | refractory CRS | evidence-only"
     passages = [
-        Passage("z:0", "z", table, "Emapalumab in children", "table", "Zhang cohort", "cohort"),
+        dosing_table("z", row, title="Zhang cohort"),
         passage("z", "In the cohort of 38 children with refractory CRS, emapalumab lowered fever.", n=1),
     ]
-    draft = knowing(*(p.text for p in passages)).run(
-        "emapalumab for refractory CRS in children?", passages, Intent.EVIDENCE
-    )
+    draft = compose("emapalumab for refractory CRS in children?", passages, Intent.EVIDENCE)
     assert [s.text for s in draft.statements] == [passages[1].text]
 
 
@@ -412,7 +383,7 @@ def test_besides_sets_a_toxicity_aside() -> None:
     question = "what's in the boxed warning besides CRS?"
     asked = Asked.read(question, Intent.PRODUCT)
     assert "crs" not in asked.core and asked.besides == {"crs"} and not asked.toxicities
-    texts = [s.text for s in knowing(*(p.text for p in passages)).run(question, passages, Intent.PRODUCT).statements]
+    texts = [s.text for s in compose(question, passages, Intent.PRODUCT).statements]
     assert texts[0] != passages[0].text and passages[1].text in texts
 
 
@@ -425,9 +396,7 @@ def test_a_sentence_about_another_cohort_of_the_study_counts_less() -> None:
     assert asked.parts == {("cohort", "4")}
     assert asked.other_part(passages[0].text) and not asked.other_part(passages[1].text)
     assert not asked.other_part("the pivotal ZUMA-1 cohorts")  # no numbered cohort named: not another one
-    draft = knowing(*(p.text for p in passages)).run(
-        "results of the ZUMA-1 earlier corticosteroid cohort (cohort 4)?", passages, Intent.GENERAL
-    )
+    draft = compose("results of the ZUMA-1 earlier corticosteroid cohort (cohort 4)?", passages)
     assert draft.statements[0].text == passages[1].text
 
 

@@ -5,6 +5,11 @@ from __future__ import annotations
 from assistant.conversation import Turn, asks_for_more, entities, rewrite, split_query
 
 
+def turns(*contents: str) -> list[Turn]:
+    """A conversation from its messages, user first, then assistant and user in turn."""
+    return [Turn(role="user" if i % 2 == 0 else "assistant", content=text) for i, text in enumerate(contents)]
+
+
 def test_follow_up_without_an_anchor_carries_the_last_question() -> None:
     history = [Turn(role="user", content="What is the emapalumab dose for primary HLH?")]
     assert rewrite("How high can it be escalated?", history) == (
@@ -13,12 +18,7 @@ def test_follow_up_without_an_anchor_carries_the_last_question() -> None:
 
 
 def test_follow_up_of_a_follow_up_carries_the_entities_of_earlier_turns() -> None:
-    history = [
-        Turn(role="user", content="toci dose for grade 2 CRS?"),
-        Turn(role="assistant", content="Tocilizumab 8 mg/kg IV."),
-        Turn(role="user", content="and for kids under 30 kg?"),
-        Turn(role="assistant", content="12 mg/kg."),
-    ]
+    history = turns("toci dose for grade 2 CRS?", "Tocilizumab 8 mg/kg IV.", "and for kids under 30 kg?", "12 mg/kg.")
     assert rewrite("ok and max doses total?", history) == (
         "ok and max doses total? (and for kids under 30 kg?; tocilizumab; crs; grade 2)"
     )
@@ -41,11 +41,7 @@ def test_question_that_names_everything_is_left_alone() -> None:
 
 
 def test_latest_turn_wins_and_assistant_turns_are_ignored() -> None:
-    history = [
-        Turn(role="user", content="anakinra for ICANS"),
-        Turn(role="assistant", content="emapalumab is mentioned here"),
-        Turn(role="user", content="tocilizumab for grade 3 CRS"),
-    ]
+    history = turns("anakinra for ICANS", "emapalumab is mentioned here", "tocilizumab for grade 3 CRS")
     assert rewrite("and the maximum?", history) == "and the maximum? (tocilizumab for grade 3 CRS)"
 
 
@@ -66,16 +62,10 @@ def test_split_query_separates_the_follow_up_from_what_it_carried() -> None:
 
 
 def test_asking_for_more_searches_again_with_the_question_it_continues() -> None:
-    history = [
-        Turn(role="user", content="tocilizumab for grade 3 CRS"),
-        Turn(role="assistant", content="..."),
-        Turn(role="user", content="And for ICANS?"),
-        Turn(role="assistant", content="..."),
-    ]
+    history = turns("tocilizumab for grade 3 CRS", "...", "And for ICANS?", "...")
     assert asks_for_more("tell me more", history) and asks_for_more("What else?", history)
     assert rewrite("tell me more", history) == "And for ICANS? (tocilizumab; grade 3)"
-    assert rewrite("more", [*history, Turn(role="user", content="more"), Turn(role="assistant", content="...")]) == (
-        "And for ICANS? (tocilizumab; grade 3)"
-    )  # "more" after "more" still continues the last real question
+    # "more" after "more" still continues the last real question
+    assert rewrite("more", [*history, *turns("more", "...")]) == "And for ICANS? (tocilizumab; grade 3)"
     assert not asks_for_more("tell me more", [])
     assert not asks_for_more("more tocilizumab for ICANS?", history)  # a question of its own
