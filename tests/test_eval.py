@@ -10,13 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from assistant.answer import Answer
 from assistant.answering.chain import AnswerChain
+from assistant.answering.prompts import LLM_FALLBACK_NOTICE
 from assistant.cli import main
 from assistant.errors import UsageError
 from assistant.evaluation import scoring
-from assistant.evaluation.questions import Fact, Harm, load_question_set
+from assistant.evaluation.questions import Fact, Harm, Item, load_question_set
 from assistant.evaluation.report import FIGURES, build_summary, write_reports
-from assistant.evaluation.runner import ItemResult, evaluate, metrics
+from assistant.evaluation.runner import ItemResult, evaluate, metrics, score
 from assistant.evaluation.scoring import Sentence
 from assistant.evaluation.thresholds import load_thresholds
 from assistant.passage import Passage
@@ -158,6 +160,21 @@ def test_percentile_is_nearest_rank() -> None:
     assert scoring.percentile(values, 50) == 10.0
     assert scoring.percentile(values, 95) == 19.0
     assert scoring.percentile([], 95) is None
+
+
+def test_an_answer_the_llm_did_not_give_counts_as_a_fallback() -> None:
+    item = Item(
+        id="toci-dose", question="toci dose?", category="dosing", difficulty=1, gold_docs=["d"],
+        must_include=[Fact(pattern="8 mg/kg", points=1, fact="8 mg/kg")], abstain=False, reference="8 mg/kg",
+    )  # fmt: skip
+    told = [[LLM_FALLBACK_NOTICE.format(reason="ReadTimeout")], []]
+    answers = [
+        Answer(question="toci dose?", query="toci dose?", answer="8 mg/kg.", abstained=False, notices=n) for n in told
+    ]
+    results = [score("llm", item, answer, ["d"], {"c1"}, 1.0) for answer in answers]
+    assert [r.fallback for r in results] == [True, False]
+    assert results[0].notices == told[0] and "extractive fallback" in results[0].flags[-1]
+    assert metrics(results)["fallback_rate"] == 0.5
 
 
 def test_reports_name_every_figure_that_metrics_computes() -> None:

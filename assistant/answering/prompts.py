@@ -33,7 +33,8 @@ LLM_USER_TEMPLATE = """Passages:
 Question: {question}"""
 
 #: Shown when the configured LLM could not be used and the extractive answer is shown instead.
-LLM_FALLBACK_NOTICE = "The configured LLM did not answer ({reason}); this is the extractive answer instead."
+LLM_FALLBACK = "The configured LLM did not answer"
+LLM_FALLBACK_NOTICE = LLM_FALLBACK + " ({reason}); this is the extractive answer instead."
 
 #: Said under an evidence answer whose only source is one case report.
 SINGLE_CASE_NOTICE = "The evidence here is a single case report: one patient, no comparison group."

@@ -40,6 +40,7 @@ FIGURES: tuple[tuple[str, str, str], ...] = (
     ("words_mean", "answer words (mean, no tables)", "count"),
     ("latency_p50_ms", "latency p50 (ms)", "count"),
     ("latency_p95_ms", "latency p95 (ms)", "count"),
+    ("fallback_rate", "LLM fallbacks (extractive answers)", "share"),
 )
 #: The comparisons that say what each part buys: (part, configuration with it, configurations without it).
 PARTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from assistant.answer import Answer
+from assistant.answering.prompts import LLM_FALLBACK
 from assistant.errors import CartaError
 from assistant.evaluation import scoring
 from assistant.evaluation.baselines import Answerer
@@ -60,6 +61,8 @@ class ItemResult:
     latency_ms: float
     reasons: list[str] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # what the user was told beside the answer
+    fallback: bool = False  # a configured LLM did not answer: the extractive composer did
 
     def to_json_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -97,6 +100,9 @@ def score(
     flags = [*problems, *(f"number not in its cited passages: {n}" for n in ungrounded)]
     if gold and not retrieval["recall_at_10"]:
         flags.append(f"no gold document in the top {RETRIEVAL_K}")
+    fallback = any(notice.startswith(LLM_FALLBACK) for notice in answer.notices)
+    if fallback:
+        flags.append("the LLM did not answer: this is the extractive fallback")
     return ItemResult(
         config=config,
         id=item.id,
@@ -129,6 +135,8 @@ def score(
         latency_ms=round(ms, 2),
         reasons=reasons,
         flags=flags,
+        notices=list(answer.notices),
+        fallback=fallback,
     )
 
 
@@ -196,6 +204,7 @@ def metrics(results: Sequence[ItemResult]) -> dict[str, float | None]:
         "words_mean": _mean(float(r.words) for r in answered),
         "latency_p50_ms": scoring.percentile(latencies, 50),
         "latency_p95_ms": scoring.percentile(latencies, 95),
+        "fallback_rate": _mean(float(r.fallback) for r in results),
     }
 
 
