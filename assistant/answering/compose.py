@@ -156,7 +156,6 @@ class ExtractiveComposer:
     def __init__(self, idf: Mapping[str, float]) -> None:
         self.idf = idf
         self.default_idf = max(idf.values(), default=1.0)
-        self._commonest: dict[Concept, float] = {}  # a concept's weight: that of its commonest spelling
 
     def weight(self, token: str) -> float:
         return max(self.idf.get(token, self.default_idf), 0.05)
@@ -205,9 +204,7 @@ class ExtractiveComposer:
         found = max((self.weight(t) for term in concept for t in term & tokens), default=0.0)
         if not found:
             return 0.0
-        if concept not in self._commonest:
-            self._commonest[concept] = min(max(self.weight(t) for t in term) for term in concept if term)
-        return min(found, self._commonest[concept])
+        return min(found, min(max(self.weight(t) for t in term) for term in concept if term))
 
     def matched(self, unit: Unit, passage: Passage, core: set[str]) -> tuple[set[str], set[str]]:
         """The question's words that count for coverage, and those the unit or its section and title hold.
