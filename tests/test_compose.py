@@ -387,15 +387,22 @@ def test_besides_sets_a_toxicity_aside() -> None:
     assert texts[0] != passages[0].text and passages[1].text in texts
 
 
+def test_a_sentence_about_another_grade_is_about_another_setting() -> None:
+    asked = Asked.read("dexamethasone for grade 3 ICANS?", Intent.MANAGEMENT)
+    assert asked.about_another("Grade 2 ICANS is treated with dexamethasone.")
+    assert not asked.about_another("Grade 2–4 ICANS is treated with dexamethasone.")  # a range that holds 3
+    assert not asked.about_another("Steroids are continued until ICANS improves to grade 1.")  # a goal, not a setting
+
+
 def test_a_sentence_about_another_cohort_of_the_study_counts_less() -> None:
     passages = [
         passage("c6", "In ZUMA-1 cohort 6, earlier corticosteroid use was combined with prophylactic dexamethasone."),
         passage("c4", "In ZUMA-1 cohort 4, the cumulative corticosteroid dose was lower.", n=1),
     ]
     asked = Asked.read("results of the ZUMA-1 earlier corticosteroid cohort (cohort 4)?", Intent.GENERAL)
-    assert asked.parts == {("cohort", "4")}
-    assert asked.other_part(passages[0].text) and not asked.other_part(passages[1].text)
-    assert not asked.other_part("the pivotal ZUMA-1 cohorts")  # no numbered cohort named: not another one
+    assert asked.study_parts == {("cohort", "4")}
+    assert asked.about_another(passages[0].text) and not asked.about_another(passages[1].text)
+    assert not asked.about_another("the pivotal ZUMA-1 cohorts")  # no numbered cohort named: not another one
     draft = compose("results of the ZUMA-1 earlier corticosteroid cohort (cohort 4)?", passages)
     assert draft.statements[0].text == passages[1].text
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from assistant.answering.intent import Intent
-from assistant.answering.question import Asked, Concept, grades_in, named_sources
+from assistant.answering.question import Asked, Concept, named_sources
 from assistant.answering.units import Unit, units_of
 from assistant.answering.verify import numbers_in
 from assistant.conversation import entities
@@ -170,11 +170,7 @@ class ExtractiveComposer:
         grading_row = bool(unit.cells) and asked.intent is Intent.GRADING
         context_weight = ROW_CONTEXT_WEIGHT if grading_row else CONTEXT_WEIGHT
         value += context_weight * sum(self.weight(t) for t in (asked.core - tokens) & context)
-        if asked.grade is not None:
-            mentioned = grades_in(unit.text, targets=False)
-            if mentioned and asked.grade not in mentioned:
-                value *= OTHER_GRADE_FACTOR
-        if asked.other_part(unit.text):
+        if asked.about_another(unit.text):
             value *= OTHER_GRADE_FACTOR
         named = (
             entities(f"{unit.text} {passage.section}").get("toxicity", []) if asked.toxicities | asked.besides else []

@@ -65,7 +65,7 @@ class Asked:
     """What the composer reads from a question, once: its words and how much each counts."""
 
     core: frozenset[str]
-    extra: tuple[Concept, ...]  # synonym groups and intent hints, each earning one word's credit
+    extra: tuple[Concept, ...]  # synonym groups, hints and hyphen parts, each earning one word's credit
     carried: frozenset[str]  # words only in the context a follow-up carried from earlier turns
     grade: str | None
     toxicities: frozenset[str]
@@ -73,7 +73,7 @@ class Asked:
     wants_rate: bool = False
     sources: frozenset[str] = frozenset()  # guideline bodies the question names ("ASCO says ...")
     besides: frozenset[str] = frozenset()  # toxicities the question sets aside ("besides CRS")
-    parts: frozenset[tuple[str, str]] = frozenset()  # numbered study parts it asks about ("cohort 4")
+    study_parts: frozenset[tuple[str, str]] = frozenset()  # numbered study parts it asks about ("cohort 4")
 
     @classmethod
     def read(cls, question: str, intent: Intent, carried: str = "") -> Asked:
@@ -104,13 +104,19 @@ class Asked:
             wants_rate=bool(ASKS_RATE.search(question)),
             sources=frozenset(named_sources(question) - SOURCE_KINDS),
             besides=frozenset(entities(besides).get("toxicity", [])),
-            parts=study_parts(question),
+            study_parts=study_parts(question),
         )
 
-    def other_part(self, text: str) -> bool:
-        """Whether ``text`` names a numbered study part asked about only with another number ("cohort 6")."""
+    def about_another(self, text: str) -> bool:
+        """Whether ``text`` is about another grade, or another numbered study part, than the one asked:
+        "grade 2 ICANS" for a grade 3 question, "cohort 6" for a cohort 4 one."""
+        if self.grade is not None:
+            mentioned = grades_in(text, targets=False)
+            if mentioned and self.grade not in mentioned:
+                return True
         named = study_parts(text)
-        return any((kind, number) not in named and any(k == kind for k, _ in named) for kind, number in self.parts)
+        kinds = {kind for kind, _ in named}
+        return any(kind in kinds and (kind, number) not in named for kind, number in self.study_parts)
 
     def setting_of(self, text: str) -> bool:
         """Whether ``text`` is about the toxicity asked, at the grade asked if one is ("grade 1 CRS");
