@@ -391,6 +391,7 @@ def test_a_sentence_about_another_grade_is_about_another_setting() -> None:
     asked = Asked.read("dexamethasone for grade 3 ICANS?", Intent.MANAGEMENT)
     assert asked.about_another("Grade 2 ICANS is treated with dexamethasone.")
     assert not asked.about_another("Grade 2–4 ICANS is treated with dexamethasone.")  # a range that holds 3
+    assert grades_in("Grades 2-4 ICANS") == {"2", "3", "4"}  # the plural names a range too
     assert not asked.about_another("Steroids are continued until ICANS improves to grade 1.")  # a goal, not a setting
 
 

@@ -17,7 +17,7 @@ from assistant.retrieval.synonyms import expansion_groups, mentioned_sources, re
 
 #: Words that make the grade after them a goal, not the grade a sentence is about.
 GRADE_TARGET = re.compile(r"\b(?:to|until|below|than|or lower)\s*(?:≤\s*)?$", re.IGNORECASE)
-GRADE_MENTION = re.compile(r"\b(?:grade|g)\s*:?\s*([1-5])(?:\s*(?:–|-|to|and)\s*([1-5]))?\b", re.IGNORECASE)
+GRADE_MENTION = re.compile(r"\b(?:grades?|g)\s*:?\s*([1-5])(?:\s*(?:–|-|to|and)\s*([1-5]))?\b", re.IGNORECASE)
 
 #: A numbered part of a study ("cohort 4", "phase 1"): a text naming the same part with another number
 #: is about another part.
