@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -203,3 +204,10 @@ def make_pdf() -> MakePdf:
         return path
 
     return make
+
+
+def quoted(answer: str) -> set[str]:
+    """The sentences and rows an answer quotes, without list marks, labels or [n] markers (their
+    numbers restart in every answer, so a repeated sentence may carry another one)."""
+    pieces = (re.sub(r"^\s*(- )?([A-Z][\w ]*: )?", "", piece).strip() for piece in re.split(r"\[\d+\]|\n", answer))
+    return {piece for piece in pieces if len(piece.split()) >= 3}

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 
 import pytest
+from conftest import quoted
 
 from assistant.answer import Answer
 from assistant.answering.chain import AnswerChain, clean_question
@@ -127,8 +128,8 @@ def test_asking_for_more_pages_through_the_evidence_without_repeating_a_sentence
         if answer.answer == NOTHING_MORE_MESSAGE:
             break
         assert answer.query == question and not answer.abstained
-        sentences = [re.sub(r"^- (\w[\w ]*: )?", "", line) for line in answer.answer.splitlines()]
-        assert not set(sentences) & set(seen), "a 'more' answer repeated an earlier line"
+        sentences = quoted(answer.answer)
+        assert not sentences & set(seen), "a 'more' answer repeated an earlier sentence"
         seen += sentences
         history += [{"role": "user", "content": ask}, {"role": "assistant", "content": answer.answer}]
     else:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import quoted
 from streamlit.testing.v1 import AppTest
 
 from assistant.feedback import FeedbackStore
@@ -87,7 +88,7 @@ def test_more_on_this_continues_the_last_answer_without_repeating_it(on_index: S
     assert messages[-2]["content"] == "Tell me more"
     more = messages[-1]["answer"]
     assert more.query == first.query and not more.abstained
-    assert not set(more.answer.splitlines()) & set(first.answer.splitlines())
+    assert not quoted(more.answer) & quoted(first.answer)
 
 
 def test_example_question_is_clickable_and_new_conversation_clears(on_index: Settings) -> None:
