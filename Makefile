@@ -15,6 +15,10 @@ $(BIN)/python:
 
 # torch first and pinned: that pin takes the CPU wheel on this machine's disk; an unpinned torch
 # pulled in by sentence-transformers would be a several-GB CUDA build.
+# llama-cpp-python builds from source: build it for a generic x86-64 CPU, not this machine's own
+# instruction sets, or a wheel built where AVX-512/AMX exist crashes (SIGSEGV) on its first completion.
+export CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX512=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_TILE=OFF
+
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[dev,eval,llm]'
