@@ -45,8 +45,12 @@ def _partial_date(value: Any) -> Any:
         if not ISO_PARTIAL_DATE.match(value):
             msg = f"'{value}' is not a date: write YYYY-MM-DD, or YYYY-MM or YYYY when the source gives no day"
             raise ValueError(msg)
-        if len(value) == 10:
-            date.fromisoformat(value)  # raises for 2025-02-30
+        try:
+            if len(value) == 10:
+                date.fromisoformat(value)
+        except ValueError as exc:  # 2025-02-30
+            msg = f"'{value}' is not a date: {exc}"
+            raise ValueError(msg) from exc
     return value
 
 
