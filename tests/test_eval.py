@@ -16,7 +16,7 @@ from assistant.answering.prompts import LLM_FALLBACK_NOTICE
 from assistant.cli import main
 from assistant.errors import UsageError
 from assistant.evaluation import scoring
-from assistant.evaluation.questions import Fact, Harm, Item, load_question_set
+from assistant.evaluation.questions import Fact, Harm, Item, in_split, load_question_set
 from assistant.evaluation.report import FIGURES, build_summary, write_reports
 from assistant.evaluation.runner import ItemResult, evaluate, metrics, score
 from assistant.evaluation.scoring import Sentence
@@ -246,6 +246,21 @@ def test_reports_are_self_contained_and_list_failures_first(smoke_results: list[
 def test_sample_set_loads() -> None:
     items = load_question_set(SAMPLE)
     assert len(items) >= 5 and any(i.abstain for i in items) and any(i.history for i in items)
+
+
+def test_the_real_set_has_a_frozen_test_split_and_keeps_the_smoke_subset_on_dev() -> None:
+    items = load_question_set(QA)
+    smoke = {line.strip() for line in SMOKE.read_text(encoding="utf-8").splitlines() if line.strip()[:1] not in ("", "#")}
+    test = in_split(items, "test")
+    assert 0.3 < len(test) / len(in_split(items, None)) < 0.5
+    assert len(test) + len(in_split(items, "dev")) == len(items)
+    assert not smoke & {item.id for item in test}
+    with pytest.raises(UsageError, match="--split train: unknown split"):
+        in_split(items, "train")
+
+
+def test_an_item_without_a_split_is_dev() -> None:
+    assert all(item.split == "dev" for item in load_question_set(SAMPLE))
 
 
 BAD_SET = """version: 1

@@ -30,6 +30,9 @@ Category = Literal[
     "adversarial",
 ]
 CATEGORIES: tuple[str, ...] = get_args(Category)
+#: ``dev`` items may be tuned on; ``test`` items are frozen and only reported (issue 17).
+Split = Literal["dev", "test"]
+SPLITS: tuple[str, ...] = get_args(Split)
 KEBAB = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 
@@ -77,6 +80,7 @@ class Item(BaseModel):
     question: str = Field(min_length=1)
     history: list[Turn] = Field(default_factory=list)
     category: Category
+    split: Split = "dev"
     difficulty: int = Field(ge=1, le=3)
     gold_docs: list[str]
     must_include: list[Fact] = Field(default_factory=list)
@@ -152,6 +156,14 @@ def load_question_set(path: Path) -> list[Item]:
     if duplicates:
         raise _fail(path, [f"id '{name}' is used by more than one item" for name in duplicates])
     return question_set.items
+
+
+def in_split(items: Iterable[Item], split: str | None) -> list[Item]:
+    """The items of one split (``dev`` or ``test``), or all of them when ``split`` is None."""
+    if split is not None and split not in SPLITS:
+        msg = f"--split {split}: unknown split; choose from {', '.join(SPLITS)}"
+        raise UsageError(msg)
+    return [item for item in items if split is None or item.split == split]
 
 
 def check_gold_docs(path: Path, items: list[Item], known: Collection[str]) -> None:
