@@ -265,6 +265,27 @@ def test_the_real_set_has_a_frozen_test_split_and_keeps_the_smoke_subset_on_dev(
         in_split(items, "train")
 
 
+def test_every_test_item_has_two_paraphrases_of_the_same_split() -> None:
+    items = load_question_set(QA)
+    originals = {item.id for item in in_split(items, "test") if item.paraphrase_of is None}
+    paraphrases = [item.paraphrase_of for item in in_split(items, "test") if item.paraphrase_of]
+    assert all(paraphrases.count(name) == 2 for name in originals)
+
+
+def test_a_paraphrase_must_name_an_original_of_its_split(tmp_path: Path) -> None:
+    good = BAD_SET.split("  - id: bad-item")[0]
+    copy = good.replace("id: ok-item", "id: ok-item-p1\n    paraphrase_of: ok-item")
+    path = tmp_path / "set.yaml"
+    path.write_text(good + copy.split("items:\n")[1].replace("difficulty", "split: test\n    difficulty"))
+    with pytest.raises(UsageError, match=r"item 2 \(ok-item-p1\), field 'paraphrase_of': split test differs"):
+        load_question_set(path)
+    path.write_text(good + copy.split("items:\n")[1].replace("paraphrase_of: ok-item", "paraphrase_of: nope"))
+    with pytest.raises(UsageError, match="'nope' names no item"):
+        load_question_set(path)
+    path.write_text(good + copy.split("items:\n")[1])
+    assert [item.paraphrase_of for item in load_question_set(path)] == [None, "ok-item"]
+
+
 def test_an_item_without_a_split_is_dev() -> None:
     assert all(item.split == "dev" for item in load_question_set(SAMPLE))
 
