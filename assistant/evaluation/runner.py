@@ -198,12 +198,17 @@ def _mean(values: Iterable[float | None]) -> float | None:
     return statistics.fmean(present) if present else None
 
 
-def paraphrase_groups(results: Iterable[ItemResult]) -> list[list[bool]]:
-    """Pass or fail of each item, grouped by original (an original with its paraphrases), in first-seen order."""
-    groups: dict[str, list[bool]] = {}
+def paraphrase_groups(results: Iterable[ItemResult]) -> dict[str, list[ItemResult]]:
+    """The results grouped by original (an original with its paraphrases), keyed by the original's id."""
+    groups: dict[str, list[ItemResult]] = {}
     for result in results:
-        groups.setdefault(result.paraphrase_of or result.id, []).append(result.passed)
-    return list(groups.values())
+        groups.setdefault(result.paraphrase_of or result.id, []).append(result)
+    return groups
+
+
+def consistency(groups: Iterable[Sequence[ItemResult]]) -> float | None:
+    """Paraphrase consistency of the groups: the share of groups with paraphrases whose items all pass."""
+    return scoring.paraphrase_consistency([r.passed for r in group] for group in groups)
 
 
 def metrics(results: Sequence[ItemResult]) -> dict[str, float | None]:
@@ -228,7 +233,7 @@ def metrics(results: Sequence[ItemResult]) -> dict[str, float | None]:
         **scoring.abstention_scores((r.abstain, r.abstained) for r in results),
         "words_mean": _mean(float(r.words) for r in answered),
         "words_median": float(statistics.median(r.words for r in answered)) if answered else None,
-        "paraphrase_consistency": scoring.paraphrase_consistency(paraphrase_groups(results)),
+        "paraphrase_consistency": consistency(paraphrase_groups(results).values()),
         "wrong_setting_lead": _mean(float(bool(r.wrong_lead)) for r in lead_checked),
         "latency_p50_ms": scoring.percentile(latencies, 50),
         "latency_p95_ms": scoring.percentile(latencies, 95),
@@ -270,13 +275,14 @@ ITEM_SETS: dict[str, Callable[[ItemResult], bool]] = {
 def by_item_set(results: Sequence[ItemResult]) -> dict[str, dict[str, float | None]]:
     """The figures of each item set that holds at least one of the results.
 
-    Paraphrase consistency needs originals and paraphrases together, so every set reports the one
-    measured on all the results.
+    A set's paraphrase consistency is measured over the groups that have a member in the set (for
+    "test", its originals with their paraphrases), since a group needs its original.
     """
-    consistency = scoring.paraphrase_consistency(paraphrase_groups(results))
+    groups = paraphrase_groups(results).values()
     out = {}
     for name, member in ITEM_SETS.items():
         subset = [r for r in results if member(r)]
         if subset:
-            out[name] = {**metrics(subset), "paraphrase_consistency": consistency}
+            touched = [group for group in groups if any(member(r) for r in group)]
+            out[name] = {**metrics(subset), "paraphrase_consistency": consistency(touched)}
     return out
