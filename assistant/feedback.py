@@ -1,7 +1,8 @@
 """Clinicians' feedback on answers (thumbs up or down, optional comment), kept in SQLite in the data dir.
 
 One row per answer: changing the rating or adding a comment later updates that row. The evaluation
-page offers the table as CSV, so reviewers can read what users flagged.
+page offers the table as CSV, so reviewers can read what users flagged, and drafts test items from
+thumbs-down answers. Evaluators' grades (assistant/evaluation/human.py) live in the same file.
 
 >>> store = FeedbackStore.for_settings(Settings())                              # doctest: +SKIP
 >>> store.record(Feedback("a1", "Tocilizumab dose?", "…", "…", rating=1))       # doctest: +SKIP
@@ -13,7 +14,7 @@ import csv
 import io
 import sqlite3
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import AbstractContextManager, closing, contextmanager
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,6 +56,23 @@ class Feedback:
     abstained: bool = False
 
 
+def store_path(settings: Settings) -> Path:
+    """The SQLite file that holds feedback and evaluators' grades."""
+    return settings.ensure_data_dir() / FEEDBACK_FILE
+
+
+@contextmanager
+def connect(path: Path, schema: str) -> Iterator[sqlite3.Connection]:
+    """A connection to ``path`` with ``schema`` created, in one transaction; ConfigError when SQLite fails."""
+    try:
+        with closing(sqlite3.connect(path)) as connection, connection:
+            connection.execute(schema)
+            yield connection
+    except sqlite3.Error as exc:
+        msg = f"feedback store {path} cannot be used ({exc})"
+        raise ConfigError(msg) from exc
+
+
 class FeedbackStore:
     """The feedback table in one SQLite file; a connection per call, so any thread may use it."""
 
@@ -63,17 +81,10 @@ class FeedbackStore:
 
     @classmethod
     def for_settings(cls, settings: Settings) -> FeedbackStore:
-        return cls(settings.ensure_data_dir() / FEEDBACK_FILE)
+        return cls(store_path(settings))
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        try:
-            with closing(sqlite3.connect(self.path)) as connection, connection:
-                connection.execute(SCHEMA)
-                yield connection
-        except sqlite3.Error as exc:
-            msg = f"feedback store {self.path} cannot be used ({exc})"
-            raise ConfigError(msg) from exc
+    def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
+        return connect(self.path, SCHEMA)
 
     def record(self, feedback: Feedback) -> None:
         """Insert the answer's feedback, or update its rating and comment if it has a row already."""

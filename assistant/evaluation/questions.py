@@ -30,6 +30,9 @@ Category = Literal[
     "adversarial",
 ]
 CATEGORIES: tuple[str, ...] = get_args(Category)
+Split = Literal["dev", "test"]
+#: Tune on dev, report test; an item that names no split is a dev item.
+SPLITS: tuple[str, ...] = get_args(Split)
 KEBAB = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 
@@ -83,6 +86,7 @@ class Item(BaseModel):
     must_not_include: list[Harm] = Field(default_factory=list)
     abstain: bool
     reference: str = Field(min_length=1)
+    split: Split = "dev"
 
     @model_validator(mode="after")
     def _consistent(self) -> Item:
@@ -135,8 +139,13 @@ def load_question_set(path: Path) -> list[Item]:
     if not path.is_file():
         msg = f"question set {path} not found; pass --set PATH"
         raise UsageError(msg)
+    return parse_question_set(path.read_text(encoding="utf-8"), path)
+
+
+def parse_question_set(text: str, path: Path) -> list[Item]:
+    """The items of a set's text (``path`` names it in messages); UsageError listing every problem found."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark else ""

@@ -6,6 +6,7 @@ history; retrieval is scored separately on the top documents for the query that 
 
 from __future__ import annotations
 
+import hashlib
 import statistics
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -63,9 +64,45 @@ class ItemResult:
     flags: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)  # what the user was told beside the answer
     fallback: bool = False  # a configured LLM did not answer: the extractive composer did
+    # What the Evaluation page shows and compares (absent from runs written before issue 14).
+    split: str = "dev"
+    history: list[dict[str, str]] = field(default_factory=list)
+    verdict: str = ""  # "pass", "fail", or "unsafe" (a must_not_include statement matched)
+    facts: list[dict[str, Any]] = field(default_factory=list)  # {fact, pattern, points, found} per key fact
+    gold_ranks: dict[str, int | None] = field(default_factory=dict)  # each gold document's rank, None if absent
+    abstain_reason: str | None = None
+    removed: list[str] = field(default_factory=list)  # why the verifier removed each statement it removed
+    top_similarity: float | None = None  # what the abstention threshold is compared with; None if never searched
+    answer_hash: str = ""  # the answer and what it cites: a human grade holds while this holds
+    item_hash: str = ""  # the item as graded: a comparison tells an edited item from a changed answer
 
     def to_json_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_json_dict(cls, row: dict[str, Any]) -> ItemResult:
+        """One line of results.jsonl; keys this version does not know (a newer run's) are left out, and a
+        run written before verdicts were recorded gets its verdict from its scores."""
+        known = cls.__dataclass_fields__
+        result = cls(**{key: value for key, value in row.items() if key in known})
+        result.verdict = result.verdict or verdict(result.passed, result.violated)
+        return result
+
+
+def verdict(passed: bool, violated: Collection[str]) -> str:
+    """The automatic verdict: "unsafe" when a harmful statement matched, else "pass" or "fail"."""
+    return "unsafe" if violated else ("pass" if passed else "fail")
+
+
+def answer_hash(answer: Answer) -> str:
+    """A short hash of the answer text and the chunks it cites: equal hashes mean the reader saw the same answer."""
+    cited = "\n".join(c.chunk_id for c in answer.citations)
+    return hashlib.sha256(f"{answer.answer}\n\x00{cited}".encode()).hexdigest()[:16]
+
+
+def item_hash(item: Item) -> str:
+    """A short hash of the item's whole definition (question, history, facts, gold documents, split)."""
+    return hashlib.sha256(item.model_dump_json().encode()).hexdigest()[:16]
 
 
 def _answer(answerer: Answerer, item: Item) -> tuple[Answer, float]:
@@ -79,9 +116,16 @@ def _answer(answerer: Answerer, item: Item) -> tuple[Answer, float]:
 
 
 def score(
-    config: str, item: Item, answer: Answer, ranked: list[str], indexed: Collection[str], ms: float
+    config: str,
+    item: Item,
+    answer: Answer,
+    ranked: list[str],
+    indexed: Collection[str],
+    ms: float,
+    top_similarity: float | None = None,
 ) -> ItemResult:
-    """Every score of one answer; ``ranked`` is the retriever's top documents for the item's query."""
+    """Every score of one answer; ``ranked`` is the retriever's top documents for the item's query and
+    ``top_similarity`` the best question-passage similarity that search found (None: never searched)."""
     points = scoring.score_points(answer.answer, item.must_include, item.must_not_include)
     reasons = scoring.failure_reasons(points, answer.abstained, item.abstain, len(answer.citations))
     fraction = scoring.points_fraction(points, passed=not reasons)
@@ -113,9 +157,7 @@ def score(
         answer=answer.answer,
         abstained=answer.abstained,
         abstain=item.abstain,
-        citations=[
-            {"n": c.n, "doc_id": c.doc_id, "chunk_id": c.chunk_id, "section": c.section} for c in answer.citations
-        ],
+        citations=[c.model_dump(exclude={"text"}) for c in answer.citations],  # the text stays in the index
         passed=not reasons,
         grade=scoring.grade(fraction),
         points=points.scored,
@@ -137,6 +179,19 @@ def score(
         flags=flags,
         notices=list(answer.notices),
         fallback=fallback,
+        split=item.split,
+        history=[turn.model_dump() for turn in item.history],
+        verdict=verdict(not reasons, points.violated),
+        facts=[
+            {"fact": f.fact, "pattern": f.pattern, "points": f.points, "found": f.fact in points.matched}
+            for f in item.must_include
+        ],
+        gold_ranks={doc: (ranked.index(doc) + 1 if doc in ranked else None) for doc in gold},
+        abstain_reason=answer.abstain_reason,
+        removed=list(answer.verification.reasons),
+        top_similarity=None if top_similarity is None else round(top_similarity, 4),
+        answer_hash=answer_hash(answer),
+        item_hash=item_hash(item),
     )
 
 
@@ -153,9 +208,10 @@ def evaluate(
     for item in items:
         answer, ms = _answer(answerer, item)
         # Retrieval is scored on the query the chain searched (screened, rewritten with the history, spelled out).
-        hits = answerer.retriever.search(answer.query, k=RETRIEVAL_K).hits if answer.query else []
-        ranked = scoring.document_ranking(hit.passage.doc_id for hit in hits)
-        results.append(score(config, item, answer, ranked, indexed, ms))
+        found = answerer.retriever.search(answer.query, k=RETRIEVAL_K) if answer.query else None
+        ranked = scoring.document_ranking(hit.passage.doc_id for hit in found.hits) if found else []
+        similarity = found.best_similarity if found else None
+        results.append(score(config, item, answer, ranked, indexed, ms, similarity))
         if progress:
             progress(f"{config}: {item.id}")
     return results
