@@ -231,7 +231,7 @@ def test_reports_are_self_contained_and_list_failures_first(smoke_results: list[
     assert all({"answer", "citations", "reasons", "grade", "recall_at_5"} <= row.keys() for row in rows)
     assert json.loads(summary_path.read_text(encoding="utf-8"))["configs"]["hybrid"]["metrics"]["items"] == len(rows)
     page = html_path.read_text(encoding="utf-8")
-    assert page.count('src="data:image/png;base64,') == 3
+    assert page.count('src="data:image/png;base64,') == 4  # configurations, categories, latency, risk–coverage
     assert "<script" not in page and 'src="http' not in page and "<link" not in page
     report = md_path.read_text(encoding="utf-8")
     failed = [r for r in smoke_results if not r.passed]

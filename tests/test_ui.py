@@ -23,14 +23,6 @@ TIMEOUT = 180
 QUESTION = "What dose of tocilizumab for grade 2 CRS?"
 
 
-@pytest.fixture
-def on_index(corpus_index: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """Point the app (which reads CARTA_* like any process) at the session's corpus index."""
-    monkeypatch.setenv("CARTA_DATA_DIR", str(corpus_index.data_dir))
-    monkeypatch.setenv("CARTA_CORPUS_DIR", str(corpus_index.corpus_dir))
-    return corpus_index
-
-
 def start(page: str | None = None) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     at.run()
@@ -173,9 +165,9 @@ def test_library_lists_the_corpus_and_opens_a_document(on_index: Settings) -> No
 
 def test_evaluation_page_without_a_report(on_index: Settings, tmp_path: Path) -> None:
     at = start("views/evaluation.py")
-    at.text_input(key="eval_out").set_value(str(tmp_path / "no-report")).run()
+    at.text_input(key="eval_root").set_value(str(tmp_path / "no-runs")).run()
     assert not at.exception
-    assert any("No evaluation report" in i.value for i in at.info)
+    assert any("No evaluation run" in i.value for i in at.info)
     assert labelled(at.get("download_button"), "Download feedback CSV")
 
 
@@ -203,19 +195,21 @@ def test_evaluation_page_runs_the_set_and_shows_the_report(on_index: Settings, t
         },
     ]
     question_set.write_text(yaml.safe_dump({"version": 1, "items": items}), encoding="utf-8")
-    out = tmp_path / "out"
+    root = tmp_path / "out"
     at = start("views/evaluation.py")
-    at.text_input(key="eval_out").set_value(str(out))
+    at.text_input(key="eval_root").set_value(str(root))
     at.text_input(key="eval_set").set_value(str(question_set))
     at.multiselect(key="eval_configs").set_value(["hybrid", "naive-rag"]).run()
     labelled(at.button, "Run").click().run()
     assert not at.exception, at.exception
-    assert (out / "summary.json").is_file() and (out / "report.html").is_file()
+    (run,) = root.iterdir()  # a new timestamped run folder, now the one shown
+    assert (run / "summary.json").is_file() and (run / "report.html").is_file()
+    assert at.selectbox(key="eval_run").value == str(run)
     assert labelled(at.metric, "pass rate").value.endswith("%")
     assert set(at.dataframe[0].value.columns) == {"figure", "hybrid", "naive-rag"}
     assert len(at.dataframe[1].value) == 2  # the default configuration's items
-    at.segmented_control(key="eval_outcome").set_value("passed").run()
-    assert set(at.dataframe[1].value["passed"]) == {True}
+    at.multiselect(key="eval_verdicts").set_value(["pass"]).run()
+    assert set(at.dataframe[1].value["verdict"]) == {"pass"}
     labelled(at.selectbox, "Open an item").set_value("dosing-toci-crs-g2").run()
     assert not at.exception
     assert any(QUESTION in m.value for m in at.markdown)

@@ -130,10 +130,9 @@ def eval_command(
     check_gates = gates(thresholds) if check else None
     if check and (only or limit):
         err_console.print("[yellow]note:[/] the gates are set for the whole set; --only/--limit run a subset")
-    chain = AnswerChain.load(settings_from(data_dir=data_dir))
     with progress_bar("eval") as update:
         result = run_evaluation(
-            chain,
+            lambda: AnswerChain.load(settings_from(data_dir=data_dir)),
             set_path,
             out=out,
             root=runs,

@@ -19,6 +19,11 @@ from assistant.evaluation.runs import Run
 VERDICTS = ("pass", "fail", "unsafe")
 #: Items per page of the table: a page draws quickly however large the run.
 PAGE_SIZE = 50
+#: The items table's columns, in order (an empty page keeps them).
+COLUMNS = (
+    "item", "category", "split", "verdict", "human", "grade", "points", "recall@5", "latency (ms)", "question",
+    "why it failed",
+)  # fmt: skip
 #: Bins of the latency histogram.
 LATENCY_BINS = 30
 
@@ -80,22 +85,22 @@ def pages(count: int, size: int = PAGE_SIZE) -> int:
     return max(1, -(-count // size))
 
 
-def table_rows(items: Iterable[ItemResult], corpus: str, grouped: Grouped) -> list[dict[str, Any]]:
-    """One table row per result: what the evaluator scans before opening an item."""
+def table_rows(items: Iterable[ItemResult], corpus: str, grouped: Grouped) -> list[tuple[Any, ...]]:
+    """One table row per result (values in the order of COLUMNS): what the evaluator scans before opening an item."""
     return [
-        {
-            "item": r.id,
-            "category": r.category,
-            "split": r.split,
-            "verdict": r.verdict,
-            "human": ", ".join(human_verdicts(r, corpus, grouped)),
-            "grade": r.grade,
-            "points": r.fraction,
-            "recall@5": r.recall_at_5,
-            "latency (ms)": r.latency_ms,
-            "question": r.question,
-            "why it failed": "; ".join(r.reasons),
-        }
+        (
+            r.id,
+            r.category,
+            r.split,
+            r.verdict,
+            ", ".join(human_verdicts(r, corpus, grouped)),
+            r.grade,
+            r.fraction,
+            r.recall_at_5,
+            r.latency_ms,
+            r.question,
+            "; ".join(r.reasons),
+        )
         for r in items
     ]
 

@@ -13,7 +13,7 @@ import hashlib
 import json
 import subprocess
 import time
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -207,7 +207,7 @@ def gates(path: Path, scope: str = "full") -> Thresholds:
 
 
 def run_evaluation(
-    chain: AnswerChain,
+    chain: AnswerChain | Callable[[], AnswerChain],
     set_path: Path = EVAL_SET,
     *,
     out: Path | None = None,
@@ -221,9 +221,11 @@ def run_evaluation(
 ) -> Run:
     """Answer and score the set with each configuration over ``chain``'s index, and write the run.
 
-    The run goes into ``out`` when given, else into a new timestamped folder under ``root``. With
-    ``check`` (the gates), summary.json records the default configuration's shortfalls. Bad input
-    (set, category, configuration) is a UsageError raised before anything is answered.
+    ``chain`` may be a loader, called once the set and options are found valid, so that a bad set is
+    reported at once rather than after the model and index load. The run goes into ``out`` when
+    given, else into a new timestamped folder under ``root``. With ``check`` (the gates),
+    summary.json records the default configuration's shortfalls. Bad input (set, category,
+    configuration) is a UsageError raised before anything is answered.
     """
     started = time.perf_counter()
     items = select_items(load_question_set(set_path), only, limit, set_path)
@@ -231,6 +233,7 @@ def run_evaluation(
     if check is not None and DEFAULT not in names:
         msg = f"--check gates the {DEFAULT} configuration; include it in --config"
         raise UsageError(msg)
+    chain = chain if isinstance(chain, AnswerChain) else chain()
     check_gold_docs(set_path, items, {p.doc_id for p in chain.retriever.passages.values()})
     answerers = {name: CONFIGURATIONS[name].build(chain) for name in names}
     results = run(answerers, items, progress)

@@ -164,7 +164,7 @@ def items_tab(run: Run, previous: Run | None, loaded: AnswerChain | None, set_pa
     page = browse.page_of(shown, int(number))
     ids = [r.id for r in page]
     st.dataframe(
-        pd.DataFrame(browse.table_rows(page, corpus, grouped)),
+        pd.DataFrame(browse.table_rows(page, corpus, grouped), columns=list(browse.COLUMNS)),
         hide_index=True,
         width="stretch",
         key="eval_table",
