@@ -95,7 +95,8 @@ def headline(run: Run) -> None:
     summary = run.summary
     provenance = run.provenance
     st.caption(
-        f"Set `{summary['set']}` · {summary['items']} items ({summary['unanswerable']} unanswerable) · "
+        f"Run **{run.path.name}** · set `{summary['set']}` · {summary['items']} items "
+        f"({summary['unanswerable']} unanswerable) · "
         f"{summary['created']} · runtime {summary['runtime_s']:.0f} s · commit `{provenance.get('commit', '?')}` · "
         f"corpus `{provenance.get('corpus_version', '?')}` · settings `{provenance.get('settings_hash', '?')}`"
     )
