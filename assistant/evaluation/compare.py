@@ -26,6 +26,10 @@ PROVENANCE = (
 )
 
 
+#: The smallest change of a share that counts as a fall: below it, a change is float noise the report rounds away.
+SHARE_STEP = 0.0005
+
+
 @dataclass(frozen=True)
 class FigureChange:
     """One figure of one configuration in both runs, and the new-minus-old change with its interval."""
@@ -97,11 +101,12 @@ def differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
 
 
 def fell(key: str, gate: str | None, old: float | None, new: float | None, change: Interval) -> bool:
-    """Whether a gated figure got worse. A share (pass rate, recall…) falls on any drop; a timing only
-    when its whole interval lies on the worse side, since timings move with the machine's load."""
-    if gate is None or old is None or new is None or old == new:
+    """Whether a gated figure got worse. A share (pass rate, recall…) falls on any drop the report can
+    show (0.05 pp or more: one item of a 2,000-item set is 0.05 pp); a timing only when its whole
+    interval lies on the worse side, since timings move with the machine's load."""
+    if gate is None or old is None or new is None:
         return False
-    worse = new < old if gate == "minimum" else new > old
+    worse = (old - new if gate == "minimum" else new - old) >= SHARE_STEP
     if not worse or KINDS.get(key, "share") == "share":
         return worse
     return change.excludes_zero
