@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from statistics import fmean
 
+import numpy as np
 import pytest
 
 from assistant.cli import main
@@ -20,7 +21,7 @@ from assistant.evaluation.questions import load_question_set
 from assistant.evaluation.report import build_summary, write_reports
 from assistant.evaluation.runner import ItemResult
 from assistant.evaluation.runs import Run, list_runs, previous_run, resolve_run
-from assistant.evaluation.stats import Interval, bootstrap, cohen_kappa, risk_coverage
+from assistant.evaluation.stats import Interval, cohen_kappa, interval, ratio_draws, resamples, risk_coverage
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "tests" / "data" / "qa-sample.yaml"
@@ -46,28 +47,35 @@ def result(item_id: str, passed: bool = True, **changes: object) -> ItemResult:
 # --- statistics ---------------------------------------------------------------------------------
 
 
-def test_bootstrap_of_a_constant_has_no_width_and_is_seeded() -> None:
-    units = [1.0] * 10
-    interval = bootstrap(units, lambda s: {"mean": fmean(s)})["mean"]
-    assert interval == Interval(1.0, 1.0, 1.0)
-    assert not interval.excludes_zero or interval.low == 1.0
+def mean_interval(values: list[float], samples: int = 1000, seed: int = 1) -> Interval:
+    """The bootstrap interval of a mean, as a comparison computes a figure's."""
+    picks = resamples(len(values), samples, seed)
+    return interval(fmean(values), ratio_draws(values, [1.0] * len(values), picks))
 
 
-def test_bootstrap_interval_of_a_mean_matches_the_normal_approximation() -> None:
+def test_bootstrap_of_a_constant_has_no_width() -> None:
+    assert mean_interval([1.0] * 10) == Interval(1.0, 1.0, 1.0)
+
+
+def test_bootstrap_interval_of_a_mean_matches_the_normal_approximation_and_is_seeded() -> None:
     # 100 items, 30 of which changed: the mean change is 0.30 and its standard error sqrt(.3 * .7 / 100) = 0.046,
     # so a 95% interval is about 0.30 ± 0.09.
-    units = [1.0] * 30 + [0.0] * 70
-    first = bootstrap(units, lambda s: {"mean": fmean(s)}, samples=2000, seed=1)["mean"]
+    values = [1.0] * 30 + [0.0] * 70
+    first = mean_interval(values, samples=2000)
     assert first.value == pytest.approx(0.30)
     assert first.low == pytest.approx(0.21, abs=0.02) and first.high == pytest.approx(0.39, abs=0.02)
     assert first.excludes_zero
-    assert bootstrap(units, lambda s: {"mean": fmean(s)}, samples=2000, seed=1)["mean"] == first
+    assert mean_interval(values, samples=2000) == first
+    assert mean_interval(values, samples=2000, seed=2) != first
 
 
-def test_a_figure_a_resample_cannot_measure_is_left_out() -> None:
-    intervals = bootstrap([1.0, 2.0], lambda s: {"none": None, "max": max(s)}, samples=50)
-    assert intervals["none"] == Interval(None, None, None)
-    assert intervals["max"].value == 2.0 and intervals["max"].low == 1.0 and intervals["max"].high == 2.0
+def test_a_resample_whose_figure_cannot_be_measured_is_left_out() -> None:
+    # A ratio over [1/1, 0/0]: a resample that draws only the second item has no denominator.
+    picks = resamples(2, samples=200)
+    draws = ratio_draws([1.0, 0.0], [1.0, 0.0], picks)
+    assert set(draws[~np.isnan(draws)]) == {1.0} and np.isnan(draws).any()
+    assert interval(1.0, draws) == Interval(1.0, 1.0, 1.0)
+    assert interval(None, draws) == Interval(None, None, None)
 
 
 def test_cohen_kappa_by_hand() -> None:

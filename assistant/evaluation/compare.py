@@ -11,10 +11,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from assistant.evaluation.report import FIGURES, KINDS, LABELS, delta
-from assistant.evaluation.runner import ItemResult, metrics
+from assistant.evaluation.runner import LATENCY_FIGURES, RATIO_FIGURES, ItemResult, metrics, parts
 from assistant.evaluation.runs import Run
-from assistant.evaluation.stats import BOOTSTRAP_SAMPLES, BOOTSTRAP_SEED, Interval, bootstrap
+from assistant.evaluation.scoring import percentile
+from assistant.evaluation.stats import BOOTSTRAP_SAMPLES, BOOTSTRAP_SEED, Interval, interval, ratio_draws, resamples
 from assistant.evaluation.thresholds import Thresholds
 
 #: Provenance entries a comparison names when they differ, with how they read.
@@ -112,12 +115,35 @@ def fell(key: str, gate: str | None, old: float | None, new: float | None, chang
     return change.excludes_zero
 
 
-def _changes(pairs: Sequence[tuple[ItemResult, ItemResult]]) -> dict[str, float | None]:
-    old, new = metrics([o for o, _ in pairs]), metrics([n for _, n in pairs])
-    return {
-        key: (new[key] - old[key]) if new.get(key) is not None and old.get(key) is not None else None
-        for key, _, _ in FIGURES
-    }
+def intervals(
+    pairs: Sequence[tuple[ItemResult, ItemResult]], samples: int = BOOTSTRAP_SAMPLES, seed: int = BOOTSTRAP_SEED
+) -> dict[str, Interval]:
+    """Each figure's new-minus-old change over the items of ``pairs``, with its bootstrap interval.
+
+    Every resample draws items (an item's old and new results together) and recomputes both runs'
+    figures from the items' parts, the same parts metrics() sums.
+    """
+    picks = resamples(len(pairs), samples, seed)
+    before, after = metrics([o for o, _ in pairs]), metrics([n for _, n in pairs])
+    old_parts, new_parts = [parts(o) for o, _ in pairs], [parts(n) for _, n in pairs]
+    out: dict[str, Interval] = {}
+    for key in RATIO_FIGURES:
+        draws = ratio_draws(*zip(*(p[key] for p in new_parts), strict=True), picks) if pairs else np.zeros(0)
+        draws = draws - (ratio_draws(*zip(*(p[key] for p in old_parts), strict=True), picks) if pairs else 0)
+        out[key] = interval(_change(before[key], after[key]), draws)
+    old_latency = np.array([o.latency_ms for o, _ in pairs])
+    new_latency = np.array([n.latency_ms for _, n in pairs])
+    for key, q in LATENCY_FIGURES.items():
+        draws = [
+            (percentile(new_latency[row].tolist(), q) or 0.0) - (percentile(old_latency[row].tolist(), q) or 0.0)
+            for row in picks
+        ]
+        out[key] = interval(_change(before[key], after[key]), draws)
+    return out
+
+
+def _change(old: float | None, new: float | None) -> float | None:
+    return None if old is None or new is None else new - old
 
 
 def compare_runs(
@@ -143,14 +169,14 @@ def compare_runs(
         only_old |= before.keys() - after.keys()
         only_new |= after.keys() - before.keys()
         pairs = [(before[i], after[i]) for i in after if i in before]
-        intervals = bootstrap(pairs, _changes, samples, seed)
+        changes_of = intervals(pairs, samples, seed)
         old_figures, new_figures = metrics([o for o, _ in pairs]), metrics([n for _, n in pairs])
         for key, _, _ in FIGURES:
             gate = None
             if gates is not None and name == new.default:
                 gate = "minimum" if key in gates.minimum else "maximum" if key in gates.maximum else None
             was, now = old_figures.get(key), new_figures.get(key)
-            change = intervals[key]
+            change = changes_of[key]
             figures.append(FigureChange(name, key, was, now, change, gate, fell(key, gate, was, now, change)))
         changes += [
             VerdictChange(name, o.id, n.category, o.verdict, n.verdict) for o, n in pairs if o.verdict != n.verdict

@@ -238,29 +238,51 @@ def _mean(values: Iterable[float | None]) -> float | None:
     return statistics.fmean(present) if present else None
 
 
+def _share(value: float | None) -> tuple[float, float]:
+    """A mean's part: the value over one item, or nothing when the item has no value."""
+    return (0.0, 0.0) if value is None else (float(value), 1.0)
+
+
+#: The figures that are one ratio over items (a mean counts one per item that has a value); the
+#: latency percentiles are the only figures that are not.
+RATIO_FIGURES = (
+    "pass_rate", "points", "key_fact_coverage", "recall_at_1", "recall_at_5", "recall_at_10", "mrr", "ndcg_at_10",
+    "citation_validity", "number_grounding", "token_overlap_support", "abstention_accuracy", "abstention_precision",
+    "abstention_recall", "words_mean", "fallback_rate",
+)  # fmt: skip
+LATENCY_FIGURES = {"latency_p50_ms": 50, "latency_p95_ms": 95}
+RETRIEVAL_FIGURES = ("recall_at_1", "recall_at_5", "recall_at_10", "mrr", "ndcg_at_10")
+
+
+def parts(r: ItemResult) -> dict[str, tuple[float, float]]:
+    """One result's (numerator, denominator) in each ratio figure: the one definition of those figures,
+    which metrics() sums and a comparison's bootstrap resamples."""
+    answered = not r.abstained
+    none = (0.0, 0.0)
+    return {
+        "pass_rate": _share(float(r.passed)),
+        "points": _share(r.fraction),
+        "key_fact_coverage": _share(r.key_fact_coverage),
+        **{
+            name: _share(getattr(r, name))
+            for name in ("recall_at_1", "recall_at_5", "recall_at_10", "mrr", "ndcg_at_10")
+        },
+        "citation_validity": _share(float(not r.citation_problems)) if answered else none,
+        "number_grounding": (float(r.numbers - len(r.ungrounded_numbers)), float(r.numbers)) if answered else none,
+        "token_overlap_support": (sum(r.support), float(len(r.support))) if answered else none,
+        **scoring.abstention_parts(r.abstain, r.abstained),
+        "words_mean": _share(float(r.words)) if answered else none,
+        "fallback_rate": _share(float(r.fallback)),
+    }
+
+
 def metrics(results: Sequence[ItemResult]) -> dict[str, float | None]:
     """The figures of one configuration over a list of item results (the thresholds' keys)."""
-    answered = [r for r in results if not r.abstained]
-    numbers = sum(r.numbers for r in answered)
-    support = [s for r in answered for s in r.support]
     latencies = [r.latency_ms for r in results]
     return {
         "items": len(results),
-        "pass_rate": _mean(float(r.passed) for r in results),
-        "points": _mean(r.fraction for r in results),
-        "key_fact_coverage": _mean(r.key_fact_coverage for r in results),
-        **{
-            name: _mean(getattr(r, name) for r in results)
-            for name in ("recall_at_1", "recall_at_5", "recall_at_10", "mrr", "ndcg_at_10")
-        },
-        "citation_validity": _mean(float(not r.citation_problems) for r in answered),
-        "number_grounding": 1 - sum(len(r.ungrounded_numbers) for r in answered) / numbers if numbers else None,
-        "token_overlap_support": _mean(support),
-        **scoring.abstention_scores((r.abstain, r.abstained) for r in results),
-        "words_mean": _mean(float(r.words) for r in answered),
-        "latency_p50_ms": scoring.percentile(latencies, 50),
-        "latency_p95_ms": scoring.percentile(latencies, 95),
-        "fallback_rate": _mean(float(r.fallback) for r in results),
+        **scoring.ratios((parts(r) for r in results), RATIO_FIGURES),
+        **{key: scoring.percentile(latencies, q) for key, q in LATENCY_FIGURES.items()},
     }
 
 

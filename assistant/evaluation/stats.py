@@ -5,15 +5,15 @@ Pure functions over plain values, so tests check them by hand.
 
 from __future__ import annotations
 
-import random
+import math
 from collections import Counter
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+
+import numpy as np
 
 from assistant.evaluation.scoring import percentile
 
-T = TypeVar("T")
 #: Resamples per interval: enough for a stable 95% interval on a few hundred items, and fast.
 BOOTSTRAP_SAMPLES = 1000
 BOOTSTRAP_SEED = 14
@@ -33,38 +33,28 @@ class Interval:
         return self.low is not None and self.high is not None and (self.low > 0 or self.high < 0)
 
 
-def bootstrap(
-    units: Sequence[T],
-    figures: Callable[[Sequence[T]], Mapping[str, float | None]],
-    samples: int = BOOTSTRAP_SAMPLES,
-    seed: int = BOOTSTRAP_SEED,
-    level: float = 0.95,
-) -> dict[str, Interval]:
-    """Each figure on ``units``, with a percentile interval from resampling the units with replacement.
+def resamples(count: int, samples: int = BOOTSTRAP_SAMPLES, seed: int = BOOTSTRAP_SEED) -> np.ndarray:
+    """``samples`` rows of ``count`` item indices drawn with replacement; seeded, so intervals repeat."""
+    return np.random.default_rng(seed).integers(0, count, size=(samples, count)) if count else np.zeros((0, 0), int)
 
-    ``figures`` maps a sample of units to named figures (for a comparison: each unit is an item's
-    (old, new) pair and each figure a new-minus-old delta). A resample in which a figure cannot be
-    measured (None) does not count towards that figure's interval. Seeded: the same input gives the
-    same interval.
-    """
-    point = figures(units)
-    draws: dict[str, list[float]] = {name: [] for name in point}
-    rng = random.Random(seed)
-    count = len(units)
-    for _ in range(samples if count else 0):
-        sample = [units[rng.randrange(count)] for _ in range(count)]
-        for name, value in figures(sample).items():
-            if value is not None and name in draws:
-                draws[name].append(value)
+
+def ratio_draws(numerators: Sequence[float], denominators: Sequence[float], picks: np.ndarray) -> np.ndarray:
+    """A ratio figure (sum of numerators over sum of denominators) in each resample; NaN where it sums to 0."""
+    if not picks.size:
+        return np.zeros(0)
+    above = np.asarray(numerators, dtype=float)[picks].sum(axis=1)
+    below = np.asarray(denominators, dtype=float)[picks].sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(below > 0, above / np.where(below > 0, below, 1), np.nan)
+
+
+def interval(value: float | None, draws: Iterable[float], level: float = 0.95) -> Interval:
+    """The percentile interval of a figure's resampled values (NaN draws, unmeasurable, left out)."""
+    finite = [float(d) for d in draws if not math.isnan(d)]
+    if value is None or not finite:
+        return Interval(value, None, None)
     tail = 100 * (1 - level) / 2
-    return {
-        name: Interval(
-            value,
-            percentile(draws[name], tail) if value is not None else None,
-            percentile(draws[name], 100 - tail) if value is not None else None,
-        )
-        for name, value in point.items()
-    }
+    return Interval(value, percentile(finite, tail), percentile(finite, 100 - tail))
 
 
 def cohen_kappa(pairs: Sequence[tuple[Hashable, Hashable]]) -> float | None:

@@ -21,7 +21,16 @@ from assistant.evaluation.drafts import draft_item, save_draft
 from assistant.evaluation.human import VERDICTS, GradeStore, HumanGrade, agreement, grades_by_answer, grades_for
 from assistant.evaluation.report import FIGURES, LABELS, delta, fmt, kappa
 from assistant.evaluation.runner import ItemResult
-from assistant.evaluation.runs import EVAL_SET, RUNS_ROOT, Run, list_runs, previous_run, run_evaluation
+from assistant.evaluation.runs import (
+    EVAL_SET,
+    RUNS_ROOT,
+    THRESHOLDS,
+    Run,
+    gates,
+    list_runs,
+    previous_run,
+    run_evaluation,
+)
 from assistant.feedback import FeedbackStore
 from assistant.settings import Settings
 
@@ -44,7 +53,12 @@ def cached_run(path: Path) -> Run:
 
 @st.cache_data(max_entries=8, show_spinner="Comparing the runs (bootstrap intervals)…")
 def cached_comparison(old: str, new: str, stamps: tuple[float, float]) -> Comparison:
-    return compare_runs(cached_run(Path(old)), cached_run(Path(new)))
+    """The comparison `carta eval --compare OLD NEW` prints, gated by evals/thresholds.toml when it is there."""
+    try:
+        gated = gates(THRESHOLDS)
+    except CartaError:
+        gated = None  # no thresholds file where the app runs: the changes are shown without gates
+    return compare_runs(cached_run(Path(old)), cached_run(Path(new)), gated)
 
 
 def run_label(path: Path) -> str:
@@ -399,6 +413,7 @@ def compare_tab(run: Run, runs: list[Path]) -> None:
                     "new": fmt(f.key, f.new),
                     "change": delta(f.key, f.new, f.old),
                     "95% interval": interval_text(f.key, f.change),
+                    "gate": ("fell" if f.fell else f.gate) or "",
                 }
                 for f in comparison.figures
                 if f.config == config
