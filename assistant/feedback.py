@@ -14,7 +14,7 @@ import csv
 import io
 import sqlite3
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, closing, contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,15 +36,22 @@ CREATE TABLE IF NOT EXISTS feedback (
     comment TEXT NOT NULL DEFAULT '',
     sources TEXT NOT NULL DEFAULT '',
     abstained INTEGER NOT NULL DEFAULT 0,
+    history TEXT NOT NULL DEFAULT '[]',
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 )
 """
 
 
+#: Columns added after the table was first shipped, added to an older file on first use: (name, definition).
+ADDED_COLUMNS = (("history", "TEXT NOT NULL DEFAULT '[]'"),)
+
+
 @dataclass(frozen=True)
 class Feedback:
-    """What a user said about one answer; ``sources`` are the cited document ids, '; '-joined."""
+    """What a user said about one answer; ``sources`` are the cited document ids, '; '-joined, and
+    ``history`` the conversation before the question (JSON turns), so a test item drafted from a
+    thumbs-down keeps the context of a follow-up."""
 
     answer_id: str
     question: str
@@ -54,6 +61,7 @@ class Feedback:
     comment: str = ""
     sources: str = ""
     abstained: bool = False
+    history: str = "[]"
 
 
 def store_path(settings: Settings) -> Path:
@@ -83,8 +91,14 @@ class FeedbackStore:
     def for_settings(cls, settings: Settings) -> FeedbackStore:
         return cls(store_path(settings))
 
-    def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
-        return connect(self.path, SCHEMA)
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        with connect(self.path, SCHEMA) as connection:
+            present = {row[1] for row in connection.execute("PRAGMA table_info(feedback)")}
+            for name, definition in ADDED_COLUMNS:
+                if name not in present:
+                    connection.execute(f"ALTER TABLE feedback ADD COLUMN {name} {definition}")
+            yield connection
 
     def record(self, feedback: Feedback) -> None:
         """Insert the answer's feedback, or update its rating and comment if it has a row already."""

@@ -3,6 +3,7 @@ latest, filters, grades, drafts a test item into the dev split, and compares wit
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from test_ui import labelled, start
 from assistant.evaluation.human import GradeStore
 from assistant.evaluation.questions import load_question_set
 from assistant.evaluation.runner import ItemResult
+from assistant.feedback import Feedback, FeedbackStore
 from assistant.settings import Settings
 
 GOLD = "santomasso-2021-asco-crs"
@@ -136,3 +138,17 @@ def test_compare_shows_the_changed_verdict_and_what_differs(runs: Path) -> None:
     changed = at.dataframe[3].value
     assert list(changed["item"]) == ["dosing-item-2"] and list(changed["new"]) == ["fail"]
     assert any("Nothing: same commit" in m.value for m in at.markdown)
+
+
+def test_a_thumbs_down_in_chat_becomes_a_draft_with_its_history(runs: Path, on_index: Settings) -> None:
+    history = [{"role": "user", "content": "toci dose for CRS"}, {"role": "assistant", "content": "8 mg/kg [1]"}]
+    FeedbackStore.for_settings(on_index).record(
+        Feedback("x1", "and in kids?", "toci dose kids", "8 mg/kg [1]", rating=0, comment="no paediatric dose",
+                 sources=GOLD, history=json.dumps(history))
+    )  # fmt: skip
+    at = page(runs)
+    at.selectbox(key="eval_feedback_pick").set_value("x1").run()
+    at.button(key="eval_feedback_draft").click().run()
+    draft = at.text_area(key="eval_draft").value
+    assert 'question: "and in kids?"' in draft and 'content: "toci dose for CRS"' in draft
+    assert f"gold_docs: [{GOLD}]" in draft and "# Note: no paediatric dose" in draft

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 from collections.abc import Iterable
 from pathlib import Path
@@ -108,6 +109,12 @@ def test_feedback_is_stored(on_index: Settings) -> None:
     assert len(rows) == 1
     assert (rows[0]["rating"], rows[0]["comment"]) == (0, "Missing the paediatric dose")
     assert rows[0]["question"] == QUESTION
+    assert json.loads(rows[0]["history"]) == []  # the first question has no earlier turns
+    follow = ask(at, "And the maximum dose?")
+    at.feedback[-1].set_value(0).run()
+    (row,) = [r for r in FeedbackStore.for_settings(on_index).rows() if r["answer_id"] == follow["id"]]
+    history = json.loads(row["history"])  # kept, so a test item drafted from it keeps the context
+    assert [t["role"] for t in history] == ["user", "assistant"] and history[0]["content"] == QUESTION
 
 
 def test_sidebar_filter_restricts_retrieval(on_index: Settings) -> None:

@@ -5,6 +5,7 @@ computed comes from assistant.evaluation (runs, browse, compare, human, drafts).
 from __future__ import annotations
 
 import getpass
+import json
 from pathlib import Path
 from typing import Any
 
@@ -499,6 +500,7 @@ def feedback_tab(run: Run, config: Settings) -> None:
             args=(
                 draft_item(
                     str(row["question"]),
+                    history=json.loads(str(row.get("history") or "[]")),
                     cited_docs=[d for d in str(row["sources"]).split("; ") if d],
                     source="a thumbs-down in chat",
                     note=str(row["comment"]),
