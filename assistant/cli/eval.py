@@ -19,7 +19,7 @@ from assistant.cli import app, err_console
 from assistant.cli.common import progress_bar, settings_from
 from assistant.evaluation.baselines import CONFIGURATIONS, DEFAULT
 from assistant.evaluation.compare import Comparison, compare_runs, interval_text
-from assistant.evaluation.questions import CATEGORIES
+from assistant.evaluation.questions import CATEGORIES, SPLITS
 from assistant.evaluation.report import FIGURES, delta, fmt
 from assistant.evaluation.runs import EVAL_SET, RUNS_ROOT, THRESHOLDS, Run, gates, resolve_run, run_evaluation
 
@@ -100,6 +100,9 @@ def eval_command(
     ] = None,
     runs: Annotated[Path, typer.Option(help="Where runs go, one timestamped folder each.")] = RUNS_ROOT,
     only: Annotated[str | None, typer.Option(help=f"Only this category: {', '.join(CATEGORIES)}.")] = None,
+    split: Annotated[
+        str | None, typer.Option(help=f"Only this split: {', '.join(SPLITS)} (tune on dev; test is only reported).")
+    ] = None,
     config: Annotated[
         list[str] | None,
         typer.Option(help=f"Configurations to run (repeatable; default all): {', '.join(CONFIGURATIONS)}."),
@@ -127,9 +130,8 @@ def eval_command(
     if compare_with is not None:
         compare(*compare_with, config, check, thresholds, runs)
         return
-    check_gates = gates(thresholds) if check else None
-    if check and (only or limit):
-        err_console.print("[yellow]note:[/] the gates are set for the whole set; --only/--limit run a subset")
+    if check and (only or limit or split):
+        err_console.print("[yellow]note:[/] the gates are set for the whole set; --split/--only/--limit run a subset")
     with progress_bar("eval") as update:
         result = run_evaluation(
             lambda: AnswerChain.load(settings_from(data_dir=data_dir)),
@@ -137,9 +139,10 @@ def eval_command(
             out=out,
             root=runs,
             config=config,
+            split=split,
             only=only,
             limit=limit,
-            check=check_gates,
+            check=check,
             thresholds_path=thresholds,
             progress=update,
         )
@@ -150,7 +153,7 @@ def eval_command(
         f"{summary['default']}: {failed} of {summary['items']} items failed; runtime {summary['runtime_s']:.0f} s"
     )
     console.print(f"wrote {result.path}/ (results.jsonl, summary.json, report.md, report.html)", highlight=False)
-    if check_gates is not None:
+    if check:
         for shortfall in summary["check"]["shortfalls"]:
             err_console.print(f"[bold red]threshold missed:[/] {shortfall}", highlight=False)
         if summary["check"]["shortfalls"]:

@@ -14,9 +14,8 @@ from typing import Any
 import numpy as np
 
 from assistant.evaluation.report import FIGURES, KINDS, LABELS, delta
-from assistant.evaluation.runner import LATENCY_FIGURES, RATIO_FIGURES, ItemResult, metrics, parts
+from assistant.evaluation.runner import RATIO_FIGURES, ItemResult, metrics, parts, spreads
 from assistant.evaluation.runs import Run
-from assistant.evaluation.scoring import percentile
 from assistant.evaluation.stats import BOOTSTRAP_SAMPLES, BOOTSTRAP_SEED, Interval, interval, ratio_draws, resamples
 from assistant.evaluation.thresholds import Thresholds
 
@@ -121,7 +120,8 @@ def intervals(
     """Each figure's new-minus-old change over the items of ``pairs``, with its bootstrap interval.
 
     Every resample draws items (an item's old and new results together) and recomputes both runs'
-    figures from the items' parts, the same parts metrics() sums.
+    figures: the ratio figures from the items' parts (the parts metrics() sums), vectorised; the
+    spreads (median words, paraphrase consistency, latency percentiles) by computing them again.
     """
     picks = resamples(len(pairs), samples, seed)
     before, after = metrics([o for o, _ in pairs]), metrics([n for _, n in pairs])
@@ -131,14 +131,15 @@ def intervals(
         draws = ratio_draws(*zip(*(p[key] for p in new_parts), strict=True), picks) if pairs else np.zeros(0)
         draws = draws - (ratio_draws(*zip(*(p[key] for p in old_parts), strict=True), picks) if pairs else 0)
         out[key] = interval(_change(before[key], after[key]), draws)
-    old_latency = np.array([o.latency_ms for o, _ in pairs])
-    new_latency = np.array([n.latency_ms for _, n in pairs])
-    for key, q in LATENCY_FIGURES.items():
-        draws = [
-            (percentile(new_latency[row].tolist(), q) or 0.0) - (percentile(old_latency[row].tolist(), q) or 0.0)
-            for row in picks
-        ]
-        out[key] = interval(_change(before[key], after[key]), draws)
+    spread_draws: dict[str, list[float]] = {}
+    for row in picks:
+        was = spreads([pairs[i][0] for i in row])
+        now = spreads([pairs[i][1] for i in row])
+        for key, value in now.items():
+            if value is not None and was[key] is not None:
+                spread_draws.setdefault(key, []).append(value - was[key])
+    for key in spreads([]):
+        out[key] = interval(_change(before[key], after[key]), spread_draws.get(key, []))
     return out
 
 

@@ -64,8 +64,8 @@ class ItemResult:
     flags: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)  # what the user was told beside the answer
     fallback: bool = False  # a configured LLM did not answer: the extractive composer did
-    # What the Evaluation page shows and compares (absent from runs written before issue 14).
     split: str = "dev"
+    # What the Evaluation page shows and compares (absent from runs written before issue 14).
     history: list[dict[str, str]] = field(default_factory=list)
     verdict: str = ""  # "pass", "fail", or "unsafe" (a must_not_include statement matched)
     facts: list[dict[str, Any]] = field(default_factory=list)  # {fact, pattern, points, found} per key fact
@@ -75,6 +75,11 @@ class ItemResult:
     top_similarity: float | None = None  # what the abstention threshold is compared with; None if never searched
     answer_hash: str = ""  # the answer and what it cites: a human grade holds while this holds
     item_hash: str = ""  # the item as graded: a comparison tells an edited item from a changed answer
+    failure_class: str | None = None  # the issue-17 failure class the item tests
+    paraphrase_of: str | None = None
+    lead: str = ""  # the answer's lead line (scoring.lead_line)
+    checks_lead: bool = False  # the item lists wrong_lead patterns
+    wrong_lead: list[str] = field(default_factory=list)  # the wrong-lead facts the lead matched
 
     def to_json_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -127,7 +132,11 @@ def score(
     """Every score of one answer; ``ranked`` is the retriever's top documents for the item's query and
     ``top_similarity`` the best question-passage similarity that search found (None: never searched)."""
     points = scoring.score_points(answer.answer, item.must_include, item.must_not_include)
-    reasons = scoring.failure_reasons(points, answer.abstained, item.abstain, len(answer.citations))
+    lead = "" if answer.abstained else scoring.lead_line(answer.answer)
+    wrong = scoring.wrong_leads(lead, item.wrong_lead) if lead else []
+    words = 0 if answer.abstained else scoring.answer_words(answer.answer)
+    padded = (words, item.max_words) if item.max_words is not None and words > item.max_words else None
+    reasons = scoring.failure_reasons(points, answer.abstained, item.abstain, len(answer.citations), wrong, padded)
     fraction = scoring.points_fraction(points, passed=not reasons)
     by_number = {c.n: c for c in answer.citations}
     found = [] if answer.abstained else scoring.sentences(answer.answer)
@@ -173,7 +182,7 @@ def score(
         numbers=numbers,
         ungrounded_numbers=ungrounded,
         support=[round(s, 4) for s in scoring.token_overlap_support(found, by_number)],
-        words=0 if answer.abstained else scoring.answer_words(answer.answer),
+        words=words,
         latency_ms=round(ms, 2),
         reasons=reasons,
         flags=flags,
@@ -192,6 +201,11 @@ def score(
         top_similarity=None if top_similarity is None else round(top_similarity, 4),
         answer_hash=answer_hash(answer),
         item_hash=item_hash(item),
+        failure_class=item.failure_class,
+        paraphrase_of=item.paraphrase_of,
+        lead=lead,
+        checks_lead=bool(item.wrong_lead),
+        wrong_lead=wrong,
     )
 
 
@@ -244,11 +258,11 @@ def _share(value: float | None) -> tuple[float, float]:
 
 
 #: The figures that are one ratio over items (a mean counts one per item that has a value); the
-#: latency percentiles are the only figures that are not.
+#: others are spreads().
 RATIO_FIGURES = (
     "pass_rate", "points", "key_fact_coverage", "recall_at_1", "recall_at_5", "recall_at_10", "mrr", "ndcg_at_10",
     "citation_validity", "number_grounding", "token_overlap_support", "abstention_accuracy", "abstention_precision",
-    "abstention_recall", "words_mean", "fallback_rate",
+    "abstention_recall", "words_mean", "wrong_setting_lead", "fallback_rate",
 )  # fmt: skip
 LATENCY_FIGURES = {"latency_p50_ms": 50, "latency_p95_ms": 95}
 RETRIEVAL_FIGURES = ("recall_at_1", "recall_at_5", "recall_at_10", "mrr", "ndcg_at_10")
@@ -263,34 +277,54 @@ def parts(r: ItemResult) -> dict[str, tuple[float, float]]:
         "pass_rate": _share(float(r.passed)),
         "points": _share(r.fraction),
         "key_fact_coverage": _share(r.key_fact_coverage),
-        **{
-            name: _share(getattr(r, name))
-            for name in ("recall_at_1", "recall_at_5", "recall_at_10", "mrr", "ndcg_at_10")
-        },
+        **{name: _share(getattr(r, name)) for name in RETRIEVAL_FIGURES},
         "citation_validity": _share(float(not r.citation_problems)) if answered else none,
         "number_grounding": (float(r.numbers - len(r.ungrounded_numbers)), float(r.numbers)) if answered else none,
         "token_overlap_support": (sum(r.support), float(len(r.support))) if answered else none,
         **scoring.abstention_parts(r.abstain, r.abstained),
         "words_mean": _share(float(r.words)) if answered else none,
+        "wrong_setting_lead": _share(float(bool(r.wrong_lead))) if answered and r.checks_lead else none,
         "fallback_rate": _share(float(r.fallback)),
     }
 
 
+def paraphrase_groups(results: Iterable[ItemResult]) -> dict[str, list[ItemResult]]:
+    """The results grouped by original (an original with its paraphrases), keyed by the original's id."""
+    groups: dict[str, list[ItemResult]] = {}
+    for result in results:
+        groups.setdefault(result.paraphrase_of or result.id, []).append(result)
+    return groups
+
+
+def consistency(groups: Iterable[Sequence[ItemResult]]) -> float | None:
+    """Paraphrase consistency of the groups: the share of groups with paraphrases whose items all pass."""
+    return scoring.paraphrase_consistency([r.passed for r in group] for group in groups)
+
+
 def metrics(results: Sequence[ItemResult]) -> dict[str, float | None]:
     """The figures of one configuration over a list of item results (the thresholds' keys)."""
+    return {"items": len(results), **scoring.ratios((parts(r) for r in results), RATIO_FIGURES), **spreads(results)}
+
+
+def spreads(results: Sequence[ItemResult]) -> dict[str, float | None]:
+    """The figures that are not one ratio over items: the median answer length, paraphrase consistency
+    (over groups of items) and the latency percentiles."""
+    answered = [r.words for r in results if not r.abstained]
     latencies = [r.latency_ms for r in results]
     return {
-        "items": len(results),
-        **scoring.ratios((parts(r) for r in results), RATIO_FIGURES),
+        "words_median": float(statistics.median(answered)) if answered else None,
+        "paraphrase_consistency": consistency(paraphrase_groups(results).values()),
         **{key: scoring.percentile(latencies, q) for key, q in LATENCY_FIGURES.items()},
     }
 
 
-def by_category(results: Sequence[ItemResult]) -> dict[str, dict[str, float | None]]:
-    """Pass rate, points, key-fact coverage and recall@5 for each category, in the set's order."""
+def by_category(results: Sequence[ItemResult], key: str = "category") -> dict[str, dict[str, float | None]]:
+    """Pass rate, points, key-fact coverage and recall@5 for each category (or other ``key`` of a result,
+    such as "failure_class"), in the set's order; results whose key is None are left out."""
     groups: dict[str, list[ItemResult]] = {}
     for result in results:
-        groups.setdefault(result.category, []).append(result)
+        if (value := getattr(result, key)) is not None:
+            groups.setdefault(value, []).append(result)
     return {
         category: {
             "items": len(group),
@@ -301,3 +335,31 @@ def by_category(results: Sequence[ItemResult]) -> dict[str, dict[str, float | No
         }
         for category, group in groups.items()
     }
+
+
+#: The item sets reported (and gated) apart, by what an item result is (evals/SCHEMA.md). "base" holds the
+#: items of no issue-17 class and no paraphrase: the items the long-standing gates were set on. "dev" and
+#: "test" are the two splits' originals; the paraphrases of both splits form their own set.
+ITEM_SETS: dict[str, Callable[[ItemResult], bool]] = {
+    "base": lambda r: r.failure_class is None and r.paraphrase_of is None,
+    "dev": lambda r: r.split == "dev" and r.paraphrase_of is None,
+    "test": lambda r: r.split == "test" and r.paraphrase_of is None,
+    "new": lambda r: r.failure_class is not None and r.paraphrase_of is None,
+    "paraphrases": lambda r: r.paraphrase_of is not None,
+}
+
+
+def by_item_set(results: Sequence[ItemResult]) -> dict[str, dict[str, float | None]]:
+    """The figures of each item set that holds at least one of the results.
+
+    A set's paraphrase consistency is measured over the groups that have a member in the set (for
+    "test", its originals with their paraphrases), since a group needs its original.
+    """
+    groups = paraphrase_groups(results).values()
+    out = {}
+    for name, member in ITEM_SETS.items():
+        subset = [r for r in results if member(r)]
+        if subset:
+            touched = [group for group in groups if any(member(r) for r in group)]
+            out[name] = {**metrics(subset), "paraphrase_consistency": consistency(touched)}
+    return out

@@ -23,10 +23,10 @@ from assistant.answering.chain import AnswerChain
 from assistant.errors import UsageError
 from assistant.evaluation.baselines import CONFIGURATIONS, DEFAULT
 from assistant.evaluation.human import GradeStore
-from assistant.evaluation.questions import CATEGORIES, Item, check_gold_docs, load_question_set
+from assistant.evaluation.questions import CATEGORIES, Item, check_gold_docs, in_split, load_question_set
 from assistant.evaluation.report import FIGURES, build_summary, write_reports
 from assistant.evaluation.runner import ItemResult, Progress, item_hash, run
-from assistant.evaluation.thresholds import Thresholds, load_thresholds
+from assistant.evaluation.thresholds import Thresholds, load_thresholds, set_shortfalls
 from assistant.settings import Settings
 
 #: Where runs go, relative to the folder Carta runs in (as `carta eval` and the page both default).
@@ -177,8 +177,11 @@ class Run:
         return self.summary.get("provenance", {})
 
 
-def select_items(items: list[Item], only: str | None, limit: int | None, set_path: Path) -> list[Item]:
-    """The items of one category (``only``), then the first ``limit``; UsageError when none is left."""
+def select_items(
+    items: list[Item], split: str | None, only: str | None, limit: int | None, set_path: Path
+) -> list[Item]:
+    """The items of one split and one category (``only``), then the first ``limit``; UsageError when none is left."""
+    items = in_split(items, split)
     if only is not None:
         if only not in CATEGORIES:
             msg = f"--only {only}: unknown category; choose from {', '.join(CATEGORIES)}"
@@ -186,7 +189,7 @@ def select_items(items: list[Item], only: str | None, limit: int | None, set_pat
         items = [i for i in items if i.category == only]
     items = items[:limit] if limit else items
     if not items:
-        msg = f"no items in {set_path} match --only {only}"
+        msg = f"no items in {set_path} match --split {split} --only {only}"
         raise UsageError(msg)
     return items
 
@@ -213,9 +216,10 @@ def run_evaluation(
     out: Path | None = None,
     root: Path = RUNS_ROOT,
     config: Sequence[str] | None = None,
+    split: str | None = None,
     only: str | None = None,
     limit: int | None = None,
-    check: Thresholds | None = None,
+    check: bool = False,
     thresholds_path: Path = THRESHOLDS,
     progress: Progress | None = None,
 ) -> Run:
@@ -224,25 +228,28 @@ def run_evaluation(
     ``chain`` may be a loader, called once the set and options are found valid, so that a bad set is
     reported at once rather than after the model and index load. The run goes into ``out`` when
     given, else into a new timestamped folder under ``root``. With ``check`` (the gates),
-    summary.json records the default configuration's shortfalls. Bad input (set, category,
+    summary.json records the default configuration's shortfalls, item set by item set. Bad input (set, category,
     configuration) is a UsageError raised before anything is answered.
     """
     started = time.perf_counter()
-    items = select_items(load_question_set(set_path), only, limit, set_path)
+    items = select_items(load_question_set(set_path), split, only, limit, set_path)
     names = configuration_names(config)
-    if check is not None and DEFAULT not in names:
+    if check and DEFAULT not in names:
         msg = f"--check gates the {DEFAULT} configuration; include it in --config"
         raise UsageError(msg)
+    if check:
+        gates(thresholds_path)  # a bad thresholds file is reported before anything is answered
     chain = chain if isinstance(chain, AnswerChain) else chain()
     check_gold_docs(set_path, items, {p.doc_id for p in chain.retriever.passages.values()})
     answerers = {name: CONFIGURATIONS[name].build(chain) for name in names}
     results = run(answerers, items, progress)
     summary = build_summary(set_path, results, time.perf_counter() - started)
     summary["provenance"] = provenance(chain.settings, chain, set_path, items)
-    if check is not None:
+    if check:
+        known = {key for key, _, _ in FIGURES}
         summary["check"] = {
             "thresholds": str(thresholds_path),
-            "shortfalls": check.shortfalls(summary["configs"][DEFAULT]["metrics"]),
+            "shortfalls": set_shortfalls(thresholds_path, known, summary["configs"][DEFAULT]["sets"]),
         }
     folder = out or new_run_folder(root)
     grades = GradeStore.for_settings(chain.settings).grades()
