@@ -14,12 +14,12 @@ import pytest
 
 from assistant.cli import main
 from assistant.errors import UsageError
-from assistant.evaluation.compare import compare_runs
+from assistant.evaluation.compare import compare_runs, intervals
 from assistant.evaluation.drafts import PLACEHOLDER, draft_item, save_draft
 from assistant.evaluation.human import GradeStore, HumanGrade, agreement
 from assistant.evaluation.questions import load_question_set
 from assistant.evaluation.report import build_summary, write_reports
-from assistant.evaluation.runner import ItemResult
+from assistant.evaluation.runner import ItemResult, metrics
 from assistant.evaluation.runs import Run, list_runs, previous_run, resolve_run
 from assistant.evaluation.stats import Interval, cohen_kappa, interval, ratio_draws, resamples, risk_coverage
 
@@ -76,6 +76,27 @@ def test_a_resample_whose_figure_cannot_be_measured_is_left_out() -> None:
     assert set(draws[~np.isnan(draws)]) == {1.0} and np.isnan(draws).any()
     assert interval(1.0, draws) == Interval(1.0, 1.0, 1.0)
     assert interval(None, draws) == Interval(None, None, None)
+
+
+def test_the_vectorised_bootstrap_recomputes_metrics_on_each_resample() -> None:
+    def varied(n: int, shift: int) -> ItemResult:
+        return result(
+            f"i{n}", passed=(n + shift) % 3 != 0, latency_ms=float((n * 7 + shift) % 50), words=n + shift,
+            abstained=(n + shift) % 5 == 0, support=[0.5, 1.0][: 1 + n % 2], numbers=n % 3,
+            ungrounded_numbers=["x"] if n % 7 == shift else [], paraphrase_of="i0" if n % 4 == 1 else None,
+        )  # fmt: skip
+
+    pairs = [(varied(n, 0), varied(n, 1)) for n in range(12)]
+    found = intervals(pairs, samples=40, seed=3)
+    picks = resamples(len(pairs), 40, 3)
+    for key, got in found.items():
+        naive = []
+        for row in picks:
+            old, new = metrics([pairs[i][0] for i in row])[key], metrics([pairs[i][1] for i in row])[key]
+            if old is not None and new is not None:
+                naive.append(new - old)
+        expected = interval(got.value, naive)
+        assert (got.low, got.high) == (pytest.approx(expected.low), pytest.approx(expected.high)), key
 
 
 def test_cohen_kappa_by_hand() -> None:

@@ -74,8 +74,9 @@ def print_comparison(comparison: Comparison, config: str) -> None:
 def compare(old: str, new: str, config: list[str] | None, check: bool, thresholds: Path, runs: Path) -> None:
     """`--compare OLD NEW`: print the comparison; with --check exit 1 when a gated figure fell."""
     before, after = Run.load(resolve_run(old, runs)), Run.load(resolve_run(new, runs))
-    comparison = compare_runs(before, after, gates(thresholds) if check else None, config)
     shown = [n for n in (config or [after.default]) if n in after.results and n in before.results]
+    gated = gates(thresholds) if check else None
+    comparison = compare_runs(before, after, gated, shown)  # only what is shown: each takes a bootstrap
     for name in shown:
         print_comparison(comparison, name)
     if check:

@@ -7,6 +7,7 @@ stay together), so they say how much of a change a different draw of questions c
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,8 +15,18 @@ from typing import Any
 import numpy as np
 
 from assistant.evaluation.report import FIGURES, KINDS, LABELS, delta
-from assistant.evaluation.runner import RATIO_FIGURES, ItemResult, metrics, parts, spreads
+from assistant.evaluation.runner import (
+    LATENCY_FIGURES,
+    RATIO_FIGURES,
+    ItemResult,
+    consistency,
+    metrics,
+    paraphrase_groups,
+    parts,
+    spreads,
+)
 from assistant.evaluation.runs import Run
+from assistant.evaluation.scoring import rank_index
 from assistant.evaluation.stats import BOOTSTRAP_SAMPLES, BOOTSTRAP_SEED, Interval, interval, ratio_draws, resamples
 from assistant.evaluation.thresholds import Thresholds
 
@@ -120,8 +131,8 @@ def intervals(
     """Each figure's new-minus-old change over the items of ``pairs``, with its bootstrap interval.
 
     Every resample draws items (an item's old and new results together) and recomputes both runs'
-    figures: the ratio figures from the items' parts (the parts metrics() sums), vectorised; the
-    spreads (median words, paraphrase consistency, latency percentiles) by computing them again.
+    figures: the ratio figures from the items' parts (the parts metrics() sums) and the spreads
+    (median words, latency percentiles, paraphrase consistency) from the resampled items.
     """
     picks = resamples(len(pairs), samples, seed)
     before, after = metrics([o for o, _ in pairs]), metrics([n for _, n in pairs])
@@ -131,16 +142,34 @@ def intervals(
         draws = ratio_draws(*zip(*(p[key] for p in new_parts), strict=True), picks) if pairs else np.zeros(0)
         draws = draws - (ratio_draws(*zip(*(p[key] for p in old_parts), strict=True), picks) if pairs else 0)
         out[key] = interval(_change(before[key], after[key]), draws)
-    spread_draws: dict[str, list[float]] = {}
-    for row in picks:
-        was = spreads([pairs[i][0] for i in row])
-        now = spreads([pairs[i][1] for i in row])
-        for key, value in now.items():
-            if value is not None and was[key] is not None:
-                spread_draws.setdefault(key, []).append(value - was[key])
+    spread_draws = _spread_draws(pairs, picks)
     for key in spreads([]):
         out[key] = interval(_change(before[key], after[key]), spread_draws.get(key, []))
     return out
+
+
+def _spread_draws(pairs: Sequence[tuple[ItemResult, ItemResult]], picks: np.ndarray) -> dict[str, Sequence[float]]:
+    """New-minus-old of each spread in each resample: percentiles and the median on sorted rows of the
+    resamples (the same nearest rank as scoring.percentile), paraphrase consistency group by group."""
+    if not pairs:
+        return {}
+    draws: dict[str, Sequence[float]] = {}
+    for key, q in LATENCY_FIGURES.items():
+        rank = rank_index(len(pairs), q)
+        old, new = (np.sort(np.array([p[side].latency_ms for p in pairs])[picks], axis=1) for side in (0, 1))
+        draws[key] = new[:, rank] - old[:, rank]
+    words = [np.array([np.nan if p[side].abstained else p[side].words for p in pairs]) for side in (0, 1)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a resample of abstentions only has no median
+        draws["words_median"] = np.nanmedian(words[1][picks], axis=1) - np.nanmedian(words[0][picks], axis=1)
+    if any(n.paraphrase_of for _, n in pairs):
+        changes = []
+        for row in picks:
+            was = consistency(paraphrase_groups(pairs[i][0] for i in row).values())
+            now = consistency(paraphrase_groups(pairs[i][1] for i in row).values())
+            changes.append(np.nan if was is None or now is None else now - was)
+        draws["paraphrase_consistency"] = changes
+    return draws
 
 
 def _change(old: float | None, new: float | None) -> float | None:

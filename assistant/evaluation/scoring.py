@@ -283,9 +283,13 @@ def answer_words(answer: str) -> int:
     return len(WORD.findall(CITATION_MARK.sub("", prose)))
 
 
+def rank_index(count: int, q: float) -> int:
+    """Where the nearest-rank ``q`` percentile sits among ``count`` sorted values (0-based)."""
+    return max(0, math.ceil(q / 100 * count) - 1)
+
+
 def percentile(values: Sequence[float], q: float) -> float | None:
     """Nearest-rank percentile (q in 0..100): the smallest value with at least q% of values at or below it."""
     if not values:
         return None
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
+    return sorted(values)[rank_index(len(values), q)]

@@ -53,13 +53,14 @@ def cached_run(path: Path) -> Run:
 
 
 @st.cache_data(max_entries=8, show_spinner="Comparing the runs (bootstrap intervals)…")
-def cached_comparison(old: str, new: str, stamps: tuple[float, float]) -> Comparison:
-    """The comparison `carta eval --compare OLD NEW` prints, gated by evals/thresholds.toml when it is there."""
+def cached_comparison(old: str, new: str, stamps: tuple[float, float], config: str) -> Comparison:
+    """The comparison `carta eval --compare OLD NEW` prints for one configuration, gated by
+    evals/thresholds.toml when it is there (one configuration at a time: each takes a bootstrap)."""
     try:
         gated = gates(THRESHOLDS)
     except CartaError:
         gated = None  # no thresholds file where the app runs: the changes are shown without gates
-    return compare_runs(cached_run(Path(old)), cached_run(Path(new)), gated)
+    return compare_runs(cached_run(Path(old)), cached_run(Path(new)), gated, [config])
 
 
 def run_label(path: Path) -> str:
@@ -388,14 +389,14 @@ def compare_tab(run: Run, runs: list[Path]) -> None:
         "Compare with (old)", others, index=default, format_func=lambda p: run_label(Path(p)), key="eval_compare_with"
     )
     stamps = ((Path(old) / "results.jsonl").stat().st_mtime, (run.path / "results.jsonl").stat().st_mtime)
-    comparison = cached_comparison(old, str(run.path), stamps)
-    names = list(dict.fromkeys(f.config for f in comparison.figures))
+    names = [name for name in run.results if name in cached_run(Path(old)).results]
     if not names:
         st.info("The two runs share no configuration.")
         return
     config = right.selectbox(
         "Configuration", names, index=names.index(run.default) if run.default in names else 0, key="eval_compare_config"
     )
+    comparison = cached_comparison(old, str(run.path), stamps, config)
     st.markdown("**What differs**")
     st.markdown(
         "\n".join(f"- {line.strip()}" for line in comparison.differences)
