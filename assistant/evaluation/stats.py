@@ -93,11 +93,15 @@ def risk_coverage(outcomes: Sequence[tuple[float | None, bool, bool]]) -> list[C
     total = len(outcomes)
     answered = sorted((sim, failed) for sim, did_answer, failed in outcomes if did_answer and sim is not None)
     points = []
-    for start, (threshold, _) in enumerate(answered):
-        if start and answered[start - 1][0] == threshold:
+    kept = failures = 0
+    for position in range(len(answered) - 1, -1, -1):  # from the highest similarity down, counting as we go
+        threshold, failed = answered[position]
+        kept += 1
+        failures += failed
+        if position and answered[position - 1][0] == threshold:
             continue  # ties: one point per distinct threshold
-        kept = answered[start:]
-        points.append(CoveragePoint(threshold, len(kept) / total, sum(failed for _, failed in kept) / len(kept)))
+        points.append(CoveragePoint(threshold, kept / total, failures / kept))
+    points.reverse()
     if answered:
         points.append(CoveragePoint(answered[-1][0] + 1e-9, 0.0, None))
     return points

@@ -42,14 +42,32 @@ DRAFT_SOURCE = "eval_draft_source"
 ITEM = "eval_item"
 
 
-@st.cache_data(max_entries=8, show_spinner="Reading the run…")
+@st.cache_resource(max_entries=4, show_spinner="Reading the run…")
 def load_run(path: str, stamp: float) -> Run:
-    """A run folder read once per change (``stamp`` is its results' modification time)."""
+    """A run folder, read once per change (``stamp`` is its results' modification time).
+
+    A resource cache, not a data cache: st.cache_data would unpickle a copy of the run on every
+    call, seconds for a 2,000-item run; the page never changes a run it has read.
+    """
     return Run.load(Path(path))
 
 
 def cached_run(path: Path) -> Run:
     return load_run(str(path), (path / "results.jsonl").stat().st_mtime)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def run_label(path: str, stamp: float) -> str:
+    """How a run is named in the run pickers: folder, time, items and commit, from its summary.json alone."""
+    summary = json.loads((Path(path) / "summary.json").read_text(encoding="utf-8"))
+    commit = summary.get("provenance", {}).get("commit")
+    return f"{Path(path).name} · {summary.get('created', '')} · {summary.get('items', '?')} items" + (
+        f" · {commit}" if commit else ""
+    )
+
+
+def label(path: str) -> str:
+    return run_label(path, (Path(path) / "summary.json").stat().st_mtime)
 
 
 @st.cache_data(max_entries=8, show_spinner="Comparing the runs (bootstrap intervals)…")
@@ -61,14 +79,6 @@ def cached_comparison(old: str, new: str, stamps: tuple[float, float], config: s
     except CartaError:
         gated = None  # no thresholds file where the app runs: the changes are shown without gates
     return compare_runs(cached_run(Path(old)), cached_run(Path(new)), gated, [config])
-
-
-def run_label(path: Path) -> str:
-    run = cached_run(path)
-    provenance = run.provenance
-    return f"{path.name} · {run.summary.get('created', '')} · {run.summary.get('items', '?')} items" + (
-        f" · {provenance['commit']}" if provenance.get("commit") else ""
-    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -385,9 +395,7 @@ def compare_tab(run: Run, runs: list[Path]) -> None:
     before = previous_run(run.path)
     default = others.index(str(before)) if before is not None and str(before) in others else 0
     left, right = st.columns(2)
-    old = left.selectbox(
-        "Compare with (old)", others, index=default, format_func=lambda p: run_label(Path(p)), key="eval_compare_with"
-    )
+    old = left.selectbox("Compare with (old)", others, index=default, format_func=label, key="eval_compare_with")
     stamps = ((Path(old) / "results.jsonl").stat().st_mtime, (run.path / "results.jsonl").stat().st_mtime)
     names = [name for name in run.results if name in cached_run(Path(old)).results]
     if not names:
@@ -540,7 +548,7 @@ if wanted and st.session_state.get("eval_run") not in choices:
     st.session_state["eval_run"] = next((c for c in choices if Path(c).name == wanted), choices[0])
 if st.session_state.get("eval_run") not in choices:
     st.session_state.pop("eval_run", None)
-chosen = Path(st.selectbox("Run (newest first)", choices, format_func=lambda p: run_label(Path(p)), key="eval_run"))
+chosen = Path(st.selectbox("Run (newest first)", choices, format_func=label, key="eval_run"))
 try:
     run = cached_run(chosen)
     before = previous_run(chosen, root)
