@@ -28,6 +28,31 @@ class DocType(StrEnum):
     LOCAL = "local"
 
 
+#: What each document type is called wherever a reader sees it: evidence answers' line labels, the
+#: citation badges, the Library page and its filters.
+DOC_TYPE_LABELS: dict[str, str] = {
+    DocType.GUIDELINE: "Guideline",
+    DocType.CONSENSUS: "Consensus",
+    DocType.LABEL: "Drug label",
+    DocType.REGULATORY: "Regulatory",
+    DocType.TRIAL: "Trial",
+    DocType.COHORT: "Cohort study",
+    DocType.CASE_SERIES: "Case series",
+    DocType.CASE_REPORT: "Case report",
+    DocType.REVIEW: "Review",
+    DocType.LOCAL: "Local document",
+}
+
+
+def doc_type_label(doc_type: str) -> str:
+    """The reader's name for a document type ('case-report' -> 'Case report'); 'Source' when unknown.
+
+    >>> doc_type_label("label"), doc_type_label("pamphlet")
+    ('Drug label', 'Source')
+    """
+    return DOC_TYPE_LABELS.get(doc_type, "Source")
+
+
 class DocumentMeta(BaseModel):
     """Front matter of one source. Unknown keys are kept (``extra``) so hospitals can add their own."""
 

@@ -18,6 +18,7 @@ from assistant.errors import CartaError
 from assistant.evaluation import scoring
 from assistant.evaluation.baselines import Answerer
 from assistant.evaluation.questions import Item
+from assistant.stats import percentile
 
 #: Passages retrieved for the retrieval metrics (recall@10 and nDCG@10 need ten).
 RETRIEVAL_K = 10
@@ -202,8 +203,8 @@ def metrics(results: Sequence[ItemResult]) -> dict[str, float | None]:
         "token_overlap_support": _mean(support),
         **scoring.abstention_scores((r.abstain, r.abstained) for r in results),
         "words_mean": _mean(float(r.words) for r in answered),
-        "latency_p50_ms": scoring.percentile(latencies, 50),
-        "latency_p95_ms": scoring.percentile(latencies, 95),
+        "latency_p50_ms": percentile(latencies, 50),
+        "latency_p95_ms": percentile(latencies, 95),
         "fallback_rate": _mean(float(r.fallback) for r in results),
     }
 
