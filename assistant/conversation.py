@@ -164,4 +164,3 @@ def _carried(missing: list[str], history: list[Turn]) -> list[str]:
             carried.extend(earlier[kind])
             missing.remove(kind)
     return carried
-

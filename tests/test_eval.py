@@ -23,6 +23,7 @@ from assistant.evaluation.scoring import Sentence
 from assistant.evaluation.thresholds import load_thresholds
 from assistant.passage import Passage
 from assistant.settings import Settings
+from assistant.stats import percentile
 
 REPO = Path(__file__).resolve().parents[1]
 QA = REPO / "evals" / "qa.yaml"
@@ -157,9 +158,9 @@ def test_answer_words_leave_out_tables_and_markers() -> None:
 
 def test_percentile_is_nearest_rank() -> None:
     values = [float(v) for v in range(1, 21)]
-    assert scoring.percentile(values, 50) == 10.0
-    assert scoring.percentile(values, 95) == 19.0
-    assert scoring.percentile([], 95) is None
+    assert percentile(values, 50) == 10.0
+    assert percentile(values, 95) == 19.0
+    assert percentile([], 95) is None
 
 
 def test_an_answer_the_llm_did_not_give_counts_as_a_fallback() -> None:

@@ -42,8 +42,8 @@ def numbers_are_grounded(answer: Answer) -> bool:
 def test_parse_reads_markers_and_the_sentinel() -> None:
     draft = parse("Tocilizumab is given IV [1]. It is repeated [2][3]. Unsupported claim.", 3)
     assert [(s.text, s.sources) for s in draft.statements] == [
-        ("Tocilizumab is given IV .", [0]),
-        ("It is repeated .", [1, 2]),
+        ("Tocilizumab is given IV.", [0]),
+        ("It is repeated.", [1, 2]),
         ("Unsupported claim.", []),
     ]
     assert parse(ABSTAIN_SENTINEL, 3).abstained

@@ -126,7 +126,10 @@ class AnswerChain:
 
     @classmethod
     def load(cls, settings: Settings, **retriever_options: Any) -> AnswerChain:
-        """The chain for ``settings``: extractive, or the configured LLM behind the verifier."""
+        """The chain for ``settings``: extractive, or the configured LLM behind the verifier.
+
+        ``retriever_options`` go to ``HybridRetriever.load`` (``embeddings=``, ``mode=``, ...).
+        """
         retriever = HybridRetriever.load(settings, **retriever_options)
         if settings.llm_backend == "none":
             return cls(retriever)
