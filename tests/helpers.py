@@ -1,8 +1,8 @@
-"""Pure test helpers, one copy each: paths, a free port, the CLI harnesses, a passage factory, and the
-front-matter template for hand-written documents.
+"""Pure test helpers, one copy each: paths, a free port, the CLI harness, a passage factory, the
+front-matter template for hand-written documents, and starting a server that reports its death.
 
-Nothing here imports LangChain, Chroma or the model (only Carta's plain data modules), so fast tests can use it freely; fixtures live in
-conftest.py.
+Nothing here imports LangChain, Chroma or the model (only Carta's plain data modules), so fast tests
+can use it freely; fixtures live in conftest.py.
 """
 
 from __future__ import annotations
@@ -12,8 +12,11 @@ import re
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from assistant.passage import Passage
 from assistant.text import CITATION_RUN
@@ -22,6 +25,8 @@ REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
 #: How long one `carta` subprocess may run before a hang fails its test instead of stalling the suite.
 CLI_TIMEOUT_S = 300
+#: Lines of a dead server's log shown in the failure.
+LOG_TAIL_LINES = 20
 
 CompletedProcess = subprocess.CompletedProcess[str]
 
@@ -42,6 +47,48 @@ def run_carta(
         input=stdin, capture_output=True, text=True, env={**os.environ, **(env or {})},
         cwd=cwd, timeout=CLI_TIMEOUT_S, check=False,
     )  # fmt: skip
+
+
+class ServerDied(RuntimeError):
+    """A server process ended, or never answered, before it was ready."""
+
+
+def start_server(command: list[str], ready_url: str, log: Path, *, timeout_s: float) -> subprocess.Popen[bytes]:
+    """Start ``command`` with its output in ``log``; return once ``ready_url`` answers 200.
+
+    A process that exits first raises ServerDied with its exit code and the tail of its log (a crash
+    such as SIGSEGV reads as 'exit code -11', not as a later connection error); one still silent
+    after ``timeout_s`` is stopped and raises the same way.
+    """
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if httpx.get(ready_url, timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            pass
+        died = death_report(process, log)
+        if died:
+            raise ServerDied(died)
+        if time.monotonic() > deadline:
+            process.kill()
+            process.wait(timeout=30)
+            raise ServerDied(f"the server did not answer within {timeout_s:.0f} s{log_tail(log)}")
+        time.sleep(0.25)
+
+
+def log_tail(log: Path) -> str:
+    """The last lines of a server's log, to append to a failure."""
+    lines = log.read_text(errors="replace").splitlines()[-LOG_TAIL_LINES:] if log.exists() else []
+    return f"; last lines of {log}:\n" + "\n".join(lines)
+
+
+def death_report(process: subprocess.Popen[bytes], log: Path) -> str | None:
+    """'exited with exit code N' and the tail of its log, when the server process has ended; else None."""
+    code = process.poll()
+    return None if code is None else f"the server exited with exit code {code}{log_tail(log)}"
 
 
 def make_passage(text: str, doc_id: str = "d", *, n: int = 0, **fields: Any) -> Passage:
@@ -72,5 +119,8 @@ def document(doc_id: str, title: str, body: str, **fields: object) -> str:
 def quoted(answer: str) -> set[str]:
     """The sentences and rows an answer quotes, without list marks, labels or [n] markers (their
     numbers restart in every answer, so a repeated sentence may carry another one)."""
-    pieces = (re.sub(r"^\s*(- )?([A-Z][\w ]*: )?", "", piece).strip() for piece in re.split(rf"{CITATION_RUN.pattern}|\n", answer))
+    pieces = (
+        re.sub(r"^\s*(- )?([A-Z][\w ]*: )?", "", piece).strip()
+        for piece in re.split(rf"{CITATION_RUN.pattern}|\n", answer)
+    )
     return {piece for piece in pieces if len(piece.split()) >= 3}

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 
 import pytest
-from conftest import quoted
+from helpers import quoted
 
 from assistant.answer import Answer
 from assistant.answering.chain import AnswerChain, clean_question

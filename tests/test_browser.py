@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import free_port
 
 from assistant.settings import Settings
 
@@ -35,13 +35,7 @@ QUESTION = "What dose of tocilizumab for grade 2 CRS?"
 LOAD_MS = 180_000
 STEP_MS = 60_000
 
-pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 
 @pytest.fixture

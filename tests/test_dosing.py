@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import CORPUS
+from helpers import CORPUS
 
 from assistant.chunking import chunk_document
 from assistant.dosing import DosingRow, dosing_rows, drug_names, rows_for

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import REPO, make_passage
 
 from assistant.answer import Answer
 from assistant.answering.chain import AnswerChain
@@ -25,15 +26,14 @@ from assistant.passage import Passage
 from assistant.settings import Settings
 from assistant.stats import percentile
 
-REPO = Path(__file__).resolve().parents[1]
 QA = REPO / "evals" / "qa.yaml"
 SAMPLE = REPO / "tests" / "data" / "qa-sample.yaml"
 THRESHOLDS = REPO / "evals" / "thresholds.toml"
 SMOKE = REPO / "evals" / "smoke.txt"
 
 
-def passage(text: str, chunk_id: str = "c1") -> Passage:
-    return Passage(chunk_id=chunk_id, doc_id="d", text=text, section="S", kind="prose", title="T", doc_type="label")
+def passage(text: str, n: int = 1) -> Passage:
+    return make_passage(text, "d", n=n, section="S", title="T", doc_type="label")
 
 
 # --- retrieval metrics -------------------------------------------------------------------------

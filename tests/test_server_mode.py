@@ -14,22 +14,17 @@ from pathlib import Path
 
 import httpx
 import pytest
+from helpers import free_port, run_carta
 
 from assistant.errors import IndexUnavailableError
 from assistant.index import HEARTBEAT_PATH, make_client
 from assistant.ingest import ingest
 from assistant.settings import Settings
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.server
 
 #: Seconds a fresh `chroma run` gets to answer its heartbeat before the test gives up.
 SERVER_START_S = 60.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -88,11 +83,11 @@ def test_two_processes_share_one_server(server: dict[str, str], small_corpus: Pa
         assert {c["doc_id"] for c in answer["citations"]} == {"case"}
 
 
-def test_dead_server_is_one_clear_line(carta_cli: Callable[..., subprocess.CompletedProcess[str]]) -> None:
+def test_dead_server_is_one_clear_line() -> None:
     port = free_port()  # nothing listens there
-    done = carta_cli(
+    done = run_carta(
         "ask", "What is CRS?", env={"CARTA_CHROMA_HOST": "127.0.0.1", "CARTA_CHROMA_PORT": str(port)}
-    )  # carta_cli's own timeout turns a hang into a failure
+    )  # run_carta's own timeout turns a hang into a failure
     assert done.returncode == 1
     assert f"127.0.0.1:{port}" in done.stderr
     assert "serve-index" in done.stderr

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import quoted
+from helpers import quoted
 from streamlit.testing.v1 import AppTest
 
 from assistant.feedback import FeedbackStore
