@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import warnings
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -114,7 +115,9 @@ def export_onnx(model_path: Path, target: Path) -> Path:
         partial = target.with_suffix(f".{os.getpid()}.partial")
         sample = torch.ones((1, 8), dtype=torch.long)
         axes = {name: {0: "batch", 1: "tokens"} for name in ONNX_INPUTS}
-        with torch.no_grad():
+        # The tracer's notes on transformers' mask code (constant shapes, index ops) hold for this export.
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             torch.onnx.export(
                 Pooled(), (sample, sample, torch.zeros_like(sample)), str(partial),
                 input_names=list(ONNX_INPUTS), output_names=["embedding"],
