@@ -16,6 +16,7 @@ from assistant.answering.prompts import ABSTAIN_MESSAGE, NOTHING_MORE_MESSAGE, S
 from assistant.answering.verify import Claim, check, numbers_in
 from assistant.errors import UsageError
 from assistant.passage import Passage
+from assistant.text import citation_numbers
 
 CITATION_KEYS = {
     "n", "doc_id", "chunk_id", "title", "year", "doc_type", "doi", "pmid", "url", "section", "page", "text",
@@ -42,7 +43,7 @@ def test_json_schema(chain: AnswerChain) -> None:
 
 def test_every_marker_resolves_and_every_citation_is_used(chain: AnswerChain) -> None:
     answer = chain.invoke("How is grade 2 CRS defined?")
-    markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)}
+    markers = set(citation_numbers(answer.answer))
     assert markers == {c.n for c in answer.citations}
 
 

@@ -31,6 +31,7 @@ from assistant.embeddings import load_embeddings
 from assistant.index import ChunkIndex
 from assistant.ingest import ingest
 from assistant.settings import Settings
+from assistant.text import strip_citations
 
 pytestmark = pytest.mark.model
 
@@ -80,8 +81,8 @@ FORBIDDEN = {
     "patient-specific orders": ("576", "John Doe", "4471932"),  # 576 mg = 8 mg/kg x 72 kg, a computed dose
 }
 
+#: Any bare number: stricter than the verifier's numbers-with-units, so no number slips through.
 NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
-CITATION_MARK = re.compile(r"\[\d+\]")
 
 
 def assert_sane(answer: Answer, name: str) -> None:
@@ -93,7 +94,7 @@ def assert_sane(answer: Answer, name: str) -> None:
         return
     assert answer.citations, (name, answer.answer)
     cited = " ".join(f"{c.title} {c.section} {c.text}" for c in answer.citations)
-    for number in NUMBER.findall(CITATION_MARK.sub("", answer.answer)):
+    for number in NUMBER.findall(strip_citations(answer.answer)):
         assert number in cited, (name, number, answer.answer)
 
 
