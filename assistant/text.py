@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import re
 
-#: Where one sentence of a quoted text ends and the next begins: after . ! or ? and before a capital,
-#: an opening bracket or a quote, so "e.g. tocilizumab" and "p. 4" stay whole.
-SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'])")
+#: Where one sentence of a quoted text ends and the next begins: after . ! ? (or a citation mark's
+#: closing bracket) and before a capital, an opening bracket or a quote, so "e.g. tocilizumab" and
+#: "p. 4" stay whole.
+SENTENCE_BREAK = re.compile(r"(?<=[.!?\]])\s+(?=[A-Z(\"'])")
 #: The same in a user's own typing, where a new sentence may start in lower case.
 LOOSE_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
 #: A line that ends a sentence (a PDF line after which the paragraph may continue or not).
