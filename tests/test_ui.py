@@ -229,6 +229,7 @@ def test_missing_index_shows_a_banner_not_a_traceback(tmp_path: Path, monkeypatc
     assert labelled(at.button, "Rebuild index")
 
 
+@pytest.mark.model  # the page's own ingest embeds with the real model
 def test_library_rebuilds_and_uploads_into_a_small_index(
     small_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
