@@ -22,6 +22,9 @@ import re
 #: closing bracket) and before a capital, an opening bracket or a quote, so "e.g. tocilizumab" and
 #: "p. 4" stay whole.
 SENTENCE_BREAK = re.compile(r"(?<=[.!?\]])\s+(?=[A-Z(\"'])")
+#: Where an answer's lead sentence ends, for the eval's wrong-setting check: as SENTENCE_BREAK, but a
+#: number may open the next sentence too.
+LEAD_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])")
 #: The same in a user's own typing, where a new sentence may start in lower case.
 LOOSE_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
 #: A line that ends a sentence (a PDF line after which the paragraph may continue or not).

@@ -13,10 +13,10 @@ from assistant.answering.chain import AnswerChain, clean_question
 from assistant.answering.compose import Draft, Statement, joined
 from assistant.answering.intent import Intent, classify
 from assistant.answering.prompts import ABSTAIN_MESSAGE, NOTHING_MORE_MESSAGE, SINGLE_CASE_NOTICE
-from assistant.answering.verify import Claim, check, numbers_in
+from assistant.answering.verify import Claim, check
 from assistant.errors import UsageError
 from assistant.passage import Passage
-from assistant.text import citation_numbers
+from assistant.text import citation_numbers, numbers_in
 
 CITATION_KEYS = {
     "n", "doc_id", "chunk_id", "title", "year", "doc_type", "doi", "pmid", "url", "section", "page", "text",

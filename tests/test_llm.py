@@ -22,9 +22,9 @@ from assistant.answer import Answer
 from assistant.answering.chain import AnswerChain
 from assistant.answering.llm import LLMComposer, check_endpoint, parse
 from assistant.answering.prompts import ABSTAIN_MESSAGE, ABSTAIN_SENTINEL
-from assistant.answering.verify import numbers_in
 from assistant.errors import ConfigError
 from assistant.settings import Settings
+from assistant.text import numbers_in
 
 TOCI_QUESTION = "What dose of tocilizumab for grade 2 CRS?"
 #: Seconds the LLM server gets to load its model and answer /v1/models.

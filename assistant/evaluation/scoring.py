@@ -12,9 +12,17 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from assistant.answering.verify import squash, support_score
-from assistant.evaluation.questions import Fact, Harm
+from assistant.evaluation.questions import Fact, Harm, WrongLead
 from assistant.tables import RULE, is_table_line
-from assistant.text import BULLET, CITATION_RUN, citation_numbers, numbers_in, split_sentences, strip_citations
+from assistant.text import (
+    BULLET,
+    CITATION_RUN,
+    LEAD_BREAK,
+    citation_numbers,
+    numbers_in,
+    split_sentences,
+    strip_citations,
+)
 
 #: Grade bounds on the points fraction, from evals/SCHEMA.md; below the last one is F.
 GRADE_BOUNDS: tuple[tuple[float, str], ...] = ((0.9, "A"), (0.75, "B"), (0.6, "C"), (0.4, "D"))
@@ -90,8 +98,19 @@ def score_points(answer: str, facts: Sequence[Fact], harms: Sequence[Harm]) -> P
     )
 
 
-def failure_reasons(points: Points, abstained: bool, abstain: bool, citations: int) -> list[str]:
-    """Why an item fails under evals/SCHEMA.md; empty when it passes."""
+def failure_reasons(
+    points: Points,
+    abstained: bool,
+    abstain: bool,
+    citations: int,
+    wrong: Sequence[str] = (),
+    padded: tuple[int, int] | None = None,
+) -> list[str]:
+    """Why an item fails under evals/SCHEMA.md; empty when it passes.
+
+    ``wrong`` holds the wrong-lead facts the lead line matched; ``padded`` is (words, max_words) when
+    the answer ran over the item's cap.
+    """
     reasons = []
     if abstained and not abstain:
         reasons.append("abstained, but the corpus answers this question")
@@ -101,6 +120,9 @@ def failure_reasons(points: Points, abstained: bool, abstain: bool, citations: i
         reasons.append(f"cites {citations} source(s) while it should abstain")
     reasons += [f"missing fact: {fact}" for fact in points.missed]
     reasons += [f"wrong statement: {fact}" for fact in points.violated]
+    reasons += [f"wrong lead: {fact}" for fact in wrong]
+    if padded is not None:
+        reasons.append(f"padded: {padded[0]} words > {padded[1]}")
     return reasons
 
 
@@ -112,6 +134,38 @@ def points_fraction(points: Points, passed: bool) -> float:
 def grade(fraction: float) -> str:
     """A (≥ 0.9), B (≥ 0.75), C (≥ 0.6), D (≥ 0.4), else F."""
     return next((letter for bound, letter in GRADE_BOUNDS if fraction >= bound), "F")
+
+
+# --- the lead line, wrong-setting leads, paraphrase groups -------------------------------------
+
+
+def lead_line(answer: str) -> str:
+    """The answer's lead: the first sentence of its first line with content. Headings, blank lines, table
+    rules and the header row above a rule are skipped; bullet and [n] markers are stripped. A table-first
+    answer leads with its first row; a one-paragraph answer with its first sentence."""
+    lines = answer.splitlines()
+    for number, line in enumerate(lines):
+        following = lines[number + 1] if number + 1 < len(lines) else ""
+        if RULE.match(line) or RULE.match(following) or line.lstrip().startswith("#"):
+            continue
+        text = strip_citations(BULLET.sub("", line)).strip()
+        if re.search(r"\w", text):
+            return LEAD_BREAK.split(text, maxsplit=1)[0]
+    return ""
+
+
+def wrong_leads(lead: str, leads: Sequence[WrongLead]) -> list[str]:
+    """The facts of the item's ``wrong_lead`` patterns that the lead line matches."""
+    return [w.fact for w in leads if w.matches(lead)]
+
+
+def paraphrase_consistency(groups: Iterable[Sequence[bool]]) -> float | None:
+    """Share of groups (an original and its paraphrases, pass or fail each) whose items all pass.
+
+    Groups of one (an original whose paraphrases were not run) are left out; None when none remain.
+    """
+    judged = [all(group) for group in groups if len(group) > 1]
+    return sum(judged) / len(judged) if judged else None
 
 
 # --- citations ----------------------------------------------------------------------------------
