@@ -131,21 +131,29 @@ class OnnxEmbeddings(Embeddings):
     """Vectors from the ONNX export of the model at ``model_path`` (onnxruntime + tokenizers, no torch).
 
     ``embed_documents`` stays with the torch model: ingest loads it anyway, and the index's vectors
-    keep coming from the reference implementation.
+    keep coming from the reference implementation. Where no export exists and none can be written
+    (a read-only cache folder), questions fall back to the torch model too, with a warning.
     """
 
     def __init__(self, model_path: Path, cache_dir: Path) -> None:
         self.model_path = model_path
         self.path = onnx_path(model_path, cache_dir)
         self._runtime: tuple[Any, Any] | None = None
+        self._torch_only = False
 
-    def _load(self) -> tuple[Any, Any]:
-        if self._runtime is None:
+    def _load(self) -> tuple[Any, Any] | None:
+        """The ONNX session and tokenizer, exporting first when needed; None when only torch can serve."""
+        if self._runtime is None and not self._torch_only:
             import onnxruntime
             from tokenizers import Tokenizer
 
             if not self.path.is_file():
-                export_onnx(self.model_path, self.path)
+                try:
+                    export_onnx(self.model_path, self.path)
+                except OSError as exc:
+                    log.warning("no ONNX export at %s (%s); questions use the torch model", self.path, exc)
+                    self._torch_only = True
+                    return None
             tokenizer = Tokenizer.from_file(str(self.model_path / "tokenizer.json"))
             tokenizer.no_padding()
             tokenizer.enable_truncation(max_length=MAX_TOKENS)
@@ -158,7 +166,10 @@ class OnnxEmbeddings(Embeddings):
     def embed_query(self, text: str) -> list[float]:
         import numpy as np
 
-        session, tokenizer = self._load()
+        runtime = self._load()
+        if runtime is None:
+            return load_embeddings(self.model_path).embed_query(text)
+        session, tokenizer = runtime
         encoding = tokenizer.encode(text)
         values = (encoding.ids, encoding.attention_mask, encoding.type_ids)
         feed = {name: np.array([ids], dtype=np.int64) for name, ids in zip(ONNX_INPUTS, values, strict=True)}

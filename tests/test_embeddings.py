@@ -60,3 +60,11 @@ def test_a_question_is_answered_without_importing_torch(corpus_index: Settings) 
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout.splitlines()[-1])
     assert result["cited"] > 0 and result["heavy"] == []
+
+
+def test_an_unwritable_cache_falls_back_to_the_torch_model(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    settings = Settings(model_cache_dir=blocker / "models")
+    vector = OnnxEmbeddings(settings.model_path, settings.onnx_cache_dir).embed_query("ICE score")
+    assert vector == load_embeddings(settings.model_path).embed_query("ICE score")
