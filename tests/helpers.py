@@ -53,15 +53,27 @@ class ServerDied(RuntimeError):
     """A server process ended, or never answered, before it was ready."""
 
 
-def start_server(command: list[str], ready_url: str, log: Path, *, timeout_s: float) -> subprocess.Popen[bytes]:
-    """Start ``command`` with its output in ``log``; return once ``ready_url`` answers 200.
+def start_server(
+    command: list[str],
+    ready_url: str,
+    log: Path,
+    *,
+    timeout_s: float,
+    env: dict[str, str] | None = None,
+    own_group: bool = False,
+) -> subprocess.Popen[bytes]:
+    """Start ``command`` (environment plus ``env``; in its own process group if ``own_group``) with its
+    output in ``log``; return once ``ready_url`` answers 200.
 
     A process that exits first raises ServerDied with its exit code and the tail of its log (a crash
     such as SIGSEGV reads as 'exit code -11', not as a later connection error); one still silent
     after ``timeout_s`` is stopped and raises the same way.
     """
     with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+        environment = {**os.environ, **(env or {})}
+        process = subprocess.Popen(
+            command, stdout=out, stderr=subprocess.STDOUT, env=environment, start_new_session=own_group
+        )
     deadline = time.monotonic() + timeout_s
     while True:
         try:

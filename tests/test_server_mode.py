@@ -8,13 +8,11 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
-from helpers import free_port, run_carta
+from helpers import ServerDied, free_port, run_carta, start_server
 
 from assistant.errors import IndexUnavailableError
 from assistant.index import HEARTBEAT_PATH, make_client
@@ -33,19 +31,10 @@ def server(tmp_path: Path) -> Iterator[dict[str, str]]:
     port = free_port()
     log = tmp_path / "server.log"
     command = [sys.executable, "-m", "assistant", "serve-index", "--port", str(port), "--data-dir", str(tmp_path)]
-    with log.open("w") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + SERVER_START_S
-    while True:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}{HEARTBEAT_PATH}", timeout=1).raise_for_status()
-            break
-        except httpx.HTTPError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                process.wait()
-                pytest.fail(f"chroma server did not start: {log.read_text()[-500:]}")
-            time.sleep(0.2)
+    try:
+        process = start_server(command, f"http://127.0.0.1:{port}{HEARTBEAT_PATH}", log, timeout_s=SERVER_START_S)
+    except ServerDied as exc:
+        pytest.fail(f"chroma server did not start: {exc}")
     try:
         yield {"CARTA_CHROMA_HOST": "127.0.0.1", "CARTA_CHROMA_PORT": str(port)}
     finally:
