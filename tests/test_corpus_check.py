@@ -134,7 +134,7 @@ def test_dose_tokens(text: str, tokens: list[str]) -> None:
     assert DOSE.findall(text) == tokens
 
 
-def test_table_cells_keep_escaped_pipes() -> None:
+def test_split_cells_keeps_escaped_pipes() -> None:
     assert split_cells("| a | b \\| c |  |") == ["a", "b \\| c", ""]
 
 
