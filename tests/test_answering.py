@@ -20,6 +20,7 @@ from assistant.text import citation_numbers, numbers_in
 
 CITATION_KEYS = {
     "n", "doc_id", "chunk_id", "title", "year", "doc_type", "doi", "pmid", "url", "section", "page", "text",
+    "effective", "superseded",
 }  # fmt: skip
 
 
