@@ -7,7 +7,6 @@ from __future__ import annotations
 import html
 import json
 import logging
-import re
 import sys
 import time
 from collections.abc import Sequence
@@ -18,13 +17,16 @@ import streamlit as st
 
 from assistant.answer import Answer, Citation
 from assistant.answering.chain import AnswerChain
-from assistant.answering.units import split_cells, table_units
+from assistant.answering.units import table_units
+from assistant.documents import doc_type_label
 from assistant.errors import CartaError
 from assistant.feedback import Feedback, FeedbackStore
 from assistant.ingest import index_is_stale
 from assistant.passage import Passage
 from assistant.retrieval.retriever import Filters
 from assistant.settings import Settings, load_settings
+from assistant.tables import split_cells
+from assistant.text import CITATION_MARK
 
 # ---------------------------------------------------------------------------------------------
 # Texts a clinician could question, in one place.
@@ -50,18 +52,18 @@ STALE_NOTICE = (
     "The index is out of date with the corpus folder, so answers may miss recent changes. "
     f"Run `{INGEST_COMMAND}` or rebuild it on the Library page."
 )
-#: Badge text and colour for each document type, so a reader weighs a source at a glance.
-DOC_TYPE_BADGES: dict[str, tuple[str, str]] = {
-    "guideline": ("guideline", "green"),
-    "consensus": ("consensus", "green"),
-    "label": ("label", "blue"),
-    "regulatory": ("regulatory", "blue"),
-    "trial": ("trial", "violet"),
-    "cohort": ("cohort", "orange"),
-    "review": ("review", "gray"),
-    "case-report": ("case report", "red"),
-    "case-series": ("case series", "red"),
-    "local": ("local", "primary"),
+#: Badge colour for each document type, so a reader weighs a source at a glance.
+DOC_TYPE_COLORS: dict[str, str] = {
+    "guideline": "green",
+    "consensus": "green",
+    "label": "blue",
+    "regulatory": "blue",
+    "trial": "violet",
+    "cohort": "orange",
+    "review": "gray",
+    "case-report": "red",
+    "case-series": "red",
+    "local": "primary",
 }
 
 log = logging.getLogger("carta.ui")
@@ -76,7 +78,6 @@ FILTERS_KEY = "carta_filters"
 #: How long the stale-index banner trusts its last check: the check hashes the corpus (~0.25 s), too
 #: slow for every rerun; the Library page always checks afresh.
 STALE_CHECK_TTL_S = 600
-CITATION_MARK = re.compile(r"\[(\d+)\]")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -163,12 +164,7 @@ def stale_banner(config: Settings) -> None:
 # ---------------------------------------------------------------------------------------------
 def badge(doc_type: str) -> str:
     """A coloured markdown badge for a document type."""
-    text, color = DOC_TYPE_BADGES.get(doc_type, (doc_type, "gray"))
-    return f":{color}-badge[{text}]"
-
-
-def doc_type_label(doc_type: str) -> str:
-    return DOC_TYPE_BADGES.get(doc_type, (doc_type, ""))[0]
+    return f":{DOC_TYPE_COLORS.get(doc_type, 'gray')}-badge[{doc_type_label(doc_type)}]"
 
 
 def sidebar_filters(loaded: AnswerChain) -> Filters:

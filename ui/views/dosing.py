@@ -6,7 +6,8 @@ import common
 import pandas as pd
 import streamlit as st
 
-from assistant.dosing import USES, dosing_rows, drug_names, rows_for
+from assistant.dosing import dosing_rows, drug_names, rows_for
+from assistant.tables import USES
 
 #: Offered first when the corpus holds it: the question a pharmacist asks most.
 DEFAULT_DRUG = "tocilizumab"
