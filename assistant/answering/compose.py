@@ -17,6 +17,7 @@ from assistant.answering.question import Asked, Concept, named_sources
 from assistant.answering.units import Unit, units_of
 from assistant.answering.verify import numbers_in
 from assistant.conversation import entities
+from assistant.lexicon import lexicon
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import related_words, synonym_vocabulary
@@ -83,8 +84,6 @@ NAMED_SOURCE_FACTOR = 1.5
 #: Words a follow-up carried from earlier turns count this much of the question's own words.
 CARRIED_WEIGHT = 0.75
 
-#: A class named in a question stands for its members when dosing rows are picked.
-DRUG_CLASSES = {"corticosteroids": ("dexamethasone", "methylprednisolone", "hydrocortisone", "prednisone")}
 #: Dosing rows are grouped by use, label first, so labelled and evidence-only doses never blur.
 USE_ORDER = ("label", "guideline", "institutional", "off-label", "evidence-only")
 #: Evidence answers put the strongest source first; lower is stronger. Labels say what each source is.
@@ -451,7 +450,8 @@ class ExtractiveComposer:
         "What does EBMT recommend?" must not be answered with another source's doses: when the
         question names a source and that source has no dosing row, there is no table.
         """
-        drugs = {name for drug in entities(question).get("drug", []) for name in DRUG_CLASSES.get(drug, (drug,))}
+        # A class named in a question stands for its members (the lexicon's `members`).
+        drugs = {name for drug in entities(question).get("drug", []) for name in lexicon().members(drug)}
         sources = named_sources(question)
         excluded = excluded_settings(question)
         rows: list[Statement] = []

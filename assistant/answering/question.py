@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from assistant.answering.intent import Intent
 from assistant.conversation import entities
+from assistant.lexicon import lexicon
 from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import expansion_groups, mentioned_sources, related_words
 
@@ -28,27 +29,6 @@ LABEL = re.compile(r"\blabel\b|\bprescribing information\b", re.IGNORECASE)
 
 #: Source names for a kind of source rather than one body; "per label" boosts no document.
 SOURCE_KINDS = frozenset({"label", "fda"})
-
-#: Words that mark the kind of sentence each question type wants (results for evidence questions,
-#: schedules for monitoring ones); they count like synonym expansions.
-INTENT_HINTS: dict[Intent, str] = {
-    Intent.EVIDENCE: "started day outcome response responded recovery recovered improved resolved normalized n=",
-    Intent.MONITORING: "monitor daily weeks days stay driving",
-    Intent.MANAGEMENT: "treated managed recommended first line",
-    Intent.GRADING: "grade defined criteria",
-}
-#: Phrases whose answer uses other words: "how long" is answered by "continued until ... then tapered".
-PHRASE_HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\bhow long\b|\bkeep (it )?going\b", re.IGNORECASE), "until continued duration tapered lifelong"),
-    (re.compile(r"\bfollow(ed|ing)?\b(?!-)", re.IGNORECASE), "follow-up"),
-    (re.compile(r"\blabs?\b", re.IGNORECASE), "laboratory markers measured"),
-    (re.compile(r"\bwhen (to|do|should|can|is|are)\b", re.IGNORECASE), "day from start"),
-)
-#: Questions about how often something happens are answered by sentences that give a rate.
-ASKS_RATE = re.compile(
-    r"\bhow (common|often|frequent)\b|\bincidence\b|\brates?\b|\bpercent(age)?\b|\bproportion\b|\bhow many\b",
-    re.IGNORECASE,
-)
 
 #: "without CRS" names CRS only to rule it out: it is not a toxicity the question is about.
 NEGATED = re.compile(r"\b(?:without|no|not)\s+[\w-]+", re.IGNORECASE)
@@ -81,10 +61,11 @@ class Asked:
         besides = " ".join(BESIDES.findall(question))
         question, carried = BESIDES.sub(" ", question), BESIDES.sub(" ", carried)
         core = frozenset(tokenize(question, parts=False))
+        lex = lexicon()
         hints = (
-            INTENT_HINTS.get(intent, "")
+            lex.hints.get(intent.value, "")
             + " "
-            + " ".join(words for pattern, words in PHRASE_HINTS if pattern.search(question))
+            + " ".join(words for pattern, words in lex.phrase_patterns if pattern.search(question))
         )
         groups = expansion_groups(question)
         extra = [tuple(frozenset(tokenize(term, parts=False)) - core for term in group) for group in groups]
@@ -101,7 +82,7 @@ class Asked:
             grade=next(iter(grades)) if len(grades) == 1 else None,
             toxicities=frozenset(entities(NEGATED.sub(" ", question)).get("toxicity", [])),
             intent=intent,
-            wants_rate=bool(ASKS_RATE.search(question)),
+            wants_rate=bool(lex.rate_pattern.search(question)),
             sources=frozenset(named_sources(question) - SOURCE_KINDS),
             besides=frozenset(entities(besides).get("toxicity", [])),
             study_parts=study_parts(question),

@@ -19,6 +19,7 @@ from pydantic import ConfigDict, PrivateAttr
 from assistant.embeddings import load_embeddings
 from assistant.errors import IndexUnavailableError
 from assistant.index import ChunkIndex
+from assistant.lexicon import use_lexicon
 from assistant.passage import Passage
 from assistant.retrieval.dense import DenseRetriever
 from assistant.retrieval.fusion import DocumentFusion, ReciprocalRankFusion, deepen, diversify
@@ -109,7 +110,11 @@ class HybridRetriever(BaseRetriever):
 
     @classmethod
     def load(cls, settings: Settings, **kwargs: Any) -> HybridRetriever:
-        """Open the index and build the keyword side; raises if the index is empty."""
+        """Open the index and build the keyword side; raises if the index is empty.
+
+        The settings' lexicon (the built-in one, or a hospital's extension) becomes the one in use.
+        """
+        use_lexicon(settings.lexicon_path)
         index = ChunkIndex.open(settings, load_embeddings(settings.model_path))
         retriever = cls(settings=settings, **kwargs)
         retriever.attach(index)
