@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answering.compose import ALL_SHOWN, Draft, ExtractiveComposer
-from assistant.answering.intent import Intent
-from assistant.answering.question import Asked, grades_in
+from assistant.answering.question import Asked, Intent, grades_in
 from assistant.answering.units import Unit
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from assistant.answer import Answer, Citation, Verification
+from assistant.answer import Answer, AnswerStatement, Citation, Verification, render_markdown
 from assistant.answering.compose import (
     MAX_UNKNOWN_SHARE,
     Draft,
@@ -29,7 +29,6 @@ from assistant.answering.compose import (
     unknown_share,
 )
 from assistant.answering.guard import screen
-from assistant.answering.intent import Intent, classify
 from assistant.answering.prompts import (
     ABSTAIN_MESSAGE,
     ALL_REMOVED_NOTICE,
@@ -37,7 +36,7 @@ from assistant.answering.prompts import (
     NOTHING_MORE_MESSAGE,
     SINGLE_CASE_NOTICE,
 )
-from assistant.answering.units import DOSING_HEADER
+from assistant.answering.question import Intent, ParsedQuestion, classify
 from assistant.answering.verify import Claim, verify
 from assistant.conversation import Turn, asks_for_more, rewrite, split_query
 from assistant.embeddings import common_words
@@ -283,7 +282,7 @@ class AnswerChain:
             if not draft.statements and not draft.table:
                 draft.abstained = True
                 notices.append(ALL_REMOVED_NOTICE)
-        text, citations = ("", []) if draft.abstained else render(draft, passages)
+        lines, table, citations = ([], [], []) if draft.abstained else structure(draft, passages)
         # Asked for more of an answered question, with nothing left that answers it.
         exhausted = bool(state.shown) and state.shown[-1] != ABSTAIN_MESSAGE and not state.out_of_scope
         sources = {(c.doc_id, c.doc_type) for c in citations}
@@ -294,10 +293,13 @@ class AnswerChain:
         return Answer(
             question=state.question,
             query=state.query,
-            answer=text or (NOTHING_MORE_MESSAGE if exhausted else ABSTAIN_MESSAGE),
+            answer=render_markdown(lines, table) or (NOTHING_MORE_MESSAGE if exhausted else ABSTAIN_MESSAGE),
             abstained=draft.abstained,
             abstain_reason=(draft.reason or "every statement failed verification") if draft.abstained else None,
             intent=state.intent.value,
+            parsed=ParsedQuestion.read(state.query),
+            statements=lines,
+            table=table,
             citations=citations,
             verification=verification,
             timings_ms={k: round(v, 2) for k, v in state.timings.items()},
@@ -305,26 +307,29 @@ class AnswerChain:
         )
 
 
-def render(draft: Draft, passages: list[Any]) -> tuple[str, list[Citation]]:
-    """Markdown with [n] markers numbered by first use, and the matching citations."""
+def structure(draft: Draft, passages: list[Any]) -> tuple[list[AnswerStatement], list[AnswerStatement], list[Citation]]:
+    """The draft's lines and table rows as answer statements, their sources numbered by first use, and the
+    matching citations."""
     numbers: dict[int, int] = {}
 
-    def marks(statement: Statement) -> str:
+    def cited(statement: Statement) -> list[int]:
         for source in statement.sources:
             numbers.setdefault(source, len(numbers) + 1)
-        return "".join(f"[{numbers[s]}]" for s in statement.sources)
+        return [numbers[s] for s in statement.sources]
 
-    lines = [
-        (f"{s.label}: " if s.label else "") + " ".join(f"{part.text} {marks(part)}" for part in s.sentences)
-        for s in draft.statements
-    ]
-    text = lines[0] if len(lines) == 1 else "\n".join(f"- {line}" for line in lines)
-    if draft.table:
-        header = [h.capitalize() for h in DOSING_HEADER] + ["Source"]
-        rows = ["| " + " | ".join([*(row.cells or {}).values(), marks(row)]) + " |" for row in draft.table]
-        table = "\n".join(["| " + " | ".join(header) + " |", "|" + "---|" * len(header), *rows])
-        text = f"{text}\n\n{table}"
+    def line(statement: Statement) -> AnswerStatement:
+        parts = [
+            AnswerStatement(text=part.text, citations=cited(part), cells=dict(part.cells) if part.cells else None)
+            for part in statement.sentences
+        ]
+        if not statement.parts:
+            return parts[0].model_copy(update={"label": statement.label})
+        merged = list(dict.fromkeys(n for part in parts for n in part.citations))
+        return AnswerStatement(text=statement.text, citations=merged, label=statement.label, parts=parts)
+
+    lines = [line(s) for s in draft.statements]
+    table = [line(row) for row in draft.table]
     citations = [
         Citation.from_passage(n, passages[source]) for source, n in sorted(numbers.items(), key=lambda p: p[1])
     ]
-    return text, citations
+    return lines, table, citations

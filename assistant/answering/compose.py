@@ -12,8 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from assistant.answering.intent import Intent
-from assistant.answering.question import Asked, Concept, named_sources
+from assistant.answering.question import Asked, Concept, Intent, named_sources
 from assistant.answering.units import Unit, units_of
 from assistant.answering.verify import numbers_in
 from assistant.conversation import entities

@@ -75,6 +75,10 @@ class Lexicon(BaseModel):
     hints: dict[str, str] = Field(default_factory=dict)
     phrase_hints: list[PhraseHint] = Field(default_factory=list)
     asks_rate: str = ""
+    asks: dict[str, str] = Field(default_factory=dict)
+    population: dict[str, str] = Field(default_factory=dict)
+    line: dict[str, str] = Field(default_factory=dict)
+    local: str = ""
 
     def extended(self, other: Lexicon) -> Lexicon:
         """This lexicon with ``other``'s entries: a group whose first term is known gains its terms."""
@@ -98,7 +102,11 @@ class Lexicon(BaseModel):
             intents=[*other.intents, *self.intents],  # a hospital's intent phrases are tried first
             hints=hints,
             phrase_hints=[*self.phrase_hints, *other.phrase_hints],
-            asks_rate="|".join(p for p in (self.asks_rate, other.asks_rate) if p),
+            asks_rate=_either(self.asks_rate, other.asks_rate),
+            asks=_merged(self.asks, other.asks),
+            population=_merged(self.population, other.population),
+            line=_merged(self.line, other.line),
+            local=_either(self.local, other.local),
         )
 
     @cached_property
@@ -193,8 +201,27 @@ class Lexicon(BaseModel):
         return tuple((re.compile(h.pattern, re.IGNORECASE), h.words) for h in self.phrase_hints)
 
     @cached_property
+    def reading_patterns(self) -> dict[str, re.Pattern[str]]:
+        """The question-reading patterns by name: 'asks.dose', 'population.weight', 'line.refractory', 'local'."""
+        named = {
+            f"{part}.{key}": p for part in ("asks", "population", "line") for key, p in getattr(self, part).items()
+        }
+        named["local"] = self.local or r"(?!)"
+        return {name: re.compile(pattern, re.IGNORECASE) for name, pattern in named.items()}
+
+    @cached_property
     def rate_pattern(self) -> re.Pattern[str]:
         return re.compile(self.asks_rate or r"(?!)", re.IGNORECASE)
+
+
+def _either(a: str, b: str) -> str:
+    """Two alternative patterns as one."""
+    return "|".join(p for p in (a, b) if p)
+
+
+def _merged(a: dict[str, str], b: dict[str, str]) -> dict[str, str]:
+    """Named patterns of two files: a name in both matches either."""
+    return {key: _either(a.get(key, ""), b.get(key, "")) for key in {**a, **b}}
 
 
 def read_lexicon(path: Path) -> Lexicon:
@@ -202,7 +229,9 @@ def read_lexicon(path: Path) -> Lexicon:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         lexicon = Lexicon.model_validate(data)
-        for pattern in [r.pattern for r in lexicon.rewrites] + [i.pattern for i in lexicon.intents]:
+        patterns = [r.pattern for r in lexicon.rewrites] + [i.pattern for i in lexicon.intents]
+        patterns += [*lexicon.asks.values(), *lexicon.population.values(), *lexicon.line.values(), lexicon.local]
+        for pattern in patterns:
             re.compile(pattern)
     except (OSError, yaml.YAMLError, ValidationError, re.error) as exc:
         msg = f"lexicon file {path}: {str(exc).splitlines()[0]}"
