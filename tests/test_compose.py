@@ -6,6 +6,7 @@ import pytest
 
 from assistant.answering.compose import ALL_SHOWN, Draft, ExtractiveComposer
 from assistant.answering.question import Asked, Intent, grades_in
+from assistant.answering.rules import ComposerRules
 from assistant.answering.units import Unit
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
@@ -419,3 +420,18 @@ def test_asked_for_more_it_quotes_what_earlier_answers_did_not() -> None:
     assert [s.text for s in more.statements] == [s.text for s in first.statements[1:]]
     everything = [" ".join(p.text for p in passages)]
     assert composer.run("anakinra for refractory ICANS", passages, Intent.GENERAL, shown=everything).reason == ALL_SHOWN
+
+
+def test_every_rule_can_be_turned_off_and_turning_one_off_changes_what_it_governs() -> None:
+    assert "setting_lead" in ComposerRules.names() and "max_words" not in ComposerRules.names()
+    for name in ComposerRules.names():
+        assert ComposerRules.ablated(name) != ComposerRules(), name
+    passages = [
+        passage("g", "Grade 1 CRS is managed with supportive care and antipyretics.", "guideline"),
+        dosing_table("a", "dexamethasone | 10 mg | IV | every 6 h | not stated | not stated | CRS grade 3 | guideline"),
+    ]
+    question = "dexamethasone dose for grade 1 CRS?"
+    composer = knowing(*(p.text for p in passages))
+    without = ExtractiveComposer(composer.idf, ComposerRules.ablated("setting_lead"))
+    assert "supportive care" in composer.run(question, passages, Intent.DOSING).statements[0].text
+    assert without.run(question, passages, Intent.DOSING).statements[0].text.startswith("Dexamethasone: 10 mg")

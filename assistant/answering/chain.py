@@ -21,7 +21,6 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from assistant.answer import Answer, AnswerStatement, Citation, Verification, render_markdown
 from assistant.answering.compose import (
-    MAX_UNKNOWN_SHARE,
     Draft,
     ExtractiveComposer,
     Statement,
@@ -37,6 +36,7 @@ from assistant.answering.prompts import (
     SINGLE_CASE_NOTICE,
 )
 from assistant.answering.question import Intent, ParsedQuestion, classify
+from assistant.answering.rules import ComposerRules
 from assistant.answering.verify import Claim, verify
 from assistant.conversation import Turn, asks_for_more, rewrite, split_query
 from assistant.embeddings import common_words
@@ -108,11 +108,15 @@ class AnswerChain:
     """
 
     def __init__(
-        self, retriever: HybridRetriever, composer: Composer | None = None, notices: Sequence[str] = ()
+        self,
+        retriever: HybridRetriever,
+        composer: Composer | None = None,
+        notices: Sequence[str] = (),
+        rules: ComposerRules | None = None,
     ) -> None:
         self.retriever = retriever
         self.settings = retriever.settings
-        self.extractive = ExtractiveComposer(retriever.idf)
+        self.extractive = ExtractiveComposer(retriever.idf, rules)
         self.composer: Composer = composer or self.extractive
         self.notices = list(notices)
         self.runnable: Runnable[dict[str, Any], Answer] = (
@@ -137,7 +141,13 @@ class AnswerChain:
 
     def with_retriever(self, retriever: HybridRetriever) -> AnswerChain:
         """The same composer over another retriever variant (filters, baselines)."""
-        return AnswerChain(retriever, None if self.composer is self.extractive else self.composer, self.notices)
+        composer = None if self.composer is self.extractive else self.composer
+        return AnswerChain(retriever, composer, self.notices, self.extractive.rules)
+
+    def with_rules(self, rules: ComposerRules) -> AnswerChain:
+        """The same retriever with other composer rules (``carta eval --ablate``)."""
+        composer = None if self.composer is self.extractive else self.composer
+        return AnswerChain(self.retriever, composer, self.notices, rules)
 
     def invoke(self, question: str, history: Sequence[Turn | dict[str, str]] | None = None) -> Answer:
         return self.runnable.invoke({"question": question, "history": history or []})
@@ -202,7 +212,10 @@ class AnswerChain:
         assert state.retrieval is not None
         if state.retrieval.best_similarity < self.settings.abstain_threshold:
             return "no passage is similar enough to the question"
-        if unknown_share(state.query, self.retriever.idf, common_words(self.settings.model_path)) >= MAX_UNKNOWN_SHARE:
+        if (
+            unknown_share(state.query, self.retriever.idf, common_words(self.settings.model_path))
+            >= self.extractive.rules.max_unknown_share
+        ):
             return "the question's key terms do not occur in the indexed documents"
         return None
 

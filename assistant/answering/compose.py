@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from assistant.answering.question import Asked, Concept, Intent, named_sources
+from assistant.answering.rules import ComposerRules
 from assistant.answering.units import Unit, units_of
 from assistant.answering.verify import numbers_in
 from assistant.conversation import entities
@@ -21,48 +22,10 @@ from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import related_words, synonym_vocabulary
 
-#: In a prose answer, a sentence that adds no question word the sentences before it lack counts this
-#: share of its score (see ``_novel_first``).
-NOVELTY_FLOOR = 0.5
-#: Statements in a prose answer, and the word budget they share (the first always fits).
-MAX_STATEMENTS = 5
-MAX_WORDS = 120
-#: Rows in a dosing table answer, and the sentences quoted beside it.
-MAX_DOSING_ROWS = 8
-DOSING_PROSE = 1
-#: A unit joins the answer only if it scores at least this share of the best unit's score.
-RELATIVE_CUTOFF = 0.45
-#: Share of the question's IDF weight the best unit must cover, or Carta abstains.
-MIN_COVERAGE = 0.2
-#: ... and hold at least this many of its words: one word in common is not an answer.
-MIN_MATCHED_WORDS = 2
-#: Score factor for a unit about another grade than the one asked ("grade 2 ICANS" for a grade 3 question),
-#: or another part of a study ("cohort 6" for a cohort 4 question).
-OTHER_GRADE_FACTOR = 0.4
-#: Score factor for a unit that names no toxicity (in itself or its section) when the question names one.
-UNNAMED_TOXICITY_FACTOR = 0.7
-#: Abstain when this share of the question's weight is words the corpus never uses. Unknown words
-#: weigh as much as the rarest indexed word: in "grade 3 colitis on pembrolizumab, steroid dose?"
-#: the unknown words are the ones that say what is asked. Calibrated on evals/qa.yaml.
-MAX_UNKNOWN_SHARE = 0.35
 #: Shorter unknown words are taken for clinical shorthand ('ncse', 'norepi'), not a foreign subject.
 MIN_SPECIALISED_LENGTH = 8
 #: A sentence that says how a grade is managed ("grade 1 CRS is managed with supportive care").
 MANAGED = re.compile(r"\b(?:is|are) (?:managed|treated) with\b", re.IGNORECASE)
-#: Units this similar (Jaccard over tokens), or one this much inside the other, are one statement
-#: with several citations.
-MERGE_SIMILARITY = 0.6
-MERGE_CONTAINED = 0.9
-MERGE_NUMBERS = 2
-MERGE_WITH_NUMBERS = 0.5
-#: Weights: expansion terms and section/title context count less than the question's own words.
-EXPANSION_WEIGHT = 0.5
-CONTEXT_WEIGHT = 0.3
-#: For grading questions a table row means little without its heading ("CRS grade: 4" under "ASTCT CRS
-#: grading table"), so the row's section and title count nearly as much as its own words, and its
-#: length less. Elsewhere rows are scored like sentences, or they crowd out the prose that answers.
-ROW_CONTEXT_WEIGHT = 0.8
-
 #: Why a request for more abstains: every unit the search found was already in an earlier answer.
 ALL_SHOWN = "everything the search found for this question was already shown"
 
@@ -74,14 +37,9 @@ CORPUS_NOTE = re.compile(
     r"consult the primary|verified against|\(volume \d|\bPMC\d|\bDOI\b|\bPMID\b",
     re.IGNORECASE,
 )
-CORPUS_NOTE_FACTOR = 0.6
 
+#: A sentence that gives a rate ("12%", "3 of 20").
 GIVES_RATE = re.compile(r"\d\s*%|\b\d+ of (the )?\d+\b|\b\d+/\d+\b")
-RATE_FACTOR = 1.5
-#: "ASCO says ..." is answered from ASCO first: units of a source the question names count this much more.
-NAMED_SOURCE_FACTOR = 1.5
-#: Words a follow-up carried from earlier turns count this much of the question's own words.
-CARRIED_WEIGHT = 0.75
 
 #: Dosing rows are grouped by use, label first, so labelled and evidence-only doses never blur.
 USE_ORDER = ("label", "guideline", "institutional", "off-label", "evidence-only")
@@ -103,11 +61,7 @@ COMPOSITION = re.compile(
     r"\bdefinition\b|\bdefined\b|\bwhich (labs|tests|items|tasks|features|markers)\b",
     re.IGNORECASE,
 )
-#: A table answered whole has at most this many rows, and its heading covers this share of the question.
-MAX_WHOLE_TABLE_ROWS = 10
-MIN_HEADING_COVERAGE = 0.5
-#: Sentences above a table answered whole; those that point to it ("the criteria below") come first.
-WHOLE_TABLE_LEADS = 2
+#: Sentences above a table answered whole that point to it ("the criteria below") come first.
 TABLE_REFERENCE = re.compile(r"\bbelow\b|\bin the table\b", re.IGNORECASE)
 
 #: A sentence that gives or discusses a dose: an amount with a dose unit, or the word itself.
@@ -149,10 +103,12 @@ class Draft:
 
 
 class ExtractiveComposer:
-    """Quote the units that best answer the question; ``idf`` weights terms by rarity."""
+    """Quote the units that best answer the question; ``idf`` weights terms by rarity, ``rules`` holds
+    every tunable constant (``assistant/answering/rules.py``)."""
 
-    def __init__(self, idf: Mapping[str, float]) -> None:
+    def __init__(self, idf: Mapping[str, float], rules: ComposerRules | None = None) -> None:
         self.idf = idf
+        self.rules = rules or ComposerRules()
         self.default_idf = max(idf.values(), default=1.0)
 
     def weight(self, token: str) -> float:
@@ -162,30 +118,32 @@ class ExtractiveComposer:
         """IDF-weighted overlap with the question; a unit about another grade or toxicity counts less."""
         tokens = set(tokenize(unit.text, parts=False))
         context = set(tokenize(f"{passage.title} {passage.section}", parts=False))
-        value = sum(self.weight(t) * (CARRIED_WEIGHT if t in asked.carried else 1.0) for t in asked.core & tokens)
+        value = sum(
+            self.weight(t) * (self.rules.carried_weight if t in asked.carried else 1.0) for t in asked.core & tokens
+        )
         # One synonym group earns at most one word's credit: spelling ICANS out in full is not five matches.
-        value += EXPANSION_WEIGHT * sum(self._concept_credit(concept, tokens) for concept in asked.extra)
+        value += self.rules.expansion_weight * sum(self._concept_credit(concept, tokens) for concept in asked.extra)
         grading_row = bool(unit.cells) and asked.intent is Intent.GRADING
-        context_weight = ROW_CONTEXT_WEIGHT if grading_row else CONTEXT_WEIGHT
+        context_weight = self.rules.row_context_weight if grading_row else self.rules.context_weight
         value += context_weight * sum(self.weight(t) for t in (asked.core - tokens) & context)
         if asked.about_another(unit.text):
-            value *= OTHER_GRADE_FACTOR
+            value *= self.rules.other_grade_factor
         named = (
             entities(f"{unit.text} {passage.section}").get("toxicity", []) if asked.toxicities | asked.besides else []
         )
         if asked.toxicities:
             if named and not set(named) & asked.toxicities:
-                value *= OTHER_GRADE_FACTOR
+                value *= self.rules.other_grade_factor
             elif not named:
-                value *= UNNAMED_TOXICITY_FACTOR
+                value *= self.rules.unnamed_toxicity_factor
         if named and named[0] in asked.besides:
-            value *= OTHER_GRADE_FACTOR
+            value *= self.rules.other_grade_factor
         if CORPUS_NOTE.search(unit.text):
-            value *= CORPUS_NOTE_FACTOR
+            value *= self.rules.corpus_note_factor
         if asked.wants_rate and GIVES_RATE.search(unit.text):
-            value *= RATE_FACTOR
+            value *= self.rules.rate_factor
         if asked.sources & named_sources(_describe(passage)):
-            value *= NAMED_SOURCE_FACTOR
+            value *= self.rules.named_source_factor
         length = len(tokens) / 2 if grading_row else len(tokens)
         return value * (1.0 + 0.1 / (1 + rank)) / (1.0 + 0.01 * length)
 
@@ -235,7 +193,7 @@ class ExtractiveComposer:
             if not units:
                 return Draft(abstained=True, reason=ALL_SHOWN)
         named = named_documents(question, {p.doc_id for p in passages})
-        if any(passages[u.passage].doc_id in named for u in units):
+        if self.rules.named_study_only and any(passages[u.passage].doc_id in named for u in units):
             # A question about one named study is answered from that study only.
             units = [u for u in units if passages[u.passage].doc_id in named]
         if not units or not core:
@@ -255,10 +213,13 @@ class ExtractiveComposer:
             whole = self._whole_table(core, passages, units, scored)
             if whole:
                 return Draft(statements=whole)
-        candidates = [(value, unit) for value, unit in scored if value >= RELATIVE_CUTOFF * best_score]
+        candidates = [(value, unit) for value, unit in scored if value >= self.rules.relative_cutoff * best_score]
         if intent is Intent.EVIDENCE:
             # A study's line says what was found: a dosing row that gives no dose only restates who was treated.
-            candidates = [(v, u) for v, u in candidates if not (u.is_dosing_row and not _stated(u.cells.get("dose")))]
+            if self.rules.doseless_evidence_rows:
+                candidates = [
+                    (v, u) for v, u in candidates if not (u.is_dosing_row and not _stated(u.cells.get("dose")))
+                ]
             lines = self._by_study(self._select(candidates), passages)
             return Draft(statements=self._by_evidence_strength(lines, passages))
         if intent is not Intent.DOSING:  # a dose answer keeps its best-scoring sentences
@@ -267,7 +228,7 @@ class ExtractiveComposer:
         if intent is Intent.DOSING and not any(DOSE_TALK.search(s.text) for s in statements):
             # With no dosing row to show, an answer to a dose question must at least speak of a dose.
             return Draft(abstained=True, reason="no passage gives the dose asked for")
-        if intent is Intent.GRADING:
+        if intent is Intent.GRADING and self.rules.neighbour_grades:
             statements = self._with_neighbour_grades(statements, units)
         return Draft(statements=statements)
 
@@ -277,10 +238,10 @@ class ExtractiveComposer:
         """Why the passages cannot answer the question (Carta then abstains), or None."""
         best_score, best = scored[0]
         core = set(asked.core)
-        if best_score <= 0 or self.coverage(best, passages[best.passage], core) < MIN_COVERAGE:
+        if best_score <= 0 or self.coverage(best, passages[best.passage], core) < self.rules.min_coverage:
             return "the best passage covers too little of the question"
         known, found = self.matched(best, passages[best.passage], core)
-        if len(found) < min(MIN_MATCHED_WORDS, len(known)):
+        if len(found) < min(self.rules.min_matched_words, len(known)):
             # "outpt CAP empiric abx for a healthy 40 yo?" meets the corpus in 'empiric' alone.
             return "the best passage shares only one word with the question"
         if asked.intent is not Intent.DOSING:
@@ -307,7 +268,7 @@ class ExtractiveComposer:
             return None
         beside = self._beside_table(scored)
         lead = [self._lead_for(table[0]), *beside]
-        if not any(asked.setting_of((row.cells or {}).get("setting", "")) for row in table):
+        if self.rules.setting_lead and not any(asked.setting_of((row.cells or {}).get("setting", "")) for row in table):
             # No row is for the setting asked ("dex for every grade 1 CRS?", "toci for isolated ICANS?"):
             # say how that setting is managed, and keep only the sentence beside the table that is about it.
             excluded = excluded_settings(question)
@@ -345,29 +306,44 @@ class ExtractiveComposer:
         """Score factor from NOVELTY_FLOOR (adds no new question word) to 1 (every matched word is new)."""
         weight = sum(self.weight(t) for t in matched)
         share = sum(self.weight(t) for t in matched - covered) / weight if weight else 0.0
-        return NOVELTY_FLOOR + (1 - NOVELTY_FLOOR) * share
+        return self.rules.novelty_floor + (1 - self.rules.novelty_floor) * share
 
-    @staticmethod
-    def _select(candidates: Sequence[tuple[float, Unit]]) -> list[Statement]:
+    def _select(self, candidates: Sequence[tuple[float, Unit]]) -> list[Statement]:
         """Statements from the candidates in order, twins merged, within MAX_STATEMENTS and MAX_WORDS."""
         chosen: list[tuple[set[str], Statement]] = []
         words = 0
         for _, unit in candidates:
-            if len(chosen) >= MAX_STATEMENTS:
+            if len(chosen) >= self.rules.max_statements:
                 break
             tokens = set(tokenize(" ".join(unit.cells.values()) if unit.cells else unit.text))
             numbers = _values(unit.text)
-            twin = next((s for toks, s in chosen if _values(s.text) == numbers and _twins(toks, tokens, numbers)), None)
+            twin = next(
+                (s for toks, s in chosen if _values(s.text) == numbers and self._twins(toks, tokens, numbers)), None
+            )
             if twin is not None:
                 if unit.passage not in twin.sources:
                     twin.sources.append(unit.passage)
                 continue
             length = len(unit.text.split())
-            if chosen and words + length > MAX_WORDS:
+            if chosen and words + length > self.rules.max_words:
                 continue
             chosen.append((tokens, Statement(unit.text, [unit.passage], unit.cells)))
             words += length
         return [s for _, s in chosen]
+
+    def _twins(self, a: set[str], b: set[str], values: set[str]) -> bool:
+        """Two statements with the same number ``values`` say the same when their words mostly agree, one's
+        words lie within the other's, or they share several numbers and most of the shorter one's words (a
+        table row and the sentence that spells it out)."""
+        if not a or not b:
+            return False
+        shared = len(a & b)
+        smaller = min(len(a), len(b))
+        return (
+            shared / len(a | b) >= self.rules.merge_similarity
+            or shared / smaller >= self.rules.merge_contained
+            or (len(values) >= self.rules.merge_numbers and shared / smaller >= self.rules.merge_with_numbers)
+        )
 
     def _beside_table(self, scored: list[tuple[float, Unit]]) -> list[Statement]:
         """The best sentences beside a dosing table: what the rows cannot say ("not recommended except
@@ -375,8 +351,8 @@ class ExtractiveComposer:
         prose = [(value, u) for value, u in scored if not u.is_dosing_row]
         if not prose or prose[0][0] <= 0:
             return []
-        floor = RELATIVE_CUTOFF * prose[0][0]
-        return self._select([(v, u) for v, u in prose if v >= floor][:DOSING_PROSE])
+        floor = self.rules.relative_cutoff * prose[0][0]
+        return self._select([(v, u) for v, u in prose if v >= floor][: self.rules.dosing_prose])
 
     def _whole_table(
         self, core: set[str], passages: Sequence[Passage], units: list[Unit], scored: list[tuple[float, Unit]]
@@ -389,10 +365,13 @@ class ExtractiveComposer:
         subject = max(known, key=self.weight)  # the rarest word: 'carvykti' in "what's in the carvykti boxed warning"
         for position, passage in enumerate(passages):
             rows = [u for u in units if u.passage == position and u.cells]
-            if not 2 <= len(rows) <= MAX_WHOLE_TABLE_ROWS:
+            if not 2 <= len(rows) <= self.rules.whole_table_rows:
                 continue
             heading = set(tokenize(f"{passage.title} {passage.section}", parts=False))
-            if subject not in heading or self.coverage(Unit("", position), passage, core) < MIN_HEADING_COVERAGE:
+            if (
+                subject not in heading
+                or self.coverage(Unit("", position), passage, core) < self.rules.min_heading_coverage
+            ):
                 continue
             # The sentences that introduce the table ("... the criteria below"), else the best of its section.
             prose = [
@@ -401,12 +380,11 @@ class ExtractiveComposer:
             prose.sort(
                 key=lambda u: (not TABLE_REFERENCE.search(u.text), passages[u.passage].section != passage.section)
             )
-            lead = [Statement(u.text, [u.passage]) for u in prose[:WHOLE_TABLE_LEADS]]
+            lead = [Statement(u.text, [u.passage]) for u in prose[: self.rules.whole_table_leads]]
             return [*lead, *(Statement(u.text, [u.passage], u.cells) for u in rows)]
         return []
 
-    @staticmethod
-    def _with_neighbour_grades(statements: list[Statement], units: list[Unit]) -> list[Statement]:
+    def _with_neighbour_grades(self, statements: list[Statement], units: list[Unit]) -> list[Statement]:
         """After the matching grade's row, the rows of the grades just below and above it, and one more
         statement if the answer stays within MAX_WORDS."""
         if not statements or not statements[0].cells:
@@ -423,7 +401,7 @@ class ExtractiveComposer:
         ]  # fmt: skip
         neighbours = [Statement(u.text, [u.passage], u.cells) for u in rows]
         rest = [s for s in statements[1:] if not (s.cells and key in s.cells)][:1]
-        if sum(len(s.text.split()) for s in [best, *rest, *neighbours]) > MAX_WORDS:
+        if sum(len(s.text.split()) for s in [best, *rest, *neighbours]) > self.rules.max_words:
             rest = []
         return [best, *rest, *neighbours]
 
@@ -471,7 +449,7 @@ class ExtractiveComposer:
                 continue
             seen.add(key)
             rows.append(Statement(unit.text, [unit.passage], unit.cells))
-            if len(rows) >= MAX_DOSING_ROWS:
+            if len(rows) >= self.rules.max_dosing_rows:
                 break
         return rows
 
@@ -584,18 +562,3 @@ def _use_rank(cells: Mapping[str, str] | None) -> int:
 def _values(text: str) -> set[str]:
     """The numbers of a text without their comparison signs: '<0.5' in a row is '0.5' in a sentence."""
     return {n.lstrip("<>≤≥~ ") for n in numbers_in(text)}
-
-
-def _twins(a: set[str], b: set[str], values: set[str]) -> bool:
-    """Two statements with the same number ``values`` say the same when their words mostly agree, one's
-    words lie within the other's, or they share several numbers and most of the shorter one's words (a
-    table row and the sentence that spells it out)."""
-    if not a or not b:
-        return False
-    shared = len(a & b)
-    smaller = min(len(a), len(b))
-    return (
-        shared / len(a | b) >= MERGE_SIMILARITY
-        or shared / smaller >= MERGE_CONTAINED
-        or (len(values) >= MERGE_NUMBERS and shared / smaller >= MERGE_WITH_NUMBERS)
-    )

@@ -6,8 +6,10 @@ Exit codes: 0 done (and, with --check, every gate met); 1 a figure misses its th
 
 from __future__ import annotations
 
+import json
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -16,11 +18,14 @@ from rich.console import Console
 from rich.table import Table
 
 from assistant.answering.chain import AnswerChain
+from assistant.answering.rules import ComposerRules
 from assistant.cli import app, err_console
 from assistant.cli.common import progress_bar, settings_from
 from assistant.errors import UsageError
+from assistant.evaluation.ablation import FIGURES as ABLATION_FIGURES
+from assistant.evaluation.ablation import ablate, dev_items
 from assistant.evaluation.baselines import CONFIGURATIONS, DEFAULT
-from assistant.evaluation.questions import CATEGORIES, check_gold_docs, load_question_set
+from assistant.evaluation.questions import CATEGORIES, Item, check_gold_docs, load_question_set
 from assistant.evaluation.report import FIGURES, build_summary, fmt, write_reports
 from assistant.evaluation.runner import run
 from assistant.evaluation.thresholds import load_thresholds
@@ -37,6 +42,35 @@ def comparison_table(summary: dict) -> Table:
     for key, label, _ in FIGURES:
         table.add_row(label, *(fmt(key, c["metrics"].get(key)) for c in summary["configs"].values()))
     return table
+
+
+def report_ablation(chain: AnswerChain, items: list[Item], out: Path) -> None:
+    """Print (and write to ``out``/ablation.json) what turning each composer rule off changes."""
+    with progress_bar("ablate") as update:
+        done = [0]
+        total = len(items) * (len(ComposerRules.names()) + 1)
+
+        def step(what: str) -> None:
+            done[0] += 1
+            update(done[0], total, what)
+
+        base, rows = ablate(chain, items, step)
+    table = Table(title=f"carta eval --ablate: {len(items)} dev items; each rule off in turn")
+    table.add_column("rule off", no_wrap=True)
+    for heading in (*(label for _, label in ABLATION_FIGURES), "answers changed", "passes lost", "passes gained"):
+        table.add_column(heading, justify="right")
+    table.add_row("(none: the default)", *(fmt(key, base[key]) for key, _ in ABLATION_FIGURES), "", "", "")
+    for row in rows:
+        cells = [fmt(key, row.figures[key]) for key, _ in ABLATION_FIGURES]
+        table.add_row(row.rule, *cells, str(row.changed), str(len(row.lost)), str(len(row.gained)))
+    console.print(table)
+    for row in rows:
+        if row.lost or row.gained:
+            console.print(f"{row.rule}: lost {', '.join(row.lost) or '-'}; gained {', '.join(row.gained) or '-'}")
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "ablation.json"
+    path.write_text(json.dumps({"default": base, "rules": [asdict(r) for r in rows]}, indent=2))
+    console.print(f"wrote {path}", highlight=False)
 
 
 @app.command("eval")
@@ -58,6 +92,10 @@ def eval_command(
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first N items (after --only).")] = None,
     thresholds: Annotated[Path, typer.Option(help="The gates --check applies.")] = Path("evals/thresholds.toml"),
     data_dir: Annotated[Path | None, typer.Option(help="Where the index lives.")] = None,
+    ablate: Annotated[
+        bool,
+        typer.Option("--ablate", help="Turn each composer rule off in turn on the dev items and report the change."),
+    ] = False,
 ) -> None:
     """Score answers, retrieval, citations and abstention on the graded set, for each configuration."""
     items = load_question_set(set_path)
@@ -84,6 +122,9 @@ def eval_command(
 
     started = time.perf_counter()
     chain = AnswerChain.load(settings_from(data_dir=data_dir))
+    if ablate:
+        report_ablation(chain, dev_items(items), out)
+        return
     check_gold_docs(set_path, items, {p.doc_id for p in chain.retriever.passages.values()})
     answerers = {name: CONFIGURATIONS[name].build(chain) for name in names}
     with progress_bar("eval") as update:
