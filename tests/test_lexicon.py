@@ -53,3 +53,20 @@ def test_a_bad_lexicon_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
     bad.write_text("rewrites:\n  - {pattern: '(unclosed', replace: x}\n")
     with pytest.raises(ConfigError, match=r"bad\.yaml"):
         load_lexicon(bad)
+
+
+@pytest.mark.parametrize(
+    ("typed", "spelled"),
+    [
+        ("gr4 CRS", "grade 4 CRS"),
+        ("gr 2 crs", "grade 2 crs"),
+        ("g3 ICANS", "grade 3 ICANS"),
+        ("grade II ICANS tx", "grade 2 ICANS treatment"),
+        ("rates gr≥3 CRS", "rates grade ≥3 CRS"),
+        ("IEC-HS dx criteria", "IEC-HS diagnosis criteria"),
+        ("fever w/ hypotension", "fever with hypotension"),
+        ("1 g/day, PT/INR", "1 g/day, PT/INR"),
+    ],
+)
+def test_bedside_shorthand_is_spelled_out(typed: str, spelled: str) -> None:
+    assert spell_out(typed) == spelled
