@@ -86,10 +86,17 @@ class AnswerStatement(BaseModel):
         return label + " ".join(f"{p.text} {''.join(f'[{n}]' for n in p.citations)}" for p in self.parts or [self])
 
 
-def render_markdown(statements: list[AnswerStatement], table: list[AnswerStatement]) -> str:
-    """The answer's markdown view: one line, or a list of lines, then the dosing table ('' for none)."""
+#: The first line of an answer whose sources lack what was asked; what follows is only related.
+GAP_LINE = "Carta's sources do not give {gap}."
+
+
+def render_markdown(statements: list[AnswerStatement], table: list[AnswerStatement], gap: str = "") -> str:
+    """The answer's markdown view: what the sources lack (if anything), one line or a list of lines, then
+    the dosing table ('' for none)."""
     lines = [s.markdown() for s in statements]
     text = lines[0] if len(lines) == 1 else "\n".join(f"- {line}" for line in lines)
+    if gap:
+        text = "\n\n".join(part for part in (GAP_LINE.format(gap=gap), text) if part)
     if table:
         header = [h.capitalize() for h in DOSING_HEADER] + ["Source"]
         rows = [
@@ -118,6 +125,7 @@ class Answer(BaseModel):
     abstain_reason: str | None = None
     intent: str = "general"
     parsed: ParsedQuestion | None = None
+    gap: str | None = None  # what the sources do not give; the answer's first line says so
     statements: list[AnswerStatement] = Field(default_factory=list)
     table: list[AnswerStatement] = Field(default_factory=list)
     citations: list[Citation] = Field(default_factory=list)

@@ -432,6 +432,50 @@ def test_every_rule_can_be_turned_off_and_turning_one_off_changes_what_it_govern
     ]
     question = "dexamethasone dose for grade 1 CRS?"
     composer = knowing(*(p.text for p in passages))
-    without = ExtractiveComposer(composer.idf, ComposerRules.ablated("setting_lead"))
+    # With no row for grade 1, two rules keep the grade 3 dose from leading: the gap line and the setting lead.
+    without = ExtractiveComposer(
+        composer.idf, ComposerRules.ablated("setting_lead").model_copy(update={"say_gaps": False})
+    )
     assert "supportive care" in composer.run(question, passages, Intent.DOSING).statements[0].text
     assert without.run(question, passages, Intent.DOSING).statements[0].text.startswith("Dexamethasone: 10 mg")
+
+
+def test_a_weight_band_picks_its_row_and_another_bands_row_never_leads() -> None:
+    rows = (
+        "tocilizumab | 12 mg/kg | IV | once | 800 mg | patients <30 kg | CRS | label",
+        "tocilizumab | 8 mg/kg | IV | once | 800 mg | patients ≥30 kg | CRS | label",
+    )
+    table = Passage(
+        "t:0", "t", DOSING_HEADER_ROWS + "\n".join(f"| {r} |" for r in rows), "Dosing", "table", "L", "label"
+    )
+    for question, dose in (
+        ("toci dose for CRS, pt is 120 kg", "8 mg/kg"),
+        ("toci dose for CRS in a 22 kg kid", "12 mg/kg"),
+    ):
+        draft = compose(question, [table], Intent.DOSING)
+        assert draft.statements[0].text.startswith(f"Tocilizumab: {dose}"), question
+        assert draft.table[0].cells["dose"] == dose
+
+
+def test_with_no_row_for_the_grade_asked_the_answer_says_so_and_no_other_grades_dose_leads() -> None:
+    table = dosing_table(
+        "a", "methylprednisolone | 1 mg/kg | IV | every 12 h | not stated | not stated | ICANS grade 2 | guideline"
+    )
+    draft = compose("methylpred dose for grade 4 ICANS", [table], Intent.DOSING)
+    assert draft.gap == "a methylprednisolone dose for grade 4 ICANS"
+    assert not draft.statements and draft.table[0].cells["setting"] == "ICANS grade 2"
+
+
+def test_a_next_step_question_gets_the_refractory_step_not_the_one_it_is_on() -> None:
+    rows = (
+        "tocilizumab | 8 mg/kg | IV | every 8 h | 800 mg | not stated | CRS grade 2 | guideline",
+        "dexamethasone | 10 mg | IV | every 6 h | not stated | not stated"
+        " | CRS grade 2 with hypotension persisting after anti-IL-6 therapy | guideline",
+        "dexamethasone | 20 mg | IV | every 6 h | not stated | not stated | CRS grade 3, refractory | guideline",
+    )
+    table = Passage(
+        "a:0", "a", DOSING_HEADER_ROWS + "\n".join(f"| {r} |" for r in rows), "Dosing", "table", "ASCO", "guideline"
+    )
+    draft = compose("grade 2 CRS still hypotensive after 2 doses of toci, next step?", [table], Intent.DOSING)
+    assert draft.statements[0].text.startswith("Dexamethasone: 10 mg")
+    assert [row.cells["dose"] for row in draft.table] == ["10 mg"]

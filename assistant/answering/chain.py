@@ -38,7 +38,7 @@ from assistant.answering.prompts import (
 from assistant.answering.question import Intent, ParsedQuestion, classify
 from assistant.answering.rules import ComposerRules
 from assistant.answering.verify import Claim, verify
-from assistant.conversation import Turn, asks_for_more, rewrite, split_query
+from assistant.conversation import Turn, asks_for_more, entities, rewrite, split_query
 from assistant.embeddings import common_words
 from assistant.errors import CartaError, UsageError
 from assistant.passage import Passage
@@ -207,10 +207,24 @@ class AnswerChain:
             state.timings[f"retrieve_{stage}"] = ms
         return state
 
+    def _restated_in_scope(self, state: _State) -> bool:
+        """Whether the question, restated in the clinical terms it was parsed into, is close enough to a passage.
+
+        Bedside phrasing ("gr4 CRS on 2 pressors + BiPAP what do we do") dilutes the embedding of an
+        emergency question the corpus answers; one naming a CAR-T toxicity is searched again as
+        "grade 4 CRS management". Questions naming no toxicity are not rescued, and the other gates hold.
+        """
+        if not self.extractive.rules.restate_to_scope:
+            return False
+        restated = ParsedQuestion.read(state.query).restatement()
+        if not restated:
+            return False
+        return self.retriever.search(restated).best_similarity >= self.settings.abstain_threshold
+
     def _out_of_scope(self, state: _State) -> str | None:
         """Why the question is outside what the index covers, or None; decided before any composer runs."""
         assert state.retrieval is not None
-        if state.retrieval.best_similarity < self.settings.abstain_threshold:
+        if state.retrieval.best_similarity < self.settings.abstain_threshold and not self._restated_in_scope(state):
             return "no passage is similar enough to the question"
         if (
             unknown_share(state.query, self.retriever.idf, common_words(self.settings.model_path))
@@ -247,7 +261,9 @@ class AnswerChain:
     def _extract(self, state: _State) -> Draft:
         """The extractive draft, told which words of the query a follow-up carried from earlier turns."""
         carried = split_query(state.query)[1] if state.history else ""
-        return self.extractive.run(state.query, state.passages, state.intent, carried, state.shown)
+        return self.extractive.run(
+            state.query, state.passages, state.intent, carried, state.shown, given_drugs(state.history)
+        )
 
     def _reading(self, state: _State) -> list[Passage]:
         """The hits, best first, then the other sections of the top documents (small-to-big).
@@ -291,7 +307,7 @@ class AnswerChain:
                         out.append(joined(parts, line.label) if line.parts else line)
                 return out
 
-            draft = Draft(statements=survivors(draft.statements), table=survivors(draft.table))
+            draft = Draft(statements=survivors(draft.statements), table=survivors(draft.table), gap=draft.gap)
             if not draft.statements and not draft.table:
                 draft.abstained = True
                 notices.append(ALL_REMOVED_NOTICE)
@@ -306,7 +322,8 @@ class AnswerChain:
         return Answer(
             question=state.question,
             query=state.query,
-            answer=render_markdown(lines, table) or (NOTHING_MORE_MESSAGE if exhausted else ABSTAIN_MESSAGE),
+            gap=draft.gap or None,
+            answer=render_markdown(lines, table, draft.gap) or (NOTHING_MORE_MESSAGE if exhausted else ABSTAIN_MESSAGE),
             abstained=draft.abstained,
             abstain_reason=(draft.reason or "every statement failed verification") if draft.abstained else None,
             intent=state.intent.value,
@@ -318,6 +335,13 @@ class AnswerChain:
             timings_ms={k: round(v, 2) for k, v in state.timings.items()},
             notices=notices,
         )
+
+
+def given_drugs(history: Sequence[Turn]) -> list[str]:
+    """Drugs the conversation has already given: those the first line of the last answer names."""
+    last = next((turn.content for turn in reversed(history) if turn.role == "assistant"), "")
+    lead = last.strip().splitlines()[0] if last.strip() else ""
+    return entities(lead).get("drug", [])
 
 
 def structure(draft: Draft, passages: list[Any]) -> tuple[list[AnswerStatement], list[AnswerStatement], list[Citation]]:

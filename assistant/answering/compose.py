@@ -12,7 +12,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from assistant.answering.question import Asked, Concept, Intent, named_sources
+from assistant.answering.facets import Fit, facets_of, fit
+from assistant.answering.question import Ask, Asked, Concept, Intent, ParsedQuestion, named_sources
 from assistant.answering.rules import ComposerRules
 from assistant.answering.units import Unit, units_of
 from assistant.answering.verify import numbers_in
@@ -100,6 +101,7 @@ class Draft:
     table: list[Statement] = field(default_factory=list)
     abstained: bool = False
     reason: str = ""
+    gap: str = ""  # what the sources do not give ("a methylprednisolone dose for grade 4 ICANS"); shown first
 
 
 class ExtractiveComposer:
@@ -144,6 +146,8 @@ class ExtractiveComposer:
             value *= self.rules.rate_factor
         if asked.sources & named_sources(_describe(passage)):
             value *= self.rules.named_source_factor
+        if asked.intent is Intent.MANAGEMENT and unit.cells and not unit.is_dosing_row:
+            value *= self.rules.criteria_for_management_factor  # a grading row says what the grade is, not what to do
         length = len(tokens) / 2 if grading_row else len(tokens)
         return value * (1.0 + 0.1 / (1 + rank)) / (1.0 + 0.01 * length)
 
@@ -178,12 +182,19 @@ class ExtractiveComposer:
         return sum(self.weight(t) for t in found) / sum(self.weight(t) for t in known)
 
     def run(
-        self, question: str, passages: Sequence[Passage], intent: Intent, carried: str = "", shown: Sequence[str] = ()
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        intent: Intent,
+        carried: str = "",
+        shown: Sequence[str] = (),
+        given: Sequence[str] = (),
     ) -> Draft:
         """Compose from ``passages`` (best first); abstain when nothing answers the question.
 
         ``carried`` is the part of ``question`` a follow-up took from earlier turns; its words count less.
         ``shown`` holds earlier answers when the user asked for more: what they quote is not quoted again.
+        ``given`` names drugs the conversation already gave (the last answer's lead): a next step is another.
         """
         asked = Asked.read(question, intent, carried)
         core = set(asked.core)
@@ -205,8 +216,13 @@ class ExtractiveComposer:
         reason = self._cannot_answer(question, asked, passages, scored)
         if reason:
             return Draft(abstained=True, reason=reason)
+        parsed = ParsedQuestion.read(question)
+        if self.rules.ladder and Ask.NEXT_STEP in parsed.asks and intent is not Intent.EVIDENCE:
+            step = self._next_step(question, parsed, set(given), passages, scored)
+            if step is not None:
+                return step
         if intent is Intent.DOSING and entities(question).get("drug"):
-            dosing = self._dosing_answer(question, asked, passages, scored)
+            dosing = self._dosing_answer(question, asked, parsed, passages, scored)
             if dosing is not None:
                 return dosing
         if intent is not Intent.DOSING and COMPOSITION.search(question):
@@ -259,15 +275,38 @@ class ExtractiveComposer:
                 return f"no indexed document gives a dose for '{foreign[0]}'"
         return None
 
+    def _fit(self, row: Statement, parsed: ParsedQuestion, passages: Sequence[Passage]) -> Fit:
+        passage = passages[row.sources[0]]
+        return fit(parsed, facets_of(Unit(row.text, row.sources[0], row.cells), passage.doc_type, passage.year))
+
     def _dosing_answer(
-        self, question: str, asked: Asked, passages: Sequence[Passage], scored: list[tuple[float, Unit]]
+        self,
+        question: str,
+        asked: Asked,
+        parsed: ParsedQuestion,
+        passages: Sequence[Passage],
+        scored: list[tuple[float, Unit]],
     ) -> Draft | None:
-        """A line answering the question, the sentence beside the table, and the table; None with no row."""
+        """A line answering the question, the sentence beside the table, and the table; None with no row.
+
+        Rows whose facets fit the question (toxicity, grade, weight band, age, line) come first; when none
+        fits, the answer says what the sources do not give, and no other setting's dose leads.
+        """
         table = self._dosing_rows(question, scored, passages)
         if not table:
             return None
+        gap = ""
+        if self.rules.facet_first:
+            fits = {id(row): self._fit(row, parsed, passages) for row in table}
+            table.sort(key=lambda row: fits[id(row)].key)
+            if fits[id(table[0])].mismatches and self.rules.say_gaps:
+                gap = gap_of(parsed, table[0].cells or {})
         beside = self._beside_table(scored)
-        lead = [self._lead_for(table[0]), *beside]
+        if gap:  # only what fits the setting asked may follow, labelled as related
+            related = [s for s in beside if not self._fit(s, parsed, passages).mismatches]
+            lead = [replace(s, label="Related") for s in related]
+        else:
+            lead = [self._lead_for(table[0]), *beside]
         if self.rules.setting_lead and not any(asked.setting_of((row.cells or {}).get("setting", "")) for row in table):
             # No row is for the setting asked ("dex for every grade 1 CRS?", "toci for isolated ICANS?"):
             # say how that setting is managed, and keep only the sentence beside the table that is about it.
@@ -282,8 +321,50 @@ class ExtractiveComposer:
             if setting is not None:
                 about = [s for s in beside if asked.setting_of(s.text) and s.text != setting.text]
                 lead = [Statement(setting.text, [setting.passage]), *about]
-        table.sort(key=lambda row: _use_rank(row.cells))
-        return Draft(statements=lead, table=table)
+        if self.rules.facet_first:
+            table.sort(key=lambda row: (bool(fits[id(row)].mismatches), _use_rank(row.cells)))
+        else:
+            table.sort(key=lambda row: _use_rank(row.cells))
+        return Draft(statements=lead, table=table, gap=gap)
+
+    def _next_step(
+        self,
+        question: str,
+        parsed: ParsedQuestion,
+        given: set[str],
+        passages: Sequence[Passage],
+        scored: list[tuple[float, Unit]],
+    ) -> Draft | None:
+        """The next step of the ladder: dosing rows for a refractory setting of the toxicity and grade asked,
+        best fitting first (from the body the question names, if any); None when there is none.
+
+        The step the conversation is on is left out: rows of a drug the last answer led with, and rows whose
+        dose the question itself states ("still not improving on the methylpred 500 q12").
+        """
+        stated = _values(question)
+        bodies = set(parsed.bodies)
+        steps: list[tuple[tuple[bool, int, bool, int], Statement]] = []
+        seen: set[tuple[str, ...]] = set()
+        for value, unit in scored:
+            if not unit.is_dosing_row or value <= 0 or unit.cells is None or not _stated(unit.cells.get("dose")):
+                continue
+            passage = passages[unit.passage]
+            facets = facets_of(unit, passage.doc_type, passage.year)
+            placed = fit(parsed, facets)
+            key = tuple(unit.cells.values())
+            dose = _values(unit.cells.get("dose", ""))
+            current = bool(facets.drugs & given) or (bool(dose) and dose <= stated)
+            if not facets.refractory or current or placed.mismatches or key in seen:
+                continue
+            seen.add(key)
+            named = not bodies or bool(bodies & named_sources(_describe(passage)))
+            steps.append(((not named, *placed.key), Statement(unit.text, [unit.passage], unit.cells)))
+        if not steps:
+            return None
+        steps.sort(key=lambda pair: pair[0])  # stable: score order within equal fits
+        table = [row for _, row in steps[: self.rules.max_dosing_rows]]
+        beside = [s for s in self._beside_table(scored) if not self._fit(s, parsed, passages).mismatches]
+        return Draft(statements=[self._lead_for(table[0]), *beside], table=table)
 
     def _novel_first(self, candidates: list[tuple[float, Unit]], core: set[str]) -> list[tuple[float, Unit]]:
         """The candidates reordered greedily so each next one adds question words the ones before it lack.
@@ -562,3 +643,13 @@ def _use_rank(cells: Mapping[str, str] | None) -> int:
 def _values(text: str) -> set[str]:
     """The numbers of a text without their comparison signs: '<0.5' in a row is '0.5' in a sentence."""
     return {n.lstrip("<>≤≥~ ") for n in numbers_in(text)}
+
+
+def gap_of(parsed: ParsedQuestion, row: Mapping[str, str]) -> str:
+    """What the sources do not give, in the question's own terms: 'a methylprednisolone dose for grade 4 ICANS'."""
+    drug = row.get("drug", "") or (parsed.drugs[0] if parsed.drugs else "")
+    setting = " ".join([*(f"grade {g}" for g in parsed.grades[:1]), *(t.upper() for t in parsed.toxicities[:1])])
+    band = parsed.population.weight_band or parsed.population.age_band or ""
+    who = f" in {'patients ' if 'kg' in band else ''}{band}{' patients' if band in ('adult', 'pediatric') else ''}"
+    article = "an" if drug[:1].lower() in "aeiou" else "a"
+    return f"{article} {drug} dose for {setting or 'the setting asked'}{who if band else ''}".replace("  ", " ")

@@ -45,6 +45,9 @@ class ComposerRules(BaseModel):
     unnamed_toxicity_factor: float = rule(
         0.7, 1.0, "A unit naming no toxicity when the question names one is probably about something else."
     )
+    criteria_for_management_factor: float = rule(
+        0.5, 1.0, "A management question is answered by what to do; a grading row only says what the grade is."
+    )
     corpus_note_factor: float = rule(
         0.6, 1.0, "Notes about the corpus itself ('not captured') answer only when nothing else does."
     )
@@ -67,6 +70,9 @@ class ComposerRules(BaseModel):
     max_unknown_share: float = rule(
         0.35, 1.01, "Abstain when this share of the question's weight is words the corpus never uses."
     )
+    restate_to_scope: bool = rule(
+        True, False, "A question naming a CAR-T toxicity is searched again in its parsed terms before abstaining."
+    )
     # Shapes.
     dosing_prose: int = rule(1, 0, "The one sentence beside a dosing table says what the rows cannot.")
     setting_lead: bool = rule(
@@ -78,6 +84,15 @@ class ComposerRules(BaseModel):
     neighbour_grades: bool = rule(True, False, "A grading answer shows the grades just below and above.")
     doseless_evidence_rows: bool = rule(
         True, False, "An evidence line leaves out dosing rows that give no dose (they only restate who was treated)."
+    )
+    facet_first: bool = rule(
+        True, False, "Dosing rows whose toxicity, grade, weight band and line fit the question come first."
+    )
+    say_gaps: bool = rule(
+        True, False, "When no dosing row fits the setting asked, say so first; another setting's dose never leads."
+    )
+    ladder: bool = rule(
+        True, False, "A 'next step' question gets the refractory step with a drug not yet given, not the last one."
     )
     named_study_only: bool = rule(True, False, "A question naming one study is answered from that study only.")
     # Budgets.
