@@ -44,3 +44,19 @@ def test_local_protocol_and_guideline_body() -> None:
 
 def test_a_negated_toxicity_is_not_asked_about() -> None:
     assert parse("grade 3 ICANS without CRS, what to give?").toxicities == ["icans"]
+
+
+def test_a_named_trial_sets_aside_other_trials_and_side_cohorts() -> None:
+    from assistant.answering.question import Asked
+
+    asked = Asked.read("ZUMA-1 rates grade ≥3 CRS", Intent.PRODUCT)
+    assert asked.about_another("In ZUMA-3, grade ≥3 CRS occurred in 24%.")
+    assert asked.about_another("In ZUMA-1 cohort 4, grade ≥3 CRS occurred in 2%.")
+    assert not asked.about_another("In ZUMA-1, grade ≥3 CRS occurred in 13%.")
+
+
+def test_our_protocol_asks_for_local_documents() -> None:
+    from assistant.answering.question import Asked
+
+    assert Asked.read("per our protocol, dex for grade 3 ICANS?", Intent.DOSING).local
+    assert not Asked.read("dex for grade 3 ICANS?", Intent.DOSING).local

@@ -18,6 +18,7 @@ from assistant.answering.rules import ComposerRules
 from assistant.answering.units import Unit, units_of
 from assistant.answering.verify import numbers_in
 from assistant.conversation import entities
+from assistant.documents import LOCAL_COLLECTION
 from assistant.lexicon import lexicon
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
@@ -146,6 +147,8 @@ class ExtractiveComposer:
             value *= self.rules.rate_factor
         if asked.sources & named_sources(_describe(passage)):
             value *= self.rules.named_source_factor
+        if asked.local and passage.collection == LOCAL_COLLECTION:
+            value *= self.rules.named_source_factor  # "per our protocol": the hospital's own documents first
         if asked.intent is Intent.MANAGEMENT and unit.cells and not unit.is_dosing_row:
             value *= self.rules.criteria_for_management_factor  # a grading row says what the grade is, not what to do
         length = len(tokens) / 2 if grading_row else len(tokens)

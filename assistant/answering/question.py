@@ -89,6 +89,8 @@ class Asked:
     sources: frozenset[str] = frozenset()  # guideline bodies the question names ("ASCO says ...")
     besides: frozenset[str] = frozenset()  # toxicities the question sets aside ("besides CRS")
     study_parts: frozenset[tuple[str, str]] = frozenset()  # numbered study parts it asks about ("cohort 4")
+    trials: frozenset[str] = frozenset()  # named trials ("ZUMA-1")
+    local: bool = False  # "our protocol": the hospital's own documents first
 
     @classmethod
     def read(cls, question: str, intent: Intent, carried: str = "") -> Asked:
@@ -121,18 +123,29 @@ class Asked:
             sources=frozenset(named_sources(question) - SOURCE_KINDS),
             besides=frozenset(entities(besides).get("toxicity", [])),
             study_parts=study_parts(question),
+            trials=trials_in(question),
+            local=bool(lex.reading_patterns["local"].search(question)),
         )
 
     def about_another(self, text: str) -> bool:
-        """Whether ``text`` is about another grade, or another numbered study part, than the one asked:
-        "grade 2 ICANS" for a grade 3 question, "cohort 6" for a cohort 4 one."""
+        """Whether ``text`` is about another grade, numbered study part or trial than the one asked:
+        "grade 2 ICANS" for a grade 3 question, "cohort 6" for a cohort 4 one, "ZUMA-3" for a ZUMA-1
+        one; a text on a numbered cohort is not the named trial's main result unless a cohort is asked."""
         if self.grade is not None:
             mentioned = grades_in(text, targets=False)
             if mentioned and self.grade not in mentioned:
                 return True
         named = study_parts(text)
         kinds = {kind for kind, _ in named}
-        return any(kind in kinds and (kind, number) not in named for kind, number in self.study_parts)
+        if any(kind in kinds and (kind, number) not in named for kind, number in self.study_parts):
+            return True
+        if self.trials:
+            mentioned = trials_in(text)
+            if mentioned and not mentioned & self.trials:
+                return True
+            if not self.study_parts and "cohort" in kinds:
+                return True
+        return False
 
     def setting_of(self, text: str) -> bool:
         """Whether ``text`` is about the toxicity asked, at the grade asked if one is ("grade 1 CRS");
@@ -147,6 +160,18 @@ class Asked:
         if not named or named[0] not in self.toxicities:
             return False
         return self.grade is None or self.grade in grades_in(text, targets=False)
+
+
+#: A named trial: a code and number ("ZUMA-1", "CARTITUDE-1", "TRANSCEND NHL 001") or a one-word name.
+TRIAL = re.compile(
+    r"\b((?:zuma|cartitude|karmma|transcend|juliet|eliana|belinda|tramonto|elara|kte-x19-)[\s-]?\d*)\b",
+    re.IGNORECASE,
+)
+
+
+def trials_in(text: str) -> frozenset[str]:
+    """The trials a text names, normalised: 'ZUMA 1' -> 'zuma-1'."""
+    return frozenset(re.sub(r"[\s-]+", "-", t.lower()).strip("-") for t in TRIAL.findall(text))
 
 
 def study_parts(text: str) -> frozenset[tuple[str, str]]:
