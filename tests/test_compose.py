@@ -479,3 +479,25 @@ def test_a_next_step_question_gets_the_refractory_step_not_the_one_it_is_on() ->
     draft = compose("grade 2 CRS still hypotensive after 2 doses of toci, next step?", [table], Intent.DOSING)
     assert draft.statements[0].text.startswith("Dexamethasone: 10 mg")
     assert [row.cells["dose"] for row in draft.table] == ["10 mg"]
+
+
+def test_the_sources_own_statement_that_the_asked_criteria_are_absent_leads() -> None:
+    passages = [
+        passage(
+            "h", "HLH-2004 criteria include fever, splenomegaly and cytopenias in at least 2 lineages.", "guideline"
+        ),
+        passage(
+            "i",
+            "The Hines 2023 IEC-HS diagnostic criteria were not verified and are not included here.",
+            "consensus",
+        ),
+    ]
+    draft = compose("IEC-HS diagnosis criteria?", passages, Intent.GRADING)
+    assert draft.statements[0].text == passages[1].text
+    assert all(s.label == "Related" for s in draft.statements[1:])
+    # An absence of something else than asked ("grading system") does not lead a rate answer.
+    rates = [
+        passage("t", "In TRANSCEND, CRS occurred in 42% of patients.", "trial"),
+        passage("t", "The grading system used for CRS in TRANSCEND was not captured in our sources.", "trial", n=1),
+    ]
+    assert compose("CRS rate in TRANSCEND?", rates, Intent.PRODUCT).statements[0].text == rates[0].text

@@ -63,6 +63,10 @@ COMPOSITION = re.compile(
     r"\bdefinition\b|\bdefined\b|\bwhich (labs|tests|items|tasks|features|markers)\b",
     re.IGNORECASE,
 )
+#: A source's statement that something is absent from it ("... were not verified and are not included here").
+ABSENCE = re.compile(
+    r"\bnot (?:captured|verified|included)\b|\bdeliberately absent\b|\bare included in this corpus\b", re.IGNORECASE
+)
 #: Sentences above a table answered whole that point to it ("the criteria below") come first.
 TABLE_REFERENCE = re.compile(r"\bbelow\b|\bin the table\b", re.IGNORECASE)
 
@@ -215,11 +219,30 @@ class ExtractiveComposer:
         scored = sorted(
             ((self.score(u, passages[u.passage], asked, u.passage), u) for u in units), key=lambda pair: -pair[0]
         )
-        best_score = scored[0][0]
         reason = self._cannot_answer(question, asked, passages, scored)
         if reason:
             return Draft(abstained=True, reason=reason)
         parsed = ParsedQuestion.read(question)
+        draft = self._shaped(question, intent, asked, parsed, given, passages, units, scored)
+        if self.rules.absence_leads and intent is not Intent.EVIDENCE:
+            return self._absence_first(draft, asked, parsed, passages, scored)
+        return draft
+
+    def _shaped(
+        self,
+        question: str,
+        intent: Intent,
+        asked: Asked,
+        parsed: ParsedQuestion,
+        given: Sequence[str],
+        passages: Sequence[Passage],
+        units: list[Unit],
+        scored: list[tuple[float, Unit]],
+    ) -> Draft:
+        """The answer in the shape its question asks for: next step, dosing table, whole table, evidence
+        lines by study, or the best sentences."""
+        core = set(asked.core)
+        best_score = scored[0][0]
         if self.rules.ladder and Ask.NEXT_STEP in parsed.asks and intent is not Intent.EVIDENCE:
             step = self._next_step(question, parsed, set(given), passages, scored)
             if step is not None:
@@ -250,6 +273,42 @@ class ExtractiveComposer:
         if intent is Intent.GRADING and self.rules.neighbour_grades:
             statements = self._with_neighbour_grades(statements, units)
         return Draft(statements=statements)
+
+    def _absence_first(
+        self,
+        draft: Draft,
+        asked: Asked,
+        parsed: ParsedQuestion,
+        passages: Sequence[Passage],
+        scored: list[tuple[float, Unit]],
+    ) -> Draft:
+        """The draft led by the source's own statement that what was asked is absent, when there is one.
+
+        "IEC-HS dx criteria?" must first read that the Hines IEC-HS criteria were not included, not the
+        HLH-2004 criteria as if they answered it; what follows is labelled related. The statement must be
+        about the toxicity asked, contradict none of the question's facets, and cover most of its words.
+        """
+        if draft.abstained or not parsed.toxicities:
+            return draft
+        core = set(asked.core)
+        for value, unit in scored:
+            if value <= 0 or unit.cells or not ABSENCE.search(unit.text):
+                continue
+            passage = passages[unit.passage]
+            facets = facets_of(unit, passage.doc_type, passage.year)
+            about = facets.toxicity or next(
+                iter(entities(f"{passage.title} {passage.section}").get("toxicity", [])), None
+            )
+            if about not in parsed.toxicities or fit(parsed, facets).mismatches:
+                continue
+            if self.coverage(unit, passage, core) < self.rules.absence_coverage:
+                continue
+            if not _subjects(unit.text) & _subjects(" ".join(core)):
+                continue  # absent is something else than asked ("the grading system" for a rate question)
+            lead = Statement(unit.text, [unit.passage])
+            related = [replace(s, label="Related") for s in draft.statements if s.text != unit.text]
+            return replace(draft, statements=[lead, *related[: self.rules.max_statements - 1]])
+        return draft
 
     def _cannot_answer(
         self, question: str, asked: Asked, passages: Sequence[Passage], scored: list[tuple[float, Unit]]
@@ -656,3 +715,18 @@ def gap_of(parsed: ParsedQuestion, row: Mapping[str, str]) -> str:
     who = f" in {'patients ' if 'kg' in band else ''}{band}{' patients' if band in ('adult', 'pediatric') else ''}"
     article = "an" if drug[:1].lower() in "aeiou" else "a"
     return f"{article} {drug} dose for {setting or 'the setting asked'}{who if band else ''}".replace("  ", " ")
+
+
+#: What a source can say it lacks, by the words that name it; plurals and synonyms count as one.
+ABSENT_SUBJECTS = {
+    "criteria": "criteria", "criterion": "criteria", "definition": "criteria", "defined": "criteria",
+    "threshold": "threshold", "cutoff": "threshold", "cut-off": "threshold",
+    "dose": "treatment", "dosing": "treatment", "regimen": "treatment", "algorithm": "treatment",
+    "duration": "duration", "scale": "scale",
+}  # fmt: skip
+
+
+def _subjects(text: str) -> set[str]:
+    """The absent-subject names a text uses: 'IEC-HS diagnosis criteria' -> {'criteria'}."""
+    words = {w.removesuffix("s") if len(w) > 4 else w for w in tokenize(text, parts=False)}
+    return {ABSENT_SUBJECTS[w] for w in words if w in ABSENT_SUBJECTS}

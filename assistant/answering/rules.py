@@ -73,6 +73,10 @@ class ComposerRules(BaseModel):
     restate_to_scope: bool = rule(
         True, False, "A question naming a CAR-T toxicity is searched again in its parsed terms before abstaining."
     )
+    absence_leads: bool = rule(
+        True, False, "A source's own statement that what was asked is absent leads; the rest is labelled related."
+    )
+    absence_coverage: float = budget(0.5, "... when it covers this share of the question's weight.")
     # Shapes.
     dosing_prose: int = rule(1, 0, "The one sentence beside a dosing table says what the rows cannot.")
     setting_lead: bool = rule(
