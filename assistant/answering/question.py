@@ -162,16 +162,9 @@ class Asked:
         return self.grade is None or self.grade in grades_in(text, targets=False)
 
 
-#: A named trial: a code and number ("ZUMA-1", "CARTITUDE-1", "TRANSCEND NHL 001") or a one-word name.
-TRIAL = re.compile(
-    r"\b((?:zuma|cartitude|karmma|transcend|juliet|eliana|belinda|tramonto|elara|kte-x19-)[\s-]?\d*)\b",
-    re.IGNORECASE,
-)
-
-
 def trials_in(text: str) -> frozenset[str]:
     """The trials a text names, normalised: 'ZUMA 1' -> 'zuma-1'."""
-    return frozenset(re.sub(r"[\s-]+", "-", t.lower()).strip("-") for t in TRIAL.findall(text))
+    return frozenset(re.sub(r"[\s-]+", "-", t.lower()).strip("-") for t in lexicon().trial_pattern.findall(text))
 
 
 def study_parts(text: str) -> frozenset[tuple[str, str]]:

@@ -79,6 +79,7 @@ class Lexicon(BaseModel):
     population: dict[str, str] = Field(default_factory=dict)
     line: dict[str, str] = Field(default_factory=dict)
     local: str = ""
+    trials: list[str] = Field(default_factory=list)
 
     def extended(self, other: Lexicon) -> Lexicon:
         """This lexicon with ``other``'s entries: a group whose first term is known gains its terms."""
@@ -107,6 +108,7 @@ class Lexicon(BaseModel):
             population=_merged(self.population, other.population),
             line=_merged(self.line, other.line),
             local=_either(self.local, other.local),
+            trials=[*self.trials, *(t for t in other.trials if t not in self.trials)],
         )
 
     @cached_property
@@ -208,6 +210,12 @@ class Lexicon(BaseModel):
         }
         named["local"] = self.local or r"(?!)"
         return {name: re.compile(pattern, re.IGNORECASE) for name, pattern in named.items()}
+
+    @cached_property
+    def trial_pattern(self) -> re.Pattern[str]:
+        """A named trial: one of ``trials`` with its number, if any ('ZUMA-1', 'TRANSCEND NHL 001')."""
+        names = "|".join(re.escape(t) for t in self.trials) or "(?!)"
+        return re.compile(rf"\b((?:{names})(?:[\s-]?\d+)?)\b", re.IGNORECASE)
 
     @cached_property
     def rate_pattern(self) -> re.Pattern[str]:
