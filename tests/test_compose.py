@@ -478,7 +478,13 @@ def test_a_next_step_question_gets_the_refractory_step_not_the_one_it_is_on() ->
     )
     draft = compose("grade 2 CRS still hypotensive after 2 doses of toci, next step?", [table], Intent.DOSING)
     assert draft.statements[0].text.startswith("Dexamethasone: 10 mg")
-    assert [row.cells["dose"] for row in draft.table] == ["10 mg"]
+    assert [row.cells["dose"] for row in draft.table] == ["10 mg", "20 mg"]  # the ladder's next steps, in order
+    # Once the last answer gave the grade 2 step, no better after 24 h climbs to the grade 3 refractory one.
+    composer = knowing(table.text)
+    last = "Dexamethasone: 10 mg, IV, every 6 h (CRS grade 2 with hypotension persisting after anti-IL-6 therapy)."
+    question = "grade 2 CRS hypotension no better after 24 h on dexamethasone, now what?"
+    later = composer.run(question, [table], Intent.DOSING, given=[last])
+    assert later.statements[0].text.startswith("Dexamethasone: 20 mg")
 
 
 def test_the_sources_own_statement_that_the_asked_criteria_are_absent_leads() -> None:

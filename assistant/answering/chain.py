@@ -35,10 +35,10 @@ from assistant.answering.prompts import (
     NOTHING_MORE_MESSAGE,
     SINGLE_CASE_NOTICE,
 )
-from assistant.answering.question import Intent, ParsedQuestion, classify
+from assistant.answering.question import Ask, Intent, ParsedQuestion, classify
 from assistant.answering.rules import ComposerRules
 from assistant.answering.verify import Claim, verify
-from assistant.conversation import Turn, asks_for_more, entities, rewrite, split_query
+from assistant.conversation import Turn, asks_for_more, rewrite, split_query
 from assistant.embeddings import common_words
 from assistant.errors import CartaError, UsageError
 from assistant.passage import Passage
@@ -58,6 +58,7 @@ class _State:
     history: list[Turn]
     query: str = ""
     intent: Intent = Intent.GENERAL
+    parsed: ParsedQuestion | None = None
     retrieval: Retrieval | None = None
     passages: list[Passage] = field(default_factory=list)
     draft: Draft | None = None
@@ -196,6 +197,7 @@ class AnswerChain:
         if asks_for_more(screened.query, history):
             state.shown = [turn.content for turn in history if turn.role == "assistant"]
         state.intent = classify(state.query)
+        state.parsed = ParsedQuestion.read(state.query)
         state.timings["rewrite"] = (time.perf_counter() - started) * 1000
         return state
 
@@ -262,7 +264,7 @@ class AnswerChain:
         """The extractive draft, told which words of the query a follow-up carried from earlier turns."""
         carried = split_query(state.query)[1] if state.history else ""
         return self.extractive.run(
-            state.query, state.passages, state.intent, carried, state.shown, given_drugs(state.history)
+            state.query, state.passages, state.intent, carried, state.shown, given_steps(state.history)
         )
 
     def _reading(self, state: _State) -> list[Passage]:
@@ -279,6 +281,9 @@ class AnswerChain:
         top = passages if state.intent is Intent.EVIDENCE else passages[:READ_WHOLE_TOP]
         whole = dict.fromkeys(p.doc_id for p in top)
         tables = dict.fromkeys(p.doc_id for p in passages) if state.intent is Intent.DOSING else {}
+        if state.parsed is not None and Ask.NEXT_STEP in state.parsed.asks and state.parsed.toxicities:
+            # A ladder's next step may sit in a dosing table the search did not reach: read them all.
+            tables = dict.fromkeys(p.doc_id for p in self.retriever.passages.values() if p.kind == "table")
         for doc_id in {**whole, **tables}:
             for sibling in self.retriever.document_passages(doc_id):
                 if sibling.chunk_id not in seen and (doc_id in whole or sibling.kind == "table"):
@@ -327,7 +332,7 @@ class AnswerChain:
             abstained=draft.abstained,
             abstain_reason=(draft.reason or "every statement failed verification") if draft.abstained else None,
             intent=state.intent.value,
-            parsed=ParsedQuestion.read(state.query),
+            parsed=state.parsed,
             statements=lines,
             table=table,
             citations=citations,
@@ -337,11 +342,9 @@ class AnswerChain:
         )
 
 
-def given_drugs(history: Sequence[Turn]) -> list[str]:
-    """Drugs the conversation has already given: those the first line of the last answer names."""
-    last = next((turn.content for turn in reversed(history) if turn.role == "assistant"), "")
-    lead = last.strip().splitlines()[0] if last.strip() else ""
-    return entities(lead).get("drug", [])
+def given_steps(history: Sequence[Turn]) -> list[str]:
+    """What the conversation has already given: the first line of each earlier answer."""
+    return [t.content.strip().splitlines()[0] for t in history if t.role == "assistant" and t.content.strip()]
 
 
 def structure(draft: Draft, passages: list[Any]) -> tuple[list[AnswerStatement], list[AnswerStatement], list[Citation]]:

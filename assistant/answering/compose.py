@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from assistant.answering.facets import Fit, facets_of, fit
-from assistant.answering.question import Ask, Asked, Concept, Intent, ParsedQuestion, named_sources
+from assistant.answering.question import Ask, Asked, Concept, Intent, ParsedQuestion, grades_in, named_sources
 from assistant.answering.rules import ComposerRules
 from assistant.answering.units import Unit, units_of
 from assistant.answering.verify import numbers_in
@@ -201,7 +201,7 @@ class ExtractiveComposer:
 
         ``carried`` is the part of ``question`` a follow-up took from earlier turns; its words count less.
         ``shown`` holds earlier answers when the user asked for more: what they quote is not quoted again.
-        ``given`` names drugs the conversation already gave (the last answer's lead): a next step is another.
+        ``given`` holds what the conversation already gave (the last answer's lead line): a next step is not it.
         """
         asked = Asked.read(question, intent, carried)
         core = set(asked.core)
@@ -243,8 +243,8 @@ class ExtractiveComposer:
         lines by study, or the best sentences."""
         core = set(asked.core)
         best_score = scored[0][0]
-        if self.rules.ladder and Ask.NEXT_STEP in parsed.asks and intent is not Intent.EVIDENCE:
-            step = self._next_step(question, parsed, set(given), passages, scored)
+        if self.rules.ladder and Ask.NEXT_STEP in parsed.asks and parsed.toxicities and intent is not Intent.EVIDENCE:
+            step = self._next_step(question, parsed, given, passages, scored)
             if step is not None:
                 return step
         if intent is Intent.DOSING and entities(question).get("drug"):
@@ -393,34 +393,59 @@ class ExtractiveComposer:
         self,
         question: str,
         parsed: ParsedQuestion,
-        given: set[str],
+        given: Sequence[str],
         passages: Sequence[Passage],
         scored: list[tuple[float, Unit]],
     ) -> Draft | None:
-        """The next step of the ladder: dosing rows for a refractory setting of the toxicity and grade asked,
-        best fitting first (from the body the question names, if any); None when there is none.
+        """The next step of the ladder: dosing rows for a refractory setting of the toxicity asked at the
+        grade reached, or for a higher grade (a grade 2 that does not improve is managed as grade 3), best fitting
+        first (from the body the question names, if any); None when there is none.
 
-        The step the conversation is on is left out: rows of a drug the last answer led with, and rows whose
-        dose the question itself states ("still not improving on the methylpred 500 q12").
+        The step the conversation is on is left out: a row of a drug the question or the last answer names
+        whose dose they state too ("still not improving on the methylpred 500 q12"); a higher dose of the
+        same drug is a step up.
         """
-        stated = _values(question)
+        said = " ".join([question, *given])
+        stated, on = _values(said), set(entities(said).get("drug", []))
         bodies = set(parsed.bodies)
-        steps: list[tuple[tuple[bool, int, bool, int], Statement]] = []
+        # The ladder climbs from the grade asked, or from the grade of the step the last answer gave.
+        reached = [int(g) for g in grades_in(given[-1], targets=False)] if given else []
+        asked_grade = parsed.grades[0] if len(parsed.grades) == 1 else None
+        grade = max([*reached, *([asked_grade] if asked_grade else [])], default=None)
+        ladder = parsed.model_copy(update={"grades": []})  # the grade is checked here: higher ones climb
+        steps: list[tuple[tuple[bool, int, int, bool, int], Statement]] = []
         seen: set[tuple[str, ...]] = set()
         for value, unit in scored:
             if not unit.is_dosing_row or value <= 0 or unit.cells is None or not _stated(unit.cells.get("dose")):
                 continue
             passage = passages[unit.passage]
             facets = facets_of(unit, passage.doc_type, passage.year)
-            placed = fit(parsed, facets)
+            placed = fit(ladder, facets)
+            if parsed.toxicities and facets.toxicity not in parsed.toxicities:
+                continue  # a ladder is one toxicity's: a row naming no toxicity is no step of it
+            if grade is not None and facets.grades and min(facets.grades) < grade:
+                continue
+            climb = min(facets.grades) - grade if grade is not None and facets.grades else 0
             key = tuple(unit.cells.values())
             dose = _values(unit.cells.get("dose", ""))
-            current = bool(facets.drugs & given) or (bool(dose) and dose <= stated)
-            if not facets.refractory or current or placed.mismatches or key in seen:
+            current = bool(dose) and dose <= stated and (not facets.drugs or bool(facets.drugs & on))
+            if not (facets.refractory or climb > 0) or current or placed.mismatches or key in seen:
                 continue
             seen.add(key)
             named = not bodies or bool(bodies & named_sources(_describe(passage)))
-            steps.append(((not named, *placed.key), Statement(unit.text, [unit.passage], unit.cells)))
+            steps.append(
+                (
+                    # On a higher grade the ladder starts at that grade's first step, not its refractory one.
+                    (
+                        not named,
+                        placed.mismatches,
+                        climb,
+                        facets.refractory if climb else placed.off_line,
+                        -placed.matches,
+                    ),
+                    Statement(unit.text, [unit.passage], unit.cells),
+                )
+            )
         if not steps:
             return None
         steps.sort(key=lambda pair: pair[0])  # stable: score order within equal fits
