@@ -23,7 +23,7 @@ from assistant.cli import app, err_console
 from assistant.cli.common import progress_bar, settings_from
 from assistant.errors import UsageError
 from assistant.evaluation.ablation import FIGURES as ABLATION_FIGURES
-from assistant.evaluation.ablation import ablate, dev_items
+from assistant.evaluation.ablation import Ablation, ablate, dev_items
 from assistant.evaluation.baselines import CONFIGURATIONS, DEFAULT
 from assistant.evaluation.questions import CATEGORIES, Item, check_gold_docs, load_question_set
 from assistant.evaluation.report import FIGURES, build_summary, fmt, write_reports
@@ -54,7 +54,15 @@ def report_ablation(chain: AnswerChain, items: list[Item], out: Path) -> None:
             done[0] += 1
             update(done[0], total, what)
 
-        base, rows = ablate(chain, items, step)
+        out.mkdir(parents=True, exist_ok=True)
+        partial = out / "ablation.jsonl"
+        partial.write_text("")
+
+        def measured(row: Ablation) -> None:
+            with partial.open("a") as file:
+                file.write(json.dumps(asdict(row)) + "\n")
+
+        base, rows = ablate(chain, items, step, measured)
     table = Table(title=f"carta eval --ablate: {len(items)} dev items; each rule off in turn")
     table.add_column("rule off", no_wrap=True)
     for heading in (*(label for _, label in ABLATION_FIGURES), "answers changed", "passes lost", "passes gained"):

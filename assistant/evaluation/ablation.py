@@ -42,9 +42,13 @@ def dev_items(items: Sequence[Item]) -> list[Item]:
 
 
 def ablate(
-    chain: AnswerChain, items: Sequence[Item], progress: Callable[[str], None] | None = None
+    chain: AnswerChain,
+    items: Sequence[Item],
+    progress: Callable[[str], None] | None = None,
+    done: Callable[[Ablation], None] | None = None,
 ) -> tuple[dict[str, float | None], list[Ablation]]:
-    """The default figures on ``items``, and one ``Ablation`` per rule of ``ComposerRules``."""
+    """The default figures on ``items``, and one ``Ablation`` per rule of ``ComposerRules``; ``done`` hears
+    each as it is measured (a long run leaves what it measured)."""
     base = evaluate("default", chain, items, progress)
     passed = {r.id for r in base if r.passed}
     answers = {r.id: r.answer for r in base}
@@ -53,15 +57,16 @@ def ablate(
         results: list[ItemResult] = evaluate(name, chain.with_rules(ComposerRules.ablated(name)), items, progress)
         now = {r.id for r in results if r.passed}
         figures = metrics(results)
-        rows.append(
-            Ablation(
-                rule=name,
-                why=ComposerRules.model_fields[name].description or "",
-                figures={key: figures.get(key) for key, _ in FIGURES},
-                gained=sorted(now - passed),
-                lost=sorted(passed - now),
-                changed=sum(r.answer != answers[r.id] for r in results),
-            )
+        row = Ablation(
+            rule=name,
+            why=ComposerRules.model_fields[name].description or "",
+            figures={key: figures.get(key) for key, _ in FIGURES},
+            gained=sorted(now - passed),
+            lost=sorted(passed - now),
+            changed=sum(r.answer != answers[r.id] for r in results),
         )
+        rows.append(row)
+        if done:
+            done(row)
     base_figures = metrics(base)
     return {key: base_figures.get(key) for key, _ in FIGURES}, rows
