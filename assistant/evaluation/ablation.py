@@ -37,7 +37,7 @@ class Ablation:
 
 def dev_items(items: Sequence[Item]) -> list[Item]:
     """The items rules may be tuned on: the dev split when the set has one, else every item."""
-    dev = [item for item in items if getattr(item, "split", None) == "dev"]
+    dev = [item for item in items if item.split == "dev"]
     return dev or list(items)
 
 
