@@ -313,7 +313,7 @@ class AnswerChain:
                 return out
 
             draft = Draft(statements=survivors(draft.statements), table=survivors(draft.table), gap=draft.gap)
-            if not draft.statements and not draft.table:
+            if not draft.statements and not draft.table and not draft.gap:
                 draft.abstained = True
                 notices.append(ALL_REMOVED_NOTICE)
         lines, table, citations = ([], [], []) if draft.abstained else structure(draft, passages)

@@ -63,6 +63,8 @@ COMPOSITION = re.compile(
     r"\bdefinition\b|\bdefined\b|\bwhich (labs|tests|items|tasks|features|markers)\b",
     re.IGNORECASE,
 )
+#: What the answer's first line says when a question asks for the hospital's own protocol and none is indexed.
+NO_LOCAL = "your hospital's own protocol: no local document is indexed (add one with `carta ingest PATH`)"
 #: A source's statement that something is absent from it ("... were not verified and are not included here").
 ABSENCE = re.compile(
     r"\bnot (?:captured|verified|included)\b|\bdeliberately absent\b|\bare included in this corpus\b", re.IGNORECASE
@@ -225,7 +227,12 @@ class ExtractiveComposer:
         parsed = ParsedQuestion.read(question)
         draft = self._shaped(question, intent, asked, parsed, given, passages, units, scored)
         if self.rules.absence_leads and intent is not Intent.EVIDENCE:
-            return self._absence_first(draft, asked, parsed, passages, scored)
+            draft = self._absence_first(draft, asked, parsed, passages, scored)
+        local = any(p.collection == LOCAL_COLLECTION for p in passages)
+        if self.rules.local_gap and parsed.local_only and not draft.abstained and not local:
+            # "Per our protocol" with no local document indexed: say so; another hospital's is only related.
+            related = [replace(s, label=s.label or "Related") for s in draft.statements]
+            draft = replace(draft, statements=related, gap=draft.gap or NO_LOCAL)
         return draft
 
     def _shaped(
@@ -268,8 +275,13 @@ class ExtractiveComposer:
             candidates = self._novel_first(candidates, core)
         statements = self._select(candidates)
         if intent is Intent.DOSING and not any(DOSE_TALK.search(s.text) for s in statements):
-            # With no dosing row to show, an answer to a dose question must at least speak of a dose.
-            return Draft(abstained=True, reason="no passage gives the dose asked for")
+            # With no dosing row to show, an answer to a dose question must at least speak of a dose. A drug
+            # and toxicity the corpus knows get "Carta's sources do not give ..." and what fits, as related.
+            if not (self.rules.say_gaps and parsed.drugs and parsed.toxicities):
+                return Draft(abstained=True, reason="no passage gives the dose asked for")
+            fitting = [s for s in statements if not self._fit(s, parsed, passages).mismatches and not _values(s.text)]
+            related = [replace(s, label="Related") for s in fitting[:2]]
+            return Draft(statements=related, gap=gap_of(parsed, {}))
         if intent is Intent.GRADING and self.rules.neighbour_grades:
             statements = self._with_neighbour_grades(statements, units)
         return Draft(statements=statements)

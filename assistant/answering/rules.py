@@ -77,6 +77,9 @@ class ComposerRules(BaseModel):
         True, False, "A source's own statement that what was asked is absent leads; the rest is labelled related."
     )
     absence_coverage: float = budget(0.5, "... when it covers this share of the question's weight.")
+    local_gap: bool = rule(
+        True, False, "'Per our protocol' with no local document indexed says so first; the rest is related."
+    )
     # Shapes.
     dosing_prose: int = rule(1, 0, "The one sentence beside a dosing table says what the rows cannot.")
     setting_lead: bool = rule(
