@@ -250,7 +250,8 @@ class ExtractiveComposer:
         lines by study, or the best sentences."""
         core = set(asked.core)
         best_score = scored[0][0]
-        if self.rules.ladder and Ask.NEXT_STEP in parsed.asks and parsed.toxicities and intent is not Intent.EVIDENCE:
+        climbing = Ask.NEXT_STEP in parsed.asks and parsed.toxicities and not parsed.line.improving
+        if self.rules.ladder and climbing and intent is not Intent.EVIDENCE:
             step = self._next_step(question, parsed, given, passages, scored)
             if step is not None:
                 return step
@@ -341,8 +342,13 @@ class ExtractiveComposer:
             return f"no passage gives a dose in {asked_unit.group(1)}"
         if not entities(question).get("drug"):
             # A dose for a drug Carta does not know must not be answered with another drug's rows.
+            # Phrases the lexicon reads as what is asked or where the patient is ("no better after") are no drug.
+            text = question
+            for name, pattern in lexicon().reading_patterns.items():
+                if name.startswith(("asks.", "line.")):
+                    text = pattern.sub(" ", text)
             foreign = [
-                t for t in tokenize(question, parts=False)
+                t for t in tokenize(text, parts=False)
                 if t.isalpha() and len(t) >= 5 and t not in self.idf and t not in synonym_vocabulary()
             ]  # fmt: skip
             if foreign:

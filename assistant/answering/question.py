@@ -242,6 +242,7 @@ class LineOfTherapy(BaseModel):
     refractory: bool = False
     after_doses: int | None = None  # "still hypotensive after 2 doses of toci"
     no_better_after: str | None = None  # "no better after 24 h on that"
+    improving: bool = False  # "she's back to grade 1": a step down (taper), not up
 
 
 class ParsedQuestion(BaseModel):
@@ -358,5 +359,6 @@ def line_of(question: str) -> LineOfTherapy:
         first_line=bool(patterns.get("line.first_line") and patterns["line.first_line"].search(question)),
         refractory=bool(patterns.get("line.refractory") and patterns["line.refractory"].search(question)),
         after_doses=count,
+        improving=bool(patterns.get("line.improving") and patterns["line.improving"].search(question)),
         no_better_after=next((g for g in after.groups() if g), None) if after else None,
     )
