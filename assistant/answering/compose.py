@@ -264,6 +264,10 @@ class ExtractiveComposer:
             if whole:
                 return Draft(statements=whole)
         candidates = [(value, unit) for value, unit in scored if value >= self.rules.relative_cutoff * best_score]
+        if self.rules.named_trial_only and asked.trials:
+            # A named trial's answer never quotes another trial's or a side cohort's figures.
+            kept = [(v, u) for v, u in candidates if not (GIVES_RATE.search(u.text) and asked.about_another(u.text))]
+            candidates = kept or candidates
         if intent is Intent.EVIDENCE:
             # A study's line says what was found: a dosing row that gives no dose only restates who was treated.
             if self.rules.doseless_evidence_rows:

@@ -101,6 +101,9 @@ class ComposerRules(BaseModel):
     ladder: bool = rule(
         True, False, "A 'next step' question gets the refractory step with a drug not yet given, not the last one."
     )
+    named_trial_only: bool = rule(
+        True, False, "A question naming a trial gets no rate of another trial or side cohort, even below the best."
+    )
     named_study_only: bool = rule(True, False, "A question naming one study is answered from that study only.")
     # Budgets.
     max_statements: int = budget(5, "Statements in a prose answer: fewer, relevant ones beat five.")
