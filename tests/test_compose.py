@@ -507,3 +507,23 @@ def test_the_sources_own_statement_that_the_asked_criteria_are_absent_leads() ->
         passage("t", "The grading system used for CRS in TRANSCEND was not captured in our sources.", "trial", n=1),
     ]
     assert compose("CRS rate in TRANSCEND?", rates, Intent.PRODUCT).statements[0].text == rates[0].text
+
+
+def test_our_protocol_with_no_local_document_says_so_first_and_labels_the_rest_related() -> None:
+    other = passage("s", "The Samsung institutional protocol gives dexamethasone if CRS does not improve.", "guideline")
+    draft = compose("per our protocol, dexamethasone if CRS does not improve?", [other])
+    assert "no local document is indexed" in draft.gap
+    assert [s.label for s in draft.statements] == ["Related"]
+
+
+def test_a_dose_the_sources_do_not_give_for_a_known_drug_is_said_so_not_abstained() -> None:
+    note = passage("a", "Cerebral edema in grade 4 ICANS is treated in the ICU with neurosurgical input.", "guideline")
+    draft = compose("mannitol dose for cerebral edema in ICANS?", [note], Intent.DOSING)
+    assert not draft.abstained and draft.gap == "a mannitol dose for ICANS"
+
+
+def test_an_improving_patient_does_not_climb_the_ladder() -> None:
+    from assistant.answering.question import ParsedQuestion
+
+    assert ParsedQuestion.read("she's back to grade 1 now, what next with the steroids?").line.improving
+    assert not ParsedQuestion.read("grade 2 CRS no better after toci, next?").line.improving
