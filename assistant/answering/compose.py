@@ -133,8 +133,7 @@ class ExtractiveComposer:
         # One synonym group earns at most one word's credit: spelling ICANS out in full is not five matches.
         value += self.rules.expansion_weight * sum(self._concept_credit(concept, tokens) for concept in asked.extra)
         grading_row = bool(unit.cells) and asked.intent is Intent.GRADING
-        context_weight = self.rules.row_context_weight if grading_row else self.rules.context_weight
-        value += context_weight * sum(self.weight(t) for t in (asked.core - tokens) & context)
+        value += self.rules.context_weight * sum(self.weight(t) for t in (asked.core - tokens) & context)
         if asked.about_another(unit.text):
             value *= self.rules.other_grade_factor
         named = (

@@ -36,9 +36,6 @@ class ComposerRules(BaseModel):
     carried_weight: float = rule(0.75, 1.0, "Words a follow-up carried from earlier turns count less than its own.")
     expansion_weight: float = rule(0.5, 0.0, "Synonyms and intent hints count half a question word.")
     context_weight: float = rule(0.3, 0.0, "A question word in the unit's section or title counts a little.")
-    row_context_weight: float = rule(
-        0.8, 0.3, "A grading row means little without its heading, so its heading counts nearly fully."
-    )
     other_grade_factor: float = rule(
         0.4, 1.0, "A unit about another grade, toxicity or study part than asked counts much less."
     )
