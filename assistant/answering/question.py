@@ -59,7 +59,7 @@ GRADE_MENTION = re.compile(r"\b(?:grades?|g)\s*:?\s*([1-5])(?:\s*(?:–|-|to|and
 #: is about another part.
 STUDY_PART = re.compile(r"\b(cohort|phase|arm)\s+(\d+)\b", re.IGNORECASE)
 
-#: A text about a drug label ("per label"): a kind of source besides the bodies of SOURCE_GROUPS.
+#: A text about a drug label ("per label"): a kind of source besides the lexicon's guideline bodies.
 LABEL = re.compile(r"\blabel\b|\bprescribing information\b", re.IGNORECASE)
 
 #: Source names for a kind of source rather than one body; "per label" boosts no document.
@@ -173,7 +173,7 @@ def study_parts(text: str) -> frozenset[tuple[str, str]]:
 
 
 def named_sources(text: str) -> set[str]:
-    """The bodies (retrieval's SOURCE_GROUPS) and source kinds a text names ('per ASCO' -> {'asco'})."""
+    """The guideline bodies (assistant/lexicon/sources.yaml) and source kinds a text names ('per ASCO' -> {'asco'})."""
     names = {group[0] for group in mentioned_sources(text)}
     return names | {"label"} if LABEL.search(text) else names
 
