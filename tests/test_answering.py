@@ -19,6 +19,7 @@ from assistant.passage import Passage
 
 CITATION_KEYS = {
     "n", "doc_id", "chunk_id", "title", "year", "doc_type", "doi", "pmid", "url", "section", "page", "text",
+    "effective", "superseded",
 }  # fmt: skip
 
 
