@@ -180,7 +180,9 @@ def eval_command(
     if ablate:
         items = in_split(load_question_set(set_path), split)
         report_ablation(
-            AnswerChain.load(settings_from(data_dir=data_dir)), dev_items(items[:limit] if limit else items), out
+            AnswerChain.load(settings_from(data_dir=data_dir)),
+            dev_items(items[:limit] if limit else items),
+            out or runs / "ablation",
         )
         return
     if check and (only or limit or split):
