@@ -3,6 +3,9 @@
 JSON schema (one object per answer)::
 
     {"question", "query", "answer", "abstained", "abstain_reason", "intent",
+     "parsed": {"intent", "asks", "toxicities", "grades", "drugs", "products", "population", "bodies",
+                "line", "local_only"},
+     "statements": [{"text", "citations": [n, ...], "label", "cells"}],
      "citations": [{"n", "doc_id", "chunk_id", "title", "year", "doc_type", "doi", "pmid",
                     "url", "section", "page", "text"}],
      "verification": {"statements", "removed", "reasons"},
@@ -15,7 +18,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from assistant.answering.question import ParsedQuestion
 from assistant.passage import Passage, best_link
+from assistant.tables import DOSING_COLUMNS
 
 
 class Citation(BaseModel):
@@ -74,6 +79,43 @@ class Citation(BaseModel):
         return " · ".join(p for p in parts if p)
 
 
+class AnswerStatement(BaseModel):
+    """One line of the answer as data: its text, the citation numbers that back it, and for a table row its
+    cells. The markdown ``answer`` is rendered from these; consumers read them instead of parsing markdown."""
+
+    text: str
+    citations: list[int] = Field(default_factory=list)
+    label: str = ""  # what kind of source an evidence line rests on ("Guideline", "Case report")
+    cells: dict[str, str] | None = None  # a dosing or grading row, column by column
+    parts: list[AnswerStatement] = Field(default_factory=list)  # a line of several sentences, each cited
+
+    def markdown(self) -> str:
+        """The line with its [n] markers after each sentence, labelled when it has a label."""
+        label = f"{self.label}: " if self.label else ""
+        return label + " ".join(f"{p.text} {''.join(f'[{n}]' for n in p.citations)}" for p in self.parts or [self])
+
+
+#: The first line of an answer whose sources lack what was asked; what follows is only related.
+GAP_LINE = "Carta's sources do not give {gap}."
+
+
+def render_markdown(statements: list[AnswerStatement], table: list[AnswerStatement], gap: str = "") -> str:
+    """The answer's markdown view: what the sources lack (if anything), one line or a list of lines, then
+    the dosing table ('' for none)."""
+    lines = [s.markdown() for s in statements]
+    text = lines[0] if len(lines) == 1 else "\n".join(f"- {line}" for line in lines)
+    if gap:
+        text = "\n\n".join(part for part in (GAP_LINE.format(gap=gap), text) if part)
+    if table:
+        header = [*DOSING_COLUMNS, "Source"]
+        rows = [
+            "| " + " | ".join([*(row.cells or {}).values(), "".join(f"[{n}]" for n in row.citations)]) + " |"
+            for row in table
+        ]
+        text = "\n".join([text, "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header), *rows])
+    return text
+
+
 class Verification(BaseModel):
     """What the grounding verifier checked and what it removed, with one reason per removal."""
 
@@ -91,6 +133,10 @@ class Answer(BaseModel):
     abstained: bool
     abstain_reason: str | None = None
     intent: str = "general"
+    parsed: ParsedQuestion | None = None
+    gap: str | None = None  # what the sources do not give; the answer's first line says so
+    statements: list[AnswerStatement] = Field(default_factory=list)
+    table: list[AnswerStatement] = Field(default_factory=list)
     citations: list[Citation] = Field(default_factory=list)
     verification: Verification = Field(default_factory=Verification)
     timings_ms: dict[str, float] = Field(default_factory=dict)

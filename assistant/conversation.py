@@ -13,49 +13,13 @@ drug, product, toxicity and grade of the earlier turns so that retrieval finds t
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel
 
-from assistant.retrieval.synonyms import group_of, normalize
+from assistant.lexicon import lexicon
+from assistant.retrieval.synonyms import normalize
 
-#: Entity kinds a follow-up inherits, each recognised by the canonical (first) synonym of a group.
-ENTITY_KINDS: dict[str, tuple[str, ...]] = {
-    "toxicity": ("crs", "icans", "iec-hs", "hlh", "icaht", "pjp"),
-    "product": ("axi-cel", "tisa-cel", "liso-cel", "brexu-cel", "ide-cel", "cilta-cel", "obe-cel"),
-    "drug": (
-        "tocilizumab",
-        "emapalumab",
-        "anakinra",
-        "siltuximab",
-        "ruxolitinib",
-        "levetiracetam",
-        "dexamethasone",
-        "methylprednisolone",
-        "corticosteroids",
-        "tmp-smx",
-        "ivig",
-        "g-csf",
-        "etoposide",
-        "acyclovir",
-        "valacyclovir",
-        "fluconazole",
-        "levofloxacin",
-        "atovaquone",
-        "entecavir",
-        "lorazepam",
-        "haloperidol",
-        "phenobarbital",
-        "hydrocortisone",
-        "methotrexate",
-        "cytarabine",
-        "cyclophosphamide",
-        "atg",
-        "mannitol",
-        "acetaminophen",
-    ),
-}
 #: A follow-up that asks for more of the last answer ("tell me more", "what else?"). It is answered
 #: from the question it continues, leaving out what earlier answers already said.
 MORE = re.compile(
@@ -75,26 +39,14 @@ class Turn(BaseModel):
     content: str
 
 
-@lru_cache(maxsize=1)
-def _entity_patterns() -> tuple[tuple[str, tuple[tuple[str, re.Pattern[str]], ...]], ...]:
-    """Per kind, each canonical name with one compiled pattern for all its synonyms, built once."""
-    return tuple(
-        (
-            kind,
-            tuple(
-                (name, re.compile(rf"(?<![\w-])(?:{'|'.join(re.escape(t) for t in group_of(name))})(?![\w-])"))
-                for name in names
-            ),
-        )
-        for kind, names in ENTITY_KINDS.items()
-    )
-
-
 def entities(text: str) -> dict[str, list[str]]:
-    """Canonical entities named in ``text``, by kind, in order of first mention."""
+    """Canonical entities named in ``text``, by kind, in order of first mention.
+
+    The kinds (toxicity, product, drug) and their spellings are the lexicon's entity groups.
+    """
     norm = normalize(text)
     found: dict[str, list[str]] = {}
-    for kind, patterns in _entity_patterns():
+    for kind, patterns in lexicon().entity_patterns:
         hits = [(match.start(), name) for name, pattern in patterns if (match := pattern.search(norm))]
         if hits:
             found[kind] = [name for _, name in sorted(hits)]

@@ -20,9 +20,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from assistant.chunking import Chunk, chunk_document
-from assistant.conversation import ENTITY_KINDS
 from assistant.documents import REQUIRED_CORPUS_FIELDS, DocumentMeta, SourceDocument
 from assistant.errors import DocumentError
+from assistant.lexicon import lexicon
 from assistant.loaders import iter_files
 from assistant.loaders.markdown import read_text, split_front_matter
 from assistant.stats import percentile
@@ -38,7 +38,7 @@ EVIDENCE = frozenset(
     {"consensus", "guideline", "label", "regulatory", "RCT", "single-arm trial", "cohort", "retrospective",
      "case series", "case report", "review", "institutional protocol"}
 )  # fmt: skip
-PRODUCTS = frozenset(ENTITY_KINDS["product"])
+PRODUCTS = frozenset(lexicon().entity_names("product"))
 IDENTIFIER_STATUSES = frozenset({"confirmed", "unconfirmed"})
 #: The type folder a document lives in, and the doc_type values allowed there.
 FOLDER_TYPES: dict[str, frozenset[str]] = {

@@ -4,9 +4,9 @@
 body says whether the body's documents hold grading criteria (G), management (M) or doses (D) for that
 grade, or declare it absent (A: a "not captured" sentence or a ``not_captured`` entry naming the
 toxicity and grade). A declared-absent cell counts as filled: the corpus then knows to say "Carta's
-sources do not give X" instead of reaching for the nearest number. The bodies are retrieval's
-SOURCE_GROUPS (ASTCT, ASCO, NCCN, EBMT/EHA, CARTOX) plus two kinds of source: drug labels and
-institutional protocols. Reads the corpus folder only: no model, no index.
+sources do not give X" instead of reaching for the nearest number. The bodies are the lexicon's
+guideline bodies (assistant/lexicon/sources.yaml: ASTCT, ASCO, NCCN, EBMT/EHA, CARTOX) plus two kinds of
+source: drug labels and institutional protocols. Reads the corpus folder only: no model, no index.
 
 >>> from pathlib import Path
 >>> from assistant.loaders import load_paths
@@ -22,11 +22,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from assistant.answering.question import grades_in
-from assistant.chunking import is_table_line
 from assistant.corpus_check import ABSENCE, SENTENCE_END
 from assistant.documents import DocType, SourceDocument
-from assistant.retrieval.synonyms import SOURCE_GROUPS, mentioned_sources
-from assistant.tables import is_dosing_header, split_cells
+from assistant.lexicon import lexicon
+from assistant.retrieval.synonyms import mentioned_sources
+from assistant.tables import is_dosing_header, is_table_line, split_cells
 
 #: Toxicities the matrix maps, each with the words that name it in a sentence, heading or setting.
 TOXICITIES: dict[str, re.Pattern[str]] = {
@@ -34,7 +34,7 @@ TOXICITIES: dict[str, re.Pattern[str]] = {
     "ICANS": re.compile(r"\bICANS\b|\bCRES\b|neurotoxicity|neurologic toxicit", re.IGNORECASE),
 }
 GRADES = ("1", "2", "3", "4")
-#: The columns: a label and the SOURCE_GROUPS (named by their first term) whose documents fill it.
+#: The columns: a label and the lexicon's guideline bodies (named by their first term) whose documents fill it.
 GROUP_BODIES: tuple[tuple[str, frozenset[str]], ...] = (
     ("ASTCT", frozenset({"astct"})),
     ("ASCO", frozenset({"asco"})),
@@ -60,9 +60,9 @@ MANAGEMENT = re.compile(
 HEADING = re.compile(r"^#{1,6}\s+(.*)$")
 GRADE_COLUMN = re.compile(r"^(?:G|grade\s*)([1-5])$", re.IGNORECASE)
 
-_known_groups = {group[0] for group in SOURCE_GROUPS}
+_known_groups = {group[0] for group in lexicon().source_groups}
 if not all(names <= _known_groups for _, names in GROUP_BODIES):  # pragma: no cover - a wiring error
-    msg = "coverage bodies must name retrieval SOURCE_GROUPS"
+    msg = "coverage bodies must name guideline bodies of the lexicon (assistant/lexicon/sources.yaml)"
     raise RuntimeError(msg)
 
 

@@ -198,6 +198,13 @@ class Settings(BaseSettings):
         default=False,
         description="Allow an LLM endpoint that is not on loopback or a private address (data leaves the site).",
     )
+    lexicon_path: Path | None = Field(
+        default=None,
+        description=(
+            "A YAML file extending the clinical lexicon (assistant/lexicon/): a hospital's own abbreviations,"
+            " drug names and guideline bodies, in the keys of the built-in files."
+        ),
+    )
     max_file_mb: float = Field(default=20.0, gt=0, description="Source files larger than this are skipped at ingest.")
 
     @classmethod

@@ -11,8 +11,8 @@ from helpers import quoted
 from assistant.answer import Answer
 from assistant.answering.chain import AnswerChain, clean_question
 from assistant.answering.compose import Draft, Statement, joined
-from assistant.answering.intent import Intent, classify
 from assistant.answering.prompts import ABSTAIN_MESSAGE, NOTHING_MORE_MESSAGE, SINGLE_CASE_NOTICE
+from assistant.answering.question import Intent, classify
 from assistant.answering.verify import Claim, check
 from assistant.errors import UsageError
 from assistant.passage import Passage

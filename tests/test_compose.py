@@ -6,8 +6,8 @@ import pytest
 from helpers import make_passage
 
 from assistant.answering.compose import ALL_SHOWN, Draft, ExtractiveComposer
-from assistant.answering.intent import Intent
-from assistant.answering.question import Asked, grades_in
+from assistant.answering.question import Asked, Intent, grades_in
+from assistant.answering.rules import ComposerRules
 from assistant.answering.units import Unit
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
@@ -421,3 +421,110 @@ def test_asked_for_more_it_quotes_what_earlier_answers_did_not() -> None:
     assert [s.text for s in more.statements] == [s.text for s in first.statements[1:]]
     everything = [" ".join(p.text for p in passages)]
     assert composer.run("anakinra for refractory ICANS", passages, Intent.GENERAL, shown=everything).reason == ALL_SHOWN
+
+
+def test_every_rule_can_be_turned_off_and_turning_one_off_changes_what_it_governs() -> None:
+    assert "setting_lead" in ComposerRules.names() and "max_words" not in ComposerRules.names()
+    for name in ComposerRules.names():
+        assert ComposerRules.ablated(name) != ComposerRules(), name
+    passages = [
+        passage("g", "Grade 1 CRS is managed with supportive care and antipyretics.", "guideline"),
+        dosing_table("a", "dexamethasone | 10 mg | IV | every 6 h | not stated | not stated | CRS grade 3 | guideline"),
+    ]
+    question = "dexamethasone dose for grade 1 CRS?"
+    composer = knowing(*(p.text for p in passages))
+    # With no row for grade 1, two rules keep the grade 3 dose from leading: the gap line and the setting lead.
+    without = ExtractiveComposer(
+        composer.idf, ComposerRules.ablated("setting_lead").model_copy(update={"say_gaps": False})
+    )
+    assert "supportive care" in composer.run(question, passages, Intent.DOSING).statements[0].text
+    assert without.run(question, passages, Intent.DOSING).statements[0].text.startswith("Dexamethasone: 10 mg")
+
+
+def test_a_weight_band_picks_its_row_and_another_bands_row_never_leads() -> None:
+    rows = (
+        "tocilizumab | 12 mg/kg | IV | once | 800 mg | patients <30 kg | CRS | label",
+        "tocilizumab | 8 mg/kg | IV | once | 800 mg | patients ≥30 kg | CRS | label",
+    )
+    table = Passage(
+        "t:0", "t", DOSING_HEADER_ROWS + "\n".join(f"| {r} |" for r in rows), "Dosing", "table", "L", "label"
+    )
+    for question, dose in (
+        ("toci dose for CRS, pt is 120 kg", "8 mg/kg"),
+        ("toci dose for CRS in a 22 kg kid", "12 mg/kg"),
+    ):
+        draft = compose(question, [table], Intent.DOSING)
+        assert draft.statements[0].text.startswith(f"Tocilizumab: {dose}"), question
+        assert draft.table[0].cells["dose"] == dose
+
+
+def test_with_no_row_for_the_grade_asked_the_answer_says_so_and_no_other_grades_dose_leads() -> None:
+    table = dosing_table(
+        "a", "methylprednisolone | 1 mg/kg | IV | every 12 h | not stated | not stated | ICANS grade 2 | guideline"
+    )
+    draft = compose("methylpred dose for grade 4 ICANS", [table], Intent.DOSING)
+    assert draft.gap == "a methylprednisolone dose for grade 4 ICANS"
+    assert not draft.statements and draft.table[0].cells["setting"] == "ICANS grade 2"
+
+
+def test_a_next_step_question_gets_the_refractory_step_not_the_one_it_is_on() -> None:
+    rows = (
+        "tocilizumab | 8 mg/kg | IV | every 8 h | 800 mg | not stated | CRS grade 2 | guideline",
+        "dexamethasone | 10 mg | IV | every 6 h | not stated | not stated"
+        " | CRS grade 2 with hypotension persisting after anti-IL-6 therapy | guideline",
+        "dexamethasone | 20 mg | IV | every 6 h | not stated | not stated | CRS grade 3, refractory | guideline",
+    )
+    table = Passage(
+        "a:0", "a", DOSING_HEADER_ROWS + "\n".join(f"| {r} |" for r in rows), "Dosing", "table", "ASCO", "guideline"
+    )
+    draft = compose("grade 2 CRS still hypotensive after 2 doses of toci, next step?", [table], Intent.DOSING)
+    assert draft.statements[0].text.startswith("Dexamethasone: 10 mg")
+    assert [row.cells["dose"] for row in draft.table] == ["10 mg", "20 mg"]  # the ladder's next steps, in order
+    # Once the last answer gave the grade 2 step, no better after 24 h climbs to the grade 3 refractory one.
+    composer = knowing(table.text)
+    last = "Dexamethasone: 10 mg, IV, every 6 h (CRS grade 2 with hypotension persisting after anti-IL-6 therapy)."
+    question = "grade 2 CRS hypotension no better after 24 h on dexamethasone, now what?"
+    later = composer.run(question, [table], Intent.DOSING, given=[last])
+    assert later.statements[0].text.startswith("Dexamethasone: 20 mg")
+
+
+def test_the_sources_own_statement_that_the_asked_criteria_are_absent_leads() -> None:
+    passages = [
+        passage(
+            "h", "HLH-2004 criteria include fever, splenomegaly and cytopenias in at least 2 lineages.", "guideline"
+        ),
+        passage(
+            "i",
+            "The Hines 2023 IEC-HS diagnostic criteria were not verified and are not included here.",
+            "consensus",
+        ),
+    ]
+    draft = compose("IEC-HS diagnosis criteria?", passages, Intent.GRADING)
+    assert draft.statements[0].text == passages[1].text
+    assert all(s.label == "Related" for s in draft.statements[1:])
+    # An absence of something else than asked ("grading system") does not lead a rate answer.
+    rates = [
+        passage("t", "In TRANSCEND, CRS occurred in 42% of patients.", "trial"),
+        passage("t", "The grading system used for CRS in TRANSCEND was not captured in our sources.", "trial", n=1),
+    ]
+    assert compose("CRS rate in TRANSCEND?", rates, Intent.PRODUCT).statements[0].text == rates[0].text
+
+
+def test_our_protocol_with_no_local_document_says_so_first_and_labels_the_rest_related() -> None:
+    other = passage("s", "The Samsung institutional protocol gives dexamethasone if CRS does not improve.", "guideline")
+    draft = compose("per our protocol, dexamethasone if CRS does not improve?", [other])
+    assert "no local document is indexed" in draft.gap
+    assert [s.label for s in draft.statements] == ["Related"]
+
+
+def test_a_dose_the_sources_do_not_give_for_a_known_drug_is_said_so_not_abstained() -> None:
+    note = passage("a", "Cerebral edema in grade 4 ICANS is treated in the ICU with neurosurgical input.", "guideline")
+    draft = compose("mannitol dose for cerebral edema in ICANS?", [note], Intent.DOSING)
+    assert not draft.abstained and draft.gap == "a mannitol dose for ICANS"
+
+
+def test_an_improving_patient_does_not_climb_the_ladder() -> None:
+    from assistant.answering.question import ParsedQuestion
+
+    assert ParsedQuestion.read("she's back to grade 1 now, what next with the steroids?").line.improving
+    assert not ParsedQuestion.read("grade 2 CRS no better after toci, next?").line.improving

@@ -19,9 +19,8 @@ from typing import Any, Protocol
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from assistant.answer import Answer, Citation, Verification
+from assistant.answer import Answer, AnswerStatement, Citation, Verification, render_markdown
 from assistant.answering.compose import (
-    MAX_UNKNOWN_SHARE,
     Draft,
     ExtractiveComposer,
     Statement,
@@ -29,7 +28,6 @@ from assistant.answering.compose import (
     unknown_share,
 )
 from assistant.answering.guard import screen
-from assistant.answering.intent import Intent, classify
 from assistant.answering.prompts import (
     ABSTAIN_MESSAGE,
     ALL_REMOVED_NOTICE,
@@ -37,6 +35,8 @@ from assistant.answering.prompts import (
     NOTHING_MORE_MESSAGE,
     SINGLE_CASE_NOTICE,
 )
+from assistant.answering.question import Ask, Intent, ParsedQuestion, classify
+from assistant.answering.rules import ComposerRules
 from assistant.answering.verify import Claim, verify
 from assistant.conversation import Turn, asks_for_more, follow_up, rewrite
 from assistant.embeddings import common_words
@@ -45,7 +45,6 @@ from assistant.passage import Passage
 from assistant.retrieval.retriever import HybridRetriever, Retrieval, ScoredPassage
 from assistant.retrieval.synonyms import spell_out
 from assistant.settings import Settings
-from assistant.tables import DOSING_COLUMNS
 
 #: The best hits whose whole documents the composer reads (all hits for an evidence question).
 READ_WHOLE_TOP = 2
@@ -60,6 +59,7 @@ class _State:
     query: str = ""
     carried: str = ""  # the part of the query a follow-up carried from earlier turns
     intent: Intent = Intent.GENERAL
+    parsed: ParsedQuestion | None = None
     retrieval: Retrieval | None = None
     passages: list[Passage] = field(default_factory=list)
     draft: Draft | None = None
@@ -110,11 +110,15 @@ class AnswerChain:
     """
 
     def __init__(
-        self, retriever: HybridRetriever, composer: Composer | None = None, notices: Sequence[str] = ()
+        self,
+        retriever: HybridRetriever,
+        composer: Composer | None = None,
+        notices: Sequence[str] = (),
+        rules: ComposerRules | None = None,
     ) -> None:
         self.retriever = retriever
         self.settings = retriever.settings
-        self.extractive = ExtractiveComposer(retriever.idf)
+        self.extractive = ExtractiveComposer(retriever.idf, rules)
         self.composer: Composer = composer or self.extractive
         self.notices = list(notices)
         self.runnable: Runnable[dict[str, Any], Answer] = (
@@ -142,7 +146,13 @@ class AnswerChain:
 
     def with_retriever(self, retriever: HybridRetriever) -> AnswerChain:
         """The same composer over another retriever variant (filters, baselines)."""
-        return AnswerChain(retriever, None if self.composer is self.extractive else self.composer, self.notices)
+        composer = None if self.composer is self.extractive else self.composer
+        return AnswerChain(retriever, composer, self.notices, self.extractive.rules)
+
+    def with_rules(self, rules: ComposerRules) -> AnswerChain:
+        """The same retriever with other composer rules (``carta eval --ablate``)."""
+        composer = None if self.composer is self.extractive else self.composer
+        return AnswerChain(self.retriever, composer, self.notices, rules)
 
     def invoke(self, question: str, history: Sequence[Turn | dict[str, str]] | None = None) -> Answer:
         return self.runnable.invoke({"question": question, "history": history or []})
@@ -192,6 +202,7 @@ class AnswerChain:
         if asks_for_more(screened.query, history):
             state.shown = [turn.content for turn in history if turn.role == "assistant"]
         state.intent = classify(state.query)
+        state.parsed = ParsedQuestion.read(state.query)
         state.timings["rewrite"] = (time.perf_counter() - started) * 1000
         return state
 
@@ -203,12 +214,29 @@ class AnswerChain:
             state.timings[f"retrieve_{stage}"] = ms
         return state
 
+    def _restated_in_scope(self, state: _State) -> bool:
+        """Whether the question, restated in the clinical terms it was parsed into, is close enough to a passage.
+
+        Bedside phrasing ("gr4 CRS on 2 pressors + BiPAP what do we do") dilutes the embedding of an
+        emergency question the corpus answers; one naming a CAR-T toxicity is searched again as
+        "grade 4 CRS management". Questions naming no toxicity are not rescued, and the other gates hold.
+        """
+        if not self.extractive.rules.restate_to_scope:
+            return False
+        restated = ParsedQuestion.read(state.query).restatement()
+        if not restated:
+            return False
+        return self.retriever.search(restated).best_similarity >= self.settings.abstain_threshold
+
     def _out_of_scope(self, state: _State) -> str | None:
         """Why the question is outside what the index covers, or None; decided before any composer runs."""
         assert state.retrieval is not None
-        if state.retrieval.best_similarity < self.settings.abstain_threshold:
+        if state.retrieval.best_similarity < self.settings.abstain_threshold and not self._restated_in_scope(state):
             return "no passage is similar enough to the question"
-        if unknown_share(state.query, self.retriever.idf, common_words(self.settings.model_path)) >= MAX_UNKNOWN_SHARE:
+        if (
+            unknown_share(state.query, self.retriever.idf, common_words(self.settings.model_path))
+            >= self.extractive.rules.max_unknown_share
+        ):
             return "the question's key terms do not occur in the indexed documents"
         return None
 
@@ -239,7 +267,9 @@ class AnswerChain:
 
     def _extract(self, state: _State) -> Draft:
         """The extractive draft, told which words of the query a follow-up carried from earlier turns."""
-        return self.extractive.run(state.query, state.passages, state.intent, state.carried, state.shown)
+        return self.extractive.run(
+            state.query, state.passages, state.intent, state.carried, state.shown, given_steps(state.history)
+        )
 
     def _reading(self, state: _State) -> list[Passage]:
         """The hits, best first, then the other sections of the top documents (small-to-big).
@@ -255,6 +285,9 @@ class AnswerChain:
         top = passages if state.intent is Intent.EVIDENCE else passages[:READ_WHOLE_TOP]
         whole = dict.fromkeys(p.doc_id for p in top)
         tables = dict.fromkeys(p.doc_id for p in passages) if state.intent is Intent.DOSING else {}
+        if state.parsed is not None and Ask.NEXT_STEP in state.parsed.asks and state.parsed.toxicities:
+            # A ladder's next step may sit in a dosing table the search did not reach: read them all.
+            tables = dict.fromkeys(p.doc_id for p in self.retriever.passages.values() if p.kind == "table")
         for doc_id in {**whole, **tables}:
             for sibling in self.retriever.document_passages(doc_id):
                 if sibling.chunk_id not in seen and (doc_id in whole or sibling.kind == "table"):
@@ -283,11 +316,11 @@ class AnswerChain:
                         out.append(joined(parts, line.label) if line.parts else line)
                 return out
 
-            draft = Draft(statements=survivors(draft.statements), table=survivors(draft.table))
-            if not draft.statements and not draft.table:
+            draft = Draft(statements=survivors(draft.statements), table=survivors(draft.table), gap=draft.gap)
+            if not draft.statements and not draft.table and not draft.gap:
                 draft.abstained = True
                 notices.append(ALL_REMOVED_NOTICE)
-        text, citations = ("", []) if draft.abstained else render(draft, passages)
+        lines, table, citations = ([], [], []) if draft.abstained else structure(draft, passages)
         # Asked for more of an answered question, with nothing left that answers it.
         exhausted = bool(state.shown) and state.shown[-1] != ABSTAIN_MESSAGE and not state.out_of_scope
         sources = {(c.doc_id, c.doc_type) for c in citations}
@@ -298,10 +331,14 @@ class AnswerChain:
         return Answer(
             question=state.question,
             query=state.query,
-            answer=text or (NOTHING_MORE_MESSAGE if exhausted else ABSTAIN_MESSAGE),
+            gap=draft.gap or None,
+            answer=render_markdown(lines, table, draft.gap) or (NOTHING_MORE_MESSAGE if exhausted else ABSTAIN_MESSAGE),
             abstained=draft.abstained,
             abstain_reason=(draft.reason or "every statement failed verification") if draft.abstained else None,
             intent=state.intent.value,
+            parsed=state.parsed,
+            statements=lines,
+            table=table,
             citations=citations,
             verification=verification,
             timings_ms={k: round(v, 2) for k, v in state.timings.items()},
@@ -309,26 +346,34 @@ class AnswerChain:
         )
 
 
-def render(draft: Draft, passages: list[Any]) -> tuple[str, list[Citation]]:
-    """Markdown with [n] markers numbered by first use, and the matching citations."""
+def given_steps(history: Sequence[Turn]) -> list[str]:
+    """What the conversation has already given: the first line of each earlier answer."""
+    return [t.content.strip().splitlines()[0] for t in history if t.role == "assistant" and t.content.strip()]
+
+
+def structure(draft: Draft, passages: list[Any]) -> tuple[list[AnswerStatement], list[AnswerStatement], list[Citation]]:
+    """The draft's lines and table rows as answer statements, their sources numbered by first use, and the
+    matching citations."""
     numbers: dict[int, int] = {}
 
-    def marks(statement: Statement) -> str:
+    def cited(statement: Statement) -> list[int]:
         for source in statement.sources:
             numbers.setdefault(source, len(numbers) + 1)
-        return "".join(f"[{numbers[s]}]" for s in statement.sources)
+        return [numbers[s] for s in statement.sources]
 
-    lines = [
-        (f"{s.label}: " if s.label else "") + " ".join(f"{part.text} {marks(part)}" for part in s.sentences)
-        for s in draft.statements
-    ]
-    text = lines[0] if len(lines) == 1 else "\n".join(f"- {line}" for line in lines)
-    if draft.table:
-        header = [*DOSING_COLUMNS, "Source"]
-        rows = ["| " + " | ".join([*(row.cells or {}).values(), marks(row)]) + " |" for row in draft.table]
-        table = "\n".join(["| " + " | ".join(header) + " |", "|" + "---|" * len(header), *rows])
-        text = f"{text}\n\n{table}"
+    def line(statement: Statement) -> AnswerStatement:
+        parts = [
+            AnswerStatement(text=part.text, citations=cited(part), cells=dict(part.cells) if part.cells else None)
+            for part in statement.sentences
+        ]
+        if not statement.parts:
+            return parts[0].model_copy(update={"label": statement.label})
+        merged = list(dict.fromkeys(n for part in parts for n in part.citations))
+        return AnswerStatement(text=statement.text, citations=merged, label=statement.label, parts=parts)
+
+    lines = [line(s) for s in draft.statements]
+    table = [line(row) for row in draft.table]
     citations = [
         Citation.from_passage(n, passages[source]) for source, n in sorted(numbers.items(), key=lambda p: p[1])
     ]
-    return text, citations
+    return lines, table, citations

@@ -12,59 +12,23 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from assistant.answering.intent import Intent
-from assistant.answering.question import Asked, Concept, named_sources
+from assistant.answering.facets import Fit, facets_of, fit
+from assistant.answering.question import Ask, Asked, Concept, Intent, ParsedQuestion, grades_in, named_sources
+from assistant.answering.rules import ComposerRules
 from assistant.answering.units import Unit, units_of
 from assistant.conversation import entities
-from assistant.documents import doc_type_label
+from assistant.documents import LOCAL_COLLECTION, doc_type_label
+from assistant.lexicon import lexicon
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import related_words, synonym_vocabulary
 from assistant.tables import use_rank
 from assistant.text import numbers_in
 
-#: In a prose answer, a sentence that adds no question word the sentences before it lack counts this
-#: share of its score (see ``_novel_first``).
-NOVELTY_FLOOR = 0.5
-#: Statements in a prose answer, and the word budget they share (the first always fits).
-MAX_STATEMENTS = 5
-MAX_WORDS = 120
-#: Rows in a dosing table answer, and the sentences quoted beside it.
-MAX_DOSING_ROWS = 8
-DOSING_PROSE = 1
-#: A unit joins the answer only if it scores at least this share of the best unit's score.
-RELATIVE_CUTOFF = 0.45
-#: Share of the question's IDF weight the best unit must cover, or Carta abstains.
-MIN_COVERAGE = 0.2
-#: ... and hold at least this many of its words: one word in common is not an answer.
-MIN_MATCHED_WORDS = 2
-#: Score factor for a unit about another grade than the one asked ("grade 2 ICANS" for a grade 3 question),
-#: or another part of a study ("cohort 6" for a cohort 4 question).
-OTHER_GRADE_FACTOR = 0.4
-#: Score factor for a unit that names no toxicity (in itself or its section) when the question names one.
-UNNAMED_TOXICITY_FACTOR = 0.7
-#: Abstain when this share of the question's weight is words the corpus never uses. Unknown words
-#: weigh as much as the rarest indexed word: in "grade 3 colitis on pembrolizumab, steroid dose?"
-#: the unknown words are the ones that say what is asked. Calibrated on evals/qa.yaml.
-MAX_UNKNOWN_SHARE = 0.35
 #: Shorter unknown words are taken for clinical shorthand ('ncse', 'norepi'), not a foreign subject.
 MIN_SPECIALISED_LENGTH = 8
 #: A sentence that says how a grade is managed ("grade 1 CRS is managed with supportive care").
 MANAGED = re.compile(r"\b(?:is|are) (?:managed|treated) with\b", re.IGNORECASE)
-#: Units this similar (Jaccard over tokens), or one this much inside the other, are one statement
-#: with several citations.
-MERGE_SIMILARITY = 0.6
-MERGE_CONTAINED = 0.9
-MERGE_NUMBERS = 2
-MERGE_WITH_NUMBERS = 0.5
-#: Weights: expansion terms and section/title context count less than the question's own words.
-EXPANSION_WEIGHT = 0.5
-CONTEXT_WEIGHT = 0.3
-#: For grading questions a table row means little without its heading ("CRS grade: 4" under "ASTCT CRS
-#: grading table"), so the row's section and title count nearly as much as its own words, and its
-#: length less. Elsewhere rows are scored like sentences, or they crowd out the prose that answers.
-ROW_CONTEXT_WEIGHT = 0.8
-
 #: Why a request for more abstains: every unit the search found was already in an earlier answer.
 ALL_SHOWN = "everything the search found for this question was already shown"
 
@@ -76,17 +40,10 @@ CORPUS_NOTE = re.compile(
     r"consult the primary|verified against|\(volume \d|\bPMC\d|\bDOI\b|\bPMID\b",
     re.IGNORECASE,
 )
-CORPUS_NOTE_FACTOR = 0.6
 
+#: A sentence that gives a rate ("12%", "3 of 20").
 GIVES_RATE = re.compile(r"\d\s*%|\b\d+ of (the )?\d+\b|\b\d+/\d+\b")
-RATE_FACTOR = 1.5
-#: "ASCO says ..." is answered from ASCO first: units of a source the question names count this much more.
-NAMED_SOURCE_FACTOR = 1.5
-#: Words a follow-up carried from earlier turns count this much of the question's own words.
-CARRIED_WEIGHT = 0.75
 
-#: A class named in a question stands for its members when dosing rows are picked.
-DRUG_CLASSES = {"corticosteroids": ("dexamethasone", "methylprednisolone", "hydrocortisone", "prednisone")}
 #: Evidence answers put the strongest source first; lower is stronger.
 EVIDENCE_RANK = {
     "guideline": 0, "consensus": 0, "label": 1, "regulatory": 1, "trial": 2, "cohort": 3,
@@ -100,11 +57,13 @@ COMPOSITION = re.compile(
     r"\bdefinition\b|\bdefined\b|\bwhich (labs|tests|items|tasks|features|markers)\b",
     re.IGNORECASE,
 )
-#: A table answered whole has at most this many rows, and its heading covers this share of the question.
-MAX_WHOLE_TABLE_ROWS = 10
-MIN_HEADING_COVERAGE = 0.5
-#: Sentences above a table answered whole; those that point to it ("the criteria below") come first.
-WHOLE_TABLE_LEADS = 2
+#: What the answer's first line says when a question asks for the hospital's own protocol and none is indexed.
+NO_LOCAL = "your hospital's own protocol: no local document is indexed (add one with `carta ingest PATH`)"
+#: A source's statement that something is absent from it ("... were not verified and are not included here").
+ABSENCE = re.compile(
+    r"\bnot (?:captured|verified|included)\b|\bdeliberately absent\b|\bare included in this corpus\b", re.IGNORECASE
+)
+#: Sentences above a table answered whole that point to it ("the criteria below") come first.
 TABLE_REFERENCE = re.compile(r"\bbelow\b|\bin the table\b", re.IGNORECASE)
 
 #: A sentence that gives or discusses a dose: an amount with a dose unit, or the word itself.
@@ -143,13 +102,16 @@ class Draft:
     table: list[Statement] = field(default_factory=list)
     abstained: bool = False
     reason: str = ""
+    gap: str = ""  # what the sources do not give ("a methylprednisolone dose for grade 4 ICANS"); shown first
 
 
 class ExtractiveComposer:
-    """Quote the units that best answer the question; ``idf`` weights terms by rarity."""
+    """Quote the units that best answer the question; ``idf`` weights terms by rarity, ``rules`` holds
+    every tunable constant (``assistant/answering/rules.py``)."""
 
-    def __init__(self, idf: Mapping[str, float]) -> None:
+    def __init__(self, idf: Mapping[str, float], rules: ComposerRules | None = None) -> None:
         self.idf = idf
+        self.rules = rules or ComposerRules()
         self.default_idf = max(idf.values(), default=1.0)
 
     def weight(self, token: str) -> float:
@@ -159,30 +121,35 @@ class ExtractiveComposer:
         """IDF-weighted overlap with the question; a unit about another grade or toxicity counts less."""
         tokens = set(tokenize(unit.text, parts=False))
         context = set(tokenize(f"{passage.title} {passage.section}", parts=False))
-        value = sum(self.weight(t) * (CARRIED_WEIGHT if t in asked.carried else 1.0) for t in asked.core & tokens)
+        value = sum(
+            self.weight(t) * (self.rules.carried_weight if t in asked.carried else 1.0) for t in asked.core & tokens
+        )
         # One synonym group earns at most one word's credit: spelling ICANS out in full is not five matches.
-        value += EXPANSION_WEIGHT * sum(self._concept_credit(concept, tokens) for concept in asked.extra)
+        value += self.rules.expansion_weight * sum(self._concept_credit(concept, tokens) for concept in asked.extra)
         grading_row = bool(unit.cells) and asked.intent is Intent.GRADING
-        context_weight = ROW_CONTEXT_WEIGHT if grading_row else CONTEXT_WEIGHT
-        value += context_weight * sum(self.weight(t) for t in (asked.core - tokens) & context)
+        value += self.rules.context_weight * sum(self.weight(t) for t in (asked.core - tokens) & context)
         if asked.about_another(unit.text):
-            value *= OTHER_GRADE_FACTOR
+            value *= self.rules.other_grade_factor
         named = (
             entities(f"{unit.text} {passage.section}").get("toxicity", []) if asked.toxicities | asked.besides else []
         )
         if asked.toxicities:
             if named and not set(named) & asked.toxicities:
-                value *= OTHER_GRADE_FACTOR
+                value *= self.rules.other_grade_factor
             elif not named:
-                value *= UNNAMED_TOXICITY_FACTOR
+                value *= self.rules.unnamed_toxicity_factor
         if named and named[0] in asked.besides:
-            value *= OTHER_GRADE_FACTOR
+            value *= self.rules.other_grade_factor
         if CORPUS_NOTE.search(unit.text):
-            value *= CORPUS_NOTE_FACTOR
+            value *= self.rules.corpus_note_factor
         if asked.wants_rate and GIVES_RATE.search(unit.text):
-            value *= RATE_FACTOR
+            value *= self.rules.rate_factor
         if asked.sources & named_sources(_describe(passage)):
-            value *= NAMED_SOURCE_FACTOR
+            value *= self.rules.named_source_factor
+        if asked.local and passage.collection == LOCAL_COLLECTION:
+            value *= self.rules.named_source_factor  # "per our protocol": the hospital's own documents first
+        if asked.intent is Intent.MANAGEMENT and unit.cells and not unit.is_dosing_row:
+            value *= self.rules.criteria_for_management_factor  # a grading row says what the grade is, not what to do
         length = len(tokens) / 2 if grading_row else len(tokens)
         return value * (1.0 + 0.1 / (1 + rank)) / (1.0 + 0.01 * length)
 
@@ -217,12 +184,19 @@ class ExtractiveComposer:
         return sum(self.weight(t) for t in found) / sum(self.weight(t) for t in known)
 
     def run(
-        self, question: str, passages: Sequence[Passage], intent: Intent, carried: str = "", shown: Sequence[str] = ()
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        intent: Intent,
+        carried: str = "",
+        shown: Sequence[str] = (),
+        given: Sequence[str] = (),
     ) -> Draft:
         """Compose from ``passages`` (best first); abstain when nothing answers the question.
 
         ``carried`` is the part of ``question`` a follow-up took from earlier turns; its words count less.
         ``shown`` holds earlier answers when the user asked for more: what they quote is not quoted again.
+        ``given`` holds what the conversation already gave (the last answer's lead line): a next step is not it.
         """
         asked = Asked.read(question, intent, carried)
         core = set(asked.core)
@@ -232,7 +206,7 @@ class ExtractiveComposer:
             if not units:
                 return Draft(abstained=True, reason=ALL_SHOWN)
         named = named_documents(question, {p.doc_id for p in passages})
-        if any(passages[u.passage].doc_id in named for u in units):
+        if self.rules.named_study_only and any(passages[u.passage].doc_id in named for u in units):
             # A question about one named study is answered from that study only.
             units = [u for u in units if passages[u.passage].doc_id in named]
         if not units or not core:
@@ -240,33 +214,111 @@ class ExtractiveComposer:
         scored = sorted(
             ((self.score(u, passages[u.passage], asked, u.passage), u) for u in units), key=lambda pair: -pair[0]
         )
-        best_score = scored[0][0]
         reason = self._cannot_answer(question, asked, passages, scored)
         if reason:
             return Draft(abstained=True, reason=reason)
+        parsed = ParsedQuestion.read(question)
+        draft = self._shaped(question, intent, asked, parsed, given, passages, units, scored)
+        if self.rules.absence_leads and intent is not Intent.EVIDENCE:
+            draft = self._absence_first(draft, asked, parsed, passages, scored)
+        local = any(p.collection == LOCAL_COLLECTION for p in passages)
+        if self.rules.local_gap and parsed.local_only and not draft.abstained and not local:
+            # "Per our protocol" with no local document indexed: say so; another hospital's is only related.
+            related = [replace(s, label=s.label or "Related") for s in draft.statements]
+            draft = replace(draft, statements=related, gap=draft.gap or NO_LOCAL)
+        return draft
+
+    def _shaped(
+        self,
+        question: str,
+        intent: Intent,
+        asked: Asked,
+        parsed: ParsedQuestion,
+        given: Sequence[str],
+        passages: Sequence[Passage],
+        units: list[Unit],
+        scored: list[tuple[float, Unit]],
+    ) -> Draft:
+        """The answer in the shape its question asks for: next step, dosing table, whole table, evidence
+        lines by study, or the best sentences."""
+        core = set(asked.core)
+        best_score = scored[0][0]
+        climbing = Ask.NEXT_STEP in parsed.asks and parsed.toxicities and not parsed.line.improving
+        if self.rules.ladder and climbing and intent is not Intent.EVIDENCE:
+            step = self._next_step(question, parsed, given, passages, scored)
+            if step is not None:
+                return step
         if intent is Intent.DOSING and entities(question).get("drug"):
-            dosing = self._dosing_answer(question, asked, passages, scored)
+            dosing = self._dosing_answer(question, asked, parsed, passages, scored)
             if dosing is not None:
                 return dosing
         if intent is not Intent.DOSING and COMPOSITION.search(question):
             whole = self._whole_table(core, passages, units, scored)
             if whole:
                 return Draft(statements=whole)
-        candidates = [(value, unit) for value, unit in scored if value >= RELATIVE_CUTOFF * best_score]
+        candidates = [(value, unit) for value, unit in scored if value >= self.rules.relative_cutoff * best_score]
+        if self.rules.named_trial_only and asked.trials:
+            # A named trial's answer never quotes another trial's or a side cohort's figures.
+            kept = [(v, u) for v, u in candidates if not (GIVES_RATE.search(u.text) and asked.about_another(u.text))]
+            candidates = kept or candidates
         if intent is Intent.EVIDENCE:
             # A study's line says what was found: a dosing row that gives no dose only restates who was treated.
-            candidates = [(v, u) for v, u in candidates if not (u.is_dosing_row and not _stated(u.cells.get("dose")))]
+            if self.rules.doseless_evidence_rows:
+                candidates = [
+                    (v, u) for v, u in candidates if not (u.is_dosing_row and not _stated(u.cells.get("dose")))
+                ]
             lines = self._by_study(self._select(candidates), passages)
             return Draft(statements=self._by_evidence_strength(lines, passages))
         if intent is not Intent.DOSING:  # a dose answer keeps its best-scoring sentences
             candidates = self._novel_first(candidates, core)
         statements = self._select(candidates)
         if intent is Intent.DOSING and not any(DOSE_TALK.search(s.text) for s in statements):
-            # With no dosing row to show, an answer to a dose question must at least speak of a dose.
-            return Draft(abstained=True, reason="no passage gives the dose asked for")
-        if intent is Intent.GRADING:
+            # With no dosing row to show, an answer to a dose question must at least speak of a dose. A drug
+            # and toxicity the corpus knows get "Carta's sources do not give ..." and what fits, as related.
+            if not (self.rules.say_gaps and parsed.drugs and parsed.toxicities):
+                return Draft(abstained=True, reason="no passage gives the dose asked for")
+            fitting = [s for s in statements if not self._fit(s, parsed, passages).mismatches and not _values(s.text)]
+            related = [replace(s, label="Related") for s in fitting[:2]]
+            return Draft(statements=related, gap=gap_of(parsed, {}))
+        if intent is Intent.GRADING and self.rules.neighbour_grades:
             statements = self._with_neighbour_grades(statements, units)
         return Draft(statements=statements)
+
+    def _absence_first(
+        self,
+        draft: Draft,
+        asked: Asked,
+        parsed: ParsedQuestion,
+        passages: Sequence[Passage],
+        scored: list[tuple[float, Unit]],
+    ) -> Draft:
+        """The draft led by the source's own statement that what was asked is absent, when there is one.
+
+        "IEC-HS dx criteria?" must first read that the Hines IEC-HS criteria were not included, not the
+        HLH-2004 criteria as if they answered it; what follows is labelled related. The statement must be
+        about the toxicity asked, contradict none of the question's facets, and cover most of its words.
+        """
+        if draft.abstained or not parsed.toxicities:
+            return draft
+        core = set(asked.core)
+        for value, unit in scored:
+            if value <= 0 or unit.cells or not ABSENCE.search(unit.text):
+                continue
+            passage = passages[unit.passage]
+            facets = facets_of(unit, passage.doc_type, passage.year)
+            about = facets.toxicity or next(
+                iter(entities(f"{passage.title} {passage.section}").get("toxicity", [])), None
+            )
+            if about not in parsed.toxicities or fit(parsed, facets).mismatches:
+                continue
+            if self.coverage(unit, passage, core) < self.rules.absence_coverage:
+                continue
+            if not _subjects(unit.text) & _subjects(" ".join(core)):
+                continue  # absent is something else than asked ("the grading system" for a rate question)
+            lead = Statement(unit.text, [unit.passage])
+            related = [replace(s, label="Related") for s in draft.statements if s.text != unit.text]
+            return replace(draft, statements=[lead, *related[: self.rules.max_statements - 1]])
+        return draft
 
     def _cannot_answer(
         self, question: str, asked: Asked, passages: Sequence[Passage], scored: list[tuple[float, Unit]]
@@ -274,10 +326,10 @@ class ExtractiveComposer:
         """Why the passages cannot answer the question (Carta then abstains), or None."""
         best_score, best = scored[0]
         core = set(asked.core)
-        if best_score <= 0 or self.coverage(best, passages[best.passage], core) < MIN_COVERAGE:
+        if best_score <= 0 or self.coverage(best, passages[best.passage], core) < self.rules.min_coverage:
             return "the best passage covers too little of the question"
         known, found = self.matched(best, passages[best.passage], core)
-        if len(found) < min(MIN_MATCHED_WORDS, len(known)):
+        if len(found) < min(self.rules.min_matched_words, len(known)):
             # "outpt CAP empiric abx for a healthy 40 yo?" meets the corpus in 'empiric' alone.
             return "the best passage shares only one word with the question"
         if asked.intent is not Intent.DOSING:
@@ -287,24 +339,52 @@ class ExtractiveComposer:
             return f"no passage gives a dose in {asked_unit.group(1)}"
         if not entities(question).get("drug"):
             # A dose for a drug Carta does not know must not be answered with another drug's rows.
+            # Phrases the lexicon reads as what is asked or where the patient is ("no better after") are no drug.
+            text = question
+            for name, pattern in lexicon().reading_patterns.items():
+                if name.startswith(("asks.", "line.")):
+                    text = pattern.sub(" ", text)
             foreign = [
-                t for t in tokenize(question, parts=False)
+                t for t in tokenize(text, parts=False)
                 if t.isalpha() and len(t) >= 5 and t not in self.idf and t not in synonym_vocabulary()
             ]  # fmt: skip
             if foreign:
                 return f"no indexed document gives a dose for '{foreign[0]}'"
         return None
 
+    def _fit(self, row: Statement, parsed: ParsedQuestion, passages: Sequence[Passage]) -> Fit:
+        passage = passages[row.sources[0]]
+        return fit(parsed, facets_of(Unit(row.text, row.sources[0], row.cells), passage.doc_type, passage.year))
+
     def _dosing_answer(
-        self, question: str, asked: Asked, passages: Sequence[Passage], scored: list[tuple[float, Unit]]
+        self,
+        question: str,
+        asked: Asked,
+        parsed: ParsedQuestion,
+        passages: Sequence[Passage],
+        scored: list[tuple[float, Unit]],
     ) -> Draft | None:
-        """A line answering the question, the sentence beside the table, and the table; None with no row."""
+        """A line answering the question, the sentence beside the table, and the table; None with no row.
+
+        Rows whose facets fit the question (toxicity, grade, weight band, age, line) come first; when none
+        fits, the answer says what the sources do not give, and no other setting's dose leads.
+        """
         table = self._dosing_rows(question, scored, passages)
         if not table:
             return None
+        gap = ""
+        if self.rules.facet_first:
+            fits = {id(row): self._fit(row, parsed, passages) for row in table}
+            table.sort(key=lambda row: fits[id(row)].key)
+            if fits[id(table[0])].mismatches and self.rules.say_gaps:
+                gap = gap_of(parsed, table[0].cells or {})
         beside = self._beside_table(scored)
-        lead = [self._lead_for(table[0]), *beside]
-        if not any(asked.setting_of((row.cells or {}).get("setting", "")) for row in table):
+        if gap:  # only what fits the setting asked may follow, labelled as related
+            related = [s for s in beside if not self._fit(s, parsed, passages).mismatches]
+            lead = [replace(s, label="Related") for s in related]
+        else:
+            lead = [self._lead_for(table[0]), *beside]
+        if self.rules.setting_lead and not any(asked.setting_of((row.cells or {}).get("setting", "")) for row in table):
             # No row is for the setting asked ("dex for every grade 1 CRS?", "toci for isolated ICANS?"):
             # say how that setting is managed, and keep only the sentence beside the table that is about it.
             excluded = excluded_settings(question)
@@ -318,8 +398,75 @@ class ExtractiveComposer:
             if setting is not None:
                 about = [s for s in beside if asked.setting_of(s.text) and s.text != setting.text]
                 lead = [Statement(setting.text, [setting.passage]), *about]
-        table.sort(key=lambda row: use_rank((row.cells or {}).get("use", "")))
-        return Draft(statements=lead, table=table)
+        if self.rules.facet_first:
+            table.sort(key=lambda row: (bool(fits[id(row)].mismatches), use_rank((row.cells or {}).get("use", ""))))
+        else:
+            table.sort(key=lambda row: use_rank((row.cells or {}).get("use", "")))
+        return Draft(statements=lead, table=table, gap=gap)
+
+    def _next_step(
+        self,
+        question: str,
+        parsed: ParsedQuestion,
+        given: Sequence[str],
+        passages: Sequence[Passage],
+        scored: list[tuple[float, Unit]],
+    ) -> Draft | None:
+        """The next step of the ladder: dosing rows for a refractory setting of the toxicity asked at the
+        grade reached, or for a higher grade (a grade 2 that does not improve is managed as grade 3), best fitting
+        first (from the body the question names, if any); None when there is none.
+
+        The step the conversation is on is left out: a row of a drug the question or the last answer names
+        whose dose they state too ("still not improving on the methylpred 500 q12"); a higher dose of the
+        same drug is a step up.
+        """
+        said = " ".join([question, *given])
+        stated, on = _values(said), set(entities(said).get("drug", []))
+        bodies = set(parsed.bodies)
+        # The ladder climbs from the grade asked, or from the grade of the step the last answer gave.
+        reached = [int(g) for g in grades_in(given[-1], targets=False)] if given else []
+        asked_grade = parsed.grades[0] if len(parsed.grades) == 1 else None
+        grade = max([*reached, *([asked_grade] if asked_grade else [])], default=None)
+        ladder = parsed.model_copy(update={"grades": []})  # the grade is checked here: higher ones climb
+        steps: list[tuple[tuple[bool, int, int, bool, int], Statement]] = []
+        seen: set[tuple[str, ...]] = set()
+        for value, unit in scored:
+            if not unit.is_dosing_row or value <= 0 or unit.cells is None or not _stated(unit.cells.get("dose")):
+                continue
+            passage = passages[unit.passage]
+            facets = facets_of(unit, passage.doc_type, passage.year)
+            placed = fit(ladder, facets)
+            if parsed.toxicities and facets.toxicity not in parsed.toxicities:
+                continue  # a ladder is one toxicity's: a row naming no toxicity is no step of it
+            if grade is not None and facets.grades and min(facets.grades) < grade:
+                continue
+            climb = min(facets.grades) - grade if grade is not None and facets.grades else 0
+            key = tuple(unit.cells.values())
+            dose = _values(unit.cells.get("dose", ""))
+            current = bool(dose) and dose <= stated and (not facets.drugs or bool(facets.drugs & on))
+            if not (facets.refractory or climb > 0) or current or placed.mismatches or key in seen:
+                continue
+            seen.add(key)
+            named = not bodies or bool(bodies & named_sources(_describe(passage)))
+            steps.append(
+                (
+                    # On a higher grade the ladder starts at that grade's first step, not its refractory one.
+                    (
+                        not named,
+                        placed.mismatches,
+                        climb,
+                        facets.refractory if climb else placed.off_line,
+                        -placed.matches,
+                    ),
+                    Statement(unit.text, [unit.passage], unit.cells),
+                )
+            )
+        if not steps:
+            return None
+        steps.sort(key=lambda pair: pair[0])  # stable: score order within equal fits
+        table = [row for _, row in steps[: self.rules.max_dosing_rows]]
+        beside = [s for s in self._beside_table(scored) if not self._fit(s, parsed, passages).mismatches]
+        return Draft(statements=[self._lead_for(table[0]), *beside], table=table)
 
     def _novel_first(self, candidates: list[tuple[float, Unit]], core: set[str]) -> list[tuple[float, Unit]]:
         """The candidates reordered greedily so each next one adds question words the ones before it lack.
@@ -342,29 +489,44 @@ class ExtractiveComposer:
         """Score factor from NOVELTY_FLOOR (adds no new question word) to 1 (every matched word is new)."""
         weight = sum(self.weight(t) for t in matched)
         share = sum(self.weight(t) for t in matched - covered) / weight if weight else 0.0
-        return NOVELTY_FLOOR + (1 - NOVELTY_FLOOR) * share
+        return self.rules.novelty_floor + (1 - self.rules.novelty_floor) * share
 
-    @staticmethod
-    def _select(candidates: Sequence[tuple[float, Unit]]) -> list[Statement]:
+    def _select(self, candidates: Sequence[tuple[float, Unit]]) -> list[Statement]:
         """Statements from the candidates in order, twins merged, within MAX_STATEMENTS and MAX_WORDS."""
         chosen: list[tuple[set[str], Statement]] = []
         words = 0
         for _, unit in candidates:
-            if len(chosen) >= MAX_STATEMENTS:
+            if len(chosen) >= self.rules.max_statements:
                 break
             tokens = set(tokenize(" ".join(unit.cells.values()) if unit.cells else unit.text))
             numbers = _values(unit.text)
-            twin = next((s for toks, s in chosen if _values(s.text) == numbers and _twins(toks, tokens, numbers)), None)
+            twin = next(
+                (s for toks, s in chosen if _values(s.text) == numbers and self._twins(toks, tokens, numbers)), None
+            )
             if twin is not None:
                 if unit.passage not in twin.sources:
                     twin.sources.append(unit.passage)
                 continue
             length = len(unit.text.split())
-            if chosen and words + length > MAX_WORDS:
+            if chosen and words + length > self.rules.max_words:
                 continue
             chosen.append((tokens, Statement(unit.text, [unit.passage], unit.cells)))
             words += length
         return [s for _, s in chosen]
+
+    def _twins(self, a: set[str], b: set[str], values: set[str]) -> bool:
+        """Two statements with the same number ``values`` say the same when their words mostly agree, one's
+        words lie within the other's, or they share several numbers and most of the shorter one's words (a
+        table row and the sentence that spells it out)."""
+        if not a or not b:
+            return False
+        shared = len(a & b)
+        smaller = min(len(a), len(b))
+        return (
+            shared / len(a | b) >= self.rules.merge_similarity
+            or shared / smaller >= self.rules.merge_contained
+            or (len(values) >= self.rules.merge_numbers and shared / smaller >= self.rules.merge_with_numbers)
+        )
 
     def _beside_table(self, scored: list[tuple[float, Unit]]) -> list[Statement]:
         """The best sentences beside a dosing table: what the rows cannot say ("not recommended except
@@ -372,8 +534,8 @@ class ExtractiveComposer:
         prose = [(value, u) for value, u in scored if not u.is_dosing_row]
         if not prose or prose[0][0] <= 0:
             return []
-        floor = RELATIVE_CUTOFF * prose[0][0]
-        return self._select([(v, u) for v, u in prose if v >= floor][:DOSING_PROSE])
+        floor = self.rules.relative_cutoff * prose[0][0]
+        return self._select([(v, u) for v, u in prose if v >= floor][: self.rules.dosing_prose])
 
     def _whole_table(
         self, core: set[str], passages: Sequence[Passage], units: list[Unit], scored: list[tuple[float, Unit]]
@@ -386,10 +548,13 @@ class ExtractiveComposer:
         subject = max(known, key=self.weight)  # the rarest word: 'carvykti' in "what's in the carvykti boxed warning"
         for position, passage in enumerate(passages):
             rows = [u for u in units if u.passage == position and u.cells]
-            if not 2 <= len(rows) <= MAX_WHOLE_TABLE_ROWS:
+            if not 2 <= len(rows) <= self.rules.whole_table_rows:
                 continue
             heading = set(tokenize(f"{passage.title} {passage.section}", parts=False))
-            if subject not in heading or self.coverage(Unit("", position), passage, core) < MIN_HEADING_COVERAGE:
+            if (
+                subject not in heading
+                or self.coverage(Unit("", position), passage, core) < self.rules.min_heading_coverage
+            ):
                 continue
             # The sentences that introduce the table ("... the criteria below"), else the best of its section.
             prose = [
@@ -398,12 +563,11 @@ class ExtractiveComposer:
             prose.sort(
                 key=lambda u: (not TABLE_REFERENCE.search(u.text), passages[u.passage].section != passage.section)
             )
-            lead = [Statement(u.text, [u.passage]) for u in prose[:WHOLE_TABLE_LEADS]]
+            lead = [Statement(u.text, [u.passage]) for u in prose[: self.rules.whole_table_leads]]
             return [*lead, *(Statement(u.text, [u.passage], u.cells) for u in rows)]
         return []
 
-    @staticmethod
-    def _with_neighbour_grades(statements: list[Statement], units: list[Unit]) -> list[Statement]:
+    def _with_neighbour_grades(self, statements: list[Statement], units: list[Unit]) -> list[Statement]:
         """After the matching grade's row, the rows of the grades just below and above it, and one more
         statement if the answer stays within MAX_WORDS."""
         if not statements or not statements[0].cells:
@@ -420,7 +584,7 @@ class ExtractiveComposer:
         ]  # fmt: skip
         neighbours = [Statement(u.text, [u.passage], u.cells) for u in rows]
         rest = [s for s in statements[1:] if not (s.cells and key in s.cells)][:1]
-        if sum(len(s.text.split()) for s in [best, *rest, *neighbours]) > MAX_WORDS:
+        if sum(len(s.text.split()) for s in [best, *rest, *neighbours]) > self.rules.max_words:
             rest = []
         return [best, *rest, *neighbours]
 
@@ -446,7 +610,8 @@ class ExtractiveComposer:
         "What does EBMT recommend?" must not be answered with another source's doses: when the
         question names a source and that source has no dosing row, there is no table.
         """
-        drugs = {name for drug in entities(question).get("drug", []) for name in DRUG_CLASSES.get(drug, (drug,))}
+        # A class named in a question stands for its members (the lexicon's `members`).
+        drugs = {name for drug in entities(question).get("drug", []) for name in lexicon().members(drug)}
         sources = named_sources(question)
         excluded = excluded_settings(question)
         rows: list[Statement] = []
@@ -467,7 +632,7 @@ class ExtractiveComposer:
                 continue
             seen.add(key)
             rows.append(Statement(unit.text, [unit.passage], unit.cells))
-            if len(rows) >= MAX_DOSING_ROWS:
+            if len(rows) >= self.rules.max_dosing_rows:
                 break
         return rows
 
@@ -577,16 +742,26 @@ def _values(text: str) -> set[str]:
     return {n.lstrip("<>≤≥~ ") for n in numbers_in(text)}
 
 
-def _twins(a: set[str], b: set[str], values: set[str]) -> bool:
-    """Two statements with the same number ``values`` say the same when their words mostly agree, one's
-    words lie within the other's, or they share several numbers and most of the shorter one's words (a
-    table row and the sentence that spells it out)."""
-    if not a or not b:
-        return False
-    shared = len(a & b)
-    smaller = min(len(a), len(b))
-    return (
-        shared / len(a | b) >= MERGE_SIMILARITY
-        or shared / smaller >= MERGE_CONTAINED
-        or (len(values) >= MERGE_NUMBERS and shared / smaller >= MERGE_WITH_NUMBERS)
-    )
+def gap_of(parsed: ParsedQuestion, row: Mapping[str, str]) -> str:
+    """What the sources do not give, in the question's own terms: 'a methylprednisolone dose for grade 4 ICANS'."""
+    drug = row.get("drug", "") or (parsed.drugs[0] if parsed.drugs else "")
+    setting = " ".join([*(f"grade {g}" for g in parsed.grades[:1]), *(t.upper() for t in parsed.toxicities[:1])])
+    band = parsed.population.weight_band or parsed.population.age_band or ""
+    who = f" in {'patients ' if 'kg' in band else ''}{band}{' patients' if band in ('adult', 'pediatric') else ''}"
+    article = "an" if drug[:1].lower() in "aeiou" else "a"
+    return f"{article} {drug} dose for {setting or 'the setting asked'}{who if band else ''}".replace("  ", " ")
+
+
+#: What a source can say it lacks, by the words that name it; plurals and synonyms count as one.
+ABSENT_SUBJECTS = {
+    "criteria": "criteria", "criterion": "criteria", "definition": "criteria", "defined": "criteria",
+    "threshold": "threshold", "cutoff": "threshold", "cut-off": "threshold",
+    "dose": "treatment", "dosing": "treatment", "regimen": "treatment", "algorithm": "treatment",
+    "duration": "duration", "scale": "scale",
+}  # fmt: skip
+
+
+def _subjects(text: str) -> set[str]:
+    """The absent-subject names a text uses: 'IEC-HS diagnosis criteria' -> {'criteria'}."""
+    words = {w.removesuffix("s") if len(w) > 4 else w for w in tokenize(text, parts=False)}
+    return {ABSENT_SUBJECTS[w] for w in words if w in ABSENT_SUBJECTS}

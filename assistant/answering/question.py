@@ -1,5 +1,12 @@
-"""What the composer reads from a question, once: its words, hints, grade, toxicities and named sources.
+"""How Carta reads a question, once: its answer shape (``Intent``), the clinical facts it names
+(``ParsedQuestion``: toxicities, grades, drugs, product, population, guideline body, what is asked,
+line of therapy) and what the composer weighs (``Asked``: words, hints, grade, named sources).
 
+The phrases are the clinical lexicon's (``assistant/lexicon/intents.yaml``); this module is the code.
+
+>>> parsed = ParsedQuestion.read("toci dose for grade 2 CRS in a 22 kg kid")
+>>> parsed.intent.value, parsed.toxicities, parsed.grades, parsed.drugs, parsed.population.weight_band
+('dosing', ['crs'], [2], ['tocilizumab'], '<30 kg')
 >>> asked = Asked.read("how long? (grade 3 ICANS without CRS)", Intent.MONITORING, "grade 3 ICANS without CRS")
 >>> asked.grade, sorted(asked.toxicities)
 ('3', ['icans'])
@@ -9,11 +16,40 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal
 
-from assistant.answering.intent import Intent
+from pydantic import BaseModel, Field
+
 from assistant.conversation import entities
+from assistant.lexicon import lexicon
 from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import expansion_groups, mentioned_sources, related_words
+
+
+class Intent(StrEnum):
+    """The shape of the answer a question gets (dosing table, grading rows, evidence lines, prose)."""
+
+    DOSING = "dosing"
+    GRADING = "grading"
+    MANAGEMENT = "management"
+    EVIDENCE = "evidence"
+    PRODUCT = "product"
+    MONITORING = "monitoring"
+    DEFINITION = "definition"
+    GENERAL = "general"
+
+
+def classify(question: str) -> Intent:
+    """The question's type, from the lexicon's intent patterns (no model, so it is the same every time)."""
+    for name, pattern, confirm in lexicon().intent_patterns:
+        if not pattern.search(question):
+            continue
+        if confirm is not None and not (confirm.search(question) or entities(question).get("drug")):
+            continue
+        return Intent(name)
+    return Intent.GENERAL
+
 
 #: Words that make the grade after them a goal, not the grade a sentence is about.
 GRADE_TARGET = re.compile(r"\b(?:to|until|below|than|or lower)\s*(?:≤\s*)?$", re.IGNORECASE)
@@ -23,32 +59,11 @@ GRADE_MENTION = re.compile(r"\b(?:grades?|g)\s*:?\s*([1-5])(?:\s*(?:–|-|to|and
 #: is about another part.
 STUDY_PART = re.compile(r"\b(cohort|phase|arm)\s+(\d+)\b", re.IGNORECASE)
 
-#: A text about a drug label ("per label"): a kind of source besides the bodies of SOURCE_GROUPS.
+#: A text about a drug label ("per label"): a kind of source besides the lexicon's guideline bodies.
 LABEL = re.compile(r"\blabel\b|\bprescribing information\b", re.IGNORECASE)
 
 #: Source names for a kind of source rather than one body; "per label" boosts no document.
 SOURCE_KINDS = frozenset({"label", "fda"})
-
-#: Words that mark the kind of sentence each question type wants (results for evidence questions,
-#: schedules for monitoring ones); they count like synonym expansions.
-INTENT_HINTS: dict[Intent, str] = {
-    Intent.EVIDENCE: "started day outcome response responded recovery recovered improved resolved normalized n=",
-    Intent.MONITORING: "monitor daily weeks days stay driving",
-    Intent.MANAGEMENT: "treated managed recommended first line",
-    Intent.GRADING: "grade defined criteria",
-}
-#: Phrases whose answer uses other words: "how long" is answered by "continued until ... then tapered".
-PHRASE_HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\bhow long\b|\bkeep (it )?going\b", re.IGNORECASE), "until continued duration tapered lifelong"),
-    (re.compile(r"\bfollow(ed|ing)?\b(?!-)", re.IGNORECASE), "follow-up"),
-    (re.compile(r"\blabs?\b", re.IGNORECASE), "laboratory markers measured"),
-    (re.compile(r"\bwhen (to|do|should|can|is|are)\b", re.IGNORECASE), "day from start"),
-)
-#: Questions about how often something happens are answered by sentences that give a rate.
-ASKS_RATE = re.compile(
-    r"\bhow (common|often|frequent)\b|\bincidence\b|\brates?\b|\bpercent(age)?\b|\bproportion\b|\bhow many\b",
-    re.IGNORECASE,
-)
 
 #: "without CRS" names CRS only to rule it out: it is not a toxicity the question is about.
 NEGATED = re.compile(r"\b(?:without|no|not)\s+[\w-]+", re.IGNORECASE)
@@ -74,6 +89,8 @@ class Asked:
     sources: frozenset[str] = frozenset()  # guideline bodies the question names ("ASCO says ...")
     besides: frozenset[str] = frozenset()  # toxicities the question sets aside ("besides CRS")
     study_parts: frozenset[tuple[str, str]] = frozenset()  # numbered study parts it asks about ("cohort 4")
+    trials: frozenset[str] = frozenset()  # named trials ("ZUMA-1")
+    local: bool = False  # "our protocol": the hospital's own documents first
 
     @classmethod
     def read(cls, question: str, intent: Intent, carried: str = "") -> Asked:
@@ -81,10 +98,11 @@ class Asked:
         besides = " ".join(BESIDES.findall(question))
         question, carried = BESIDES.sub(" ", question), BESIDES.sub(" ", carried)
         core = frozenset(tokenize(question, parts=False))
+        lex = lexicon()
         hints = (
-            INTENT_HINTS.get(intent, "")
+            lex.hints.get(intent.value, "")
             + " "
-            + " ".join(words for pattern, words in PHRASE_HINTS if pattern.search(question))
+            + " ".join(words for pattern, words in lex.phrase_patterns if pattern.search(question))
         )
         groups = expansion_groups(question)
         extra = [tuple(frozenset(tokenize(term, parts=False)) - core for term in group) for group in groups]
@@ -101,22 +119,33 @@ class Asked:
             grade=next(iter(grades)) if len(grades) == 1 else None,
             toxicities=frozenset(entities(NEGATED.sub(" ", question)).get("toxicity", [])),
             intent=intent,
-            wants_rate=bool(ASKS_RATE.search(question)),
+            wants_rate=bool(lex.rate_pattern.search(question)),
             sources=frozenset(named_sources(question) - SOURCE_KINDS),
             besides=frozenset(entities(besides).get("toxicity", [])),
             study_parts=study_parts(question),
+            trials=trials_in(question),
+            local=bool(lex.reading_patterns["local"].search(question)),
         )
 
     def about_another(self, text: str) -> bool:
-        """Whether ``text`` is about another grade, or another numbered study part, than the one asked:
-        "grade 2 ICANS" for a grade 3 question, "cohort 6" for a cohort 4 one."""
+        """Whether ``text`` is about another grade, numbered study part or trial than the one asked:
+        "grade 2 ICANS" for a grade 3 question, "cohort 6" for a cohort 4 one, "ZUMA-3" for a ZUMA-1
+        one; a text on a numbered cohort is not the named trial's main result unless a cohort is asked."""
         if self.grade is not None:
             mentioned = grades_in(text, targets=False)
             if mentioned and self.grade not in mentioned:
                 return True
         named = study_parts(text)
         kinds = {kind for kind, _ in named}
-        return any(kind in kinds and (kind, number) not in named for kind, number in self.study_parts)
+        if any(kind in kinds and (kind, number) not in named for kind, number in self.study_parts):
+            return True
+        if self.trials:
+            mentioned = trials_in(text)
+            if mentioned and not mentioned & self.trials:
+                return True
+            if not self.study_parts and "cohort" in kinds:
+                return True
+        return False
 
     def setting_of(self, text: str) -> bool:
         """Whether ``text`` is about the toxicity asked, at the grade asked if one is ("grade 1 CRS");
@@ -133,13 +162,18 @@ class Asked:
         return self.grade is None or self.grade in grades_in(text, targets=False)
 
 
+def trials_in(text: str) -> frozenset[str]:
+    """The trials a text names, normalised: 'ZUMA 1' -> 'zuma-1'."""
+    return frozenset(re.sub(r"[\s-]+", "-", t.lower()).strip("-") for t in lexicon().trial_pattern.findall(text))
+
+
 def study_parts(text: str) -> frozenset[tuple[str, str]]:
     """The numbered study parts a text names: 'ZUMA-1 cohort 4' -> {('cohort', '4')}."""
     return frozenset((kind.lower(), number) for kind, number in STUDY_PART.findall(text))
 
 
 def named_sources(text: str) -> set[str]:
-    """The bodies (retrieval's SOURCE_GROUPS) and source kinds a text names ('per ASCO' -> {'asco'})."""
+    """The guideline bodies (assistant/lexicon/sources.yaml) and source kinds a text names ('per ASCO' -> {'asco'})."""
     names = {group[0] for group in mentioned_sources(text)}
     return names | {"label"} if LABEL.search(text) else names
 
@@ -157,3 +191,174 @@ def grades_in(text: str, targets: bool = True) -> set[str]:
         low, high = match.group(1), match.group(2) or match.group(1)
         found.update(str(g) for g in range(int(low), int(high) + 1))
     return found
+
+
+class Ask(StrEnum):
+    """What a question asks for; several may hold at once ("dose and max")."""
+
+    DOSE = "dose"
+    CLASSIFY = "classify"
+    MANAGE = "manage"
+    NEXT_STEP = "next_step"
+    EVIDENCE = "evidence"
+    RATE = "rate"
+    TIMING = "timing"
+    DEFINITION = "definition"
+
+
+#: The weight that splits tocilizumab's label doses (12 mg/kg below it, 8 mg/kg from it on).
+WEIGHT_CUT_KG = 30
+#: Words before a weight that make it a bound ("under 30 kg") rather than the patient's weight.
+BELOW = re.compile(r"(?:under|below|less than|<|lighter than)\s*$", re.IGNORECASE)
+ABOVE = re.compile(r"(?:over|above|more than|at least|>|≥|>=|heavier than)\s*$", re.IGNORECASE)
+NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4}
+
+
+#: How each kind of ask is worded in the corpus, for the restated question.
+RESTATED_ASKS = {
+    Ask.DOSE: "dose",
+    Ask.CLASSIFY: "grading criteria",
+    Ask.MANAGE: "management",
+    Ask.NEXT_STEP: "refractory management",
+    Ask.EVIDENCE: "evidence",
+    Ask.RATE: "incidence",
+    Ask.TIMING: "duration",
+    Ask.DEFINITION: "definition",
+}
+
+
+class Population(BaseModel):
+    """Who the patient is: age band and weight, with the weight band the label doses use."""
+
+    age_band: Literal["adult", "pediatric"] | None = None
+    weight_kg: float | None = None
+    weight_band: Literal["≥30 kg", "<30 kg"] | None = None
+
+
+class LineOfTherapy(BaseModel):
+    """Where the patient is on a line of treatment."""
+
+    first_line: bool = False
+    refractory: bool = False
+    after_doses: int | None = None  # "still hypotensive after 2 doses of toci"
+    no_better_after: str | None = None  # "no better after 24 h on that"
+    improving: bool = False  # "she's back to grade 1": a step down (taper), not up
+
+
+class ParsedQuestion(BaseModel):
+    """The clinical facts a question names, typed; shown with the answer so a user sees how Carta read it."""
+
+    intent: Intent = Intent.GENERAL
+    asks: list[Ask] = Field(default_factory=list)
+    toxicities: list[str] = Field(default_factory=list)
+    grades: list[int] = Field(default_factory=list)
+    drugs: list[str] = Field(default_factory=list)
+    products: list[str] = Field(default_factory=list)
+    population: Population = Field(default_factory=Population)
+    bodies: list[str] = Field(default_factory=list)  # guideline bodies named ("per ASCO")
+    line: LineOfTherapy = Field(default_factory=LineOfTherapy)
+    local_only: bool = False  # "our protocol": the hospital's own documents first
+
+    @classmethod
+    def read(cls, question: str) -> ParsedQuestion:
+        """Parse ``question`` (shorthand already spelled out, a follow-up's carried context included)."""
+        patterns = lexicon().reading_patterns
+        found = entities(NEGATED.sub(" ", question))
+
+        def has(name: str) -> bool:
+            pattern = patterns.get(name)
+            return bool(pattern and pattern.search(question))
+
+        return cls(
+            intent=classify(question),
+            asks=[ask for ask in Ask if has(f"asks.{ask.value}")],
+            toxicities=found.get("toxicity", []),
+            grades=sorted(int(g) for g in grades_in(question, targets=False)),
+            drugs=found.get("drug", []),
+            products=found.get("product", []),
+            population=population_of(question, has("population.adult"), has("population.pediatric")),
+            bodies=sorted(named_sources(question) - SOURCE_KINDS),
+            line=line_of(question),
+            local_only=has("local"),
+        )
+
+    def restatement(self) -> str:
+        """The question in the corpus's terms, for a question that names a toxicity ('' otherwise):
+        'grade 4 CRS management'."""
+        if not self.toxicities:
+            return ""
+        words = [RESTATED_ASKS.get(ask, "") for ask in self.asks] or ["management"]
+        grade = [f"grade {self.grades[0]}"] if len(self.grades) == 1 else []
+        terms = [*grade, *(t.upper() for t in self.toxicities), *self.drugs, *self.products, *dict.fromkeys(words)]
+        return " ".join(t for t in terms if t)
+
+    def summary(self) -> str:
+        """One line for the chat's status: 'dose · CRS grade 2 · tocilizumab · adult, ≥30 kg'."""
+        setting = " ".join(
+            [", ".join(t.upper() for t in self.toxicities), *(f"grade {g}" for g in self.grades[:1])]
+        ).strip()
+        if len(self.grades) > 1:
+            setting += f"–{self.grades[-1]}"
+        people = ", ".join(
+            p
+            for p in (
+                self.population.age_band,
+                f"{self.population.weight_kg:g} kg" if self.population.weight_kg else None,
+                self.population.weight_band if not self.population.weight_kg else None,
+            )
+            if p
+        )
+        line = [
+            "first line" if self.line.first_line else "",
+            "refractory" if self.line.refractory else "",
+            f"after {self.line.after_doses} doses" if self.line.after_doses else "",
+            f"no better after {self.line.no_better_after}" if self.line.no_better_after else "",
+        ]
+        parts = [
+            " + ".join(a.value.replace("_", " ") for a in self.asks) or self.intent.value,
+            setting,
+            ", ".join(self.drugs + self.products),
+            people,
+            ", ".join(b.upper() for b in self.bodies),
+            ", ".join(p for p in line if p),
+            "local protocol" if self.local_only else "",
+        ]
+        return " · ".join(p for p in parts if p)
+
+
+def population_of(question: str, adult: bool, pediatric: bool) -> Population:
+    """Age band and weight: '22 kg kid' -> pediatric, 22 kg, <30 kg; 'under 30 kg' -> <30 kg."""
+    weight: float | None = None
+    band: Literal["≥30 kg", "<30 kg"] | None = None
+    match = lexicon().reading_patterns.get("population.weight")
+    hit = match.search(question) if match else None
+    if hit:
+        value = float(hit.group(1))
+        before = question[: hit.start()]
+        if BELOW.search(before):
+            band = "<30 kg" if value <= WEIGHT_CUT_KG else None
+        elif ABOVE.search(before):
+            band = "≥30 kg" if value >= WEIGHT_CUT_KG else None
+        else:
+            weight = value
+            band = "<30 kg" if value < WEIGHT_CUT_KG else "≥30 kg"
+    age = "pediatric" if pediatric and not adult else "adult" if adult and not pediatric else None
+    return Population(age_band=age, weight_kg=weight, weight_band=band)
+
+
+def line_of(question: str) -> LineOfTherapy:
+    """First line, refractory, after how many doses, no better after how long."""
+    patterns = lexicon().reading_patterns
+    doses = patterns["line.after_doses"].search(question) if "line.after_doses" in patterns else None
+    after = patterns["line.no_better_after"].search(question) if "line.no_better_after" in patterns else None
+    count = None
+    if doses:
+        word = doses.group(1).lower()
+        count = int(word) if word.isdigit() else NUMBER_WORDS.get(word)
+    return LineOfTherapy(
+        first_line=bool(patterns.get("line.first_line") and patterns["line.first_line"].search(question)),
+        refractory=bool(patterns.get("line.refractory") and patterns["line.refractory"].search(question)),
+        after_doses=count,
+        improving=bool(patterns.get("line.improving") and patterns["line.improving"].search(question)),
+        no_better_after=next((g for g in after.groups() if g), None) if after else None,
+    )

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.answer import Verification
-from assistant.conversation import ENTITY_KINDS
+from assistant.lexicon import lexicon
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import group_of, normalize
@@ -54,7 +54,7 @@ def check(claim: Claim) -> str | None:
         if squash(number) not in squashed:
             return f"number '{number}' is not in its cited passages"
     cited_norm = normalize(f"{cited} {' '.join(p.title for p in claim.passages)}")
-    for drug in ENTITY_KINDS["drug"]:
+    for drug in lexicon().entity_names("drug"):
         names = group_of(drug)
         if any(re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", normalize(claim.text)) for n in names) and not any(
             n in cited_norm for n in names

@@ -6,7 +6,9 @@ Exit codes: 0 done (and, with --check, every gate met and, with --compare, no ga
 
 from __future__ import annotations
 
+import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -15,11 +17,14 @@ from rich.console import Console
 from rich.table import Table
 
 from assistant.answering.chain import AnswerChain
+from assistant.answering.rules import ComposerRules
 from assistant.cli import app, err_console
 from assistant.cli.common import progress_bar, settings_from
+from assistant.evaluation.ablation import FIGURES as ABLATION_FIGURES
+from assistant.evaluation.ablation import Ablation, ablate, dev_items
 from assistant.evaluation.baselines import CONFIGURATIONS, DEFAULT
 from assistant.evaluation.compare import Comparison, compare_runs, interval_text
-from assistant.evaluation.questions import CATEGORIES, SPLITS
+from assistant.evaluation.questions import CATEGORIES, SPLITS, Item, in_split, load_question_set
 from assistant.evaluation.report import FIGURES, delta, fmt
 from assistant.evaluation.runs import EVAL_SET, RUNS_ROOT, THRESHOLDS, Run, gates, resolve_run, run_evaluation
 
@@ -35,6 +40,43 @@ def comparison_table(summary: dict) -> Table:
     for key, label, _ in FIGURES:
         table.add_row(label, *(fmt(key, c["metrics"].get(key)) for c in summary["configs"].values()))
     return table
+
+
+def report_ablation(chain: AnswerChain, items: list[Item], out: Path) -> None:
+    """Print (and write to ``out``/ablation.json) what turning each composer rule off changes."""
+    with progress_bar("ablate") as update:
+        done = [0]
+        total = len(items) * (len(ComposerRules.names()) + 1)
+
+        def step(what: str) -> None:
+            done[0] += 1
+            update(done[0], total, what)
+
+        out.mkdir(parents=True, exist_ok=True)
+        partial = out / "ablation.jsonl"
+        partial.write_text("")
+
+        def measured(row: Ablation) -> None:
+            with partial.open("a") as file:
+                file.write(json.dumps(asdict(row)) + "\n")
+
+        base, rows = ablate(chain, items, step, measured)
+    table = Table(title=f"carta eval --ablate: {len(items)} dev items; each rule off in turn")
+    table.add_column("rule off", no_wrap=True)
+    for heading in (*(label for _, label in ABLATION_FIGURES), "answers changed", "passes lost", "passes gained"):
+        table.add_column(heading, justify="right")
+    table.add_row("(none: the default)", *(fmt(key, base[key]) for key, _ in ABLATION_FIGURES), "", "", "")
+    for row in rows:
+        cells = [fmt(key, row.figures[key]) for key, _ in ABLATION_FIGURES]
+        table.add_row(row.rule, *cells, str(row.changed), str(len(row.lost)), str(len(row.gained)))
+    console.print(table)
+    for row in rows:
+        if row.lost or row.gained:
+            console.print(f"{row.rule}: lost {', '.join(row.lost) or '-'}; gained {', '.join(row.gained) or '-'}")
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "ablation.json"
+    path.write_text(json.dumps({"default": base, "rules": [asdict(r) for r in rows]}, indent=2))
+    console.print(f"wrote {path}", highlight=False)
 
 
 def changes_table(comparison: Comparison, config: str) -> Table:
@@ -126,10 +168,22 @@ def eval_command(
             help="Compare two run folders (or 'previous' 'latest' under --runs) instead of running.",
         ),
     ] = None,
+    ablate: Annotated[
+        bool,
+        typer.Option("--ablate", help="Turn each composer rule off in turn on the dev items and report the change."),
+    ] = False,
 ) -> None:
     """Score answers, retrieval, citations and abstention on the graded set, for each configuration."""
     if compare_with is not None:
         compare(*compare_with, config, check, thresholds, runs)
+        return
+    if ablate:
+        items = in_split(load_question_set(set_path), split)
+        report_ablation(
+            AnswerChain.load(settings_from(data_dir=data_dir)),
+            dev_items(items[:limit] if limit else items),
+            out or runs / "ablation",
+        )
         return
     if check and (only or limit or split):
         err_console.print("[yellow]note:[/] the gates are set for the whole set; --split/--only/--limit run a subset")

@@ -20,6 +20,7 @@ from pydantic import ConfigDict, PrivateAttr
 from assistant.embeddings import query_embeddings
 from assistant.errors import IndexUnavailableError
 from assistant.index import ChunkIndex
+from assistant.lexicon import use_lexicon
 from assistant.passage import Passage
 from assistant.retrieval.dense import DenseRetriever
 from assistant.retrieval.fusion import DocumentFusion, ReciprocalRankFusion, deepen, diversify
@@ -112,8 +113,10 @@ class HybridRetriever(BaseRetriever):
     def load(cls, settings: Settings, *, embeddings: Embeddings | None = None, **kwargs: Any) -> HybridRetriever:
         """Open the index and build the keyword side; raises if the index is empty.
 
-        Questions are embedded by ``embeddings``, by default the ONNX export of the configured model.
+        Questions are embedded by ``embeddings``, by default the ONNX export of the configured model. The
+        settings' lexicon (the built-in one, or a hospital's extension) becomes the one in use.
         """
+        use_lexicon(settings.lexicon_path)
         index = ChunkIndex.open(settings, embeddings or query_embeddings(settings))
         retriever = cls(settings=settings, **kwargs)
         retriever.attach(index)

@@ -68,6 +68,8 @@ def ask(loaded: AnswerChain, question: str, messages: list[dict[str, Any]]) -> N
         answer = final[0]
         with status:
             st.write(f"{len(answer.citations)} sources cited; {answer.timings_ms.get('total', 0):.0f} ms.")
+            if answer.parsed is not None:  # how Carta read the question, so a misreading is visible
+                st.write(f"Read as: {answer.parsed.summary()}")
         searched = (
             f"Searched for “{answer.query}”" if answer.query != answer.question else "Searched the indexed documents"
         )

@@ -1,0 +1,115 @@
+"""Facets of a quotable unit, and whether they fit the parsed question.
+
+A unit (sentence or table row) is about a toxicity, grades, drugs, a population or weight band and a
+line of therapy; its passage gives the source type and year. Dose, grading and management answers
+match these facets first and rank by score second, so a row for another grade, weight band or
+toxicity than asked never leads while a row for the asked setting exists.
+
+>>> row = Unit("", 0, {"drug": "tocilizumab", "dose": "12 mg/kg", "population": "patients <30 kg", "setting": "CRS"})
+>>> facets = facets_of(row, "label", 2018)
+>>> facets.toxicity, facets.weight_band
+('crs', '<30 kg')
+>>> fit(ParsedQuestion.read("toci dose for a 70 kg adult with CRS"), facets).mismatches
+1
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from assistant.answering.question import Ask, ParsedQuestion, grades_in
+from assistant.answering.units import Unit
+from assistant.conversation import entities
+
+UNDER_30 = re.compile(r"(?:<|under|less than|below)\s*30\s*kg|weigh\w* <\s*30", re.IGNORECASE)
+FROM_30 = re.compile(r"(?:≥|>=|at least)\s*30\s*kg|30\s*kg or more|weigh\w* ≥\s*30", re.IGNORECASE)
+PEDIATRIC = re.compile(r"\bp(a)?ediatric\b|\bchild(ren)?\b|\binfants?\b|\bCHOP\b", re.IGNORECASE)
+ADULT = re.compile(r"\badults?\b", re.IGNORECASE)
+#: A setting later on a ladder: refractory, persisting or not improving after a first treatment.
+REFRACTORY = re.compile(
+    r"\brefractory\b|\bnot improving\b|\bpersist\w*\b|\bafter (?:the first|\d+(?:–\d+)?) \w*\s*doses?\b|"
+    r"\bno (?:improvement|response)\b|\bworsening\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Facets:
+    """What one unit is about."""
+
+    toxicity: str | None  # the toxicity it names first ("grade 1 ICANS with concurrent CRS" is ICANS)
+    grades: frozenset[int]
+    drugs: frozenset[str]
+    weight_band: str | None  # "<30 kg" or "≥30 kg"
+    age_band: str | None  # "adult" or "pediatric"
+    refractory: bool  # a step after a first treatment failed
+    doc_type: str
+    year: int | None
+
+
+@dataclass(frozen=True)
+class Fit:
+    """How a unit's facets fit a question: facets that contradict it, and facets that match it."""
+
+    mismatches: int
+    matches: int
+    off_line: bool  # a refractory step for a first-line question, or a first step for a refractory one
+
+    @property
+    def key(self) -> tuple[int, bool, int]:
+        """Sort key: fewest contradictions, then on the asked line, then most matches."""
+        return (self.mismatches, self.off_line, -self.matches)
+
+
+def facets_of(unit: Unit, doc_type: str, year: int | None) -> Facets:
+    """The unit's facets; a dosing row is read from its setting, population and drug cells."""
+    cells = unit.cells or {}
+    setting = cells.get("setting", "") if unit.is_dosing_row else unit.text
+    population = cells.get("population", "") if unit.is_dosing_row else unit.text
+    drug = cells.get("drug", "") if unit.is_dosing_row else unit.text
+    return _facets(setting, population, drug, doc_type, year)
+
+
+@lru_cache(maxsize=8192)
+def _facets(setting: str, population: str, drug: str, doc_type: str, year: int | None) -> Facets:
+    toxicities = entities(setting).get("toxicity", [])
+    weight = "<30 kg" if UNDER_30.search(population) else "≥30 kg" if FROM_30.search(population) else None
+    age = "pediatric" if PEDIATRIC.search(population) else "adult" if ADULT.search(population) else None
+    return Facets(
+        toxicity=toxicities[0] if toxicities else None,
+        grades=frozenset(int(g) for g in grades_in(setting, targets=False)),
+        drugs=frozenset(entities(drug).get("drug", [])),
+        weight_band=weight,
+        age_band=age,
+        refractory=bool(REFRACTORY.search(setting)),
+        doc_type=doc_type,
+        year=year,
+    )
+
+
+def asks_next_step(parsed: ParsedQuestion) -> bool:
+    """Whether the question is about a step after a first treatment ("still hypotensive after 2 doses")."""
+    line = parsed.line
+    return Ask.NEXT_STEP in parsed.asks or line.refractory or bool(line.after_doses or line.no_better_after)
+
+
+def fit(parsed: ParsedQuestion, facets: Facets) -> Fit:
+    """Count the facets that contradict the question and those that match it; unknown facets are neither."""
+    mismatches = matches = 0
+    if parsed.toxicities and facets.toxicity:
+        hit = facets.toxicity in parsed.toxicities
+        matches, mismatches = matches + hit, mismatches + (not hit)
+    if len(parsed.grades) == 1 and facets.grades:
+        hit = parsed.grades[0] in facets.grades
+        matches, mismatches = matches + hit, mismatches + (not hit)
+    band = parsed.population.weight_band or ("≥30 kg" if parsed.population.age_band == "adult" else None)
+    if band and facets.weight_band:
+        hit = band == facets.weight_band
+        matches, mismatches = matches + hit, mismatches + (not hit)
+    age = parsed.population.age_band
+    if age and facets.age_band:
+        hit = age == facets.age_band
+        matches, mismatches = matches + hit, mismatches + (not hit)
+    return Fit(mismatches, matches, off_line=facets.refractory != asks_next_step(parsed))

@@ -1,0 +1,124 @@
+"""Every tunable constant of the extractive composer, in one typed object, each with why it is there.
+
+A rule's ``off`` value (in the field's ``json_schema_extra``) turns it off: a factor becomes 1, a weight
+0, a gate opens. ``carta eval --ablate`` turns each rule off in turn and reports what changes, so a
+rule that does not pay for itself can be found and deleted.
+
+>>> ComposerRules().other_grade_factor
+0.4
+>>> ComposerRules.ablated("other_grade_factor").other_grade_factor
+1.0
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+def rule(default: Any, off: Any, why: str) -> Any:
+    """A composer setting: its value, the value that turns the rule off, and one line on why."""
+    return Field(default=default, description=why, json_schema_extra={"off": off})
+
+
+def budget(default: Any, why: str) -> Any:
+    """A size limit of the answer; not a rule to ablate."""
+    return Field(default=default, description=why)
+
+
+class ComposerRules(BaseModel):
+    """The composer's constants. Defaults are the shipped behaviour."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # Scoring: how a unit's score is built from the question's words.
+    carried_weight: float = rule(0.75, 1.0, "Words a follow-up carried from earlier turns count less than its own.")
+    expansion_weight: float = rule(0.5, 0.0, "Synonyms and intent hints count half a question word.")
+    context_weight: float = rule(0.3, 0.0, "A question word in the unit's section or title counts a little.")
+    other_grade_factor: float = rule(
+        0.4, 1.0, "A unit about another grade, toxicity or study part than asked counts much less."
+    )
+    unnamed_toxicity_factor: float = rule(
+        0.7, 1.0, "A unit naming no toxicity when the question names one is probably about something else."
+    )
+    criteria_for_management_factor: float = rule(
+        0.5, 1.0, "A management question is answered by what to do; a grading row only says what the grade is."
+    )
+    corpus_note_factor: float = rule(
+        0.6, 1.0, "Notes about the corpus itself ('not captured') answer only when nothing else does."
+    )
+    rate_factor: float = rule(1.5, 1.0, "A question about how often is answered by a sentence that gives a rate.")
+    named_source_factor: float = rule(1.5, 1.0, "'Per ASCO' is answered from ASCO's documents first.")
+    # Selection: which scored units join the answer.
+    relative_cutoff: float = rule(0.45, 0.0, "A unit far below the best one adds noise, not an answer.")
+    novelty_floor: float = rule(
+        0.5, 1.0, "A sentence adding no question word the earlier ones lack counts this share of its score."
+    )
+    merge_similarity: float = rule(0.6, 1.01, "Units this alike (Jaccard) are one statement with several citations.")
+    merge_contained: float = rule(0.9, 1.01, "A unit this much inside another is the same statement.")
+    merge_numbers: int = budget(2, "Two units sharing this many numbers may be a row and its sentence.")
+    merge_with_numbers: float = rule(
+        0.5, 1.01, "... and then merge when they share this share of the shorter one's words."
+    )
+    # Abstention: when Carta says the sources do not answer.
+    min_coverage: float = rule(0.2, 0.0, "The best unit must cover this share of the question's weight.")
+    min_matched_words: int = rule(2, 0, "... and hold this many of its words: one word in common is no answer.")
+    max_unknown_share: float = rule(
+        0.35, 1.01, "Abstain when this share of the question's weight is words the corpus never uses."
+    )
+    restate_to_scope: bool = rule(
+        True, False, "A question naming a CAR-T toxicity is searched again in its parsed terms before abstaining."
+    )
+    absence_leads: bool = rule(
+        True, False, "A source's own statement that what was asked is absent leads; the rest is labelled related."
+    )
+    absence_coverage: float = budget(0.5, "... when it covers this share of the question's weight.")
+    local_gap: bool = rule(
+        True, False, "'Per our protocol' with no local document indexed says so first; the rest is related."
+    )
+    # Shapes.
+    dosing_prose: int = rule(1, 0, "The one sentence beside a dosing table says what the rows cannot.")
+    setting_lead: bool = rule(
+        True, False, "When no dosing row is for the setting asked, lead with how that setting is managed."
+    )
+    whole_table_rows: int = rule(10, 0, "'What's in the ICE score?' gets the whole table, up to this many rows.")
+    min_heading_coverage: float = budget(0.5, "A table is answered whole when its heading covers this much.")
+    whole_table_leads: int = budget(2, "Sentences above a table answered whole.")
+    neighbour_grades: bool = rule(True, False, "A grading answer shows the grades just below and above.")
+    doseless_evidence_rows: bool = rule(
+        True, False, "An evidence line leaves out dosing rows that give no dose (they only restate who was treated)."
+    )
+    facet_first: bool = rule(
+        True, False, "Dosing rows whose toxicity, grade, weight band and line fit the question come first."
+    )
+    say_gaps: bool = rule(
+        True, False, "When no dosing row fits the setting asked, say so first; another setting's dose never leads."
+    )
+    ladder: bool = rule(
+        True, False, "A 'next step' question gets the refractory step with a drug not yet given, not the last one."
+    )
+    named_trial_only: bool = rule(
+        True, False, "A question naming a trial gets no rate of another trial or side cohort, even below the best."
+    )
+    named_study_only: bool = rule(True, False, "A question naming one study is answered from that study only.")
+    # Budgets.
+    max_statements: int = budget(5, "Statements in a prose answer: fewer, relevant ones beat five.")
+    max_words: int = budget(120, "Words those statements share (the first always fits).")
+    max_dosing_rows: int = budget(8, "Rows in a dosing table.")
+
+    @classmethod
+    def names(cls) -> list[str]:
+        """The rules that can be turned off, in declaration order."""
+        return [
+            name
+            for name, field in cls.model_fields.items()
+            if isinstance(field.json_schema_extra, dict) and "off" in field.json_schema_extra
+        ]
+
+    @classmethod
+    def ablated(cls, name: str) -> ComposerRules:
+        """The default rules with rule ``name`` turned off."""
+        extra = cls.model_fields[name].json_schema_extra
+        assert isinstance(extra, dict)
+        return cls.model_validate({name: extra["off"]})

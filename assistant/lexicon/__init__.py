@@ -1,0 +1,272 @@
+"""Carta's clinical lexicon, as data: synonyms, entities, guideline bodies, shorthand and intent phrases.
+
+The YAML files beside this module hold what Carta knows about how clinicians write: ``terms.yaml``
+(synonym groups of toxicities, products, drugs, populations and other terms), ``sources.yaml``
+(guideline bodies), ``shorthand.yaml`` (rewrites such as "G3" -> "grade 3") and ``intents.yaml`` (what
+a question asks). Retrieval, conversation and the composer read them through ``lexicon()``. A hospital
+extends the lexicon with one more YAML file of the same keys (setting ``lexicon_path``): its groups
+join the group with the same first term or are appended, its other lists are appended.
+
+>>> lex = lexicon()
+>>> lex.group_of("tocilizumab")[:2]
+('tocilizumab', 'actemra')
+>>> "tocilizumab" in lex.entity_names("drug")
+True
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError
+
+from assistant.errors import ConfigError
+
+#: The built-in files, in the order they are read.
+BUILT_IN = ("terms.yaml", "sources.yaml", "shorthand.yaml", "intents.yaml")
+#: Group kinds that are entities: a follow-up inherits them and the verifier checks drugs.
+ENTITY_KINDS = ("toxicity", "product", "drug")
+
+
+class TermGroup(BaseModel):
+    """Spellings of one thing; the first is its canonical name."""
+
+    kind: Literal["toxicity", "product", "drug", "population", "term"]
+    terms: list[str] = Field(min_length=1)
+    members: list[str] = Field(default_factory=list)  # the drugs a class stands for in dosing rows
+
+
+class Rewrite(BaseModel):
+    """Shorthand spelled out before retrieval: a regular expression and its replacement."""
+
+    pattern: str
+    replace: str
+    ignore_case: bool = False
+
+
+class IntentRule(BaseModel):
+    """An answer shape and the pattern that asks for it; ``confirm`` must match too unless a drug is named."""
+
+    intent: str
+    pattern: str
+    confirm: str | None = None
+
+
+class PhraseHint(BaseModel):
+    """A phrase whose answer uses other words ("how long" -> "until", "tapered")."""
+
+    pattern: str
+    words: str
+
+
+class Lexicon(BaseModel):
+    """The whole lexicon, with its patterns compiled once (on first use)."""
+
+    model_config = {"extra": "forbid"}
+
+    groups: list[TermGroup] = Field(default_factory=list)
+    sources: list[list[str]] = Field(default_factory=list)
+    rewrites: list[Rewrite] = Field(default_factory=list)
+    intents: list[IntentRule] = Field(default_factory=list)
+    hints: dict[str, str] = Field(default_factory=dict)
+    phrase_hints: list[PhraseHint] = Field(default_factory=list)
+    asks_rate: str = ""
+    asks: dict[str, str] = Field(default_factory=dict)
+    population: dict[str, str] = Field(default_factory=dict)
+    line: dict[str, str] = Field(default_factory=dict)
+    local: str = ""
+    trials: list[str] = Field(default_factory=list)
+
+    def extended(self, other: Lexicon) -> Lexicon:
+        """This lexicon with ``other``'s entries: a group whose first term is known gains its terms."""
+        groups = [group.model_copy(deep=True) for group in self.groups]
+        by_name = {group.terms[0]: group for group in groups}
+        for group in other.groups:
+            known = by_name.get(group.terms[0])
+            if known is None:
+                groups.append(group)
+                by_name[group.terms[0]] = group
+            else:
+                known.terms += [t for t in group.terms if t not in known.terms]
+                known.members += [m for m in group.members if m not in known.members]
+        hints = dict(self.hints)
+        for intent, words in other.hints.items():
+            hints[intent] = f"{hints.get(intent, '')} {words}".strip()
+        return Lexicon(
+            groups=groups,
+            sources=[*self.sources, *other.sources],
+            rewrites=[*self.rewrites, *other.rewrites],
+            intents=[*other.intents, *self.intents],  # a hospital's intent phrases are tried first
+            hints=hints,
+            phrase_hints=[*self.phrase_hints, *other.phrase_hints],
+            asks_rate=_either(self.asks_rate, other.asks_rate),
+            asks=_merged(self.asks, other.asks),
+            population=_merged(self.population, other.population),
+            line=_merged(self.line, other.line),
+            local=_either(self.local, other.local),
+            trials=[*self.trials, *(t for t in other.trials if t not in self.trials)],
+        )
+
+    @cached_property
+    def synonym_groups(self) -> tuple[tuple[str, ...], ...]:
+        """Groups of two or more spellings, in file order: what expands a query."""
+        return tuple(tuple(g.terms) for g in self.groups if len(g.terms) > 1)
+
+    @cached_property
+    def source_groups(self) -> tuple[tuple[str, ...], ...]:
+        return tuple(tuple(names) for names in self.sources)
+
+    @cached_property
+    def _groups_by_name(self) -> dict[str, tuple[str, ...]]:
+        return {g.terms[0]: tuple(g.terms) for g in reversed(self.groups)}
+
+    def group_of(self, canonical: str) -> tuple[str, ...]:
+        """The spellings of the group whose first term is ``canonical`` (just the term when it has none)."""
+        return self._groups_by_name.get(canonical, (canonical,))
+
+    def entity_names(self, kind: str) -> tuple[str, ...]:
+        """Canonical names of the groups of one entity ``kind`` ('drug' -> tocilizumab, ...)."""
+        return tuple(g.terms[0] for g in self.groups if g.kind == kind)
+
+    def members(self, canonical: str) -> tuple[str, ...]:
+        """The drugs a class stands for ('corticosteroids' -> dexamethasone, ...); the drug itself otherwise."""
+        group = next((g for g in self.groups if g.terms[0] == canonical and g.members), None)
+        return tuple(group.members) if group else (canonical,)
+
+    @cached_property
+    def vocabulary(self) -> frozenset[str]:
+        """Every word of every synonym term: words Carta understands even where the corpus never uses them."""
+        return frozenset(w for group in self.synonym_groups for term in group for w in re.findall(r"[\w-]+", term))
+
+    @cached_property
+    def related(self) -> dict[str, frozenset[str]]:
+        """For each vocabulary word, the words of every synonym term in the groups that contain it."""
+        related: dict[str, set[str]] = {}
+        for group in self.synonym_groups:
+            words = {w for term in group for w in re.findall(r"[\w-]+", term)}
+            for word in words:
+                related.setdefault(word, set()).update(words)
+        return {word: frozenset(words) for word, words in related.items()}
+
+    @cached_property
+    def synonym_patterns(self) -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
+        """One pattern per synonym group: any of its terms as a whole word (longest first)."""
+        compiled = []
+        for group in self.synonym_groups:
+            alternatives = "|".join(re.escape(term) for term in sorted(group, key=len, reverse=True))
+            compiled.append((re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])"), group))
+        return tuple(compiled)
+
+    @cached_property
+    def source_patterns(self) -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
+        """One pattern per guideline body: any of its names as a whole word; '-' counts as a boundary."""
+        return tuple(
+            (re.compile(rf"(?<![a-z0-9])(?:{'|'.join(re.escape(term) for term in group)})(?![a-z0-9])"), group)
+            for group in self.source_groups
+        )
+
+    @cached_property
+    def entity_patterns(self) -> tuple[tuple[str, tuple[tuple[str, re.Pattern[str]], ...]], ...]:
+        """Per entity kind, each canonical name with one pattern for all its spellings."""
+        return tuple(
+            (
+                kind,
+                tuple(
+                    (name, re.compile(rf"(?<![\w-])(?:{'|'.join(re.escape(t) for t in self.group_of(name))})(?![\w-])"))
+                    for name in self.entity_names(kind)
+                ),
+            )
+            for kind in ENTITY_KINDS
+        )
+
+    @cached_property
+    def compiled_rewrites(self) -> tuple[tuple[re.Pattern[str], str], ...]:
+        return tuple((re.compile(r.pattern, re.IGNORECASE if r.ignore_case else 0), r.replace) for r in self.rewrites)
+
+    @cached_property
+    def intent_patterns(self) -> tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...]:
+        return tuple(
+            (
+                rule.intent,
+                re.compile(rule.pattern, re.IGNORECASE),
+                re.compile(rule.confirm, re.IGNORECASE) if rule.confirm else None,
+            )
+            for rule in self.intents
+        )
+
+    @cached_property
+    def phrase_patterns(self) -> tuple[tuple[re.Pattern[str], str], ...]:
+        return tuple((re.compile(h.pattern, re.IGNORECASE), h.words) for h in self.phrase_hints)
+
+    @cached_property
+    def reading_patterns(self) -> dict[str, re.Pattern[str]]:
+        """The question-reading patterns by name: 'asks.dose', 'population.weight', 'line.refractory', 'local'."""
+        named = {
+            f"{part}.{key}": p for part in ("asks", "population", "line") for key, p in getattr(self, part).items()
+        }
+        named["local"] = self.local or r"(?!)"
+        return {name: re.compile(pattern, re.IGNORECASE) for name, pattern in named.items()}
+
+    @cached_property
+    def trial_pattern(self) -> re.Pattern[str]:
+        """A named trial: one of ``trials`` with its number, if any ('ZUMA-1', 'TRANSCEND NHL 001')."""
+        names = "|".join(re.escape(t) for t in self.trials) or "(?!)"
+        return re.compile(rf"\b((?:{names})(?:[\s-]?\d+)?)\b", re.IGNORECASE)
+
+    @cached_property
+    def rate_pattern(self) -> re.Pattern[str]:
+        return re.compile(self.asks_rate or r"(?!)", re.IGNORECASE)
+
+
+def _either(a: str, b: str) -> str:
+    """Two alternative patterns as one."""
+    return "|".join(p for p in (a, b) if p)
+
+
+def _merged(a: dict[str, str], b: dict[str, str]) -> dict[str, str]:
+    """Named patterns of two files: a name in both matches either."""
+    return {key: _either(a.get(key, ""), b.get(key, "")) for key in {**a, **b}}
+
+
+def read_lexicon(path: Path) -> Lexicon:
+    """One lexicon file; a bad file is a ConfigError naming it."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        lexicon = Lexicon.model_validate(data)
+        patterns = [r.pattern for r in lexicon.rewrites] + [i.pattern for i in lexicon.intents]
+        patterns += [*lexicon.asks.values(), *lexicon.population.values(), *lexicon.line.values(), lexicon.local]
+        for pattern in patterns:
+            re.compile(pattern)
+    except (OSError, yaml.YAMLError, ValidationError, re.error) as exc:
+        msg = f"lexicon file {path}: {str(exc).splitlines()[0]}"
+        raise ConfigError(msg) from exc
+    return lexicon
+
+
+def load_lexicon(extra: Path | None = None) -> Lexicon:
+    """The built-in lexicon, extended by a hospital's file when ``extra`` names one."""
+    here = Path(__file__).parent
+    combined = Lexicon()
+    for name in BUILT_IN:
+        combined = combined.extended(read_lexicon(here / name))
+    return combined.extended(read_lexicon(extra)) if extra is not None else combined
+
+
+_active: dict[str, Lexicon] = {}
+
+
+def lexicon() -> Lexicon:
+    """The lexicon in use: the built-in one unless ``use_lexicon`` chose a hospital's extension."""
+    if "current" not in _active:
+        _active["current"] = load_lexicon()
+    return _active["current"]
+
+
+def use_lexicon(extra: Path | None) -> Lexicon:
+    """Make the built-in lexicon extended by ``extra`` (None: the built-in alone) the one in use."""
+    _active["current"] = load_lexicon(extra)
+    return _active["current"]

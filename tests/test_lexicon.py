@@ -1,0 +1,72 @@
+"""The clinical lexicon is data: the built-in files load, and a hospital's file extends them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.conversation import entities
+from assistant.errors import ConfigError
+from assistant.lexicon import lexicon, load_lexicon, use_lexicon
+from assistant.retrieval.synonyms import expansions, spell_out
+
+
+@pytest.fixture
+def restore_lexicon():
+    yield
+    use_lexicon(None)
+
+
+def test_built_in_lexicon_reads_shorthand_drugs_and_products() -> None:
+    lex = load_lexicon()
+    assert "keppra" in lex.group_of("levetiracetam")
+    assert lex.members("corticosteroids")[0] == "dexamethasone"
+    assert "axi-cel" in lex.entity_names("product")
+    assert not set(lex.entity_names("drug")) & set(lex.entity_names("toxicity"))
+
+
+def test_a_hospital_file_extends_a_group_and_adds_an_entity(tmp_path: Path, restore_lexicon: None) -> None:
+    extra = tmp_path / "ours.yaml"
+    extra.write_text(
+        "groups:\n"
+        "  - {kind: drug, terms: [tocilizumab, tcz]}\n"
+        "  - {kind: drug, terms: [clazakizumab, clazak]}\n"
+        "rewrites:\n"
+        "  - {pattern: '\\bSR\\b', replace: 'steroid-refractory'}\n"
+    )
+    use_lexicon(extra)
+    assert entities("tcz dose?")["drug"] == ["tocilizumab"]
+    assert entities("clazak for CRS")["drug"] == ["clazakizumab"]
+    assert "tocilizumab" in expansions("tcz for grade 2 CRS")
+    assert spell_out("SR ICANS") == "steroid-refractory ICANS"
+    use_lexicon(None)
+    assert "drug" not in entities("clazak for CRS")
+    assert lexicon().group_of("tocilizumab") == ("tocilizumab", "actemra", "toci")
+
+
+def test_a_bad_lexicon_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("groups:\n  - {kind: organ, terms: [liver]}\n")
+    with pytest.raises(ConfigError, match=r"bad\.yaml"):
+        load_lexicon(bad)
+    bad.write_text("rewrites:\n  - {pattern: '(unclosed', replace: x}\n")
+    with pytest.raises(ConfigError, match=r"bad\.yaml"):
+        load_lexicon(bad)
+
+
+@pytest.mark.parametrize(
+    ("typed", "spelled"),
+    [
+        ("gr4 CRS", "grade 4 CRS"),
+        ("gr 2 crs", "grade 2 crs"),
+        ("g3 ICANS", "grade 3 ICANS"),
+        ("grade II ICANS tx", "grade 2 ICANS treatment"),
+        ("rates gr≥3 CRS", "rates grade ≥3 CRS"),
+        ("IEC-HS dx criteria", "IEC-HS diagnosis criteria"),
+        ("fever w/ hypotension", "fever with hypotension"),
+        ("1 g/day, PT/INR", "1 g/day, PT/INR"),
+    ],
+)
+def test_bedside_shorthand_is_spelled_out(typed: str, spelled: str) -> None:
+    assert spell_out(typed) == spelled

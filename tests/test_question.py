@@ -1,0 +1,62 @@
+"""The parsed question: the clinical facts Carta reads from bedside phrasing."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answering.question import Ask, Intent, ParsedQuestion
+from assistant.retrieval.synonyms import spell_out
+
+
+def parse(question: str) -> ParsedQuestion:
+    return ParsedQuestion.read(spell_out(question))
+
+
+def test_a_dose_question_names_drug_toxicity_grade_and_weight_band() -> None:
+    parsed = parse("toci dose for grade 2 CRS in a 22 kg kid")
+    assert parsed.intent is Intent.DOSING
+    assert parsed.asks == [Ask.DOSE]
+    assert (parsed.drugs, parsed.toxicities, parsed.grades) == (["tocilizumab"], ["crs"], [2])
+    assert parsed.population.model_dump() == {"age_band": "pediatric", "weight_kg": 22.0, "weight_band": "<30 kg"}
+
+
+@pytest.mark.parametrize(
+    ("question", "band"),
+    [("pt is 120 kg, toci dose?", "≥30 kg"), ("toci for CRS in a peds pt under 30 kg?", "<30 kg"), ("toci?", None)],
+)
+def test_weight_bands(question: str, band: str | None) -> None:
+    assert parse(question).population.weight_band == band
+
+
+def test_a_next_step_question_reads_the_line_of_therapy() -> None:
+    parsed = parse("CRS still hypotensive after 2 doses of toci, next step?")
+    assert Ask.NEXT_STEP in parsed.asks and Ask.DOSE not in parsed.asks
+    assert parsed.line.after_doses == 2
+    later = parse("no better after 24 h on that, now what?")
+    assert later.line.refractory and later.line.no_better_after == "24 h"
+
+
+def test_local_protocol_and_guideline_body() -> None:
+    parsed = parse("per our protocol, what does ASCO say on dex for G3 ICANS?")
+    assert parsed.local_only and parsed.bodies == ["asco"] and parsed.grades == [3]
+    assert "local protocol" in parsed.summary() and "ICANS grade 3" in parsed.summary()
+
+
+def test_a_negated_toxicity_is_not_asked_about() -> None:
+    assert parse("grade 3 ICANS without CRS, what to give?").toxicities == ["icans"]
+
+
+def test_a_named_trial_sets_aside_other_trials_and_side_cohorts() -> None:
+    from assistant.answering.question import Asked
+
+    asked = Asked.read("ZUMA-1 rates grade ≥3 CRS", Intent.PRODUCT)
+    assert asked.about_another("In ZUMA-3, grade ≥3 CRS occurred in 24%.")
+    assert asked.about_another("In ZUMA-1 cohort 4, grade ≥3 CRS occurred in 2%.")
+    assert not asked.about_another("In ZUMA-1, grade ≥3 CRS occurred in 13%.")
+
+
+def test_our_protocol_asks_for_local_documents() -> None:
+    from assistant.answering.question import Asked
+
+    assert Asked.read("per our protocol, dex for grade 3 ICANS?", Intent.DOSING).local
+    assert not Asked.read("dex for grade 3 ICANS?", Intent.DOSING).local
