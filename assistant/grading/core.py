@@ -219,6 +219,15 @@ class Domain:
     criterion: str = ""  # the criterion met, in the source's words
     finding: str = ""  # the finding as given
     missing: tuple[str, ...] = ()
+    column: int | None = None  # the domain's column in the scale's grade rows ("| grade | ... |"), if it has one
+
+
+class Neighbour(BaseModel):
+    """The deciding domain's criterion at an adjacent grade: what would move the grade one step."""
+
+    grade: int
+    criterion: str
+    rule: str
 
 
 class GradeResult(BaseModel):
@@ -230,6 +239,9 @@ class GradeResult(BaseModel):
     at_least: bool = False
     deciding: str
     deciding_rule: str | None = None
+    deciding_domain: str = ""
+    deciding_criterion: str = ""  # in the source's words, without the patient's values
+    neighbours: list[Neighbour] = Field(default_factory=list)
     missing: list[str] = Field(default_factory=list)
     notices: list[str] = Field(default_factory=list)
     findings: dict[str, str] = Field(default_factory=dict)
@@ -292,6 +304,8 @@ def combine(
     deciding_text = (
         f"{deciding.name}: {deciding.finding} — {deciding.criterion}" if deciding is not None else "no criterion met"
     )
+    neighbours = _neighbours(rules, deciding, grade)
+    used += [n.rule for n in neighbours if n.rule not in used]
     return GradeResult(
         scale=rules.file.scale,
         title=rules.file.title,
@@ -299,12 +313,33 @@ def combine(
         at_least=high > grade,
         deciding=deciding_text,
         deciding_rule=deciding.rule if deciding is not None else None,
+        deciding_domain=deciding.name if deciding is not None else "",
+        deciding_criterion=deciding.criterion if deciding is not None else "",
+        neighbours=neighbours,
         missing=list(dict.fromkeys(missing)),
         notices=assessment.notices,
         findings=findings,
         criteria=[rules[r].text for r in used],
         citations=[rules.cited[r] for r in used],
     )
+
+
+#: Cells that state no criterion for a domain at that grade.
+EMPTY_CELLS = frozenset({"", "none", "not applicable", "-", "—"})
+
+
+def _neighbours(rules: Rules, deciding: Domain | None, grade: int) -> list[Neighbour]:
+    """The deciding domain's criteria one grade below and one above, from its column of the grade rows."""
+    if deciding is None or deciding.column is None:
+        return []
+    out = []
+    for row in rules.rows("grade-"):
+        cells = row.text.split("|")
+        if abs(row["grade"] - grade) == 1 and deciding.column < len(cells):
+            cell = cells[deciding.column].strip()
+            if cell.lower() not in EMPTY_CELLS:
+                out.append(Neighbour(grade=row["grade"], criterion=cell, rule=row.id))
+    return out
 
 
 def validated(model: type[BaseModel], values: dict[str, Any]) -> Any:

@@ -145,11 +145,11 @@ def _hypotension(findings: CrsFindings, rules: Rules) -> Domain:
         )
         if count == 0:
             finding = "vasopressin alone"
-        return Domain("hypotension", level, level, rows[level].id, rows[level]["hypotension"], finding)
+        return Domain("hypotension", level, level, rows[level].id, rows[level]["hypotension"], finding, column=3)
     if hypotensive:
         high = 2 if count == 0 else 4
         missing = () if count == 0 else ("vasopressors",)
-        return Domain("hypotension", 2, high, rows[2].id, rows[2]["hypotension"], "hypotension", missing)
+        return Domain("hypotension", 2, high, rows[2].id, rows[2]["hypotension"], "hypotension", missing, 3)
     if count == 0:
         # No vasopressor: hypotension, if any, is grade 2 at most.
         high = 0 if hypotensive is False else 2
@@ -182,7 +182,7 @@ def _hypoxia(findings: CrsFindings, rules: Rules, device: Device | None) -> Doma
         return Domain("hypoxia", 0, 0, finding="no oxygen")
     row = next(row for row in rules.rows("grade-") if device.value in row.get("devices", []))
     finding = device.value + (f" {findings.oxygen_lpm:g} L/min" if findings.oxygen_lpm is not None else "")
-    return Domain("hypoxia", row["grade"], row["grade"], row.id, row.text.split("|")[4].strip(), finding)
+    return Domain("hypoxia", row["grade"], row["grade"], row.id, row.text.split("|")[4].strip(), finding, column=4)
 
 
 def grade(findings: CrsFindings, rules: Rules) -> GradeResult:

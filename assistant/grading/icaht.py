@@ -91,9 +91,10 @@ def grade(findings: IcahtFindings, rules: Rules) -> GradeResult:
         met = [row for row in rules.rows("grade-") if _meets(row[phase.value], counts)]
         if met:
             row = max(met, key=lambda r: r["grade"])
-            criterion = row.text.split("|")[2 if phase is Phase.EARLY else 3].strip()
+            column = 2 if phase is Phase.EARLY else 3  # | grade | early phase | late phase |
+            criterion = row.text.split("|")[column].strip()
             finding = f"lowest {min(counts):g}×10⁹/L, {len(counts)} count(s)"
-            assessment.add(Domain("platelets", row["grade"], row["grade"], row.id, criterion, finding))
+            assessment.add(Domain("platelets", row["grade"], row["grade"], row.id, criterion, finding, column=column))
         else:
             assessment.add(Domain("platelets", 0, 0, finding=f"lowest {min(counts):g}×10⁹/L"))
     findings_text = {"phase": phase.value, "platelet counts": ", ".join(f"{c:g}" for c in counts)}

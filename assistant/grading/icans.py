@@ -103,6 +103,10 @@ def _ranked(rules: Rules, key: str) -> list[RuleRow]:
     return sorted((row for row in rules.rows("grade-") if key in row.values), key=lambda row: row["grade"])
 
 
+#: Each domain's column in the grade rows of icans.yaml: | grade | ICE | consciousness | seizure | motor | edema |
+COLUMNS = {"ICE score": 2, "consciousness": 3, "seizure": 4, "motor findings": 5, "raised ICP or cerebral edema": 6}
+
+
 def _level(rules: Rules, name: str, key: str, value: StrEnum | None, levels: list[StrEnum]) -> Domain:
     """A domain whose levels (after 'none') map in order onto the rows that state it."""
     rows = _ranked(rules, key)
@@ -112,7 +116,7 @@ def _level(rules: Rules, name: str, key: str, value: StrEnum | None, levels: lis
     if step < 0:
         return Domain(name, 0, 0, finding=value.value)
     row = rows[step]
-    return Domain(name, row["grade"], row["grade"], row.id, row[key], value.value)
+    return Domain(name, row["grade"], row["grade"], row.id, row[key], value.value, column=COLUMNS[name])
 
 
 def _ice(rules: Rules, ice: int | None, consciousness: Consciousness | None) -> Domain:
@@ -125,13 +129,22 @@ def _ice(rules: Rules, ice: int | None, consciousness: Consciousness | None) -> 
     finding = f"ICE {ice}"
     if worst is mildest:
         criterion = f"ICE {mildest.text.split('|')[2].strip()}"
-        return Domain("ICE score", mildest["grade"], mildest["grade"], mildest.id, criterion, finding)
+        return Domain("ICE score", mildest["grade"], mildest["grade"], mildest.id, criterion, finding, column=2)
     # ICE 0: grade 4 only when unarousable; awake (e.g. global aphasia) it is grade 3.
     if consciousness is Consciousness.UNAROUSABLE:
-        return Domain("ICE score", worst["grade"], worst["grade"], worst.id, f"ICE 0 ({worst['ice_when']})", finding)
+        return Domain(
+            "ICE score", worst["grade"], worst["grade"], worst.id, f"ICE 0 ({worst['ice_when']})", finding, column=2
+        )
     if consciousness is None:
         return Domain(
-            "ICE score", mildest["grade"], worst["grade"], mildest.id, "ICE 0–2", finding, ("level of consciousness",)
+            "ICE score",
+            mildest["grade"],
+            worst["grade"],
+            mildest.id,
+            "ICE 0–2",
+            finding,
+            ("level of consciousness",),
+            2,
         )
     aphasia = rules["global-aphasia"]
     return Domain("ICE score", aphasia["grade"], aphasia["grade"], aphasia.id, aphasia.text, finding)
