@@ -17,7 +17,7 @@ from assistant.cli.common import settings_from
 from assistant.embeddings import LazyEmbeddings
 from assistant.grading.core import FindingError, GradeResult, PassagesOf
 from assistant.grading.crs import Device, parse_temperature
-from assistant.grading.icaht import Lineage, Phase
+from assistant.grading.icaht import Lineage, Phase, parse_counts
 from assistant.grading.icans import Consciousness, Edema, Motor, Seizure
 from assistant.grading.scales import grade
 from assistant.index import ChunkIndex
@@ -143,15 +143,6 @@ def icans_command(
         "tremor": tremor, "age": age,
     }  # fmt: skip
     run("icans", values, data_dir, as_json)
-
-
-def parse_counts(text: str) -> tuple[float, ...]:
-    """'45, 40 18' -> (45.0, 40.0, 18.0); a one-line error for anything that is not a count."""
-    try:
-        return tuple(float(part) for part in text.replace(",", " ").split())
-    except ValueError:
-        msg = f"counts '{text}': give numbers separated by commas, e.g. 45,40,18"
-        raise FindingError(msg) from None
 
 
 @grade_app.command("icaht")

@@ -18,7 +18,7 @@ from assistant.answer import Answer, Citation
 from assistant.answering.intent import Intent, classify
 from assistant.answering.verify import Claim, verify
 from assistant.conversation import Turn
-from assistant.grading.core import GradeResult, ScaleUnavailableError
+from assistant.grading.core import FindingError, GradeResult, ScaleUnavailableError
 from assistant.grading.findings import asks_grade, merge, read
 from assistant.grading.scales import grade
 
@@ -33,6 +33,14 @@ FOLLOW_UP = re.compile(r"^\W*(?:and|what if|if|now|but|then|what about|how about
 #: Carried in the answer's notices; the chat shows a link to the Grade page beside it.
 GRADED_NOTICE = "Graded by the {title} from the findings given; the Grade page shows the whole table."
 MANAGEMENT_QUESTION = "How is grade {grade} {toxicity} managed?"
+#: Above the management part: a heading, so that it states nothing (no number) of its own.
+MANAGEMENT_HEADING = "What the sources say to do at this grade"
+
+
+def is_graded(answer: Answer) -> bool:
+    """Whether a grading scale computed this answer (the chat links it to the Grade page)."""
+    prefix = GRADED_NOTICE.split("{", 1)[0]
+    return any(notice.startswith(prefix) for notice in answer.notices)
 
 
 def findings_so_far(question: str, history: Sequence[Turn]) -> tuple[str, dict[str, Any], list[str]] | None:
@@ -63,6 +71,8 @@ def graded_answer(chain: AnswerChain, question: str, history: Sequence[Turn]) ->
     scale, values, notices = found
     try:
         result = grade(scale, values, chain.retriever.document_passages, notices)
+    except FindingError:
+        return None  # findings the scale cannot use (no phase, an impossible value): answered as any question
     except ScaleUnavailableError as exc:
         return Answer(question=question, query=question, answer=str(exc), abstained=True,
                       abstain_reason=str(exc), intent=Intent.GRADING.value)  # fmt: skip
@@ -82,10 +92,11 @@ def _answer(chain: AnswerChain, question: str, result: GradeResult, started: flo
 
     claims: list[tuple[str, str]] = []  # (text, rule)
     head = f"{'At least grade' if result.at_least else 'Grade'} {result.grade} {toxicity} ({SOURCE[result.scale]})"
+    gap = f"; not given: {', '.join(result.missing)}" if result.missing else ""
     if result.deciding_rule and result.deciding_criterion:
-        claims.append((f"{head}: {result.deciding_domain}: {result.deciding_criterion}", result.deciding_rule))
+        claims.append((f"{head}: {result.deciding_domain}: {result.deciding_criterion}{gap}", result.deciding_rule))
     elif result.deciding_rule:
-        claims.append((f"{head}: {by_rule[result.deciding_rule].text}", result.deciding_rule))
+        claims.append((f"{head}: {by_rule[result.deciding_rule].text}{gap}", result.deciding_rule))
     neighbours = {n.rule: n for n in result.neighbours}
     for rule in [c.rule for c in result.citations if c.rule not in neighbours and c.rule != result.deciding_rule]:
         claims.append((by_rule[rule].text[0].upper() + by_rule[rule].text[1:], rule))
@@ -95,15 +106,15 @@ def _answer(chain: AnswerChain, question: str, result: GradeResult, started: flo
     kept = [(text, rule) for (text, rule), ok in zip(claims, keep, strict=True) if ok]
     lines = [f"{text.rstrip('.')} {mark(rule)}" for text, rule in kept]
     if lines:
-        lines[0] = f"**{lines[0]}**" + (f" — not given: {', '.join(result.missing)}." if result.missing else "")
-    text = lines[0] + "".join(f"\n- {line}" for line in lines[1:]) if lines else head
+        lines[0] = f"**{lines[0]}**"
+    text = lines[0] + "".join(f"\n- {line}" for line in lines[1:]) if lines else head + gap
     citations = [Citation.from_passage(n, passages[chunk]) for chunk, n in numbers.items()]
     management = _management(chain, result)
     if management is not None and not management.abstained:
         shift = len(citations)
         moved = {c.n: c.n + shift for c in management.citations}
         body = re.sub(r"\[(\d+)\]", lambda m: f"[{moved.get(int(m.group(1)), m.group(1))}]", management.answer)
-        text += f"\n\n**What the sources say at grade {result.grade} {toxicity}**\n\n{body}"
+        text += f"\n\n#### {MANAGEMENT_HEADING}\n\n{body}"
         citations += [c.model_copy(update={"n": moved[c.n]}) for c in management.citations]
         verification.statements += management.verification.statements
         verification.removed += management.verification.removed

@@ -5,7 +5,7 @@ sets the grade; fever is no longer needed once tocilizumab, steroids or antipyre
 vasopressin does not count towards "multiple vasopressors"; a nasal cannula above 6 L/min is
 high-flow. Organ toxicities are not in the table and do not change the grade.
 
->>> from assistant.grading.core import index_passages
+>>> from assistant.grading.core import resolve
 >>> rows = sample_passages()
 >>> grade(CrsFindings(temp_c=39.4, vasopressors=0, oxygen_lpm=3), resolve("crs", rows)).grade
 2

@@ -94,12 +94,14 @@ TREMOR = re.compile(r"\btremors?\b|\bmyoclon\w*", F)
 AGE = re.compile(r"\b(\d{1,2})\s*(?:yo|y/o|y\.o\.|-?year-?old|years? old|yr old)\b", F)
 
 PLATELETS = re.compile(
-    r"\b(?:plt|plts|platelets?)\s*(?:count\s*)?(?:of|is|at|<|below|under|~)?\s*(\d{1,3})\s*k?"
+    r"\b(?:plt|plts|platelets?)\s*(?:count\s*)?(of|is|at|<|below|under|~)?\s*(\d{1,3})\s*k?"
     r"(?:\s*(?:x\s*10\^?9/l|×10⁹/l))?\s*(?:for|x|over)\s*(\d{1,3})\s*(?:days?|d)\b",
     F,
 )
 DAY = re.compile(r"\b(?:day|d)\s*\+\s*(\d{1,3})\b|\bday\s+(\d{1,3})\b", F)
 
+EARLY = re.compile(r"\bfirst (?:month|30 days|4 weeks)\b|\bearly\b|\bwithin (?:the first )?(?:month|30 days)\b", F)
+LATE = re.compile(r"\blate\b|\bafter (?:day\s*\+?30|the first month|a month)\b|\bmonths? (?:out|later|after)\b", F)
 #: A question asks for a grade: "grade?", "what grade", "G3 or G4", "how would you grade"; "grade 2 CRS" alone does not.
 ASKS_GRADE = re.compile(r"\bgrad(?:e|ing|ed)\b(?!\s*[1-5]\b)|\bG[0-4]\s*(?:or|vs\.?|/)\s*G?[0-4]\b", F)
 #: Text after this is a hypothetical ("and if it's status?"): not a finding of the patient described.
@@ -210,10 +212,17 @@ def _icans(text: str, values: dict[str, Any]) -> None:
 def _icaht(text: str, values: dict[str, Any]) -> None:
     platelets = PLATELETS.search(text)
     if platelets:
-        values["counts"] = (float(platelets.group(1)),) * int(platelets.group(2))
+        count = float(platelets.group(2))
+        if (platelets.group(1) or "").lower() in {"<", "below", "under"}:
+            count -= 1  # "<20": counts are whole numbers ×10⁹/L, so at most 19
+        values["counts"] = (max(count, 0.0),) * int(platelets.group(3))
     day = DAY.search(text)
     if day:
         values["day"] = int(day.group(1) or day.group(2))
+    elif EARLY.search(text):
+        values["phase"] = "early"
+    elif LATE.search(text):
+        values["phase"] = "late"
 
 
 def read(question: str) -> Read:
@@ -236,9 +245,8 @@ def _read(text: str) -> Read:
     if not candidates:
         return Read(None)
     scale = max(candidates, key=lambda s: (s in named, len(found[s])))
-    keep = SCALE_OF[scale] | {"organ_toxicity", "age", "day"}
-    if scale == "icaht":
-        keep -= {"age"}
+    keep = SCALE_OF[scale] | {"organ_toxicity", "age", "day", "phase"}
+    keep -= {"age"} if scale == "icaht" else {"day", "phase"}
     return Read(scale, {k: v for k, v in values.items() if k in keep}, notices)
 
 

@@ -49,6 +49,15 @@ class IcahtFindings(BaseModel):
     counts: tuple[Annotated[float, Field(ge=0, le=5000)], ...] = Field(default=(), max_length=MAX_COUNTS)
 
 
+def parse_counts(text: str) -> tuple[float, ...]:
+    """'45, 40 18' -> (45.0, 40.0, 18.0); a one-line error for anything that is not a count."""
+    try:
+        return tuple(float(part) for part in text.replace(",", " ").split())
+    except ValueError:
+        msg = f"counts '{text}': give numbers separated by commas, e.g. 45,40,18"
+        raise FindingError(msg) from None
+
+
 def phase_of(findings: IcahtFindings, rules: Rules) -> tuple[Phase, str]:
     """The phase (as given, or from the day after infusion by the cited windows) and the rule that set it."""
     if findings.day is not None:

@@ -104,7 +104,8 @@ def _ranked(rules: Rules, key: str) -> list[RuleRow]:
 
 
 #: Each domain's column in the grade rows of icans.yaml: | grade | ICE | consciousness | seizure | motor | edema |
-COLUMNS = {"ICE score": 2, "consciousness": 3, "seizure": 4, "motor findings": 5, "raised ICP or cerebral edema": 6}
+EDEMA = "raised intracranial pressure or cerebral edema"
+COLUMNS = {"ICE score": 2, "consciousness": 3, "seizure": 4, "motor findings": 5, EDEMA: 6}
 
 
 def _level(rules: Rules, name: str, key: str, value: StrEnum | None, levels: list[StrEnum]) -> Domain:
@@ -169,7 +170,7 @@ def grade(findings: IcansFindings, rules: Rules) -> GradeResult:
     assessment.add(_level(rules, "consciousness", "consciousness", findings.consciousness, list(Consciousness)))
     assessment.add(_level(rules, "seizure", "seizure", findings.seizure, list(Seizure)))
     assessment.add(_level(rules, "motor findings", "motor", findings.motor, list(Motor)))
-    assessment.add(_level(rules, "raised ICP or cerebral edema", "edema", findings.edema, list(Edema)))
+    assessment.add(_level(rules, EDEMA, "edema", findings.edema, list(Edema)))
     if findings.tremor:
         assessment.used.append("tremor-apart")
         assessment.notices.append("tremor and myoclonus are graded with CTCAE and do not change the ICANS grade")
