@@ -266,11 +266,17 @@ class GradeResult(BaseModel):
         lines = [self.headline, f"Deciding: {self.deciding}"]
         if self.findings:
             lines.append("Findings: " + "; ".join(f"{k} {v}" for k, v in self.findings.items()))
-        lines += [f"Criterion: {c}" for c in self.criteria]
+        lines += [f"Criterion: {_plain(c)}" for c in self.criteria]
         lines += self.notices
         refs = dict.fromkeys(f"{c.title or c.doc_id}{f' ({c.year})' if c.year else ''}" for c in self.citations)
         lines += [f"Reference: {ref}" for ref in refs]
         return "\n".join(lines)
+
+
+def _plain(row: str) -> str:
+    """A table row as plain text ('| 2 | a | b |' -> 'grade 2: a; b'); other criteria as they are."""
+    cells = [cell.strip() for cell in row.strip().strip("|").split("|")]
+    return f"grade {cells[0]}: {'; '.join(cells[1:])}" if row.lstrip().startswith("|") else row
 
 
 @dataclass

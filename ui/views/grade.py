@@ -107,13 +107,11 @@ def hematotox_form() -> tuple[dict[str, Any], list[str]] | None:
     return values, []
 
 
-def show_cited(cited: Cited, deciding: bool) -> None:
-    """A cited rule: its source, and the chunk it sits in with the row highlighted."""
+def show_cited(cited: Cited, role: str) -> None:
+    """A cited rule: its role and source, and the chunk it sits in with the row highlighted."""
     quoted = common.Quoted(frozenset({cited.text}), frozenset({tuple(split_cells(cited.text))}))
-    label = f"{'Deciding row' if deciding else 'Rule'} · {cited.title or cited.doc_id}" + (
-        f" ({cited.year})" if cited.year else ""
-    )
-    with st.expander(label, expanded=deciding):
+    label = f"{role} · {cited.title or cited.doc_id}" + (f" ({cited.year})" if cited.year else "")
+    with st.expander(label, expanded=role == "Deciding row"):
         st.markdown(common.highlighted(cited.chunk, quoted), unsafe_allow_html=True)
         st.caption(f"{cited.doc_id} · {cited.chunk_id}" + (f" · {cited.link}" if cited.link else ""))
 
@@ -126,8 +124,15 @@ def show(result: GradeResult) -> None:
         st.warning(f"Not assessed: {', '.join(result.missing)}; the grade could be higher.", icon=":material/help:")
     for notice in result.notices:
         st.info(notice, icon=":material/info:")
+    adjacent = {n.rule: n.grade for n in result.neighbours}
     for cited in result.citations:
-        show_cited(cited, cited.rule == result.deciding_rule)
+        if cited.rule == result.deciding_rule:
+            role = "Deciding row"
+        elif cited.rule in adjacent:
+            role = f"Adjacent grade {adjacent[cited.rule]}"
+        else:
+            role = "Rule applied"
+        show_cited(cited, role)
     st.markdown("**Copy to note**")
     st.code(result.to_note(), language=None, wrap_lines=True)
 
