@@ -31,7 +31,9 @@ PRESSORS = {
 VASOPRESSIN = re.compile(r"\bvasopressin\b|\bvaso\b(?!\s*-?pressors?)", F)
 COUNTED = re.compile(r"\b(\d|one|two|three|single|a)\s+(?:vaso)?pressors?\b", F)
 NO_PRESSORS = re.compile(
-    r"\b(?:no|off|without|w/o|not on(?: any)?|not needing|not requiring)\s+(?:vaso)?pressors?\b", F
+    r"\b(?:no|off|without|w/o|not on(?: any)?|not needing|not requiring)\s+(?:vaso)?pressors?\b"
+    r"|\bfluid[- ]responsive\b|\bresponds? to (?:a )?fluids?\b",
+    F,
 )
 ALONE = re.compile(r"\b(?:alone|only|single agent)\b", F)
 
@@ -84,6 +86,10 @@ NO_SEIZURE = re.compile(r"\bno\s+(?:seizures?|sz|gtc)\b|\bwithout (?:a )?seizure
 SEIZURE = re.compile(r"\bseiz\w*|\bsz\b|\bgtc\w*|\bconvuls\w*|\bstatus epilepticus\b|\bncse\b", F)
 PROLONGED = re.compile(r"\bstatus\b|prolonged|>\s*5\s*min|repetitive|recurrent|back[- ]to[- ]back|without return", F)
 WEAKNESS = re.compile(r"hemipare\w*|parapare\w*|hemiplegi\w*|focal (?:motor )?weakness|motor weakness", F)
+NO_WEAKNESS = re.compile(r"\bno (?:focal |motor )?(?:weakness|deficits?)\b|\bnon-?focal\b", F)
+NO_EDEMA = re.compile(
+    r"\bno (?:cerebral )?o?edema\b|\b(?:ct|mri|imaging) (?:negative|neg|clear|normal|unremarkable)\b", F
+)
 DIFFUSE = re.compile(
     r"diffuse (?:cerebral )?o?edema|papill?o?edema|decerebrate|decorticate|posturing|cushing|"
     r"\bcn\s*vi\b|cranial nerve vi|sixth nerve",
@@ -98,6 +104,11 @@ PLATELETS = re.compile(
     r"(?:\s*(?:x\s*10\^?9/l|×10⁹/l))?\s*(?:for|x|over)\s*(\d{1,3})\s*(?:days?|d)\b",
     F,
 )
+NEUTROPHILS = re.compile(
+    r"\b(?:anc|neutrophils?)\s*(?:count\s*)?(of|is|at|<|below|under|~)?\s*(\d{1,5})\s*(?:/\s*[µu]l)?\s*"
+    r"(?:for|x|over)\s*(\d{1,3})\s*(?:days?|d)\b",
+    F,
+)
 DAY = re.compile(r"\b(?:day|d)\s*\+\s*(\d{1,3})\b|\bday\s+(\d{1,3})\b", F)
 
 EARLY = re.compile(r"\bfirst (?:month|30 days|4 weeks)\b|\bearly\b|\bwithin (?:the first )?(?:month|30 days)\b", F)
@@ -109,11 +120,11 @@ HYPOTHETICAL = re.compile(r"(?:\band|\bbut|\?)\s+(?:what\s+)?if\b", F)
 NAMES_SCALE = {
     "icans": re.compile(r"\bicans\b|\bice\b|neurotox\w*|\bcres\b|encephalopath\w*", F),
     "crs": re.compile(r"\bcrs\b|cytokine release", F),
-    "icaht": re.compile(r"\bicaht\b|cytopeni\w*|thrombocytopeni\w*|platelets?\b|\bplt", F),
+    "icaht": re.compile(r"\bicaht\b|cytopeni\w*|thrombocytopeni\w*|neutropeni\w*|platelets?\b|\bplt|\banc\b", F),
 }
 SCALE_OF = {
     "crs": {"temp_c", "fever", "treated", "hypotension", "sbp", "vasopressors", "vasopressin", "oxygen_lpm", "device"},
-    "icans": {"ice", "consciousness", "seizure", "motor", "edema", "tremor"},
+    "icans": {"ice", "consciousness", "seizure", "motor", "edema"},
     "icaht": {"counts"},
 }
 #: Findings that change together: a new oxygen device replaces the old flow unless a flow is given too.
@@ -194,9 +205,13 @@ def _icans(text: str, values: dict[str, Any]) -> None:
         values["seizure"] = "none"
     elif SEIZURE.search(text):
         values["seizure"] = "prolonged" if PROLONGED.search(text) else "rapid"
-    if WEAKNESS.search(text):
+    if NO_WEAKNESS.search(text):
+        values["motor"] = "none"
+    elif WEAKNESS.search(text):
         values["motor"] = "weakness"
-    if DIFFUSE.search(text):
+    if NO_EDEMA.search(text):
+        values["edema"] = "none"
+    elif DIFFUSE.search(text):
         values["edema"] = "diffuse"
     elif FOCAL.search(text):
         values["edema"] = "focal"
@@ -216,6 +231,10 @@ def _icaht(text: str, values: dict[str, Any]) -> None:
         if (platelets.group(1) or "").lower() in {"<", "below", "under"}:
             count -= 1  # "<20": counts are whole numbers ×10⁹/L, so at most 19
         values["counts"] = (max(count, 0.0),) * int(platelets.group(3))
+    neutrophils = NEUTROPHILS.search(text)
+    if neutrophils and "counts" not in values:
+        values["lineage"] = "neutrophils"
+        values["counts"] = (float(neutrophils.group(2)),) * int(neutrophils.group(3))
     day = DAY.search(text)
     if day:
         values["day"] = int(day.group(1) or day.group(2))
@@ -245,8 +264,9 @@ def _read(text: str) -> Read:
     if not candidates:
         return Read(None)
     scale = max(candidates, key=lambda s: (s in named, len(found[s])))
-    keep = SCALE_OF[scale] | {"organ_toxicity", "age", "day", "phase"}
-    keep -= {"age"} if scale == "icaht" else {"day", "phase"}
+    # Tremor and organ toxicity are read but grade nothing, so they never make a question a grading one.
+    keep = SCALE_OF[scale] | {"organ_toxicity", "tremor", "age", "day", "phase", "lineage"}
+    keep -= {"age"} if scale == "icaht" else {"day", "phase", "lineage"}
     return Read(scale, {k: v for k, v in values.items() if k in keep}, notices)
 
 

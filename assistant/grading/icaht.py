@@ -46,7 +46,7 @@ class IcahtFindings(BaseModel):
     lineage: Lineage = Lineage.PLATELETS
     phase: Phase | None = None
     day: int | None = Field(default=None, ge=0, le=3650)
-    counts: tuple[Annotated[float, Field(ge=0, le=5000)], ...] = Field(default=(), max_length=MAX_COUNTS)
+    counts: tuple[Annotated[float, Field(ge=0, le=100_000)], ...] = Field(default=(), max_length=MAX_COUNTS)
 
 
 def parse_counts(text: str) -> tuple[float, ...]:
