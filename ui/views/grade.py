@@ -110,10 +110,11 @@ def hematotox_form() -> tuple[dict[str, Any], list[str]] | None:
 def show_cited(cited: Cited, role: str) -> None:
     """A cited rule: its role and source, and the chunk it sits in with the row highlighted."""
     quoted = common.Quoted(frozenset({cited.text}), frozenset({tuple(split_cells(cited.text))}))
-    label = f"{role} · {cited.title or cited.doc_id}" + (f" ({cited.year})" if cited.year else "")
-    with st.expander(label, expanded=role == "Deciding row"):
+    row = cited.text.strip().strip("|").replace(" | ", " · ").strip()
+    with st.expander(f"{role}: {row[:110]}", expanded=role == "Deciding row"):
         st.markdown(common.highlighted(cited.chunk, quoted), unsafe_allow_html=True)
-        st.caption(f"{cited.doc_id} · {cited.chunk_id}" + (f" · {cited.link}" if cited.link else ""))
+        source = f"{cited.title or cited.doc_id}" + (f" ({cited.year})" if cited.year else "")
+        st.caption(f"{source} · {cited.chunk_id}" + (f" · {cited.link}" if cited.link else ""))
 
 
 def show(result: GradeResult) -> None:
