@@ -30,6 +30,8 @@ TOXICITY = {"crs": "CRS", "icans": "ICANS", "icaht": "ICAHT", "hematotox": "hema
 SOURCE = {"crs": "ASTCT", "icans": "ASTCT, ICE", "icaht": "T-ICAHT, ASH proposal", "hematotox": "CAR-HEMATOTOX"}
 #: A follow-up that continues the same patient ("and if ...", "what if ...", "now ...").
 FOLLOW_UP = re.compile(r"^\W*(?:and|what if|if|now|but|then|what about|how about)\b", re.IGNORECASE)
+#: A question about the scale itself ("low vs high flow cutoff for CRS grading?"), not about a patient.
+ABOUT_THE_SCALE = re.compile(r"\b(?:cut-?offs?|criteria|criterion|defin\w+|thresholds?|what makes)\b", re.IGNORECASE)
 #: Carried in the answer's notices; the chat shows a link to the Grade page beside it.
 GRADED_NOTICE = "Graded by the {title} from the findings given; the Grade page shows the whole table."
 MANAGEMENT_QUESTION = "How is grade {grade} {toxicity} managed?"
@@ -63,7 +65,7 @@ def findings_so_far(question: str, history: Sequence[Turn]) -> tuple[str, dict[s
 def graded_answer(chain: AnswerChain, question: str, history: Sequence[Turn]) -> Answer | None:
     """The grade answer for a question with findings, or None when the question is not one."""
     started = time.perf_counter()
-    if classify(question) is Intent.DOSING:
+    if classify(question) is Intent.DOSING or ABOUT_THE_SCALE.search(question):
         return None
     found = findings_so_far(question, history)
     if found is None:
@@ -90,24 +92,34 @@ def _answer(chain: AnswerChain, question: str, result: GradeResult, started: flo
         numbers.setdefault(chunk, len(numbers) + 1)
         return f"[{numbers[chunk]}]"
 
-    claims: list[tuple[str, str]] = []  # (text, rule)
-    head = f"{'At least grade' if result.at_least else 'Grade'} {result.grade} {toxicity} ({SOURCE[result.scale]})"
+    claims: list[tuple[str, tuple[str, ...]]] = []  # (text, the rules it cites)
+    if result.grade == 0:  # the tables state grades 1-4: "grade 0" is a number no source holds
+        head = f"No {toxicity} grade{' yet' if result.at_least else ''} ({SOURCE[result.scale]})"
+    else:
+        head = f"{'At least grade' if result.at_least else 'Grade'} {result.grade} {toxicity} ({SOURCE[result.scale]})"
     gap = f"; not given: {', '.join(result.missing)}" if result.missing else ""
-    if result.deciding_rule and result.deciding_criterion:
-        claims.append((f"{head}: {result.deciding_domain}: {result.deciding_criterion}{gap}", result.deciding_rule))
-    elif result.deciding_rule:
-        claims.append((f"{head}: {by_rule[result.deciding_rule].text}{gap}", result.deciding_rule))
     neighbours = {n.rule: n for n in result.neighbours}
-    for rule in [c.rule for c in result.citations if c.rule not in neighbours and c.rule != result.deciding_rule]:
-        claims.append((by_rule[rule].text[0].upper() + by_rule[rule].text[1:], rule))
+    applied = [c.rule for c in result.citations if c.rule not in neighbours and c.rule != result.deciding_rule]
+    if result.deciding_rule:
+        # The headline rests on the deciding row and on the rules applied (fever, the worse domain ...).
+        criterion = result.deciding_criterion or by_rule[result.deciding_rule].text
+        cites = tuple(dict.fromkeys([result.deciding_rule, *applied]))
+        claims.append((f"{head}: {result.deciding_domain}: {criterion}{gap}", cites))
+    for rule in applied:
+        claims.append((by_rule[rule].text[0].upper() + by_rule[rule].text[1:], (rule,)))
     for n in sorted(result.neighbours, key=lambda n: n.grade):
-        claims.append((f"Grade {n.grade} ({result.deciding_domain}): {n.criterion}", n.rule))
-    keep, verification = verify([Claim(text, (passages[by_rule[rule].chunk_id],)) for text, rule in claims])
-    kept = [(text, rule) for (text, rule), ok in zip(claims, keep, strict=True) if ok]
-    lines = [f"{text.rstrip('.')} {mark(rule)}" for text, rule in kept]
-    if lines:
-        lines[0] = f"**{lines[0]}**"
-    text = lines[0] + "".join(f"\n- {line}" for line in lines[1:]) if lines else head + gap
+        claims.append((f"Grade {n.grade} ({result.deciding_domain}): {n.criterion}", (n.rule,)))
+    keep, verification = verify(
+        [Claim(text, tuple(passages[by_rule[rule].chunk_id] for rule in rules)) for text, rules in claims]
+    )
+    lines = [
+        f"{text.rstrip('.')} {''.join(dict.fromkeys(mark(rule) for rule in rules))}"
+        for (text, rules), ok in zip(claims, keep, strict=True)
+        if ok
+    ]
+    if not claims or not keep[0]:  # the headline failed verification: the grade stands, uncited
+        lines.insert(0, head + gap)
+    text = f"**{lines[0]}**" + "".join(f"\n- {line}" for line in lines[1:])
     citations = [Citation.from_passage(n, passages[chunk]) for chunk, n in numbers.items()]
     management = _management(chain, result)
     if management is not None and not management.abstained:

@@ -217,7 +217,7 @@ def grade(findings: CrsFindings, rules: Rules) -> GradeResult:
         return combine(rules, assessment, described(findings), floor=None)
     # Afebrile: not CRS by this table, unless tocilizumab, steroids or antipyretics took the fever away.
     could = max(d.high for d in assessment.domains) if findings.treated is None else 0
-    missing = ("whether tocilizumab, steroids or antipyretics were given",) if findings.treated is None else ()
+    missing = ("whether antipyretics or anticytokine therapy were given",) if findings.treated is None else ()
     missing += tuple(m for d in assessment.domains if d.high > d.low for m in d.missing)
     gate = Domain("fever", 0, could, missing=missing)
     given = f"{findings.temp_c:g} °C" if findings.temp_c is not None else "afebrile"

@@ -52,6 +52,11 @@ TREATED = re.compile(
     r"|\b(?:toci(?:lizumab)?|steroids?|dex(?:amethasone)?|antipyretics?)\s+(?:given|on board|already)\b",
     F,
 )
+NOT_TREATED = re.compile(
+    r"\bno (?:toci\w*|actemra|steroids?|dex\w*|antipyretics?)\b|\b(?:toci\w*|steroids?|dex\w*) not (?:yet )?given\b"
+    r"|\bnot (?:yet )?(?:given|received|had)\b[^.]{0,20}\b(?:toci|steroid)",
+    F,
+)
 HYPOTENSIVE = re.compile(r"\bhypotensi(?:ve|on)\b", F)
 NOT_HYPOTENSIVE = re.compile(r"\b(?:normotensive|no hypotension|not hypotensive|bp (?:ok|fine|stable))\b", F)
 SBP = re.compile(r"\b(?:sbp|bp|systolic)\s*(?:of|is|:|=|in the)?\s*(\d{2,3})(?:\s*/\s*\d{2,3})?", F)
@@ -114,7 +119,9 @@ DAY = re.compile(r"\b(?:day|d)\s*\+\s*(\d{1,3})\b|\bday\s+(\d{1,3})\b", F)
 EARLY = re.compile(r"\bfirst (?:month|30 days|4 weeks)\b|\bearly\b|\bwithin (?:the first )?(?:month|30 days)\b", F)
 LATE = re.compile(r"\blate\b|\bafter (?:day\s*\+?30|the first month|a month)\b|\bmonths? (?:out|later|after)\b", F)
 #: A question asks for a grade: "grade?", "what grade", "G3 or G4", "how would you grade"; "grade 2 CRS" alone does not.
-ASKS_GRADE = re.compile(r"\bgrad(?:e|ing|ed)\b(?!\s*[1-5]\b)|\bG[0-4]\s*(?:or|vs\.?|/)\s*G?[0-4]\b", F)
+ASKS_GRADE = re.compile(
+    r"\bgrade\b(?!\s*[1-5])|\bgr\b\.?\s*\?|\b(?:g|gr|grade)\s*[0-4]\s*(?:or|vs\.?|/)\s*(?:g|gr|grade)?\s*[0-4]\b", F
+)
 #: Text after this is a hypothetical ("and if it's status?"): not a finding of the patient described.
 HYPOTHETICAL = re.compile(r"(?:\band|\bbut|\?)\s+(?:what\s+)?if\b", F)
 NAMES_SCALE = {
@@ -159,7 +166,9 @@ def _crs(text: str, values: dict[str, Any], notices: list[str]) -> None:
             values["fever"] = False
         elif FEBRILE.search(text):
             values["fever"] = True
-    if TREATED.search(text):
+    if NOT_TREATED.search(text):
+        values["treated"] = False
+    elif TREATED.search(text):
         values["treated"] = True
     named = {name for name, pattern in PRESSORS.items() if re.search(pattern, text, F)}
     counted = COUNTED.search(text)
