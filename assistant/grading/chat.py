@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any
 from assistant.answer import Answer, Citation
 from assistant.answering.intent import Intent, classify
 from assistant.answering.verify import Claim, verify
-from assistant.conversation import Turn
+from assistant.conversation import Turn, rewrite
 from assistant.grading.core import FindingError, GradeResult, ScaleUnavailableError
 from assistant.grading.findings import asks_grade, merge, read
 from assistant.grading.scales import grade
+from assistant.retrieval.synonyms import spell_out
 
 if TYPE_CHECKING:
     from assistant.answering.chain import AnswerChain
@@ -78,10 +79,13 @@ def graded_answer(chain: AnswerChain, question: str, history: Sequence[Turn]) ->
     except ScaleUnavailableError as exc:
         return Answer(question=question, query=question, answer=str(exc), abstained=True,
                       abstain_reason=str(exc), intent=Intent.GRADING.value)  # fmt: skip
-    return _answer(chain, question, result, started)
+    # The query the chain would have searched with (a follow-up carries the earlier turns), for the eval's
+    # retrieval figures and the chat's "searched for" line.
+    query = spell_out(rewrite(question, list(history)))
+    return _answer(chain, question, query, result, started)
 
 
-def _answer(chain: AnswerChain, question: str, result: GradeResult, started: float) -> Answer:
+def _answer(chain: AnswerChain, question: str, query: str, result: GradeResult, started: float) -> Answer:
     passages = chain.retriever.passages
     toxicity = TOXICITY[result.scale]
     by_rule = {c.rule: c for c in result.citations}
@@ -133,7 +137,7 @@ def _answer(chain: AnswerChain, question: str, result: GradeResult, started: flo
         verification.reasons += management.verification.reasons
     return Answer(
         question=question,
-        query=question,
+        query=query,
         answer=text,
         abstained=False,
         intent=Intent.GRADING.value,
