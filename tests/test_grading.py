@@ -18,7 +18,16 @@ from hypothesis import strategies as st
 
 from assistant.embeddings import LazyEmbeddings
 from assistant.grading import crs, icaht, icans
-from assistant.grading.core import FindingError, RuleFile, Rules, ScaleUnavailableError, resolve, squash
+from assistant.grading.core import (
+    FindingError,
+    RuleFile,
+    Rules,
+    ScaleUnavailableError,
+    index_passages,
+    resolve,
+    rule_file,
+    squash,
+)
 from assistant.grading.scales import grade
 from assistant.index import ChunkIndex
 from assistant.passage import Passage
@@ -165,6 +174,50 @@ def test_ice_zero_without_consciousness_is_at_least_grade_3(rules: dict[str, Rul
 def test_global_aphasia_cites_its_rule(rules: dict[str, Rules]) -> None:
     result = icans.grade(icans.IcansFindings(ice=0, consciousness="awake", **NONE), rules["icans"])
     assert any("global aphasia" in c.text for c in result.citations)
+
+
+# --- CAPD (children under 12): every row of the paediatric table ------------------------------------------
+# lee-2019-astct-pediatric-icans-capd is being written (audit gap M4); until it is indexed the scale refuses.
+# Its logic is checked here over passages holding exactly the rows capd.yaml cites.
+@pytest.fixture(scope="module")
+def capd_rules() -> Rules:
+    file = rule_file("capd")
+    text = "\n".join(row.text for row in file.rows.values())
+    doc = file.rows["grade-1"].doc_id
+    return resolve("capd", index_passages([Passage(f"{doc}:t", doc, text, "", "table", "CAPD", "consensus")]))
+
+
+CAPD_ROWS = [
+    ({"capd": 5, "consciousness": "spontaneously", **NONE}, 1),  # below 9, awakens spontaneously
+    ({"capd": 5, "consciousness": "voice", **NONE}, 2),  # below 9, awakens to voice
+    ({"capd": 9, "consciousness": "awake", **NONE}, 3),  # 9 or higher
+    ({"capd": 4, "consciousness": "tactile", **NONE}, 3),
+    ({"capd": 4, "consciousness": "awake", **{**NONE, "seizure": "rapid"}}, 3),
+    ({"capd": 4, "consciousness": "awake", **{**NONE, "edema": "focal"}}, 3),
+    ({"capd_unable": True, "consciousness": "awake", **NONE}, 4),  # unable to perform the CAPD
+    ({"capd": 4, "consciousness": "unarousable", **NONE}, 4),
+    ({"capd": 4, "consciousness": "awake", **{**NONE, "seizure": "prolonged"}}, 4),
+    ({"capd": 4, "consciousness": "awake", **{**NONE, "motor": "weakness"}}, 4),
+    ({"capd": 4, "consciousness": "awake", **{**NONE, "edema": "diffuse"}}, 4),
+]
+
+
+@pytest.mark.parametrize(("values", "expected"), CAPD_ROWS)
+def test_capd_table_rows(values: dict[str, Any], expected: int, capd_rules: Rules) -> None:
+    result = icans.grade(icans.IcansFindings(age=6, **values), capd_rules)
+    assert result.grade == expected, result.deciding
+    assert result.scale == "capd" and result.citations
+
+
+def test_capd_below_9_alone_sets_no_grade_and_the_age_limit_is_the_cited_one(capd_rules: Rules) -> None:
+    result = icans.grade(icans.IcansFindings(age=6, capd=5, **NONE), capd_rules)
+    assert result.grade == 0 and result.at_least and "level of consciousness" in result.missing
+    assert rule_file("capd").rows["capd-population"]["under_age"] == icans.ICE_MIN_AGE
+
+
+def test_a_child_is_never_graded_with_ice(indexed) -> None:
+    with pytest.raises(FindingError, match="ICE is not used"):
+        grade("icans", {"age": 7, "ice": 5}, lambda doc_id: indexed.get(doc_id, []))
 
 
 # --- T-ICAHT platelets: both phases of every row ----------------------------------------------------------
@@ -380,7 +433,7 @@ def test_a_scale_whose_source_is_not_indexed_refuses_naming_it() -> None:
     [
         ("icaht", {"lineage": "neutrophils", "phase": "early", "counts": (300,)}, "Rejeski 2023"),
         ("hematotox", {"anc": 900}, "cut-offs"),
-        ("icans", {"age": 7, "ice": 5}, "CAPD"),
+        ("icans", {"age": 7, "capd": 5}, "lee-2019-astct-pediatric-icans-capd is not indexed"),
     ],
 )
 def test_scales_the_corpus_lacks_refuse_in_one_line(scale: str, values: dict, named: str, indexed) -> None:
@@ -419,7 +472,7 @@ def test_grade_help_lists_every_finding(carta_cli) -> None:
         "crs": "--temp --fever --treated --hypotension --sbp --vasopressors --vasopressin --oxygen-lpm --device "
         "--organ-toxicity --json",
         "icans": "--ice --orientation --naming --commands --writing --counting --consciousness --seizure --motor "
-        "--edema --tremor --age --json",
+        "--edema --tremor --age --capd --capd-unable --json",
         "icaht": "--lineage --phase --day --counts --platelets --days --json",
         "hematotox": "--anc --hemoglobin --platelets --crp --ferritin --json",
     }

@@ -133,6 +133,8 @@ def icans_command(
     ] = None,
     tremor: Annotated[bool, typer.Option("--tremor", help="Tremor or myoclonus (graded apart).")] = False,
     age: Annotated[float | None, typer.Option(help="Age in years (under 12: CAPD, not ICE).")] = None,
+    capd: Annotated[int | None, typer.Option(help="CAPD score, children under 12 (0–32).")] = None,
+    capd_unable: Annotated[bool, typer.Option("--capd-unable", help="The child cannot perform the CAPD.")] = False,
     as_json: AsJson = False,
     data_dir: DataDir = None,
 ) -> None:
@@ -140,7 +142,7 @@ def icans_command(
     values = {
         "ice": ice, "orientation": orientation, "naming": naming, "commands": commands, "writing": writing,
         "counting": counting, "consciousness": consciousness, "seizure": seizure, "motor": motor, "edema": edema,
-        "tremor": tremor, "age": age,
+        "tremor": tremor, "age": age, "capd": capd, "capd_unable": capd_unable,
     }  # fmt: skip
     run("icans", values, data_dir, as_json)
 

@@ -102,6 +102,8 @@ DIFFUSE = re.compile(
 )
 FOCAL = re.compile(r"(?:focal|local) (?:cerebral )?o?edema", F)
 TREMOR = re.compile(r"\btremors?\b|\bmyoclon\w*", F)
+CAPD = re.compile(r"\bcapd\s*(?:score\s*)?(?:of|is|was|=|:)?\s*(\d{1,2})\b", F)
+CAPD_UNABLE = re.compile(r"\b(?:can'?t|cannot|unable to|not able to) (?:do|perform|complete) (?:the )?capd\b", F)
 AGE = re.compile(r"\b(\d{1,2})\s*(?:yo|y/o|y\.o\.|-?year-?old|years? old|yr old)\b", F)
 
 PLATELETS = re.compile(
@@ -131,7 +133,7 @@ NAMES_SCALE = {
 }
 SCALE_OF = {
     "crs": {"temp_c", "fever", "treated", "hypotension", "sbp", "vasopressors", "vasopressin", "oxygen_lpm", "device"},
-    "icans": {"ice", "consciousness", "seizure", "motor", "edema"},
+    "icans": {"ice", "consciousness", "seizure", "motor", "edema", "capd", "capd_unable"},
     "icaht": {"counts"},
 }
 #: Findings that change together: a new oxygen device replaces the old flow unless a flow is given too.
@@ -231,6 +233,11 @@ def _icans(text: str, values: dict[str, Any]) -> None:
     age = AGE.search(text)
     if age:
         values["age"] = float(age.group(1))
+    capd = CAPD.search(text)
+    if CAPD_UNABLE.search(text):
+        values["capd_unable"] = True
+    elif capd:
+        values["capd"] = int(capd.group(1))
 
 
 def _icaht(text: str, values: dict[str, Any]) -> None:

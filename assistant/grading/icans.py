@@ -20,14 +20,13 @@ from assistant.grading.core import (
     PassagesOf,
     RuleRow,
     Rules,
-    ScaleUnavailableError,
     combine,
     resolve,
 )
 
-#: Below this age ICE is not used; ASTCT grades young children with CAPD (the lead's brief, issue 13,
-#: and the ASCO pocket guide /9 per the content audit). Until the corpus holds the CAPD rows, such a
-#: child is refused, never graded with adult ICE.
+#: Below this age ICE is not used; ASTCT grades young children with CAPD (capd.yaml's 'capd-population'
+#: row states the same age). Until the corpus holds the CAPD rows, such a child is refused, never graded
+#: with adult ICE.
 ICE_MIN_AGE = 12
 ICE_TASKS = ("orientation", "naming", "commands", "writing", "counting")
 
@@ -76,6 +75,8 @@ class IcansFindings(BaseModel):
     edema: Edema | None = None
     tremor: bool = False
     age: float | None = Field(default=None, ge=0, le=120)
+    capd: int | None = Field(default=None, ge=0, le=32)  # CAPD score, children under 12
+    capd_unable: bool = False  # unable to perform the CAPD
 
 
 def ice_score(findings: IcansFindings, rules: Rules) -> int | None:
@@ -153,6 +154,8 @@ def _ice(rules: Rules, ice: int | None, consciousness: Consciousness | None) -> 
 
 def described(findings: IcansFindings, ice: int | None) -> dict[str, str]:
     out = {"ICE score": str(ice)} if ice is not None else {}
+    if findings.capd is not None or findings.capd_unable:
+        out["CAPD score"] = "unable to perform" if findings.capd_unable else str(findings.capd)
     for name in ("consciousness", "seizure", "motor", "edema"):
         value = getattr(findings, name)
         if value is not None:
@@ -165,8 +168,12 @@ def described(findings: IcansFindings, ice: int | None) -> dict[str, str]:
 def grade(findings: IcansFindings, rules: Rules) -> GradeResult:
     """The ASTCT ICANS grade: the worst of its five domains."""
     ice = ice_score(findings, rules)
-    assessment = Assessment(used=["worst-domain", "not-attributable"])
-    assessment.add(_ice(rules, ice, findings.consciousness))
+    assessment = Assessment(used=[r for r in ("worst-domain", "not-attributable") if r in rules.file.rows])
+    if rules.file.scale == "capd":
+        assessment.used.append("capd-population")
+        assessment.add(_capd(rules, findings))
+    else:
+        assessment.add(_ice(rules, ice, findings.consciousness))
     assessment.add(_level(rules, "consciousness", "consciousness", findings.consciousness, list(Consciousness)))
     assessment.add(_level(rules, "seizure", "seizure", findings.seizure, list(Seizure)))
     assessment.add(_level(rules, "motor findings", "motor", findings.motor, list(Motor)))
@@ -177,10 +184,27 @@ def grade(findings: IcansFindings, rules: Rules) -> GradeResult:
     return combine(rules, assessment, described(findings, ice))
 
 
+def _capd(rules: Rules, findings: IcansFindings) -> Domain:
+    """The CAPD domain (children under 12): unable to perform it is grade 4, 9 or higher grade 3; below 9 the
+    source sets no grade by itself (grades 1 and 2 both say "below 9"), so consciousness decides."""
+    rows = {row["grade"]: row for row in rules.rows("grade-")}
+    if findings.capd_unable:
+        return Domain("CAPD score", 4, 4, rows[4].id, rows[4]["capd_unable"], "unable to perform", column=2)
+    if findings.capd is None:
+        return Domain("CAPD score", 0, 4, missing=("CAPD score",))
+    if findings.capd >= rows[3]["capd_at_least"]:
+        return Domain("CAPD score", 3, 3, rows[3].id, f"CAPD {rows[3].text.split('|')[2].strip()}",
+                      f"CAPD {findings.capd}", column=2)  # fmt: skip
+    return Domain("CAPD score", 0, 2, finding=f"CAPD {findings.capd}", missing=("level of consciousness",))
+
+
 def rules_for(findings: IcansFindings, passages_of: PassagesOf) -> Rules:
-    """The ICE-based rules, or for a child under ``ICE_MIN_AGE`` the CAPD rules (refusing while not indexed)."""
-    if findings.age is not None and findings.age < ICE_MIN_AGE:
-        capd = resolve("capd", passages_of)  # refuses while the corpus lacks the CAPD rows
-        msg = f"{capd.file.title}: its rows are indexed but this version of Carta has no CAPD grading code"
-        raise ScaleUnavailableError(msg)
+    """The ICE-based rules, or for a child under ``ICE_MIN_AGE`` (or given a CAPD score) the CAPD rules,
+    which refuse while their document is not indexed; a child is never graded with the adult ICE."""
+    child = findings.age is not None and findings.age < ICE_MIN_AGE
+    if child or findings.capd is not None or findings.capd_unable:
+        if findings.ice is not None or findings.orientation is not None:
+            msg = "ICE is not used for children under 12: give the CAPD score (or that the child cannot perform it)"
+            raise FindingError(msg)
+        return resolve("capd", passages_of)
     return resolve("icans", passages_of)

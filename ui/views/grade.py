@@ -71,6 +71,8 @@ def icans_form() -> tuple[dict[str, Any], list[str]] | None:
         ice = left.number_input("ICE score (0–10)", 0, 10, value=None)
         consciousness = left.selectbox("Level of consciousness", list(CONSCIOUSNESS), format_func=CONSCIOUSNESS.get)
         age = left.number_input("Age, years (under 12: CAPD)", 0, 120, value=None)
+        capd = left.number_input("CAPD score (children under 12)", 0, 32, value=None)
+        capd_unable = left.checkbox("Child cannot perform the CAPD")
         seizure = right.selectbox("Seizure", list(SEIZURE), format_func=SEIZURE.get)
         motor = right.selectbox("Motor findings", list(MOTOR), format_func=MOTOR.get)
         edema = right.selectbox("Raised ICP / cerebral edema", list(EDEMA), format_func=EDEMA.get)
@@ -78,7 +80,7 @@ def icans_form() -> tuple[dict[str, Any], list[str]] | None:
         if not st.form_submit_button("Grade ICANS", type="primary"):
             return None
     values = {"ice": ice, "consciousness": consciousness, "seizure": seizure, "motor": motor, "edema": edema,
-              "tremor": tremor, "age": age}  # fmt: skip
+              "tremor": tremor, "age": age, "capd": capd, "capd_unable": capd_unable}  # fmt: skip
     return values, []
 
 
