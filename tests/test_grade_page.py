@@ -98,3 +98,15 @@ def test_grade_page_in_a_real_browser(server: tuple[str, Path]) -> None:  # noqa
         finally:
             browser.close()
     assert SCREENSHOT.stat().st_size > 0
+
+
+def test_a_graded_chat_answer_links_to_the_grade_page(corpus_index: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CARTA_DATA_DIR", str(corpus_index.data_dir))
+    monkeypatch.setenv("CARTA_CORPUS_DIR", str(corpus_index.corpus_dir))
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    at.chat_input[0].set_value("fever 39.2, norepi 0.05, 2 L NC, grade?").run()
+    assert not at.exception, at.exception
+    assert "Grade 3 CRS" in at.chat_message[-1].markdown[0].value
+    links = at.get("page_link")
+    assert len(links) == 1 and "Grade page" in links[0].proto.label
