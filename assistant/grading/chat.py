@@ -125,6 +125,7 @@ def _answer(chain: AnswerChain, question: str, query: str, result: GradeResult, 
         lines.insert(0, head + gap)
     text = f"**{lines[0]}**" + "".join(f"\n- {line}" for line in lines[1:])
     citations = [Citation.from_passage(n, passages[chunk]) for chunk, n in numbers.items()]
+    graded_ms = round((time.perf_counter() - started) * 1000, 2)
     management = _management(chain, result)
     if management is not None and not management.abstained:
         shift = len(citations)
@@ -143,7 +144,7 @@ def _answer(chain: AnswerChain, question: str, query: str, result: GradeResult, 
         intent=Intent.GRADING.value,
         citations=citations,
         verification=verification,
-        timings_ms={"grade": round((time.perf_counter() - started) * 1000, 2)},
+        timings_ms={"grade": graded_ms, "total": round((time.perf_counter() - started) * 1000, 2)},
         notices=[*result.notices, GRADED_NOTICE.format(title=result.title)],
     )
 
