@@ -125,7 +125,7 @@ ASKS_GRADE = re.compile(
     r"\bgrade\b(?!\s*[1-5])|\bgr\b\.?\s*\?|\b(?:g|gr|grade)\s*[0-4]\s*(?:or|vs\.?|/)\s*(?:g|gr|grade)?\s*[0-4]\b", F
 )
 #: Text after this is a hypothetical ("and if it's status?"): not a finding of the patient described.
-HYPOTHETICAL = re.compile(r"(?:\band|\bbut|\?)\s+(?:what\s+)?if\b", F)
+HYPOTHETICAL = re.compile(r"(?:\band|\bbut|\?|,)\s+(?:what\s+)?(?:if|for|about)\b|\bwhat if\b", F)
 NAMES_SCALE = {
     "icans": re.compile(r"\bicans\b|\bice\b|neurotox\w*|\bcres\b|encephalopath\w*", F),
     "crs": re.compile(r"\bcrs\b|cytokine release", F),
