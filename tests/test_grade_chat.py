@@ -97,7 +97,6 @@ def test_the_reader_on_bedside_phrasings() -> None:
             "fever": False, "treated": True, "vasopressors": 1},
         "single GTC sz that stopped on its own in <1 min — what ICANS grade? and if it's status?": {
             "seizure": "rapid"},
-        "ICANS grade for a single seizure that resolved quickly, and for status?": {"seizure": "rapid"},
     }  # fmt: skip
     for question, values in cases.items():
         assert read(question).values == values, question
