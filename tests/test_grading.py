@@ -23,7 +23,6 @@ from assistant.grading.core import (
     RuleFile,
     Rules,
     ScaleUnavailableError,
-    index_passages,
     resolve,
     rule_file,
     squash,
@@ -40,7 +39,7 @@ PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 def indexed(corpus_index: Settings) -> dict[str, list[Passage]]:
     """The indexed passages of the documents the scales cite, read from Chroma as `carta grade` reads them."""
     index = ChunkIndex.open(corpus_index, LazyEmbeddings(corpus_index.model_path))
-    docs = ("lee-2019-astct-grading", "ash-t-icaht-platelet-grading")
+    docs = ("lee-2019-astct-grading", "ash-t-icaht-platelet-grading", "lee-2019-astct-pediatric-icans-capd")
     return {doc: index.document_passages(doc) for doc in docs}
 
 
@@ -49,7 +48,7 @@ def rules(indexed: dict[str, list[Passage]]) -> dict[str, Rules]:
     def passages_of(doc_id: str) -> list[Passage]:
         return indexed.get(doc_id, [])
 
-    return {name: resolve(name, passages_of) for name in ("crs", "icans", "icaht-platelets")}
+    return {name: resolve(name, passages_of) for name in ("crs", "icans", "icaht-platelets", "capd")}
 
 
 def assert_cites_indexed_rows(result: Any, indexed: dict[str, list[Passage]]) -> None:
@@ -176,15 +175,10 @@ def test_global_aphasia_cites_its_rule(rules: dict[str, Rules]) -> None:
     assert any("global aphasia" in c.text for c in result.citations)
 
 
-# --- CAPD (children under 12): every row of the paediatric table ------------------------------------------
-# lee-2019-astct-pediatric-icans-capd is being written (audit gap M4); until it is indexed the scale refuses.
-# Its logic is checked here over passages holding exactly the rows capd.yaml cites.
+# --- CAPD (children under 12): every row of the paediatric table (lee-2019-astct-pediatric-icans-capd) -----
 @pytest.fixture(scope="module")
-def capd_rules() -> Rules:
-    file = rule_file("capd")
-    text = "\n".join(row.text for row in file.rows.values())
-    doc = file.rows["grade-1"].doc_id
-    return resolve("capd", index_passages([Passage(f"{doc}:t", doc, text, "", "table", "CAPD", "consensus")]))
+def capd_rules(rules: dict[str, Rules]) -> Rules:
+    return rules["capd"]
 
 
 CAPD_ROWS = [
@@ -203,10 +197,11 @@ CAPD_ROWS = [
 
 
 @pytest.mark.parametrize(("values", "expected"), CAPD_ROWS)
-def test_capd_table_rows(values: dict[str, Any], expected: int, capd_rules: Rules) -> None:
+def test_capd_table_rows(values: dict[str, Any], expected: int, capd_rules: Rules, indexed) -> None:
     result = icans.grade(icans.IcansFindings(age=6, **values), capd_rules)
     assert result.grade == expected, result.deciding
-    assert result.scale == "capd" and result.citations
+    assert result.scale == "capd"
+    assert_cites_indexed_rows(result, indexed)
 
 
 def test_capd_below_9_alone_sets_no_grade_and_the_age_limit_is_the_cited_one(capd_rules: Rules) -> None:
@@ -433,7 +428,6 @@ def test_a_scale_whose_source_is_not_indexed_refuses_naming_it() -> None:
     [
         ("icaht", {"lineage": "neutrophils", "phase": "early", "counts": (300,)}, "Rejeski 2023"),
         ("hematotox", {"anc": 900}, "cut-offs"),
-        ("icans", {"age": 7, "capd": 5}, "lee-2019-astct-pediatric-icans-capd is not indexed"),
     ],
 )
 def test_scales_the_corpus_lacks_refuse_in_one_line(scale: str, values: dict, named: str, indexed) -> None:

@@ -3,7 +3,7 @@
 The worst domain sets the grade (ICE, consciousness, seizure, motor findings, raised intracranial
 pressure or cerebral edema). ICE 0 is grade 4 only when the patient is unarousable; awake with global
 aphasia it is grade 3. Tremor and myoclonus do not change the grade. Children under 12 are graded with
-CAPD instead, which this scale hands to ``capd.yaml`` (refusing while the corpus lacks it).
+CAPD instead (``capd.yaml``, the same domains with the CAPD in place of ICE).
 """
 
 from __future__ import annotations
