@@ -208,6 +208,7 @@ def test_capd_below_9_alone_sets_no_grade_and_the_age_limit_is_the_cited_one(cap
     result = icans.grade(icans.IcansFindings(age=6, capd=5, **NONE), capd_rules)
     assert result.grade == 0 and result.at_least and "level of consciousness" in result.missing
     assert rule_file("capd").rows["capd-population"]["under_age"] == icans.ICE_MIN_AGE
+    assert rule_file("icans").rows["ice-maximum"]["min_age"] == icans.ICE_MIN_AGE
 
 
 def test_a_child_is_never_graded_with_ice(indexed) -> None:

@@ -171,6 +171,17 @@ def test_library_lists_the_corpus_and_opens_a_document(on_index: Settings) -> No
     assert any("8 mg/kg" in m.value for m in at.markdown)
 
 
+def test_library_shows_the_coverage_map(on_index: Settings) -> None:
+    at = start("views/library.py")
+    crs, icans = (frame.value for frame in at.dataframe[1:3])
+    assert list(crs["grade"]) == ["grade 1", "grade 2", "grade 3", "grade 4"]
+    assert {"ASTCT", "ASCO", "NCCN", "EBMT/EHA", "CARTOX", "labels", "institutional"} <= set(crs)
+    assert "—" not in set(crs["ASCO"]) | set(icans["ASCO"])  # issue 12: no empty ASCO cell for CRS or ICANS
+    assert "A" in icans.set_index("grade").loc["grade 4", "ASCO"]  # the grade 4 regimen is declared absent
+    absent = labelled(at.expander, "Declared absent")
+    assert any("grade 4 ICANS regimen" in m.value for m in absent.markdown)
+
+
 def test_evaluation_page_without_a_report(on_index: Settings, tmp_path: Path) -> None:
     at = start("views/evaluation.py")
     at.text_input(key="eval_out").set_value(str(tmp_path / "no-report")).run()

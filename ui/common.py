@@ -273,10 +273,12 @@ def highlighted(text: str, quoted: Quoted) -> str:
 
 
 def source_heading(item: Citation | Passage, number: int | None = None) -> str:
-    """One markdown line: [n], title, year, type badge, DOI/PMID links."""
+    """One markdown line: [n], title, year, "as of" date, type badge, DOI/PMID links."""
     parts = [f"**[{number}]**" if number is not None else "", f"**{item.title}**"]
     if item.year:
         parts.append(f"({item.year})")
+    if item.effective:
+        parts.append(f"· as of {item.effective}")
     parts.append(badge(item.doc_type))
     links = identifier_links(item)
     if links:
@@ -293,6 +295,8 @@ def render_sources(answer: Answer) -> None:
         for citation in answer.citations:
             st.markdown(source_heading(citation, citation.n))
             st.caption(where(citation))
+            for line in citation.superseded:
+                st.warning(line.capitalize(), icon=":material/history:")
             with st.container(border=True):
                 st.markdown(highlighted(citation.text, quoted[citation.n]), unsafe_allow_html=True)
 

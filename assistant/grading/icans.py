@@ -24,9 +24,9 @@ from assistant.grading.core import (
     resolve,
 )
 
-#: Below this age ICE is not used; ASTCT grades young children with CAPD (capd.yaml's 'capd-population'
-#: row states the same age). Until the corpus holds the CAPD rows, such a child is refused, never graded
-#: with adult ICE.
+#: Below this age ICE is not used; ASTCT grades young children with CAPD (the rows 'ice-maximum' of
+#: icans.yaml and 'capd-population' of capd.yaml state the same age; a test holds them equal). A child
+#: is never graded with adult ICE: without the CAPD rows indexed, the CAPD scale refuses.
 ICE_MIN_AGE = 12
 ICE_TASKS = ("orientation", "naming", "commands", "writing", "counting")
 
