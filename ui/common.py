@@ -5,6 +5,7 @@ how an answer, its sources and its feedback are drawn. Pages hold layout; all lo
 from __future__ import annotations
 
 import html
+import json
 import logging
 import re
 import sys
@@ -335,6 +336,17 @@ def render_answer(answer: Answer, answer_id: str, text_slot: Any = None) -> None
 # ---------------------------------------------------------------------------------------------
 # Feedback
 # ---------------------------------------------------------------------------------------------
+def _history_before(answer_id: str) -> list[dict[str, str]]:
+    """The chat's turns before the question of answer ``answer_id`` (the Chat page keeps them in "messages")."""
+    turns: list[dict[str, str]] = []
+    for message in st.session_state.get("messages", []):
+        if message.get("id") == answer_id:
+            return turns[:-1]  # the last turn is this answer's own question
+        text = message["content"] if message["role"] == "user" else message["answer"].answer
+        turns.append({"role": message["role"], "content": text})
+    return []
+
+
 def _save_feedback(answer: Answer, answer_id: str) -> None:
     config = settings(quiet=True)
     if config is None:
@@ -350,6 +362,7 @@ def _save_feedback(answer: Answer, answer_id: str) -> None:
                 comment=(st.session_state.get(f"comment-{answer_id}") or "").strip(),
                 sources="; ".join(dict.fromkeys(c.doc_id for c in answer.citations)),
                 abstained=answer.abstained,
+                history=json.dumps(_history_before(answer_id)),
             )
         )
     except CartaError as exc:
