@@ -137,6 +137,16 @@ class ChunkIndex:
             found.setdefault(doc_id_of(cid), set()).add(cid)
         return found
 
+    def document_passages(self, doc_id: str) -> list[Passage]:
+        """Every passage of one document, read by its doc_id alone (no model load): what a grading scale cites."""
+        records = self.collection.get(where={"doc_id": doc_id}, include=["documents", "metadatas"])  # type: ignore[list-item]
+        texts = records["documents"] or []
+        metas = records["metadatas"] or []
+        return [
+            Passage.from_record(cid, text or "", dict(meta or {}))
+            for cid, text, meta in zip(records["ids"], texts, metas, strict=True)
+        ]
+
     def collection_of(self, doc_id: str) -> str | None:
         """The collection a document's chunks are in (None when the index has none of them)."""
         records = self.collection.get(where={"doc_id": doc_id}, limit=1, include=["metadatas"])  # type: ignore[list-item]

@@ -1,4 +1,4 @@
-"""Carta's Streamlit app, served by `carta ui` (and `make run`): Chat, Dosing, Evaluation, Library.
+"""Carta's Streamlit app, served by `carta ui` (and `make run`): Chat, Dosing, Grade, Evaluation, Library.
 
 This entry point sets the page up, loads the chain once per process (cached), draws the sidebar
 filters every page uses, and hands over to the chosen page. The pages live in views/, not pages/:
@@ -16,6 +16,7 @@ st.set_page_config(page_title="Carta", page_icon=":material/medical_information:
 PAGES = [
     st.Page("views/chat.py", title="Chat", icon=":material/chat:", default=True),
     st.Page("views/dosing.py", title="Dosing", icon=":material/medication:"),
+    st.Page("views/grade.py", title="Grade", icon=":material/calculate:"),
     st.Page("views/evaluation.py", title="Evaluation", icon=":material/fact_check:"),
     st.Page("views/library.py", title="Library", icon=":material/library_books:"),
 ]

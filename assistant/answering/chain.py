@@ -155,7 +155,17 @@ class AnswerChain:
         return AnswerChain(self.retriever, composer, self.notices, rules)
 
     def invoke(self, question: str, history: Sequence[Turn | dict[str, str]] | None = None) -> Answer:
+        graded = self._graded(question, history)
+        if graded is not None:
+            return graded
         return self.runnable.invoke({"question": question, "history": history or []})
+
+    def _graded(self, question: str, history: Sequence[Turn | dict[str, str]] | None) -> Answer | None:
+        """A question with findings that asks for a grade is answered by the grading scale (issue 13)."""
+        from assistant.grading.chat import graded_answer
+
+        turns = [t if isinstance(t, Turn) else Turn.model_validate(t) for t in history or []]
+        return graded_answer(self, clean_question(question, self.settings.max_question_chars), turns)
 
     def retrieve(self, question: str, history: Sequence[Turn | dict[str, str]] | None = None) -> Found:
         """Screen, rewrite and search exactly as ``invoke`` does, without composing (baselines, tests)."""
@@ -169,6 +179,11 @@ class AnswerChain:
         With an LLM the text is the model's raw stream; the final Answer is what survived
         verification, and the UI replaces the streamed text with it.
         """
+        graded = self._graded(question, history)
+        if graded is not None:
+            yield from (line + "\n" for line in graded.answer.splitlines())
+            yield graded
+            return
         state = self._retrieve(self._prepare({"question": question, "history": history or []}))
         stream = getattr(self.composer, "stream", None)
         if stream is None or self._out_of_scope(state):

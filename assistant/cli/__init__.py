@@ -8,6 +8,7 @@ into one clear line and an exit code, never a traceback.
     carta chat                    a terminal conversation
     carta ui                      serve the Streamlit app
     carta eval [--check]          score the graded question set, baselines side by side
+    carta grade crs|icans|icaht|hematotox [findings]  a grade from findings, cited to its rows
     carta serve-index [--port N]  share the index as a Chroma server (clients set CARTA_CHROMA_HOST)
 """
 
@@ -32,7 +33,7 @@ err_console = Console(stderr=True, soft_wrap=True)  # one line per message, for 
 
 def main() -> None:
     """Entry point for the console script and `python -m assistant`."""
-    from assistant.cli import ask, corpus, docs, eval, index_server, ingest, serve  # noqa: F401  (registers the commands)
+    from assistant.cli import ask, corpus, docs, eval, grade, index_server, ingest, serve  # noqa: F401  (registers the commands)
 
     try:
         app()

@@ -13,6 +13,7 @@ from assistant.answer import Answer
 from assistant.answering.chain import AnswerChain
 from assistant.conversation import Turn
 from assistant.errors import CartaError
+from assistant.grading.chat import is_graded
 
 MESSAGES = "messages"
 #: Set by the "More on this" button; asked on the next run as if typed.
@@ -76,10 +77,17 @@ def ask(loaded: AnswerChain, question: str, messages: list[dict[str, Any]]) -> N
         status.update(label=searched, state="complete")
         answer_id = uuid.uuid4().hex
         common.render_answer(answer, answer_id, slot)
+        grade_link(answer)
     messages += [
         {"role": "user", "content": question},
         {"role": "assistant", "answer": answer, "id": answer_id},
     ]
+
+
+def grade_link(answer: Answer) -> None:
+    """Under an answer graded by a scale: a link to the Grade page, where the whole table and form are."""
+    if is_graded(answer):
+        st.page_link("views/grade.py", label="Open the Grade page for this scale", icon=":material/calculate:")
 
 
 def example_buttons() -> str | None:
@@ -103,6 +111,7 @@ for message in messages:
             st.markdown(message["content"])
         else:
             common.render_answer(message["answer"], message["id"])
+            grade_link(message["answer"])
 
 intro = st.empty()
 clicked = None

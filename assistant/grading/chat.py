@@ -1,0 +1,156 @@
+"""A chat question that states findings and asks for a grade is answered by the scale, not by sentence matching.
+
+The first line names the grade and the deciding criterion with its citation; then the rules applied and
+the deciding domain's criteria at the adjacent grades, each quoted and cited; then what the sources say
+to do at that grade (the answer chain asked the management question for that grade and toxicity). A
+follow-up that only changes a finding ("and if she needs BiPAP?") re-grades with the findings of the
+earlier turns. The chain calls ``graded_answer`` first and answers as usual when it returns None.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from assistant.answer import Answer, Citation
+from assistant.answering.intent import Intent, classify
+from assistant.answering.verify import Claim, verify
+from assistant.conversation import Turn, rewrite
+from assistant.grading.core import FindingError, GradeResult, ScaleUnavailableError
+from assistant.grading.findings import asks_grade, merge, read
+from assistant.grading.scales import grade
+from assistant.retrieval.synonyms import spell_out
+
+if TYPE_CHECKING:
+    from assistant.answering.chain import AnswerChain
+
+#: How each scale names its toxicity in an answer and in the management question.
+TOXICITY = {"crs": "CRS", "icans": "ICANS", "icaht": "ICAHT", "hematotox": "hematotoxicity"}
+SOURCE = {"crs": "ASTCT", "icans": "ASTCT, ICE", "icaht": "T-ICAHT, ASH proposal", "hematotox": "CAR-HEMATOTOX"}
+#: A follow-up that continues the same patient ("and if ...", "what if ...", "now ...").
+FOLLOW_UP = re.compile(r"^\W*(?:and|what if|if|now|but|then|what about|how about)\b", re.IGNORECASE)
+#: A question about the scale itself ("low vs high flow cutoff for CRS grading?"), not about a patient.
+ABOUT_THE_SCALE = re.compile(r"\b(?:cut-?offs?|criteria|criterion|defin\w+|thresholds?|what makes)\b", re.IGNORECASE)
+#: Carried in the answer's notices; the chat shows a link to the Grade page beside it.
+GRADED_NOTICE = "Graded by the {title} from the findings given; the Grade page shows the whole table."
+MANAGEMENT_QUESTION = "How is grade {grade} {toxicity} managed?"
+#: Above the management part: a heading, so that it states nothing (no number) of its own.
+MANAGEMENT_HEADING = "What the sources say to do at this grade"
+
+
+def is_graded(answer: Answer) -> bool:
+    """Whether a grading scale computed this answer (the chat links it to the Grade page)."""
+    prefix = GRADED_NOTICE.split("{", 1)[0]
+    return any(notice.startswith(prefix) for notice in answer.notices)
+
+
+def findings_so_far(question: str, history: Sequence[Turn]) -> tuple[str, dict[str, Any], list[str]] | None:
+    """(scale, findings, notices) for this question, with earlier turns' findings of the same patient, or None."""
+    state: tuple[str, dict[str, Any]] | None = None
+    texts = [t.content for t in history if t.role == "user"] + [question]
+    for position, text in enumerate(texts):
+        found = read(text)
+        updated = False
+        if found.scale is not None:
+            if state and state[0] == found.scale and (FOLLOW_UP.match(text) or not asks_grade(text)):
+                state, updated = (found.scale, merge(state[1], found.values)), True
+            elif asks_grade(text):
+                state, updated = (found.scale, found.values), True
+        if position == len(texts) - 1 and updated and state:
+            return state[0], state[1], found.notices
+    return None
+
+
+def graded_answer(chain: AnswerChain, question: str, history: Sequence[Turn]) -> Answer | None:
+    """The grade answer for a question with findings, or None when the question is not one."""
+    started = time.perf_counter()
+    if classify(question) is Intent.DOSING or ABOUT_THE_SCALE.search(question):
+        return None
+    found = findings_so_far(question, history)
+    if found is None:
+        return None
+    scale, values, notices = found
+    try:
+        result = grade(scale, values, chain.retriever.document_passages, notices)
+    except FindingError:
+        return None  # findings the scale cannot use (no phase, an impossible value): answered as any question
+    except ScaleUnavailableError as exc:
+        return Answer(question=question, query=question, answer=str(exc), abstained=True,
+                      abstain_reason=str(exc), intent=Intent.GRADING.value)  # fmt: skip
+    # The query the chain would have searched with (a follow-up carries the earlier turns), for the eval's
+    # retrieval figures and the chat's "searched for" line.
+    query = spell_out(rewrite(question, list(history)))
+    return _answer(chain, question, query, result, started)
+
+
+def _answer(chain: AnswerChain, question: str, query: str, result: GradeResult, started: float) -> Answer:
+    passages = chain.retriever.passages
+    toxicity = TOXICITY[result.scale]
+    by_rule = {c.rule: c for c in result.citations}
+    numbers: dict[str, int] = {}
+
+    def mark(rule: str) -> str:
+        chunk = by_rule[rule].chunk_id
+        numbers.setdefault(chunk, len(numbers) + 1)
+        return f"[{numbers[chunk]}]"
+
+    claims: list[tuple[str, tuple[str, ...]]] = []  # (text, the rules it cites)
+    if result.grade == 0:  # the tables state grades 1-4: "grade 0" is a number no source holds
+        head = f"No {toxicity} grade{' yet' if result.at_least else ''} ({SOURCE[result.scale]})"
+    else:
+        head = f"{'At least grade' if result.at_least else 'Grade'} {result.grade} {toxicity} ({SOURCE[result.scale]})"
+    gap = f"; not given: {', '.join(result.missing)}" if result.missing else ""
+    neighbours = {n.rule: n for n in result.neighbours}
+    applied = [c.rule for c in result.citations if c.rule not in neighbours and c.rule != result.deciding_rule]
+    if result.deciding_rule:
+        # The headline rests on the deciding row and on the rules applied (fever, the worse domain ...).
+        criterion = result.deciding_criterion or by_rule[result.deciding_rule].text
+        cites = tuple(dict.fromkeys([result.deciding_rule, *applied]))
+        claims.append((f"{head}: {result.deciding_domain}: {criterion}{gap}", cites))
+    for rule in applied:
+        claims.append((by_rule[rule].text[0].upper() + by_rule[rule].text[1:], (rule,)))
+    for n in sorted(result.neighbours, key=lambda n: n.grade):
+        claims.append((f"Grade {n.grade} ({result.deciding_domain}): {n.criterion}", (n.rule,)))
+    keep, verification = verify(
+        [Claim(text, tuple(passages[by_rule[rule].chunk_id] for rule in rules)) for text, rules in claims]
+    )
+    lines = [
+        f"{text.rstrip('.')} {''.join(dict.fromkeys(mark(rule) for rule in rules))}"
+        for (text, rules), ok in zip(claims, keep, strict=True)
+        if ok
+    ]
+    if not claims or not keep[0]:  # the headline failed verification: the grade stands, uncited
+        lines.insert(0, head + gap)
+    text = f"**{lines[0]}**" + "".join(f"\n- {line}" for line in lines[1:])
+    citations = [Citation.from_passage(n, passages[chunk]) for chunk, n in numbers.items()]
+    graded_ms = round((time.perf_counter() - started) * 1000, 2)
+    management = _management(chain, result)
+    if management is not None and not management.abstained:
+        shift = len(citations)
+        moved = {c.n: c.n + shift for c in management.citations}
+        body = re.sub(r"\[(\d+)\]", lambda m: f"[{moved.get(int(m.group(1)), m.group(1))}]", management.answer)
+        text += f"\n\n#### {MANAGEMENT_HEADING}\n\n{body}"
+        citations += [c.model_copy(update={"n": moved[c.n]}) for c in management.citations]
+        verification.statements += management.verification.statements
+        verification.removed += management.verification.removed
+        verification.reasons += management.verification.reasons
+    return Answer(
+        question=question,
+        query=query,
+        answer=text,
+        abstained=False,
+        intent=Intent.GRADING.value,
+        citations=citations,
+        verification=verification,
+        timings_ms={"grade": graded_ms, "total": round((time.perf_counter() - started) * 1000, 2)},
+        notices=[*result.notices, GRADED_NOTICE.format(title=result.title)],
+    )
+
+
+def _management(chain: AnswerChain, result: GradeResult) -> Answer | None:
+    """What the sources say to do at this grade: the chain's own answer to the management question."""
+    if result.grade < 1:
+        return None
+    return chain.invoke(MANAGEMENT_QUESTION.format(grade=result.grade, toxicity=TOXICITY[result.scale]))

@@ -1,0 +1,105 @@
+"""Chat questions with findings are graded by the scale: the cited first line, the rules, the management, and
+follow-ups that change a finding. Over the session's real index and chain; the reader's own cases too."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assistant.answer import Answer
+from assistant.answering.chain import AnswerChain
+from assistant.grading.chat import MANAGEMENT_HEADING, is_graded
+from assistant.grading.findings import asks_grade, read
+
+
+def first_line(answer: Answer) -> str:
+    return answer.answer.splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    ("question", "lead"),
+    [
+        ("fever 39.2, norepi 0.05, 2 L NC, grade?", "Grade 3 CRS"),
+        ("CRS pt needs HFNC 10 L/min but no pressors — grade?", "Grade 3 CRS"),
+        ("T 101.8F, hypotensive but fluid responsive, RA. CRS grade?", "Grade 2 CRS"),
+        ("ICE 5/10, wakes to voice, no sz, no weakness, no edema on CT. ICANS grade?", "Grade 2 ICANS"),
+        ("ICE 0 but she's awake, just globally aphasic — G3 or G4 ICANS?", "grade 3 ICANS"),
+        ("plts <20 for 16 days in the first month post CAR-T — T-ICAHT grade?", "Grade 4 ICAHT"),
+    ],
+)
+def test_a_question_with_findings_leads_with_the_computed_grade(chain: AnswerChain, question: str, lead: str) -> None:
+    answer = chain.invoke(question)
+    assert is_graded(answer) and not answer.abstained
+    assert lead in first_line(answer), answer.answer
+    first = answer.citations[0]
+    assert first.n == 1 and "[1]" in first_line(answer)
+    assert first.doc_id in {"lee-2019-astct-grading", "ash-t-icaht-platelet-grading"}
+    assert all(c.chunk_id in chain.retriever.passages for c in answer.citations)
+
+
+def test_management_at_that_grade_follows_the_grade(chain: AnswerChain) -> None:
+    answer = chain.invoke("febrile, on norepi alone, 2L NC. what grade CRS?")
+    assert MANAGEMENT_HEADING in answer.answer
+    management = answer.answer.split(MANAGEMENT_HEADING, 1)[1]
+    assert ("grade 3 CRS" in management and "[3]" in management) or "[4]" in management
+    assert answer.verification.removed == 0
+
+
+def test_missing_findings_are_stated(chain: AnswerChain) -> None:
+    answer = chain.invoke("febrile, needs 2 L NC, CRS grade?")
+    assert first_line(answer).startswith("**At least grade 2 CRS")
+    assert "not given: vasopressors" in first_line(answer)
+
+
+def test_a_follow_up_that_changes_a_finding_regrades(chain: AnswerChain) -> None:
+    question = "fever 39.2, norepi 0.05, 2 L NC, grade?"
+    before = chain.invoke(question)
+    history = [{"role": "user", "content": question}, {"role": "assistant", "content": before.answer}]
+    after = chain.invoke("and if she needs BiPAP?", history)
+    assert "Grade 4 CRS" in first_line(after) and "positive pressure" in first_line(after)
+    streamed = list(chain.stream("and if she needs BiPAP?", history))
+    assert isinstance(streamed[-1], Answer) and first_line(streamed[-1]) == first_line(after)
+
+
+def test_a_scale_the_corpus_lacks_refuses_in_one_line(chain: AnswerChain) -> None:
+    answer = chain.invoke("ANC 300 for 10 days, day +12, ICAHT grade?")
+    assert answer.abstained and not answer.citations
+    assert "Rejeski 2023" in answer.answer and "\n" not in answer.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["tocilizumab dose for grade 2 CRS", "what makes CRS grade 4 under ASTCT?", "does tremor bump the ICANS grade?"],
+)
+def test_questions_without_findings_are_answered_as_before(chain: AnswerChain, question: str) -> None:
+    assert not is_graded(chain.invoke(question))
+
+
+PHRASES = ["fever 39.2", "norepi 0.05", "2 L NC", "hypotensive", "vasopressin"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.permutations(PHRASES), st.integers(2, len(PHRASES)))
+def test_the_order_findings_are_written_in_does_not_change_what_is_read(order: list[str], size: int) -> None:
+    chosen = [p for p in PHRASES if p in order[:size]]
+    assert read(", ".join(order[:size]) + ", grade?").values == read(", ".join(chosen) + ", grade?").values
+
+
+def test_the_reader_on_bedside_phrasings() -> None:
+    cases = {
+        "T 102.5F, SBP 84 on levophed + vaso, 4L nc - grade?": {
+            "temp_c": 39.2, "sbp": 84.0, "vasopressors": 1, "vasopressin": True, "oxygen_lpm": 4.0,
+            "device": "nasal cannula"},
+        "got toci, now afebrile but still on 1 pressor. do I still grade it as CRS w/o fever?": {
+            "fever": False, "treated": True, "vasopressors": 1},
+        "single GTC sz that stopped on its own in <1 min — what ICANS grade? and if it's status?": {
+            "seizure": "rapid"},
+    }  # fmt: skip
+    for question, values in cases.items():
+        assert read(question).values == values, question
+    assert all(asks_grade(q) for q in cases)
+    assert not any(asks_grade(q) for q in ("toci dose for grade 2 CRS?", "manage grade 3 ICANS"))
+    assert list(itertools.islice(read("and if she needs BiPAP?").values.items(), 1)) == [("device", "bipap")]
