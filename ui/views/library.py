@@ -10,6 +10,7 @@ import common
 import pandas as pd
 import streamlit as st
 
+from assistant import rendering
 from assistant.documents import DocType
 from assistant.errors import CartaError
 from assistant.ingest import IngestReport, ingest, remove_document
@@ -34,7 +35,7 @@ def document_record(chunks: list[Passage]) -> dict[str, Any]:
     return {
         "Title": first.title,
         "Year": first.year,
-        "Type": common.doc_type_label(first.doc_type),
+        "Type": rendering.doc_type_label(first.doc_type),
         "Source": first.source,
         "Products": ", ".join(first.products),
         "Topics": ", ".join(first.topics),
@@ -95,7 +96,7 @@ def upload_form(config: Settings) -> None:
         doc_type = st.selectbox(
             "Type",
             [None, *(t.value for t in DocType)],
-            format_func=lambda v: "as the file says (else local)" if v is None else common.doc_type_label(v),
+            format_func=lambda v: "as the file says (else local)" if v is None else rendering.doc_type_label(v),
         )
         labels = ("DOI", "PMID", "URL")
         doi, pmid, url = (column.text_input(label) for column, label in zip(st.columns(3), labels, strict=True))
@@ -129,7 +130,7 @@ def open_document(config: Settings, by_doc: dict[str, list[Passage]]) -> None:
         return
     chunks = by_doc[doc_id]
     first = chunks[0]
-    st.markdown(common.source_heading(first))
+    st.markdown(rendering.source_heading(first))
     st.caption(f"{first.source} · id `{doc_id}` · {len(chunks)} chunks · collection {first.collection}")
     if first.collection != "corpus" and st.button("Remove from the index", icon=":material/delete:"):
         try:
@@ -142,8 +143,8 @@ def open_document(config: Settings, by_doc: dict[str, list[Passage]]) -> None:
         return
     for chunk in chunks:
         with st.container(border=True):
-            st.caption(common.where(chunk))
-            st.markdown(chunk.text)
+            st.caption(rendering.where(chunk))
+            st.markdown(rendering.highlighted(chunk.text, rendering.Quoted()), unsafe_allow_html=True)
 
 
 st.title("Library")
