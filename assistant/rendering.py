@@ -32,9 +32,9 @@ DISCLAIMER = "Carta supports, and does not replace, clinical judgment and local 
 #: Below this width (CSS px) a table shows as one card per row.
 NARROW_PX = 640
 #: The widest line of a plain-text dose table; wider tables wrap cells inside their columns.
-TEXT_WIDTH = 110
+TEXT_WIDTH = 120
 #: The narrowest a plain-text column gets when a table must shrink to TEXT_WIDTH.
-MIN_COLUMN = 8
+MIN_COLUMN = 6
 CITATION_MARK = re.compile(r"\[(\d+)\]")
 #: Markdown a clinical note cannot show: emphasis and inline code marks; links keep their text.
 MARKDOWN_EMPHASIS = re.compile(r"\*\*|__|`")
@@ -159,6 +159,14 @@ def reference(item: Citation | Passage) -> str:
     who = " ".join(p for p in (_issuer(item), str(item.year) if item.year else "") if p)
     locator = f"DOI {item.doi}" if item.doi else f"PMID {item.pmid}" if item.pmid else item.url or ""
     return ", ".join(p for p in (who, item.title, locator) if p)
+
+
+def references(citations: Sequence[Citation]) -> list[str]:
+    """One line per distinct reference, with every citation number that points to it ("[1, 2] ...")."""
+    numbers: dict[str, list[int]] = {}
+    for c in citations:
+        numbers.setdefault(reference(c), []).append(c.n)
+    return [f"[{', '.join(map(str, ns))}] {ref}" for ref, ns in numbers.items()]
 
 
 def short_reference(item: Citation | Passage) -> str:
@@ -351,12 +359,17 @@ def plain(markdown: str) -> str:
 
 
 def _widths(header: Sequence[str], rows: Sequence[Sequence[str]], width: int) -> list[int]:
-    """Each column as wide as its longest cell, the widest shrunk in turn until a line fits ``width``."""
-    widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
+    """Each column as wide as its longest cell; while a line is wider than ``width``, the widest column
+    that can gives up a character, never narrower than its longest word (words are not cut)."""
+    columns = list(zip(header, *rows, strict=True))
+    widths = [max(len(cell) for cell in column) for column in columns]
+    floors = [max(MIN_COLUMN, *(len(word) for cell in column for word in cell.split())) for column in columns]
     gaps = 2 * (len(widths) - 1)
-    while sum(widths) + gaps > width and max(widths) > MIN_COLUMN:
-        widest = widths.index(max(widths))
-        widths[widest] -= 1
+    while sum(widths) + gaps > width:
+        shrinkable = [i for i, w in enumerate(widths) if w > floors[i]]
+        if not shrinkable:
+            break
+        widths[max(shrinkable, key=lambda i: widths[i])] -= 1
     return widths
 
 
@@ -371,7 +384,10 @@ def aligned(header: Sequence[str], rows: Sequence[Sequence[str]], width: int = T
     widths = _widths(header, rows, width)
 
     def lines(cells: Sequence[str]) -> list[str]:
-        wrapped = [textwrap.wrap(c, n, break_on_hyphens=False) or [""] for c, n in zip(cells, widths, strict=True)]
+        wrapped = [
+            textwrap.wrap(c, n, break_long_words=False, break_on_hyphens=False) or [""]
+            for c, n in zip(cells, widths, strict=True)
+        ]
         height = max(len(w) for w in wrapped)
         return [
             "  ".join((w[i] if i < len(w) else "").ljust(n) for w, n in zip(wrapped, widths, strict=True)).rstrip()
@@ -398,7 +414,7 @@ def chart_text(answer: Answer, answered: date) -> str:
         rows = [[plain(c) for c in row.cells.values()] + ["".join(f"[{n}]" for n in row.refs)] for row in parts.rows]
         out.append(aligned(header, rows))
     if answer.citations:
-        out.append("References\n" + "\n".join(f"[{c.n}] {reference(c)}" for c in answer.citations))
+        out.append("References\n" + "\n".join(references(answer.citations)))
     out.append(DISCLAIMER)
     return "\n\n".join(out) + "\n"
 

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 import pytest
 from conftest import quoted
 
-from assistant.answer import Answer
 from assistant.answering.chain import AnswerChain, clean_question
 from assistant.answering.compose import Draft, Statement, joined
 from assistant.answering.intent import Intent, classify
@@ -18,7 +17,8 @@ from assistant.errors import UsageError
 from assistant.passage import Passage
 
 CITATION_KEYS = {
-    "n", "doc_id", "chunk_id", "title", "year", "doc_type", "doi", "pmid", "url", "section", "page", "text",
+    "n", "doc_id", "chunk_id", "title", "authors", "source", "year", "doc_type", "doi", "pmid", "url", "section",
+    "page", "text",
 }  # fmt: skip
 
 
@@ -180,12 +180,3 @@ def test_verifier_removes_invented_numbers_and_drugs() -> None:
 )
 def test_intent_classification(question: str, intent: Intent) -> None:
     assert classify(question) is intent
-
-
-def test_answer_markdown_lists_references(chain: AnswerChain) -> None:
-    answer = chain.invoke("Is there evidence for emapalumab in adult IEC-HS after CAR-T?")
-    markdown = answer.to_markdown()
-    assert markdown.startswith(answer.answer)
-    assert "[1] Case Report: Successful use of emapalumab" in markdown
-    assert "https://doi.org/10.3389/fimmu.2025.1563736" in markdown
-    assert Answer(question="q", query="q", answer="none", abstained=True).to_markdown() == "none"
