@@ -58,7 +58,7 @@ STYLE = f"""
 mark{{background:#fdeeb0;color:inherit;padding:0 .15em;border-radius:.2em}}
 .carta-table{{border-collapse:collapse;width:100%;font-size:.9rem;margin:.25rem 0 .75rem}}
 .carta-table th,.carta-table td{{border:1px solid rgba(49,51,63,.15);padding:.3rem .45rem;text-align:left;
-vertical-align:top;overflow-wrap:anywhere}}
+vertical-align:top;overflow-wrap:break-word}}
 .carta-table th{{background:rgba(49,51,63,.05);font-weight:600}}
 .carta-table tr.carta-quoted td{{background:#fdeeb0}}
 .carta-cards{{display:none}}

@@ -152,6 +152,8 @@ FIRST_ROW_ON_SCREEN = """() => {
     return box.top >= top && box.bottom <= bottom;
   });
 }"""
+#: Longer than the app's script that brings a new answer's start into view keeps checking (5 s).
+SETTLE_MS = 6_000
 NO_SIDEWAYS_SCROLL = "() => document.documentElement.scrollWidth <= window.innerWidth"
 #: Menu and toolbar entries for developers, never for a clinician.
 DEVELOPER_CHROME = ("Deploy", "Rerun", "Clear cache")
@@ -184,7 +186,7 @@ def test_a_dose_reads_on_screen_copies_with_its_references_and_no_page_scrolls_s
             answer = page.get_by_test_id("stChatMessage").last
             sync_api.expect(answer).to_contain_text("8 mg/kg", timeout=STEP_MS)
             page.wait_for_function(FIRST_ROW_ON_SCREEN, timeout=STEP_MS)
-            page.wait_for_timeout(1500)  # and it stays there once the page has settled
+            page.wait_for_timeout(SETTLE_MS)  # and it is still there once the page has settled
             assert page.evaluate(FIRST_ROW_ON_SCREEN)
             assert page.evaluate(NO_SIDEWAYS_SCROLL)
             shot = tmp_path / f"{device}-dosing.png"

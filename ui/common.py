@@ -67,7 +67,8 @@ FILTER_KEYS = ("filter_types", "filter_products", "filter_years")
 STALE_CHECK_TTL_S = 600
 #: Run once under a new answer. The app keeps a chat scrolled to its end, so a long answer (a dose
 #: table) would open on its last lines. This brings the question and the start of the answer into view
-#: once the page has stopped scrolling (a scroll right after the app's own is undone by it), checks for
+#: once the page has stopped scrolling (a scroll right after the app's own is undone by it) and tells
+#: the app's scroll handler at once (else it can scroll back to the end first), checks for
 #: five seconds that the app has not scrolled back while the answer settles, and gives up as soon as
 #: the reader scrolls or touches the page.
 SHOW_ANSWER_START = """<script>
@@ -88,7 +89,11 @@ SHOW_ANSWER_START = """<script>
       return;
     }
     const top = question.getBoundingClientRect().top;
-    if ((top < 0 || top > 120) && Date.now() - last > 200) question.scrollIntoView({block: "start"});
+    if ((top < 0 || top > 120) && Date.now() - last > 200) {
+      question.scrollIntoView({block: "start", behavior: "instant"});
+      // Tell the app at once that the reader is no longer at the end, before it scrolls back there.
+      if (box) box.dispatchEvent(new Event("scroll"));
+    }
     setTimeout(show, 150);
   };
   setTimeout(show, 300);
