@@ -96,6 +96,17 @@ def playwright_api() -> Any:
     return pytest.importorskip("playwright.sync_api", reason="Playwright is in the dev extra: pip install -e '.[dev]'")
 
 
+#: Each page after Chat, and a text it always shows.
+PAGE_TEXTS = (("dosing", "dosing row(s) for"), ("evaluation", "Report folder"), ("library", "Indexed documents"))
+
+
+def open_page(sync_api: Any, page: Any, url: str, text: str) -> None:
+    """Go to a page, wait for its text, and check it shows no traceback."""
+    page.goto(url)
+    sync_api.expect(page.get_by_text(text, exact=False).first).to_be_visible(timeout=STEP_MS)
+    assert page.get_by_test_id("stException").count() == 0, url
+
+
 def test_ask_open_a_source_and_visit_every_page(server: tuple[str, Path], tmp_path: Path) -> None:
     sync_api = playwright_api()
     url, log = server
@@ -119,14 +130,8 @@ def test_ask_open_a_source_and_visit_every_page(server: tuple[str, Path], tmp_pa
             sync_api.expect(answer).to_contain_text("ASCO 2021 guideline")
             page.screenshot(path=tmp_path / "chat.png")
 
-            for slug, text in (
-                ("dosing", "dosing row(s) for"),
-                ("evaluation", "Report folder"),
-                ("library", "Indexed documents"),
-            ):
-                page.goto(f"{url}/{slug}")
-                sync_api.expect(page.get_by_text(text, exact=False).first).to_be_visible(timeout=STEP_MS)
-                assert page.get_by_test_id("stException").count() == 0, slug
+            for slug, text in PAGE_TEXTS:
+                open_page(sync_api, page, f"{url}/{slug}", text)
                 page.screenshot(path=tmp_path / f"{slug}.png")
         finally:
             browser.close()
@@ -214,14 +219,8 @@ def test_a_dose_reads_on_screen_copies_with_its_references_and_no_page_scrolls_s
             assert not [word for word in DEVELOPER_CHROME if word in menu.inner_text()]
             page.keyboard.press("Escape")
 
-            for slug, text in (
-                ("", "Ask about CAR-T"),
-                ("dosing", "dosing row(s) for"),
-                ("evaluation", "Report folder"),
-                ("library", "Indexed documents"),
-            ):
-                page.goto(f"{url}/{slug}")
-                sync_api.expect(page.get_by_text(text, exact=False).first).to_be_visible(timeout=STEP_MS)
+            for slug, text in (("", "Ask about CAR-T"), *PAGE_TEXTS):
+                open_page(sync_api, page, f"{url}/{slug}", text)
                 assert page.get_by_text("Deploy").count() == 0, slug
                 assert page.evaluate(NO_SIDEWAYS_SCROLL), slug
                 if slug == "dosing":
