@@ -16,11 +16,11 @@ from assistant.answering.prompts import LLM_FALLBACK_NOTICE
 from assistant.cli import main
 from assistant.errors import UsageError
 from assistant.evaluation import scoring
-from assistant.evaluation.questions import Fact, Harm, Item, load_question_set
+from assistant.evaluation.questions import Fact, Harm, Item, WrongLead, in_split, load_question_set
 from assistant.evaluation.report import FIGURES, build_summary, write_reports
-from assistant.evaluation.runner import ItemResult, evaluate, metrics, score
+from assistant.evaluation.runner import ItemResult, by_item_set, evaluate, metrics, score
 from assistant.evaluation.scoring import Sentence
-from assistant.evaluation.thresholds import load_thresholds
+from assistant.evaluation.thresholds import load_thresholds, set_shortfalls
 from assistant.passage import Passage
 from assistant.settings import Settings
 
@@ -89,6 +89,72 @@ def test_abstain_items_pass_only_when_abstaining_without_citations() -> None:
     answered = scoring.failure_reasons(none, abstained=False, abstain=True, citations=2)
     assert answered == ["answered, but should have abstained", "cites 2 source(s) while it should abstain"]
     assert scoring.points_fraction(none, passed=False) == 0.0
+
+
+# --- lead line, wrong-setting lead, padding, paraphrase consistency (issue 17) ------------------
+
+
+def test_the_lead_line_skips_headings_table_headers_and_markers() -> None:
+    assert scoring.lead_line("## Tocilizumab\n\n- Give 8 mg/kg IV. [1]\n- Max 800 mg. [2]") == "Give 8 mg/kg IV."
+    table = "| Drug | Dose | Population |\n|---|---|---|\n| toci | 12 mg/kg | <30 kg |\n| toci | 8 mg/kg | ≥30 kg |"
+    assert scoring.lead_line(table) == "| toci | 12 mg/kg | <30 kg |"
+    assert scoring.lead_line("Adults: 8 mg/kg. Children: 12 mg/kg. [1]") == "Adults: 8 mg/kg."
+    assert scoring.lead_line("\n[1]\n") == ""
+
+
+def test_a_wrong_lead_fails_the_item_even_when_every_fact_is_further_down() -> None:
+    leads = [WrongLead(pattern=r"12\s*mg/kg", fact="the <30 kg row leads for an adult")]
+    adult_first = "- 8 mg/kg for ≥30 kg, max 800 mg. [1]\n- 12 mg/kg for <30 kg. [1]"
+    child_first = "- 12 mg/kg for <30 kg. [1]\n- 8 mg/kg for ≥30 kg, max 800 mg. [1]"
+    assert scoring.wrong_leads(scoring.lead_line(adult_first), leads) == []
+    wrong = scoring.wrong_leads(scoring.lead_line(child_first), leads)
+    assert wrong == ["the <30 kg row leads for an adult"]
+    points = scoring.score_points(child_first, FACTS, [])
+    reasons = scoring.failure_reasons(points, False, False, 1, wrong, padded=(75, 60))
+    assert reasons == ["wrong lead: the <30 kg row leads for an adult", "padded: 75 words > 60"]
+
+
+def test_paraphrase_consistency_counts_groups_whose_items_all_pass() -> None:
+    groups = [[True, True, True], [True, False, True], [False, False], [True]]  # the last has no paraphrase
+    assert scoring.paraphrase_consistency(groups) == pytest.approx(1 / 3)
+    assert scoring.paraphrase_consistency([[True], [False]]) is None
+
+
+def lead_item(item_id: str, paraphrase_of: str | None = None, split: str = "test") -> Item:
+    """An adult tocilizumab item whose <30 kg row must not lead."""
+    return Item.model_validate(
+        {
+            "id": item_id, "question": "adult toci dose?", "category": "dosing", "split": split,
+            "class": None if paraphrase_of else "population-weight", "paraphrase_of": paraphrase_of,
+            "difficulty": 1, "gold_docs": ["d"], "must_include": [{"pattern": "8 mg/kg", "points": 1, "fact": "8"}],
+            "wrong_lead": [{"pattern": "12 mg/kg", "fact": "child row leads"}],
+            "abstain": False, "reference": "8 mg/kg",
+        }
+    )  # fmt: skip
+
+
+def test_wrong_setting_lead_and_consistency_over_item_results() -> None:
+    good, bad = "8 mg/kg for adults. 12 mg/kg under 30 kg.", "12 mg/kg under 30 kg. 8 mg/kg for adults."
+    cases = [
+        (lead_item("toci"), good),
+        (lead_item("toci-p1", "toci"), good),
+        (lead_item("toci-p2", "toci"), bad),
+        (lead_item("other", split="dev"), good),
+        (lead_item("other-p1", "other", split="dev"), good),
+    ]
+    results = [
+        score("hybrid", item, Answer(question="q", query="q", answer=text, abstained=False), ["d"], {"c1"}, 1.0)
+        for item, text in cases
+    ]
+    assert [r.passed for r in results] == [True, True, False, True, True]
+    assert results[2].lead == "12 mg/kg under 30 kg." and results[2].reasons == ["wrong lead: child row leads"]
+    figures = metrics(results)
+    assert figures["wrong_setting_lead"] == pytest.approx(1 / 5)
+    assert figures["paraphrase_consistency"] == 0.5  # "toci" fails through its second paraphrase
+    sets = by_item_set(results)
+    assert {name: m["items"] for name, m in sets.items()} == {"dev": 1, "test": 1, "new": 2, "paraphrases": 3}
+    assert sets["paraphrases"]["pass_rate"] == pytest.approx(2 / 3)
+    assert (sets["test"]["paraphrase_consistency"], sets["dev"]["paraphrase_consistency"]) == (0.0, 1.0)
 
 
 # --- citations ---------------------------------------------------------------------------------
@@ -195,6 +261,16 @@ def test_thresholds_report_each_figure_on_the_wrong_side(tmp_path: Path) -> None
     ]
     path.write_text("[minimum]\npass_rate = 0.8\n[smoke.minimum]\npass_rate = 0.9\n")
     assert load_thresholds(path, {k for k, _, _ in FIGURES}, scope="smoke").minimum == {"pass_rate": 0.9}
+    path.write_text(
+        "[minimum]\npass_rate = 0.8\n[set.test.minimum]\npass_rate = 0.5\n[set.new.maximum]\nwrong_setting_lead = 0\n"
+    )
+    known = {k for k, _, _ in FIGURES}
+    assert load_thresholds(path, known, scope="set.test").minimum == {"pass_rate": 0.5}
+    found = set_shortfalls(path, known, {"base": {"pass_rate": 0.9}, "new": {"wrong_setting_lead": 0.25}})
+    assert found == ["new set: wrong_setting_lead = 0.250 is above its threshold 0"]  # test was not run
+    path.write_text("[set.train.minimum]\npass_rate = 0.5\n")
+    with pytest.raises(UsageError, match=r"\[set.train.minimum\] is not one of"):
+        load_thresholds(path, known)
     path.write_text("[minimum]\npass_rat = 0.8\n")
     with pytest.raises(UsageError, match=r"pass_rat in \[minimum\] is not a figure"):
         load_thresholds(path, {k for k, _, _ in FIGURES})
@@ -203,11 +279,17 @@ def test_thresholds_report_each_figure_on_the_wrong_side(tmp_path: Path) -> None
 # --- the smoke subset of the real set, and the reports -----------------------------------------
 
 
+def smoke_ids() -> list[str]:
+    """The ids listed in evals/smoke.txt, in order."""
+    lines = SMOKE.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip()[:1] not in ("", "#")]
+
+
 @pytest.fixture(scope="module")
 def smoke_results(chain: AnswerChain) -> list[ItemResult]:
     """The items listed in evals/smoke.txt, answered by the session chain (the default configuration)."""
     items = {item.id: item for item in load_question_set(QA)}
-    ids = [line.strip() for line in SMOKE.read_text(encoding="utf-8").splitlines() if line.strip()[:1] not in ("", "#")]
+    ids = smoke_ids()
     unknown = [i for i in ids if i not in items]
     assert not unknown, f"evals/smoke.txt names items that evals/qa.yaml lacks: {unknown}"
     return evaluate("hybrid", chain, [items[i] for i in ids])
@@ -246,6 +328,42 @@ def test_reports_are_self_contained_and_list_failures_first(smoke_results: list[
 def test_sample_set_loads() -> None:
     items = load_question_set(SAMPLE)
     assert len(items) >= 5 and any(i.abstain for i in items) and any(i.history for i in items)
+
+
+def test_the_real_set_has_a_frozen_test_split_and_keeps_the_smoke_subset_on_dev() -> None:
+    items = load_question_set(QA)
+    test = in_split(items, "test")
+    assert len(test) + len(in_split(items, "dev")) == len(items) == len(in_split(items, None))
+    # The 59 originals drawn on 2026-12-02 (evals/SCHEMA.md): moving an item between splits fails here.
+    assert len([item for item in test if item.paraphrase_of is None]) == 59
+    assert not set(smoke_ids()) & {item.id for item in test}
+    with pytest.raises(UsageError, match="--split train: unknown split"):
+        in_split(items, "train")
+
+
+def test_every_test_item_has_two_paraphrases_of_the_same_split() -> None:
+    items = load_question_set(QA)
+    originals = {item.id for item in in_split(items, "test") if item.paraphrase_of is None}
+    paraphrases = [item.paraphrase_of for item in in_split(items, "test") if item.paraphrase_of]
+    assert all(paraphrases.count(name) == 2 for name in originals)
+
+
+def test_a_paraphrase_must_name_an_original_of_its_split(tmp_path: Path) -> None:
+    good = BAD_SET.split("  - id: bad-item")[0]
+    copy = good.replace("id: ok-item", "id: ok-item-p1\n    paraphrase_of: ok-item")
+    path = tmp_path / "set.yaml"
+    path.write_text(good + copy.split("items:\n")[1].replace("difficulty", "split: test\n    difficulty"))
+    with pytest.raises(UsageError, match=r"item 2 \(ok-item-p1\), field 'paraphrase_of': split test differs"):
+        load_question_set(path)
+    path.write_text(good + copy.split("items:\n")[1].replace("paraphrase_of: ok-item", "paraphrase_of: nope"))
+    with pytest.raises(UsageError, match="'nope' names no item"):
+        load_question_set(path)
+    path.write_text(good + copy.split("items:\n")[1])
+    assert [item.paraphrase_of for item in load_question_set(path)] == [None, "ok-item"]
+
+
+def test_an_item_without_a_split_is_dev() -> None:
+    assert all(item.split == "dev" for item in load_question_set(SAMPLE))
 
 
 BAD_SET = """version: 1

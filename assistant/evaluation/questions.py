@@ -30,16 +30,31 @@ Category = Literal[
     "adversarial",
 ]
 CATEGORIES: tuple[str, ...] = get_args(Category)
+#: ``dev`` items may be tuned on; ``test`` items are frozen and only reported (issue 17).
+Split = Literal["dev", "test"]
+SPLITS: tuple[str, ...] = get_args(Split)
+#: The nine failure classes of issue 17 an item can test (its ``class`` field).
+FailureClass = Literal[
+    "shorthand",
+    "population-weight",
+    "setting",
+    "next-step",
+    "sources-lack",
+    "padding",
+    "named-trial",
+    "local-first",
+    "current-first",
+]
+CLASSES: tuple[str, ...] = get_args(FailureClass)
 KEBAB = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 
-class Pattern(BaseModel):
-    """A key fact (or a harmful statement): a case-insensitive regex over the answer, and its points."""
+class Regex(BaseModel):
+    """A case-insensitive regex over answer text and the fact (or wrong statement) it stands for."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     pattern: str = Field(min_length=1)
-    points: float
     fact: str = Field(min_length=1)
 
     @field_validator("pattern")
@@ -56,6 +71,12 @@ class Pattern(BaseModel):
         return re.search(self.pattern, text, re.IGNORECASE) is not None
 
 
+class Pattern(Regex):
+    """A key fact (or a harmful statement) and its points."""
+
+    points: float
+
+
 class Fact(Pattern):
     """A fact the answer must state; its points are positive."""
 
@@ -68,19 +89,32 @@ class Harm(Pattern):
     points: float = Field(lt=0)
 
 
-class Item(BaseModel):
-    """One graded question; see evals/SCHEMA.md for what each field means."""
+class WrongLead(Regex):
+    """A wrong-setting lead: matched against the answer's lead line only (scoring.lead_line), never the rest."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+
+class Item(BaseModel):
+    """One graded question; see evals/SCHEMA.md for what each field means.
+
+    ``failure_class`` is the YAML field ``class`` (a Python keyword). A ``paraphrase_of`` item rewords
+    another item and shares its gold documents and patterns; the two form one consistency group.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     id: str = Field(pattern=KEBAB)
     question: str = Field(min_length=1)
     history: list[Turn] = Field(default_factory=list)
     category: Category
+    split: Split = "dev"
+    failure_class: FailureClass | None = Field(default=None, alias="class")
+    paraphrase_of: str | None = Field(default=None, pattern=KEBAB)
     difficulty: int = Field(ge=1, le=3)
     gold_docs: list[str]
     must_include: list[Fact] = Field(default_factory=list)
     must_not_include: list[Harm] = Field(default_factory=list)
+    wrong_lead: list[WrongLead] = Field(default_factory=list)
+    max_words: int | None = Field(default=None, gt=0)
     abstain: bool
     reference: str = Field(min_length=1)
 
@@ -130,6 +164,20 @@ def _fail(path: Path, problems: Iterable[str]) -> UsageError:
     return UsageError("\n".join(lines))
 
 
+def _paraphrase_problem(item: Item, by_id: dict[str, Item]) -> str | None:
+    """Why an item's ``paraphrase_of`` is wrong: it must name an original item of the same split."""
+    if item.paraphrase_of is None:
+        return None
+    original = by_id.get(item.paraphrase_of)
+    if original is None:
+        return f"'{item.paraphrase_of}' names no item"
+    if original.paraphrase_of is not None:
+        return f"'{item.paraphrase_of}' is itself a paraphrase; name its original"
+    if original.split != item.split:
+        return f"split {item.split} differs from the original's ({original.split})"
+    return None
+
+
 def load_question_set(path: Path) -> list[Item]:
     """The items of the set at ``path``; raises UsageError (exit 2) listing every problem found."""
     if not path.is_file():
@@ -151,7 +199,23 @@ def load_question_set(path: Path) -> list[Item]:
     duplicates = [name for name, count in Counter(i.id for i in question_set.items).items() if count > 1]
     if duplicates:
         raise _fail(path, [f"id '{name}' is used by more than one item" for name in duplicates])
+    by_id = {item.id: item for item in question_set.items}
+    problems = [
+        f"item {n} ({item.id}), field 'paraphrase_of': {problem}"
+        for n, item in enumerate(question_set.items, start=1)
+        if (problem := _paraphrase_problem(item, by_id))
+    ]
+    if problems:
+        raise _fail(path, problems)
     return question_set.items
+
+
+def in_split(items: Iterable[Item], split: str | None) -> list[Item]:
+    """The items of one split (``dev`` or ``test``), or all of them when ``split`` is None."""
+    if split is not None and split not in SPLITS:
+        msg = f"--split {split}: unknown split; choose from {', '.join(SPLITS)}"
+        raise UsageError(msg)
+    return [item for item in items if split is None or item.split == split]
 
 
 def check_gold_docs(path: Path, items: list[Item], known: Collection[str]) -> None:

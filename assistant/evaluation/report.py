@@ -18,7 +18,7 @@ from typing import Any
 
 from assistant.errors import ConfigError
 from assistant.evaluation.baselines import CONFIGURATIONS, DEFAULT
-from assistant.evaluation.runner import ItemResult, by_category, metrics
+from assistant.evaluation.runner import ItemResult, by_category, by_item_set, metrics
 
 #: The figures of a configuration, in report order: key (as in summary.json and thresholds.toml),
 #: label, and kind ("share" prints as a percentage).
@@ -38,6 +38,9 @@ FIGURES: tuple[tuple[str, str, str], ...] = (
     ("abstention_precision", "abstention precision", "share"),
     ("abstention_recall", "abstention recall", "share"),
     ("words_mean", "answer words (mean, no tables)", "count"),
+    ("words_median", "answer words (median, no tables)", "count"),
+    ("paraphrase_consistency", "paraphrase consistency", "share"),
+    ("wrong_setting_lead", "wrong-setting lead", "share"),
     ("latency_p50_ms", "latency p50 (ms)", "count"),
     ("latency_p95_ms", "latency p95 (ms)", "count"),
     ("fallback_rate", "LLM fallbacks (extractive answers)", "share"),
@@ -54,6 +57,24 @@ LENGTH_NOTE = (
     "passages matches more patterns: read pass rate beside answer words and abstention."
 )
 PART_FIGURES = ("recall_at_5", "pass_rate", "key_fact_coverage", "abstention_accuracy", "words_mean")
+#: The figures of each item set in the report (issue 17's "before" and "after").
+SET_FIGURES = (
+    "pass_rate",
+    "paraphrase_consistency",
+    "wrong_setting_lead",
+    "abstention_accuracy",
+    "citation_validity",
+    "number_grounding",
+    "words_median",
+    "recall_at_5",
+)
+SET_NOTES = {
+    "base": "items of no issue-17 class and no paraphrase: [minimum] and [maximum] gate these",
+    "dev": "dev originals: tune on these",
+    "test": "test originals: frozen, only reported",
+    "new": "issue-17 bedside items (class set)",
+    "paraphrases": "rewordings of an original (paraphrase_of)",
+}
 LABELS = {key: label for key, label, _ in FIGURES}
 KINDS = {key: kind for key, _, kind in FIGURES}
 
@@ -79,7 +100,13 @@ def build_summary(set_path: Path, results: Mapping[str, list[ItemResult]], runti
         "unanswerable": sum(r.abstain for r in first),
         "default": focus_config(results),
         "configs": {
-            name: {"what": CONFIGURATIONS[name].what, "metrics": metrics(rs), "categories": by_category(rs)}
+            name: {
+                "what": CONFIGURATIONS[name].what,
+                "metrics": metrics(rs),
+                "categories": by_category(rs),
+                "sets": by_item_set(rs),
+                "classes": by_category([r for r in rs if r.paraphrase_of is None], "failure_class"),
+            }
             for name, rs in results.items()
         },
     }
@@ -146,11 +173,48 @@ def overview_markdown(summary: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def sets_markdown(summary: Mapping[str, Any]) -> list[str]:
+    """The focus configuration's figures per item set and its pass rate per issue-17 failure class."""
+    focus = summary["configs"][summary["default"]]
+    sets, classes = focus.get("sets", {}), focus.get("classes", {})
+    if not sets:
+        return []
+    lines = [
+        f"## Item sets ({summary['default']})",
+        "",
+        "| set | items | " + " | ".join(LABELS[k] for k in SET_FIGURES) + " | what |",
+        "|---|---:|" + "---:|" * len(SET_FIGURES) + "---|",
+    ]
+    lines += [
+        f"| {name} | {m['items']} | " + " | ".join(fmt(k, m.get(k)) for k in SET_FIGURES) + f" | {SET_NOTES[name]} |"
+        for name, m in sets.items()
+    ]
+    lines += [
+        "",
+        "A set's paraphrase consistency counts the groups (an original and its paraphrases) with a member in it.",
+    ]
+    if classes:
+        lines += [
+            "",
+            "## By failure class (issue 17; originals only)",
+            "",
+            "| class | items | pass rate | points |",
+            "|---|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {n} | {c['items']} | {fmt('pass_rate', c['pass_rate'])} | {fmt('points', c['points'])} |"
+            for n, c in classes.items()
+        ]
+    return [*lines, ""]
+
+
 def details_markdown(summary: Mapping[str, Any], results: Sequence[ItemResult]) -> str:
-    """The focus configuration by category, its failed items (reason and answer), then its passes."""
+    """The focus configuration by item set, failure class and category, its failed items (reason and
+    answer), then its passes."""
     focus = summary["default"]
     categories = summary["configs"][focus]["categories"]
     lines = [
+        *sets_markdown(summary),
         f"## By category ({focus})",
         "",
         "| category | items | pass rate | points | key-fact coverage | recall@5 |",

@@ -63,6 +63,12 @@ class ItemResult:
     flags: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)  # what the user was told beside the answer
     fallback: bool = False  # a configured LLM did not answer: the extractive composer did
+    split: str = "dev"
+    failure_class: str | None = None  # the issue-17 failure class the item tests
+    paraphrase_of: str | None = None
+    lead: str = ""  # the answer's lead line (scoring.lead_line)
+    checks_lead: bool = False  # the item lists wrong_lead patterns
+    wrong_lead: list[str] = field(default_factory=list)  # the wrong-lead facts the lead matched
 
     def to_json_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -83,7 +89,11 @@ def score(
 ) -> ItemResult:
     """Every score of one answer; ``ranked`` is the retriever's top documents for the item's query."""
     points = scoring.score_points(answer.answer, item.must_include, item.must_not_include)
-    reasons = scoring.failure_reasons(points, answer.abstained, item.abstain, len(answer.citations))
+    lead = "" if answer.abstained else scoring.lead_line(answer.answer)
+    wrong = scoring.wrong_leads(lead, item.wrong_lead) if lead else []
+    words = 0 if answer.abstained else scoring.answer_words(answer.answer)
+    padded = (words, item.max_words) if item.max_words is not None and words > item.max_words else None
+    reasons = scoring.failure_reasons(points, answer.abstained, item.abstain, len(answer.citations), wrong, padded)
     fraction = scoring.points_fraction(points, passed=not reasons)
     by_number = {c.n: c for c in answer.citations}
     found = [] if answer.abstained else scoring.sentences(answer.answer)
@@ -131,12 +141,18 @@ def score(
         numbers=numbers,
         ungrounded_numbers=ungrounded,
         support=[round(s, 4) for s in scoring.token_overlap_support(found, by_number)],
-        words=0 if answer.abstained else scoring.answer_words(answer.answer),
+        words=words,
         latency_ms=round(ms, 2),
         reasons=reasons,
         flags=flags,
         notices=list(answer.notices),
         fallback=fallback,
+        split=item.split,
+        failure_class=item.failure_class,
+        paraphrase_of=item.paraphrase_of,
+        lead=lead,
+        checks_lead=bool(item.wrong_lead),
+        wrong_lead=wrong,
     )
 
 
@@ -182,9 +198,23 @@ def _mean(values: Iterable[float | None]) -> float | None:
     return statistics.fmean(present) if present else None
 
 
+def paraphrase_groups(results: Iterable[ItemResult]) -> dict[str, list[ItemResult]]:
+    """The results grouped by original (an original with its paraphrases), keyed by the original's id."""
+    groups: dict[str, list[ItemResult]] = {}
+    for result in results:
+        groups.setdefault(result.paraphrase_of or result.id, []).append(result)
+    return groups
+
+
+def consistency(groups: Iterable[Sequence[ItemResult]]) -> float | None:
+    """Paraphrase consistency of the groups: the share of groups with paraphrases whose items all pass."""
+    return scoring.paraphrase_consistency([r.passed for r in group] for group in groups)
+
+
 def metrics(results: Sequence[ItemResult]) -> dict[str, float | None]:
     """The figures of one configuration over a list of item results (the thresholds' keys)."""
     answered = [r for r in results if not r.abstained]
+    lead_checked = [r for r in answered if r.checks_lead]
     numbers = sum(r.numbers for r in answered)
     support = [s for r in answered for s in r.support]
     latencies = [r.latency_ms for r in results]
@@ -202,17 +232,22 @@ def metrics(results: Sequence[ItemResult]) -> dict[str, float | None]:
         "token_overlap_support": _mean(support),
         **scoring.abstention_scores((r.abstain, r.abstained) for r in results),
         "words_mean": _mean(float(r.words) for r in answered),
+        "words_median": float(statistics.median(r.words for r in answered)) if answered else None,
+        "paraphrase_consistency": consistency(paraphrase_groups(results).values()),
+        "wrong_setting_lead": _mean(float(bool(r.wrong_lead)) for r in lead_checked),
         "latency_p50_ms": scoring.percentile(latencies, 50),
         "latency_p95_ms": scoring.percentile(latencies, 95),
         "fallback_rate": _mean(float(r.fallback) for r in results),
     }
 
 
-def by_category(results: Sequence[ItemResult]) -> dict[str, dict[str, float | None]]:
-    """Pass rate, points, key-fact coverage and recall@5 for each category, in the set's order."""
+def by_category(results: Sequence[ItemResult], key: str = "category") -> dict[str, dict[str, float | None]]:
+    """Pass rate, points, key-fact coverage and recall@5 for each category (or other ``key`` of a result,
+    such as "failure_class"), in the set's order; results whose key is None are left out."""
     groups: dict[str, list[ItemResult]] = {}
     for result in results:
-        groups.setdefault(result.category, []).append(result)
+        if (value := getattr(result, key)) is not None:
+            groups.setdefault(value, []).append(result)
     return {
         category: {
             "items": len(group),
@@ -223,3 +258,31 @@ def by_category(results: Sequence[ItemResult]) -> dict[str, dict[str, float | No
         }
         for category, group in groups.items()
     }
+
+
+#: The item sets reported (and gated) apart, by what an item result is (evals/SCHEMA.md). "base" holds the
+#: items of no issue-17 class and no paraphrase: the items the long-standing gates were set on. "dev" and
+#: "test" are the two splits' originals; the paraphrases of both splits form their own set.
+ITEM_SETS: dict[str, Callable[[ItemResult], bool]] = {
+    "base": lambda r: r.failure_class is None and r.paraphrase_of is None,
+    "dev": lambda r: r.split == "dev" and r.paraphrase_of is None,
+    "test": lambda r: r.split == "test" and r.paraphrase_of is None,
+    "new": lambda r: r.failure_class is not None and r.paraphrase_of is None,
+    "paraphrases": lambda r: r.paraphrase_of is not None,
+}
+
+
+def by_item_set(results: Sequence[ItemResult]) -> dict[str, dict[str, float | None]]:
+    """The figures of each item set that holds at least one of the results.
+
+    A set's paraphrase consistency is measured over the groups that have a member in the set (for
+    "test", its originals with their paraphrases), since a group needs its original.
+    """
+    groups = paraphrase_groups(results).values()
+    out = {}
+    for name, member in ITEM_SETS.items():
+        subset = [r for r in results if member(r)]
+        if subset:
+            touched = [group for group in groups if any(member(r) for r in group)]
+            out[name] = {**metrics(subset), "paraphrase_consistency": consistency(touched)}
+    return out

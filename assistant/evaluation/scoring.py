@@ -13,13 +13,15 @@ from typing import Protocol
 
 from assistant.answering.units import BULLET, SENTENCE_END
 from assistant.answering.verify import CITATION_MARK, numbers_in, squash, support_score
-from assistant.evaluation.questions import Fact, Harm
+from assistant.evaluation.questions import Fact, Harm, WrongLead
 
 #: Grade bounds on the points fraction, from evals/SCHEMA.md; below the last one is F.
 GRADE_BOUNDS: tuple[tuple[float, str], ...] = ((0.9, "A"), (0.75, "B"), (0.6, "C"), (0.4, "D"))
 MARK_RUN = re.compile(r"(?:\s*\[\d+\])+")
 TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
 WORD = re.compile(r"\S*\w\S*")
+#: Where the lead sentence ends: as the composer's SENTENCE_END, but a number may open the next sentence.
+LEAD_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])")
 
 
 class Cited(Protocol):
@@ -91,8 +93,19 @@ def score_points(answer: str, facts: Sequence[Fact], harms: Sequence[Harm]) -> P
     )
 
 
-def failure_reasons(points: Points, abstained: bool, abstain: bool, citations: int) -> list[str]:
-    """Why an item fails under evals/SCHEMA.md; empty when it passes."""
+def failure_reasons(
+    points: Points,
+    abstained: bool,
+    abstain: bool,
+    citations: int,
+    wrong: Sequence[str] = (),
+    padded: tuple[int, int] | None = None,
+) -> list[str]:
+    """Why an item fails under evals/SCHEMA.md; empty when it passes.
+
+    ``wrong`` holds the wrong-lead facts the lead line matched; ``padded`` is (words, max_words) when
+    the answer ran over the item's cap.
+    """
     reasons = []
     if abstained and not abstain:
         reasons.append("abstained, but the corpus answers this question")
@@ -102,6 +115,9 @@ def failure_reasons(points: Points, abstained: bool, abstain: bool, citations: i
         reasons.append(f"cites {citations} source(s) while it should abstain")
     reasons += [f"missing fact: {fact}" for fact in points.missed]
     reasons += [f"wrong statement: {fact}" for fact in points.violated]
+    reasons += [f"wrong lead: {fact}" for fact in wrong]
+    if padded is not None:
+        reasons.append(f"padded: {padded[0]} words > {padded[1]}")
     return reasons
 
 
@@ -113,6 +129,38 @@ def points_fraction(points: Points, passed: bool) -> float:
 def grade(fraction: float) -> str:
     """A (≥ 0.9), B (≥ 0.75), C (≥ 0.6), D (≥ 0.4), else F."""
     return next((letter for bound, letter in GRADE_BOUNDS if fraction >= bound), "F")
+
+
+# --- the lead line, wrong-setting leads, paraphrase groups -------------------------------------
+
+
+def lead_line(answer: str) -> str:
+    """The answer's lead: the first sentence of its first line with content. Headings, blank lines, table
+    rules and the header row above a rule are skipped; bullet and [n] markers are stripped. A table-first
+    answer leads with its first row; a one-paragraph answer with its first sentence."""
+    lines = answer.splitlines()
+    for number, line in enumerate(lines):
+        following = lines[number + 1] if number + 1 < len(lines) else ""
+        if TABLE_RULE.match(line) or TABLE_RULE.match(following) or line.lstrip().startswith("#"):
+            continue
+        text = MARK_RUN.sub("", BULLET.sub("", line)).strip()
+        if re.search(r"\w", text):
+            return LEAD_END.split(text, maxsplit=1)[0]
+    return ""
+
+
+def wrong_leads(lead: str, leads: Sequence[WrongLead]) -> list[str]:
+    """The facts of the item's ``wrong_lead`` patterns that the lead line matches."""
+    return [w.fact for w in leads if w.matches(lead)]
+
+
+def paraphrase_consistency(groups: Iterable[Sequence[bool]]) -> float | None:
+    """Share of groups (an original and its paraphrases, pass or fail each) whose items all pass.
+
+    Groups of one (an original whose paraphrases were not run) are left out; None when none remain.
+    """
+    judged = [all(group) for group in groups if len(group) > 1]
+    return sum(judged) / len(judged) if judged else None
 
 
 # --- citations ----------------------------------------------------------------------------------

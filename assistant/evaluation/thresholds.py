@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.errors import UsageError
+from assistant.evaluation.runner import ITEM_SETS
 
 
 @dataclass(frozen=True)
@@ -33,23 +34,33 @@ class Thresholds:
         return out
 
 
-#: The tables of the file: the whole set's gates (`make eval`), and the smoke subset's (`make test`).
-TABLES = ("minimum", "maximum", "smoke.minimum", "smoke.maximum")
+#: The tables of the file: the "base" item set's gates (`make eval`), the smoke subset's (`make test`), and
+#: one pair per other item set of runner.ITEM_SETS ([set.test.minimum], [set.new.maximum], ...).
+TABLES = (
+    "minimum",
+    "maximum",
+    "smoke.minimum",
+    "smoke.maximum",
+    *(f"set.{name}.{bound}" for name in ITEM_SETS if name != "base" for bound in ("minimum", "maximum")),
+)
 
 
-def _flatten(data: dict) -> dict[str, object]:
-    """Tables by dotted name: {"smoke": {"minimum": ...}} becomes {"smoke.minimum": ...}."""
+def _flatten(data: dict, prefix: str = "") -> dict[str, object]:
+    """Tables by dotted name: {"smoke": {"minimum": ...}} becomes {"smoke.minimum": ...}, and
+    {"set": {"test": {"minimum": ...}}} becomes {"set.test.minimum": ...}."""
     flat: dict[str, object] = {}
     for key, value in data.items():
-        if key == "smoke" and isinstance(value, dict):
-            flat.update({f"smoke.{name}": table for name, table in value.items()})
+        name = f"{prefix}{key}"
+        if key in ("smoke", "set") or (prefix == "set." and isinstance(value, dict)):
+            flat.update(_flatten(value, f"{name}.") if isinstance(value, dict) else {name: value})
         else:
-            flat[key] = value
+            flat[name] = value
     return flat
 
 
 def load_thresholds(path: Path, known: set[str], scope: str = "full") -> Thresholds:
-    """Read the gates of ``scope``: "full" (the top-level tables) or "smoke" (the [smoke.*] tables).
+    """Read the gates of ``scope``: "full" (the top-level tables, for the "base" item set), "smoke" (the
+    [smoke.*] tables) or "set.NAME" (the [set.NAME.*] tables of another item set).
 
     A missing file, bad TOML, or an unknown table or figure name is a usage error (exit 2).
     """
@@ -78,3 +89,16 @@ def load_thresholds(path: Path, known: set[str], scope: str = "full") -> Thresho
     return Thresholds(
         minimum=dict(tables.get(f"{prefix}minimum", {})), maximum=dict(tables.get(f"{prefix}maximum", {}))
     )
+
+
+def set_shortfalls(path: Path, known: set[str], figures: Mapping[str, Mapping[str, float | None]]) -> list[str]:
+    """Every item set's gates against that set's figures (``figures``: set name to metrics).
+
+    The top-level tables gate the "base" set; [set.NAME.*] gate set NAME. A set that was not run (for
+    example "test" under `--split dev`) is not checked; each shortfall names its set.
+    """
+    out = []
+    for name, measured in figures.items():
+        scope = "full" if name == "base" else f"set.{name}"
+        out += [f"{name} set: {line}" for line in load_thresholds(path, known, scope).shortfalls(measured)]
+    return out
