@@ -37,9 +37,13 @@ PAGES = [
 #: The pages whose search or rows the sidebar filters narrow; the others get no sidebar.
 FILTERED_PAGES = {"Chat", "Dosing"}
 
-#: Rendering's tables, cards and marks, and a scroll margin so a question brought into view is not
-#: hidden under the app's header.
-st.html(f'<style>{rendering.STYLE}[data-testid="stChatMessage"]{{scroll-margin-top:4.5rem}}</style>')
+#: Rendering's tables, cards and marks; a scroll margin so a question brought into view is not hidden
+#: under the app's header; example questions that wrap on a phone read from the left.
+LAYOUT = """
+[data-testid="stChatMessage"]{scroll-margin-top:4.5rem}
+[class*="st-key-example-"] button{justify-content:flex-start;text-align:left}
+"""
+st.html(f"<style>{rendering.STYLE}{LAYOUT}</style>")
 page = st.navigation(PAGES, position="top")
 common.keep_filters()
 config = common.settings()
