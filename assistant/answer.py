@@ -36,6 +36,10 @@ class Citation(BaseModel):
     section: str
     page: int | None = None
     text: str
+    #: The source's content is as of this date (ISO, as precise as the source gives it).
+    effective: str | None = None
+    #: Statements in ``text`` that a later source replaces, each naming the date and the replacing document.
+    superseded: list[str] = Field(default_factory=list)
 
     @classmethod
     def from_passage(cls, n: int, passage: Passage) -> Citation:
@@ -54,6 +58,8 @@ class Citation(BaseModel):
             section=passage.section,
             page=passage.page,
             text=passage.text,
+            effective=passage.effective,
+            superseded=passage.superseded,
         )
 
     @property
@@ -63,10 +69,13 @@ class Citation(BaseModel):
 
     @property
     def label(self) -> str:
-        """One line naming the source: title, year, type and page."""
+        """One line naming the source: title, year, type, page, "as of" date and any superseded statement."""
         parts = [self.title, str(self.year) if self.year else None, self.doc_type]
         if self.page is not None:
             parts.append(f"p. {self.page}")
+        if self.effective:
+            parts.append(f"as of {self.effective}")
+        parts += [f"⚠ {line}" for line in self.superseded]
         return " · ".join(p for p in parts if p)
 
 

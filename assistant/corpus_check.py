@@ -60,13 +60,54 @@ CELL_SEPARATOR = re.compile(r"(?<!\\)\|")
 #: How many of the largest and smallest chunks `carta corpus stats` shows.
 EXTREME_CHUNKS = 5
 
+#: What a dosing row's Setting may be about (issue 12): a toxicity, a complication or a preventive use.
+SETTING_TOXICITY = re.compile(
+    r"\b(?:CRS|ICANS|CRES|neurotox\w*|neurologic\w*|IEC-HS|(?:car|s)?HLH|MAS|ICAHT|neutropeni\w*|"
+    r"thrombocytopeni\w*|cytopeni\w*|infections?|prophyla\w*|hypogammaglobulin\w*|seizures?|"
+    r"status epilepticus|cerebral o?edema|vaccination|toxicity)\b",
+    re.IGNORECASE,
+)
+#: Toxicities that are graded: a Setting naming one also names the grade, "any grade" or that the grade is unknown.
+GRADED_TOXICITY = re.compile(r"\b(?:CRS|ICANS|CRES|neurotox\w*|neurologic (?:events?|toxicit\w*))\b", re.IGNORECASE)
+SETTING_GRADE = re.compile(
+    r"\bgrades?\s*(?:≥|>=|>|≤|<)?\s*[1-5]|\bG\s*(?:≥|>=|>)?\s*[1-5]\b|\bany grade\b|\bgrade not (?:stated|captured)\b",
+    re.IGNORECASE,
+)
+#: A preventive setting comes before any grade.
+PREVENTIVE = re.compile(r"\bprophyla\w*|\bprevent\w*", re.IGNORECASE)
+#: A weight band: "<30 kg", "≥30 kg", "30–50 kg".
+WEIGHT_BAND = re.compile(r"(?:[<>≤≥]|>=|<=)\s*\d+(?:\.\d+)?\s*kg\b|\b\d+\s*[–-]\s*\d+\s*kg\b")
+WEIGHT_WORDS = re.compile(r"\bweigh", re.IGNORECASE)
+#: A sentence that declares something absent from the document.
+ABSENCE = re.compile(
+    r"\bnot (?:captured|given|included|verified|retrieved|stated|recorded|confirmed|reported|available|reached)\b",
+    re.IGNORECASE,
+)
+SENTENCE_END = re.compile(r"(?<=[.;!?])\s+(?=[A-Z(])")
+WORD = re.compile(r"[\w≥≤<>]+(?:[-'][\w]+)*")
+#: Words a declared-absent topic may leave out of its sentence.
+STOPWORDS = frozenset({"a", "an", "and", "by", "for", "in", "of", "on", "or", "the", "to", "with"})
+
+
+@dataclass(frozen=True)
+class UnconfirmedIdentifier:
+    """An identifier the front matter flags as unconfirmed (``doi_status``/``pmid_status``), listed by the check."""
+
+    path: Path
+    field: str
+    value: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.field} {self.value} is flagged unconfirmed"
+
 
 @dataclass
 class CheckReport:
-    """How many files were checked and every problem found."""
+    """How many files were checked, every problem found, and the identifiers flagged unconfirmed."""
 
     files: int = 0
     problems: list[DocumentError] = field(default_factory=list)
+    unconfirmed: list[UnconfirmedIdentifier] = field(default_factory=list)
 
 
 def table_cells(line: str) -> list[str]:
@@ -173,6 +214,65 @@ def _dosing_table_problems(path: Path, rows: list[tuple[int, str]]) -> list[Docu
         if cells[-1] and cells[-1] not in DOSING_USES:
             reason = f"line {number}: Use '{cells[-1]}' is not one of {', '.join(sorted(DOSING_USES))}"
             problems.append(DocumentError(path, reason, "body"))
+        problems += [DocumentError(path, f"line {number}: {reason}", "body") for reason in setting_problems(cells[6])]
+    return problems + _weight_band_problems(path, rows[1:])
+
+
+def setting_problems(setting: str) -> list[str]:
+    """A dosing row's Setting names its toxicity, and for a graded toxicity its grade (or 'any grade')."""
+    if not SETTING_TOXICITY.search(setting):
+        return [f"Setting '{setting}' names no toxicity (CRS, ICANS, HLH, ICAHT, infection, prophylaxis, …)"]
+    if GRADED_TOXICITY.search(setting) and not SETTING_GRADE.search(setting) and not PREVENTIVE.search(setting):
+        return [f"Setting '{setting}' names no grade: write 'grade N', 'any grade' or 'grade not stated'"]
+    return []
+
+
+def _weight_band_problems(path: Path, rows: list[tuple[int, str]]) -> list[DocumentError]:
+    """Rows of one drug and setting whose doses differ by weight each name their weight band (Population or Setting)."""
+    groups: dict[tuple[str, str], list[tuple[int, list[str]]]] = {}
+    for number, line in rows:
+        cells = table_cells(line)
+        if len(cells) == len(DOSING_COLUMNS) and not set(line) <= set("|-: "):
+            groups.setdefault((cells[0].lower(), cells[6].lower()), []).append((number, cells))
+    problems: list[DocumentError] = []
+    for group in groups.values():
+        banded = any(WEIGHT_BAND.search(f"{c[5]} {c[6]}") for _, c in group)
+        for number, cells in group:
+            where = f"{cells[5]} {cells[6]}"
+            weighed = WEIGHT_WORDS.search(where) or (banded and len({c[1] for _, c in group}) > 1)
+            if weighed and not WEIGHT_BAND.search(where):
+                reason = f"line {number}: a weight-banded {cells[0]} row names no weight band (e.g. '<30 kg')"
+                problems.append(DocumentError(path, reason, "body"))
+    return problems
+
+
+def words(text: str) -> set[str]:
+    """Lower-case words of a text, for matching a declared-absent topic to a sentence."""
+    return {w.lower() for w in WORD.findall(text)} - STOPWORDS
+
+
+def absence_sentences(body: str) -> list[str]:
+    """Sentences of the body that declare something absent ("… was not captured for this corpus")."""
+    return [s for line in body.splitlines() for s in SENTENCE_END.split(line) if ABSENCE.search(s)]
+
+
+def _declaration_problems(path: Path, raw: dict[str, Any], body: str) -> list[DocumentError]:
+    """Each `not_captured` topic stands in an absence sentence; each superseded statement is in the body."""
+    problems: list[DocumentError] = []
+    declared = absence_sentences(body)
+    topics = raw.get("not_captured") if isinstance(raw.get("not_captured"), list) else []
+    for topic in topics:
+        wanted = words(str(topic))
+        if not any(wanted <= words(sentence) for sentence in declared):
+            reason = f"'{topic}' has no 'not captured' sentence in the body holding all its words"
+            problems.append(DocumentError(path, reason, "not_captured"))
+    entries = raw.get("superseded_by") if isinstance(raw.get("superseded_by"), list) else []
+    flat = " ".join(body.lower().split())
+    for entry in entries:
+        statement = str(entry.get("statement", "")) if isinstance(entry, dict) else ""
+        if statement and " ".join(statement.lower().split()) not in flat:
+            reason = f"superseded statement '{statement}' is not in the body"
+            problems.append(DocumentError(path, reason, "superseded_by"))
     return problems
 
 
@@ -219,25 +319,56 @@ def check_file(path: Path, root: Path) -> tuple[str | None, list[DocumentError]]
         problems += _schema_problems(path, raw) + _vocabulary_problems(path, raw, folder)
     first_line = text[: len(text) - len(body)].count("\n") + 1
     problems += _body_problems(path, body, first_line, has_source(raw))
+    if raw:
+        problems += _declaration_problems(path, raw, body)
     doc_id = raw.get("id")
     return (doc_id if isinstance(doc_id, str) else None), problems
 
 
+def unconfirmed_identifiers(path: Path) -> list[UnconfirmedIdentifier]:
+    """The identifiers a file's front matter flags ``unconfirmed`` (doi_status, pmid_status)."""
+    try:
+        raw, _ = split_front_matter(read_text(path), path)
+    except DocumentError:
+        return []
+    return [
+        UnconfirmedIdentifier(path, name, str(raw.get(name) or "(omitted)"))
+        for name in ("doi", "pmid")
+        if raw.get(f"{name}_status") == "unconfirmed"
+    ]
+
+
 def check_corpus(root: Path) -> CheckReport:
-    """Check every file under ``root``, including that ids are unique across the corpus."""
+    """Check every file under ``root``: ids unique, superseding documents present; list unconfirmed identifiers."""
     report = CheckReport()
     seen: dict[str, Path] = {}
     for path in iter_files([root]):
         report.files += 1
         doc_id, problems = check_file(path, root)
         report.problems += problems
+        report.unconfirmed += unconfirmed_identifiers(path)
         if doc_id is None:
             continue
         if doc_id in seen:
             report.problems.append(DocumentError(path, f"duplicate id '{doc_id}' (also in {seen[doc_id]})", "id"))
         else:
             seen[doc_id] = path
+    report.problems += _superseding_problems(seen)
     return report
+
+
+def _superseding_problems(documents: dict[str, Path]) -> list[DocumentError]:
+    """Every ``superseded_by`` entry names a document of the corpus."""
+    problems: list[DocumentError] = []
+    for path in documents.values():
+        raw, _ = split_front_matter(read_text(path), path)
+        entries = raw.get("superseded_by") if isinstance(raw.get("superseded_by"), list) else []
+        for entry in entries:
+            by = entry.get("by") if isinstance(entry, dict) else None
+            if by and by not in documents:
+                reason = f"superseded_by names '{by}', which is not a corpus document"
+                problems.append(DocumentError(path, reason, "superseded_by"))
+    return problems
 
 
 def percentile(values: list[int], share: float) -> int:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from assistant.errors import DocumentError
 
@@ -26,6 +28,65 @@ class DocType(StrEnum):
     REGULATORY = "regulatory"
     REVIEW = "review"
     LOCAL = "local"
+
+
+#: An ISO 8601 date as precise as the source gives it: "2025-06-26", "2024-11" or "2024".
+ISO_PARTIAL_DATE = re.compile(r"^\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?$")
+
+
+def _partial_date(value: Any) -> Any:
+    """YAML gives a full date as ``date`` and a year as ``int``; both become ISO text, checked to be a real date."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, str):
+        value = value.strip()
+        if not ISO_PARTIAL_DATE.match(value):
+            msg = f"'{value}' is not a date: write YYYY-MM-DD, or YYYY-MM or YYYY when the source gives no day"
+            raise ValueError(msg)
+        try:
+            if len(value) == 10:
+                date.fromisoformat(value)
+        except ValueError as exc:  # 2025-02-30
+            msg = f"'{value}' is not a date: {exc}"
+            raise ValueError(msg) from exc
+    return value
+
+
+#: When a source's content took effect or was published, only as precise as the source says (no invented
+#: day): kept as ISO text so "as of 2021" never reads as "as of 1 January 2021".
+PartialDate = Annotated[str, BeforeValidator(_partial_date)]
+
+
+def earliest_day(value: str) -> date:
+    """The first day a partial ISO date can mean, for ordering: '2024' -> 2024-01-01."""
+    parts = [*value.split("-"), "01", "01"][:3]
+    return date(int(parts[0]), int(parts[1]), int(parts[2]))
+
+
+class Supersession(BaseModel):
+    """One statement of a document that a later source replaces (the body keeps it, marked as historical).
+
+    ``statement`` is words that occur in the superseded sentence or table row; a passage holding them is
+    shown with ``note`` and "superseded on ``effective`` by ``by``" wherever it is cited.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    statement: str = Field(min_length=3)
+    by: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    effective: PartialDate
+    note: str = ""
+
+    def applies_to(self, text: str) -> bool:
+        """True when ``text`` holds the superseded statement (case and spacing ignored)."""
+        return " ".join(self.statement.lower().split()) in " ".join(text.lower().split())
+
+    def describe(self) -> str:
+        """One line for a citation: what was replaced, when and by which document."""
+        note = f": {self.note}" if self.note else ""
+        return f"superseded on {self.effective} by {self.by} ({self.statement}){note}"
 
 
 class DocumentMeta(BaseModel):
@@ -47,13 +108,19 @@ class DocumentMeta(BaseModel):
     topics: list[str] = Field(default_factory=list)
     evidence: str | None = None
     collection: str = "corpus"
+    #: When the source's content took effect or was published (required for corpus documents).
+    effective: PartialDate | None = None
+    #: Topics the document declares absent; each also stands in the body as a "not captured" sentence.
+    not_captured: list[str] = Field(default_factory=list)
+    #: Statements a later source replaces, each with the replacing document and its date.
+    superseded_by: list[Supersession] = Field(default_factory=list)
 
     @field_validator("pmid", mode="before")
     @classmethod
     def _pmid_as_text(cls, value: Any) -> Any:
         return str(value) if isinstance(value, int) else value
 
-    @field_validator("authors", "products", "drugs", "topics", mode="before")
+    @field_validator("authors", "products", "drugs", "topics", "not_captured", "superseded_by", mode="before")
     @classmethod
     def _none_is_empty(cls, value: Any) -> Any:
         return [] if value is None else value
@@ -64,7 +131,9 @@ class DocumentMeta(BaseModel):
 LOCAL_COLLECTION = "local"
 
 #: Fields every corpus document must fill (a hospital's own upload may rely on defaults).
-REQUIRED_CORPUS_FIELDS = ("id", "title", "authors", "source", "year", "doc_type", "products", "topics", "evidence")
+REQUIRED_CORPUS_FIELDS = (
+    "id", "title", "authors", "source", "year", "doc_type", "products", "topics", "evidence", "effective"
+)  # fmt: skip
 
 
 def validate_meta(raw: dict[str, Any], path: Path) -> DocumentMeta:

@@ -1,7 +1,8 @@
 """Clinicians' feedback on answers (thumbs up or down, optional comment), kept in SQLite in the data dir.
 
 One row per answer: changing the rating or adding a comment later updates that row. The evaluation
-page offers the table as CSV, so reviewers can read what users flagged.
+page offers the table as CSV, so reviewers can read what users flagged, and drafts test items from
+thumbs-down answers. Evaluators' grades (assistant/evaluation/human.py) live in the same file.
 
 >>> store = FeedbackStore.for_settings(Settings())                              # doctest: +SKIP
 >>> store.record(Feedback("a1", "Tocilizumab dose?", "…", "…", rating=1))       # doctest: +SKIP
@@ -35,15 +36,22 @@ CREATE TABLE IF NOT EXISTS feedback (
     comment TEXT NOT NULL DEFAULT '',
     sources TEXT NOT NULL DEFAULT '',
     abstained INTEGER NOT NULL DEFAULT 0,
+    history TEXT NOT NULL DEFAULT '[]',
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 )
 """
 
 
+#: Columns added after the table was first shipped, added to an older file on first use: (name, definition).
+ADDED_COLUMNS = (("history", "TEXT NOT NULL DEFAULT '[]'"),)
+
+
 @dataclass(frozen=True)
 class Feedback:
-    """What a user said about one answer; ``sources`` are the cited document ids, '; '-joined."""
+    """What a user said about one answer; ``sources`` are the cited document ids, '; '-joined, and
+    ``history`` the conversation before the question (JSON turns), so a test item drafted from a
+    thumbs-down keeps the context of a follow-up."""
 
     answer_id: str
     question: str
@@ -53,6 +61,24 @@ class Feedback:
     comment: str = ""
     sources: str = ""
     abstained: bool = False
+    history: str = "[]"
+
+
+def store_path(settings: Settings) -> Path:
+    """The SQLite file that holds feedback and evaluators' grades."""
+    return settings.ensure_data_dir() / FEEDBACK_FILE
+
+
+@contextmanager
+def connect(path: Path, schema: str) -> Iterator[sqlite3.Connection]:
+    """A connection to ``path`` with ``schema`` created, in one transaction; ConfigError when SQLite fails."""
+    try:
+        with closing(sqlite3.connect(path)) as connection, connection:
+            connection.execute(schema)
+            yield connection
+    except sqlite3.Error as exc:
+        msg = f"feedback store {path} cannot be used ({exc})"
+        raise ConfigError(msg) from exc
 
 
 class FeedbackStore:
@@ -63,17 +89,16 @@ class FeedbackStore:
 
     @classmethod
     def for_settings(cls, settings: Settings) -> FeedbackStore:
-        return cls(settings.ensure_data_dir() / FEEDBACK_FILE)
+        return cls(store_path(settings))
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        try:
-            with closing(sqlite3.connect(self.path)) as connection, connection:
-                connection.execute(SCHEMA)
-                yield connection
-        except sqlite3.Error as exc:
-            msg = f"feedback store {self.path} cannot be used ({exc})"
-            raise ConfigError(msg) from exc
+        with connect(self.path, SCHEMA) as connection:
+            present = {row[1] for row in connection.execute("PRAGMA table_info(feedback)")}
+            for name, definition in ADDED_COLUMNS:
+                if name not in present:
+                    connection.execute(f"ALTER TABLE feedback ADD COLUMN {name} {definition}")
+            yield connection
 
     def record(self, feedback: Feedback) -> None:
         """Insert the answer's feedback, or update its rating and comment if it has a row already."""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from assistant.chunking import Chunk
-from assistant.documents import DocumentMeta
+from assistant.documents import DocumentMeta, Supersession
 
 #: List-valued metadata is stored as "|a|b|" because Chroma metadata values must be scalars.
 LIST_FIELDS = ("authors", "products", "drugs", "topics")
@@ -53,6 +54,10 @@ class Passage:
     products: tuple[str, ...] = ()
     drugs: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
+    #: When the source's content took effect or was published (ISO, as precise as the source gives it).
+    effective: str | None = None
+    #: The document's superseded statements as JSON (Chroma metadata values must be scalars).
+    supersessions: str = ""
 
     @classmethod
     def from_chunk(cls, chunk: Chunk, meta: DocumentMeta, doc_hash: str) -> Passage:
@@ -77,6 +82,8 @@ class Passage:
             products=tuple(meta.products),
             drugs=tuple(meta.drugs),
             topics=tuple(meta.topics),
+            effective=meta.effective,
+            supersessions=json.dumps([s.model_dump() for s in meta.superseded_by]) if meta.superseded_by else "",
         )
 
     @classmethod
@@ -103,3 +110,9 @@ class Passage:
     @property
     def link(self) -> str | None:
         return best_link(self.doi, self.pmid, self.url)
+
+    @property
+    def superseded(self) -> list[str]:
+        """One line for each superseded statement this passage holds (its document's other ones are left out)."""
+        entries = [Supersession.model_validate(e) for e in json.loads(self.supersessions)] if self.supersessions else []
+        return [entry.describe() for entry in entries if entry.applies_to(self.text)]

@@ -205,10 +205,12 @@ def where(item: Citation | Passage) -> str:
 
 
 def source_heading(item: Citation | Passage, number: int | None = None) -> str:
-    """One markdown line: [n], title, year, type badge, DOI/PMID links."""
+    """One markdown line: [n], title, year, "as of" date, type badge, DOI/PMID links."""
     parts = [f"**[{number}]**" if number is not None else "", f"**{item.title}**"]
     if item.year:
         parts.append(f"({item.year})")
+    if item.effective:
+        parts.append(f"· as of {item.effective}")
     parts.append(badge(item.doc_type))
     links = identifier_links(item)
     if links:

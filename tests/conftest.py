@@ -3,6 +3,7 @@
 - ``isolated_env`` (autouse): CARTA_* variables cleared and the data dir pointed at a temp dir.
 - ``corpus_index`` (session): the real corpus ingested once into a temp data dir.
 - ``chain`` (session): the answer chain over that index, loaded once.
+- ``on_index``: CARTA_DATA_DIR and CARTA_CORPUS_DIR pointed at that index, for the app and the CLI.
 - ``small_corpus``: a three-document corpus folder written fresh for each test.
 - ``carta_cli``: runs the `carta` command in a subprocess, as a user would.
 """
@@ -54,6 +55,14 @@ def corpus_index(corpus_settings: Settings) -> Settings:
 @pytest.fixture(scope="session")
 def chain(corpus_index: Settings) -> AnswerChain:
     return AnswerChain.load(corpus_index)
+
+
+@pytest.fixture
+def on_index(corpus_index: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Point the app (which reads CARTA_* like any process) at the session's corpus index."""
+    monkeypatch.setenv("CARTA_DATA_DIR", str(corpus_index.data_dir))
+    monkeypatch.setenv("CARTA_CORPUS_DIR", str(corpus_index.corpus_dir))
+    return corpus_index
 
 
 SMALL_DOCS = {

@@ -37,6 +37,11 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 QUESTION = "What dose of tocilizumab for grade 2 CRS?"
+#: True once Streamlit has finished a rerun: no running-status widget and no stale element left.
+IDLE = (
+    "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+    " && !document.querySelector('[data-stale=\"true\"]')"
+)
 #: Generous waits (ms): the first page load also loads the model, on a busy two-core machine.
 LOAD_MS = 180_000
 STEP_MS = 60_000
@@ -97,7 +102,7 @@ def playwright_api() -> Any:
 
 
 #: Each page after Chat, and a text it always shows.
-PAGE_TEXTS = (("dosing", "dosing row(s) for"), ("evaluation", "Report folder"), ("library", "Indexed documents"))
+PAGE_TEXTS = (("dosing", "dosing row(s) for"), ("evaluation", "Runs folder"), ("library", "Indexed documents"))
 
 
 def open_page(sync_api: Any, page: Any, url: str, text: str) -> None:
@@ -234,3 +239,40 @@ def test_a_dose_reads_on_screen_copies_with_its_references_and_no_page_scrolls_s
         finally:
             browser.close()
     assert shot.stat().st_size > 0
+
+
+def test_evaluation_page_opens_on_a_run_and_an_item_expands(server: tuple[str, Path], tmp_path: Path) -> None:
+    """The page opens on the newest run of the folder named in its URL; choosing an item shows its answer."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"no browser at {CHROMIUM}: install Debian's chromium (`make test` does so when run as root)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is in the dev extra")
+    from test_evalbench import result, write_run
+
+    root = tmp_path / "runs"
+    write_run(root / "20260101-000000", [result("dosing-a"), result("dosing-b")])
+    write_run(root / "20260102-000000", [result("dosing-a"), result("dosing-b", passed=False)])
+    url, _ = server
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.goto(f"{url}/evaluation?runs={root}")
+            sync_api.expect(page.get_by_text("20260102-000000", exact=False).first).to_be_visible(timeout=LOAD_MS)
+            opener = page.get_by_role("combobox", name="Open an item")
+            option = page.get_by_role("option", name="dosing-b")
+            for _ in range(3):  # a rerun still finishing on a busy machine can close the list just opened
+                page.wait_for_function(IDLE, timeout=STEP_MS)
+                opener.click()
+                try:
+                    option.wait_for(timeout=10_000)
+                    break
+                except sync_api.TimeoutError:
+                    page.keyboard.press("Escape")
+            option.click()
+            sync_api.expect(page.get_by_text("Answer as the user saw it")).to_be_visible(timeout=STEP_MS)
+            sync_api.expect(page.get_by_text("Answer to dosing-b.", exact=False).first).to_be_visible()
+            assert page.get_by_test_id("stException").count() == 0
+            page.screenshot(path=tmp_path / "evaluation.png", full_page=True)
+        finally:
+            browser.close()
+    assert (tmp_path / "evaluation.png").stat().st_size > 0

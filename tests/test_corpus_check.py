@@ -153,3 +153,130 @@ def test_carta_corpus_stats_prints_the_figures(small_corpus: Path) -> None:
     assert result.exit_code == 0, result.output
     for words in ("Documents by type", "Documents by product", "Documents by year", "3 documents", "Largest chunks"):
         assert words in result.stdout
+
+
+# --- issue 12: settings, weight bands, declared absences, effective dates, supersessions, identifiers ---
+
+FRONT = """---
+id: {id}
+title: "A hand-made guideline"
+authors: []
+source: "Test Society"
+year: 2024
+effective: {effective}
+doc_type: guideline
+doi: "10.1000/test"
+{extra}products: []
+topics: [CRS, dosing]
+evidence: guideline
+---
+"""
+TABLE = (
+    "| Drug | Dose | Route | Frequency | Maximum | Population | Setting | Use |\n|---|---|---|---|---|---|---|---|\n"
+)
+
+
+def hand_made(
+    root: Path, body: str, *, doc_id: str = "hand-made", effective: str = '"2024-05"', extra: str = ""
+) -> Path:
+    """One guideline with the given body (and front-matter extras) in a fresh corpus folder."""
+    path = root / "guidelines" / f"{doc_id}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(FRONT.format(id=doc_id, effective=effective, extra=extra) + body, encoding="utf-8")
+    return path
+
+
+def reasons(root: Path, field: str | None = None) -> list[str]:
+    return [p.reason for p in check_corpus(root).problems if field is None or p.field == field]
+
+
+def row(setting: str, dose: str = "8 mg/kg", population: str = "not stated", drug: str = "tocilizumab") -> str:
+    return f"| {drug} | {dose} | IV | every 8 h | 800 mg | {population} | {setting} | guideline |\n"
+
+
+@pytest.mark.parametrize(
+    ("setting", "problem"),
+    [
+        ("CRS grade 2", None),
+        ("CRS grades 3–4 (as for grade 2)", None),
+        ("ICANS, any grade", None),
+        ("CRS requiring intervention, grade not stated (label wording)", None),
+        ("prophylaxis of ICANS", None),
+        ("secondary HLH generally", None),
+        ("CRS", "names no grade"),
+        ("severe or life-threatening CRS", "names no grade"),
+        ("persistent or worsening ICANS", "names no grade"),
+        ("dose level chosen in the trial", "names no toxicity"),
+    ],
+)
+def test_a_dosing_setting_names_its_toxicity_and_grade(tmp_path: Path, setting: str, problem: str | None) -> None:
+    hand_made(tmp_path, "# T\n\n## Doses\n\n" + TABLE + row(setting))
+    found = [r for r in reasons(tmp_path, "body") if "Setting" in r]
+    assert (found == []) if problem is None else (len(found) == 1 and problem in found[0]), found
+
+
+def test_weight_banded_rows_name_their_band(tmp_path: Path) -> None:
+    banded = row("CRS grade 2", "12 mg/kg", "patients <30 kg") + row("CRS grade 2", "8 mg/kg", "patients ≥30 kg")
+    hand_made(tmp_path, "# T\n\n## Doses\n\n" + TABLE + banded)
+    assert not [r for r in reasons(tmp_path) if "weight band" in r]
+    unbanded = row("CRS grade 2", "12 mg/kg", "children") + row("CRS grade 2", "8 mg/kg", "patients ≥30 kg")
+    hand_made(tmp_path, "# T\n\n## Doses\n\n" + TABLE + unbanded)
+    found = [r for r in reasons(tmp_path) if "weight band" in r]
+    assert len(found) == 1 and "no weight band" in found[0], found
+
+
+def test_a_row_that_mentions_weight_names_the_band(tmp_path: Path) -> None:
+    hand_made(tmp_path, "# T\n\n## Doses\n\n" + TABLE + row("CRS grade 2", population="heavier patients by weight"))
+    assert any("weight band" in r for r in reasons(tmp_path))
+
+
+def test_every_not_captured_topic_stands_in_an_absence_sentence(tmp_path: Path) -> None:
+    body = "# T\n\n## Gaps\n\n- The grade 4 ICANS regimen of the test society was not captured for this corpus.\n"
+    hand_made(tmp_path, body, extra="not_captured: [grade 4 ICANS regimen]\n")
+    assert reasons(tmp_path, "not_captured") == []
+    hand_made(tmp_path, body, extra="not_captured: [grade 4 ICANS regimen, CAPD grading for children]\n")
+    found = reasons(tmp_path, "not_captured")
+    assert len(found) == 1 and "CAPD grading for children" in found[0], found
+
+
+def test_a_topic_in_a_sentence_that_does_not_declare_absence_does_not_count(tmp_path: Path) -> None:
+    body = "# T\n\n## ICANS\n\n- The grade 4 ICANS regimen is methylprednisolone.\n"
+    hand_made(tmp_path, body, extra="not_captured: [grade 4 ICANS regimen]\n")
+    assert len(reasons(tmp_path, "not_captured")) == 1
+
+
+@pytest.mark.parametrize(
+    ("effective", "problem"),
+    [('"2025-06-26"', None), ("2025-06-26", None), ('"2021"', None), ("2021", None), ('"2024-11"', None),
+     ('"2025-02-30"', "not a date"), ('"June 2025"', "not a date"), ("", "required field is missing")],
+)  # fmt: skip
+def test_effective_is_required_and_a_real_date_as_precise_as_the_source(
+    tmp_path: Path, effective: str, problem: str | None
+) -> None:
+    path = hand_made(tmp_path, "# T\n\n## S\n\n- A sentence.\n", effective=effective)
+    if not effective:
+        path.write_text(path.read_text(encoding="utf-8").replace("effective: \n", ""), encoding="utf-8")
+    found = reasons(tmp_path, "effective")
+    assert (found == []) if problem is None else any(problem in r for r in found), found
+
+
+def test_superseded_statements_are_in_the_body_and_name_a_corpus_document(tmp_path: Path) -> None:
+    hand_made(tmp_path, "# New\n\n## S\n\n- From 2025 patients do not drive for 2 weeks.\n", doc_id="newer")
+    entry = 'superseded_by:\n  - {{statement: "{statement}", by: {by}, effective: "2025-06-26", note: "now 2 weeks"}}\n'
+    body = "# Old\n\n## S\n\n- Before 2025, patients did not drive for 8 weeks.\n"
+    hand_made(tmp_path, body, extra=entry.format(statement="did not drive for 8 weeks", by="newer"))
+    assert reasons(tmp_path, "superseded_by") == []
+    hand_made(tmp_path, body, extra=entry.format(statement="stayed near for 4 weeks", by="newer"))
+    assert any("is not in the body" in r for r in reasons(tmp_path, "superseded_by"))
+    hand_made(tmp_path, body, extra=entry.format(statement="did not drive for 8 weeks", by="gone"))
+    assert any("'gone', which is not a corpus document" in r for r in reasons(tmp_path, "superseded_by"))
+
+
+def test_unconfirmed_identifiers_are_listed_not_failed(tmp_path: Path) -> None:
+    hand_made(tmp_path, "# T\n\n## S\n\n- A sentence.\n", extra="doi_status: unconfirmed\n")
+    report = check_corpus(tmp_path)
+    assert report.problems == []
+    assert [(u.field, u.value) for u in report.unconfirmed] == [("doi", "10.1000/test")]
+    result = CliRunner().invoke(app, ["corpus", "check", "--corpus-dir", str(tmp_path)], terminal_width=400)
+    assert result.exit_code == 0
+    assert "doi 10.1000/test is flagged unconfirmed" in result.output

@@ -208,12 +208,9 @@ def test_token_overlap_support() -> None:
 def test_abstention_scores() -> None:
     # (should abstain, did abstain): one hit, one false alarm, one miss, one correct answer.
     pairs = [(True, True), (False, True), (True, False), (False, False)]
-    assert scoring.abstention_scores(pairs) == {
-        "abstention_accuracy": 0.5,
-        "abstention_precision": 0.5,
-        "abstention_recall": 0.5,
-    }
-    assert scoring.abstention_scores([(False, False)])["abstention_recall"] is None
+    keys = ("abstention_accuracy", "abstention_precision", "abstention_recall")
+    assert scoring.ratios((scoring.abstention_parts(*pair) for pair in pairs), keys) == dict.fromkeys(keys, 0.5)
+    assert scoring.ratios([scoring.abstention_parts(False, False)], keys)["abstention_recall"] is None
 
 
 def test_answer_words_leave_out_tables_and_markers() -> None:
@@ -313,7 +310,7 @@ def test_reports_are_self_contained_and_list_failures_first(smoke_results: list[
     assert all({"answer", "citations", "reasons", "grade", "recall_at_5"} <= row.keys() for row in rows)
     assert json.loads(summary_path.read_text(encoding="utf-8"))["configs"]["hybrid"]["metrics"]["items"] == len(rows)
     page = html_path.read_text(encoding="utf-8")
-    assert page.count('src="data:image/png;base64,') == 3
+    assert page.count('src="data:image/png;base64,') == 4  # configurations, categories, latency, risk–coverage
     assert "<script" not in page and 'src="http' not in page and "<link" not in page
     report = md_path.read_text(encoding="utf-8")
     failed = [r for r in smoke_results if not r.passed]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -65,7 +66,7 @@ def test_csv_has_a_header_and_every_row(tmp_path: Path) -> None:
 def test_empty_store_exports_only_a_header(tmp_path: Path) -> None:
     text = FeedbackStore(tmp_path / FEEDBACK_FILE).to_csv()
     assert text.splitlines() == [
-        "answer_id,question,query,answer,rating,comment,sources,abstained,created_at,updated_at"
+        "answer_id,question,query,answer,rating,comment,sources,abstained,history,created_at,updated_at"
     ]
 
 
@@ -79,3 +80,20 @@ def test_for_settings_lives_in_the_data_dir(isolated_env: Path) -> None:
 def test_unusable_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="feedback store"):
         FeedbackStore(tmp_path / "missing-folder" / FEEDBACK_FILE).rows()
+
+
+def test_an_older_file_gains_the_history_column(tmp_path: Path) -> None:
+    path = tmp_path / FEEDBACK_FILE
+    with sqlite3.connect(path) as connection:  # the table as first shipped, with one row
+        connection.execute(
+            "CREATE TABLE feedback (answer_id TEXT PRIMARY KEY, question TEXT NOT NULL, query TEXT NOT NULL, "
+            "answer TEXT NOT NULL, rating INTEGER, comment TEXT NOT NULL DEFAULT '', sources TEXT NOT NULL DEFAULT '', "
+            "abstained INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)"
+        )
+        connection.execute("INSERT INTO feedback VALUES ('old', 'q', 'q', 'a', 0, '', '', 0, 't', 't')")
+    connection.close()
+    store = FeedbackStore(path)
+    store.record(feedback(history='[{"role": "user", "content": "toci dose for CRS"}]'))
+    rows = {r["answer_id"]: r for r in store.rows()}
+    assert rows["old"]["history"] == "[]"
+    assert rows["a1"]["history"] == '[{"role": "user", "content": "toci dose for CRS"}]'

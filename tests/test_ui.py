@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable
 from datetime import date
@@ -22,14 +23,6 @@ APP = Path(__file__).resolve().parents[1] / "ui" / "app.py"
 #: Generous: the first run in a test process loads the model and the index.
 TIMEOUT = 180
 QUESTION = "What dose of tocilizumab for grade 2 CRS?"
-
-
-@pytest.fixture
-def on_index(corpus_index: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """Point the app (which reads CARTA_* like any process) at the session's corpus index."""
-    monkeypatch.setenv("CARTA_DATA_DIR", str(corpus_index.data_dir))
-    monkeypatch.setenv("CARTA_CORPUS_DIR", str(corpus_index.corpus_dir))
-    return corpus_index
 
 
 def start(page: str | None = None) -> AppTest:
@@ -124,6 +117,12 @@ def test_feedback_is_stored(on_index: Settings) -> None:
     assert len(rows) == 1
     assert (rows[0]["rating"], rows[0]["comment"]) == (0, "Missing the paediatric dose")
     assert rows[0]["question"] == QUESTION
+    assert json.loads(rows[0]["history"]) == []  # the first question has no earlier turns
+    follow = ask(at, "And the maximum dose?")
+    at.feedback[-1].set_value(0).run()
+    (row,) = [r for r in FeedbackStore.for_settings(on_index).rows() if r["answer_id"] == follow["id"]]
+    history = json.loads(row["history"])  # kept, so a test item drafted from it keeps the context
+    assert [t["role"] for t in history] == ["user", "assistant"] and history[0]["content"] == QUESTION
 
 
 def test_sidebar_filter_restricts_retrieval(on_index: Settings) -> None:
@@ -188,11 +187,22 @@ def test_library_lists_the_corpus_and_opens_a_document(on_index: Settings) -> No
     assert any("8 mg/kg" in m.value for m in at.markdown)
 
 
+def test_library_shows_the_coverage_map(on_index: Settings) -> None:
+    at = start("views/library.py")
+    crs, icans = (frame.value for frame in at.dataframe[1:3])
+    assert list(crs["grade"]) == ["grade 1", "grade 2", "grade 3", "grade 4"]
+    assert {"ASTCT", "ASCO", "NCCN", "EBMT/EHA", "CARTOX", "labels", "institutional"} <= set(crs)
+    assert "—" not in set(crs["ASCO"]) | set(icans["ASCO"])  # issue 12: no empty ASCO cell for CRS or ICANS
+    assert "A" in icans.set_index("grade").loc["grade 4", "ASCO"]  # the grade 4 regimen is declared absent
+    absent = labelled(at.expander, "Declared absent")
+    assert any("grade 4 ICANS regimen" in m.value for m in absent.markdown)
+
+
 def test_evaluation_page_without_a_report(on_index: Settings, tmp_path: Path) -> None:
     at = start("views/evaluation.py")
-    at.text_input(key="eval_out").set_value(str(tmp_path / "no-report")).run()
+    at.text_input(key="eval_root").set_value(str(tmp_path / "no-runs")).run()
     assert not at.exception
-    assert any("No evaluation report" in i.value for i in at.info)
+    assert any("No evaluation run" in i.value for i in at.info)
     assert labelled(at.get("download_button"), "Download feedback CSV")
 
 
@@ -220,19 +230,21 @@ def test_evaluation_page_runs_the_set_and_shows_the_report(on_index: Settings, t
         },
     ]
     question_set.write_text(yaml.safe_dump({"version": 1, "items": items}), encoding="utf-8")
-    out = tmp_path / "out"
+    root = tmp_path / "out"
     at = start("views/evaluation.py")
-    at.text_input(key="eval_out").set_value(str(out))
+    at.text_input(key="eval_root").set_value(str(root))
     at.text_input(key="eval_set").set_value(str(question_set))
     at.multiselect(key="eval_configs").set_value(["hybrid", "naive-rag"]).run()
     labelled(at.button, "Run").click().run()
     assert not at.exception, at.exception
-    assert (out / "summary.json").is_file() and (out / "report.html").is_file()
+    (run,) = root.iterdir()  # a new timestamped run folder, now the one shown
+    assert (run / "summary.json").is_file() and (run / "report.html").is_file()
+    assert at.selectbox(key="eval_run").value == str(run)
     assert labelled(at.metric, "pass rate").value.endswith("%")
     assert set(at.dataframe[0].value.columns) == {"figure", "hybrid", "naive-rag"}
     assert len(at.dataframe[1].value) == 2  # the default configuration's items
-    at.segmented_control(key="eval_outcome").set_value("passed").run()
-    assert set(at.dataframe[1].value["passed"]) == {True}
+    at.multiselect(key="eval_verdicts").set_value(["pass"]).run()
+    assert set(at.dataframe[1].value["verdict"]) == {"pass"}
     labelled(at.selectbox, "Open an item").set_value("dosing-toci-crs-g2").run()
     assert not at.exception
     assert any(QUESTION in m.value for m in at.markdown)

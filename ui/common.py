@@ -6,6 +6,7 @@ comes from `assistant.rendering`; pages hold layout only.
 from __future__ import annotations
 
 import html
+import json
 import logging
 import sys
 import time
@@ -243,6 +244,8 @@ def render_sources(answer: Answer) -> None:
         for citation in answer.citations:
             st.markdown(rendering.source_heading(citation, citation.n))
             st.caption(rendering.where(citation))
+            for line in citation.superseded:
+                st.warning(line.capitalize(), icon=":material/history:")
             with st.container(border=True):
                 st.markdown(rendering.highlighted(citation.text, quoted[citation.n]), unsafe_allow_html=True)
 
@@ -295,6 +298,17 @@ def render_answer(answer: Answer, answer_id: str, answered: date, text_slot: Any
 # ---------------------------------------------------------------------------------------------
 # Feedback
 # ---------------------------------------------------------------------------------------------
+def _history_before(answer_id: str) -> list[dict[str, str]]:
+    """The chat's turns before the question of answer ``answer_id`` (the Chat page keeps them in "messages")."""
+    turns: list[dict[str, str]] = []
+    for message in st.session_state.get("messages", []):
+        if message.get("id") == answer_id:
+            return turns[:-1]  # the last turn is this answer's own question
+        text = message["content"] if message["role"] == "user" else message["answer"].answer
+        turns.append({"role": message["role"], "content": text})
+    return []
+
+
 def _save_feedback(answer: Answer, answer_id: str) -> None:
     config = settings(quiet=True)
     if config is None:
@@ -310,6 +324,7 @@ def _save_feedback(answer: Answer, answer_id: str) -> None:
                 comment=(st.session_state.get(f"comment-{answer_id}") or "").strip(),
                 sources="; ".join(dict.fromkeys(c.doc_id for c in answer.citations)),
                 abstained=answer.abstained,
+                history=json.dumps(_history_before(answer_id)),
             )
         )
     except CartaError as exc:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from assistant.ingest import Progress as ProgressCallback
@@ -18,13 +20,18 @@ def settings_from(**overrides: object) -> Settings:
 
 @contextmanager
 def progress_bar(label: str) -> Iterator[ProgressCallback]:
-    """A rich progress bar on stderr, exposed as the callback ingest and eval accept."""
+    """A rich progress bar on stderr, exposed as the callback ingest and eval accept; none when stderr
+    is not a terminal (a log file or a pipe gets no bar frames)."""
+    if not sys.stderr.isatty():
+        yield lambda done, total, what: None
+        return
     with Progress(
         TextColumn(label),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         TextColumn("{task.description}"),
+        console=Console(stderr=True),
         transient=True,
     ) as bar:
         task = bar.add_task("", total=None)

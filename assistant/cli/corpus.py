@@ -1,4 +1,4 @@
-"""`carta corpus check` and `carta corpus stats`: the corpus folder's rules and figures (no model needed)."""
+"""`carta corpus check`, `stats` and `coverage`: the corpus folder's rules, figures and map (no model needed)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from assistant.chunking import Chunk
 from assistant.cli import app, err_console
 from assistant.cli.common import settings_from
 from assistant.corpus_check import check_corpus, corpus_stats
+from assistant.coverage import BODIES, KINDS, TOXICITIES, Coverage, corpus_coverage
 from assistant.errors import CartaError
 from assistant.loaders import load_paths
 from assistant.settings import Settings
@@ -43,6 +44,8 @@ def check_command(corpus_dir: CorpusDir = None) -> None:
     report = check_corpus(root)
     for problem in report.problems:
         console.print(str(problem), highlight=False, soft_wrap=True)
+    for identifier in report.unconfirmed:
+        err_console.print(f"[yellow]unconfirmed identifier[/] {identifier}", highlight=False, soft_wrap=True)
     files = len({problem.path for problem in report.problems})
     if report.problems:
         err_console.print(f"{report.files} files checked: {len(report.problems)} problems in {files} files")
@@ -90,3 +93,32 @@ def stats_command(corpus_dir: CorpusDir = None) -> None:
     console.print(sizes)
     console.print(chunk_table("Largest chunks", stats.largest))
     console.print(chunk_table("Smallest chunks", stats.smallest))
+
+
+def coverage_table(coverage: Coverage, toxicity: str) -> Table:
+    """One toxicity's grades × bodies, each cell the kinds the corpus holds or declares absent."""
+    table = Table(title=f"{toxicity}: what the corpus holds by grade and source body")
+    table.add_column("grade")
+    for body in BODIES:
+        table.add_column(body, justify="center")
+    for row in coverage.rows(toxicity):
+        table.add_row(*row.values())
+    return table
+
+
+@corpus_app.command("coverage")
+def coverage_command(
+    corpus_dir: CorpusDir = None,
+    absent: Annotated[bool, typer.Option("--absent", help="Also list each body's declared-absent topics.")] = False,
+) -> None:
+    """Toxicity × grade × source body: grading (G), management (M), doses (D) held, or declared absent (A)."""
+    settings = corpus_settings(corpus_dir)
+    loaded = load_paths([settings.corpus_dir], max_bytes=int(settings.max_file_mb * 1e6))
+    coverage = corpus_coverage(loaded.documents)
+    for toxicity in TOXICITIES:
+        console.print(coverage_table(coverage, toxicity))
+    console.print(" · ".join(f"{kind} {meaning}" for kind, meaning in KINDS.items()) + " · — nothing", highlight=False)
+    if absent:
+        for body in BODIES:
+            for doc_id, topic in coverage.absent.get(body, []):
+                console.print(f"{body}: {topic} ({doc_id})", highlight=False, soft_wrap=True)

@@ -1,13 +1,12 @@
-"""`carta eval`: run the graded question set through every configuration, report, and gate.
+"""`carta eval`: run the graded question set through every configuration, report, and gate; or compare two runs.
 
-Exit codes: 0 done (and, with --check, every gate met); 1 a figure misses its threshold;
-2 a bad question set, thresholds file or option.
+Exit codes: 0 done (and, with --check, every gate met and, with --compare, no gated figure fell);
+1 a figure misses its threshold or a gated figure fell; 2 a bad question set, thresholds file, run or option.
 """
 
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 from typing import Annotated
 
@@ -18,12 +17,11 @@ from rich.table import Table
 from assistant.answering.chain import AnswerChain
 from assistant.cli import app, err_console
 from assistant.cli.common import progress_bar, settings_from
-from assistant.errors import UsageError
 from assistant.evaluation.baselines import CONFIGURATIONS, DEFAULT
-from assistant.evaluation.questions import CATEGORIES, SPLITS, check_gold_docs, in_split, load_question_set
-from assistant.evaluation.report import FIGURES, build_summary, fmt, write_reports
-from assistant.evaluation.runner import run
-from assistant.evaluation.thresholds import load_thresholds, set_shortfalls
+from assistant.evaluation.compare import Comparison, compare_runs, interval_text
+from assistant.evaluation.questions import CATEGORIES, SPLITS
+from assistant.evaluation.report import FIGURES, delta, fmt
+from assistant.evaluation.runs import EVAL_SET, RUNS_ROOT, THRESHOLDS, Run, gates, resolve_run, run_evaluation
 
 console = Console()
 
@@ -39,14 +37,69 @@ def comparison_table(summary: dict) -> Table:
     return table
 
 
+def changes_table(comparison: Comparison, config: str) -> Table:
+    """One configuration's figures in both runs, the change and its bootstrap 95% interval."""
+    table = Table(title=f"{config}: new − old, with bootstrap 95% intervals over the items both runs hold")
+    for column in ("figure", "old", "new", "change", "95% interval", "gate"):
+        table.add_column(column, justify="left" if column in ("figure", "gate") else "right")
+    for figure in (f for f in comparison.figures if f.config == config):
+        gate = "" if figure.gate is None else ("[bold red]fell[/]" if figure.fell else figure.gate)
+        table.add_row(
+            figure.label,
+            fmt(figure.key, figure.old),
+            fmt(figure.key, figure.new),
+            delta(figure.key, figure.new, figure.old),
+            interval_text(figure.key, figure.change),
+            gate,
+        )
+    return table
+
+
+def print_comparison(comparison: Comparison, config: str) -> None:
+    console.print(f"old: {comparison.old}\nnew: {comparison.new}", highlight=False)
+    console.print("What differs: " + ("nothing recorded" if not comparison.differences else ""), highlight=False)
+    for line in comparison.differences:
+        console.print(f"  {line}", highlight=False)
+    if comparison.only_old or comparison.only_new:
+        console.print(
+            f"  items only in old: {len(comparison.only_old)}; only in new: {len(comparison.only_new)}", highlight=False
+        )
+    console.print(changes_table(comparison, config))
+    changed = [c for c in comparison.changes if c.config == config]
+    console.print(f"{len(changed)} item(s) of {config} changed verdict", highlight=False)
+    for change in changed:
+        console.print(f"  {change.id} ({change.category}): {change.old} → {change.new}", highlight=False)
+
+
+def compare(old: str, new: str, config: list[str] | None, check: bool, thresholds: Path, runs: Path) -> None:
+    """`--compare OLD NEW`: print the comparison; with --check exit 1 when a gated figure fell."""
+    before, after = Run.load(resolve_run(old, runs)), Run.load(resolve_run(new, runs))
+    shown = [n for n in (config or [after.default]) if n in after.results and n in before.results]
+    gated = gates(thresholds) if check else None
+    comparison = compare_runs(before, after, gated, shown)  # only what is shown: each takes a bootstrap
+    for name in shown:
+        print_comparison(comparison, name)
+    if check:
+        for figure in comparison.fallen:
+            err_console.print(
+                f"[bold red]gated figure fell:[/] {figure.key} {fmt(figure.key, figure.old)} → "
+                f"{fmt(figure.key, figure.new)} ({delta(figure.key, figure.new, figure.old)}, "
+                f"95% interval {interval_text(figure.key, figure.change)})",
+                highlight=False,
+            )
+        if comparison.fallen:
+            sys.exit(1)
+        console.print(f"[green]no gated {after.default} figure fell[/]")
+
+
 @app.command("eval")
 def eval_command(
-    set_path: Annotated[Path, typer.Option("--set", help="The question set (see evals/SCHEMA.md).")] = Path(
-        "evals/qa.yaml"
-    ),
-    out: Annotated[Path, typer.Option(help="Where results.jsonl, summary.json and the reports go.")] = Path(
-        "evals/out"
-    ),
+    set_path: Annotated[Path, typer.Option("--set", help="The question set (see evals/SCHEMA.md).")] = EVAL_SET,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="The run's folder (results.jsonl, summary.json, reports); default: a new one under --runs."),
+    ] = None,
+    runs: Annotated[Path, typer.Option(help="Where runs go, one timestamped folder each.")] = RUNS_ROOT,
     only: Annotated[str | None, typer.Option(help=f"Only this category: {', '.join(CATEGORIES)}.")] = None,
     split: Annotated[
         str | None, typer.Option(help=f"Only this split: {', '.join(SPLITS)} (tune on dev; test is only reported).")
@@ -56,55 +109,52 @@ def eval_command(
         typer.Option(help=f"Configurations to run (repeatable; default all): {', '.join(CONFIGURATIONS)}."),
     ] = None,
     check: Annotated[
-        bool, typer.Option("--check", help=f"Exit 1 when a {DEFAULT} figure misses evals/thresholds.toml.")
+        bool,
+        typer.Option(
+            "--check",
+            help=f"Exit 1 when a {DEFAULT} figure misses its threshold (with --compare: when a gated figure fell).",
+        ),
     ] = False,
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first N items (after --only).")] = None,
-    thresholds: Annotated[Path, typer.Option(help="The gates --check applies.")] = Path("evals/thresholds.toml"),
+    thresholds: Annotated[Path, typer.Option(help="The gates --check applies.")] = THRESHOLDS,
     data_dir: Annotated[Path | None, typer.Option(help="Where the index lives.")] = None,
+    compare_with: Annotated[
+        tuple[str, str] | None,
+        typer.Option(
+            "--compare",
+            metavar="OLD NEW",
+            help="Compare two run folders (or 'previous' 'latest' under --runs) instead of running.",
+        ),
+    ] = None,
 ) -> None:
     """Score answers, retrieval, citations and abstention on the graded set, for each configuration."""
-    items = in_split(load_question_set(set_path), split)
-    if only is not None:
-        if only not in CATEGORIES:
-            msg = f"--only {only}: unknown category; choose from {', '.join(CATEGORIES)}"
-            raise UsageError(msg)
-        items = [i for i in items if i.category == only]
-    items = items[:limit] if limit else items
-    if not items:
-        msg = f"no items in {set_path} match --split {split} --only {only}"
-        raise UsageError(msg)
-    names = list(dict.fromkeys(config or CONFIGURATIONS))
-    unknown = [n for n in names if n not in CONFIGURATIONS]
-    if unknown:
-        msg = f"--config {', '.join(unknown)}: unknown; choose from {', '.join(CONFIGURATIONS)}"
-        raise UsageError(msg)
-    if check and DEFAULT not in names:
-        msg = f"--check gates the {DEFAULT} configuration; include it in --config"
-        raise UsageError(msg)
-    gates = load_thresholds(thresholds, {key for key, _, _ in FIGURES}) if check else None
+    if compare_with is not None:
+        compare(*compare_with, config, check, thresholds, runs)
+        return
     if check and (only or limit or split):
         err_console.print("[yellow]note:[/] the gates are set for the whole set; --split/--only/--limit run a subset")
-
-    started = time.perf_counter()
-    chain = AnswerChain.load(settings_from(data_dir=data_dir))
-    check_gold_docs(set_path, items, {p.doc_id for p in chain.retriever.passages.values()})
-    answerers = {name: CONFIGURATIONS[name].build(chain) for name in names}
     with progress_bar("eval") as update:
-        results = run(answerers, items, update)
-    summary = build_summary(set_path, results, time.perf_counter() - started)
-    if gates is not None:
-        known = {key for key, _, _ in FIGURES}
-        summary["check"] = {
-            "thresholds": str(thresholds),
-            "shortfalls": set_shortfalls(thresholds, known, summary["configs"][DEFAULT]["sets"]),
-        }
-    paths = write_reports(out, summary, results)
-
+        result = run_evaluation(
+            lambda: AnswerChain.load(settings_from(data_dir=data_dir)),
+            set_path,
+            out=out,
+            root=runs,
+            config=config,
+            split=split,
+            only=only,
+            limit=limit,
+            check=check,
+            thresholds_path=thresholds,
+            progress=update,
+        )
+    summary = result.summary
     console.print(comparison_table(summary))
-    failed = sum(not r.passed for r in results[summary["default"]])
-    console.print(f"{summary['default']}: {failed} of {len(items)} items failed; runtime {summary['runtime_s']:.0f} s")
-    console.print("wrote " + ", ".join(str(p) for p in paths), highlight=False)
-    if gates is not None:
+    failed = sum(not r.passed for r in result.results[summary["default"]])
+    console.print(
+        f"{summary['default']}: {failed} of {summary['items']} items failed; runtime {summary['runtime_s']:.0f} s"
+    )
+    console.print(f"wrote {result.path}/ (results.jsonl, summary.json, report.md, report.html)", highlight=False)
+    if check:
         for shortfall in summary["check"]["shortfalls"]:
             err_console.print(f"[bold red]threshold missed:[/] {shortfall}", highlight=False)
         if summary["check"]["shortfalls"]:

@@ -183,8 +183,13 @@ def load_question_set(path: Path) -> list[Item]:
     if not path.is_file():
         msg = f"question set {path} not found; pass --set PATH"
         raise UsageError(msg)
+    return parse_question_set(path.read_text(encoding="utf-8"), path)
+
+
+def parse_question_set(text: str, path: Path) -> list[Item]:
+    """The items of a set's text (``path`` names it in messages); UsageError listing every problem found."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark else ""

@@ -11,14 +11,16 @@ import base64
 import html
 import io
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from assistant.errors import ConfigError
 from assistant.evaluation.baselines import CONFIGURATIONS, DEFAULT
+from assistant.evaluation.human import HumanGrade, agreement
 from assistant.evaluation.runner import ItemResult, by_category, by_item_set, metrics
+from assistant.evaluation.stats import risk_coverage
 
 #: The figures of a configuration, in report order: key (as in summary.json and thresholds.toml),
 #: label, and kind ("share" prints as a percentage).
@@ -165,12 +167,53 @@ def overview_markdown(summary: Mapping[str, Any]) -> str:
                 figures = " | ".join(delta(k, mine.get(k), theirs.get(k)) for k in PART_FIGURES)
                 lines.append(f"| {part} | {with_part} vs {other} | {figures} |")
         lines += ["", LENGTH_NOTE, ""]
+    lines += provenance_markdown(summary.get("provenance"))
+    lines += human_markdown(summary.get("human"))
     check = summary.get("check")
     if check is not None:
         lines += [f"## Gate check ({check['thresholds']})", ""]
         lines += [f"- FAIL: {s}" for s in check["shortfalls"]] or ["All figures meet their thresholds."]
         lines.append("")
     return "\n".join(lines)
+
+
+def provenance_markdown(provenance: Mapping[str, Any] | None) -> list[str]:
+    """What the run depended on, for telling two runs apart."""
+    if not provenance:
+        return []
+    return [
+        "## What this run depended on",
+        "",
+        f"commit `{provenance.get('commit') or 'unknown'}` · settings `{provenance['settings_hash']}` · "
+        f"corpus `{provenance['corpus_version']}` ({len(provenance.get('documents', {}))} documents) · "
+        f"question set `{provenance['question_set']}` `{provenance['question_set_hash']}`",
+        "",
+    ]
+
+
+def human_markdown(human: Mapping[str, Any] | None) -> list[str]:
+    """Evaluators' grades of the default configuration's answers and their agreement, when any exist."""
+    if not human or not human.get("grades"):
+        return []
+    verdicts = ", ".join(f"{name} {count}" for name, count in sorted(human["verdicts"].items()))
+    lines = [
+        "## Human grades",
+        "",
+        f"{human['graded']} answers graded ({human['grades']} grades by {', '.join(human['evaluators'])}: {verdicts}).",
+        f"Agreement with the automatic verdict: {fmt('share', human['agreement'])}; "
+        f"Cohen's kappa {kappa(human['kappa_automatic'])}.",
+    ]
+    if human.get("kappa_evaluators_answers"):
+        first, second = human["kappa_evaluators_between"]
+        lines.append(
+            f"Between evaluators {first} and {second} ({human['kappa_evaluators_answers']} answers both graded): "
+            f"Cohen's kappa {kappa(human['kappa_evaluators'])}."
+        )
+    return [*lines, ""]
+
+
+def kappa(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
 
 
 def sets_markdown(summary: Mapping[str, Any]) -> list[str]:
@@ -265,7 +308,7 @@ def _png(figure: Any) -> str:
 
 
 def plots(summary: Mapping[str, Any], results: Mapping[str, list[ItemResult]]) -> list[tuple[str, str]]:
-    """(caption, base64 PNG) for the baselines compared, pass rate by category and latency."""
+    """(caption, base64 PNG) for the baselines compared, pass rate by category, latency and risk–coverage."""
     try:
         from matplotlib.figure import Figure
     except ImportError as exc:
@@ -313,7 +356,25 @@ def plots(summary: Mapping[str, Any], results: Mapping[str, list[ItemResult]]) -
     axes.legend(fontsize="small")
     axes.set_title("Latency per item")
     out.append(("Latency per item", _png(figure)))
+
+    figure = Figure(figsize=(7, 4))
+    axes = figure.subplots()
+    for name in names:
+        curve = coverage_curve(results[name])
+        axes.plot([p.coverage for p in curve], [p.risk or 0.0 for p in curve], marker=".", label=name)
+    axes.set_xlim(0, 1)
+    axes.set_ylim(0, 1)
+    axes.set_xlabel("coverage: share of items answered")
+    axes.set_ylabel("risk: share of answered items that fail")
+    axes.legend(fontsize="small")
+    axes.set_title("Risk–coverage as the abstention threshold rises")
+    out.append(("Risk–coverage of abstention", _png(figure)))
     return out
+
+
+def coverage_curve(results: Iterable[ItemResult]) -> list[Any]:
+    """The risk–coverage points of one configuration's results (see stats.risk_coverage)."""
+    return risk_coverage([(r.top_similarity, not r.abstained, not r.passed) for r in results])
 
 
 STYLE = """
@@ -341,8 +402,19 @@ def render_html(overview: str, details: str, figures: Sequence[tuple[str, str]])
     )
 
 
-def write_reports(out: Path, summary: Mapping[str, Any], results: Mapping[str, list[ItemResult]]) -> list[Path]:
-    """Write the four outputs into ``out``; returns their paths."""
+def write_reports(
+    out: Path,
+    summary: dict[str, Any],
+    results: Mapping[str, list[ItemResult]],
+    grades: Iterable[HumanGrade] = (),
+) -> list[Path]:
+    """Write the four outputs into ``out``; returns their paths.
+
+    ``grades`` are the evaluators' grades known so far: those that apply to the default
+    configuration's answers go into summary.json and the reports as agreement figures.
+    """
+    corpus = summary.get("provenance", {}).get("corpus_version", "")
+    summary["human"] = agreement(results[summary["default"]], grades, corpus)
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / name for name in ("results.jsonl", "summary.json", "report.md", "report.html")]
     rows = (json.dumps(r.to_json_dict(), ensure_ascii=False) for rs in results.values() for r in rs)

@@ -6,6 +6,7 @@ history; retrieval is scored separately on the top documents for the query that 
 
 from __future__ import annotations
 
+import hashlib
 import statistics
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -64,6 +65,16 @@ class ItemResult:
     notices: list[str] = field(default_factory=list)  # what the user was told beside the answer
     fallback: bool = False  # a configured LLM did not answer: the extractive composer did
     split: str = "dev"
+    # What the Evaluation page shows and compares (absent from runs written before issue 14).
+    history: list[dict[str, str]] = field(default_factory=list)
+    verdict: str = ""  # "pass", "fail", or "unsafe" (a must_not_include statement matched)
+    facts: list[dict[str, Any]] = field(default_factory=list)  # {fact, pattern, points, found} per key fact
+    gold_ranks: dict[str, int | None] = field(default_factory=dict)  # each gold document's rank, None if absent
+    abstain_reason: str | None = None
+    removed: list[str] = field(default_factory=list)  # why the verifier removed each statement it removed
+    top_similarity: float | None = None  # what the abstention threshold is compared with; None if never searched
+    answer_hash: str = ""  # the answer and what it cites: a human grade holds while this holds
+    item_hash: str = ""  # the item as graded: a comparison tells an edited item from a changed answer
     failure_class: str | None = None  # the issue-17 failure class the item tests
     paraphrase_of: str | None = None
     lead: str = ""  # the answer's lead line (scoring.lead_line)
@@ -72,6 +83,31 @@ class ItemResult:
 
     def to_json_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_json_dict(cls, row: dict[str, Any]) -> ItemResult:
+        """One line of results.jsonl; keys this version does not know (a newer run's) are left out, and a
+        run written before verdicts were recorded gets its verdict from its scores."""
+        known = cls.__dataclass_fields__
+        result = cls(**{key: value for key, value in row.items() if key in known})
+        result.verdict = result.verdict or verdict(result.passed, result.violated)
+        return result
+
+
+def verdict(passed: bool, violated: Collection[str]) -> str:
+    """The automatic verdict: "unsafe" when a harmful statement matched, else "pass" or "fail"."""
+    return "unsafe" if violated else ("pass" if passed else "fail")
+
+
+def answer_hash(answer: Answer) -> str:
+    """A short hash of the answer text and the chunks it cites: equal hashes mean the reader saw the same answer."""
+    cited = "\n".join(c.chunk_id for c in answer.citations)
+    return hashlib.sha256(f"{answer.answer}\n\x00{cited}".encode()).hexdigest()[:16]
+
+
+def item_hash(item: Item) -> str:
+    """A short hash of the item's whole definition (question, history, facts, gold documents, split)."""
+    return hashlib.sha256(item.model_dump_json().encode()).hexdigest()[:16]
 
 
 def _answer(answerer: Answerer, item: Item) -> tuple[Answer, float]:
@@ -85,9 +121,16 @@ def _answer(answerer: Answerer, item: Item) -> tuple[Answer, float]:
 
 
 def score(
-    config: str, item: Item, answer: Answer, ranked: list[str], indexed: Collection[str], ms: float
+    config: str,
+    item: Item,
+    answer: Answer,
+    ranked: list[str],
+    indexed: Collection[str],
+    ms: float,
+    top_similarity: float | None = None,
 ) -> ItemResult:
-    """Every score of one answer; ``ranked`` is the retriever's top documents for the item's query."""
+    """Every score of one answer; ``ranked`` is the retriever's top documents for the item's query and
+    ``top_similarity`` the best question-passage similarity that search found (None: never searched)."""
     points = scoring.score_points(answer.answer, item.must_include, item.must_not_include)
     lead = "" if answer.abstained else scoring.lead_line(answer.answer)
     wrong = scoring.wrong_leads(lead, item.wrong_lead) if lead else []
@@ -123,9 +166,7 @@ def score(
         answer=answer.answer,
         abstained=answer.abstained,
         abstain=item.abstain,
-        citations=[
-            {"n": c.n, "doc_id": c.doc_id, "chunk_id": c.chunk_id, "section": c.section} for c in answer.citations
-        ],
+        citations=[c.model_dump(exclude={"text"}) for c in answer.citations],  # the text stays in the index
         passed=not reasons,
         grade=scoring.grade(fraction),
         points=points.scored,
@@ -148,6 +189,18 @@ def score(
         notices=list(answer.notices),
         fallback=fallback,
         split=item.split,
+        history=[turn.model_dump() for turn in item.history],
+        verdict=verdict(not reasons, points.violated),
+        facts=[
+            {"fact": f.fact, "pattern": f.pattern, "points": f.points, "found": f.fact in points.matched}
+            for f in item.must_include
+        ],
+        gold_ranks={doc: (ranked.index(doc) + 1 if doc in ranked else None) for doc in gold},
+        abstain_reason=answer.abstain_reason,
+        removed=list(answer.verification.reasons),
+        top_similarity=None if top_similarity is None else round(top_similarity, 4),
+        answer_hash=answer_hash(answer),
+        item_hash=item_hash(item),
         failure_class=item.failure_class,
         paraphrase_of=item.paraphrase_of,
         lead=lead,
@@ -169,9 +222,10 @@ def evaluate(
     for item in items:
         answer, ms = _answer(answerer, item)
         # Retrieval is scored on the query the chain searched (screened, rewritten with the history, spelled out).
-        hits = answerer.retriever.search(answer.query, k=RETRIEVAL_K).hits if answer.query else []
-        ranked = scoring.document_ranking(hit.passage.doc_id for hit in hits)
-        results.append(score(config, item, answer, ranked, indexed, ms))
+        found = answerer.retriever.search(answer.query, k=RETRIEVAL_K) if answer.query else None
+        ranked = scoring.document_ranking(hit.passage.doc_id for hit in found.hits) if found else []
+        similarity = found.best_similarity if found else None
+        results.append(score(config, item, answer, ranked, indexed, ms, similarity))
         if progress:
             progress(f"{config}: {item.id}")
     return results
@@ -198,6 +252,42 @@ def _mean(values: Iterable[float | None]) -> float | None:
     return statistics.fmean(present) if present else None
 
 
+def _share(value: float | None) -> tuple[float, float]:
+    """A mean's part: the value over one item, or nothing when the item has no value."""
+    return (0.0, 0.0) if value is None else (float(value), 1.0)
+
+
+#: The figures that are one ratio over items (a mean counts one per item that has a value); the
+#: others are spreads().
+RATIO_FIGURES = (
+    "pass_rate", "points", "key_fact_coverage", "recall_at_1", "recall_at_5", "recall_at_10", "mrr", "ndcg_at_10",
+    "citation_validity", "number_grounding", "token_overlap_support", "abstention_accuracy", "abstention_precision",
+    "abstention_recall", "words_mean", "wrong_setting_lead", "fallback_rate",
+)  # fmt: skip
+LATENCY_FIGURES = {"latency_p50_ms": 50, "latency_p95_ms": 95}
+RETRIEVAL_FIGURES = ("recall_at_1", "recall_at_5", "recall_at_10", "mrr", "ndcg_at_10")
+
+
+def parts(r: ItemResult) -> dict[str, tuple[float, float]]:
+    """One result's (numerator, denominator) in each ratio figure: the one definition of those figures,
+    which metrics() sums and a comparison's bootstrap resamples."""
+    answered = not r.abstained
+    none = (0.0, 0.0)
+    return {
+        "pass_rate": _share(float(r.passed)),
+        "points": _share(r.fraction),
+        "key_fact_coverage": _share(r.key_fact_coverage),
+        **{name: _share(getattr(r, name)) for name in RETRIEVAL_FIGURES},
+        "citation_validity": _share(float(not r.citation_problems)) if answered else none,
+        "number_grounding": (float(r.numbers - len(r.ungrounded_numbers)), float(r.numbers)) if answered else none,
+        "token_overlap_support": (sum(r.support), float(len(r.support))) if answered else none,
+        **scoring.abstention_parts(r.abstain, r.abstained),
+        "words_mean": _share(float(r.words)) if answered else none,
+        "wrong_setting_lead": _share(float(bool(r.wrong_lead))) if answered and r.checks_lead else none,
+        "fallback_rate": _share(float(r.fallback)),
+    }
+
+
 def paraphrase_groups(results: Iterable[ItemResult]) -> dict[str, list[ItemResult]]:
     """The results grouped by original (an original with its paraphrases), keyed by the original's id."""
     groups: dict[str, list[ItemResult]] = {}
@@ -213,31 +303,18 @@ def consistency(groups: Iterable[Sequence[ItemResult]]) -> float | None:
 
 def metrics(results: Sequence[ItemResult]) -> dict[str, float | None]:
     """The figures of one configuration over a list of item results (the thresholds' keys)."""
-    answered = [r for r in results if not r.abstained]
-    lead_checked = [r for r in answered if r.checks_lead]
-    numbers = sum(r.numbers for r in answered)
-    support = [s for r in answered for s in r.support]
+    return {"items": len(results), **scoring.ratios((parts(r) for r in results), RATIO_FIGURES), **spreads(results)}
+
+
+def spreads(results: Sequence[ItemResult]) -> dict[str, float | None]:
+    """The figures that are not one ratio over items: the median answer length, paraphrase consistency
+    (over groups of items) and the latency percentiles."""
+    answered = [r.words for r in results if not r.abstained]
     latencies = [r.latency_ms for r in results]
     return {
-        "items": len(results),
-        "pass_rate": _mean(float(r.passed) for r in results),
-        "points": _mean(r.fraction for r in results),
-        "key_fact_coverage": _mean(r.key_fact_coverage for r in results),
-        **{
-            name: _mean(getattr(r, name) for r in results)
-            for name in ("recall_at_1", "recall_at_5", "recall_at_10", "mrr", "ndcg_at_10")
-        },
-        "citation_validity": _mean(float(not r.citation_problems) for r in answered),
-        "number_grounding": 1 - sum(len(r.ungrounded_numbers) for r in answered) / numbers if numbers else None,
-        "token_overlap_support": _mean(support),
-        **scoring.abstention_scores((r.abstain, r.abstained) for r in results),
-        "words_mean": _mean(float(r.words) for r in answered),
-        "words_median": float(statistics.median(r.words for r in answered)) if answered else None,
+        "words_median": float(statistics.median(answered)) if answered else None,
         "paraphrase_consistency": consistency(paraphrase_groups(results).values()),
-        "wrong_setting_lead": _mean(float(bool(r.wrong_lead)) for r in lead_checked),
-        "latency_p50_ms": scoring.percentile(latencies, 50),
-        "latency_p95_ms": scoring.percentile(latencies, 95),
-        "fallback_rate": _mean(float(r.fallback) for r in results),
+        **{key: scoring.percentile(latencies, q) for key, q in LATENCY_FIGURES.items()},
     }
 
 

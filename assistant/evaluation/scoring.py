@@ -252,21 +252,29 @@ def token_overlap_support(found: Sequence[Sentence], by_number: Mapping[int, Cit
 # --- abstention, length, latency ---------------------------------------------------------------
 
 
-def abstention_scores(outcomes: Iterable[tuple[bool, bool]]) -> dict[str, float | None]:
-    """Accuracy, precision and recall of abstaining, from (should abstain, did abstain) pairs.
+def abstention_parts(expected: bool, actual: bool) -> dict[str, tuple[float, float]]:
+    """One item's (numerator, denominator) in each abstention figure, from should abstain / did abstain.
 
     The positive class is "abstain": precision is the share of abstentions that were right, recall
-    the share of unanswerable questions that got one. None when a denominator is zero.
+    the share of unanswerable questions that got one.
     """
-    pairs = list(outcomes)
-    hits = sum(1 for expected, actual in pairs if expected and actual)
-    abstained = sum(1 for _, actual in pairs if actual)
-    unanswerable = sum(1 for expected, _ in pairs if expected)
+    hit = float(expected and actual)
     return {
-        "abstention_accuracy": sum(1 for e, a in pairs if e == a) / len(pairs) if pairs else None,
-        "abstention_precision": hits / abstained if abstained else None,
-        "abstention_recall": hits / unanswerable if unanswerable else None,
+        "abstention_accuracy": (float(expected == actual), 1.0),
+        "abstention_precision": (hit, float(actual)),
+        "abstention_recall": (hit, float(expected)),
     }
+
+
+def ratios(parts: Iterable[Mapping[str, tuple[float, float]]], keys: Sequence[str]) -> dict[str, float | None]:
+    """Each figure as the sum of its items' numerators over the sum of their denominators; None over 0."""
+    totals = {key: [0.0, 0.0] for key in keys}
+    for item in parts:
+        for key in keys:
+            numerator, denominator = item[key]
+            totals[key][0] += numerator
+            totals[key][1] += denominator
+    return {key: (n / d if d else None) for key, (n, d) in totals.items()}
 
 
 def answer_words(answer: str) -> int:
@@ -275,9 +283,13 @@ def answer_words(answer: str) -> int:
     return len(WORD.findall(CITATION_MARK.sub("", prose)))
 
 
+def rank_index(count: int, q: float) -> int:
+    """Where the nearest-rank ``q`` percentile sits among ``count`` sorted values (0-based)."""
+    return max(0, math.ceil(q / 100 * count) - 1)
+
+
 def percentile(values: Sequence[float], q: float) -> float | None:
     """Nearest-rank percentile (q in 0..100): the smallest value with at least q% of values at or below it."""
     if not values:
         return None
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
+    return sorted(values)[rank_index(len(values), q)]

@@ -1,4 +1,4 @@
-"""Library: the indexed documents and their sections, index health and rebuild, and uploading a document."""
+"""Library: index health and rebuild, the corpus coverage map, the indexed documents and their sections, uploads."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ import pandas as pd
 import streamlit as st
 
 from assistant import rendering
+from assistant.coverage import KINDS, TOXICITIES, corpus_coverage
 from assistant.documents import DocType
 from assistant.errors import CartaError
 from assistant.ingest import IngestReport, ingest, remove_document
-from assistant.loaders import LOADERS, slugify
+from assistant.loaders import LOADERS, load_paths, slugify
 from assistant.passage import Passage
 from assistant.settings import Settings
 
@@ -116,6 +117,22 @@ def upload_form(config: Settings) -> None:
     run_ingest(config, [path], {**overrides, "collection": "local"})
 
 
+def coverage_map(config: Settings) -> None:
+    """What the corpus folder holds per toxicity, grade and source body (assistant/coverage.py), and what it
+    declares absent."""
+    if not config.corpus_dir.is_dir():
+        return
+    coverage = corpus_coverage(load_paths([config.corpus_dir]).documents)
+    st.subheader("Coverage by grade and source body")
+    st.caption(" · ".join(f"**{kind}** {meaning}" for kind, meaning in KINDS.items()) + " · **—** nothing")
+    for toxicity in TOXICITIES:
+        st.markdown(f"**{toxicity}**")
+        st.dataframe(pd.DataFrame(coverage.rows(toxicity)), hide_index=True, width="stretch")
+    with st.expander("Declared absent (the corpus says these are not captured)", icon=":material/block:"):
+        for body, topics in coverage.absent.items():
+            st.markdown(f"**{body}**: " + "; ".join(f"{topic} (`{doc_id}`)" for doc_id, topic in topics))
+
+
 def open_document(config: Settings, by_doc: dict[str, list[Passage]]) -> None:
     """Pick a document and read it section by section, as it is chunked in the index."""
     doc_id = st.selectbox(
@@ -173,3 +190,4 @@ if config is not None:
             },
         )
         open_document(config, shown)
+    coverage_map(config)
