@@ -18,7 +18,7 @@ from assistant.passage import Passage
 
 CITATION_KEYS = {
     "n", "doc_id", "chunk_id", "title", "authors", "source", "year", "doc_type", "doi", "pmid", "url", "section",
-    "page", "text",
+    "page", "text", "effective", "superseded",
 }  # fmt: skip
 
 
