@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from assistant.documents import SourceDocument
+from assistant.tables import is_table_line
 
 #: Prose chunks grow to about this many characters before a new one starts.
 MAX_PROSE_CHARS = 1200
@@ -45,10 +46,6 @@ class Chunk:
 class _Block:
     text: str
     kind: str
-
-
-def is_table_line(line: str) -> bool:
-    return line.lstrip().startswith("|")
 
 
 def _blocks(lines: list[str]) -> Iterator[_Block]:

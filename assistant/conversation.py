@@ -110,24 +110,37 @@ def asks_for_more(question: str, history: list[Turn]) -> bool:
 
 
 def rewrite(question: str, history: list[Turn]) -> str:
-    """The retrieval query: the question plus the entities it lacks from the latest earlier turns.
+    """The retrieval query: the question plus the entities it lacks from the latest earlier turns,
+    as "question (carried)"."""
+    own, carried = follow_up(question, history)
+    return f"{own} ({carried})" if carried else own
 
-    "Tell me more" searches again with the query of the question it continues.
+
+def follow_up(question: str, history: list[Turn]) -> tuple[str, str]:
+    """The question a query is built from, and the context it carries from earlier turns ('' if none).
+
+    "Tell me more" searches again with the query of the question it continues. The two parts stay
+    apart so that a user's own "(...)" at the end of a question is never taken for carried context.
+
+    >>> follow_up("and in kids (under 30 kg)?", [Turn(role="user", content="tocilizumab for CRS")])
+    ('and in kids (under 30 kg)?', 'tocilizumab for CRS')
+    >>> follow_up("tocilizumab for CRS (adults)?", [Turn(role="user", content="anything")])
+    ('tocilizumab for CRS (adults)?', '')
     """
     if not history:
-        return question
+        return question, ""
     if asks_for_more(question, history):
         last = max(i for i, turn in enumerate(history) if turn.role == "user")
-        return rewrite(history[last].content, history[:last])
+        return follow_up(history[last].content, history[:last])
     have = entities(question)
     if {"drug", "product", "toxicity"} <= have.keys():
-        return question
+        return question, ""
     if not {"drug", "product", "toxicity"} & have.keys():
         # Nothing to anchor the follow-up ("what cutoff do people use?", "what about grade 4?"): carry
         # the last question whole, with this question's grade in place of the old one.
         last = next((t.content for t in reversed(history) if t.role == "user"), None)
         if not last:
-            return question
+            return question, ""
         if "grade" in have:
             last = GRADE.sub(have["grade"][0], last)
         # The last question may be a follow-up itself ("and for kids under 30 kg?"): then the drug,
@@ -135,9 +148,8 @@ def rewrite(question: str, history: list[Turn]) -> str:
         if not {"drug", "product", "toxicity"} & entities(last).keys():
             missing = [kind for kind in CARRY_ORDER if kind not in have and kind not in entities(last)]
             last = "; ".join([last, *_carried(missing, history)])
-        return f"{question} ({last})"
-    carried = _carried([kind for kind in CARRY_ORDER if kind not in have], history)
-    return f"{question} ({'; '.join(carried)})" if carried else question
+        return question, last
+    return question, "; ".join(_carried([kind for kind in CARRY_ORDER if kind not in have], history))
 
 
 def _carried(missing: list[str], history: list[Turn]) -> list[str]:
@@ -152,17 +164,3 @@ def _carried(missing: list[str], history: list[Turn]) -> list[str]:
             carried.extend(earlier[kind])
             missing.remove(kind)
     return carried
-
-
-#: The context ``rewrite`` appends to a follow-up: "question (carried)".
-CARRIED = re.compile(r"^(?P<own>.*\S)\s+\((?P<carried>[^()]*)\)$", re.DOTALL)
-
-
-def split_query(query: str) -> tuple[str, str]:
-    """A rewritten query's own question and the context it carried from earlier turns ('' if none).
-
-    >>> split_query("how long do I keep it going? (grade 3 ICANS without CRS, what to give?)")
-    ('how long do I keep it going?', 'grade 3 ICANS without CRS, what to give?')
-    """
-    match = CARRIED.match(query.strip())
-    return (match["own"], match["carried"]) if match else (query, "")

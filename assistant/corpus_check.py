@@ -11,7 +11,6 @@ True
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -20,12 +19,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from assistant.chunking import Chunk, chunk_document, is_table_line
+from assistant.chunking import Chunk, chunk_document
 from assistant.conversation import ENTITY_KINDS
 from assistant.documents import REQUIRED_CORPUS_FIELDS, DocumentMeta, SourceDocument
 from assistant.errors import DocumentError
 from assistant.loaders import iter_files
 from assistant.loaders.markdown import read_text, split_front_matter
+from assistant.stats import percentile
+from assistant.tables import DOSING_COLUMNS, USES, is_dosing_header, is_table_line, split_cells
+from assistant.text import DOSE
 
 # Allowed values, copied from docs/corpus-format.md: a new value goes into that document first.
 TOPICS = frozenset(
@@ -48,15 +50,8 @@ FOLDER_TYPES: dict[str, frozenset[str]] = {
     "case-reports": frozenset({"case-report", "case-series"}),
     "reviews": frozenset({"review"}),
 }
-#: The one dosing-table header, so the dosing view can read every dose in the corpus.
-DOSING_COLUMNS = ("Drug", "Dose", "Route", "Frequency", "Maximum", "Population", "Setting", "Use")
-DOSING_USES = frozenset({"label", "guideline", "off-label", "evidence-only", "institutional"})
-DOSING_HEADER = re.compile(r"^\s*\|\s*Drug\s*\|\s*Dose\s*\|")
 SOURCE_FIELDS = ("doi", "pmid", "url")
-#: A dose-like token (issue 3): a number followed by mg, mg/kg, g/kg, mg/m², L/min or %.
-DOSE = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*\s*(?:mg/kg|mg/m²|mg/m2|g/kg|mg|L/min|%)(?![A-Za-z])")
 HEADING = re.compile(r"^#{1,6}\s")
-CELL_SEPARATOR = re.compile(r"(?<!\\)\|")
 #: How many of the largest and smallest chunks `carta corpus stats` shows.
 EXTREME_CHUNKS = 5
 
@@ -108,14 +103,6 @@ class CheckReport:
     files: int = 0
     problems: list[DocumentError] = field(default_factory=list)
     unconfirmed: list[UnconfirmedIdentifier] = field(default_factory=list)
-
-
-def table_cells(line: str) -> list[str]:
-    """The cells of a markdown table row, stripped; an escaped `\\|` stays inside its cell."""
-    inner = line.strip().removeprefix("|")
-    if inner.endswith("|") and not inner.endswith("\\|"):
-        inner = inner[:-1]
-    return [cell.strip() for cell in CELL_SEPARATOR.split(inner)]
 
 
 def has_source(raw: dict[str, Any]) -> bool:
@@ -195,12 +182,12 @@ def _vocabulary_problems(path: Path, raw: dict[str, Any], folder: str) -> list[D
 def _dosing_table_problems(path: Path, rows: list[tuple[int, str]]) -> list[DocumentError]:
     """A dosing table (header, separator, rows) has the 8 standard columns and a full, valid row each."""
     number, header = rows[0]
-    if tuple(table_cells(header)) != DOSING_COLUMNS:
+    if tuple(split_cells(header)) != DOSING_COLUMNS:
         expected = "| " + " | ".join(DOSING_COLUMNS) + " |"
         return [DocumentError(path, f"line {number}: a dosing table header must be {expected}", "body")]
     problems: list[DocumentError] = []
     for number, line in rows[1:]:
-        cells = table_cells(line)
+        cells = split_cells(line)
         if len(cells) != len(DOSING_COLUMNS):
             reason = f"line {number}: dosing table row has {len(cells)} cells, not {len(DOSING_COLUMNS)}"
             problems.append(DocumentError(path, reason, "body"))
@@ -211,8 +198,8 @@ def _dosing_table_problems(path: Path, rows: list[tuple[int, str]]) -> list[Docu
             if not cell:
                 reason = f"line {number}: empty {column} cell (write 'not stated')"
                 problems.append(DocumentError(path, reason, "body"))
-        if cells[-1] and cells[-1] not in DOSING_USES:
-            reason = f"line {number}: Use '{cells[-1]}' is not one of {', '.join(sorted(DOSING_USES))}"
+        if cells[-1] and cells[-1] not in USES:
+            reason = f"line {number}: Use '{cells[-1]}' is not one of {', '.join(sorted(USES))}"
             problems.append(DocumentError(path, reason, "body"))
         problems += [DocumentError(path, f"line {number}: {reason}", "body") for reason in setting_problems(cells[6])]
     return problems + _weight_band_problems(path, rows[1:])
@@ -231,7 +218,7 @@ def _weight_band_problems(path: Path, rows: list[tuple[int, str]]) -> list[Docum
     """Rows of one drug and setting whose doses differ by weight each name their weight band (Population or Setting)."""
     groups: dict[tuple[str, str], list[tuple[int, list[str]]]] = {}
     for number, line in rows:
-        cells = table_cells(line)
+        cells = split_cells(line)
         if len(cells) == len(DOSING_COLUMNS) and not set(line) <= set("|-: "):
             groups.setdefault((cells[0].lower(), cells[6].lower()), []).append((number, cells))
     problems: list[DocumentError] = []
@@ -287,7 +274,7 @@ def _body_problems(path: Path, body: str, first_line: int, sourced: bool) -> lis
         if is_table_line(line):
             table.append((number, line))
         else:
-            if table and DOSING_HEADER.match(table[0][1]):
+            if table and is_dosing_header(split_cells(table[0][1])):
                 problems += _dosing_table_problems(path, table)
             table = []
         doses = ", ".join(DOSE.findall(line))
@@ -371,13 +358,6 @@ def _superseding_problems(documents: dict[str, Path]) -> list[DocumentError]:
     return problems
 
 
-def percentile(values: list[int], share: float) -> int:
-    """Nearest-rank percentile of sorted ``values`` (0 when empty)."""
-    if not values:
-        return 0
-    return values[max(0, math.ceil(share * len(values)) - 1)]
-
-
 @dataclass
 class CorpusStats:
     """Figures about a loaded corpus and its chunks, for `carta corpus stats` and the issue's note."""
@@ -395,8 +375,8 @@ class CorpusStats:
         lengths = [len(chunk.text) for chunk in self.chunks]
         return {
             "min": lengths[0] if lengths else 0,
-            "p50": percentile(lengths, 0.5),
-            "p90": percentile(lengths, 0.9),
+            "p50": percentile(lengths, 50) or 0,
+            "p90": percentile(lengths, 90) or 0,
             "max": lengths[-1] if lengths else 0,
         }
 

@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 
 from assistant.answering.question import grades_in
 from assistant.chunking import is_table_line
-from assistant.corpus_check import ABSENCE, DOSING_HEADER, SENTENCE_END, table_cells
+from assistant.corpus_check import ABSENCE, SENTENCE_END
 from assistant.documents import DocType, SourceDocument
 from assistant.retrieval.synonyms import SOURCE_GROUPS, mentioned_sources
+from assistant.tables import is_dosing_header, split_cells
 
 #: Toxicities the matrix maps, each with the words that name it in a sentence, heading or setting.
 TOXICITIES: dict[str, re.Pattern[str]] = {
@@ -145,18 +146,18 @@ class Unit:
 
 def _table_units(rows: list[str], section: str) -> Iterator[Unit]:
     """Rows of one table: dosing rows carry their Setting's grades; grading rows their grade column."""
-    header = table_cells(rows[0])
+    header = split_cells(rows[0])
     body = [row for row in rows[1:] if not set(row.strip()) <= set("|-: ")]
-    if DOSING_HEADER.match(rows[0]):
+    if is_dosing_header(header):
         for row in body:
-            cells = table_cells(row)
+            cells = split_cells(row)
             setting = cells[6] if len(cells) > 6 else row
             yield Unit(setting, section, "dose", frozenset(grades_in(setting, targets=False)))
         return
     columns = [match.group(1) for cell in header if (match := GRADE_COLUMN.match(cell.strip()))]
     grade_first = "grade" in header[0].lower() if header else False
     for row in body:
-        cells = table_cells(row)
+        cells = split_cells(row)
         if columns:
             yield Unit(f"{header[0]} {row}", section, "grading-row", frozenset(columns))
         elif grade_first and cells and cells[0].strip() in GRADES:

@@ -30,6 +30,31 @@ class DocType(StrEnum):
     LOCAL = "local"
 
 
+#: What each document type is called wherever a reader sees it: evidence answers' line labels, the
+#: citation badges, the Library page and its filters.
+DOC_TYPE_LABELS: dict[str, str] = {
+    DocType.GUIDELINE: "Guideline",
+    DocType.CONSENSUS: "Consensus",
+    DocType.LABEL: "Drug label",
+    DocType.REGULATORY: "Regulatory",
+    DocType.TRIAL: "Trial",
+    DocType.COHORT: "Cohort study",
+    DocType.CASE_SERIES: "Case series",
+    DocType.CASE_REPORT: "Case report",
+    DocType.REVIEW: "Review",
+    DocType.LOCAL: "Local document",
+}
+
+
+def doc_type_label(doc_type: str) -> str:
+    """The reader's name for a document type ('case-report' -> 'Case report'); 'Source' when unknown.
+
+    >>> doc_type_label("label"), doc_type_label("pamphlet")
+    ('Drug label', 'Source')
+    """
+    return DOC_TYPE_LABELS.get(doc_type, "Source")
+
+
 #: An ISO 8601 date as precise as the source gives it: "2025-06-26", "2024-11" or "2024".
 ISO_PARTIAL_DATE = re.compile(r"^\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?$")
 

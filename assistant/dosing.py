@@ -14,12 +14,9 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from assistant.answering.units import DOSING_HEADER, table_units
+from assistant.answering.units import table_units
 from assistant.passage import Passage
-
-#: The `Use` values the corpus format allows, in the order the dosing view sorts them: approved use
-#: first, then guideline, then weaker grounds (docs/corpus-format.md).
-USES = ("label", "guideline", "off-label", "evidence-only", "institutional")
+from assistant.tables import DOSING_HEADER, unescape_cell, use_rank
 
 
 @dataclass(frozen=True)
@@ -38,8 +35,8 @@ class DosingRow:
 
     @classmethod
     def from_cells(cls, cells: Mapping[str, str], passage: Passage) -> DosingRow:
-        """A row from header -> cell; a column the table lacks stays empty rather than guessed."""
-        return cls(**{name: cells.get(name, "") for name in DOSING_HEADER}, passage=passage)
+        """A row from header -> cell, as a reader sees it; a column the table lacks stays empty rather than guessed."""
+        return cls(**{name: unescape_cell(cells.get(name, "")) for name in DOSING_HEADER}, passage=passage)
 
     @property
     def drug_name(self) -> str:
@@ -72,8 +69,7 @@ class DosingRow:
 
 
 def _order(row: DosingRow) -> tuple[str, int, str]:
-    use = row.use.lower()
-    return (row.drug_name, USES.index(use) if use in USES else len(USES), row.passage.title)
+    return (row.drug_name, use_rank(row.use), row.passage.title)
 
 
 def dosing_rows(passages: Iterable[Passage]) -> list[DosingRow]:

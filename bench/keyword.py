@@ -11,7 +11,6 @@ the retriever sends them), the memory the structure holds, and whether both rank
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
 import time
 import tracemalloc
@@ -26,6 +25,7 @@ from assistant.loaders import load_paths
 from assistant.passage import Passage
 from assistant.retrieval.keyword import KeywordRetriever, tokenize
 from assistant.retrieval.synonyms import expansions
+from assistant.stats import percentile
 from bench.latency import eval_questions
 from bench.synthetic import write_corpus
 
@@ -78,10 +78,6 @@ def measure(
     return retriever, built, held, times
 
 
-def p95(values: list[float]) -> float:
-    return statistics.quantiles(values, n=20)[-1]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[0, 1000, 10000, 50000])
@@ -101,8 +97,8 @@ def main() -> None:
                 retriever, built, held, times = measure(kind, passages, queries)
                 rankings[name] = [[i for i, _ in retriever.run(q, TOP_K, e)] for q, e in queries]
                 same = "" if name == "rank-bm25" else ("yes" if rankings[name] == rankings["rank-bm25"] else "NO")
-                print(f"| {len(passages):,} | {name} | {built:.2f} | {held:.0f} | {statistics.median(times):.2f} | "
-                      f"{p95(times):.2f} | {same} |", flush=True)  # fmt: skip
+                print(f"| {len(passages):,} | {name} | {built:.2f} | {held:.0f} | {percentile(times, 50):.2f} | "
+                      f"{percentile(times, 95):.2f} | {same} |", flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":

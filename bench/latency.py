@@ -11,12 +11,12 @@ folds it into its preparation step.
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 from pathlib import Path
 
 from assistant.answering.chain import AnswerChain
 from assistant.conversation import Turn, rewrite
+from assistant.stats import percentile
 from bench.common import corpus_index
 
 QUESTION_SET = Path("evals/qa.yaml")
@@ -46,11 +46,6 @@ def eval_questions() -> list[str]:
     return [rewrite(question, history) for question, history in eval_items()]
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
 def stage_times(chain: AnswerChain, items: list[tuple[str, list[Turn]]], repeats: int) -> dict[str, list[float]]:
     """Milliseconds per stage over ``repeats`` passes of every item, after one warm-up pass."""
     for question, history in items:
@@ -71,7 +66,7 @@ def print_table(times: dict[str, list[float]]) -> None:
     print("| stage | p50 (ms) | p95 (ms) | max (ms) |")
     print("|---|---|---|---|")
     for stage, values in times.items():
-        print(f"| {stage} | {statistics.median(values):.1f} | {percentile(values, 0.95):.1f} | {max(values):.1f} |")
+        print(f"| {stage} | {percentile(values, 50):.1f} | {percentile(values, 95):.1f} | {max(values):.1f} |")
 
 
 def main() -> None:

@@ -18,6 +18,8 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.tables import DOSING_COLUMNS
+
 #: Sections (= chunks) per synthetic document.
 SECTIONS = 10
 COLLECTION = "synthetic"
@@ -135,9 +137,8 @@ TEAMS = (
     "the critical care outreach team",
 )
 DOC_TYPES = ("guideline", "review", "cohort", "consensus")
-DOSING_HEADER = (
-    "| Drug | Dose | Route | Frequency | Maximum | Population | Setting | Use |\n|---|---|---|---|---|---|---|---|"
-)
+#: The standard dosing table's header and rule, from its one definition.
+DOSING_HEADER = "| " + " | ".join(DOSING_COLUMNS) + " |\n|" + "---|" * len(DOSING_COLUMNS)
 
 
 def _sentence(rng: random.Random, topic: Topic) -> str:

@@ -1,47 +1,67 @@
-"""Shared fixtures. All state goes to temp dirs; the real packaged model and a real Chroma are used.
+"""Shared fixtures (pure helpers are in helpers.py). All state goes to temp dirs.
 
-- ``isolated_env`` (autouse): CARTA_* variables cleared and the data dir pointed at a temp dir.
-- ``corpus_index`` (session): the real corpus ingested once into a temp data dir.
+- ``isolated_env`` (autouse): CARTA_* variables cleared, the data dir pointed at a temp dir, and the
+  ONNX export of the model shared by the whole session.
+- ``corpus_index`` (session): the real corpus ingested once with the real model into a temp data dir.
 - ``chain`` (session): the answer chain over that index, loaded once.
 - ``on_index``: CARTA_DATA_DIR and CARTA_CORPUS_DIR pointed at that index, for the app and the CLI.
 - ``small_corpus``: a three-document corpus folder written fresh for each test.
-- ``carta_cli``: runs the `carta` command in a subprocess, as a user would.
+- ``fake_embeddings``: LangChain's deterministic fake embedding, for fast tests of ingest and search
+  mechanics that need no meaning.
+
+Markers (pyproject.toml): a test that needs the real embedding model is ``model``, one that starts a
+server ``server``, one that drives Chromium ``browser``; `make test-fast` runs the rest. Tests that
+use the model's fixtures are marked ``model`` here, so a new test cannot forget it.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from helpers import CORPUS, document
+from langchain_core.embeddings import DeterministicFakeEmbedding
 
 from assistant.answering.chain import AnswerChain
 from assistant.ingest import ingest
 from assistant.settings import Settings
 
-REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO / "corpus"
+#: Fixtures that load the real embedding model: a test using one is marked ``model``.
+MODEL_FIXTURES = frozenset({"corpus_settings", "corpus_index", "chain", "cli_env"})
+#: The fake embedding's size: MiniLM's, so a fake index has the real one's shape.
+FAKE_DIMENSIONS = 384
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.model)
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder for the ONNX export of the model, so it is made once per test session, not per test."""
+    return tmp_path_factory.mktemp("models")
 
 
 @pytest.fixture(autouse=True)
-def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model_cache: Path) -> Path:
     """No test reads the developer's settings or writes into the repository's .carta/."""
     for key in list(os.environ):
         if key.startswith("CARTA_"):
             monkeypatch.delenv(key)
     data_dir = tmp_path / "carta-data"
     monkeypatch.setenv("CARTA_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("CARTA_MODEL_CACHE_DIR", str(model_cache))
     return data_dir
 
 
 @pytest.fixture(scope="session")
-def corpus_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return Settings(data_dir=tmp_path_factory.mktemp("corpus-index"), corpus_dir=CORPUS)
+def corpus_settings(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Settings:
+    return Settings(data_dir=tmp_path_factory.mktemp("corpus-index"), corpus_dir=CORPUS, model_cache_dir=model_cache)
 
 
 @pytest.fixture(scope="session")
@@ -65,19 +85,17 @@ def on_index(corpus_index: Settings, monkeypatch: pytest.MonkeyPatch) -> Setting
     return corpus_index
 
 
-SMALL_DOCS = {
-    "guidelines/grading.md": """---
-id: grading
-title: Test grading consensus
-authors: [Tester A]
-source: Test Journal
-year: 2019
-doc_type: consensus
-doi: 10.0000/test.grading
-products: []
-topics: [CRS, grading]
----
+@pytest.fixture
+def fake_embeddings() -> DeterministicFakeEmbedding:
+    """Vectors that depend only on the text (a hash seeds them): fast, deterministic, meaningless."""
+    return DeterministicFakeEmbedding(size=FAKE_DIMENSIONS)
 
+
+SMALL_DOCS = {
+    "guidelines/grading.md": document(
+        "grading", "Test grading consensus", authors=["Tester A"], year=2019, doc_type="consensus",
+        doi="10.0000/test.grading", topics=["CRS", "grading"],
+        body="""
 # Test grading consensus
 
 ## CRS grading table
@@ -92,18 +110,11 @@ topics: [CRS, grading]
 
 Fever is no longer required once tocilizumab has been given.
 """,
-    "case-reports/case.md": """---
-id: case
-title: Test emapalumab case
-authors: [Tester B]
-source: Test Reports
-year: 2025
-doc_type: case-report
-pmid: "123"
-products: [brexu-cel]
-topics: [IEC-HS]
----
-
+    ),
+    "case-reports/case.md": document(
+        "case", "Test emapalumab case", authors=["Tester B"], source="Test Reports", year=2025,
+        doc_type="case-report", pmid='"123"', products=["brexu-cel"], topics=["IEC-HS"],
+        body="""
 # Test emapalumab case
 
 ## Course
@@ -114,18 +125,11 @@ Emapalumab was started on day +11 in an adult with IEC-HS after brexu-cel.
 
 The patient recovered by day +21.
 """,
-    "labels/label.md": """---
-id: label
-title: Test tocilizumab label
-authors: []
-source: Test Agency
-year: 2017
-doc_type: label
-url: https://example.org/label
-products: []
-topics: [CRS, dosing]
----
-
+    ),
+    "labels/label.md": document(
+        "label", "Test tocilizumab label", source="Test Agency", year=2017, doc_type="label",
+        url="https://example.org/label", topics=["CRS", "dosing"],
+        body="""
 # Test tocilizumab label
 
 ## Dosing
@@ -134,7 +138,8 @@ topics: [CRS, dosing]
 |---|---|---|---|---|---|---|---|
 | tocilizumab | 8 mg/kg | IV | every 8 h | 800 mg per dose | ≥30 kg | CRS | label |
 """,
-}
+    ),
+}  # fmt: skip
 
 
 @pytest.fixture
@@ -159,27 +164,6 @@ def copy_of_corpus(tmp_path: Path) -> Iterator[Path]:
     target = tmp_path / "corpus-copy"
     shutil.copytree(CORPUS, target)
     yield target
-
-
-CompletedProcess = subprocess.CompletedProcess[str]
-CartaCli = Callable[..., CompletedProcess]
-
-
-@pytest.fixture
-def carta_cli() -> CartaCli:
-    """Run `carta ARGS...` in a subprocess with the test's environment plus ``env`` (in ``cwd``, default the
-    repository); a hang fails the test after five minutes instead of stalling the suite."""
-
-    def run(
-        *args: str, env: dict[str, str] | None = None, stdin: str | None = None, cwd: Path = REPO
-    ) -> CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "assistant", *args],
-            input=stdin, capture_output=True, text=True, env={**os.environ, **(env or {})},
-            cwd=cwd, timeout=300, check=False,
-        )  # fmt: skip
-
-    return run
 
 
 MakePdf = Callable[..., Path]
@@ -213,10 +197,3 @@ def make_pdf() -> MakePdf:
         return path
 
     return make
-
-
-def quoted(answer: str) -> set[str]:
-    """The sentences and rows an answer quotes, without list marks, labels or [n] markers (their
-    numbers restart in every answer, so a repeated sentence may carry another one)."""
-    pieces = (re.sub(r"^\s*(- )?([A-Z][\w ]*: )?", "", piece).strip() for piece in re.split(r"\[\d+\]|\n", answer))
-    return {piece for piece in pieces if len(piece.split()) >= 3}

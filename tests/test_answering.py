@@ -6,15 +6,16 @@ import re
 from collections.abc import Sequence
 
 import pytest
-from conftest import quoted
+from helpers import quoted
 
 from assistant.answering.chain import AnswerChain, clean_question
 from assistant.answering.compose import Draft, Statement, joined
 from assistant.answering.intent import Intent, classify
 from assistant.answering.prompts import ABSTAIN_MESSAGE, NOTHING_MORE_MESSAGE, SINGLE_CASE_NOTICE
-from assistant.answering.verify import Claim, check, numbers_in
+from assistant.answering.verify import Claim, check
 from assistant.errors import UsageError
 from assistant.passage import Passage
+from assistant.text import citation_numbers, numbers_in
 
 CITATION_KEYS = {
     "n", "doc_id", "chunk_id", "title", "authors", "source", "year", "doc_type", "doi", "pmid", "url", "section",
@@ -42,7 +43,7 @@ def test_json_schema(chain: AnswerChain) -> None:
 
 def test_every_marker_resolves_and_every_citation_is_used(chain: AnswerChain) -> None:
     answer = chain.invoke("How is grade 2 CRS defined?")
-    markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)}
+    markers = set(citation_numbers(answer.answer))
     assert markers == {c.n for c in answer.citations}
 
 

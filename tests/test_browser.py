@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import ServerDied, free_port, start_server
 
 from assistant.answering.chain import AnswerChain
 from assistant.rendering import reference
@@ -46,13 +44,7 @@ IDLE = (
 LOAD_MS = 180_000
 STEP_MS = 60_000
 
-pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 
 @pytest.fixture(scope="module")
@@ -61,29 +53,14 @@ def server(corpus_index: Settings, tmp_path_factory: pytest.TempPathFactory) -> 
     and stops it afterwards."""
     port = free_port()
     log = tmp_path_factory.mktemp("server") / "server.log"
-    env = {**os.environ, "CARTA_DATA_DIR": str(corpus_index.data_dir), "CARTA_CORPUS_DIR": str(corpus_index.corpus_dir)}
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "assistant", "ui", "--port", str(port)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: the streamlit child stops with it
-        )
+    env = {"CARTA_DATA_DIR": str(corpus_index.data_dir), "CARTA_CORPUS_DIR": str(corpus_index.corpus_dir)}
     url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "assistant", "ui", "--port", str(port)]
+    try:  # its own process group: the streamlit child stops with it
+        process = start_server(command, f"{url}/_stcore/health", log, timeout_s=60, env=env, own_group=True)
+    except ServerDied as exc:
+        pytest.fail(f"carta ui did not start: {exc}")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"carta ui exited with {process.returncode}:\n{log.read_text()}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"carta ui did not answer on {url} within 60 s:\n{log.read_text()}")
-                time.sleep(0.5)
         yield url, log
     finally:
         os.killpg(process.pid, signal.SIGTERM)

@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
+
+from helpers import CompletedProcess, run_carta
 
 from assistant.settings import Settings
 
-REPO = Path(__file__).resolve().parents[1]
 
-
-def carta(*args: str, data_dir: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "CARTA_DATA_DIR": str(data_dir)}
-    return subprocess.run(
-        [sys.executable, "-m", "assistant", *args],
-        input=stdin, capture_output=True, text=True, env=env, cwd=REPO, timeout=120, check=False,
-    )  # fmt: skip
+def carta(*args: str, data_dir: Path, stdin: str | None = None) -> CompletedProcess:
+    return run_carta(*args, env={"CARTA_DATA_DIR": str(data_dir)}, stdin=stdin)
 
 
 def test_ask_json_cites_the_case_report(corpus_index: Settings) -> None:

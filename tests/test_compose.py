@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from helpers import make_passage
 
 from assistant.answering.compose import ALL_SHOWN, Draft, ExtractiveComposer
 from assistant.answering.intent import Intent
@@ -13,7 +14,7 @@ from assistant.retrieval.keyword import tokenize
 
 
 def passage(doc_id: str, text: str, doc_type: str = "cohort", n: int = 0) -> Passage:
-    return Passage(f"{doc_id}:{n}", doc_id, text, section="Results", kind="prose", title=doc_id, doc_type=doc_type)
+    return make_passage(text, doc_id, n=n, section="Results", title=doc_id, doc_type=doc_type)
 
 
 #: Every word weighs the same, so the tests read by eye: more shared words, higher score.

@@ -9,7 +9,7 @@ import pytest
 
 from assistant.answering.chain import AnswerChain
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.model
 
 QUESTIONS = (
     "What is the tocilizumab dose for grade 2 CRS?",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.conversation import Turn, asks_for_more, entities, rewrite, split_query
+from assistant.conversation import Turn, asks_for_more, entities, follow_up, rewrite
 
 
 def turns(*contents: str) -> list[Turn]:
@@ -54,11 +54,19 @@ def test_entities_recognise_brands_and_grades() -> None:
     }
 
 
-def test_split_query_separates_the_follow_up_from_what_it_carried() -> None:
+def test_follow_up_separates_the_question_from_what_it_carried() -> None:
     history = [Turn(role="user", content="tocilizumab for grade 3 CRS")]
-    query = rewrite("And for ICANS?", history)
-    assert split_query(query) == ("And for ICANS?", query.removeprefix("And for ICANS? (").removesuffix(")"))
-    assert split_query("dose of tocilizumab?") == ("dose of tocilizumab?", "")
+    assert follow_up("And for ICANS?", history) == ("And for ICANS?", "tocilizumab; grade 3")
+    assert rewrite("And for ICANS?", history) == "And for ICANS? (tocilizumab; grade 3)"
+    assert follow_up("dose of tocilizumab?", []) == ("dose of tocilizumab?", "")
+
+
+def test_a_users_own_brackets_are_not_taken_for_carried_text() -> None:
+    """A follow-up that names its own drug, product and toxicity carries nothing, brackets or not."""
+    history = [Turn(role="user", content="siltuximab for CRS")]
+    question = "tocilizumab for axi-cel CRS (adults over 30 kg)?"
+    assert follow_up(question, history) == (question, "")
+    assert rewrite(question, history) == question
 
 
 def test_asking_for_more_searches_again_with_the_question_it_continues() -> None:

@@ -20,6 +20,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from helpers import REPO
 
 from assistant import ingest as ingest_module
 from assistant.answering.chain import AnswerChain
@@ -29,9 +30,8 @@ from assistant.index import ChunkIndex
 from assistant.ingest import ingest
 from assistant.settings import Settings
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.model
 
-REPO = Path(__file__).resolve().parents[1]
 #: Small documents of the real corpus: enough for every kind of change, cheap to rebuild often.
 SUBSET = (
     "case-reports/wehrli-2022-anakinra-steroid-refractory-icans.md",

@@ -5,29 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import document
 
 from assistant.errors import DocumentError
 from assistant.loaders import load_paths
 from assistant.loaders.markdown import load
 
-GOOD = """---
-id: good
-title: Good document
-authors: []
-source: Journal
-year: 2020
-doc_type: guideline
-doi: 10.1/x
-products: []
-topics: [CRS]
----
-
-# Good document
-
-## Section
-
-Text about CRS.
-"""
+GOOD = document(
+    "good", "Good document", "# Good document\n\n## Section\n\nText about CRS.", source="Journal", doi="10.1/x"
+)
 
 
 def write(folder: Path, name: str, text: str) -> Path:

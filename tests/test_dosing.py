@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import CORPUS
+from helpers import CORPUS
 
 from assistant.chunking import chunk_document
-from assistant.dosing import USES, DosingRow, dosing_rows, drug_names, rows_for
+from assistant.dosing import DosingRow, dosing_rows, drug_names, rows_for
 from assistant.loaders import load_paths
 from assistant.passage import Passage
+from assistant.tables import DOSING_COLUMNS, use_rank
 
 DOSING_HEADER_LINE = "| Drug | Dose |"
 
@@ -59,7 +60,7 @@ def test_every_dosing_row_of_the_corpus_is_read() -> None:
 def test_rows_sort_by_drug_then_use_label_first() -> None:
     rows = rows_for(dosing_rows(passages_of(CORPUS)), "tocilizumab")
     assert rows and all("tocilizumab" in r.drug_name for r in rows)
-    ranks = [USES.index(r.use) for r in rows if r.use in USES]
+    ranks = [use_rank(r.use) for r in rows]
     assert ranks == sorted(ranks)
 
 
@@ -82,3 +83,17 @@ def test_mentions_searches_cells_and_source_title() -> None:
     assert row.mentions("asco")
     assert not row.mentions("grade 4")
     assert row.route == ""  # a column the table lacks stays empty, never guessed
+
+
+def test_an_html_dosing_row_with_a_bar_in_a_cell_is_kept(tmp_path: Path) -> None:
+    """The HTML loader escapes a `|` inside a cell; the table parser must not split the row on it."""
+    cells = ["acyclovir | valacyclovir", "800 mg", "PO", "twice daily", "not stated", "adults", "HSV", "guideline"]
+    row = "".join(f"<td>{cell}</td>" for cell in cells)
+    header = "".join(f"<th>{column}</th>" for column in DOSING_COLUMNS)
+    page = f"<html><body><h1>Antiviral prophylaxis</h1><table><tr>{header}</tr><tr>{row}</tr></table></body></html>"
+    (tmp_path / "antivirals.html").write_text(page, encoding="utf-8")
+
+    rows = dosing_rows(passages_of(tmp_path))
+
+    assert [list(r.cells().values()) for r in rows] == [cells]
+    assert rows_for(rows, "valacyclovir") == rows

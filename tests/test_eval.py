@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import REPO, make_passage
 
 from assistant.answer import Answer
 from assistant.answering.chain import AnswerChain
@@ -23,16 +24,16 @@ from assistant.evaluation.scoring import Sentence
 from assistant.evaluation.thresholds import load_thresholds, set_shortfalls
 from assistant.passage import Passage
 from assistant.settings import Settings
+from assistant.stats import percentile
 
-REPO = Path(__file__).resolve().parents[1]
 QA = REPO / "evals" / "qa.yaml"
 SAMPLE = REPO / "tests" / "data" / "qa-sample.yaml"
 THRESHOLDS = REPO / "evals" / "thresholds.toml"
 SMOKE = REPO / "evals" / "smoke.txt"
 
 
-def passage(text: str, chunk_id: str = "c1") -> Passage:
-    return Passage(chunk_id=chunk_id, doc_id="d", text=text, section="S", kind="prose", title="T", doc_type="label")
+def passage(text: str, n: int = 1) -> Passage:
+    return make_passage(text, "d", n=n, section="S", title="T", doc_type="label")
 
 
 # --- retrieval metrics -------------------------------------------------------------------------
@@ -220,9 +221,9 @@ def test_answer_words_leave_out_tables_and_markers() -> None:
 
 def test_percentile_is_nearest_rank() -> None:
     values = [float(v) for v in range(1, 21)]
-    assert scoring.percentile(values, 50) == 10.0
-    assert scoring.percentile(values, 95) == 19.0
-    assert scoring.percentile([], 95) is None
+    assert percentile(values, 50) == 10.0
+    assert percentile(values, 95) == 19.0
+    assert percentile([], 95) is None
 
 
 def test_an_answer_the_llm_did_not_give_counts_as_a_fallback() -> None:

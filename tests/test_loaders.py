@@ -230,6 +230,24 @@ def test_markdown_without_front_matter_is_local(tmp_path: Path) -> None:
     assert (meta.id, meta.title, meta.collection) == ("icu-handover", "ICU handover for CAR-T", "local")
 
 
+@pytest.mark.parametrize("overrides", [{"collection": "local"}, {}])
+def test_own_markdown_with_front_matter_but_no_id_takes_its_file_name(tmp_path: Path, overrides: dict) -> None:
+    """An own document's id comes from its file name unless given, whatever else its front matter holds."""
+    collection = "" if overrides else "collection: local\n"
+    path = tmp_path / "Riverside Protocol.md"
+    path.write_text(f"---\ntitle: Riverside protocol\nyear: 2025\n{collection}---\n\n# Riverside\n\nWard 7 admits.\n")
+    document = load_file(path, overrides)
+    assert (document.id, document.meta.title, document.meta.year) == ("riverside-protocol", "Riverside protocol", 2025)
+    assert (document.meta.doc_type, document.meta.collection) == ("local", "local")
+
+
+def test_corpus_markdown_without_an_id_is_still_refused(tmp_path: Path) -> None:
+    path = tmp_path / "guideline.md"
+    path.write_text("---\ntitle: A guideline\nyear: 2025\ndoc_type: guideline\n---\n\nText.\n")
+    with pytest.raises(DocumentError, match="id"):
+        load_file(path)
+
+
 def test_batch_reports_each_bad_file_and_loads_the_rest(tmp_path: Path, make_pdf) -> None:
     make_pdf(tmp_path / "good.pdf", PAGES)
     make_pdf(tmp_path / "locked.pdf", PAGES, password="pw")

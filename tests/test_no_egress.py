@@ -13,10 +13,10 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import REPO
 from streamlit.testing.v1 import AppTest
 
 from assistant.answering.chain import AnswerChain
@@ -27,9 +27,7 @@ from assistant.evaluation.runner import evaluate
 from assistant.ingest import ingest
 from assistant.settings import Settings, apply_offline_environment
 
-pytestmark = pytest.mark.slow
-
-REPO = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.model
 
 
 def is_local(host: Any) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from helpers import make_passage
 
 from assistant.passage import Passage
 from assistant.retrieval.fusion import DocumentFusion, ReciprocalRankFusion, deepen, diversify
@@ -10,10 +11,6 @@ from assistant.retrieval.keyword import DocumentRetriever, KeywordRetriever, tok
 from assistant.retrieval.retriever import Filters, HybridRetriever, Mode, Retrieval, ScoredPassage
 from assistant.retrieval.synonyms import expand, expansions, mentioned_groups, mentioned_sources, spell_out
 from assistant.settings import Settings
-
-
-def passage(chunk_id: str, text: str, doc_type: str = "review", **meta: object) -> Passage:
-    return Passage(chunk_id, chunk_id, text, section="", kind="prose", title="", doc_type=doc_type, **meta)  # type: ignore[arg-type]
 
 
 def test_rrf_rewards_agreement_between_rankings() -> None:
@@ -56,7 +53,11 @@ def test_mentioned_sources_finds_named_bodies(text: str, expected: set[str]) -> 
 
 
 def test_keyword_retriever_ranks_the_matching_passage_first() -> None:
-    passages = [passage("x", "fever and hypotension"), passage("y", "emapalumab for IEC-HS"), passage("z", "ICE score")]
+    passages = [
+        make_passage("fever and hypotension", "x"),
+        make_passage("emapalumab for IEC-HS", "y"),
+        make_passage("ICE score", "z"),
+    ]
     ranked = KeywordRetriever(passages).run("emapalumab", top_k=3)
     assert ranked[0][0] == 1
     assert len(ranked) == 1  # passages without a matching word are not returned
@@ -74,9 +75,9 @@ def test_document_fusion_lifts_passages_of_the_best_ranked_documents() -> None:
 
 def test_a_synonym_group_counts_once_however_many_of_its_terms_a_passage_uses() -> None:
     passages = [
-        passage("many", "ICANS, neurotoxicity and neurologic events: ICANS neurotoxicity overview"),
-        passage("once", "ICANS: ICE score checks every 8 h by nursing"),
-        passage("other", "fever and hypotension"),
+        make_passage("ICANS, neurotoxicity and neurologic events: ICANS neurotoxicity overview", "many"),
+        make_passage("ICANS: ICE score checks every 8 h by nursing", "once"),
+        make_passage("fever and hypotension", "other"),
     ]
     query = "ICANS ICE checks"
     groups = mentioned_groups(query)
@@ -101,7 +102,7 @@ def test_document_retriever_ranks_whole_documents() -> None:
 
 
 def test_best_similarity_counts_the_nearest_passage_even_below_k() -> None:
-    hit = ScoredPassage(passage("x", "t"), fused=0.03, similarity=0.30)
+    hit = ScoredPassage(make_passage("t", "x"), fused=0.03, similarity=0.30)
     assert Retrieval("q", "q", [hit], nearest=0.40).best_similarity == pytest.approx(0.40)
     assert Retrieval("q", "q", [hit]).best_similarity == pytest.approx(0.30)
 
@@ -135,7 +136,7 @@ def test_expand_leaves_unrelated_questions_alone() -> None:
 
 
 def test_filters_check_type_product_and_year() -> None:
-    label = passage("l", "t", doc_type="label", year=2017, products=("axi-cel",))
+    label = make_passage("t", "l", doc_type="label", year=2017, products=("axi-cel",))
     assert Filters(doc_types=frozenset({"label"})).allows(label)
     assert not Filters(doc_types=frozenset({"trial"})).allows(label)
     assert not Filters(products=frozenset({"tisa-cel"})).allows(label)

@@ -8,28 +8,21 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
+from helpers import ServerDied, free_port, run_carta, start_server
 
 from assistant.errors import IndexUnavailableError
 from assistant.index import HEARTBEAT_PATH, make_client
 from assistant.ingest import ingest
 from assistant.settings import Settings
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.server
 
 #: Seconds a fresh `chroma run` gets to answer its heartbeat before the test gives up.
 SERVER_START_S = 60.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -38,19 +31,10 @@ def server(tmp_path: Path) -> Iterator[dict[str, str]]:
     port = free_port()
     log = tmp_path / "server.log"
     command = [sys.executable, "-m", "assistant", "serve-index", "--port", str(port), "--data-dir", str(tmp_path)]
-    with log.open("w") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + SERVER_START_S
-    while True:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}{HEARTBEAT_PATH}", timeout=1).raise_for_status()
-            break
-        except httpx.HTTPError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                process.wait()
-                pytest.fail(f"chroma server did not start: {log.read_text()[-500:]}")
-            time.sleep(0.2)
+    try:
+        process = start_server(command, f"http://127.0.0.1:{port}{HEARTBEAT_PATH}", log, timeout_s=SERVER_START_S)
+    except ServerDied as exc:
+        pytest.fail(f"chroma server did not start: {exc}")
     try:
         yield {"CARTA_CHROMA_HOST": "127.0.0.1", "CARTA_CHROMA_PORT": str(port)}
     finally:
@@ -88,11 +72,11 @@ def test_two_processes_share_one_server(server: dict[str, str], small_corpus: Pa
         assert {c["doc_id"] for c in answer["citations"]} == {"case"}
 
 
-def test_dead_server_is_one_clear_line(carta_cli: Callable[..., subprocess.CompletedProcess[str]]) -> None:
+def test_dead_server_is_one_clear_line() -> None:
     port = free_port()  # nothing listens there
-    done = carta_cli(
+    done = run_carta(
         "ask", "What is CRS?", env={"CARTA_CHROMA_HOST": "127.0.0.1", "CARTA_CHROMA_PORT": str(port)}
-    )  # carta_cli's own timeout turns a hang into a failure
+    )  # run_carta's own timeout turns a hang into a failure
     assert done.returncode == 1
     assert f"127.0.0.1:{port}" in done.stderr
     assert "serve-index" in done.stderr

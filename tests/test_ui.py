@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import quoted
+from helpers import quoted
 from streamlit.testing.v1 import AppTest
 
 from assistant.feedback import FeedbackStore
@@ -258,6 +258,7 @@ def test_missing_index_shows_a_banner_not_a_traceback(tmp_path: Path, monkeypatc
     assert labelled(at.button, "Rebuild index")
 
 
+@pytest.mark.model  # the page's own ingest embeds with the real model
 def test_library_rebuilds_and_uploads_into_a_small_index(
     small_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -18,6 +18,7 @@ import streamlit as st
 from assistant import rendering
 from assistant.answer import Answer
 from assistant.answering.chain import AnswerChain
+from assistant.documents import doc_type_label
 from assistant.errors import CartaError
 from assistant.feedback import Feedback, FeedbackStore
 from assistant.ingest import index_is_stale
@@ -195,7 +196,7 @@ def sidebar_filters(loaded: AnswerChain) -> Filters:
         chosen_types = st.multiselect(
             "Document type",
             doc_types,
-            format_func=rendering.doc_type_label,
+            format_func=doc_type_label,
             key="filter_types",
             placeholder="All types",
         )

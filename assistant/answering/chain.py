@@ -37,15 +37,15 @@ from assistant.answering.prompts import (
     NOTHING_MORE_MESSAGE,
     SINGLE_CASE_NOTICE,
 )
-from assistant.answering.units import DOSING_HEADER
 from assistant.answering.verify import Claim, verify
-from assistant.conversation import Turn, asks_for_more, rewrite, split_query
+from assistant.conversation import Turn, asks_for_more, follow_up, rewrite
 from assistant.embeddings import common_words
 from assistant.errors import CartaError, UsageError
 from assistant.passage import Passage
 from assistant.retrieval.retriever import HybridRetriever, Retrieval, ScoredPassage
 from assistant.retrieval.synonyms import spell_out
 from assistant.settings import Settings
+from assistant.tables import DOSING_COLUMNS
 
 #: The best hits whose whole documents the composer reads (all hits for an evidence question).
 READ_WHOLE_TOP = 2
@@ -58,6 +58,7 @@ class _State:
     question: str
     history: list[Turn]
     query: str = ""
+    carried: str = ""  # the part of the query a follow-up carried from earlier turns
     intent: Intent = Intent.GENERAL
     retrieval: Retrieval | None = None
     passages: list[Passage] = field(default_factory=list)
@@ -125,7 +126,10 @@ class AnswerChain:
 
     @classmethod
     def load(cls, settings: Settings, **retriever_options: Any) -> AnswerChain:
-        """The chain for ``settings``: extractive, or the configured LLM behind the verifier."""
+        """The chain for ``settings``: extractive, or the configured LLM behind the verifier.
+
+        ``retriever_options`` go to ``HybridRetriever.load`` (``embeddings=``, ``mode=``, ...).
+        """
         retriever = HybridRetriever.load(settings, **retriever_options)
         if settings.llm_backend == "none":
             return cls(retriever)
@@ -184,6 +188,7 @@ class AnswerChain:
         screened = screen(question)
         state = _State(question=question, history=history, notices=[*self.notices, *screened.notices])
         state.query = spell_out(rewrite(screened.query, history))
+        state.carried = spell_out(follow_up(screened.query, history)[1])
         if asks_for_more(screened.query, history):
             state.shown = [turn.content for turn in history if turn.role == "assistant"]
         state.intent = classify(state.query)
@@ -234,8 +239,7 @@ class AnswerChain:
 
     def _extract(self, state: _State) -> Draft:
         """The extractive draft, told which words of the query a follow-up carried from earlier turns."""
-        carried = split_query(state.query)[1] if state.history else ""
-        return self.extractive.run(state.query, state.passages, state.intent, carried, state.shown)
+        return self.extractive.run(state.query, state.passages, state.intent, state.carried, state.shown)
 
     def _reading(self, state: _State) -> list[Passage]:
         """The hits, best first, then the other sections of the top documents (small-to-big).
@@ -320,7 +324,7 @@ def render(draft: Draft, passages: list[Any]) -> tuple[str, list[Citation]]:
     ]
     text = lines[0] if len(lines) == 1 else "\n".join(f"- {line}" for line in lines)
     if draft.table:
-        header = [h.capitalize() for h in DOSING_HEADER] + ["Source"]
+        header = [*DOSING_COLUMNS, "Source"]
         rows = ["| " + " | ".join([*(row.cells or {}).values(), marks(row)]) + " |" for row in draft.table]
         table = "\n".join(["| " + " | ".join(header) + " |", "|" + "---|" * len(header), *rows])
         text = f"{text}\n\n{table}"

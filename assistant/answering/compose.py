@@ -15,11 +15,13 @@ from dataclasses import dataclass, field, replace
 from assistant.answering.intent import Intent
 from assistant.answering.question import Asked, Concept, named_sources
 from assistant.answering.units import Unit, units_of
-from assistant.answering.verify import numbers_in
 from assistant.conversation import entities
+from assistant.documents import doc_type_label
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import related_words, synonym_vocabulary
+from assistant.tables import use_rank
+from assistant.text import numbers_in
 
 #: In a prose answer, a sentence that adds no question word the sentences before it lack counts this
 #: share of its score (see ``_novel_first``).
@@ -85,17 +87,10 @@ CARRIED_WEIGHT = 0.75
 
 #: A class named in a question stands for its members when dosing rows are picked.
 DRUG_CLASSES = {"corticosteroids": ("dexamethasone", "methylprednisolone", "hydrocortisone", "prednisone")}
-#: Dosing rows are grouped by use, label first, so labelled and evidence-only doses never blur.
-USE_ORDER = ("label", "guideline", "institutional", "off-label", "evidence-only")
-#: Evidence answers put the strongest source first; lower is stronger. Labels say what each source is.
+#: Evidence answers put the strongest source first; lower is stronger.
 EVIDENCE_RANK = {
     "guideline": 0, "consensus": 0, "label": 1, "regulatory": 1, "trial": 2, "cohort": 3,
     "case-series": 4, "case-report": 5, "review": 6, "local": 7,
-}  # fmt: skip
-EVIDENCE_LABEL = {
-    "guideline": "Guideline", "consensus": "Consensus", "label": "Drug label", "regulatory": "Regulatory",
-    "trial": "Trial", "cohort": "Cohort study", "case-series": "Case series", "case-report": "Case report",
-    "review": "Review", "local": "Local document",
 }  # fmt: skip
 
 #: Questions that ask what something is made of ("what's in the ICE score?", "HLH-2004 criteria?"):
@@ -323,7 +318,7 @@ class ExtractiveComposer:
             if setting is not None:
                 about = [s for s in beside if asked.setting_of(s.text) and s.text != setting.text]
                 lead = [Statement(setting.text, [setting.passage]), *about]
-        table.sort(key=lambda row: _use_rank(row.cells))
+        table.sort(key=lambda row: use_rank((row.cells or {}).get("use", "")))
         return Draft(statements=lead, table=table)
 
     def _novel_first(self, candidates: list[tuple[float, Unit]], core: set[str]) -> list[tuple[float, Unit]]:
@@ -441,7 +436,7 @@ class ExtractiveComposer:
     def _by_evidence_strength(statements: list[Statement], passages: Sequence[Passage]) -> list[Statement]:
         """Strongest source first, each line labelled with what kind of source it is."""
         ordered = sorted(statements, key=lambda s: EVIDENCE_RANK.get(passages[s.sources[0]].doc_type, 9))
-        return [replace(s, label=EVIDENCE_LABEL.get(passages[s.sources[0]].doc_type, "Source")) for s in ordered]
+        return [replace(s, label=doc_type_label(passages[s.sources[0]].doc_type)) for s in ordered]
 
     def _dosing_rows(
         self, question: str, scored: list[tuple[float, Unit]], passages: Sequence[Passage]
@@ -575,11 +570,6 @@ def _describe(passage: Passage) -> str:
 
 def _stated(cell: str | None) -> bool:
     return bool(cell) and not cell.lower().startswith(("not stated", "not verified"))
-
-
-def _use_rank(cells: Mapping[str, str] | None) -> int:
-    use = (cells or {}).get("use", "").lower()
-    return next((i for i, name in enumerate(USE_ORDER) if use.startswith(name)), len(USE_ORDER))
 
 
 def _values(text: str) -> set[str]:

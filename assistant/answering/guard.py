@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from assistant.text import split_sentences
+
 #: Phrases that try to change Carta's rules rather than ask a clinical question.
 INJECTION = re.compile(
     r"\b(ignore|disregard|forget)\b.{0,40}\b(sources?|instructions?|rules?|prompt)\b"
@@ -22,7 +24,6 @@ PATIENT_SPECIFIC = re.compile(
     r"|\bbed \d+\b|\b\d{1,3}\s?kg (pt|patient|man|woman|child)\b",
     re.IGNORECASE,
 )
-SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 INJECTION_NOTICE = "Instructions inside the question were ignored; Carta answers only from its sources."
 ORDERS_NOTICE = (
@@ -42,7 +43,7 @@ class Screened:
 def screen(question: str) -> Screened:
     """Drop sentences that instruct Carta; strip patient details; say what was set aside."""
     notices: list[str] = []
-    sentences = SENTENCE.split(question)
+    sentences = split_sentences(question, loose=True)
     kept = [s for s in sentences if not INJECTION.search(s)]
     if len(kept) < len(sentences) or INJECTION.search(question):
         notices.append(INJECTION_NOTICE)

@@ -11,7 +11,6 @@ refuses endpoints off this site unless ``allow_remote`` is set, and every reques
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Iterator, Sequence
 from urllib.parse import urlparse
 
@@ -24,9 +23,7 @@ from assistant.answering.prompts import ABSTAIN_SENTINEL, LLM_SYSTEM_PROMPT, LLM
 from assistant.errors import ConfigError
 from assistant.passage import Passage
 from assistant.settings import Settings
-
-MARKER = re.compile(r"\[(\d+)\]")
-SENTENCE = re.compile(r"(?<=[.!?\]])\s+(?=[A-Z(])")
+from assistant.text import BULLET, citation_numbers, split_sentences, strip_citations
 
 
 def check_endpoint(url: str, *, allow_remote: bool) -> None:
@@ -92,10 +89,10 @@ def parse(text: str, passage_count: int) -> Draft:
         return Draft(abstained=True, reason="the LLM said the passages do not answer the question")
     statements = []
     for line in text.splitlines():
-        line = re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", line).strip()
-        for sentence in SENTENCE.split(line):
-            sources = [int(n) - 1 for n in MARKER.findall(sentence) if 1 <= int(n) <= passage_count]
-            body = MARKER.sub("", sentence).strip()
+        line = BULLET.sub("", line).strip()
+        for sentence in split_sentences(line):
+            sources = [n - 1 for n in citation_numbers(sentence) if 1 <= n <= passage_count]
+            body = strip_citations(sentence).strip()
             if len(body.split()) >= 2:
                 statements.append(Statement(body, list(dict.fromkeys(sources))))
     if not statements:

@@ -6,17 +6,12 @@ view show each column as the source states it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from assistant.passage import Passage
-
-#: The columns of the standard dosing table (docs/corpus-format.md), lower-cased.
-DOSING_HEADER = ("drug", "dose", "route", "frequency", "maximum", "population", "setting", "use")
-#: Where one sentence ends and the next begins, and a list item's marker.
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'])")
-BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+from assistant.tables import is_dosing_header, table_rows
+from assistant.text import BULLET, split_sentences
 
 
 @dataclass(frozen=True)
@@ -29,29 +24,19 @@ class Unit:
 
     @property
     def is_dosing_row(self) -> bool:
-        return self.cells is not None and tuple(self.cells)[:2] == DOSING_HEADER[:2]
+        return self.cells is not None and is_dosing_header(tuple(self.cells))
 
 
 #: Cells that say nothing, left out when a row is quoted as a sentence.
 EMPTY_CELLS = frozenset({"", "—", "-", "not applicable", "not stated"})
 
 
-def split_cells(line: str) -> list[str]:
-    return [cell.strip() for cell in line.strip().strip("|").split("|")]
-
-
 def table_units(text: str, passage: int) -> list[Unit]:
     """Each body row of a markdown table as a unit carrying its header."""
-    lines = [line for line in text.splitlines() if line.strip().startswith("|")]
-    if len(lines) < 3:
-        return []
-    names = split_cells(lines[0])
+    names, rows = table_rows(text)
     header = [h.lower() for h in names]
     units = []
-    for line in lines[2:]:
-        cells = split_cells(line)
-        if len(cells) != len(header):
-            continue
+    for cells in rows:
         pairs = dict(zip(header, cells, strict=True))
         rendered = "; ".join(f"{n}: {c}" for n, c in zip(names, cells, strict=True) if c.lower() not in EMPTY_CELLS)
         units.append(Unit(rendered, passage, pairs))
@@ -65,7 +50,7 @@ def prose_units(text: str, passage: int) -> list[Unit]:
         line = BULLET.sub("", line).strip()
         if not line or line.startswith("#"):
             continue
-        units.extend(Unit(s.strip(), passage) for s in SENTENCE_END.split(line) if len(s.split()) >= 3)
+        units.extend(Unit(s, passage) for s in split_sentences(line) if len(s.split()) >= 3)
     return units
 
 

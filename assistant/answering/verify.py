@@ -16,14 +16,10 @@ from assistant.conversation import ENTITY_KINDS
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import group_of, normalize
+from assistant.text import numbers_in, strip_citations
 
 #: Share of a statement's content words that must occur in its cited passages.
 MIN_SUPPORT = 0.6
-NUMBER = re.compile(
-    r"(?<![\w.])[<>≤≥]?\d+(?:[.,]\d+)*(?:\s*(?:mg/kg|mg/m²|mg/m2|g/kg|mg/dl|mg|µg/kg|mcg|g|ml|l/min|%|h|days?|weeks?|kg|°c))?",
-    re.IGNORECASE,
-)
-CITATION_MARK = re.compile(r"\[\d+\]")
 
 
 @dataclass(frozen=True)
@@ -39,13 +35,9 @@ def squash(text: str) -> str:
     return re.sub(r"[\s,]", "", normalize(text))
 
 
-def numbers_in(text: str) -> list[str]:
-    return [m.group(0) for m in NUMBER.finditer(CITATION_MARK.sub("", text))]
-
-
 def support_score(text: str, passages: Sequence[Passage]) -> float:
     """Token-overlap support: the share of the statement's words found in its cited passages."""
-    words = set(tokenize(CITATION_MARK.sub("", text)))
+    words = set(tokenize(strip_citations(text)))
     if not words:
         return 1.0
     found = set(tokenize(" ".join(f"{p.title} {p.section} {p.text}" for p in passages)))

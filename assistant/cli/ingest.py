@@ -15,6 +15,7 @@ import typer
 from assistant.cli import app, err_console
 from assistant.cli.common import progress_bar, settings_from
 from assistant.documents import LOCAL_COLLECTION, DocType
+from assistant.embeddings import prepare_query_embeddings
 from assistant.errors import UsageError
 from assistant.ingest import ingest
 from assistant.settings import Settings
@@ -61,6 +62,7 @@ def ingest_command(
     overrides = file_overrides(settings, paths or [], {**flags, "doc_type": doc_type and doc_type.value})
     with progress_bar("Ingesting") as progress:
         report = ingest(settings, paths or None, overrides=overrides, progress=progress)
+    prepare_query_embeddings(settings)  # the first question then starts without torch
     for error in report.errors:
         err_console.print(f"[yellow]skipped[/] {error}", highlight=False)
     err_console.print(report.summary(), highlight=False)

@@ -26,9 +26,9 @@ from assistant.evaluation.runner import (
     spreads,
 )
 from assistant.evaluation.runs import Run
-from assistant.evaluation.scoring import rank_index
 from assistant.evaluation.stats import BOOTSTRAP_SAMPLES, BOOTSTRAP_SEED, Interval, interval, ratio_draws, resamples
 from assistant.evaluation.thresholds import Thresholds
+from assistant.stats import rank_index
 
 #: Provenance entries a comparison names when they differ, with how they read.
 PROVENANCE = (
@@ -150,7 +150,7 @@ def intervals(
 
 def _spread_draws(pairs: Sequence[tuple[ItemResult, ItemResult]], picks: np.ndarray) -> dict[str, Sequence[float]]:
     """New-minus-old of each spread in each resample: percentiles and the median on sorted rows of the
-    resamples (the same nearest rank as scoring.percentile), paraphrase consistency group by group."""
+    resamples (the same nearest rank as assistant.stats.percentile), paraphrase consistency group by group."""
     if not pairs:
         return {}
     draws: dict[str, Sequence[float]] = {}

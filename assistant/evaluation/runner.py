@@ -19,6 +19,7 @@ from assistant.errors import CartaError
 from assistant.evaluation import scoring
 from assistant.evaluation.baselines import Answerer
 from assistant.evaluation.questions import Item
+from assistant.stats import percentile
 
 #: Passages retrieved for the retrieval metrics (recall@10 and nDCG@10 need ten).
 RETRIEVAL_K = 10
@@ -314,7 +315,7 @@ def spreads(results: Sequence[ItemResult]) -> dict[str, float | None]:
     return {
         "words_median": float(statistics.median(answered)) if answered else None,
         "paraphrase_consistency": consistency(paraphrase_groups(results).values()),
-        **{key: scoring.percentile(latencies, q) for key, q in LATENCY_FIGURES.items()},
+        **{key: percentile(latencies, q) for key, q in LATENCY_FIGURES.items()},
     }
 
 

@@ -11,17 +11,22 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from assistant.answering.units import BULLET, SENTENCE_END
-from assistant.answering.verify import CITATION_MARK, numbers_in, squash, support_score
+from assistant.answering.verify import squash, support_score
 from assistant.evaluation.questions import Fact, Harm, WrongLead
+from assistant.tables import RULE, is_table_line
+from assistant.text import (
+    BULLET,
+    CITATION_RUN,
+    LEAD_BREAK,
+    citation_numbers,
+    numbers_in,
+    split_sentences,
+    strip_citations,
+)
 
 #: Grade bounds on the points fraction, from evals/SCHEMA.md; below the last one is F.
 GRADE_BOUNDS: tuple[tuple[float, str], ...] = ((0.9, "A"), (0.75, "B"), (0.6, "C"), (0.4, "D"))
-MARK_RUN = re.compile(r"(?:\s*\[\d+\])+")
-TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
 WORD = re.compile(r"\S*\w\S*")
-#: Where the lead sentence ends: as the composer's SENTENCE_END, but a number may open the next sentence.
-LEAD_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])")
 
 
 class Cited(Protocol):
@@ -141,11 +146,11 @@ def lead_line(answer: str) -> str:
     lines = answer.splitlines()
     for number, line in enumerate(lines):
         following = lines[number + 1] if number + 1 < len(lines) else ""
-        if TABLE_RULE.match(line) or TABLE_RULE.match(following) or line.lstrip().startswith("#"):
+        if RULE.match(line) or RULE.match(following) or line.lstrip().startswith("#"):
             continue
-        text = MARK_RUN.sub("", BULLET.sub("", line)).strip()
+        text = strip_citations(BULLET.sub("", line)).strip()
         if re.search(r"\w", text):
-            return LEAD_END.split(text, maxsplit=1)[0]
+            return LEAD_BREAK.split(text, maxsplit=1)[0]
     return ""
 
 
@@ -180,12 +185,12 @@ def _segment_sentences(text: str) -> list[str]:
     out: list[str] = []
     for number, line in enumerate(lines):
         following = lines[number + 1] if number + 1 < len(lines) else ""
-        if TABLE_RULE.match(line) or TABLE_RULE.match(following):
+        if RULE.match(line) or RULE.match(following):
             continue
         line = BULLET.sub("", line).strip().strip("|").strip()
         if not line or line.startswith("#"):
             continue
-        out.extend(s.strip() for s in SENTENCE_END.split(line) if re.search(r"\w", s))
+        out.extend(s for s in split_sentences(line) if re.search(r"\w", s))
     return out
 
 
@@ -198,8 +203,8 @@ def sentences(answer: str) -> list[Sentence]:
     """
     found: list[Sentence] = []
     start = 0
-    for run in MARK_RUN.finditer(answer):
-        marks = tuple(int(m) for m in re.findall(r"\d+", run.group(0)))
+    for run in CITATION_RUN.finditer(answer):
+        marks = tuple(citation_numbers(run.group(0)))
         found += [Sentence(s, marks) for s in _segment_sentences(answer[start : run.start()])]
         start = run.end()
     found += [Sentence(s, ()) for s in _segment_sentences(answer[start:])]
@@ -211,11 +216,7 @@ def citation_problems(answer: str, citations: Mapping[int, str], indexed: Collec
 
     ``citations`` maps each citation number to its chunk id; ``indexed`` holds the index's chunk ids.
     """
-    problems = [
-        f"[{n}] resolves to no citation"
-        for n in dict.fromkeys(int(m.group(0)[1:-1]) for m in CITATION_MARK.finditer(answer))
-        if n not in citations
-    ]
+    problems = [f"[{n}] resolves to no citation" for n in dict.fromkeys(citation_numbers(answer)) if n not in citations]
     problems += [
         f"citation [{n}] is chunk {chunk}, which is not indexed"
         for n, chunk in citations.items()
@@ -279,17 +280,5 @@ def ratios(parts: Iterable[Mapping[str, tuple[float, float]]], keys: Sequence[st
 
 def answer_words(answer: str) -> int:
     """Words a reader reads in the prose: markdown table lines and [n] markers are not counted."""
-    prose = "\n".join(line for line in answer.splitlines() if not line.lstrip().startswith("|"))
-    return len(WORD.findall(CITATION_MARK.sub("", prose)))
-
-
-def rank_index(count: int, q: float) -> int:
-    """Where the nearest-rank ``q`` percentile sits among ``count`` sorted values (0-based)."""
-    return max(0, math.ceil(q / 100 * count) - 1)
-
-
-def percentile(values: Sequence[float], q: float) -> float | None:
-    """Nearest-rank percentile (q in 0..100): the smallest value with at least q% of values at or below it."""
-    if not values:
-        return None
-    return sorted(values)[rank_index(len(values), q)]
+    prose = "\n".join(line for line in answer.splitlines() if not is_table_line(line))
+    return len(WORD.findall(strip_citations(prose)))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.evaluation.scoring import percentile
+from assistant.stats import percentile
 
 #: Resamples per interval: enough for a stable 95% interval on a few hundred items, and fast.
 BOOTSTRAP_SAMPLES = 1000

@@ -14,6 +14,7 @@ from typing import Any
 from assistant.documents import Page, SourceDocument
 from assistant.loaders.markdown import FIRST_HEADING, read_text
 from assistant.loaders.text import build_document
+from assistant.tables import is_table_line
 
 #: Elements whose text is never document content.
 DROPPED = frozenset({"head", "script", "style", "noscript", "template", "svg", "nav"})
@@ -117,7 +118,7 @@ class MainText(HTMLParser):
         lines = main or [line for line, _ in self.blocks]
         text = ""
         for line in lines:  # table rows stay on consecutive lines; other blocks get a blank line
-            joint = "\n" if line.startswith("|") and text.endswith("|") else "\n\n"
+            joint = "\n" if is_table_line(line) and text.endswith("|") else "\n\n"
             text = f"{text}{joint}{line}" if text else line
         return text
 

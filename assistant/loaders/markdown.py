@@ -66,14 +66,16 @@ def fallback_meta(path: Path, body: str) -> dict[str, Any]:
 def load(path: Path, overrides: dict[str, Any]) -> SourceDocument:
     """Load one markdown file.
 
-    Front matter, when present, must be complete: a corpus file with a missing field is an error,
-    not a silent default. A file without front matter gets its id and title from its name and
-    first heading. Caller overrides (sidecar, CLI flags) win over both.
+    A corpus file's front matter must be complete: a missing field is an error, not a silent default.
+    A user's own file (no front matter, or put in the local collection by the caller or its front
+    matter) takes what its front matter lacks from its name and first heading, the id above all.
+    Caller overrides (sidecar, CLI flags) win over both.
     """
     text = read_text(path)
     raw, body = split_front_matter(text, path)
     if not body.strip():
         raise DocumentError(path, "has no body text")
-    base = raw if raw else fallback_meta(path, body)
+    own = not raw or {**raw, **overrides}.get("collection") == LOCAL_COLLECTION
+    base = {**fallback_meta(path, body), **raw} if own else raw
     meta = validate_meta({**base, **overrides}, path)
     return SourceDocument(meta=meta, pages=(Page(body.strip()),), path=path)

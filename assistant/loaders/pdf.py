@@ -8,17 +8,16 @@ chunker can group paragraphs instead of taking a whole page as one block.
 from __future__ import annotations
 
 import logging
-import re
 from pathlib import Path
 from typing import Any
 
 from assistant.documents import Page, SourceDocument
 from assistant.errors import DocumentError
 from assistant.loaders.text import build_document
+from assistant.text import SENTENCE_END
 
 #: A line shorter than this share of the page's longest line closes its paragraph (last line, heading).
 SHORT_LINE_RATIO = 0.6
-SENTENCE_END = re.compile(r"[.!?:;][\"')\]]*$")
 
 # pypdf logs recoverable damage ("EOF marker not found") as warnings without naming the file; the
 # loader reports an unreadable file itself, in one line that names it.

@@ -13,10 +13,11 @@ from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, PrivateAttr
 
-from assistant.embeddings import load_embeddings
+from assistant.embeddings import query_embeddings
 from assistant.errors import IndexUnavailableError
 from assistant.index import ChunkIndex
 from assistant.passage import Passage
@@ -108,9 +109,12 @@ class HybridRetriever(BaseRetriever):
     _sources: dict[str, frozenset[str]] = PrivateAttr()
 
     @classmethod
-    def load(cls, settings: Settings, **kwargs: Any) -> HybridRetriever:
-        """Open the index and build the keyword side; raises if the index is empty."""
-        index = ChunkIndex.open(settings, load_embeddings(settings.model_path))
+    def load(cls, settings: Settings, *, embeddings: Embeddings | None = None, **kwargs: Any) -> HybridRetriever:
+        """Open the index and build the keyword side; raises if the index is empty.
+
+        Questions are embedded by ``embeddings``, by default the ONNX export of the configured model.
+        """
+        index = ChunkIndex.open(settings, embeddings or query_embeddings(settings))
         retriever = cls(settings=settings, **kwargs)
         retriever.attach(index)
         return retriever

@@ -10,7 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from assistant import rendering
-from assistant.dosing import USES, dosing_rows, drug_names, rows_for
+from assistant.dosing import dosing_rows, drug_names, rows_for
+from assistant.tables import USES
 
 #: Offered first when the corpus holds it: the question a pharmacist asks most.
 DEFAULT_DRUG = "tocilizumab"

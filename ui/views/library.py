@@ -12,7 +12,7 @@ import streamlit as st
 
 from assistant import rendering
 from assistant.coverage import KINDS, TOXICITIES, corpus_coverage
-from assistant.documents import DocType
+from assistant.documents import DocType, doc_type_label
 from assistant.errors import CartaError
 from assistant.ingest import IngestReport, ingest, remove_document
 from assistant.loaders import LOADERS, load_paths, slugify
@@ -36,7 +36,7 @@ def document_record(chunks: list[Passage]) -> dict[str, Any]:
     return {
         "Title": first.title,
         "Year": first.year,
-        "Type": rendering.doc_type_label(first.doc_type),
+        "Type": doc_type_label(first.doc_type),
         "Source": first.source,
         "Products": ", ".join(first.products),
         "Topics": ", ".join(first.topics),
@@ -97,7 +97,7 @@ def upload_form(config: Settings) -> None:
         doc_type = st.selectbox(
             "Type",
             [None, *(t.value for t in DocType)],
-            format_func=lambda v: "as the file says (else local)" if v is None else rendering.doc_type_label(v),
+            format_func=lambda v: "as the file says (else local)" if v is None else doc_type_label(v),
         )
         labels = ("DOI", "PMID", "URL")
         doi, pmid, url = (column.text_input(label) for column, label in zip(st.columns(3), labels, strict=True))

@@ -1,0 +1,72 @@
+"""The text conventions every part of Carta reads the same way: sentences, `[n]` citation marks, and
+numbers with their units.
+
+Composers, the verifier, the eval's scoring, the PDF loader and the UI all split, strip and match
+with these definitions, so a sentence or a number is the same thing wherever it is counted.
+
+>>> split_sentences("Give 8 mg/kg IV. Repeat after 8 h. (Max 800 mg.)")
+['Give 8 mg/kg IV.', 'Repeat after 8 h.', '(Max 800 mg.)']
+>>> citation_numbers("Give 8 mg/kg [1][3]. Repeat [2].")
+[1, 3, 2]
+>>> strip_citations("Tocilizumab is given IV [1].")
+'Tocilizumab is given IV.'
+>>> numbers_in("8 mg/kg, at most 800 mg, ≥38 °C [2]")
+['8 mg/kg', '800 mg', '≥38 °C']
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Where one sentence of a quoted text ends and the next begins: after . ! ? (or a citation mark's
+#: closing bracket) and before a capital, an opening bracket or a quote, so "e.g. tocilizumab" and
+#: "p. 4" stay whole.
+SENTENCE_BREAK = re.compile(r"(?<=[.!?\]])\s+(?=[A-Z(\"'])")
+#: Where an answer's lead sentence ends, for the eval's wrong-setting check: as SENTENCE_BREAK, but a
+#: number may open the next sentence too.
+LEAD_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])")
+#: The same in a user's own typing, where a new sentence may start in lower case.
+LOOSE_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
+#: A line that ends a sentence (a PDF line after which the paragraph may continue or not).
+SENTENCE_END = re.compile(r"[.!?:;][\"')\]]*$")
+#: A list item's marker at the start of a line: "- ", "* ", "+ ", "1. ", "2) ".
+BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+
+#: One citation mark, `[n]`; group 1 is the number.
+CITATION_MARK = re.compile(r"\[(\d+)\]")
+#: A run of marks closing a statement, with the spaces before them: " [1][3]".
+CITATION_RUN = re.compile(r"(?:\s*\[\d+\])+")
+
+#: Units a number may carry, matched case-insensitively (the longer spelling before its prefix).
+UNITS = (
+    "mg/kg", "mg/m²", "mg/m2", "g/kg", "mg/dl", "mg", "µg/kg", "mcg", "g", "ml", "l/min", "%",
+    "h", "days?", "weeks?", "kg", "°c",
+)  # fmt: skip
+#: The units of an amount given as a dose (what `carta corpus check` looks for outside tables).
+DOSE_UNITS = ("mg/kg", "mg/m²", "mg/m2", "g/kg", "mg", "l/min", "%")
+_AMOUNT = r"(?<![\w.])\d+(?:[.,]\d+)*"
+#: A number with its comparison sign and unit when it has them: '≥38 °C', '8 mg/kg', '2'.
+NUMBER = re.compile(rf"(?<![\w.])[<>≤≥]?\d+(?:[.,]\d+)*(?:\s*(?:{'|'.join(UNITS)}))?", re.IGNORECASE)
+#: An amount with a dose unit and nothing glued after it: '8 mg/kg', '1,000 mg', '50%'.
+DOSE = re.compile(rf"{_AMOUNT}\s*(?:{'|'.join(DOSE_UNITS)})(?![A-Za-z])", re.IGNORECASE)
+
+
+def split_sentences(text: str, *, loose: bool = False) -> list[str]:
+    """The sentences of one line of text, stripped; ``loose`` also breaks before a lower-case word."""
+    pattern = LOOSE_SENTENCE_BREAK if loose else SENTENCE_BREAK
+    return [sentence.strip() for sentence in pattern.split(text) if sentence.strip()]
+
+
+def citation_numbers(text: str) -> list[int]:
+    """The numbers of the `[n]` marks in ``text``, in order, repeats kept."""
+    return [int(n) for n in CITATION_MARK.findall(text)]
+
+
+def strip_citations(text: str) -> str:
+    """``text`` without its `[n]` marks or the spaces before them ('IV [1].' -> 'IV.')."""
+    return CITATION_RUN.sub("", text)
+
+
+def numbers_in(text: str) -> list[str]:
+    """The numbers of ``text`` with their signs and units, citation marks left out."""
+    return [m.group(0) for m in NUMBER.finditer(strip_citations(text))]
