@@ -6,8 +6,8 @@ JSON schema (one object per answer)::
      "parsed": {"intent", "asks", "toxicities", "grades", "drugs", "products", "population", "bodies",
                 "line", "local_only"},
      "statements": [{"text", "citations": [n, ...], "label", "cells"}],
-     "citations": [{"n", "doc_id", "chunk_id", "title", "year", "doc_type", "doi", "pmid",
-                    "url", "section", "page", "text"}],
+     "citations": [{"n", "doc_id", "chunk_id", "title", "authors", "source", "year", "doc_type",
+                    "doi", "pmid", "url", "section", "page", "text"}],
      "verification": {"statements", "removed", "reasons"},
      "timings_ms": {"retrieve", "compose", "total", ...}}
 """
@@ -30,6 +30,9 @@ class Citation(BaseModel):
     doc_id: str
     chunk_id: str
     title: str
+    #: Who wrote or issued it, for a reference a reader can look up ("Santomasso BD", or the body in ``source``).
+    authors: list[str] = Field(default_factory=list)
+    source: str = ""
     year: int | None
     doc_type: str
     doi: str | None
@@ -50,6 +53,8 @@ class Citation(BaseModel):
             doc_id=passage.doc_id,
             chunk_id=passage.chunk_id,
             title=passage.title,
+            authors=list(passage.authors),
+            source=passage.source,
             year=passage.year,
             doc_type=passage.doc_type,
             doi=passage.doi,
@@ -144,10 +149,3 @@ class Answer(BaseModel):
 
     def to_json_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
-
-    def to_markdown(self) -> str:
-        """The answer followed by its numbered references, for copying and export."""
-        if not self.citations:
-            return self.answer
-        refs = "\n".join(f"[{c.n}] {c.label}" + (f" — {c.link}" if c.link else "") for c in self.citations)
-        return f"{self.answer}\n\n**Sources**\n\n{refs}"

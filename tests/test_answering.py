@@ -8,7 +8,6 @@ from collections.abc import Sequence
 import pytest
 from helpers import quoted
 
-from assistant.answer import Answer
 from assistant.answering.chain import AnswerChain, clean_question
 from assistant.answering.compose import Draft, Statement, joined
 from assistant.answering.prompts import ABSTAIN_MESSAGE, NOTHING_MORE_MESSAGE, SINGLE_CASE_NOTICE
@@ -19,8 +18,8 @@ from assistant.passage import Passage
 from assistant.text import citation_numbers, numbers_in
 
 CITATION_KEYS = {
-    "n", "doc_id", "chunk_id", "title", "year", "doc_type", "doi", "pmid", "url", "section", "page", "text",
-    "effective", "superseded",
+    "n", "doc_id", "chunk_id", "title", "authors", "source", "year", "doc_type", "doi", "pmid", "url", "section",
+    "page", "text", "effective", "superseded",
 }  # fmt: skip
 
 
@@ -182,12 +181,3 @@ def test_verifier_removes_invented_numbers_and_drugs() -> None:
 )
 def test_intent_classification(question: str, intent: Intent) -> None:
     assert classify(question) is intent
-
-
-def test_answer_markdown_lists_references(chain: AnswerChain) -> None:
-    answer = chain.invoke("Is there evidence for emapalumab in adult IEC-HS after CAR-T?")
-    markdown = answer.to_markdown()
-    assert markdown.startswith(answer.answer)
-    assert "[1] Case Report: Successful use of emapalumab" in markdown
-    assert "https://doi.org/10.3389/fimmu.2025.1563736" in markdown
-    assert Answer(question="q", query="q", answer="none", abstained=True).to_markdown() == "none"

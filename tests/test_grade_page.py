@@ -72,7 +72,8 @@ def test_impossible_values_and_missing_sources_are_one_line_errors(grade_page: A
     assert any("cut-offs" in e.value and "\n" not in e.value for e in at.error)
 
 
-@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.server
 def test_grade_page_in_a_real_browser(server: tuple[str, Path]) -> None:  # noqa: F811
     if not CHROMIUM.exists():
         pytest.skip(f"no browser at {CHROMIUM}: install Debian's chromium (`make test` does so when run as root)")

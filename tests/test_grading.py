@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import run_carta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -447,13 +448,13 @@ def test_a_rule_with_a_number_its_row_lacks_fails_at_load(tmp_path: Path) -> Non
 
 
 # --- carta grade ------------------------------------------------------------------------------------------
-def test_grade_commands_of_the_issue(carta_cli, corpus_index: Settings, indexed) -> None:
+def test_grade_commands_of_the_issue(corpus_index: Settings, indexed) -> None:
     env = {"CARTA_DATA_DIR": str(corpus_index.data_dir)}
     for args in (
         ["crs", "--temp", "39.4", "--vasopressors", "0", "--oxygen-lpm", "3", "--json"],
         ["icans", "--ice", "4", "--consciousness", "voice", "--json"],
     ):
-        done = carta_cli("grade", *args, env=env)
+        done = run_carta("grade", *args, env=env)
         assert done.returncode == 0, done.stderr
         data = json.loads(done.stdout)
         assert {"scale", "grade", "deciding", "missing", "citations"} <= data.keys()
@@ -462,7 +463,7 @@ def test_grade_commands_of_the_issue(carta_cli, corpus_index: Settings, indexed)
         assert data["citations"] and all(c["chunk_id"] in chunk_ids for c in data["citations"])
 
 
-def test_grade_help_lists_every_finding(carta_cli) -> None:
+def test_grade_help_lists_every_finding() -> None:
     flags = {
         "crs": "--temp --fever --treated --hypotension --sbp --vasopressors --vasopressin --oxygen-lpm --device "
         "--organ-toxicity --json",
@@ -472,7 +473,7 @@ def test_grade_help_lists_every_finding(carta_cli) -> None:
         "hematotox": "--anc --hemoglobin --platelets --crp --ferritin --json",
     }
     for scale, expected in flags.items():
-        done = carta_cli("grade", scale, "--help", env={"COLUMNS": "200"})
+        done = run_carta("grade", scale, "--help", env={"COLUMNS": "200"})
         assert done.returncode == 0
         assert all(flag in done.stdout for flag in expected.split()), (scale, done.stdout)
 
@@ -485,14 +486,14 @@ def test_grade_help_lists_every_finding(carta_cli) -> None:
         (["icans", "--ice", "12"], "ice 12"),
     ],
 )
-def test_grade_rejects_impossible_values_in_one_line(carta_cli, tmp_path: Path, args: list[str], said: str) -> None:
-    done = carta_cli("grade", *args, env={"CARTA_DATA_DIR": str(tmp_path)})
+def test_grade_rejects_impossible_values_in_one_line(tmp_path: Path, args: list[str], said: str) -> None:
+    done = run_carta("grade", *args, env={"CARTA_DATA_DIR": str(tmp_path)})
     assert done.returncode == 2
     assert said in done.stderr and "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
 
 
-def test_grade_converts_fahrenheit_with_a_notice(carta_cli, corpus_index: Settings) -> None:
-    done = carta_cli("grade", "crs", "--temp", "102.9F", "--vasopressors", "1", "--json", env={
+def test_grade_converts_fahrenheit_with_a_notice(corpus_index: Settings) -> None:
+    done = run_carta("grade", "crs", "--temp", "102.9F", "--vasopressors", "1", "--json", env={
         "CARTA_DATA_DIR": str(corpus_index.data_dir)})  # fmt: skip
     data = json.loads(done.stdout)
     assert data["grade"] == 3 and any("°F converted to 39.4 °C" in n for n in data["notices"])

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from assistant.feedback import FeedbackStore
 from assistant.ingest import ingest
+from assistant.rendering import chart_text, reference
 from assistant.settings import Settings
 
 APP = Path(__file__).resolve().parents[1] / "ui" / "app.py"
@@ -51,15 +52,20 @@ def test_question_gives_a_cited_answer_with_passages(on_index: Settings) -> None
     answer = ask(at, QUESTION)["answer"]
     assert not answer.abstained
     assert "8 mg/kg" in answer.answer
-    assert "| Drug | Dose |" in answer.answer  # the dosing table, rendered by markdown
+    assert "| Drug | Dose |" in answer.answer
+    # The dose table is drawn once as a table and once as cards; the stylesheet shows one by width.
+    table = next(h.proto.body for h in at.get("html") if "carta-rows" in h.proto.body)
+    assert table.count('class="carta-card-title"') == answer.answer.count("\n| tocilizumab")
+    assert "carta-table" in table
     sources = labelled(at.expander, "Sources")
     assert sources.label == f"Sources ({len(answer.citations)})"
     shown = " ".join(m.value for m in sources.markdown)
-    assert "<mark>" in shown  # the quoted rows are highlighted in the passage
+    assert "carta-quoted" in shown  # the quoted rows are marked in the passage
     assert answer.citations[0].title in shown
     assert "https://doi.org/" in shown or "https://pubmed.ncbi.nlm.nih.gov/" in shown
-    copy = labelled(at.expander, "Copy answer")
-    assert copy.code[0].value == answer.to_markdown()
+    copy = labelled(at.expander, "Copy for the chart")
+    assert copy.code[0].value.strip() == chart_text(answer, date.today()).strip()
+    assert all(reference(c) in copy.code[0].value for c in answer.citations)
 
 
 def test_follow_up_carries_the_drug(on_index: Settings) -> None:
@@ -86,6 +92,8 @@ def test_more_on_this_continues_the_last_answer_without_repeating_it(on_index: S
 
 def test_example_question_is_clickable_and_new_conversation_clears(on_index: Settings) -> None:
     at = start()
+    assert len([b for b in at.button if (b.key or "").startswith("example-")]) == 4
+    assert any("will not invent" in c.value for c in at.caption)
     example = at.button(key="example-0")
     example.click().run()
     assert not at.exception
@@ -123,6 +131,15 @@ def test_sidebar_filter_restricts_retrieval(on_index: Settings) -> None:
     answer = ask(at, QUESTION)["answer"]
     assert answer.citations
     assert {c.doc_type for c in answer.citations} == {"label"}
+
+
+def test_filters_show_only_on_the_pages_they_act_on(on_index: Settings) -> None:
+    at = start()
+    at.sidebar.multiselect(key="filter_types").set_value(["label"]).run()
+    at.switch_page("views/library.py").run()
+    assert not at.sidebar.multiselect
+    at.switch_page("views/dosing.py").run()
+    assert at.sidebar.multiselect(key="filter_types").value == ["label"]  # kept across the Library page
 
 
 def test_page_switches_never_reload_the_chain(on_index: Settings) -> None:
@@ -295,34 +312,3 @@ def test_removed_statements_are_noticed_with_reasons() -> None:
     assert not at.exception
     assert "removed 1 statement" in at.warning[0].value
     assert "is not in its cited passages" in labelled(at.expander, "Why they were removed").markdown[0].value
-
-
-@pytest.fixture
-def ui_common(monkeypatch: pytest.MonkeyPatch) -> Any:
-    """ui/common.py, imported as the app imports it, for its pure helpers."""
-    monkeypatch.syspath_prepend(str(APP.parent))
-    return importlib.import_module("common")
-
-
-def test_highlight_marks_quoted_sentences_and_rows_and_escapes_html(ui_common: Any) -> None:
-    common = ui_common
-    text = (
-        "Tocilizumab is given for CRS. Dexamethasone <b>is</b> given for ICANS.\n\n"
-        "| Drug | Dose |\n|---|---|\n| tocilizumab | 8 mg/kg |\n| anakinra | 100 mg |"
-    )
-    quoted = common.Quoted(frozenset({"Tocilizumab is given for CRS."}), frozenset({("tocilizumab", "8 mg/kg")}))
-    shown = common.highlighted(text, quoted)
-    assert "<mark>Tocilizumab is given for CRS.</mark> Dexamethasone &lt;b&gt;is&lt;/b&gt;" in shown
-    assert "| <mark>tocilizumab</mark> | <mark>8 mg/kg</mark> |" in shown
-    assert "| anakinra | 100 mg |" in shown
-
-
-def test_quoted_by_maps_each_citation_to_its_statements(chain: Any, ui_common: Any) -> None:
-    answer = chain.invoke(QUESTION)
-    quoted = ui_common.quoted_by(answer)
-    assert set(quoted) == {c.n for c in answer.citations}
-    first = quoted[1]
-    assert first.rows  # the dosing rows citing [1], cell by cell
-    assert all(len(row) == 8 for row in first.rows)
-    passage = answer.citations[0].text
-    assert all(any(" | ".join(row) in line for line in passage.splitlines()) for row in first.rows)

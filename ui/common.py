@@ -1,5 +1,6 @@
 """What every page shares: settings, the chain (loaded once per process), sidebar filters, banners, and
-how an answer, its sources and its feedback are drawn. Pages hold layout; all logic comes from `assistant`.
+where an answer, its sources and its feedback go on the page. What they say (markdown, HTML, plain text)
+comes from `assistant.rendering`; pages hold layout only.
 """
 
 from __future__ import annotations
@@ -9,36 +10,36 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import streamlit as st
 
-from assistant.answer import Answer, Citation
+from assistant import rendering
+from assistant.answer import Answer
 from assistant.answering.chain import AnswerChain
-from assistant.answering.units import table_units
 from assistant.documents import doc_type_label
 from assistant.errors import CartaError
 from assistant.feedback import Feedback, FeedbackStore
 from assistant.ingest import index_is_stale
-from assistant.passage import Passage
 from assistant.retrieval.retriever import Filters
 from assistant.settings import Settings, load_settings
-from assistant.tables import split_cells
-from assistant.text import CITATION_MARK
 
 # ---------------------------------------------------------------------------------------------
 # Texts a clinician could question, in one place.
 # ---------------------------------------------------------------------------------------------
-#: Shown on every page and in every export: the product's scope, as agreed in issue 2.
-DISCLAIMER = "Carta supports, and does not replace, clinical judgment and local protocols."
-#: Offered on an empty chat; each is answered from the corpus (checked against evals/qa.yaml topics).
+#: Offered on an empty chat, one of each kind a fellow asks: a dose, a grade from findings, a next step,
+#: the evidence. Each is answered from the corpus (checked with `carta ask`).
 EXAMPLE_QUESTIONS = (
     "What dose of tocilizumab for grade 2 CRS?",
+    "Fever 39 °C and hypotension needing one vasopressor: what CRS grade?",
+    "Grade 2 ICANS not improving on dexamethasone: what next?",
     "Is there evidence for emapalumab in adult IEC-HS?",
-    "How long should patients stay near the treatment centre after CAR-T?",
-    "Which seizure prophylaxis is used after CAR-T?",
+)
+#: Under the examples: what Carta will not do.
+LIMITS_NOTICE = (
+    "Carta quotes its indexed guidelines, labels and studies and cites each statement; it will not invent "
+    "a dose or answer beyond those sources, and says so when they hold no answer."
 )
 #: Under an answer where Carta declined to answer.
 ABSTAINED_NOTICE = "Abstained: no indexed passage supports an answer, so Carta gives none rather than guess."
@@ -52,20 +53,6 @@ STALE_NOTICE = (
     "The index is out of date with the corpus folder, so answers may miss recent changes. "
     f"Run `{INGEST_COMMAND}` or rebuild it on the Library page."
 )
-#: Badge colour for each document type, so a reader weighs a source at a glance.
-DOC_TYPE_COLORS: dict[str, str] = {
-    "guideline": "green",
-    "consensus": "green",
-    "label": "blue",
-    "regulatory": "blue",
-    "trial": "violet",
-    "cohort": "orange",
-    "review": "gray",
-    "case-report": "red",
-    "case-series": "red",
-    "local": "primary",
-}
-
 log = logging.getLogger("carta.ui")
 if not log.handlers:
     _handler = logging.StreamHandler(sys.stderr)
@@ -75,9 +62,45 @@ if not log.handlers:
     log.propagate = False
 
 FILTERS_KEY = "carta_filters"
+#: The sidebar's filter widgets.
+FILTER_KEYS = ("filter_types", "filter_products", "filter_years")
 #: How long the stale-index banner trusts its last check: the check hashes the corpus (~0.25 s), too
 #: slow for every rerun; the Library page always checks afresh.
 STALE_CHECK_TTL_S = 600
+#: Run once under a new answer. The app keeps a chat scrolled to its end, so a long answer (a dose
+#: table) would open on its last lines. This brings the question and the start of the answer into view
+#: once the page has stopped scrolling (a scroll right after the app's own is undone by it) and tells
+#: the app's scroll handler at once (else it can scroll back to the end first), checks for
+#: five seconds that the app has not scrolled back while the answer settles, and gives up as soon as
+#: the reader scrolls or touches the page.
+SHOW_ANSWER_START = """<script>
+(() => {
+  const box = document.querySelector('[data-testid="stAppScrollToBottomContainer"]');
+  let last = Date.now(), tries = 34;
+  const moved = () => { last = Date.now(); };
+  const stop = () => { tries = 0; };
+  for (const name of ["wheel", "touchstart", "keydown", "mousedown"]) {
+    window.addEventListener(name, stop, {once: true, capture: true});
+  }
+  if (box) box.addEventListener("scroll", moved, {passive: true});
+  const show = () => {
+    const turns = document.querySelectorAll('[data-testid="stChatMessage"]');
+    const question = turns[turns.length - 2];
+    if (!question || tries-- <= 0) {
+      if (box) box.removeEventListener("scroll", moved);
+      return;
+    }
+    const top = question.getBoundingClientRect().top;
+    if ((top < 0 || top > 120) && Date.now() - last > 200) {
+      question.scrollIntoView({block: "start", behavior: "instant"});
+      // Tell the app at once that the reader is no longer at the end, before it scrolls back there.
+      if (box) box.dispatchEvent(new Event("scroll"));
+    }
+    setTimeout(show, 150);
+  };
+  setTimeout(show, 300);
+})();
+</script>"""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -162,11 +185,6 @@ def stale_banner(config: Settings) -> None:
 # ---------------------------------------------------------------------------------------------
 # Sidebar filters
 # ---------------------------------------------------------------------------------------------
-def badge(doc_type: str) -> str:
-    """A coloured markdown badge for a document type."""
-    return f":{DOC_TYPE_COLORS.get(doc_type, 'gray')}-badge[{doc_type_label(doc_type)}]"
-
-
 def sidebar_filters(loaded: AnswerChain) -> Filters:
     """Document type, product and year filters, drawn in the sidebar and kept for every page."""
     passages = loaded.retriever.passages.values()
@@ -176,7 +194,11 @@ def sidebar_filters(loaded: AnswerChain) -> Filters:
     with st.sidebar:
         st.subheader("Filters")
         chosen_types = st.multiselect(
-            "Document type", doc_types, format_func=doc_type_label, key="filter_types", placeholder="All types"
+            "Document type",
+            doc_types,
+            format_func=doc_type_label,
+            key="filter_types",
+            placeholder="All types",
         )
         chosen_products = st.multiselect("CAR-T product", products, key="filter_products", placeholder="All products")
         low, high = years[0], years[-1]
@@ -190,6 +212,14 @@ def sidebar_filters(loaded: AnswerChain) -> Filters:
     )
     st.session_state[FILTERS_KEY] = filters
     return filters
+
+
+def keep_filters() -> None:
+    """Keep the filter choices while a page without the sidebar shows: Streamlit forgets the value of a
+    widget that a run does not draw, unless the value is set again as session state."""
+    for key in FILTER_KEYS:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
 
 
 def filters() -> Filters:
@@ -206,96 +236,19 @@ def filtered(loaded: AnswerChain) -> AnswerChain:
 # ---------------------------------------------------------------------------------------------
 # Sources
 # ---------------------------------------------------------------------------------------------
-def identifier_links(item: Citation | Passage) -> str:
-    """DOI and PubMed links (and the URL when neither exists), as markdown."""
-    links = []
-    if item.doi:
-        links.append(f"[DOI {item.doi}](https://doi.org/{item.doi})")
-    if item.pmid:
-        links.append(f"[PMID {item.pmid}](https://pubmed.ncbi.nlm.nih.gov/{item.pmid}/)")
-    if not links and item.url:
-        links.append(f"[link]({item.url})")
-    return " · ".join(links)
-
-
-def where(item: Citation | Passage) -> str:
-    """Section, and page when the source has pages."""
-    return item.section + (f" · p. {item.page}" if item.page is not None else "")
-
-
-@dataclass(frozen=True)
-class Quoted:
-    """What an answer quotes from its sources: sentences, and table rows as their cells."""
-
-    sentences: frozenset[str]
-    rows: frozenset[tuple[str, ...]]
-
-
-def quoted_by(answer: Answer) -> dict[int, Quoted]:
-    """For each citation number, the sentences and dosing rows of the answer that cite it."""
-    sentences: dict[int, set[str]] = {}
-    rows: dict[int, set[tuple[str, ...]]] = {}
-    for line in answer.answer.splitlines():
-        text = line.strip()
-        if text.startswith("|"):
-            cells = split_cells(text)
-            numbers = [int(n) for n in CITATION_MARK.findall(cells[-1])]
-            for n in numbers:
-                rows.setdefault(n, set()).add(tuple(cells[:-1]))
-        elif text:
-            numbers = [int(n) for n in CITATION_MARK.findall(text)]
-            sentence = CITATION_MARK.sub("", text.removeprefix("- ")).strip()
-            for n in numbers:
-                sentences.setdefault(n, set()).add(sentence)
-    return {c.n: Quoted(frozenset(sentences.get(c.n, ())), frozenset(rows.get(c.n, ()))) for c in answer.citations}
-
-
-def highlighted(text: str, quoted: Quoted) -> str:
-    """The passage as markdown (HTML escaped) with the quoted sentences and table rows marked."""
-    rows = set(quoted.rows) | {
-        tuple(unit.cells.values()) for unit in table_units(text, 0) if unit.cells and unit.text in quoted.sentences
-    }
-    marked = [html.escape(s, quote=False) for s in sorted(quoted.sentences, key=len, reverse=True)]
-    lines = []
-    for line in text.splitlines():
-        if line.lstrip().startswith("|") and tuple(split_cells(line)) in rows:
-            line = "| " + " | ".join(f"<mark>{html.escape(c, quote=False)}</mark>" for c in split_cells(line)) + " |"
-        else:
-            line = html.escape(line, quote=False)
-            for sentence in marked:
-                if sentence and sentence in line:
-                    line = line.replace(sentence, f"<mark>{sentence}</mark>")
-        lines.append(line)
-    return "\n".join(lines)
-
-
-def source_heading(item: Citation | Passage, number: int | None = None) -> str:
-    """One markdown line: [n], title, year, "as of" date, type badge, DOI/PMID links."""
-    parts = [f"**[{number}]**" if number is not None else "", f"**{item.title}**"]
-    if item.year:
-        parts.append(f"({item.year})")
-    if item.effective:
-        parts.append(f"· as of {item.effective}")
-    parts.append(badge(item.doc_type))
-    links = identifier_links(item)
-    if links:
-        parts.append(links)
-    return " ".join(p for p in parts if p)
-
-
 def render_sources(answer: Answer) -> None:
     """An expander listing each cited source with the passage and its quoted text highlighted."""
     if not answer.citations:
         return
-    quoted = quoted_by(answer)
+    quoted = rendering.quoted_by(answer)
     with st.expander(f"Sources ({len(answer.citations)})", icon=":material/menu_book:"):
         for citation in answer.citations:
-            st.markdown(source_heading(citation, citation.n))
-            st.caption(where(citation))
+            st.markdown(rendering.source_heading(citation, citation.n))
+            st.caption(rendering.where(citation))
             for line in citation.superseded:
                 st.warning(line.capitalize(), icon=":material/history:")
             with st.container(border=True):
-                st.markdown(highlighted(citation.text, quoted[citation.n]), unsafe_allow_html=True)
+                st.markdown(rendering.highlighted(citation.text, quoted[citation.n]), unsafe_allow_html=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -315,17 +268,31 @@ def render_notices(answer: Answer) -> None:
         st.caption(notice)
 
 
-def render_answer(answer: Answer, answer_id: str, text_slot: Any = None) -> None:
-    """An assistant turn: the answer, notices, sources, copy box and feedback.
+def render_text(answer: Answer) -> None:
+    """The answer's statements, and its dose table as a table on a wide screen and cards on a phone."""
+    parts = rendering.body(answer)
+    table = rendering.answer_table(answer, parts)
+    if table is None:
+        st.markdown(answer.answer)
+        return
+    if parts.lines:
+        st.markdown(parts.lead)
+    st.html(table)
 
-    ``text_slot`` is the placeholder a new answer was streamed into; the verified text replaces
+
+def render_answer(answer: Answer, answer_id: str, answered: date, text_slot: Any = None) -> None:
+    """An assistant turn: the answer, notices, sources, the text to copy into a chart, and feedback.
+
+    ``text_slot`` is the placeholder a new answer was streamed into; the verified answer replaces
     what was streamed there (the same text for the extractive composer, not for an LLM's).
     """
-    (text_slot or st).markdown(answer.answer)
+    with (text_slot or st).container():
+        render_text(answer)
     render_notices(answer)
     render_sources(answer)
-    with st.expander("Copy answer with references", icon=":material/content_copy:"):
-        st.code(answer.to_markdown(), language="markdown", wrap_lines=True)
+    with st.expander("Copy for the chart", icon=":material/content_copy:"):
+        st.caption("Plain text with the references and today's date; the copy button is at the box's top right.")
+        st.code(rendering.chart_text(answer, answered), language=None)
     render_feedback(answer, answer_id)
 
 
@@ -382,17 +349,3 @@ def render_feedback(answer: Answer, answer_id: str) -> None:
                 on_change=_save_feedback,
                 args=(answer, answer_id),
             )
-
-
-# ---------------------------------------------------------------------------------------------
-# Export
-# ---------------------------------------------------------------------------------------------
-def conversation_markdown(turns: Sequence[dict[str, Any]]) -> str:
-    """The conversation as Markdown: each question, each answer with its references, and the disclaimer."""
-    parts = ["# Carta conversation", f"_{DISCLAIMER}_"]
-    for turn in turns:
-        if turn["role"] == "user":
-            parts.append(f"## {turn['content']}")
-        else:
-            parts.append(turn["answer"].to_markdown())
-    return "\n\n".join(parts) + "\n"

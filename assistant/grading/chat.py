@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from assistant.answer import Answer, Citation
-from assistant.answering.intent import Intent, classify
+from assistant.answering.question import Intent, classify
 from assistant.answering.verify import Claim, verify
 from assistant.conversation import Turn, rewrite
 from assistant.grading.core import FindingError, GradeResult, ScaleUnavailableError

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import common
 import streamlit as st
 
+from assistant import rendering
 from assistant.answer import Answer
 from assistant.answering.chain import AnswerChain
 from assistant.conversation import Turn
@@ -76,11 +78,14 @@ def ask(loaded: AnswerChain, question: str, messages: list[dict[str, Any]]) -> N
         )
         status.update(label=searched, state="complete")
         answer_id = uuid.uuid4().hex
-        common.render_answer(answer, answer_id, slot)
+        answered = date.today()
+        common.render_answer(answer, answer_id, answered, slot)
         grade_link(answer)
+    with st.container(key="carta-scroll"):  # hidden: it only runs its script
+        st.html(common.SHOW_ANSWER_START, unsafe_allow_javascript=True)
     messages += [
         {"role": "user", "content": question},
-        {"role": "assistant", "answer": answer, "id": answer_id},
+        {"role": "assistant", "answer": answer, "id": answer_id, "answered": answered},
     ]
 
 
@@ -91,14 +96,20 @@ def grade_link(answer: Answer) -> None:
 
 
 def example_buttons() -> str | None:
-    """Clickable example questions for an empty chat; returns the one clicked."""
+    """Clickable example questions for an empty chat, and what Carta will not do; returns the one clicked."""
     st.markdown("#### Ask about CAR-T cell therapy toxicity")
-    st.caption("Answers quote guidelines, labels, trials and case reports, with numbered sources.")
     clicked = None
     for number, example in enumerate(common.EXAMPLE_QUESTIONS):
         if st.button(example, key=f"example-{number}", icon=":material/arrow_forward:"):
             clicked = example
+    st.caption(common.LIMITS_NOTICE)
+    st.caption(rendering.DISCLAIMER)
     return clicked
+
+
+def answers(messages: list[dict[str, Any]]) -> list[tuple[Answer, date]]:
+    """The conversation's answers with the dates they were given, for the export."""
+    return [(m["answer"], m["answered"]) for m in messages if m["role"] == "assistant"]
 
 
 loaded = common.chain(quiet=True)
@@ -110,7 +121,7 @@ for message in messages:
         if message["role"] == "user":
             st.markdown(message["content"])
         else:
-            common.render_answer(message["answer"], message["id"])
+            common.render_answer(message["answer"], message["id"], message["answered"])
             grade_link(message["answer"])
 
 intro = st.empty()
@@ -138,9 +149,9 @@ with toolbar, st.container(horizontal=True):
     )
     st.download_button(
         "Export conversation",
-        data=common.conversation_markdown(messages),
-        file_name="carta-conversation.md",
-        mime="text/markdown",
+        data=rendering.conversation_text(answers(messages)),
+        file_name="carta-conversation.txt",
+        mime="text/plain",
         icon=":material/download:",
         disabled=not messages,
     )

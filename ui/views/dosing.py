@@ -1,4 +1,7 @@
-"""Dosing: every dosing row the indexed documents hold for one drug, with its source, as a table and CSV."""
+"""Dosing: every dosing row the indexed documents hold for one drug, with its source, as a table and CSV.
+
+On a phone the rows show as cards instead of the table (the stylesheet switches by screen width).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import common
 import pandas as pd
 import streamlit as st
 
+from assistant import rendering
 from assistant.dosing import dosing_rows, drug_names, rows_for
 from assistant.tables import USES
 
@@ -26,10 +30,12 @@ COLUMN_WIDTHS = {
     "Type": 90,
     "Section": 220,
 }
+#: A card's lines after drug and dose, in the table's order, then the source.
+CARD_FIELDS = ("Drug", "Dose", "Route", "Frequency", "Maximum", "Population", "Setting", "Use", "Source")
 
 st.title("Dosing")
 st.caption(
-    f"Every row of every dosing table in the indexed documents, exactly as the source gives it. {common.DISCLAIMER}"
+    f"Every row of every dosing table in the indexed documents, exactly as the source gives it. {rendering.DISCLAIMER}"
 )
 
 loaded = common.chain(quiet=True)
@@ -52,19 +58,26 @@ if loaded is not None:
             if (not uses or row.use.lower() in uses) and (not text.strip() or row.mentions(text.strip()))
         ]
         st.markdown(f"**{len(shown)}** dosing row(s) for **{drug}**")
-        table = pd.DataFrame([row.record() for row in shown])
-        st.dataframe(
-            table,
-            hide_index=True,
-            width="stretch",
-            placeholder="–",
-            row_height=ROW_HEIGHT,
-            column_config={
-                **{name: st.column_config.TextColumn(name, width=px) for name, px in COLUMN_WIDTHS.items()},
-                "Link": st.column_config.LinkColumn("Link", display_text="open", width=60),
-                "Year": st.column_config.NumberColumn("Year", format="%d", width=60),
-            },
-        )
+        records = [row.record() for row in shown]
+        table = pd.DataFrame(records)
+        with st.container(key="carta-wide"):  # hidden on a phone, where the cards show instead
+            st.dataframe(
+                table,
+                hide_index=True,
+                width="stretch",
+                placeholder="–",
+                row_height=ROW_HEIGHT,
+                column_config={
+                    **{name: st.column_config.TextColumn(name, width=px) for name, px in COLUMN_WIDTHS.items()},
+                    "Link": st.column_config.LinkColumn("Link", display_text="open", width=60),
+                    "Year": st.column_config.NumberColumn("Year", format="%d", width=60),
+                },
+            )
+        cards = [
+            [*(str(record[name]) for name in CARD_FIELDS[:-1]), rendering.reference(row.passage)]
+            for record, row in zip(records, shown, strict=True)
+        ]
+        st.html(rendering.cards_html(CARD_FIELDS, cards))
         st.download_button(
             "Download CSV",
             data=table.to_csv(index=False),

@@ -10,8 +10,9 @@ import common
 import pandas as pd
 import streamlit as st
 
+from assistant import rendering
 from assistant.coverage import KINDS, TOXICITIES, corpus_coverage
-from assistant.documents import DocType
+from assistant.documents import DocType, doc_type_label
 from assistant.errors import CartaError
 from assistant.ingest import IngestReport, ingest, remove_document
 from assistant.loaders import LOADERS, load_paths, slugify
@@ -35,7 +36,7 @@ def document_record(chunks: list[Passage]) -> dict[str, Any]:
     return {
         "Title": first.title,
         "Year": first.year,
-        "Type": common.doc_type_label(first.doc_type),
+        "Type": doc_type_label(first.doc_type),
         "Source": first.source,
         "Products": ", ".join(first.products),
         "Topics": ", ".join(first.topics),
@@ -96,7 +97,7 @@ def upload_form(config: Settings) -> None:
         doc_type = st.selectbox(
             "Type",
             [None, *(t.value for t in DocType)],
-            format_func=lambda v: "as the file says (else local)" if v is None else common.doc_type_label(v),
+            format_func=lambda v: "as the file says (else local)" if v is None else doc_type_label(v),
         )
         labels = ("DOI", "PMID", "URL")
         doi, pmid, url = (column.text_input(label) for column, label in zip(st.columns(3), labels, strict=True))
@@ -146,7 +147,7 @@ def open_document(config: Settings, by_doc: dict[str, list[Passage]]) -> None:
         return
     chunks = by_doc[doc_id]
     first = chunks[0]
-    st.markdown(common.source_heading(first))
+    st.markdown(rendering.source_heading(first))
     st.caption(f"{first.source} · id `{doc_id}` · {len(chunks)} chunks · collection {first.collection}")
     if first.collection != "corpus" and st.button("Remove from the index", icon=":material/delete:"):
         try:
@@ -159,8 +160,8 @@ def open_document(config: Settings, by_doc: dict[str, list[Passage]]) -> None:
         return
     for chunk in chunks:
         with st.container(border=True):
-            st.caption(common.where(chunk))
-            st.markdown(chunk.text)
+            st.caption(rendering.where(chunk))
+            st.markdown(rendering.highlighted(chunk.text, rendering.Quoted()), unsafe_allow_html=True)
 
 
 st.title("Library")
