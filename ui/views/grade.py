@@ -8,13 +8,14 @@ from typing import Any
 import common
 import streamlit as st
 
-from assistant.answering.units import split_cells
 from assistant.errors import CartaError
 from assistant.grading.core import Cited, GradeResult
 from assistant.grading.crs import Device, parse_temperature
 from assistant.grading.icaht import Lineage, Phase, parse_counts
 from assistant.grading.icans import Consciousness, Edema, Motor, Seizure
 from assistant.grading.scales import grade
+from assistant.rendering import DISCLAIMER, Quoted, highlighted
+from assistant.tables import split_cells
 
 RESULT = "grade_result"
 #: Choices shown as the table words them; None = not assessed.
@@ -111,10 +112,10 @@ def hematotox_form() -> tuple[dict[str, Any], list[str]] | None:
 
 def show_cited(cited: Cited, role: str) -> None:
     """A cited rule: its role and source, and the chunk it sits in with the row highlighted."""
-    quoted = common.Quoted(frozenset({cited.text}), frozenset({tuple(split_cells(cited.text))}))
+    quoted = Quoted(frozenset({cited.text}), frozenset({tuple(split_cells(cited.text))}))
     row = cited.text.strip().strip("|").replace(" | ", " · ").strip()
     with st.expander(f"{role}: {row[:110]}", expanded=role == "Deciding row"):
-        st.markdown(common.highlighted(cited.chunk, quoted), unsafe_allow_html=True)
+        st.markdown(highlighted(cited.chunk, quoted), unsafe_allow_html=True)
         source = f"{cited.title or cited.doc_id}" + (f" ({cited.year})" if cited.year else "")
         st.caption(f"{source} · {cited.chunk_id}" + (f" · {cited.link}" if cited.link else ""))
 
@@ -146,7 +147,7 @@ FORMS = {"crs": ("CRS", crs_form), "icans": ("ICANS", icans_form), "icaht": ("IC
 st.title("Grade")
 st.caption(
     "A grade computed from the findings you enter, each rule cited to the indexed table it comes from. "
-    f"Leave a finding empty when it was not assessed. {common.DISCLAIMER}"
+    f"Leave a finding empty when it was not assessed. {DISCLAIMER}"
 )
 loaded = common.chain(quiet=True)
 if loaded is not None:
