@@ -27,7 +27,7 @@ from assistant.loaders import iter_files
 from assistant.loaders.markdown import read_text, split_front_matter
 from assistant.stats import percentile
 from assistant.tables import DOSING_COLUMNS, USES, is_dosing_header, is_table_line, split_cells
-from assistant.text import DOSE
+from assistant.text import DOSE, split_sentences
 
 # Allowed values, copied from docs/corpus-format.md: a new value goes into that document first.
 TOPICS = frozenset(
@@ -78,7 +78,6 @@ ABSENCE = re.compile(
     r"\bnot (?:captured|given|included|verified|retrieved|stated|recorded|confirmed|reported|available|reached)\b",
     re.IGNORECASE,
 )
-SENTENCE_END = re.compile(r"(?<=[.;!?])\s+(?=[A-Z(])")
 WORD = re.compile(r"[\w≥≤<>]+(?:[-'][\w]+)*")
 #: Words a declared-absent topic may leave out of its sentence.
 STOPWORDS = frozenset({"a", "an", "and", "by", "for", "in", "of", "on", "or", "the", "to", "with"})
@@ -240,7 +239,7 @@ def words(text: str) -> set[str]:
 
 def absence_sentences(body: str) -> list[str]:
     """Sentences of the body that declare something absent ("… was not captured for this corpus")."""
-    return [s for line in body.splitlines() for s in SENTENCE_END.split(line) if ABSENCE.search(s)]
+    return [s for line in body.splitlines() for s in split_sentences(line) if ABSENCE.search(s)]
 
 
 def _declaration_problems(path: Path, raw: dict[str, Any], body: str) -> list[DocumentError]:

@@ -22,11 +22,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from assistant.answering.question import grades_in
-from assistant.corpus_check import ABSENCE, SENTENCE_END
+from assistant.corpus_check import ABSENCE
 from assistant.documents import DocType, SourceDocument
 from assistant.lexicon import lexicon
 from assistant.retrieval.synonyms import mentioned_sources
 from assistant.tables import is_dosing_header, is_table_line, split_cells
+from assistant.text import split_sentences
 
 #: Toxicities the matrix maps, each with the words that name it in a sentence, heading or setting.
 TOXICITIES: dict[str, re.Pattern[str]] = {
@@ -181,9 +182,8 @@ def units(text: str) -> Iterator[Unit]:
             section = match.group(1)
             yield Unit(section, section, "prose", frozenset(grades_in(section, targets=False)))
             continue
-        for sentence in SENTENCE_END.split(line.strip().removeprefix("- ")):
-            if sentence:
-                yield Unit(sentence, section, "prose", frozenset(grades_in(sentence, targets=False)))
+        for sentence in split_sentences(line.strip().removeprefix("- ")):
+            yield Unit(sentence, section, "prose", frozenset(grades_in(sentence, targets=False)))
 
 
 def _toxicities(unit: Unit, fallback: Iterable[str]) -> set[str]:
