@@ -37,6 +37,7 @@ from assistant.answering.prompts import (
 )
 from assistant.answering.question import Ask, Intent, ParsedQuestion, classify
 from assistant.answering.rules import ComposerRules
+from assistant.answering.scope import foreign_subject
 from assistant.answering.verify import Claim, verify
 from assistant.conversation import Turn, asks_for_more, follow_up, rewrite
 from assistant.embeddings import common_words
@@ -248,11 +249,13 @@ class AnswerChain:
         assert state.retrieval is not None
         if state.retrieval.best_similarity < self.settings.abstain_threshold and not self._restated_in_scope(state):
             return "no passage is similar enough to the question"
-        if (
-            unknown_share(state.query, self.retriever.idf, common_words(self.settings.model_path))
-            >= self.extractive.rules.max_unknown_share
-        ):
+        everyday = common_words(self.settings.model_path)
+        if unknown_share(state.query, self.retriever.idf, everyday) >= self.extractive.rules.max_unknown_share:
             return "the question's key terms do not occur in the indexed documents"
+        if self.extractive.rules.foreign_subject:
+            foreign = foreign_subject(state.query, self.retriever.idf, everyday)
+            if foreign:
+                return f"the question is about {', '.join(foreign)}, which the indexed documents do not cover"
         return None
 
     def _compose(self, state: _State) -> _State:

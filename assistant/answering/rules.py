@@ -67,6 +67,9 @@ class ComposerRules(BaseModel):
     max_unknown_share: float = rule(
         0.35, 1.01, "Abstain when this share of the question's weight is words the corpus never uses."
     )
+    foreign_subject: bool = rule(
+        True, False, "A question naming no CAR-T anchor and a subject word Carta does not know is out of scope."
+    )
     restate_to_scope: bool = rule(
         True, False, "A question naming a CAR-T toxicity is searched again in its parsed terms before abstaining."
     )

@@ -80,6 +80,7 @@ class Lexicon(BaseModel):
     line: dict[str, str] = Field(default_factory=dict)
     local: str = ""
     trials: list[str] = Field(default_factory=list)
+    domain: str = ""  # words that place a question in Carta's field by themselves ("CAR-T", "ICE score")
 
     def extended(self, other: Lexicon) -> Lexicon:
         """This lexicon with ``other``'s entries: a group whose first term is known gains its terms."""
@@ -109,6 +110,7 @@ class Lexicon(BaseModel):
             line=_merged(self.line, other.line),
             local=_either(self.local, other.local),
             trials=[*self.trials, *(t for t in other.trials if t not in self.trials)],
+            domain="|".join(p for p in (self.domain, other.domain) if p),
         )
 
     @cached_property
@@ -216,6 +218,20 @@ class Lexicon(BaseModel):
         """A named trial: one of ``trials`` with its number, if any ('ZUMA-1', 'TRANSCEND NHL 001')."""
         names = "|".join(re.escape(t) for t in self.trials) or "(?!)"
         return re.compile(rf"\b((?:{names})(?:[\s-]?\d+)?)\b", re.IGNORECASE)
+
+    @cached_property
+    def anchor_pattern(self) -> re.Pattern[str]:
+        """What places a question in Carta's field: a toxicity, product or named drug, a trial, a domain word.
+
+        A drug class with ``members`` ("steroids") is no anchor: it is given for toxicities of every field.
+        """
+        terms = sorted(
+            (t for g in self.groups if g.kind in ENTITY_KINDS and not g.members for t in g.terms), key=len, reverse=True
+        )
+        names = "|".join(re.escape(t) for t in terms) or "(?!)"
+        trials = "|".join(re.escape(t) for t in self.trials) or "(?!)"
+        domain = self.domain or "(?!)"
+        return re.compile(rf"(?<!\w)(?:{names})(?!\w)|\b(?:{trials})\b|{domain}", re.IGNORECASE)
 
     @cached_property
     def rate_pattern(self) -> re.Pattern[str]:

@@ -1,0 +1,53 @@
+"""Whether a question is about Carta's field at all, judged by its own subject words.
+
+The similarity gate compares the whole question with the passages. Spelled-out shorthand makes a
+question from another field look close: "pembro colitis gr3 — steroid dose?" becomes "... grade 3 —
+steroid dose?", and grade, dose, patient and steroid words fill every CAR-T guideline. Those words say
+what is asked, not what about. What a question is about is told by its subject words: a CAR-T
+toxicity, product, named drug, trial or domain word of the lexicon (``Lexicon.anchor_pattern``) places
+it in the field; a word that neither the corpus, nor the lexicon, nor everyday English knows
+("pembro", "nivo", "vanc") names a subject Carta has no source for. A question with such a word and
+no anchor is out of scope.
+
+>>> foreign_subject("pembro colitis grade 3 — steroid dose?", {"grade": 1.0, "steroid": 2.0, "dose": 1.0},
+...                 frozenset({"colitis"}))
+['pembro']
+>>> foreign_subject("toci for grade 3 CRS, pembro before?", {"grade": 1.0}, frozenset())
+[]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from assistant.lexicon import lexicon
+from assistant.retrieval.keyword import tokenize
+from assistant.retrieval.synonyms import normalize, synonym_vocabulary
+
+#: Shorter unknown tokens ("yo", "sz", "nc") are too often shorthand to name a subject.
+MIN_FOREIGN_LENGTH = 3
+
+
+def foreign_subject(question: str, idf: Mapping[str, float], common_words: frozenset[str]) -> list[str]:
+    """The question's subject words Carta does not know, when it names nothing of Carta's field; else [].
+
+    ``idf`` holds the indexed words, ``common_words`` everyday English (the embedding model's vocabulary).
+    """
+    text = normalize(question)
+    if lexicon().anchor_pattern.search(text):
+        return []
+    known = synonym_vocabulary()
+
+    def unknown(word: str) -> bool:
+        return word not in idf and word not in known and word not in common_words
+
+    return sorted(
+        {
+            token
+            for token in tokenize(text, parts=False)
+            if len(token) >= MIN_FOREIGN_LENGTH
+            and all(part.isalpha() for part in token.split("-"))
+            and unknown(token)
+            and any(unknown(part) for part in token.split("-"))
+        }
+    )

@@ -1,0 +1,71 @@
+"""The out-of-scope gate reads a question's own subject words, not its spelled-out grade and dose words.
+
+Hand-made data: a tiny "index" vocabulary and everyday-English list, and a hospital lexicon file that
+adds one drug and one domain word, so each case shows which word decides.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.answering.rules import ComposerRules
+from assistant.answering.scope import foreign_subject
+from assistant.lexicon import use_lexicon
+from assistant.retrieval.synonyms import spell_out
+
+#: The indexed words of a toy CAR-T corpus: the frame words of a dose question are all here.
+IDF = dict.fromkeys(["grade", "dose", "steroid", "patient", "hepatitis", "loading", "crs", "kg"], 2.0)
+#: Everyday English: "colitis" and "rash" are words, "pembro" and "nivo" are not.
+ENGLISH = frozenset({"colitis", "rash", "topical", "how", "much"})
+
+
+@pytest.fixture
+def restore_lexicon():
+    yield
+    use_lexicon(None)
+
+
+@pytest.mark.parametrize(
+    ("typed", "foreign"),
+    [
+        ("pembro colitis gr3 — steroid dose?", ["pembro"]),
+        ("nivo hepatitis gr3, how much steroid?", ["nivo"]),
+        ("gr2 rash on pembro - topical steroid?", ["pembro"]),
+        ("vanc loading dose for 90 kg pt?", ["vanc"]),
+    ],
+)
+def test_spelled_out_frame_words_do_not_make_a_foreign_subject_relevant(typed: str, foreign: list[str]) -> None:
+    question = spell_out(typed)
+    assert "grade" in question or "patient" in question or "steroid" in question  # the frame is indexed
+    assert foreign_subject(question, IDF, ENGLISH) == foreign
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "pembro before CAR-T, then gr3 CRS — steroid dose?",  # a domain word
+        "nivo pt with gr3 crs, toci dose?",  # a toxicity and a named drug
+        "zuma-1 nivo cohort?",  # a named trial
+        "gr3 colitis, how much steroid?",  # no unknown word: the similarity gate decides
+    ],
+)
+def test_a_question_naming_the_field_or_no_unknown_word_is_not_judged_here(typed: str) -> None:
+    assert foreign_subject(spell_out(typed), IDF, ENGLISH) == []
+
+
+def test_a_steroid_class_is_no_anchor_but_a_named_drug_is(tmp_path: Path, restore_lexicon: None) -> None:
+    assert foreign_subject("nivo hepatitis, steroids dose?", IDF, ENGLISH) == ["nivo"]
+    extra = tmp_path / "ours.yaml"
+    extra.write_text("groups:\n  - {kind: drug, terms: [clazakizumab, clazak]}\ndomain: '\\bbispecific'\n")
+    use_lexicon(extra)
+    assert foreign_subject("clazak after nivo?", IDF, ENGLISH) == []
+    assert foreign_subject("nivo then a bispecific, dose?", IDF, ENGLISH) == []
+    use_lexicon(None)
+    assert foreign_subject("clazak after nivo?", IDF, ENGLISH) == ["clazak", "nivo"]
+
+
+def test_the_gate_is_a_rule_that_ablation_can_turn_off() -> None:
+    assert ComposerRules().foreign_subject is True
+    assert ComposerRules.ablated("foreign_subject").foreign_subject is False
