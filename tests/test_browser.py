@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -71,11 +72,19 @@ def server(corpus_index: Settings, tmp_path_factory: pytest.TempPathFactory) -> 
             process.wait()
 
 
-def playwright_api() -> Any:
-    """Playwright's sync API, or a skip naming what is missing."""
+@contextmanager
+def chromium() -> Iterator[tuple[Any, Any]]:
+    """Debian's Chromium driven by Playwright, closed after use: (Playwright's sync API, the browser), or a
+    skip naming what is missing."""
     if not CHROMIUM.exists():
         pytest.skip(f"no browser at {CHROMIUM}: install Debian's chromium (`make test` does so when run as root)")
-    return pytest.importorskip("playwright.sync_api", reason="Playwright is in the dev extra: pip install -e '.[dev]'")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is in the dev extra")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield sync_api, browser
+        finally:
+            browser.close()
 
 
 #: Each page after Chat, and a text it always shows.
@@ -90,33 +99,28 @@ def open_page(sync_api: Any, page: Any, url: str, text: str) -> None:
 
 
 def test_ask_open_a_source_and_visit_every_page(server: tuple[str, Path], tmp_path: Path) -> None:
-    sync_api = playwright_api()
     url, log = server
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
-            page.goto(url)
-            box = page.get_by_test_id("stChatInputTextArea")
-            box.wait_for(timeout=LOAD_MS)
-            sync_api.expect(box).to_be_enabled(timeout=LOAD_MS)
-            box.fill(QUESTION)
-            box.press("Enter")
+    with chromium() as (sync_api, browser):
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(url)
+        box = page.get_by_test_id("stChatInputTextArea")
+        box.wait_for(timeout=LOAD_MS)
+        sync_api.expect(box).to_be_enabled(timeout=LOAD_MS)
+        box.fill(QUESTION)
+        box.press("Enter")
 
-            answer = page.get_by_test_id("stChatMessage").last
-            sync_api.expect(answer).to_contain_text("8 mg/kg", timeout=STEP_MS)
-            sources = answer.get_by_text("Sources (", exact=False)
-            sources.click()
-            passage = answer.locator("mark").first
-            sync_api.expect(passage).to_be_visible(timeout=STEP_MS)
-            sync_api.expect(answer).to_contain_text("ASCO 2021 guideline")
-            page.screenshot(path=tmp_path / "chat.png")
+        answer = page.get_by_test_id("stChatMessage").last
+        sync_api.expect(answer).to_contain_text("8 mg/kg", timeout=STEP_MS)
+        sources = answer.get_by_text("Sources (", exact=False)
+        sources.click()
+        passage = answer.locator("mark").first
+        sync_api.expect(passage).to_be_visible(timeout=STEP_MS)
+        sync_api.expect(answer).to_contain_text("ASCO 2021 guideline")
+        page.screenshot(path=tmp_path / "chat.png")
 
-            for slug, text in PAGE_TEXTS:
-                open_page(sync_api, page, f"{url}/{slug}", text)
-                page.screenshot(path=tmp_path / f"{slug}.png")
-        finally:
-            browser.close()
+        for slug, text in PAGE_TEXTS:
+            open_page(sync_api, page, f"{url}/{slug}", text)
+            page.screenshot(path=tmp_path / f"{slug}.png")
     assert (tmp_path / "chat.png").stat().st_size > 0
     # Every page view above was a new browser session; the model and index loaded once for all of them.
     assert log.read_text().count("chain loaded") == 1
@@ -150,106 +154,94 @@ DEVELOPER_CHROME = ("Deploy", "Rerun", "Clear cache")
 def test_a_dose_reads_on_screen_copies_with_its_references_and_no_page_scrolls_sideways(
     server: tuple[str, Path], chain: AnswerChain, tmp_path: Path, device: str
 ) -> None:
-    sync_api = playwright_api()
     url, _ = server
     viewport = VIEWPORTS[device]
     expected = chain.invoke(QUESTION)  # the same index and settings as the app's: the same answer
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport=viewport)
-            context.grant_permissions(["clipboard-read", "clipboard-write"], origin=url)
-            page = context.new_page()
-            page.goto(url)
-            box = page.get_by_test_id("stChatInputTextArea")
-            box.wait_for(timeout=LOAD_MS)
-            sync_api.expect(box).to_be_enabled(timeout=LOAD_MS)
-            # The filters are open on a desk and folded away on a phone.
-            collapsed = page.get_by_test_id("stSidebar").get_attribute("data-collapsed")
-            assert collapsed == ("true" if device == "phone" else "false")
-            box.fill(QUESTION)
-            box.press("Enter")
+    with chromium() as (sync_api, browser):
+        context = browser.new_context(viewport=viewport)
+        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=url)
+        page = context.new_page()
+        page.goto(url)
+        box = page.get_by_test_id("stChatInputTextArea")
+        box.wait_for(timeout=LOAD_MS)
+        sync_api.expect(box).to_be_enabled(timeout=LOAD_MS)
+        # The filters are open on a desk and folded away on a phone.
+        collapsed = page.get_by_test_id("stSidebar").get_attribute("data-collapsed")
+        assert collapsed == ("true" if device == "phone" else "false")
+        box.fill(QUESTION)
+        box.press("Enter")
 
-            answer = page.get_by_test_id("stChatMessage").last
-            sync_api.expect(answer).to_contain_text("8 mg/kg", timeout=STEP_MS)
-            page.wait_for_function(FIRST_ROW_ON_SCREEN, timeout=STEP_MS)
-            page.wait_for_timeout(SETTLE_MS)  # and it is still there once the page has settled
-            assert page.evaluate(FIRST_ROW_ON_SCREEN)
-            assert page.evaluate(NO_SIDEWAYS_SCROLL)
-            shot = tmp_path / f"{device}-dosing.png"
-            page.screenshot(path=shot)
-            if os.environ.get("DOCS_SCREENSHOTS"):
-                page.screenshot(path=DOCS / f"{device}-dosing.png")
+        answer = page.get_by_test_id("stChatMessage").last
+        sync_api.expect(answer).to_contain_text("8 mg/kg", timeout=STEP_MS)
+        page.wait_for_function(FIRST_ROW_ON_SCREEN, timeout=STEP_MS)
+        page.wait_for_timeout(SETTLE_MS)  # and it is still there once the page has settled
+        assert page.evaluate(FIRST_ROW_ON_SCREEN)
+        assert page.evaluate(NO_SIDEWAYS_SCROLL)
+        shot = tmp_path / f"{device}-dosing.png"
+        page.screenshot(path=shot)
+        if os.environ.get("DOCS_SCREENSHOTS"):
+            page.screenshot(path=DOCS / f"{device}-dosing.png")
 
-            answer.get_by_text("Copy for the chart").click()
-            code = answer.get_by_test_id("stCode")
-            code.hover()
-            answer.get_by_role("button", name="Copy to clipboard").click()
-            copied = page.evaluate("navigator.clipboard.readText()")
-            assert copied.startswith(f"Question: {QUESTION}")
-            assert "Carta, answered " in copied
-            missing = [reference(c) for c in expected.citations if reference(c) not in copied]
-            assert not missing, missing
+        answer.get_by_text("Copy for the chart").click()
+        code = answer.get_by_test_id("stCode")
+        code.hover()
+        answer.get_by_role("button", name="Copy to clipboard").click()
+        copied = page.evaluate("navigator.clipboard.readText()")
+        assert copied.startswith(f"Question: {QUESTION}")
+        assert "Carta, answered " in copied
+        missing = [reference(c) for c in expected.citations if reference(c) not in copied]
+        assert not missing, missing
 
-            answer.get_by_text("Sources (", exact=False).click()
-            sync_api.expect(answer.locator(".carta-quoted:visible").first).to_be_visible(timeout=STEP_MS)
-            assert page.evaluate(NO_SIDEWAYS_SCROLL), "the sources panel scrolls sideways"
+        answer.get_by_text("Sources (", exact=False).click()
+        sync_api.expect(answer.locator(".carta-quoted:visible").first).to_be_visible(timeout=STEP_MS)
+        assert page.evaluate(NO_SIDEWAYS_SCROLL), "the sources panel scrolls sideways"
 
-            page.get_by_test_id("stMainMenu").click()
-            menu = page.get_by_test_id("stMainMenuList")
-            sync_api.expect(menu).to_be_visible()
-            assert not [word for word in DEVELOPER_CHROME if word in menu.inner_text()]
-            page.keyboard.press("Escape")
+        page.get_by_test_id("stMainMenu").click()
+        menu = page.get_by_test_id("stMainMenuList")
+        sync_api.expect(menu).to_be_visible()
+        assert not [word for word in DEVELOPER_CHROME if word in menu.inner_text()]
+        page.keyboard.press("Escape")
 
-            for slug, text in (("", "Ask about CAR-T"), *PAGE_TEXTS):
-                open_page(sync_api, page, f"{url}/{slug}", text)
-                assert page.get_by_text("Deploy").count() == 0, slug
-                assert page.evaluate(NO_SIDEWAYS_SCROLL), slug
-                if slug == "dosing":
-                    # A phone gets one card per row instead of the table, the first one on screen.
-                    cards, table = page.locator(".carta-cards"), page.locator(".st-key-carta-wide")
-                    shown, hidden = (cards, table) if device == "phone" else (table, cards)
-                    sync_api.expect(shown).to_be_visible()
-                    sync_api.expect(hidden).to_be_hidden()
-                    if device == "phone":
-                        sync_api.expect(cards.locator("[data-cell=frequency]").first).to_be_in_viewport()
-        finally:
-            browser.close()
+        for slug, text in (("", "Ask about CAR-T"), *PAGE_TEXTS):
+            open_page(sync_api, page, f"{url}/{slug}", text)
+            assert page.get_by_text("Deploy").count() == 0, slug
+            assert page.evaluate(NO_SIDEWAYS_SCROLL), slug
+            if slug == "dosing":
+                # A phone gets one card per row instead of the table, the first one on screen.
+                cards, table = page.locator(".carta-cards"), page.locator(".st-key-carta-wide")
+                shown, hidden = (cards, table) if device == "phone" else (table, cards)
+                sync_api.expect(shown).to_be_visible()
+                sync_api.expect(hidden).to_be_hidden()
+                if device == "phone":
+                    sync_api.expect(cards.locator("[data-cell=frequency]").first).to_be_in_viewport()
     assert shot.stat().st_size > 0
 
 
 def test_evaluation_page_opens_on_a_run_and_an_item_expands(server: tuple[str, Path], tmp_path: Path) -> None:
     """The page opens on the newest run of the folder named in its URL; choosing an item shows its answer."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"no browser at {CHROMIUM}: install Debian's chromium (`make test` does so when run as root)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is in the dev extra")
     from test_evalbench import result, write_run
 
     root = tmp_path / "runs"
     write_run(root / "20260101-000000", [result("dosing-a"), result("dosing-b")])
     write_run(root / "20260102-000000", [result("dosing-a"), result("dosing-b", passed=False)])
     url, _ = server
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1000})
-            page.goto(f"{url}/evaluation?runs={root}")
-            sync_api.expect(page.get_by_text("20260102-000000", exact=False).first).to_be_visible(timeout=LOAD_MS)
-            opener = page.get_by_role("combobox", name="Open an item")
-            option = page.get_by_role("option", name="dosing-b")
-            for _ in range(3):  # a rerun still finishing on a busy machine can close the list just opened
-                page.wait_for_function(IDLE, timeout=STEP_MS)
-                opener.click()
-                try:
-                    option.wait_for(timeout=10_000)
-                    break
-                except sync_api.TimeoutError:
-                    page.keyboard.press("Escape")
-            option.click()
-            sync_api.expect(page.get_by_text("Answer as the user saw it")).to_be_visible(timeout=STEP_MS)
-            sync_api.expect(page.get_by_text("Answer to dosing-b.", exact=False).first).to_be_visible()
-            assert page.get_by_test_id("stException").count() == 0
-            page.screenshot(path=tmp_path / "evaluation.png", full_page=True)
-        finally:
-            browser.close()
+    with chromium() as (sync_api, browser):
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.goto(f"{url}/evaluation?runs={root}")
+        sync_api.expect(page.get_by_text("20260102-000000", exact=False).first).to_be_visible(timeout=LOAD_MS)
+        opener = page.get_by_role("combobox", name="Open an item")
+        option = page.get_by_role("option", name="dosing-b")
+        for _ in range(3):  # a rerun still finishing on a busy machine can close the list just opened
+            page.wait_for_function(IDLE, timeout=STEP_MS)
+            opener.click()
+            try:
+                option.wait_for(timeout=10_000)
+                break
+            except sync_api.TimeoutError:
+                page.keyboard.press("Escape")
+        option.click()
+        sync_api.expect(page.get_by_text("Answer as the user saw it")).to_be_visible(timeout=STEP_MS)
+        sync_api.expect(page.get_by_text("Answer to dosing-b.", exact=False).first).to_be_visible()
+        assert page.get_by_test_id("stException").count() == 0
+        page.screenshot(path=tmp_path / "evaluation.png", full_page=True)
     assert (tmp_path / "evaluation.png").stat().st_size > 0

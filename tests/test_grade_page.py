@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_browser import CHROMIUM, CHROMIUM_ARGS, LOAD_MS, STEP_MS, server  # noqa: F401  (the server fixture)
+from test_browser import LOAD_MS, STEP_MS, chromium, server  # noqa: F401  (the server fixture)
 
 from assistant.settings import Settings
 
@@ -75,29 +75,22 @@ def test_impossible_values_and_missing_sources_are_one_line_errors(grade_page: A
 @pytest.mark.browser
 @pytest.mark.server
 def test_grade_page_in_a_real_browser(server: tuple[str, Path]) -> None:  # noqa: F811
-    if not CHROMIUM.exists():
-        pytest.skip(f"no browser at {CHROMIUM}: install Debian's chromium (`make test` does so when run as root)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is in the dev extra")
     url, _ = server
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1600})
-            page.goto(f"{url}/grade")
-            temperature = page.get_by_label("Highest temperature")
-            temperature.wait_for(timeout=LOAD_MS)
-            temperature.fill("39.4")
-            page.get_by_label("Vasopressors running (not counting vasopressin)").fill("1")
-            page.get_by_label("Oxygen flow, L/min").fill("3")
-            page.get_by_role("button", name="Grade CRS").click()
-            heading = page.get_by_text("ASTCT CRS grade (Lee 2019): grade 3")
-            sync_api.expect(heading).to_be_visible(timeout=STEP_MS)
-            sync_api.expect(page.locator("tr.carta-quoted").first).to_be_visible(timeout=STEP_MS)
-            assert page.get_by_test_id("stException").count() == 0
-            SCREENSHOT.parent.mkdir(exist_ok=True)
-            page.screenshot(path=SCREENSHOT, full_page=True)
-        finally:
-            browser.close()
+    with chromium() as (sync_api, browser):
+        page = browser.new_page(viewport={"width": 1280, "height": 1600})
+        page.goto(f"{url}/grade")
+        temperature = page.get_by_label("Highest temperature")
+        temperature.wait_for(timeout=LOAD_MS)
+        temperature.fill("39.4")
+        page.get_by_label("Vasopressors running (not counting vasopressin)").fill("1")
+        page.get_by_label("Oxygen flow, L/min").fill("3")
+        page.get_by_role("button", name="Grade CRS").click()
+        heading = page.get_by_text("ASTCT CRS grade (Lee 2019): grade 3")
+        sync_api.expect(heading).to_be_visible(timeout=STEP_MS)
+        sync_api.expect(page.locator("tr.carta-quoted").first).to_be_visible(timeout=STEP_MS)
+        assert page.get_by_test_id("stException").count() == 0
+        SCREENSHOT.parent.mkdir(exist_ok=True)
+        page.screenshot(path=SCREENSHOT, full_page=True)
     assert SCREENSHOT.stat().st_size > 0
 
 
