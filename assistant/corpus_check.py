@@ -78,6 +78,13 @@ ABSENCE = re.compile(
     r"\bnot (?:captured|given|included|verified|retrieved|stated|recorded|confirmed|reported|available|reached)\b",
     re.IGNORECASE,
 )
+#: A sentence about the document's own editing history ("re-read on …", "earlier left out"): the history
+#: belongs in ``verified_via`` and ``notes``; in the body an answer would quote it as if it were guidance.
+EDITING_HISTORY = re.compile(
+    r"\bre-?(?:read|checked|verified)\b|\bearlier left out\b|\b(?:an? )?(?:earlier|previous) version\b"
+    r"|\bthis (?:document|corpus|file) (?:was|has been) (?:updated|corrected|revised|edited)\b",
+    re.IGNORECASE,
+)
 WORD = re.compile(r"[\w≥≤<>]+(?:[-'][\w]+)*")
 #: Words a declared-absent topic may leave out of its sentence.
 STOPWORDS = frozenset({"a", "an", "and", "by", "for", "in", "of", "on", "or", "the", "to", "with"})
@@ -263,7 +270,8 @@ def _declaration_problems(path: Path, raw: dict[str, Any], body: str) -> list[Do
 
 
 def _body_problems(path: Path, body: str, first_line: int, sourced: bool) -> list[DocumentError]:
-    """A non-empty body; doses only in sentences or table rows of a sourced document; dosing tables whole."""
+    """A non-empty body with no editing history; doses only in sentences or table rows of a sourced document;
+    dosing tables whole."""
     if not body.strip():
         return [DocumentError(path, "body is empty", "body")]
     problems: list[DocumentError] = []
@@ -276,6 +284,9 @@ def _body_problems(path: Path, body: str, first_line: int, sourced: bool) -> lis
             if table and is_dosing_header(split_cells(table[0][1])):
                 problems += _dosing_table_problems(path, table)
             table = []
+        if history := EDITING_HISTORY.search(line):
+            reason = f"line {number}: editing history '{history[0]}' in the body (it belongs in verified_via or notes)"
+            problems.append(DocumentError(path, reason, "body"))
         doses = ", ".join(DOSE.findall(line))
         if not doses:
             continue

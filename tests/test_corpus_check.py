@@ -240,6 +240,23 @@ def test_every_not_captured_topic_stands_in_an_absence_sentence(tmp_path: Path) 
     assert len(found) == 1 and "CAPD grading for children" in found[0], found
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "- The grade 4 row that was earlier left out is for grade 4 CRS (re-read on 2026-12-02).",
+        "| emapalumab | 6 mg/kg | IV | day 6 | not stated | primary HLH (condition not re-read) | HLH | label |",
+        "- In an earlier version, this row gave another dose.",
+        "- This document was updated after the audit.",
+    ],
+)
+def test_editing_history_in_the_body_is_a_problem_naming_its_line(tmp_path: Path, line: str) -> None:
+    hand_made(tmp_path, "# T\n\n## Rows\n\n- The labels revised on 26 June 2025 shorten the stay to 2 weeks.\n")
+    assert not [r for r in reasons(tmp_path, "body") if "editing history" in r]
+    hand_made(tmp_path, "# T\n\n## Rows\n\n" + line + "\n")
+    found = [r for r in reasons(tmp_path, "body") if "editing history" in r]
+    assert len(found) == 1 and found[0].startswith("line 18:"), found
+
+
 def test_a_topic_in_a_sentence_that_does_not_declare_absence_does_not_count(tmp_path: Path) -> None:
     body = "# T\n\n## ICANS\n\n- The grade 4 ICANS regimen is methylprednisolone.\n"
     hand_made(tmp_path, body, extra="not_captured: [grade 4 ICANS regimen]\n")
