@@ -157,6 +157,16 @@ class Settings(BaseSettings):
             " long document cannot crowd out the second source a clinician needs to see."
         ),
     )
+    setting_weight: float = Field(
+        default=1.0,
+        ge=0.0,
+        le=10.0,
+        description=(
+            "Weight of the ranking of passages whose section is about the grade and toxicity the question names"
+            " ('Grade 2 ICANS management' for a grade 2 ICANS question), in the fusion like the document ranking."
+            " 0 turns it off. Measured on the dev items of evals/qa.yaml (docs/performance.md)."
+        ),
+    )
     document_weight: float = Field(
         default=2.0,
         ge=0.0,

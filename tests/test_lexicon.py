@@ -9,7 +9,7 @@ import pytest
 from assistant.conversation import entities
 from assistant.errors import ConfigError
 from assistant.lexicon import lexicon, load_lexicon, use_lexicon
-from assistant.retrieval.synonyms import expansions, spell_out
+from assistant.retrieval.synonyms import asked_terms, expansions, spell_out
 
 
 @pytest.fixture
@@ -34,12 +34,15 @@ def test_a_hospital_file_extends_a_group_and_adds_an_entity(tmp_path: Path, rest
         "  - {kind: drug, terms: [clazakizumab, clazak]}\n"
         "rewrites:\n"
         "  - {pattern: '\\bSR\\b', replace: 'steroid-refractory'}\n"
+        "ask_terms:\n"
+        "  classify: 'grading criteria'\n"
     )
     use_lexicon(extra)
     assert entities("tcz dose?")["drug"] == ["tocilizumab"]
     assert entities("clazak for CRS")["drug"] == ["clazakizumab"]
     assert "tocilizumab" in expansions("tcz for grade 2 CRS")
     assert spell_out("SR ICANS") == "steroid-refractory ICANS"
+    assert asked_terms("CRS grade?") == ["grading", "criteria"]
     use_lexicon(None)
     assert "drug" not in entities("clazak for CRS")
     assert lexicon().group_of("tocilizumab") == ("tocilizumab", "actemra", "toci")

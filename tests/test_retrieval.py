@@ -8,8 +8,16 @@ from helpers import make_passage
 from assistant.passage import Passage
 from assistant.retrieval.fusion import DocumentFusion, ReciprocalRankFusion, deepen, diversify
 from assistant.retrieval.keyword import DocumentRetriever, KeywordRetriever, tokenize
-from assistant.retrieval.retriever import Filters, HybridRetriever, Mode, Retrieval, ScoredPassage
-from assistant.retrieval.synonyms import expand, expansions, mentioned_groups, mentioned_sources, spell_out
+from assistant.retrieval.retriever import Filters, HybridRetriever, Mode, Retrieval, ScoredPassage, section_setting
+from assistant.retrieval.synonyms import (
+    asked_terms,
+    expand,
+    expansions,
+    mentioned_groups,
+    mentioned_sources,
+    spell_out,
+    with_asked_terms,
+)
 from assistant.settings import Settings
 
 
@@ -135,6 +143,34 @@ def test_expand_leaves_unrelated_questions_alone() -> None:
     assert expand("capital of France") == "capital of France"
 
 
+@pytest.mark.parametrize(
+    ("query", "terms"),
+    [
+        ("SBP 85 on norepi — CRS grade?", ["grading"]),
+        ("IEC-HS diagnosis criteria — what are they based on?", ["grading"]),
+        ("what grading system does the ASTCT use for ICANS?", []),  # it already says "grading"
+        ("tocilizumab dose for grade 2 CRS", []),  # a grade named, not asked
+    ],
+)
+def test_a_question_asking_for_a_grade_also_searches_the_word_grading(query: str, terms: list[str]) -> None:
+    assert asked_terms(query) == terms
+    assert with_asked_terms(query) == (f"{query} (grading)" if terms else query)
+
+
+@pytest.mark.parametrize(
+    ("section", "setting"),
+    [
+        ("Grade 2 ICANS management (ASCO 2021)", ("icans", {2})),
+        ("Grade 1 ICANS with concurrent CRS", ("icans", {1})),
+        ("Corticosteroids for ICANS (J Clin Med 2023 table): grade not captured", ("icans", set())),
+        ("Tocilizumab dosing for CRS (ASCO 2021)", ("crs", set())),
+        ("Source of the ASTCT consensus grading", (None, set())),
+    ],
+)
+def test_a_section_heading_names_its_setting(section: str, setting: tuple[str | None, set[int]]) -> None:
+    assert section_setting(section) == setting
+
+
 def test_filters_check_type_product_and_year() -> None:
     label = make_passage("t", "l", doc_type="label", year=2017, products=("axi-cel",))
     assert Filters(doc_types=frozenset({"label"})).allows(label)
@@ -181,6 +217,20 @@ def test_a_named_source_ranks_its_documents_first(retriever: HybridRetriever) ->
     unboosted = retriever.variant(settings=retriever.settings.model_copy(update={"source_weight": 0.0}))
     assert retriever.search(query).hits[0].passage.doc_id == "nccn-2026-cart-toxicities"
     assert unboosted.search(query).hits[0].passage.doc_id != "nccn-2026-cart-toxicities"
+
+
+def test_a_bedside_grade_question_ranks_the_grading_table_first(retriever: HybridRetriever) -> None:
+    query = "Tmax 102.6F, SBP 82 but fluid responsive, on room air — CRS grade?"
+    assert retriever.search(query).hits[0].passage.doc_id == "lee-2019-astct-grading"
+    assert retriever.variant(use_synonyms=False).search(query).hits[0].passage.doc_id != "lee-2019-astct-grading"
+
+
+def test_a_question_on_one_grade_ranks_that_grades_section_first(retriever: HybridRetriever) -> None:
+    query = "grade 2 ICANS on axi-cel, no CRS — steroids or just supportive? how much dex?"
+    top = retriever.search(query).hits[0].passage
+    assert (top.doc_id, section_setting(top.section)) == ("santomasso-2021-asco-icans", ("icans", frozenset({2})))
+    unlifted = retriever.variant(settings=retriever.settings.model_copy(update={"setting_weight": 0.0}))
+    assert unlifted.search(query).hits[0].passage.doc_id != "santomasso-2021-asco-icans"
 
 
 def test_deeper_dense_ranking_leaves_dense_only_mode_alone(retriever: HybridRetriever) -> None:

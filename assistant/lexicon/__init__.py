@@ -76,6 +76,7 @@ class Lexicon(BaseModel):
     phrase_hints: list[PhraseHint] = Field(default_factory=list)
     asks_rate: str = ""
     asks: dict[str, str] = Field(default_factory=dict)
+    ask_terms: dict[str, str] = Field(default_factory=dict)  # how the documents word an ask; retrieval adds them
     population: dict[str, str] = Field(default_factory=dict)
     line: dict[str, str] = Field(default_factory=dict)
     local: str = ""
@@ -106,6 +107,10 @@ class Lexicon(BaseModel):
             phrase_hints=[*self.phrase_hints, *other.phrase_hints],
             asks_rate=_either(self.asks_rate, other.asks_rate),
             asks=_merged(self.asks, other.asks),
+            ask_terms={
+                ask: " ".join(dict.fromkeys(f"{self.ask_terms.get(ask, '')} {other.ask_terms.get(ask, '')}".split()))
+                for ask in {**self.ask_terms, **other.ask_terms}
+            },
             population=_merged(self.population, other.population),
             line=_merged(self.line, other.line),
             local=_either(self.local, other.local),

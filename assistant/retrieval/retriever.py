@@ -1,5 +1,9 @@
 """Hybrid retrieval: dense (Chroma), BM25 over passages and BM25 over whole documents, fused by reciprocal rank.
 
+Each retriever searches the question with the canonical names of the synonyms it uses and the words the
+documents write what it asks in (the lexicon's ``ask_terms``: "CRS grade?" also searches "grading"). A
+question about one grade of one toxicity lifts the passages whose section is about that setting.
+
 >>> retriever = HybridRetriever.load(Settings())                    # doctest: +SKIP
 >>> retriever.invoke("emapalumab adult IEC-HS")[0].metadata["doc_id"]  # doctest: +SKIP
 'manghisi-2025-emapalumab-case'
@@ -7,8 +11,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -17,6 +23,8 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, PrivateAttr
 
+from assistant.answering.question import ParsedQuestion, grades_in
+from assistant.conversation import entities
 from assistant.embeddings import query_embeddings
 from assistant.errors import IndexUnavailableError
 from assistant.index import ChunkIndex
@@ -25,7 +33,7 @@ from assistant.passage import Passage
 from assistant.retrieval.dense import DenseRetriever
 from assistant.retrieval.fusion import DocumentFusion, ReciprocalRankFusion, deepen, diversify
 from assistant.retrieval.keyword import DocumentRetriever, KeywordRetriever
-from assistant.retrieval.synonyms import expand, mentioned_groups, mentioned_sources
+from assistant.retrieval.synonyms import expand, mentioned_groups, mentioned_sources, with_asked_terms
 from assistant.settings import Settings
 
 
@@ -167,7 +175,8 @@ class HybridRetriever(BaseRetriever):
 
         k = k or self.settings.k
         timings: dict[str, float] = {}
-        expanded = expand(query) if self.use_synonyms else query
+        searched = with_asked_terms(query) if self.use_synonyms else query
+        expanded = expand(searched) if self.use_synonyms else query
         pool = self.settings.candidates * (4 if self.filters.active else 1)
         deep = self.mode is Mode.HYBRID and bool(self.settings.document_weight)
         rankings: list[list[str]] = []
@@ -185,13 +194,13 @@ class HybridRetriever(BaseRetriever):
         timings["dense"] = (time.perf_counter() - started) * 1000
 
         started = time.perf_counter()
-        groups = mentioned_groups(query) if self.use_synonyms else []
+        groups = mentioned_groups(searched) if self.use_synonyms else []
         if self.mode in (Mode.HYBRID, Mode.BM25):
-            keyword = [self._order[i] for i, _ in self._keyword.run_concepts(query, pool, groups)]
+            keyword = [self._order[i] for i, _ in self._keyword.run_concepts(searched, pool, groups)]
             rankings.append([cid for cid in keyword if self.filters.allows(self._passages[cid])])
         documents: list[str] = []
         if deep:
-            ranked_documents = self._documents.run_concepts(query, len(self._documents.doc_ids), groups)
+            ranked_documents = self._documents.run_concepts(searched, len(self._documents.doc_ids), groups)
             documents = [self._documents.doc_ids[i] for i, _ in ranked_documents]
             rankings[0] = [str(c) for c in deepen(rankings[0], pool, self._doc_of, frozenset(documents[:pool]))]
         timings["bm25"] = (time.perf_counter() - started) * 1000
@@ -205,6 +214,10 @@ class HybridRetriever(BaseRetriever):
             order = documents or list(dict.fromkeys(self._doc_of(cid) for cid, _ in fused))
             sourced = [doc for doc in order if self._sources.get(doc, frozenset()) & named]
             fused = DocumentFusion(self.settings.source_weight).run(fused, self._doc_of, sourced)
+        setting = self._setting_ranking(query, fused) if self.mode is Mode.HYBRID else []
+        if setting and self.settings.setting_weight:
+            # Each passage is its own "document" here: those in the setting ranking gain weight / (60 + rank).
+            fused = DocumentFusion(self.settings.setting_weight).run(fused, str, setting)
         scores = dict(fused)
         ranked = diversify(list(scores), lambda cid: self._passages[str(cid)].doc_id, self.settings.per_document)
         fused = [(cid, scores[cid]) for cid in ranked[:k]]
@@ -215,6 +228,24 @@ class HybridRetriever(BaseRetriever):
         hits = [ScoredPassage(self._passages[str(cid)], score, similarity.get(str(cid), 0.0)) for cid, score in fused]
         timings["fuse"] = (time.perf_counter() - started) * 1000
         return Retrieval(query=query, expanded_query=expanded, hits=hits, timings_ms=timings, nearest=nearest)
+
+    def _setting_ranking(self, query: str, fused: Sequence[tuple[Hashable, float]]) -> list[str]:
+        """The candidates whose section is about the toxicity and grade the question asks, in fused order.
+
+        "G2 ICANS on axi-cel … how much dex?" names one grade of one toxicity; the section "Grade 2 ICANS
+        management (ASCO 2021)" is about that setting, while a trial's dexamethasone prophylaxis or a table
+        for ICANS of any grade shares more of the question's words. Empty unless the question names exactly
+        one grade and a toxicity; the toxicity asked is the one it names first.
+        """
+        parsed = ParsedQuestion.read(query)
+        if not parsed.toxicities or len(parsed.grades) != 1:
+            return []
+        toxicity, grade = parsed.toxicities[0], parsed.grades[0]
+        return [
+            str(cid)
+            for cid, _ in fused
+            if (about := section_setting(self._passages[str(cid)].section))[0] == toxicity and grade in about[1]
+        ]
 
     def _doc_of(self, chunk_id: object) -> str:
         return self._passages[str(chunk_id)].doc_id
@@ -228,3 +259,11 @@ class HybridRetriever(BaseRetriever):
             )
             for hit in self.search(query).hits
         ]
+
+
+@lru_cache(maxsize=8192)
+def section_setting(section: str) -> tuple[str | None, frozenset[int]]:
+    """The toxicity a section heading names first and the grades it names: 'Grade 2 ICANS management' ->
+    ('icans', {2}); a grade named as a goal ('until grade 1') does not count."""
+    toxicities = entities(section).get("toxicity", [])
+    return (toxicities[0] if toxicities else None), frozenset(int(g) for g in grades_in(section, targets=False))

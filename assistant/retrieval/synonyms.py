@@ -80,6 +80,28 @@ def expand(query: str) -> str:
     return f"{query} ({'; '.join(extra)})" if extra else query
 
 
+def asked_terms(query: str) -> list[str]:
+    """How the documents word what ``query`` asks ('CRS grade?' -> ['grading']), minus words it already uses.
+
+    A bedside question asks for a grade in words that every management row also holds (the findings,
+    the toxicity); the word the grading tables are written under is what sets them apart.
+    """
+    lex = lexicon()
+    used = set(re.findall(r"[\w-]+", normalize(query)))
+    terms: list[str] = []
+    for ask, words in lex.ask_terms.items():
+        pattern = lex.reading_patterns.get(f"asks.{ask}")
+        if pattern and pattern.search(query):
+            terms += [word for word in words.split() if word.lower() not in used and word not in terms]
+    return terms
+
+
+def with_asked_terms(query: str) -> str:
+    """The query with the words its ask is written in ('… CRS grade?' -> '… CRS grade? (grading)')."""
+    terms = asked_terms(query)
+    return f"{query} ({' '.join(terms)})" if terms else query
+
+
 def mentioned_groups(query: str) -> list[tuple[str, ...]]:
     """Every synonym group the query mentions, whole (the query's own term included)."""
     text = normalize(query)
