@@ -531,3 +531,33 @@ def test_an_improving_patient_does_not_climb_the_ladder() -> None:
 
     assert ParsedQuestion.read("she's back to grade 1 now, what next with the steroids?").line.improving
     assert not ParsedQuestion.read("grade 2 CRS no better after toci, next?").line.improving
+
+
+def evidence_texts(question: str, passages: list[Passage], rules: ComposerRules | None = None) -> list[str]:
+    """The texts an evidence answer quotes, by a composer knowing every word of ``passages``."""
+    composer = ExtractiveComposer(dict.fromkeys(tokenize(" ".join(p.text for p in passages), parts=False), 1.0), rules)
+    return [s.text for s in composer.run(question, passages, Intent.EVIDENCE).statements]
+
+
+def test_an_evidence_answer_on_one_drug_quotes_no_other_drugs_findings() -> None:
+    passages = [
+        passage("zhang-2026", "In children with refractory CRS after CAR-T, emapalumab lowered the fever."),
+        passage(
+            "chop-2022", "In children with refractory CRS after CAR-T, anakinra was given daily for refractory CRS."
+        ),
+    ]
+    question = "any data on emapalumab for refractory CRS in children after CAR-T?"
+    assert not any("anakinra" in text for text in evidence_texts(question, passages))
+    assert any(
+        "anakinra" in text for text in evidence_texts(question, passages, ComposerRules(evidence_drug_only=False))
+    )
+
+
+def test_an_evidence_answer_to_how_often_gives_the_rates_first() -> None:
+    passages = [
+        passage("dosing", "The approval data give the emapalumab response dosing for Still's MAS: twice weekly."),
+        passage("outcomes", "In the approval data, 82% had a response."),
+    ]
+    question = "response rates for emapalumab in Still's MAS in the approval data?"
+    assert "82%" in evidence_texts(question, passages)[0]
+    assert "82%" not in evidence_texts(question, passages, ComposerRules(evidence_rates_first=False))[0]

@@ -19,7 +19,7 @@ from assistant.answering.question import Ask, Asked, Intent, ParsedQuestion
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import GIVES_RATE, Scorer
 from assistant.answering.shapes.dosing import dosing_answer
-from assistant.answering.shapes.evidence import by_evidence_strength, by_study
+from assistant.answering.shapes.evidence import by_evidence_strength, by_study, findings
 from assistant.answering.shapes.next_step import next_step
 from assistant.answering.shapes.prose import novel_first, select
 from assistant.answering.shapes.tables import COMPOSITION, whole_table, with_neighbour_grades
@@ -128,7 +128,7 @@ class ExtractiveComposer:
                 candidates = [
                     (v, u) for v, u in candidates if not (u.is_dosing_row and not stated(u.cells.get("dose")))
                 ]
-            lines = by_study(select(candidates, rules), passages)
+            lines = by_study(select(findings(candidates, asked, parsed, rules), rules), passages)
             return Draft(statements=by_evidence_strength(lines, passages))
         if intent is not Intent.DOSING:  # a dose answer keeps its best-scoring sentences
             candidates = novel_first(candidates, core, self.scorer)

@@ -92,6 +92,12 @@ class ComposerRules(BaseModel):
     doseless_evidence_rows: bool = rule(
         True, False, "An evidence line leaves out dosing rows that give no dose (they only restate who was treated)."
     )
+    evidence_drug_only: bool = rule(
+        True, False, "An evidence answer on a named drug quotes no unit that names only other drugs."
+    )
+    evidence_rates_first: bool = rule(
+        True, False, "An evidence answer to 'how often' quotes the sentences that give a rate first."
+    )
     facet_first: bool = rule(
         True, False, "Dosing rows whose toxicity, grade, weight band and line fit the question come first."
     )

@@ -10,6 +10,11 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from assistant.answering.draft import Statement, joined
+from assistant.answering.question import Asked, ParsedQuestion
+from assistant.answering.rules import ComposerRules
+from assistant.answering.scoring import GIVES_RATE
+from assistant.answering.units import Unit
+from assistant.conversation import entities
 from assistant.documents import doc_type_label
 from assistant.passage import Passage
 
@@ -32,3 +37,27 @@ def by_evidence_strength(statements: list[Statement], passages: Sequence[Passage
     """Strongest source first, each line labelled with what kind of source it is."""
     ordered = sorted(statements, key=lambda s: EVIDENCE_RANK.get(passages[s.sources[0]].doc_type, 9))
     return [replace(s, label=doc_type_label(passages[s.sources[0]].doc_type)) for s in ordered]
+
+
+def findings(
+    candidates: list[tuple[float, Unit]], asked: Asked, parsed: ParsedQuestion, rules: ComposerRules
+) -> list[tuple[float, Unit]]:
+    """The candidates an evidence answer quotes from, best first: what was found with the drug asked about.
+
+    "Any data on emapalumab for refractory CRS in kids?" is not answered by an anakinra dosing row that
+    shares its other words: a unit naming only other drugs is evidence about them. A question asking how
+    often ("response rates for …") gets the sentences that give a rate before those that describe the
+    study, in score order within each group.
+    """
+    if rules.evidence_drug_only and parsed.drugs:
+        kept = [(v, u) for v, u in candidates if _about_drug(u, set(parsed.drugs))]
+        candidates = kept or candidates
+    if rules.evidence_rates_first and asked.wants_rate:
+        candidates = sorted(candidates, key=lambda pair: not GIVES_RATE.search(pair[1].text))
+    return candidates
+
+
+def _about_drug(unit: Unit, drugs: set[str]) -> bool:
+    """Whether ``unit`` names one of ``drugs``, or no drug at all."""
+    named = set(entities(unit.text).get("drug", []))
+    return not named or bool(named & drugs)
