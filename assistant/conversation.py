@@ -44,12 +44,7 @@ def entities(text: str) -> dict[str, list[str]]:
 
     The kinds (toxicity, product, drug) and their spellings are the lexicon's entity groups.
     """
-    norm = normalize(text)
-    found: dict[str, list[str]] = {}
-    for kind, patterns in lexicon().entity_patterns:
-        hits = [(match.start(), name) for name, pattern in patterns if (match := pattern.search(norm))]
-        if hits:
-            found[kind] = [name for _, name in sorted(hits)]
+    found = {kind: list(names) for kind, names in lexicon().named_entities(normalize(text))}
     grade = GRADE.search(text)
     if grade:
         found["grade"] = [f"grade {grade.group(1)}"]

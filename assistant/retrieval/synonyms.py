@@ -15,8 +15,7 @@ from assistant.lexicon import lexicon
 
 def mentioned_sources(text: str) -> list[tuple[str, ...]]:
     """Every source group ``text`` names ('NCCN says …' -> the NCCN group); '-' counts as a word boundary."""
-    text = normalize(text)
-    return [group for pattern, group in lexicon().source_patterns if pattern.search(text)]
+    return list(lexicon().named_sources(normalize(text)))
 
 
 def group_of(canonical: str) -> tuple[str, ...]:
