@@ -158,7 +158,7 @@ class Settings(BaseSettings):
         ),
     )
     setting_weight: float = Field(
-        default=1.0,
+        default=0.75,
         ge=0.0,
         le=10.0,
         description=(

@@ -160,14 +160,14 @@ def test_a_question_asking_for_a_grade_also_searches_the_word_grading(query: str
 @pytest.mark.parametrize(
     ("section", "setting"),
     [
-        ("Grade 2 ICANS management (ASCO 2021)", ("icans", {2})),
-        ("Grade 1 ICANS with concurrent CRS", ("icans", {1})),
-        ("Corticosteroids for ICANS (J Clin Med 2023 table): grade not captured", ("icans", set())),
-        ("Tocilizumab dosing for CRS (ASCO 2021)", ("crs", set())),
-        ("Source of the ASTCT consensus grading", (None, set())),
+        ("Grade 2 ICANS management (ASCO 2021)", ("icans", {2}, None)),
+        ("Grade 1 ICANS with concurrent CRS", ("icans", {1}, None)),
+        ("Corticosteroids for ICANS (J Clin Med 2023 table): grade not captured", ("icans", set(), "corticosteroids")),
+        ("Dexamethasone for grade 2 CRS after tocilizumab", ("crs", {2}, "dexamethasone")),
+        ("Source of the ASTCT consensus grading", (None, set(), None)),
     ],
 )
-def test_a_section_heading_names_its_setting(section: str, setting: tuple[str | None, set[int]]) -> None:
+def test_a_section_heading_names_its_setting(section: str, setting: tuple[str | None, set[int], str | None]) -> None:
     assert section_setting(section) == setting
 
 
@@ -228,7 +228,7 @@ def test_a_bedside_grade_question_ranks_the_grading_table_first(retriever: Hybri
 def test_a_question_on_one_grade_ranks_that_grades_section_first(retriever: HybridRetriever) -> None:
     query = "grade 2 ICANS on axi-cel, no CRS — steroids or just supportive? how much dex?"
     top = retriever.search(query).hits[0].passage
-    assert (top.doc_id, section_setting(top.section)) == ("santomasso-2021-asco-icans", ("icans", frozenset({2})))
+    assert (top.doc_id, section_setting(top.section)[:2]) == ("santomasso-2021-asco-icans", ("icans", frozenset({2})))
     unlifted = retriever.variant(settings=retriever.settings.model_copy(update={"setting_weight": 0.0}))
     assert unlifted.search(query).hits[0].passage.doc_id != "santomasso-2021-asco-icans"
 

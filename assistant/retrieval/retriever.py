@@ -235,17 +235,20 @@ class HybridRetriever(BaseRetriever):
         "G2 ICANS on axi-cel … how much dex?" names one grade of one toxicity; the section "Grade 2 ICANS
         management (ASCO 2021)" is about that setting, while a trial's dexamethasone prophylaxis or a table
         for ICANS of any grade shares more of the question's words. Empty unless the question names exactly
-        one grade and a toxicity; the toxicity asked is the one it names first.
+        one grade and a toxicity; the toxicity asked is the one it names first. A section led by another drug
+        than the one asked ("Dexamethasone for grade 2 CRS after tocilizumab" for a tocilizumab dose) is
+        not the setting asked.
         """
         parsed = ParsedQuestion.read(query)
         if not parsed.toxicities or len(parsed.grades) != 1:
             return []
-        toxicity, grade = parsed.toxicities[0], parsed.grades[0]
-        return [
-            str(cid)
-            for cid, _ in fused
-            if (about := section_setting(self._passages[str(cid)].section))[0] == toxicity and grade in about[1]
-        ]
+        toxicity, grade, drugs = parsed.toxicities[0], parsed.grades[0], set(parsed.drugs)
+        ranking = []
+        for cid, _ in fused:
+            about, grades, drug = section_setting(self._passages[str(cid)].section)
+            if about == toxicity and grade in grades and not (drugs and drug and drug not in drugs):
+                ranking.append(str(cid))
+        return ranking
 
     def _doc_of(self, chunk_id: object) -> str:
         return self._passages[str(chunk_id)].doc_id
@@ -262,8 +265,14 @@ class HybridRetriever(BaseRetriever):
 
 
 @lru_cache(maxsize=8192)
-def section_setting(section: str) -> tuple[str | None, frozenset[int]]:
-    """The toxicity a section heading names first and the grades it names: 'Grade 2 ICANS management' ->
-    ('icans', {2}); a grade named as a goal ('until grade 1') does not count."""
-    toxicities = entities(section).get("toxicity", [])
-    return (toxicities[0] if toxicities else None), frozenset(int(g) for g in grades_in(section, targets=False))
+def section_setting(section: str) -> tuple[str | None, frozenset[int], str | None]:
+    """The toxicity a section heading names first, the grades it names and the drug it names first:
+    'Dexamethasone for grade 2 CRS after tocilizumab' -> ('crs', {2}, 'dexamethasone'); a grade named as a
+    goal ('until grade 1') does not count."""
+    named = entities(section)
+    toxicities, drugs = named.get("toxicity", []), named.get("drug", [])
+    return (
+        toxicities[0] if toxicities else None,
+        frozenset(int(g) for g in grades_in(section, targets=False)),
+        drugs[0] if drugs else None,
+    )
