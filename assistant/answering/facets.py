@@ -56,11 +56,13 @@ class Fit:
     mismatches: int
     matches: int
     off_line: bool  # a refractory step for a first-line question, or a first step for a refractory one
+    patient: int = 0  # of the matches, those on who the patient is (weight band, age band)
 
     @property
-    def key(self) -> tuple[int, bool, int]:
-        """Sort key: fewest contradictions, then on the asked line, then most matches."""
-        return (self.mismatches, self.off_line, -self.matches)
+    def key(self) -> tuple[int, bool, int, int]:
+        """Sort key: fewest contradictions, then on the asked line, then written for the patient asked
+        about (a 25 kg child's dose is the <30 kg row, before a row that states no weight), then most matches."""
+        return (self.mismatches, self.off_line, -self.patient, -self.matches)
 
 
 def facets_of(unit: Unit, doc_type: str, year: int | None) -> Facets:
@@ -104,12 +106,13 @@ def fit(parsed: ParsedQuestion, facets: Facets) -> Fit:
     if len(parsed.grades) == 1 and facets.grades:
         hit = parsed.grades[0] in facets.grades
         matches, mismatches = matches + hit, mismatches + (not hit)
+    patient = 0
     band = parsed.population.weight_band or ("≥30 kg" if parsed.population.age_band == "adult" else None)
     if band and facets.weight_band:
         hit = band == facets.weight_band
-        matches, mismatches = matches + hit, mismatches + (not hit)
+        patient, mismatches = patient + hit, mismatches + (not hit)
     age = parsed.population.age_band
     if age and facets.age_band:
         hit = age == facets.age_band
-        matches, mismatches = matches + hit, mismatches + (not hit)
-    return Fit(mismatches, matches, off_line=facets.refractory != asks_next_step(parsed))
+        patient, mismatches = patient + hit, mismatches + (not hit)
+    return Fit(mismatches, matches + patient, off_line=facets.refractory != asks_next_step(parsed), patient=patient)

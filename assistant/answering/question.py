@@ -41,14 +41,26 @@ class Intent(StrEnum):
 
 
 def classify(question: str) -> Intent:
-    """The question's type, from the lexicon's intent patterns (no model, so it is the same every time)."""
+    """The question's type, from the lexicon's intent patterns (no model, so it is the same every time).
+
+    A question about a toxicity that asks nothing else and ends on a drug ("gr2 crs toci?", "22 kg kid
+    w/ CRS after kymriah — toci?") asks how that drug is given for it: a dose question.
+    """
+    named = entities(question)
     for name, pattern, confirm in lexicon().intent_patterns:
         if not pattern.search(question):
             continue
-        if confirm is not None and not (confirm.search(question) or entities(question).get("drug")):
+        if confirm is not None and not (confirm.search(question) or named.get("drug")):
             continue
         return Intent(name)
+    ending = TRAILING_WORDS.search(question)
+    if named.get("toxicity") and ending and entities(ending.group(0)).get("drug"):
+        return Intent.DOSING
     return Intent.GENERAL
+
+
+#: The last words of a question: "gr2 crs toci?" ends on a drug.
+TRAILING_WORDS = re.compile(r"(?:[\w-]+\W+){0,2}[\w-]+\W*$")
 
 
 #: Words that make the grade after them a goal, not the grade a sentence is about.
@@ -130,7 +142,8 @@ class Asked:
     def about_another(self, text: str) -> bool:
         """Whether ``text`` is about another grade, numbered study part or trial than the one asked:
         "grade 2 ICANS" for a grade 3 question, "cohort 6" for a cohort 4 one, "ZUMA-3" for a ZUMA-1
-        one; a text on a numbered cohort is not the named trial's main result unless a cohort is asked."""
+        one; a text on a numbered cohort is not the named trial's main result unless a cohort is asked, and
+        the trial's main result is not a cohort's."""
         if self.grade is not None:
             mentioned = grades_in(text, targets=False)
             if mentioned and self.grade not in mentioned:
@@ -145,6 +158,8 @@ class Asked:
                 return True
             if not self.study_parts and "cohort" in kinds:
                 return True
+            if self.study_parts and mentioned and not named:
+                return True  # "ZUMA-1 cohort 4": a ZUMA-1 figure naming no cohort is the pivotal one's
         return False
 
     def setting_of(self, text: str) -> bool:
