@@ -24,6 +24,7 @@ from assistant.answering.draft import Statement
 from assistant.answering.question import Ask, ParsedQuestion, grades_in
 from assistant.answering.units import Unit
 from assistant.conversation import entities
+from assistant.lexicon import lexicon
 from assistant.passage import Passage
 
 UNDER_30 = re.compile(r"(?:<|under|less than|below)\s*30\s*kg|weigh\w* <\s*30", re.IGNORECASE)
@@ -101,13 +102,21 @@ def asks_next_step(parsed: ParsedQuestion) -> bool:
 
 
 def fit(parsed: ParsedQuestion, facets: Facets) -> Fit:
-    """Count the facets that contradict the question and those that match it; unknown facets are neither."""
+    """Count the facets that contradict the question and those that match it; unknown facets are neither.
+
+    A unit about another drug than the one asked contradicts it ("anakinra dose ..." is not answered by a
+    dexamethasone line); a drug class asked for ("steroids") stands for its members.
+    """
     mismatches = matches = 0
     if parsed.toxicities and facets.toxicity:
         hit = facets.toxicity in parsed.toxicities
         matches, mismatches = matches + hit, mismatches + (not hit)
     if len(parsed.grades) == 1 and facets.grades:
         hit = parsed.grades[0] in facets.grades
+        matches, mismatches = matches + hit, mismatches + (not hit)
+    if parsed.drugs and facets.drugs:
+        asked = {member for drug in parsed.drugs for member in (drug, *lexicon().members(drug))}
+        hit = bool(facets.drugs & asked)
         matches, mismatches = matches + hit, mismatches + (not hit)
     patient = 0
     band = parsed.population.weight_band or ("≥30 kg" if parsed.population.age_band == "adult" else None)

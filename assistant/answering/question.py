@@ -77,6 +77,14 @@ LABEL = re.compile(r"\blabel\b|\bprescribing information\b", re.IGNORECASE)
 #: Source names for a kind of source rather than one body; "per label" boosts no document.
 SOURCE_KINDS = frozenset({"label", "fda"})
 
+#: A treatment the patient already had ("steroid-refractory", "despite high-dose steroids", "after 2 doses
+#: of toci", "on the methylpred"): the drug it names is the line of therapy, not the drug asked about.
+PRIOR = re.compile(
+    r"\b[\w-]+[- ](?:refractory|resistant|dependent)\b"
+    r"|\b(?:refractory to|despite|after|failed|failing|on)\s+"
+    r"(?:(?:the|that|high-dose|\d+|one|two|three|doses?|of)\s+){0,4}[\w-]+",
+    re.IGNORECASE,
+)
 #: "without CRS" names CRS only to rule it out: it is not a toxicity the question is about.
 NEGATED = re.compile(r"\b(?:without|no|not)\s+[\w-]+", re.IGNORECASE)
 #: "what's in the boxed warning besides CRS?" asks for everything but CRS: its word earns nothing.
@@ -268,6 +276,7 @@ class ParsedQuestion(BaseModel):
     toxicities: list[str] = Field(default_factory=list)
     grades: list[int] = Field(default_factory=list)
     drugs: list[str] = Field(default_factory=list)
+    prior_drugs: list[str] = Field(default_factory=list)  # already given: "steroid-refractory", "after toci"
     products: list[str] = Field(default_factory=list)
     population: Population = Field(default_factory=Population)
     bodies: list[str] = Field(default_factory=list)  # guideline bodies named ("per ASCO")
@@ -284,12 +293,16 @@ class ParsedQuestion(BaseModel):
             pattern = patterns.get(name)
             return bool(pattern and pattern.search(question))
 
+        # A drug named only as a treatment already given is not the drug asked about.
+        asked_drugs = entities(PRIOR.sub(" ", NEGATED.sub(" ", question))).get("drug", [])
+
         return cls(
             intent=classify(question),
             asks=[ask for ask in Ask if has(f"asks.{ask.value}")],
             toxicities=found.get("toxicity", []),
             grades=sorted(int(g) for g in grades_in(question, targets=False)),
-            drugs=found.get("drug", []),
+            drugs=asked_drugs,
+            prior_drugs=[d for d in found.get("drug", []) if d not in asked_drugs],
             products=found.get("product", []),
             population=population_of(question, has("population.adult"), has("population.pediatric")),
             bodies=sorted(named_sources(question) - SOURCE_KINDS),

@@ -43,7 +43,8 @@ def next_step(
     reached = [int(g) for g in grades_in(given[-1], targets=False)] if given else []
     asked_grade = parsed.grades[0] if len(parsed.grades) == 1 else None
     grade = max([*reached, *([asked_grade] if asked_grade else [])], default=None)
-    ladder = parsed.model_copy(update={"grades": []})  # the grade is checked here: higher ones climb
+    # The grade is checked here (higher ones climb), and the next step may be another drug.
+    ladder = parsed.model_copy(update={"grades": [], "drugs": []})
     steps: list[tuple[tuple[bool, int, int, bool, int], Statement]] = []
     seen: set[tuple[str, ...]] = set()
     for value, unit in scored:
@@ -75,5 +76,6 @@ def next_step(
         return None
     steps.sort(key=lambda pair: pair[0])  # stable: score order within equal fits
     table = [row for _, row in steps[: scorer.rules.max_dosing_rows]]
-    beside = [s for s in beside_table(scored, scorer) if not statement_fit(parsed, s, passages).mismatches]
+    any_drug = parsed.model_copy(update={"drugs": []})
+    beside = [s for s in beside_table(scored, scorer) if not statement_fit(any_drug, s, passages).mismatches]
     return Draft(statements=[lead_for(table[0]), *beside], table=table)
