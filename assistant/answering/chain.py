@@ -299,7 +299,8 @@ class AnswerChain:
         top = passages if state.intent is Intent.EVIDENCE else passages[:READ_WHOLE_TOP]
         whole = dict.fromkeys(p.doc_id for p in top)
         tables = dict.fromkeys(p.doc_id for p in passages) if state.intent is Intent.DOSING else {}
-        if state.parsed is not None and Ask.NEXT_STEP in state.parsed.asks and state.parsed.toxicities:
+        parsed = state.parsed
+        if parsed is not None and Ask.NEXT_STEP in parsed.asks and (parsed.toxicities or state.history):
             # A ladder's next step may sit in a dosing table the search did not reach: read them all.
             tables = dict.fromkeys(p.doc_id for p in self.retriever.passages.values() if p.kind == "table")
         for doc_id in {**whole, **tables}:

@@ -104,7 +104,12 @@ class ExtractiveComposer:
         rules = self.rules
         core = set(asked.core)
         best_score = scored[0][0]
-        climbing = Ask.NEXT_STEP in parsed.asks and parsed.toxicities and not parsed.line.improving
+        # A next step needs a step the patient is on: an earlier answer, or one the question names ("after
+        # 2 doses of toci", "toci x2, next?"); "CRS on two pressors, what now?" asks what to do, not what follows.
+        line = parsed.line
+        on_a_step = bool(given or parsed.drugs or parsed.prior_drugs or line.after_doses or line.no_better_after)
+        on_a_step = on_a_step or line.refractory
+        climbing = Ask.NEXT_STEP in parsed.asks and on_a_step and not line.improving
         if rules.ladder and climbing and intent is not Intent.EVIDENCE:
             step = next_step(question, parsed, given, passages, scored, self.scorer)
             if step is not None:
