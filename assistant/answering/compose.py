@@ -21,7 +21,7 @@ from assistant.answering.scoring import GIVES_RATE, Scorer
 from assistant.answering.shapes.dosing import dosing_answer
 from assistant.answering.shapes.evidence import by_evidence_strength, by_study
 from assistant.answering.shapes.next_step import next_step
-from assistant.answering.shapes.prose import novel_first, select
+from assistant.answering.shapes.prose import facet_lead, novel_first, select
 from assistant.answering.shapes.tables import COMPOSITION, whole_table, with_neighbour_grades
 from assistant.answering.units import Unit, stated, units_of
 from assistant.conversation import entities
@@ -137,6 +137,9 @@ class ExtractiveComposer:
             return Draft(statements=by_evidence_strength(lines, passages))
         if intent is not Intent.DOSING:  # a dose answer keeps its best-scoring sentences
             candidates = novel_first(candidates, core, self.scorer)
+        managing = intent is Intent.MANAGEMENT or Ask.MANAGE in parsed.asks
+        if rules.management_facets and managing and parsed.toxicities:
+            candidates = facet_lead(candidates, scored, parsed, passages)
         statements = select(candidates, rules)
         if intent is Intent.DOSING:
             unanswered = unspoken_dose(statements, parsed, passages, rules)

@@ -34,7 +34,8 @@ ADULT = re.compile(r"\badults?\b", re.IGNORECASE)
 #: A setting later on a ladder: refractory, persisting or not improving after a first treatment.
 REFRACTORY = re.compile(
     r"\brefractory\b|\bnot improving\b|\bpersist\w*\b|\bafter (?:the first|\d+(?:–\d+)?) \w*\s*doses?\b|"
-    r"\bno (?:improvement|response)\b|\bworsening\b|\b(?:does|do) not improve\b",
+    r"\bno (?:improvement|response)\b|\bworsening\b|\b(?:does|do) not improve\b|"
+    r"\blast(?:s|ing)? (?:more than|over|>|≥)|\bprolonged\b",
     re.IGNORECASE,
 )
 
