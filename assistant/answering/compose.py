@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from assistant.answering.abstention import ALL_SHOWN, NO_LOCAL, absence_first, cannot_answer, unspoken_dose
 from assistant.answering.draft import Draft
+from assistant.answering.facets import statement_fit
 from assistant.answering.question import Ask, Asked, Intent, ParsedQuestion
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import GIVES_RATE, Scorer
@@ -79,7 +80,12 @@ class ExtractiveComposer:
             return Draft(abstained=True, reason=reason)
         parsed = ParsedQuestion.read(question)
         draft = self._shaped(question, intent, asked, parsed, given, passages, units, scored)
-        if self.rules.absence_leads and intent is not Intent.EVIDENCE:
+        # A dose table led by a row that fits every facet asked is no absence: the source's note that
+        # something else is missing ("the grade 4 regimen was not captured") must not lead it.
+        answered = (
+            bool(draft.table) and not draft.gap and not statement_fit(parsed, draft.table[0], passages).mismatches
+        )
+        if self.rules.absence_leads and intent is not Intent.EVIDENCE and not answered:
             draft = absence_first(draft, asked, parsed, passages, scored, self.scorer)
         local = any(p.collection == LOCAL_COLLECTION for p in passages)
         if self.rules.local_gap and parsed.local_only and not draft.abstained and not local:
@@ -137,7 +143,8 @@ class ExtractiveComposer:
             return Draft(statements=by_evidence_strength(lines, passages))
         if intent is not Intent.DOSING:  # a dose answer keeps its best-scoring sentences
             candidates = novel_first(candidates, core, self.scorer)
-        managing = intent is Intent.MANAGEMENT or Ask.MANAGE in parsed.asks
+        # What to do: a management question, or one on a patient getting better ("back to grade 1, what next?").
+        managing = intent is Intent.MANAGEMENT or Ask.MANAGE in parsed.asks or parsed.line.improving
         if rules.management_facets and managing and parsed.toxicities:
             candidates = facet_lead(candidates, scored, parsed, passages)
         statements = select(candidates, rules)

@@ -92,14 +92,12 @@ def facet_lead(
     "gr4 CRS on 2 pressors + BiPAP, what do we do?" shares most words with the grade 4 row of the grading
     table, and "gr1 CRS tx?" with the refractory-fever step; the lead is the best unit that names the
     toxicity and the grade asked, whose facets (drug, population) contradict none of the question's, on the
-    line asked (first line unless the question is on a later step), and that is no grading row. With none,
-    the order stays.
+    line asked (first line unless the question is on a later step; any line on the way down), and that is
+    no grading row. With none, the order stays.
     """
     grade = parsed.grades[0] if len(parsed.grades) == 1 else None
-    leads: list[tuple[float, Unit]] = []
+    fitting: list[tuple[bool, float, Unit]] = []
     for value, unit in scored:
-        if len(leads) >= FACET_LEADS:
-            break
         if value <= 0 or (unit.cells and not unit.is_dosing_row):
             continue  # a grading row says what the grade is, not what to do
         passage = passages[unit.passage]
@@ -107,7 +105,10 @@ def facet_lead(
         if facets.toxicity not in parsed.toxicities or (grade is not None and grade not in facets.grades):
             continue
         placed = fit(parsed, facets)
-        if not placed.mismatches and not placed.off_line:
-            leads.append((value, unit))
+        if not placed.mismatches and (not placed.off_line or parsed.line.improving):
+            # A unit on the grade asked alone comes before one that spans grades ("grade 3 and grade 4 ...").
+            fitting.append((grade is not None and facets.grades != {grade}, value, unit))
+    fitting.sort(key=lambda item: item[0])  # stable: score order within each
+    leads = [(value, unit) for _, value, unit in fitting[:FACET_LEADS]]
     chosen = {id(unit) for _, unit in leads}
     return [*leads, *((v, u) for v, u in candidates if id(u) not in chosen)]
