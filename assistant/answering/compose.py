@@ -131,7 +131,11 @@ class ExtractiveComposer:
         candidates = [(value, unit) for value, unit in scored if value >= rules.relative_cutoff * best_score]
         if rules.named_trial_only and asked.trials:
             # A named trial's answer never quotes another trial's or a side cohort's figures.
-            kept = [(v, u) for v, u in candidates if not (GIVES_RATE.search(u.text) and asked.about_another(u.text))]
+            kept = [
+                (v, u)
+                for v, u in candidates
+                if not (GIVES_RATE.search(u.text) and (asked.about_another(u.text) or asked.another_part_of(u.text)))
+            ]
             candidates = kept or candidates
         if intent is Intent.EVIDENCE:
             # A study's line says what was found: a dosing row that gives no dose only restates who was treated.

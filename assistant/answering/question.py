@@ -150,8 +150,7 @@ class Asked:
     def about_another(self, text: str) -> bool:
         """Whether ``text`` is about another grade, numbered study part or trial than the one asked:
         "grade 2 ICANS" for a grade 3 question, "cohort 6" for a cohort 4 one, "ZUMA-3" for a ZUMA-1
-        one; a text on a numbered cohort is not the named trial's main result unless a cohort is asked, and
-        the trial's main result is not a cohort's."""
+        one; a text on a numbered cohort is not the named trial's main result unless a cohort is asked."""
         if self.grade is not None:
             mentioned = grades_in(text, targets=False)
             if mentioned and self.grade not in mentioned:
@@ -166,9 +165,12 @@ class Asked:
                 return True
             if not self.study_parts and "cohort" in kinds:
                 return True
-            if self.study_parts and mentioned and not named:
-                return True  # "ZUMA-1 cohort 4": a ZUMA-1 figure naming no cohort is the pivotal one's
         return False
+
+    def another_part_of(self, text: str) -> bool:
+        """Whether ``text`` is about another part of the trial than the one asked: for "ZUMA-1 cohort 4", a
+        ZUMA-1 text naming no cohort is the pivotal cohort's (its figures are not cohort 4's)."""
+        return bool(self.study_parts and trials_in(text) & self.trials and not study_parts(text))
 
     def setting_of(self, text: str) -> bool:
         """Whether ``text`` is about the toxicity asked, at the grade asked if one is ("grade 1 CRS");
