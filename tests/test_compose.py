@@ -543,12 +543,12 @@ def test_facets_a_row_for_another_drug_contradicts_and_the_patients_band_leads()
     from assistant.answering.facets import facets_of, fit
     from assistant.answering.question import ParsedQuestion
 
-    def row(drug: str, population: str) -> Unit:
-        return Unit("", 0, {"drug": drug, "dose": "x", "population": population, "setting": "CRS grade 3"})
+    def row(drug: str, population: str, setting: str = "CRS grade 3") -> Unit:
+        return Unit("", 0, {"drug": drug, "dose": "x", "population": population, "setting": setting})
 
     child = ParsedQuestion.read("tocilizumab for a 25 kg child with grade 3 CRS")
     under_30, unstated = (fit(child, facets_of(row("tocilizumab", p), "label", 2018)) for p in ("<30 kg", ""))
     assert under_30.key < unstated.key  # the row for the patient's weight band before one that states none
     steroid = ParsedQuestion.read("steroid refractory ICANS, how much anakinra")
-    assert fit(steroid, facets_of(row("dexamethasone", ""), "guideline", 2021)).mismatches
-    assert not fit(steroid, facets_of(row("anakinra", ""), "guideline", 2021)).mismatches
+    assert fit(steroid, facets_of(row("dexamethasone", "", "ICANS"), "guideline", 2021)).mismatches
+    assert not fit(steroid, facets_of(row("anakinra", "", "ICANS"), "guideline", 2021)).mismatches
