@@ -72,7 +72,7 @@ def findings_to_act_on(question: str) -> tuple[str, dict[str, Any], list[str]] |
     asks_what_to_do = any(
         patterns[name].search(question) for name in ("asks.manage", "asks.next_step") if name in patterns
     )
-    if not asks_what_to_do or grades_in(question):
+    if not asks_what_to_do or grades_in(spell_out(question)):
         return None
     found = read(question)
     return (found.scale, found.values, found.notices) if found.scale else None
