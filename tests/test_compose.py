@@ -552,3 +552,13 @@ def test_facets_a_row_for_another_drug_contradicts_and_the_patients_band_leads()
     steroid = ParsedQuestion.read("steroid refractory ICANS, how much anakinra")
     assert fit(steroid, facets_of(row("dexamethasone", "", "ICANS"), "guideline", 2021)).mismatches
     assert not fit(steroid, facets_of(row("anakinra", "", "ICANS"), "guideline", 2021)).mismatches
+
+
+def test_facets_a_row_for_another_cohort_contradicts_a_cohort_question() -> None:
+    from assistant.answering.facets import facets_of, fit
+    from assistant.answering.question import ParsedQuestion
+
+    parsed = ParsedQuestion.read("what steroid doses did ZUMA-1 cohort 4 use?")
+    cells = {"drug": "dexamethasone", "dose": "10 mg", "population": "LBCL (ZUMA-1 cohort 6, n=40)", "setting": "x"}
+    assert parsed.study_parts == ["cohort 4"]
+    assert fit(parsed, facets_of(Unit("", 0, cells), "trial", 2021)).mismatches

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.answering.draft import Statement
-from assistant.answering.question import Ask, ParsedQuestion, grades_in
+from assistant.answering.question import Ask, ParsedQuestion, grades_in, study_parts
 from assistant.answering.units import Unit
 from assistant.conversation import entities
 from assistant.lexicon import lexicon
@@ -52,6 +52,7 @@ class Facets:
     refractory: bool  # a step after a first treatment failed
     doc_type: str
     year: int | None
+    study_parts: frozenset[str] = frozenset()  # numbered parts of a study it is about: "cohort 6"
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ def _facets(setting: str, population: str, drug: str, doc_type: str, year: int |
         refractory=bool(REFRACTORY.search(setting)),
         doc_type=doc_type,
         year=year,
+        study_parts=frozenset(f"{kind} {number}" for kind, number in study_parts(f"{setting} {population}")),
     )
 
 
@@ -118,6 +120,11 @@ def fit(parsed: ParsedQuestion, facets: Facets) -> Fit:
     if parsed.drugs and facets.drugs:
         asked = {member for drug in parsed.drugs for member in (drug, *lexicon().members(drug))}
         hit = bool(facets.drugs & asked)
+        matches, mismatches = matches + hit, mismatches + (not hit)
+    kinds = {part.split()[0] for part in facets.study_parts}
+    asked_parts = {part for part in parsed.study_parts if part.split()[0] in kinds}
+    if asked_parts:  # "ZUMA-1 cohort 4" is not answered with cohort 6's regimen
+        hit = bool(asked_parts & facets.study_parts)
         matches, mismatches = matches + hit, mismatches + (not hit)
     patient = 0
     band = parsed.population.weight_band or ("≥30 kg" if parsed.population.age_band == "adult" else None)

@@ -284,6 +284,7 @@ class ParsedQuestion(BaseModel):
     bodies: list[str] = Field(default_factory=list)  # guideline bodies named ("per ASCO")
     line: LineOfTherapy = Field(default_factory=LineOfTherapy)
     local_only: bool = False  # "our protocol": the hospital's own documents first
+    study_parts: list[str] = Field(default_factory=list)  # numbered parts of a study asked about: "cohort 4"
 
     @classmethod
     def read(cls, question: str) -> ParsedQuestion:
@@ -310,6 +311,7 @@ class ParsedQuestion(BaseModel):
             bodies=sorted(named_sources(question) - SOURCE_KINDS),
             line=line_of(question),
             local_only=has("local"),
+            study_parts=sorted(f"{kind} {number}" for kind, number in study_parts(question)),
         )
 
     def restatement(self) -> str:
