@@ -93,3 +93,8 @@ def test_bedside_drug_shorthand_is_read() -> None:
     assert parsed.drugs == ["hydrocortisone", "methotrexate"] and parsed.toxicities == ["icans"]
     assert parse("cytoxan for refractory ICANS?").drugs == ["cyclophosphamide"]
     assert spell_out("is IT safe?") == "is IT safe?"  # a capital IT before no drug is the pronoun
+
+
+def test_data_on_a_drug_asks_about_that_drug() -> None:
+    assert ParsedQuestion.read("any data on emapalumab for refractory CRS in kids?").drugs == ["emapalumab"]
+    assert ParsedQuestion.read("still febrile on toci, add dex?").drugs == ["dexamethasone"]
