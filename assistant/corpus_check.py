@@ -73,8 +73,9 @@ PREVENTIVE = re.compile(r"\bprophyla\w*|\bprevent\w*", re.IGNORECASE)
 #: A weight band: "<30 kg", "≥30 kg", "30–50 kg".
 WEIGHT_BAND = re.compile(r"(?:[<>≤≥]|>=|<=)\s*\d+(?:\.\d+)?\s*kg\b|\b\d+\s*[–-]\s*\d+\s*kg\b")
 WEIGHT_WORDS = re.compile(r"\bweigh", re.IGNORECASE)
-#: A sentence that declares something absent from the document.
-ABSENCE = re.compile(
+#: A sentence that declares something absent from the document ("… not captured", "not stated", "not reported"):
+#: broader than the composer's SOURCE_OMITS (abstention.py), which only lets a left-out subject lead an answer.
+DECLARED_ABSENT = re.compile(
     r"\bnot (?:captured|given|included|verified|retrieved|stated|recorded|confirmed|reported|available|reached)\b",
     re.IGNORECASE,
 )
@@ -239,7 +240,7 @@ def words(text: str) -> set[str]:
 
 def absence_sentences(body: str) -> list[str]:
     """Sentences of the body that declare something absent ("… was not captured for this corpus")."""
-    return [s for line in body.splitlines() for s in split_sentences(line) if ABSENCE.search(s)]
+    return [s for line in body.splitlines() for s in split_sentences(line) if DECLARED_ABSENT.search(s)]
 
 
 def _declaration_problems(path: Path, raw: dict[str, Any], body: str) -> list[DocumentError]:

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from assistant.answering.question import grades_in
-from assistant.corpus_check import ABSENCE
+from assistant.corpus_check import DECLARED_ABSENT
 from assistant.documents import DocType, SourceDocument
 from assistant.lexicon import lexicon
 from assistant.retrieval.synonyms import mentioned_sources
@@ -213,7 +213,7 @@ def _kinds(unit: Unit) -> set[str]:
     A sentence or row with a percentage reports how often something happened, not how to grade or
     manage it, and contributes nothing.
     """
-    if ABSENCE.search(unit.text):
+    if DECLARED_ABSENT.search(unit.text):
         return {"A"}
     if "%" in unit.text:
         return set()

@@ -49,6 +49,12 @@ _AMOUNT = r"(?<![\w.])\d+(?:[.,]\d+)*"
 NUMBER = re.compile(rf"(?<![\w.])[<>≤≥]?\d+(?:[.,]\d+)*(?:\s*(?:{'|'.join(UNITS)}))?", re.IGNORECASE)
 #: An amount with a dose unit and nothing glued after it: '8 mg/kg', '1,000 mg', '50%'.
 DOSE = re.compile(rf"{_AMOUNT}\s*(?:{'|'.join(DOSE_UNITS)})(?![A-Za-z])", re.IGNORECASE)
+#: A sentence that gives or discusses a dose: an amount with a dose unit, or the word itself.
+DOSE_TALK = re.compile(r"\bdos(e|es|ing|age)\b|\bregimen\b|\d\s*(mg|g|µg|mcg|mL|units?)\b", re.IGNORECASE)
+#: A dose asked for in a unit ("in CAR+ cells/kg", "in mg"): an answer in other units does not answer it.
+ASKED_UNIT = re.compile(
+    r"\bin\s+(?:car\+?\s*)?(cells?/kg|cells|mg/kg|mg/m2|mg/m²|µg/kg|mcg/kg|mg)(?![\w/])", re.IGNORECASE
+)
 
 
 def split_sentences(text: str, *, loose: bool = False) -> list[str]:
@@ -70,3 +76,8 @@ def strip_citations(text: str) -> str:
 def numbers_in(text: str) -> list[str]:
     """The numbers of ``text`` with their signs and units, citation marks left out."""
     return [m.group(0) for m in NUMBER.finditer(strip_citations(text))]
+
+
+def bare_numbers(text: str) -> set[str]:
+    """The numbers of a text without their comparison signs: '<0.5' in a row is '0.5' in a sentence."""
+    return {n.lstrip("<>≤≥~ ") for n in numbers_in(text)}

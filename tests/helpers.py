@@ -1,8 +1,10 @@
 """Pure test helpers, one copy each: paths, a free port, the CLI harness, a passage factory, the
-front-matter template for hand-written documents, and starting a server that reports its death.
+front-matter template for hand-written documents, starting a server that reports its death, scored eval
+items and run folders, and the Streamlit app under AppTest.
 
-Nothing here imports LangChain, Chroma or the model (only Carta's plain data modules), so fast tests
-can use it freely; fixtures live in conftest.py.
+Importing this module imports no LangChain, Chroma, Streamlit or model (only Carta's plain data modules),
+so fast tests can use it freely: the eval-run and app helpers import what they drive when called.
+Fixtures live in conftest.py.
 """
 
 from __future__ import annotations
@@ -13,16 +15,28 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from assistant.passage import Passage
 from assistant.text import CITATION_RUN
 
+if TYPE_CHECKING:
+    from streamlit.testing.v1 import AppTest
+
+    from assistant.evaluation.runner import ItemResult
+
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
+#: A small question set in the eval's format, for run folders written by tests.
+SAMPLE = REPO / "tests" / "data" / "qa-sample.yaml"
+#: The Streamlit app, and how long AppTest waits (the first run in a test process loads the model and index).
+APP = REPO / "ui" / "app.py"
+APP_TIMEOUT = 180
 #: How long one `carta` subprocess may run before a hang fails its test instead of stalling the suite.
 CLI_TIMEOUT_S = 300
 #: Lines of a dead server's log shown in the failure.
@@ -136,3 +150,54 @@ def quoted(answer: str) -> set[str]:
         for piece in re.split(rf"{CITATION_RUN.pattern}|\n", answer)
     )
     return {piece for piece in pieces if len(piece.split()) >= 3}
+
+
+def result(item_id: str, passed: bool = True, **changes: object) -> ItemResult:
+    """A scored item as results.jsonl holds it, with every score filled in plausibly."""
+    from assistant.evaluation.runner import ItemResult
+
+    base = ItemResult(
+        config="hybrid", id=item_id, category="dosing", difficulty=1, question=f"question {item_id}?",
+        query=f"question {item_id}", answer=f"Answer to {item_id}. [1]", abstained=False, abstain=False,
+        citations=[{"n": 1, "doc_id": "d1", "chunk_id": "c1", "title": "T", "year": 2021, "section": "S"}],
+        passed=passed, grade="A" if passed else "F", points=1.0 if passed else 0.0, possible=1.0,
+        fraction=1.0 if passed else 0.0, key_fact_coverage=1.0 if passed else 0.0,
+        missed=[] if passed else ["a fact"], violated=[], gold_docs=["d1"], ranked_docs=["d1", "d2"],
+        recall_at_1=1.0, recall_at_5=1.0, recall_at_10=1.0, mrr=1.0, ndcg_at_10=1.0, citation_problems=[],
+        numbers=0, ungrounded_numbers=[], support=[1.0], words=4, latency_ms=50.0,
+        reasons=[] if passed else ["missing fact: a fact"], verdict="pass" if passed else "fail",
+        top_similarity=0.6, answer_hash=f"h-{item_id}",
+    )  # fmt: skip
+    return replace(base, **changes)
+
+
+def write_run(folder: Path, results: list[ItemResult], corpus: str = "v1") -> Path:
+    """A run folder (summary.json, results.jsonl, reports) of ``results`` over SAMPLE, as `carta eval` writes it."""
+    from assistant.evaluation.report import build_summary, write_reports
+
+    summary = build_summary(SAMPLE, {"hybrid": results}, runtime_s=1.0)
+    summary["provenance"] = {
+        "commit": "abc1234", "settings": {"k": 8}, "settings_hash": "s1", "corpus_version": corpus,
+        "documents": {"d1": "x"}, "question_set": str(SAMPLE), "question_set_hash": "q1", "items_hash": "i1",
+    }  # fmt: skip
+    write_reports(folder, summary, {"hybrid": results})
+    return folder
+
+
+def start(page: str | None = None) -> AppTest:
+    """The app run once under AppTest (and switched to ``page``), with no exception raised."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(APP), default_timeout=APP_TIMEOUT)
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def labelled(elements: Iterable[Any], label: str) -> Any:
+    """The one element whose label starts with ``label``."""
+    found = [e for e in elements if e.label.startswith(label)]
+    assert len(found) == 1, [e.label for e in elements]
+    return found[0]

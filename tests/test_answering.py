@@ -9,7 +9,7 @@ import pytest
 from helpers import quoted
 
 from assistant.answering.chain import AnswerChain, clean_question
-from assistant.answering.compose import Draft, Statement, joined
+from assistant.answering.draft import Draft, Statement, joined
 from assistant.answering.prompts import ABSTAIN_MESSAGE, NOTHING_MORE_MESSAGE, SINGLE_CASE_NOTICE
 from assistant.answering.question import Intent, classify
 from assistant.answering.verify import Claim, check

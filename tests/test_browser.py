@@ -219,7 +219,7 @@ def test_a_dose_reads_on_screen_copies_with_its_references_and_no_page_scrolls_s
 
 def test_evaluation_page_opens_on_a_run_and_an_item_expands(server: tuple[str, Path], tmp_path: Path) -> None:
     """The page opens on the newest run of the folder named in its URL; choosing an item shows its answer."""
-    from test_evalbench import result, write_run
+    from helpers import result, write_run
 
     root = tmp_path / "runs"
     write_run(root / "20260101-000000", [result("dosing-a"), result("dosing-b")])

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from helpers import make_passage
 
-from assistant.answering.compose import ALL_SHOWN, Draft, ExtractiveComposer
+from assistant.answering.abstention import ALL_SHOWN
+from assistant.answering.compose import ExtractiveComposer
+from assistant.answering.draft import Draft
 from assistant.answering.question import Asked, Intent, grades_in
 from assistant.answering.rules import ComposerRules
 from assistant.answering.units import Unit
@@ -292,7 +294,7 @@ def test_numbers_and_single_letters_neither_earn_nor_dilute_coverage() -> None:
     note = passage("n", "The NCCN grade 4 ICANS regimen is not included because it could not be verified.", "guideline")
     composer = knowing(note.text, "methylpred 100 day")
     question = "NCCN says methylpred 1 g/day and anakinra 100 every 6 h for grade 4 ICANS?"
-    assert composer.coverage(Unit(note.text, 0), note, set(tokenize(question, parts=False))) > 0.4
+    assert composer.scorer.coverage(Unit(note.text, 0), note, set(tokenize(question, parts=False))) > 0.4
 
 
 def test_a_table_answers_whole_only_when_its_heading_names_the_questions_subject() -> None:
@@ -348,7 +350,8 @@ def test_a_rare_spelling_of_a_concept_earns_no_more_than_its_common_one() -> Non
     asked = Asked.read("how is grade 1 neurotox managed?", Intent.MANAGEMENT)
     cres = passage("cartox", "Grade 1 CRES is managed with supportive care.")
     icans = passage("asco", "Grade 1 ICANS is managed with supportive care.")
-    assert composer.score(Unit(cres.text, 0), cres, asked, 0) == composer.score(Unit(icans.text, 0), icans, asked, 0)
+    scorer = composer.scorer
+    assert scorer.score(Unit(cres.text, 0), cres, asked, 0) == scorer.score(Unit(icans.text, 0), icans, asked, 0)
 
 
 def test_a_dose_asked_for_a_toxicity_no_row_covers_is_answered_first_with_how_it_is_managed() -> None:

@@ -7,9 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import SAMPLE, labelled, result, start, write_run
 from streamlit.testing.v1 import AppTest
-from test_evalbench import SAMPLE, result, write_run
-from test_ui import labelled, start
 
 from assistant.evaluation.human import GradeStore
 from assistant.evaluation.questions import load_question_set

@@ -11,6 +11,7 @@ from statistics import fmean
 
 import numpy as np
 import pytest
+from helpers import SAMPLE, result, write_run
 
 from assistant.cli import main
 from assistant.errors import UsageError
@@ -18,31 +19,9 @@ from assistant.evaluation.compare import compare_runs, intervals
 from assistant.evaluation.drafts import PLACEHOLDER, draft_item, save_draft
 from assistant.evaluation.human import GradeStore, HumanGrade, agreement
 from assistant.evaluation.questions import load_question_set
-from assistant.evaluation.report import build_summary, write_reports
 from assistant.evaluation.runner import ItemResult, metrics
 from assistant.evaluation.runs import Run, list_runs, previous_run, resolve_run
 from assistant.evaluation.stats import Interval, cohen_kappa, interval, ratio_draws, resamples, risk_coverage
-
-REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO / "tests" / "data" / "qa-sample.yaml"
-
-
-def result(item_id: str, passed: bool = True, **changes: object) -> ItemResult:
-    """A scored item as results.jsonl holds it, with every score filled in plausibly."""
-    base = ItemResult(
-        config="hybrid", id=item_id, category="dosing", difficulty=1, question=f"question {item_id}?",
-        query=f"question {item_id}", answer=f"Answer to {item_id}. [1]", abstained=False, abstain=False,
-        citations=[{"n": 1, "doc_id": "d1", "chunk_id": "c1", "title": "T", "year": 2021, "section": "S"}],
-        passed=passed, grade="A" if passed else "F", points=1.0 if passed else 0.0, possible=1.0,
-        fraction=1.0 if passed else 0.0, key_fact_coverage=1.0 if passed else 0.0,
-        missed=[] if passed else ["a fact"], violated=[], gold_docs=["d1"], ranked_docs=["d1", "d2"],
-        recall_at_1=1.0, recall_at_5=1.0, recall_at_10=1.0, mrr=1.0, ndcg_at_10=1.0, citation_problems=[],
-        numbers=0, ungrounded_numbers=[], support=[1.0], words=4, latency_ms=50.0,
-        reasons=[] if passed else ["missing fact: a fact"], verdict="pass" if passed else "fail",
-        top_similarity=0.6, answer_hash=f"h-{item_id}",
-    )  # fmt: skip
-    return replace(base, **changes)
-
 
 # --- statistics ---------------------------------------------------------------------------------
 
@@ -182,16 +161,6 @@ def test_a_draft_is_refused_until_filled_in_then_appended_as_written(tmp_path: P
 
 
 # --- runs and their comparison ------------------------------------------------------------------
-
-
-def write_run(folder: Path, results: list[ItemResult], corpus: str = "v1") -> Path:
-    summary = build_summary(SAMPLE, {"hybrid": results}, runtime_s=1.0)
-    summary["provenance"] = {
-        "commit": "abc1234", "settings": {"k": 8}, "settings_hash": "s1", "corpus_version": corpus,
-        "documents": {"d1": "x"}, "question_set": str(SAMPLE), "question_set_hash": "q1", "items_hash": "i1",
-    }  # fmt: skip
-    write_reports(folder, summary, {"hybrid": results})
-    return folder
 
 
 def test_runs_are_listed_oldest_first_and_read_back(tmp_path: Path) -> None:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from helpers import quoted
+from helpers import APP, labelled, quoted, start
 from streamlit.testing.v1 import AppTest
 
 from assistant.feedback import FeedbackStore
@@ -19,26 +18,7 @@ from assistant.ingest import ingest
 from assistant.rendering import chart_text, reference
 from assistant.settings import Settings
 
-APP = Path(__file__).resolve().parents[1] / "ui" / "app.py"
-#: Generous: the first run in a test process loads the model and the index.
-TIMEOUT = 180
 QUESTION = "What dose of tocilizumab for grade 2 CRS?"
-
-
-def start(page: str | None = None) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    at.run()
-    if page:
-        at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
-
-
-def labelled(elements: Iterable[Any], label: str) -> Any:
-    """The one element whose label starts with ``label``."""
-    found = [e for e in elements if e.label.startswith(label)]
-    assert len(found) == 1, [e.label for e in elements]
-    return found[0]
 
 
 def ask(at: AppTest, question: str) -> Any:

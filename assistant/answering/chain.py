@@ -20,13 +20,8 @@ from typing import Any, Protocol
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from assistant.answer import Answer, AnswerStatement, Citation, Verification, render_markdown
-from assistant.answering.compose import (
-    Draft,
-    ExtractiveComposer,
-    Statement,
-    joined,
-    unknown_share,
-)
+from assistant.answering.compose import ExtractiveComposer
+from assistant.answering.draft import Draft, Statement, joined
 from assistant.answering.guard import screen
 from assistant.answering.prompts import (
     ABSTAIN_MESSAGE,
@@ -38,6 +33,7 @@ from assistant.answering.prompts import (
 from assistant.answering.question import Ask, Intent, ParsedQuestion, classify
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scope import foreign_subject
+from assistant.answering.scoring import unknown_share
 from assistant.answering.verify import Claim, verify
 from assistant.conversation import Turn, asks_for_more, follow_up, rewrite
 from assistant.embeddings import common_words

@@ -1,108 +1,37 @@
 """The extractive composer: answers made only of sentences and table rows quoted from passages.
 
 It never writes a fact of its own. It splits the retrieved passages into units (sentences, table
-rows), scores each against the question by IDF-weighted term overlap, and keeps the best ones,
-best first, each with the passages it came from. Dosing questions get a table of whole dosing rows.
-Weak evidence gives an abstention instead of a guess.
+rows), scores each against the question (``scoring.py``), abstains when they cannot answer
+(``abstention.py``), and otherwise gives the answer in the shape its question asks for, one module
+each under ``shapes/``: next step of a ladder, dosing table, whole table, evidence lines by study, or
+the best sentences. This module only reads the question and picks the shape.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
-from assistant.answering.facets import Fit, facets_of, fit
-from assistant.answering.question import Ask, Asked, Concept, Intent, ParsedQuestion, grades_in, named_sources
+from assistant.answering.abstention import ALL_SHOWN, NO_LOCAL, absence_first, cannot_answer, unspoken_dose
+from assistant.answering.draft import Draft
+from assistant.answering.question import Ask, Asked, Intent, ParsedQuestion
 from assistant.answering.rules import ComposerRules
-from assistant.answering.units import Unit, units_of
+from assistant.answering.scoring import GIVES_RATE, Scorer
+from assistant.answering.shapes.dosing import dosing_answer
+from assistant.answering.shapes.evidence import by_evidence_strength, by_study
+from assistant.answering.shapes.next_step import next_step
+from assistant.answering.shapes.prose import novel_first, select
+from assistant.answering.shapes.tables import COMPOSITION, whole_table, with_neighbour_grades
+from assistant.answering.units import Unit, stated, units_of
 from assistant.conversation import entities
-from assistant.documents import LOCAL_COLLECTION, doc_type_label
-from assistant.lexicon import lexicon
+from assistant.documents import LOCAL_COLLECTION
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
-from assistant.retrieval.synonyms import related_words, synonym_vocabulary
-from assistant.tables import use_rank
-from assistant.text import numbers_in
+from assistant.retrieval.synonyms import synonym_vocabulary
 
-#: Shorter unknown words are taken for clinical shorthand ('ncse', 'norepi'), not a foreign subject.
-MIN_SPECIALISED_LENGTH = 8
-#: A sentence that says how a grade is managed ("grade 1 CRS is managed with supportive care").
-MANAGED = re.compile(r"\b(?:is|are) (?:managed|treated) with\b", re.IGNORECASE)
-#: Why a request for more abstains: every unit the search found was already in an earlier answer.
-ALL_SHOWN = "everything the search found for this question was already shown"
-
-#: Sentences about the corpus itself ("... was not captured for this corpus") say what is missing,
-#: not what is known, and bibliographic ones (volume, DOI) where a study appeared: they answer only
-#: when nothing else does, so they count this much less.
-CORPUS_NOTE = re.compile(
-    r"captured for this corpus|\bnot verified\b|\bunconfirmed\b|not confirmed in our sources|"
-    r"consult the primary|verified against|\(volume \d|\bPMC\d|\bDOI\b|\bPMID\b",
-    re.IGNORECASE,
-)
-
-#: A sentence that gives a rate ("12%", "3 of 20").
-GIVES_RATE = re.compile(r"\d\s*%|\b\d+ of (the )?\d+\b|\b\d+/\d+\b")
-
-#: Evidence answers put the strongest source first; lower is stronger.
-EVIDENCE_RANK = {
-    "guideline": 0, "consensus": 0, "label": 1, "regulatory": 1, "trial": 2, "cohort": 3,
-    "case-series": 4, "case-report": 5, "review": 6, "local": 7,
-}  # fmt: skip
-
-#: Questions that ask what something is made of ("what's in the ICE score?", "HLH-2004 criteria?"):
-#: when a table is headed by that thing, the answer is the whole table, not its best-matching rows.
-COMPOSITION = re.compile(
-    r"\bwhat'?s in\b|\bwhats in\b|\bcomponents?\b|\bconsists?\b|\bmade up\b|\bcriteri(a|on)\b|"
-    r"\bdefinition\b|\bdefined\b|\bwhich (labs|tests|items|tasks|features|markers)\b",
-    re.IGNORECASE,
-)
-#: What the answer's first line says when a question asks for the hospital's own protocol and none is indexed.
-NO_LOCAL = "your hospital's own protocol: no local document is indexed (add one with `carta ingest PATH`)"
-#: A source's statement that something is absent from it ("... were not verified and are not included here").
-ABSENCE = re.compile(
-    r"\bnot (?:captured|verified|included)\b|\bdeliberately absent\b|\bare included in this corpus\b", re.IGNORECASE
-)
-#: Sentences above a table answered whole that point to it ("the criteria below") come first.
-TABLE_REFERENCE = re.compile(r"\bbelow\b|\bin the table\b", re.IGNORECASE)
-
-#: A sentence that gives or discusses a dose: an amount with a dose unit, or the word itself.
-DOSE_TALK = re.compile(r"\bdos(e|es|ing|age)\b|\bregimen\b|\d\s*(mg|g|µg|mcg|mL|units?)\b", re.IGNORECASE)
-#: A dose asked for in a unit ("in CAR+ cells/kg", "in mg"): an answer in other units does not answer it.
-ASKED_UNIT = re.compile(
-    r"\bin\s+(?:car\+?\s*)?(cells?/kg|cells|mg/kg|mg/m2|mg/m²|µg/kg|mcg/kg|mg)(?![\w/])", re.IGNORECASE
-)
-
-
-@dataclass
-class Statement:
-    """One line of the answer and the passages (by retrieval position) that back it.
-
-    A line made of several sentences (one study's line in an evidence answer) keeps them as ``parts``,
-    so that each sentence is verified and cited on its own; ``label`` says what kind of source it is.
-    """
-
-    text: str
-    sources: list[int]
-    cells: Mapping[str, str] | None = None
-    parts: list[Statement] = field(default_factory=list)
-    label: str = ""
-
-    @property
-    def sentences(self) -> list[Statement]:
-        """What is verified and cited one by one: the parts, or the line itself."""
-        return self.parts or [self]
-
-
-@dataclass
-class Draft:
-    """The composer's output, before citation numbering and verification."""
-
-    statements: list[Statement] = field(default_factory=list)
-    table: list[Statement] = field(default_factory=list)
-    abstained: bool = False
-    reason: str = ""
-    gap: str = ""  # what the sources do not give ("a methylprednisolone dose for grade 4 ICANS"); shown first
+#: Ids of the form author-year-topic ('manghisi-2025-emapalumab-case'): their first word names a study.
+AUTHOR_YEAR_ID = re.compile(r"^[a-z]+-(19|20)\d\d-")
 
 
 class ExtractiveComposer:
@@ -112,76 +41,7 @@ class ExtractiveComposer:
     def __init__(self, idf: Mapping[str, float], rules: ComposerRules | None = None) -> None:
         self.idf = idf
         self.rules = rules or ComposerRules()
-        self.default_idf = max(idf.values(), default=1.0)
-
-    def weight(self, token: str) -> float:
-        return max(self.idf.get(token, self.default_idf), 0.05)
-
-    def score(self, unit: Unit, passage: Passage, asked: Asked, rank: int) -> float:
-        """IDF-weighted overlap with the question; a unit about another grade or toxicity counts less."""
-        tokens = set(tokenize(unit.text, parts=False))
-        context = set(tokenize(f"{passage.title} {passage.section}", parts=False))
-        value = sum(
-            self.weight(t) * (self.rules.carried_weight if t in asked.carried else 1.0) for t in asked.core & tokens
-        )
-        # One synonym group earns at most one word's credit: spelling ICANS out in full is not five matches.
-        value += self.rules.expansion_weight * sum(self._concept_credit(concept, tokens) for concept in asked.extra)
-        grading_row = bool(unit.cells) and asked.intent is Intent.GRADING
-        value += self.rules.context_weight * sum(self.weight(t) for t in (asked.core - tokens) & context)
-        if asked.about_another(unit.text):
-            value *= self.rules.other_grade_factor
-        named = (
-            entities(f"{unit.text} {passage.section}").get("toxicity", []) if asked.toxicities | asked.besides else []
-        )
-        if asked.toxicities:
-            if named and not set(named) & asked.toxicities:
-                value *= self.rules.other_grade_factor
-            elif not named:
-                value *= self.rules.unnamed_toxicity_factor
-        if named and named[0] in asked.besides:
-            value *= self.rules.other_grade_factor
-        if CORPUS_NOTE.search(unit.text):
-            value *= self.rules.corpus_note_factor
-        if asked.wants_rate and GIVES_RATE.search(unit.text):
-            value *= self.rules.rate_factor
-        if asked.sources & named_sources(_describe(passage)):
-            value *= self.rules.named_source_factor
-        if asked.local and passage.collection == LOCAL_COLLECTION:
-            value *= self.rules.named_source_factor  # "per our protocol": the hospital's own documents first
-        if asked.intent is Intent.MANAGEMENT and unit.cells and not unit.is_dosing_row:
-            value *= self.rules.criteria_for_management_factor  # a grading row says what the grade is, not what to do
-        length = len(tokens) / 2 if grading_row else len(tokens)
-        return value * (1.0 + 0.1 / (1 + rank)) / (1.0 + 0.01 * length)
-
-    def _concept_credit(self, concept: Concept, tokens: set[str]) -> float:
-        """The weight of the concept's rarest word in ``tokens``, at most that of its commonest spelling.
-
-        A concept is at least as common as any of its spellings, so 'CRES' (rare) standing for the
-        'neurotox' of a question earns no more than 'ICANS' (common) would.
-        """
-        found = max((self.weight(t) for term in concept for t in term & tokens), default=0.0)
-        if not found:
-            return 0.0
-        return min(found, min(max(self.weight(t) for t in term) for term in concept if term))
-
-    def matched(self, unit: Unit, passage: Passage, core: set[str]) -> tuple[set[str], set[str]]:
-        """The question's words that count for coverage, and those the unit or its section and title hold.
-
-        Words the corpus never uses ('toci', 'australia') are left out: they can neither support
-        nor refute a passage, and their synonyms (if any) are matched through the expansion. So are
-        bare numbers and single letters ('40' of "a 40 yo", 'g' of "1 g/day"): they say nothing
-        about the subject.
-        """
-        known = {t for t in core if not t.isdigit() and len(t) > 1 and (t in self.idf or related_words(t))}
-        text = set(tokenize(f"{unit.text} {passage.title} {passage.section}", parts=False))
-        return known, {t for t in known if t in text or related_words(t) & text}
-
-    def coverage(self, unit: Unit, passage: Passage, core: set[str]) -> float:
-        """Share of the question's weight (of the words ``matched`` counts) found in the unit or its heading."""
-        known, found = self.matched(unit, passage, core)
-        if not known:
-            return 0.0
-        return sum(self.weight(t) for t in found) / sum(self.weight(t) for t in known)
+        self.scorer = Scorer(idf, self.rules)
 
     def run(
         self,
@@ -212,15 +72,15 @@ class ExtractiveComposer:
         if not units or not core:
             return Draft(abstained=True, reason="no passage text matches the question")
         scored = sorted(
-            ((self.score(u, passages[u.passage], asked, u.passage), u) for u in units), key=lambda pair: -pair[0]
+            ((self.scorer.score(u, passages[u.passage], asked, u.passage), u) for u in units), key=lambda pair: -pair[0]
         )
-        reason = self._cannot_answer(question, asked, passages, scored)
+        reason = cannot_answer(question, asked, passages, scored, self.scorer)
         if reason:
             return Draft(abstained=True, reason=reason)
         parsed = ParsedQuestion.read(question)
         draft = self._shaped(question, intent, asked, parsed, given, passages, units, scored)
         if self.rules.absence_leads and intent is not Intent.EVIDENCE:
-            draft = self._absence_first(draft, asked, parsed, passages, scored)
+            draft = absence_first(draft, asked, parsed, passages, scored, self.scorer)
         local = any(p.collection == LOCAL_COLLECTION for p in passages)
         if self.rules.local_gap and parsed.local_only and not draft.abstained and not local:
             # "Per our protocol" with no local document indexed: say so; another hospital's is only related.
@@ -241,458 +101,45 @@ class ExtractiveComposer:
     ) -> Draft:
         """The answer in the shape its question asks for: next step, dosing table, whole table, evidence
         lines by study, or the best sentences."""
+        rules = self.rules
         core = set(asked.core)
         best_score = scored[0][0]
         climbing = Ask.NEXT_STEP in parsed.asks and parsed.toxicities and not parsed.line.improving
-        if self.rules.ladder and climbing and intent is not Intent.EVIDENCE:
-            step = self._next_step(question, parsed, given, passages, scored)
+        if rules.ladder and climbing and intent is not Intent.EVIDENCE:
+            step = next_step(question, parsed, given, passages, scored, self.scorer)
             if step is not None:
                 return step
         if intent is Intent.DOSING and entities(question).get("drug"):
-            dosing = self._dosing_answer(question, asked, parsed, passages, scored)
+            dosing = dosing_answer(question, asked, parsed, passages, scored, self.scorer)
             if dosing is not None:
                 return dosing
         if intent is not Intent.DOSING and COMPOSITION.search(question):
-            whole = self._whole_table(core, passages, units, scored)
+            whole = whole_table(core, passages, units, scored, self.scorer)
             if whole:
                 return Draft(statements=whole)
-        candidates = [(value, unit) for value, unit in scored if value >= self.rules.relative_cutoff * best_score]
-        if self.rules.named_trial_only and asked.trials:
+        candidates = [(value, unit) for value, unit in scored if value >= rules.relative_cutoff * best_score]
+        if rules.named_trial_only and asked.trials:
             # A named trial's answer never quotes another trial's or a side cohort's figures.
             kept = [(v, u) for v, u in candidates if not (GIVES_RATE.search(u.text) and asked.about_another(u.text))]
             candidates = kept or candidates
         if intent is Intent.EVIDENCE:
             # A study's line says what was found: a dosing row that gives no dose only restates who was treated.
-            if self.rules.doseless_evidence_rows:
+            if rules.doseless_evidence_rows:
                 candidates = [
-                    (v, u) for v, u in candidates if not (u.is_dosing_row and not _stated(u.cells.get("dose")))
+                    (v, u) for v, u in candidates if not (u.is_dosing_row and not stated(u.cells.get("dose")))
                 ]
-            lines = self._by_study(self._select(candidates), passages)
-            return Draft(statements=self._by_evidence_strength(lines, passages))
+            lines = by_study(select(candidates, rules), passages)
+            return Draft(statements=by_evidence_strength(lines, passages))
         if intent is not Intent.DOSING:  # a dose answer keeps its best-scoring sentences
-            candidates = self._novel_first(candidates, core)
-        statements = self._select(candidates)
-        if intent is Intent.DOSING and not any(DOSE_TALK.search(s.text) for s in statements):
-            # With no dosing row to show, an answer to a dose question must at least speak of a dose. A drug
-            # and toxicity the corpus knows get "Carta's sources do not give ..." and what fits, as related.
-            if not (self.rules.say_gaps and parsed.drugs and parsed.toxicities):
-                return Draft(abstained=True, reason="no passage gives the dose asked for")
-            fitting = [s for s in statements if not self._fit(s, parsed, passages).mismatches and not _values(s.text)]
-            related = [replace(s, label="Related") for s in fitting[:2]]
-            return Draft(statements=related, gap=gap_of(parsed, {}))
-        if intent is Intent.GRADING and self.rules.neighbour_grades:
-            statements = self._with_neighbour_grades(statements, units)
+            candidates = novel_first(candidates, core, self.scorer)
+        statements = select(candidates, rules)
+        if intent is Intent.DOSING:
+            unanswered = unspoken_dose(statements, parsed, passages, rules)
+            if unanswered is not None:
+                return unanswered
+        if intent is Intent.GRADING and rules.neighbour_grades:
+            statements = with_neighbour_grades(statements, units, rules.max_words)
         return Draft(statements=statements)
-
-    def _absence_first(
-        self,
-        draft: Draft,
-        asked: Asked,
-        parsed: ParsedQuestion,
-        passages: Sequence[Passage],
-        scored: list[tuple[float, Unit]],
-    ) -> Draft:
-        """The draft led by the source's own statement that what was asked is absent, when there is one.
-
-        "IEC-HS dx criteria?" must first read that the Hines IEC-HS criteria were not included, not the
-        HLH-2004 criteria as if they answered it; what follows is labelled related. The statement must be
-        about the toxicity asked, contradict none of the question's facets, and cover most of its words.
-        """
-        if draft.abstained or not parsed.toxicities:
-            return draft
-        core = set(asked.core)
-        for value, unit in scored:
-            if value <= 0 or unit.cells or not ABSENCE.search(unit.text):
-                continue
-            passage = passages[unit.passage]
-            facets = facets_of(unit, passage.doc_type, passage.year)
-            about = facets.toxicity or next(
-                iter(entities(f"{passage.title} {passage.section}").get("toxicity", [])), None
-            )
-            if about not in parsed.toxicities or fit(parsed, facets).mismatches:
-                continue
-            if self.coverage(unit, passage, core) < self.rules.absence_coverage:
-                continue
-            if not _subjects(unit.text) & _subjects(" ".join(core)):
-                continue  # absent is something else than asked ("the grading system" for a rate question)
-            lead = Statement(unit.text, [unit.passage])
-            related = [replace(s, label="Related") for s in draft.statements if s.text != unit.text]
-            return replace(draft, statements=[lead, *related[: self.rules.max_statements - 1]])
-        return draft
-
-    def _cannot_answer(
-        self, question: str, asked: Asked, passages: Sequence[Passage], scored: list[tuple[float, Unit]]
-    ) -> str | None:
-        """Why the passages cannot answer the question (Carta then abstains), or None."""
-        best_score, best = scored[0]
-        core = set(asked.core)
-        if best_score <= 0 or self.coverage(best, passages[best.passage], core) < self.rules.min_coverage:
-            return "the best passage covers too little of the question"
-        known, found = self.matched(best, passages[best.passage], core)
-        if len(found) < min(self.rules.min_matched_words, len(known)):
-            # "outpt CAP empiric abx for a healthy 40 yo?" meets the corpus in 'empiric' alone.
-            return "the best passage shares only one word with the question"
-        if asked.intent is not Intent.DOSING:
-            return None
-        asked_unit = ASKED_UNIT.search(question)
-        if asked_unit and not any(asked_unit.group(1).lower() in u.text.lower() for value, u in scored if value > 0):
-            return f"no passage gives a dose in {asked_unit.group(1)}"
-        if not entities(question).get("drug"):
-            # A dose for a drug Carta does not know must not be answered with another drug's rows.
-            # Phrases the lexicon reads as what is asked or where the patient is ("no better after") are no drug.
-            text = question
-            for name, pattern in lexicon().reading_patterns.items():
-                if name.startswith(("asks.", "line.")):
-                    text = pattern.sub(" ", text)
-            foreign = [
-                t for t in tokenize(text, parts=False)
-                if t.isalpha() and len(t) >= 5 and t not in self.idf and t not in synonym_vocabulary()
-            ]  # fmt: skip
-            if foreign:
-                return f"no indexed document gives a dose for '{foreign[0]}'"
-        return None
-
-    def _fit(self, row: Statement, parsed: ParsedQuestion, passages: Sequence[Passage]) -> Fit:
-        passage = passages[row.sources[0]]
-        return fit(parsed, facets_of(Unit(row.text, row.sources[0], row.cells), passage.doc_type, passage.year))
-
-    def _dosing_answer(
-        self,
-        question: str,
-        asked: Asked,
-        parsed: ParsedQuestion,
-        passages: Sequence[Passage],
-        scored: list[tuple[float, Unit]],
-    ) -> Draft | None:
-        """A line answering the question, the sentence beside the table, and the table; None with no row.
-
-        Rows whose facets fit the question (toxicity, grade, weight band, age, line) come first; when none
-        fits, the answer says what the sources do not give, and no other setting's dose leads.
-        """
-        table = self._dosing_rows(question, scored, passages)
-        if not table:
-            return None
-        gap = ""
-        if self.rules.facet_first:
-            fits = {id(row): self._fit(row, parsed, passages) for row in table}
-            table.sort(key=lambda row: fits[id(row)].key)
-            if fits[id(table[0])].mismatches and self.rules.say_gaps:
-                gap = gap_of(parsed, table[0].cells or {})
-        beside = self._beside_table(scored)
-        if gap:  # only what fits the setting asked may follow, labelled as related
-            related = [s for s in beside if not self._fit(s, parsed, passages).mismatches]
-            lead = [replace(s, label="Related") for s in related]
-        else:
-            lead = [self._lead_for(table[0]), *beside]
-        if self.rules.setting_lead and not any(asked.setting_of((row.cells or {}).get("setting", "")) for row in table):
-            # No row is for the setting asked ("dex for every grade 1 CRS?", "toci for isolated ICANS?"):
-            # say how that setting is managed, and keep only the sentence beside the table that is about it.
-            excluded = excluded_settings(question)
-            said = [
-                u for v, u in scored
-                if v > 0 and not u.cells and asked.setting_of(u.text) and not any(p.search(u.text) for p in excluded)
-            ]  # fmt: skip
-            setting = next((u for u in said if MANAGED.search(u.text)), None)
-            if setting is None and asked.grade is not None:
-                setting = next(iter(said), None)  # a sentence on the grade asked, though not "managed with"
-            if setting is not None:
-                about = [s for s in beside if asked.setting_of(s.text) and s.text != setting.text]
-                lead = [Statement(setting.text, [setting.passage]), *about]
-        if self.rules.facet_first:
-            table.sort(key=lambda row: (bool(fits[id(row)].mismatches), use_rank((row.cells or {}).get("use", ""))))
-        else:
-            table.sort(key=lambda row: use_rank((row.cells or {}).get("use", "")))
-        return Draft(statements=lead, table=table, gap=gap)
-
-    def _next_step(
-        self,
-        question: str,
-        parsed: ParsedQuestion,
-        given: Sequence[str],
-        passages: Sequence[Passage],
-        scored: list[tuple[float, Unit]],
-    ) -> Draft | None:
-        """The next step of the ladder: dosing rows for a refractory setting of the toxicity asked at the
-        grade reached, or for a higher grade (a grade 2 that does not improve is managed as grade 3), best fitting
-        first (from the body the question names, if any); None when there is none.
-
-        The step the conversation is on is left out: a row of a drug the question or the last answer names
-        whose dose they state too ("still not improving on the methylpred 500 q12"); a higher dose of the
-        same drug is a step up.
-        """
-        said = " ".join([question, *given])
-        stated, on = _values(said), set(entities(said).get("drug", []))
-        bodies = set(parsed.bodies)
-        # The ladder climbs from the grade asked, or from the grade of the step the last answer gave.
-        reached = [int(g) for g in grades_in(given[-1], targets=False)] if given else []
-        asked_grade = parsed.grades[0] if len(parsed.grades) == 1 else None
-        grade = max([*reached, *([asked_grade] if asked_grade else [])], default=None)
-        ladder = parsed.model_copy(update={"grades": []})  # the grade is checked here: higher ones climb
-        steps: list[tuple[tuple[bool, int, int, bool, int], Statement]] = []
-        seen: set[tuple[str, ...]] = set()
-        for value, unit in scored:
-            if not unit.is_dosing_row or value <= 0 or unit.cells is None or not _stated(unit.cells.get("dose")):
-                continue
-            passage = passages[unit.passage]
-            facets = facets_of(unit, passage.doc_type, passage.year)
-            placed = fit(ladder, facets)
-            if parsed.toxicities and facets.toxicity not in parsed.toxicities:
-                continue  # a ladder is one toxicity's: a row naming no toxicity is no step of it
-            if grade is not None and facets.grades and min(facets.grades) < grade:
-                continue
-            climb = min(facets.grades) - grade if grade is not None and facets.grades else 0
-            key = tuple(unit.cells.values())
-            dose = _values(unit.cells.get("dose", ""))
-            current = bool(dose) and dose <= stated and (not facets.drugs or bool(facets.drugs & on))
-            if not (facets.refractory or climb > 0) or current or placed.mismatches or key in seen:
-                continue
-            seen.add(key)
-            named = not bodies or bool(bodies & named_sources(_describe(passage)))
-            steps.append(
-                (
-                    # On a higher grade the ladder starts at that grade's first step, not its refractory one.
-                    (
-                        not named,
-                        placed.mismatches,
-                        climb,
-                        facets.refractory if climb else placed.off_line,
-                        -placed.matches,
-                    ),
-                    Statement(unit.text, [unit.passage], unit.cells),
-                )
-            )
-        if not steps:
-            return None
-        steps.sort(key=lambda pair: pair[0])  # stable: score order within equal fits
-        table = [row for _, row in steps[: self.rules.max_dosing_rows]]
-        beside = [s for s in self._beside_table(scored) if not self._fit(s, parsed, passages).mismatches]
-        return Draft(statements=[self._lead_for(table[0]), *beside], table=table)
-
-    def _novel_first(self, candidates: list[tuple[float, Unit]], core: set[str]) -> list[tuple[float, Unit]]:
-        """The candidates reordered greedily so each next one adds question words the ones before it lack.
-
-        "ZUMA-2 vs real world?" wants one sentence on each: once ZUMA-2 is covered, a sentence matching
-        only the words already covered counts NOVELTY_FLOOR of its score, one adding new words more.
-        """
-        matched = [{t for t in tokenize(u.text, parts=False) if t in core} for _, u in candidates]
-        order: list[tuple[float, Unit]] = []
-        covered: set[str] = set()
-        left = list(range(len(candidates)))
-        while left:
-            best = max(left, key=lambda i: candidates[i][0] * self._novelty(matched[i], covered))
-            left.remove(best)
-            order.append(candidates[best])
-            covered |= matched[best]
-        return order
-
-    def _novelty(self, matched: set[str], covered: set[str]) -> float:
-        """Score factor from NOVELTY_FLOOR (adds no new question word) to 1 (every matched word is new)."""
-        weight = sum(self.weight(t) for t in matched)
-        share = sum(self.weight(t) for t in matched - covered) / weight if weight else 0.0
-        return self.rules.novelty_floor + (1 - self.rules.novelty_floor) * share
-
-    def _select(self, candidates: Sequence[tuple[float, Unit]]) -> list[Statement]:
-        """Statements from the candidates in order, twins merged, within MAX_STATEMENTS and MAX_WORDS."""
-        chosen: list[tuple[set[str], Statement]] = []
-        words = 0
-        for _, unit in candidates:
-            if len(chosen) >= self.rules.max_statements:
-                break
-            tokens = set(tokenize(" ".join(unit.cells.values()) if unit.cells else unit.text))
-            numbers = _values(unit.text)
-            twin = next(
-                (s for toks, s in chosen if _values(s.text) == numbers and self._twins(toks, tokens, numbers)), None
-            )
-            if twin is not None:
-                if unit.passage not in twin.sources:
-                    twin.sources.append(unit.passage)
-                continue
-            length = len(unit.text.split())
-            if chosen and words + length > self.rules.max_words:
-                continue
-            chosen.append((tokens, Statement(unit.text, [unit.passage], unit.cells)))
-            words += length
-        return [s for _, s in chosen]
-
-    def _twins(self, a: set[str], b: set[str], values: set[str]) -> bool:
-        """Two statements with the same number ``values`` say the same when their words mostly agree, one's
-        words lie within the other's, or they share several numbers and most of the shorter one's words (a
-        table row and the sentence that spells it out)."""
-        if not a or not b:
-            return False
-        shared = len(a & b)
-        smaller = min(len(a), len(b))
-        return (
-            shared / len(a | b) >= self.rules.merge_similarity
-            or shared / smaller >= self.rules.merge_contained
-            or (len(values) >= self.rules.merge_numbers and shared / smaller >= self.rules.merge_with_numbers)
-        )
-
-    def _beside_table(self, scored: list[tuple[float, Unit]]) -> list[Statement]:
-        """The best sentences beside a dosing table: what the rows cannot say ("not recommended except
-        in high-risk patients", "limited experience"), up to DOSING_PROSE of them."""
-        prose = [(value, u) for value, u in scored if not u.is_dosing_row]
-        if not prose or prose[0][0] <= 0:
-            return []
-        floor = self.rules.relative_cutoff * prose[0][0]
-        return self._select([(v, u) for v, u in prose if v >= floor][: self.rules.dosing_prose])
-
-    def _whole_table(
-        self, core: set[str], passages: Sequence[Passage], units: list[Unit], scored: list[tuple[float, Unit]]
-    ) -> list[Statement]:
-        """The rows of the first retrieved table whose heading names what is asked, after the best
-        sentence of its document; empty when no small table is headed by the question's subject."""
-        known = [t for t in core if t in self.idf and not t.isdigit() and len(t) > 1]
-        if not known:
-            return []
-        subject = max(known, key=self.weight)  # the rarest word: 'carvykti' in "what's in the carvykti boxed warning"
-        for position, passage in enumerate(passages):
-            rows = [u for u in units if u.passage == position and u.cells]
-            if not 2 <= len(rows) <= self.rules.whole_table_rows:
-                continue
-            heading = set(tokenize(f"{passage.title} {passage.section}", parts=False))
-            if (
-                subject not in heading
-                or self.coverage(Unit("", position), passage, core) < self.rules.min_heading_coverage
-            ):
-                continue
-            # The sentences that introduce the table ("... the criteria below"), else the best of its section.
-            prose = [
-                u for value, u in scored if value > 0 and not u.cells and passages[u.passage].doc_id == passage.doc_id
-            ]
-            prose.sort(
-                key=lambda u: (not TABLE_REFERENCE.search(u.text), passages[u.passage].section != passage.section)
-            )
-            lead = [Statement(u.text, [u.passage]) for u in prose[: self.rules.whole_table_leads]]
-            return [*lead, *(Statement(u.text, [u.passage], u.cells) for u in rows)]
-        return []
-
-    def _with_neighbour_grades(self, statements: list[Statement], units: list[Unit]) -> list[Statement]:
-        """After the matching grade's row, the rows of the grades just below and above it, and one more
-        statement if the answer stays within MAX_WORDS."""
-        if not statements or not statements[0].cells:
-            return statements
-        best = statements[0]
-        key = next((k for k in best.cells if "grade" in k), None)
-        if key is None or not best.cells[key].isdigit():
-            return statements
-        grade = int(best.cells[key])
-        rows = [
-            u for u in units
-            if u.passage == best.sources[0] and u.cells and u.cells.get(key, "").isdigit()
-            and abs(int(u.cells[key]) - grade) == 1
-        ]  # fmt: skip
-        neighbours = [Statement(u.text, [u.passage], u.cells) for u in rows]
-        rest = [s for s in statements[1:] if not (s.cells and key in s.cells)][:1]
-        if sum(len(s.text.split()) for s in [best, *rest, *neighbours]) > self.rules.max_words:
-            rest = []
-        return [best, *rest, *neighbours]
-
-    @staticmethod
-    def _by_study(statements: list[Statement], passages: Sequence[Passage]) -> list[Statement]:
-        """One line per study: a study's sentences in the order chosen, each keeping its own citations."""
-        studies: dict[str, list[Statement]] = {}
-        for statement in statements:
-            studies.setdefault(passages[statement.sources[0]].doc_id, []).append(statement)
-        return [joined(parts) for parts in studies.values()]
-
-    @staticmethod
-    def _by_evidence_strength(statements: list[Statement], passages: Sequence[Passage]) -> list[Statement]:
-        """Strongest source first, each line labelled with what kind of source it is."""
-        ordered = sorted(statements, key=lambda s: EVIDENCE_RANK.get(passages[s.sources[0]].doc_type, 9))
-        return [replace(s, label=doc_type_label(passages[s.sources[0]].doc_type)) for s in ordered]
-
-    def _dosing_rows(
-        self, question: str, scored: list[tuple[float, Unit]], passages: Sequence[Passage]
-    ) -> list[Statement]:
-        """Dosing rows for the drugs (and the source) the question names, best first.
-
-        "What does EBMT recommend?" must not be answered with another source's doses: when the
-        question names a source and that source has no dosing row, there is no table.
-        """
-        # A class named in a question stands for its members (the lexicon's `members`).
-        drugs = {name for drug in entities(question).get("drug", []) for name in lexicon().members(drug)}
-        sources = named_sources(question)
-        excluded = excluded_settings(question)
-        rows: list[Statement] = []
-        seen: set[tuple[str, ...]] = set()
-        for value, unit in scored:
-            if not unit.is_dosing_row or value <= 0 or unit.cells is None:
-                continue
-            passage = passages[unit.passage]
-            if sources and not sources & named_sources(_describe(passage)):
-                continue
-            if any(pattern.search(unit.text) for pattern in excluded):
-                continue
-            drug_cell = unit.cells.get("drug", "").lower()
-            if drugs and not any(d in drug_cell for d in drugs):
-                continue
-            key = tuple(unit.cells.values())
-            if key in seen or unit.cells.get("dose", "").lower() in {"not stated", "not verified", ""}:
-                continue
-            seen.add(key)
-            rows.append(Statement(unit.text, [unit.passage], unit.cells))
-            if len(rows) >= self.rules.max_dosing_rows:
-                break
-        return rows
-
-    @staticmethod
-    def _lead_for(row: Statement) -> Statement:
-        """A one-line answer above the table, built only from the top row's own cells."""
-        cells = row.cells or {}
-        parts = [f"{cells.get('drug', '')}: {cells.get('dose', '')}"]
-        for name in ("route", "frequency"):
-            if _stated(cells.get(name)):
-                parts.append(cells[name])
-        text = ", ".join(parts)
-        if _stated(cells.get("maximum")):
-            text += f"; maximum {cells['maximum']}"
-        context = "; ".join(c for c in (cells.get("population"), cells.get("setting")) if c and _stated(c))
-        if context:
-            text += f" ({context})"
-        return Statement(text[0].upper() + text[1:] + ".", list(row.sources), row.cells)
-
-
-def joined(parts: Sequence[Statement], label: str = "") -> Statement:
-    """One line of several sentences (a single sentence stays as it is), citing all their passages."""
-    if len(parts) == 1:
-        return replace(parts[0], label=label or parts[0].label)
-    sources = list(dict.fromkeys(source for part in parts for source in part.sources))
-    return Statement(" ".join(part.text for part in parts), sources, parts=list(parts), label=label)
-
-
-def unknown_share(question: str, idf: Mapping[str, float], common_words: frozenset[str]) -> float:
-    """Share of the question's weight carried by specialised words the corpus never uses.
-
-    A word counts as specialised when neither the corpus, nor the synonym table, nor everyday English
-    (the embedding model's whole-word vocabulary) knows it, and it is long enough to be a drug or
-    disease name rather than shorthand ('pembrolizumab', 'warfarin', 'cytosorb'; not 'ncse', '2l').
-    Such words weigh as much as the rarest indexed word, because they say what is really asked;
-    other unknown words weigh nothing either way.
-    """
-    tokens = set(tokenize(question, parts=False))
-    if not tokens:
-        return 1.0
-    rarest = max(idf.values(), default=1.0)
-    known = set(idf) | synonym_vocabulary()
-
-    def specialised(token: str) -> bool:
-        parts = token.split("-")
-        return (
-            any(
-                len(p) >= MIN_SPECIALISED_LENGTH and p not in known and p not in common_words and p.isalpha()
-                for p in parts
-            )
-            and token not in known
-        )
-
-    unknown = sum(rarest for t in tokens if specialised(t))
-    total = unknown + sum(max(idf.get(t, rarest), 0.05) for t in tokens if t in known)
-    return unknown / total if total else 1.0
-
-
-#: Ids of the form author-year-topic ('manghisi-2025-emapalumab-case'): their first word names a study.
-AUTHOR_YEAR_ID = re.compile(r"^[a-z]+-(19|20)\d\d-")
 
 
 def named_documents(question: str, doc_ids: set[str]) -> set[str]:
@@ -708,60 +155,7 @@ def named_documents(question: str, doc_ids: set[str]) -> set[str]:
     }  # fmt: skip
 
 
-def excluded_settings(question: str) -> list[re.Pattern[str]]:
-    """Row patterns the question rules out.
-
-    'IEC-HS-specific' rules out rows that say 'not CAR-T IEC-HS'; 'isolated ICANS' or 'without CRS'
-    rules out rows for ICANS 'with concurrent CRS'.
-    """
-    patterns = [
-        re.compile(rf"\bnot\b[^;|]{{0,30}}\b{re.escape(name)}\b", re.IGNORECASE)
-        for name in entities(question).get("toxicity", [])
-    ]
-    if re.search(r"\bisolated\b|\bwithout crs\b|\bno crs\b", question, re.IGNORECASE):
-        patterns.append(re.compile(r"\bwith (concurrent )?crs\b", re.IGNORECASE))
-    return patterns
-
-
 def _quoted_in(unit: Unit, answers: Sequence[str]) -> bool:
     """Whether one of the ``answers`` already quotes the unit: as a sentence, or as a table row's cells."""
     row = " | ".join(unit.cells.values()) if unit.cells else None
     return any(unit.text in answer or (row is not None and row in answer) for answer in answers)
-
-
-def _describe(passage: Passage) -> str:
-    return f"{passage.doc_id} {passage.title} {passage.source} {passage.section}"
-
-
-def _stated(cell: str | None) -> bool:
-    return bool(cell) and not cell.lower().startswith(("not stated", "not verified"))
-
-
-def _values(text: str) -> set[str]:
-    """The numbers of a text without their comparison signs: '<0.5' in a row is '0.5' in a sentence."""
-    return {n.lstrip("<>≤≥~ ") for n in numbers_in(text)}
-
-
-def gap_of(parsed: ParsedQuestion, row: Mapping[str, str]) -> str:
-    """What the sources do not give, in the question's own terms: 'a methylprednisolone dose for grade 4 ICANS'."""
-    drug = row.get("drug", "") or (parsed.drugs[0] if parsed.drugs else "")
-    setting = " ".join([*(f"grade {g}" for g in parsed.grades[:1]), *(t.upper() for t in parsed.toxicities[:1])])
-    band = parsed.population.weight_band or parsed.population.age_band or ""
-    who = f" in {'patients ' if 'kg' in band else ''}{band}{' patients' if band in ('adult', 'pediatric') else ''}"
-    article = "an" if drug[:1].lower() in "aeiou" else "a"
-    return f"{article} {drug} dose for {setting or 'the setting asked'}{who if band else ''}".replace("  ", " ")
-
-
-#: What a source can say it lacks, by the words that name it; plurals and synonyms count as one.
-ABSENT_SUBJECTS = {
-    "criteria": "criteria", "criterion": "criteria", "definition": "criteria", "defined": "criteria",
-    "threshold": "threshold", "cutoff": "threshold", "cut-off": "threshold",
-    "dose": "treatment", "dosing": "treatment", "regimen": "treatment", "algorithm": "treatment",
-    "duration": "duration", "scale": "scale",
-}  # fmt: skip
-
-
-def _subjects(text: str) -> set[str]:
-    """The absent-subject names a text uses: 'IEC-HS diagnosis criteria' -> {'criteria'}."""
-    words = {w.removesuffix("s") if len(w) > 4 else w for w in tokenize(text, parts=False)}
-    return {ABSENT_SUBJECTS[w] for w in words if w in ABSENT_SUBJECTS}

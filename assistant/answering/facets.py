@@ -16,12 +16,15 @@ toxicity than asked never leads while a row for the asked setting exists.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from assistant.answering.draft import Statement
 from assistant.answering.question import Ask, ParsedQuestion, grades_in
 from assistant.answering.units import Unit
 from assistant.conversation import entities
+from assistant.passage import Passage
 
 UNDER_30 = re.compile(r"(?:<|under|less than|below)\s*30\s*kg|weigh\w* <\s*30", re.IGNORECASE)
 FROM_30 = re.compile(r"(?:≥|>=|at least)\s*30\s*kg|30\s*kg or more|weigh\w* ≥\s*30", re.IGNORECASE)
@@ -113,3 +116,10 @@ def fit(parsed: ParsedQuestion, facets: Facets) -> Fit:
         hit = age == facets.age_band
         matches, mismatches = matches + hit, mismatches + (not hit)
     return Fit(mismatches, matches, off_line=facets.refractory != asks_next_step(parsed))
+
+
+def statement_fit(parsed: ParsedQuestion, statement: Statement, passages: Sequence[Passage]) -> Fit:
+    """How a statement already chosen fits the question, read from its first passage's unit."""
+    passage = passages[statement.sources[0]]
+    unit = Unit(statement.text, statement.sources[0], statement.cells)
+    return fit(parsed, facets_of(unit, passage.doc_type, passage.year))

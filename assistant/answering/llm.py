@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from assistant.answering.compose import Draft, Statement
+from assistant.answering.draft import Draft, Statement
 from assistant.answering.prompts import ABSTAIN_SENTINEL, LLM_SYSTEM_PROMPT, LLM_USER_TEMPLATE
 from assistant.answering.question import Intent
 from assistant.errors import ConfigError

@@ -31,6 +31,11 @@ class Unit:
 EMPTY_CELLS = frozenset({"", "—", "-", "not applicable", "not stated"})
 
 
+def stated(cell: str | None) -> bool:
+    """Whether a row's cell gives a value: not empty, 'not stated' or 'not verified'."""
+    return bool(cell) and not cell.lower().startswith(("not stated", "not verified"))
+
+
 def table_units(text: str, passage: int) -> list[Unit]:
     """Each body row of a markdown table as a unit carrying its header."""
     names, rows = table_rows(text)

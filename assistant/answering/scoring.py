@@ -1,0 +1,155 @@
+"""How well a quotable unit answers the question: IDF-weighted overlap, coverage and novelty.
+
+Every answer shape ranks units with these figures, and abstention asks how much of the question the
+best unit covers, so they are computed in one place with one set of weights (``ComposerRules``).
+``unknown_share`` weighs the words the corpus never uses, for the chain's out-of-scope check.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from assistant.answering.question import Asked, Concept, Intent, named_sources
+from assistant.answering.rules import ComposerRules
+from assistant.answering.units import Unit
+from assistant.conversation import entities
+from assistant.documents import LOCAL_COLLECTION
+from assistant.passage import Passage
+from assistant.retrieval.keyword import tokenize
+from assistant.retrieval.synonyms import related_words, synonym_vocabulary
+
+#: Shorter unknown words are taken for clinical shorthand ('ncse', 'norepi'), not a foreign subject.
+MIN_SPECIALISED_LENGTH = 8
+
+#: Sentences about the corpus itself ("... was not captured for this corpus") say what is missing,
+#: not what is known, and bibliographic ones (volume, DOI) where a study appeared: they answer only
+#: when nothing else does, so they count this much less.
+CORPUS_NOTE = re.compile(
+    r"captured for this corpus|\bnot verified\b|\bunconfirmed\b|not confirmed in our sources|"
+    r"consult the primary|verified against|\(volume \d|\bPMC\d|\bDOI\b|\bPMID\b",
+    re.IGNORECASE,
+)
+
+#: A sentence that gives a rate ("12%", "3 of 20").
+GIVES_RATE = re.compile(r"\d\s*%|\b\d+ of (the )?\d+\b|\b\d+/\d+\b")
+
+
+class Scorer:
+    """Scores units against a question; ``idf`` weights terms by rarity, ``rules`` holds the weights."""
+
+    def __init__(self, idf: Mapping[str, float], rules: ComposerRules) -> None:
+        self.idf = idf
+        self.rules = rules
+        self.default_idf = max(idf.values(), default=1.0)
+
+    def weight(self, token: str) -> float:
+        """A term's IDF; a word the corpus never uses weighs as much as its rarest word."""
+        return max(self.idf.get(token, self.default_idf), 0.05)
+
+    def score(self, unit: Unit, passage: Passage, asked: Asked, rank: int) -> float:
+        """IDF-weighted overlap with the question; a unit about another grade or toxicity counts less."""
+        tokens = set(tokenize(unit.text, parts=False))
+        context = set(tokenize(f"{passage.title} {passage.section}", parts=False))
+        value = sum(
+            self.weight(t) * (self.rules.carried_weight if t in asked.carried else 1.0) for t in asked.core & tokens
+        )
+        # One synonym group earns at most one word's credit: spelling ICANS out in full is not five matches.
+        value += self.rules.expansion_weight * sum(self.concept_credit(concept, tokens) for concept in asked.extra)
+        grading_row = bool(unit.cells) and asked.intent is Intent.GRADING
+        value += self.rules.context_weight * sum(self.weight(t) for t in (asked.core - tokens) & context)
+        if asked.about_another(unit.text):
+            value *= self.rules.other_grade_factor
+        named = (
+            entities(f"{unit.text} {passage.section}").get("toxicity", []) if asked.toxicities | asked.besides else []
+        )
+        if asked.toxicities:
+            if named and not set(named) & asked.toxicities:
+                value *= self.rules.other_grade_factor
+            elif not named:
+                value *= self.rules.unnamed_toxicity_factor
+        if named and named[0] in asked.besides:
+            value *= self.rules.other_grade_factor
+        if CORPUS_NOTE.search(unit.text):
+            value *= self.rules.corpus_note_factor
+        if asked.wants_rate and GIVES_RATE.search(unit.text):
+            value *= self.rules.rate_factor
+        if asked.sources & named_sources(describe(passage)):
+            value *= self.rules.named_source_factor
+        if asked.local and passage.collection == LOCAL_COLLECTION:
+            value *= self.rules.named_source_factor  # "per our protocol": the hospital's own documents first
+        if asked.intent is Intent.MANAGEMENT and unit.cells and not unit.is_dosing_row:
+            value *= self.rules.criteria_for_management_factor  # a grading row says what the grade is, not what to do
+        length = len(tokens) / 2 if grading_row else len(tokens)
+        return value * (1.0 + 0.1 / (1 + rank)) / (1.0 + 0.01 * length)
+
+    def concept_credit(self, concept: Concept, tokens: set[str]) -> float:
+        """The weight of the concept's rarest word in ``tokens``, at most that of its commonest spelling.
+
+        A concept is at least as common as any of its spellings, so 'CRES' (rare) standing for the
+        'neurotox' of a question earns no more than 'ICANS' (common) would.
+        """
+        found = max((self.weight(t) for term in concept for t in term & tokens), default=0.0)
+        if not found:
+            return 0.0
+        return min(found, min(max(self.weight(t) for t in term) for term in concept if term))
+
+    def matched(self, unit: Unit, passage: Passage, core: set[str]) -> tuple[set[str], set[str]]:
+        """The question's words that count for coverage, and those the unit or its section and title hold.
+
+        Words the corpus never uses ('toci', 'australia') are left out: they can neither support
+        nor refute a passage, and their synonyms (if any) are matched through the expansion. So are
+        bare numbers and single letters ('40' of "a 40 yo", 'g' of "1 g/day"): they say nothing
+        about the subject.
+        """
+        known = {t for t in core if not t.isdigit() and len(t) > 1 and (t in self.idf or related_words(t))}
+        text = set(tokenize(f"{unit.text} {passage.title} {passage.section}", parts=False))
+        return known, {t for t in known if t in text or related_words(t) & text}
+
+    def coverage(self, unit: Unit, passage: Passage, core: set[str]) -> float:
+        """Share of the question's weight (of the words ``matched`` counts) found in the unit or its heading."""
+        known, found = self.matched(unit, passage, core)
+        if not known:
+            return 0.0
+        return sum(self.weight(t) for t in found) / sum(self.weight(t) for t in known)
+
+    def novelty(self, matched: set[str], covered: set[str]) -> float:
+        """Score factor from NOVELTY_FLOOR (adds no new question word) to 1 (every matched word is new)."""
+        weight = sum(self.weight(t) for t in matched)
+        share = sum(self.weight(t) for t in matched - covered) / weight if weight else 0.0
+        return self.rules.novelty_floor + (1 - self.rules.novelty_floor) * share
+
+
+def describe(passage: Passage) -> str:
+    """What names a passage's source: its id, title, source and section ('per ASCO' is matched against it)."""
+    return f"{passage.doc_id} {passage.title} {passage.source} {passage.section}"
+
+
+def unknown_share(question: str, idf: Mapping[str, float], common_words: frozenset[str]) -> float:
+    """Share of the question's weight carried by specialised words the corpus never uses.
+
+    A word counts as specialised when neither the corpus, nor the synonym table, nor everyday English
+    (the embedding model's whole-word vocabulary) knows it, and it is long enough to be a drug or
+    disease name rather than shorthand ('pembrolizumab', 'warfarin', 'cytosorb'; not 'ncse', '2l').
+    Such words weigh as much as the rarest indexed word, because they say what is really asked;
+    other unknown words weigh nothing either way.
+    """
+    tokens = set(tokenize(question, parts=False))
+    if not tokens:
+        return 1.0
+    rarest = max(idf.values(), default=1.0)
+    known = set(idf) | synonym_vocabulary()
+
+    def specialised(token: str) -> bool:
+        parts = token.split("-")
+        return (
+            any(
+                len(p) >= MIN_SPECIALISED_LENGTH and p not in known and p not in common_words and p.isalpha()
+                for p in parts
+            )
+            and token not in known
+        )
+
+    unknown = sum(rarest for t in tokens if specialised(t))
+    total = unknown + sum(max(idf.get(t, rarest), 0.05) for t in tokens if t in known)
+    return unknown / total if total else 1.0

@@ -1,0 +1,147 @@
+"""The dosing shape: a line built from the top row's own cells, the sentence beside the table, and the
+table of whole dosing rows for the drugs (and source) the question names.
+
+Rows whose facets fit the question (toxicity, grade, weight band, age, line) come first; when none fits,
+the answer says what the sources do not give, and another setting's dose never leads.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from assistant.answering.abstention import gap_of
+from assistant.answering.draft import Draft, Statement, related
+from assistant.answering.facets import statement_fit
+from assistant.answering.question import Asked, ParsedQuestion, named_sources
+from assistant.answering.scoring import Scorer, describe
+from assistant.answering.shapes.prose import select
+from assistant.answering.units import Unit, stated
+from assistant.conversation import entities
+from assistant.lexicon import lexicon
+from assistant.passage import Passage
+from assistant.tables import use_rank
+
+#: A sentence that says how a grade is managed ("grade 1 CRS is managed with supportive care").
+MANAGED = re.compile(r"\b(?:is|are) (?:managed|treated) with\b", re.IGNORECASE)
+
+
+def dosing_answer(
+    question: str,
+    asked: Asked,
+    parsed: ParsedQuestion,
+    passages: Sequence[Passage],
+    scored: list[tuple[float, Unit]],
+    scorer: Scorer,
+) -> Draft | None:
+    """A line answering the question, the sentence beside the table, and the table; None with no row."""
+    rules = scorer.rules
+    table = dosing_rows(question, scored, passages, rules.max_dosing_rows)
+    if not table:
+        return None
+    gap = ""
+    if rules.facet_first:
+        fits = {id(row): statement_fit(parsed, row, passages) for row in table}
+        table.sort(key=lambda row: fits[id(row)].key)
+        if fits[id(table[0])].mismatches and rules.say_gaps:
+            gap = gap_of(parsed, table[0].cells or {})
+    beside = beside_table(scored, scorer)
+    if gap:  # only what fits the setting asked may follow, labelled as related
+        lead = related([s for s in beside if not statement_fit(parsed, s, passages).mismatches])
+    else:
+        lead = [lead_for(table[0]), *beside]
+    if rules.setting_lead and not any(asked.setting_of((row.cells or {}).get("setting", "")) for row in table):
+        # No row is for the setting asked ("dex for every grade 1 CRS?", "toci for isolated ICANS?"):
+        # say how that setting is managed, and keep only the sentence beside the table that is about it.
+        excluded = excluded_settings(question)
+        said = [
+            u for v, u in scored
+            if v > 0 and not u.cells and asked.setting_of(u.text) and not any(p.search(u.text) for p in excluded)
+        ]  # fmt: skip
+        setting = next((u for u in said if MANAGED.search(u.text)), None)
+        if setting is None and asked.grade is not None:
+            setting = next(iter(said), None)  # a sentence on the grade asked, though not "managed with"
+        if setting is not None:
+            about = [s for s in beside if asked.setting_of(s.text) and s.text != setting.text]
+            lead = [Statement(setting.text, [setting.passage]), *about]
+    if rules.facet_first:
+        table.sort(key=lambda row: (bool(fits[id(row)].mismatches), use_rank((row.cells or {}).get("use", ""))))
+    else:
+        table.sort(key=lambda row: use_rank((row.cells or {}).get("use", "")))
+    return Draft(statements=lead, table=table, gap=gap)
+
+
+def dosing_rows(
+    question: str, scored: list[tuple[float, Unit]], passages: Sequence[Passage], limit: int
+) -> list[Statement]:
+    """Up to ``limit`` dosing rows for the drugs (and the source) the question names, best first.
+
+    "What does EBMT recommend?" must not be answered with another source's doses: when the
+    question names a source and that source has no dosing row, there is no table.
+    """
+    # A class named in a question stands for its members (the lexicon's `members`).
+    drugs = {name for drug in entities(question).get("drug", []) for name in lexicon().members(drug)}
+    sources = named_sources(question)
+    excluded = excluded_settings(question)
+    rows: list[Statement] = []
+    seen: set[tuple[str, ...]] = set()
+    for value, unit in scored:
+        if not unit.is_dosing_row or value <= 0 or unit.cells is None:
+            continue
+        passage = passages[unit.passage]
+        if sources and not sources & named_sources(describe(passage)):
+            continue
+        if any(pattern.search(unit.text) for pattern in excluded):
+            continue
+        drug_cell = unit.cells.get("drug", "").lower()
+        if drugs and not any(d in drug_cell for d in drugs):
+            continue
+        key = tuple(unit.cells.values())
+        if key in seen or unit.cells.get("dose", "").lower() in {"not stated", "not verified", ""}:
+            continue
+        seen.add(key)
+        rows.append(Statement(unit.text, [unit.passage], unit.cells))
+        if len(rows) >= limit:
+            break
+    return rows
+
+
+def lead_for(row: Statement) -> Statement:
+    """A one-line answer above the table, built only from the top row's own cells."""
+    cells = row.cells or {}
+    parts = [f"{cells.get('drug', '')}: {cells.get('dose', '')}"]
+    for name in ("route", "frequency"):
+        if stated(cells.get(name)):
+            parts.append(cells[name])
+    text = ", ".join(parts)
+    if stated(cells.get("maximum")):
+        text += f"; maximum {cells['maximum']}"
+    context = "; ".join(c for c in (cells.get("population"), cells.get("setting")) if c and stated(c))
+    if context:
+        text += f" ({context})"
+    return Statement(text[0].upper() + text[1:] + ".", list(row.sources), row.cells)
+
+
+def beside_table(scored: list[tuple[float, Unit]], scorer: Scorer) -> list[Statement]:
+    """The best sentences beside a dosing table: what the rows cannot say ("not recommended except
+    in high-risk patients", "limited experience"), up to DOSING_PROSE of them."""
+    prose = [(value, u) for value, u in scored if not u.is_dosing_row]
+    if not prose or prose[0][0] <= 0:
+        return []
+    floor = scorer.rules.relative_cutoff * prose[0][0]
+    return select([(v, u) for v, u in prose if v >= floor][: scorer.rules.dosing_prose], scorer.rules)
+
+
+def excluded_settings(question: str) -> list[re.Pattern[str]]:
+    """Row patterns the question rules out.
+
+    'IEC-HS-specific' rules out rows that say 'not CAR-T IEC-HS'; 'isolated ICANS' or 'without CRS'
+    rules out rows for ICANS 'with concurrent CRS'.
+    """
+    patterns = [
+        re.compile(rf"\bnot\b[^;|]{{0,30}}\b{re.escape(name)}\b", re.IGNORECASE)
+        for name in entities(question).get("toxicity", [])
+    ]
+    if re.search(r"\bisolated\b|\bwithout crs\b|\bno crs\b", question, re.IGNORECASE):
+        patterns.append(re.compile(r"\bwith (concurrent )?crs\b", re.IGNORECASE))
+    return patterns

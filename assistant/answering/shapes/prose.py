@@ -1,0 +1,73 @@
+"""The prose shape: the best-scoring sentences and rows in order, twins merged, within the word budget.
+
+Every other shape ends in it (the sentence beside a dosing table, an evidence line's sentences), so
+the budget (``max_statements``, ``max_words``) and what counts as saying the same thing are decided here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from assistant.answering.draft import Statement
+from assistant.answering.rules import ComposerRules
+from assistant.answering.scoring import Scorer
+from assistant.answering.units import Unit
+from assistant.retrieval.keyword import tokenize
+from assistant.text import bare_numbers
+
+
+def select(candidates: Sequence[tuple[float, Unit]], rules: ComposerRules) -> list[Statement]:
+    """Statements from the candidates in order, twins merged, within MAX_STATEMENTS and MAX_WORDS."""
+    chosen: list[tuple[set[str], Statement]] = []
+    words = 0
+    for _, unit in candidates:
+        if len(chosen) >= rules.max_statements:
+            break
+        tokens = set(tokenize(" ".join(unit.cells.values()) if unit.cells else unit.text))
+        numbers = bare_numbers(unit.text)
+        twin = next(
+            (s for toks, s in chosen if bare_numbers(s.text) == numbers and twins(toks, tokens, numbers, rules)), None
+        )
+        if twin is not None:
+            if unit.passage not in twin.sources:
+                twin.sources.append(unit.passage)
+            continue
+        length = len(unit.text.split())
+        if chosen and words + length > rules.max_words:
+            continue
+        chosen.append((tokens, Statement(unit.text, [unit.passage], unit.cells)))
+        words += length
+    return [s for _, s in chosen]
+
+
+def twins(a: set[str], b: set[str], values: set[str], rules: ComposerRules) -> bool:
+    """Two statements with the same number ``values`` say the same when their words mostly agree, one's
+    words lie within the other's, or they share several numbers and most of the shorter one's words (a
+    table row and the sentence that spells it out)."""
+    if not a or not b:
+        return False
+    shared = len(a & b)
+    smaller = min(len(a), len(b))
+    return (
+        shared / len(a | b) >= rules.merge_similarity
+        or shared / smaller >= rules.merge_contained
+        or (len(values) >= rules.merge_numbers and shared / smaller >= rules.merge_with_numbers)
+    )
+
+
+def novel_first(candidates: list[tuple[float, Unit]], core: set[str], scorer: Scorer) -> list[tuple[float, Unit]]:
+    """The candidates reordered greedily so each next one adds question words the ones before it lack.
+
+    "ZUMA-2 vs real world?" wants one sentence on each: once ZUMA-2 is covered, a sentence matching
+    only the words already covered counts NOVELTY_FLOOR of its score, one adding new words more.
+    """
+    matched = [{t for t in tokenize(u.text, parts=False) if t in core} for _, u in candidates]
+    order: list[tuple[float, Unit]] = []
+    covered: set[str] = set()
+    left = list(range(len(candidates)))
+    while left:
+        best = max(left, key=lambda i: candidates[i][0] * scorer.novelty(matched[i], covered))
+        left.remove(best)
+        order.append(candidates[best])
+        covered |= matched[best]
+    return order
