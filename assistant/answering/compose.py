@@ -13,8 +13,17 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from assistant.answering.abstention import ALL_SHOWN, NO_LOCAL, absence_first, cannot_answer, unspoken_dose
-from assistant.answering.draft import Draft
+from assistant.answering.abstention import (
+    ALL_SHOWN,
+    NO_LOCAL,
+    absence_first,
+    asked_absence,
+    cannot_answer,
+    unknown_dose,
+    unspoken_dose,
+)
+from assistant.answering.declared import declarations, superseded
+from assistant.answering.draft import Draft, Statement
 from assistant.answering.question import Ask, Asked, Intent, ParsedQuestion
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import GIVES_RATE, Scorer
@@ -38,10 +47,12 @@ class ExtractiveComposer:
     """Quote the units that best answer the question; ``idf`` weights terms by rarity, ``rules`` holds
     every tunable constant (``assistant/answering/rules.py``)."""
 
-    def __init__(self, idf: Mapping[str, float], rules: ComposerRules | None = None) -> None:
+    def __init__(
+        self, idf: Mapping[str, float], rules: ComposerRules | None = None, everyday: frozenset[str] = frozenset()
+    ) -> None:
         self.idf = idf
         self.rules = rules or ComposerRules()
-        self.scorer = Scorer(idf, self.rules)
+        self.scorer = Scorer(idf, self.rules, everyday)
 
     def run(
         self,
@@ -74,19 +85,43 @@ class ExtractiveComposer:
         scored = sorted(
             ((self.scorer.score(u, passages[u.passage], asked, u.passage), u) for u in units), key=lambda pair: -pair[0]
         )
+        parsed = ParsedQuestion.read(question)
         reason = cannot_answer(question, asked, passages, scored, self.scorer)
         if reason:
-            return Draft(abstained=True, reason=reason)
-        parsed = ParsedQuestion.read(question)
-        draft = self._shaped(question, intent, asked, parsed, given, passages, units, scored)
-        if self.rules.absence_leads and intent is not Intent.EVIDENCE:
+            draft = Draft(abstained=True, reason=reason)
+        else:
+            draft = self._shaped(question, intent, asked, parsed, given, passages, units, scored)
+        if draft.abstained and not unknown_dose(question, asked, scored, self.scorer):
+            # "N-ICAHT grade cutoffs?" is answered by the source's own statement that it lacks them.
+            declared = declarations(units, passages) if self.rules.absence_rescues else []
+            absence = asked_absence(asked, parsed, declared, passages, self.scorer)
+            return Draft(statements=[Statement(absence.unit.text, [absence.unit.passage])]) if absence else draft
+        if self.rules.absence_leads:
             draft = absence_first(draft, asked, parsed, passages, scored, self.scorer)
+        if self.rules.current_first:
+            draft = replace(draft, statements=current_first(draft.statements, passages))
         local = any(p.collection == LOCAL_COLLECTION for p in passages)
         if self.rules.local_gap and parsed.local_only and not draft.abstained and not local:
             # "Per our protocol" with no local document indexed: say so; another hospital's is only related.
             related = [replace(s, label=s.label or "Related") for s in draft.statements]
             draft = replace(draft, statements=related, gap=draft.gap or NO_LOCAL)
         return draft
+
+    def declaring(
+        self,
+        question: str,
+        intent: Intent,
+        carried: str,
+        declared: Sequence[tuple[str, Unit]],
+        catalogue: Sequence[Passage],
+    ) -> Passage | None:
+        """Of the ``declared`` topics of the index (``declarations`` of ``catalogue``), the passage declaring
+        absent the one the question asks for, so the reading includes it though the search missed it."""
+        if not (self.rules.absence_leads or self.rules.absence_rescues):
+            return None
+        asked = Asked.read(question, intent, carried)
+        absence = asked_absence(asked, ParsedQuestion.read(question), declared, catalogue, self.scorer)
+        return catalogue[absence.unit.passage] if absence else None
 
     def _shaped(
         self,
@@ -153,6 +188,15 @@ def named_documents(question: str, doc_ids: set[str]) -> set[str]:
     return {
         d for d in doc_ids if AUTHOR_YEAR_ID.match(d) and d.split("-")[0] in words - vocabulary
     }  # fmt: skip
+
+
+def current_first(statements: list[Statement], passages: Sequence[Passage]) -> list[Statement]:
+    """The statements with those holding a superseded statement moved after the current ones (order kept)."""
+
+    def old(statement: Statement) -> bool:
+        return any(superseded(Unit(p.text, p.sources[0]), passages[p.sources[0]]) for p in statement.sentences)
+
+    return sorted(statements, key=old)
 
 
 def _quoted_in(unit: Unit, answers: Sequence[str]) -> bool:

@@ -23,19 +23,21 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.answering.question import Ask, ParsedQuestion, named_sources
+from assistant.answering.question import Ask, ParsedQuestion, named_sources, trials_in
 from assistant.answering.units import Unit
+from assistant.corpus_check import DECLARED_ABSENT, words
 from assistant.lexicon import lexicon
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 
 #: Two words this long that begin alike are one word for matching a topic ('diagnosed', 'diagnostic').
 SHARED_PREFIX = 7
-#: What is asked, read alike: a regimen answers "tx" and "dose" questions; criteria answer "definition" ones.
+#: What is asked, read alike: a regimen answers "tx" and "dose" questions; criteria answer "definition" ones. A
+#: study's missing detail does not answer "is there evidence?": evidence is no kind of absent topic.
 ASK_KINDS = {
     Ask.DOSE: "treatment", Ask.MANAGE: "treatment", Ask.NEXT_STEP: "treatment",
     Ask.CLASSIFY: "criteria", Ask.DEFINITION: "criteria",
-    Ask.TIMING: "duration", Ask.RATE: "rate", Ask.EVIDENCE: "evidence",
+    Ask.TIMING: "duration", Ask.RATE: "rate",
 }  # fmt: skip
 #: A topic naming "drug doses" covers whichever drug a dose question names.
 ANY_DRUG = frozenset({"drug", "drugs"})
@@ -76,19 +78,21 @@ class Topic:
 
     @classmethod
     @lru_cache(maxsize=1024)
-    def read(cls, text: str) -> Topic:
-        words = frozenset(tokenize(text, parts=False)) | frozenset(tokenize(text))
-        return cls(text, ParsedQuestion.read(text), words)
+    def read(cls, text: str, title: str = "") -> Topic:
+        """The topic ``text`` of the document titled ``title``: the title's words are the topic's subject too
+        ("anakinra dose and schedule" of "Prophylactic anakinra ... (Strati 2023)")."""
+        words = frozenset(tokenize(f"{text} {title}", parts=False)) | frozenset(tokenize(f"{text} {title}"))
+        return cls(text, ParsedQuestion.read(f"{text} {title}" if title else text), words)
 
     @property
     def kinds(self) -> frozenset[str]:
         return asks_of(self.text)
 
-    def fits(self, question: ParsedQuestion, source: str = "") -> bool:
+    def fits(self, question: ParsedQuestion, trials: frozenset[str] = frozenset(), source: str = "") -> bool:
         """Whether the topic is about what the question names: each fact both name agrees, and a toxicity or grade
         the question names is named by the topic too (or the question names the topic's guideline body), and so is a
-        guideline body the question names; ``source`` describes the declaring document (its id and title), whose
-        body counts as the topic's."""
+        guideline body and a trial (``trials``) the question names; ``source`` describes the declaring document
+        (its id and title), whose body counts as the topic's."""
         topic = self.parsed
         body = bool(set(question.bodies) & (set(topic.bodies) | named_sources(source)))
         if question.bodies and not body:
@@ -103,22 +107,25 @@ class Topic:
             return False
         if question.products and topic.products and not set(question.products) & set(topic.products):
             return False
+        if trials and not trials & trials_in(f"{self.text} {source}"):
+            return False  # what KarMMa's paper lacks says nothing of ELIANA
         asked = kinds_of(question)
         return not (asked and self.kinds and not asked & self.kinds)
 
-    def covers(self, word: str, question: ParsedQuestion) -> bool:
-        """Whether the topic holds a question word: itself, a synonym, what is asked ('treatment' for a topic's
-        'regimen'), or, for a dose question, a drug its 'drug doses' cover."""
-        if any(same_word(word, w) for w in self.words) or synonyms(word) & self.words or asks_of(word) & self.kinds:
+    def covers(self, word: str, question: ParsedQuestion, anchored: bool = False) -> bool:
+        """Whether the topic holds a question word: itself, a synonym, or, for a dose question about the topic's
+        toxicity or guideline body (``anchored``), a drug its 'drug doses' cover."""
+        if any(same_word(word, w) for w in self.words) or synonyms(word) & self.words:
             return True
-        dose = "treatment" in self.kinds & kinds_of(question)
+        dose = anchored and "treatment" in self.kinds & kinds_of(question)
         drugs = {s for drug in question.drugs for s in (drug, *synonyms(drug))}
         return dose and bool(self.words & ANY_DRUG) and word in drugs
 
-    def coverage(self, weights: Mapping[str, float], question: ParsedQuestion) -> float:
-        """Share of the question's weight (its words the corpus knows, by rarity) that the topic holds."""
-        total = sum(weights.values())
-        return sum(w for word, w in weights.items() if self.covers(word, question)) / total if total else 0.0
+    def held(self, weights: Mapping[str, float], question: ParsedQuestion, anchored: bool = False) -> dict[str, float]:
+        """The question's subject words (the words the corpus knows, with their weight by rarity, but those that
+        only say what is asked: 'tx', 'dose', 'cutoffs', 'how long') that the topic holds; what is asked is
+        matched by ``fits``."""
+        return {word: w for word, w in subject(weights).items() if self.covers(word, question, anchored)}
 
 
 @dataclass(frozen=True)
@@ -130,16 +137,22 @@ class Absence:
     coverage: float
 
 
+def subject(weights: Mapping[str, float]) -> dict[str, float]:
+    """The question's words and weights but those that only say what is asked."""
+    return {word: w for word, w in weights.items() if not asks_of(word)}
+
+
 def declarations(units: Sequence[Unit], passages: Sequence[Passage]) -> list[tuple[str, Unit]]:
-    """Each declared-absent topic of the passages' documents with the sentence that declares it (all its words)."""
+    """Each declared-absent topic of the passages' documents with the sentence declaring it, as the corpus check
+    finds it: an absence sentence holding all the topic's words."""
     found: list[tuple[str, Unit]] = []
     for unit in units:
         passage = passages[unit.passage]
-        if unit.cells or not passage.not_captured:
+        if unit.cells or not passage.not_captured or not DECLARED_ABSENT.search(unit.text):
             continue
-        words = {w.lower() for w in tokenize(unit.text)} | set(tokenize(unit.text, parts=False))
+        held = words(unit.text)
         for topic in passage.not_captured:
-            if Topic.read(topic).words <= words and all(t != topic for t, _ in found):
+            if words(topic) <= held and all(t != topic for t, _ in found):
                 found.append((topic, unit))
     return found
 
@@ -147,22 +160,34 @@ def declarations(units: Sequence[Unit], passages: Sequence[Passage]) -> list[tup
 def declared_absence(
     question: ParsedQuestion,
     weights: Mapping[str, float],
-    units: Sequence[Unit],
+    trials: frozenset[str],
+    declared: Sequence[tuple[str, Unit]],
     passages: Sequence[Passage],
     min_coverage: float,
+    min_words: int,
 ) -> Absence | None:
-    """The declared-absent topic that best answers the question, with its declaring sentence; None when no topic
-    fits the question and covers ``min_coverage`` of its weight."""
+    """Of the ``declared`` topics (``declarations`` of ``passages``), the one that best answers the question (which
+    names ``trials``), with its declaring sentence; None when none fits it and holds ``min_coverage`` of its
+    subject's weight in at least ``min_words`` words (one word in common is no answer; what is asked counts)."""
+    total = sum(subject(weights).values())
     best: Absence | None = None
-    for text, unit in declarations(units, passages):
-        topic = Topic.read(text)
+    for text, unit in declared:
         passage = passages[unit.passage]
-        if not topic.fits(question, f"{passage.doc_id} {passage.title}"):
+        topic = Topic.read(text, passage.title)
+        source = f"{passage.doc_id} {passage.title}"
+        if not topic.fits(question, trials, source):
             continue
-        share = topic.coverage(weights, question)
-        # A question or topic that says nothing of what is asked ("CAPD items and points?") must match word for word.
-        floor = min_coverage if question.asks and topic.kinds else max(min_coverage, 0.99)
-        if share >= floor and (best is None or share > best.coverage):  # ties: the first, best-scored unit
+        if kinds_of(question) and not topic.kinds:
+            continue  # "when can my pt drive?" is not answered by a lacking title, authors and year
+        # A question that says nothing of what is asked ("CAPD items and points?") must match word for word.
+        floor = min_coverage if kinds_of(question) else max(min_coverage, 0.99)
+        bodies = set(topic.parsed.bodies) | named_sources(source)
+        anchored = bool(set(question.toxicities) & set(topic.parsed.toxicities) or set(question.bodies) & bodies)
+        held = topic.held(weights, question, anchored)
+        share = sum(held.values()) / total if total else 0.0
+        if len(held) + bool(kinds_of(question) & topic.kinds) < min_words or share < floor:
+            continue  # what is asked counts as one word held: "IEC-HS dx criteria" holds IEC-HS and criteria
+        if best is None or share > best.coverage:  # ties: the first, best-scored unit
             best = Absence(text, unit, share)
     return best
 
