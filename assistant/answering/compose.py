@@ -22,7 +22,7 @@ from assistant.answering.abstention import (
     unknown_dose,
     unspoken_dose,
 )
-from assistant.answering.declared import declarations, superseded
+from assistant.answering.declared import declarations
 from assistant.answering.draft import Draft, Statement
 from assistant.answering.question import Ask, Asked, Intent, ParsedQuestion
 from assistant.answering.rules import ComposerRules
@@ -98,12 +98,13 @@ class ExtractiveComposer:
             return Draft(statements=[Statement(absence.unit.text, [absence.unit.passage])]) if absence else draft
         if self.rules.absence_leads:
             draft = absence_first(draft, asked, parsed, passages, scored, self.scorer)
-        if self.rules.current_first:
-            draft = replace(draft, statements=current_first(draft.statements, passages))
         local = any(p.collection == LOCAL_COLLECTION for p in passages)
         if self.rules.local_gap and parsed.local_only and not draft.abstained and not local:
             # "Per our protocol" with no local document indexed: say so; another hospital's is only related.
             related = [replace(s, label=s.label or "Related") for s in draft.statements]
+            if self.rules.related_setting:
+                # Related, but on the setting asked: no prophylaxis regimen for "when do we start dex for ICANS?".
+                related = [s for s in related if on_setting(s, asked, parsed)][: self.rules.max_related]
             draft = replace(draft, statements=related, gap=draft.gap or NO_LOCAL)
         return draft
 
@@ -190,13 +191,10 @@ def named_documents(question: str, doc_ids: set[str]) -> set[str]:
     }  # fmt: skip
 
 
-def current_first(statements: list[Statement], passages: Sequence[Passage]) -> list[Statement]:
-    """The statements with those holding a superseded statement moved after the current ones (order kept)."""
-
-    def old(statement: Statement) -> bool:
-        return any(superseded(Unit(p.text, p.sources[0]), passages[p.sources[0]]) for p in statement.sentences)
-
-    return sorted(statements, key=old)
+def on_setting(statement: Statement, asked: Asked, parsed: ParsedQuestion) -> bool:
+    """Whether a statement is about the toxicity and grade asked and, when it names drugs, one of those asked."""
+    drugs = set(entities(statement.text).get("drug", []))
+    return asked.setting_of(statement.text) and not (parsed.drugs and drugs and not drugs & set(parsed.drugs))
 
 
 def _quoted_in(unit: Unit, answers: Sequence[str]) -> bool:

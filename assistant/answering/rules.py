@@ -49,7 +49,9 @@ class ComposerRules(BaseModel):
         0.6, 1.0, "Notes about the corpus itself ('not captured') answer only when nothing else does."
     )
     superseded_factor: float = rule(
-        0.3, 1.0, "A statement a later source replaced (its document's superseded_by) is history, not the answer."
+        0.3,
+        1.0,
+        "A statement a later source replaced (its document's superseded_by) is history: the current one leads.",
     )
     rate_factor: float = rule(1.5, 1.0, "A question about how often is answered by a sentence that gives a rate.")
     named_source_factor: float = rule(1.5, 1.0, "'Per ASCO' is answered from ASCO's documents first.")
@@ -83,8 +85,12 @@ class ComposerRules(BaseModel):
     absence_rescues: bool = rule(
         True, False, "A question asking for a declared-absent topic is told so instead of meeting an abstention."
     )
-    max_related: int = budget(2, "Related statements after a declared absence: the absence is the answer.")
-    current_first: bool = rule(True, False, "A superseded statement never leads: the current one does.")
+    max_related: int = budget(2, "Related statements after a declared absence or a missing local protocol.")
+    related_setting: bool = rule(
+        True,
+        False,
+        "What follows 'no local protocol' is on the toxicity, grade and drug asked, and at most max_related.",
+    )
     local_gap: bool = rule(
         True, False, "'Per our protocol' with no local document indexed says so first; the rest is related."
     )
