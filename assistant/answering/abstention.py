@@ -98,8 +98,9 @@ def absence_first(
     """The draft led by a source's declaration that what was asked is absent, when it asked for one.
 
     "IEC-HS dx criteria?" must first read that the Hines IEC-HS criteria were not included, not the
-    HLH-2004 criteria as if they answered it; at most ``max_related`` statements that contradict none of
-    the question's facets follow, labelled related, and only the dosing rows that fit the setting asked. The
+    HLH-2004 criteria as if they answered it; the draft's statements that contradict none of the question's
+    facets keep their place after it, labelled related (an absence must not push out what does answer,
+    "early ICAHT is days 0-30" under the missing ANC thresholds), and only the dosing rows that fit. The
     topic is one a document declares absent (``not_captured``), read as a question would be (``declared.py``).
     A dose answer whose first row fits the setting asked (grade, toxicity, study part) already answers, and
     keeps its shape.
@@ -117,7 +118,7 @@ def absence_first(
     ]  # fmt: skip
     rows = [row for row in draft.table if not statement_fit(parsed, row, passages).mismatches]
     rows = [row for row in rows if not asked.about_another(row.text)]
-    return replace(draft, statements=[lead, *related(fitting)[: scorer.rules.max_related]], table=rows)
+    return replace(draft, statements=[lead, *related(fitting)[: scorer.rules.max_statements - 1]], table=rows)
 
 
 def asked_absence(

@@ -102,9 +102,6 @@ class ExtractiveComposer:
         if self.rules.local_gap and parsed.local_only and not draft.abstained and not local:
             # "Per our protocol" with no local document indexed: say so; another hospital's is only related.
             related = [replace(s, label=s.label or "Related") for s in draft.statements]
-            if self.rules.related_setting:
-                # Related, but on the setting asked: no prophylaxis regimen for "when do we start dex for ICANS?".
-                related = [s for s in related if on_setting(s, asked, parsed)][: self.rules.max_related]
             draft = replace(draft, statements=related, gap=draft.gap or NO_LOCAL)
         return draft
 
@@ -189,12 +186,6 @@ def named_documents(question: str, doc_ids: set[str]) -> set[str]:
     return {
         d for d in doc_ids if AUTHOR_YEAR_ID.match(d) and d.split("-")[0] in words - vocabulary
     }  # fmt: skip
-
-
-def on_setting(statement: Statement, asked: Asked, parsed: ParsedQuestion) -> bool:
-    """Whether a statement is about the toxicity and grade asked and, when it names drugs, one of those asked."""
-    drugs = set(entities(statement.text).get("drug", []))
-    return asked.setting_of(statement.text) and not (parsed.drugs and drugs and not drugs & set(parsed.drugs))
 
 
 def _quoted_in(unit: Unit, answers: Sequence[str]) -> bool:

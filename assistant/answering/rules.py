@@ -85,12 +85,6 @@ class ComposerRules(BaseModel):
     absence_rescues: bool = rule(
         True, False, "A question asking for a declared-absent topic is told so instead of meeting an abstention."
     )
-    max_related: int = budget(2, "Related statements after a declared absence or a missing local protocol.")
-    related_setting: bool = rule(
-        True,
-        False,
-        "What follows 'no local protocol' is on the toxicity, grade and drug asked, and at most max_related.",
-    )
     local_gap: bool = rule(
         True, False, "'Per our protocol' with no local document indexed says so first; the rest is related."
     )
