@@ -576,3 +576,34 @@ def test_an_improving_patient_does_not_climb_the_ladder() -> None:
 
     assert ParsedQuestion.read("she's back to grade 1 now, what next with the steroids?").line.improving
     assert not ParsedQuestion.read("grade 2 CRS no better after toci, next?").line.improving
+
+
+def test_a_cohort_question_sets_aside_the_pivotal_trials_figures() -> None:
+    asked = Asked.read("ZUMA-1 cohort 4 grade ≥3 CRS?", Intent.GENERAL)
+    assert asked.another_part_of("Per the Yescarta label, grade ≥3 CRS occurred in 13% in ZUMA-1 (n=108).")
+    assert not asked.another_part_of("In ZUMA-1 cohort 4 (n=41), grade ≥3 CRS occurred in 2%.")
+
+
+def test_facets_a_row_for_another_drug_contradicts_and_the_patients_band_leads() -> None:
+    from assistant.answering.facets import facets_of, fit
+    from assistant.answering.question import ParsedQuestion
+
+    def row(drug: str, population: str, setting: str = "CRS grade 3") -> Unit:
+        return Unit("", 0, {"drug": drug, "dose": "x", "population": population, "setting": setting})
+
+    child = ParsedQuestion.read("tocilizumab for a 25 kg child with grade 3 CRS")
+    under_30, unstated = (fit(child, facets_of(row("tocilizumab", p), "label", 2018)) for p in ("<30 kg", ""))
+    assert under_30.key < unstated.key  # the row for the patient's weight band before one that states none
+    steroid = ParsedQuestion.read("steroid refractory ICANS, how much anakinra")
+    assert fit(steroid, facets_of(row("dexamethasone", "", "ICANS"), "guideline", 2021)).mismatches
+    assert not fit(steroid, facets_of(row("anakinra", "", "ICANS"), "guideline", 2021)).mismatches
+
+
+def test_facets_a_row_for_another_cohort_contradicts_a_cohort_question() -> None:
+    from assistant.answering.facets import facets_of, fit
+    from assistant.answering.question import ParsedQuestion
+
+    parsed = ParsedQuestion.read("what steroid doses did ZUMA-1 cohort 4 use?")
+    cells = {"drug": "dexamethasone", "dose": "10 mg", "population": "LBCL (ZUMA-1 cohort 6, n=40)", "setting": "x"}
+    assert parsed.study_parts == ["cohort 4"]
+    assert fit(parsed, facets_of(Unit("", 0, cells), "trial", 2021)).mismatches

@@ -103,3 +103,15 @@ def test_the_reader_on_bedside_phrasings() -> None:
     assert all(asks_grade(q) for q in cases)
     assert not any(asks_grade(q) for q in ("toci dose for grade 2 CRS?", "manage grade 3 ICANS"))
     assert list(itertools.islice(read("and if she needs BiPAP?").values.items(), 1)) == [("device", "bipap")]
+
+
+def test_findings_with_what_to_do_and_no_grade_are_graded_first() -> None:
+    from assistant.grading.chat import findings_to_act_on
+
+    assert findings_to_act_on("CRS on norepi + epi and BiPAP, what now") == (
+        "crs",
+        {"vasopressors": 2, "device": "bipap"},
+        [],
+    )
+    assert findings_to_act_on("gr4 CRS on 2 pressors + BiPAP what do we do") is None  # the grade is named
+    assert findings_to_act_on("CRS on norepi + epi and BiPAP") is None  # asks nothing to do

@@ -60,3 +60,36 @@ def test_our_protocol_asks_for_local_documents() -> None:
 
     assert Asked.read("per our protocol, dex for grade 3 ICANS?", Intent.DOSING).local
     assert not Asked.read("dex for grade 3 ICANS?", Intent.DOSING).local
+
+
+@pytest.mark.parametrize(
+    ("question", "drugs", "prior"),
+    [
+        ("steroid refractory ICANS, how much anakinra", ["anakinra"], ["corticosteroids"]),
+        ("dex dose for grade 3 ICANS on toci?", ["dexamethasone"], ["tocilizumab"]),
+        ("still G4 on the MP pulse, what next?", [], ["methylprednisolone"]),
+        ("rux for steroid-refractory neurotox — dose?", ["ruxolitinib"], []),
+    ],
+)
+def test_a_drug_already_given_is_the_line_not_the_drug_asked(question: str, drugs: list, prior: list) -> None:
+    parsed = parse(question)
+    assert (parsed.drugs, parsed.prior_drugs) == (drugs, prior)
+
+
+@pytest.mark.parametrize(
+    ("question", "intent"),
+    [
+        ("gr2 crs toci?", Intent.DOSING),
+        ("22 kg kid w/ CRS after kymriah — toci?", Intent.DOSING),
+        ("ppx dex with axi-cel — did it reduce severe CRS?", Intent.GENERAL),  # ends on a toxicity, not a drug
+    ],
+)
+def test_a_toxicity_question_ending_on_a_drug_asks_its_dose(question: str, intent: Intent) -> None:
+    assert parse(question).intent is intent
+
+
+def test_bedside_drug_shorthand_is_read() -> None:
+    parsed = parse("IT hydrocort + MTX for refractory neurotox — doses?")
+    assert parsed.drugs == ["hydrocortisone", "methotrexate"] and parsed.toxicities == ["icans"]
+    assert parse("cytoxan for refractory ICANS?").drugs == ["cyclophosphamide"]
+    assert spell_out("is IT safe?") == "is IT safe?"  # a capital IT before no drug is the pronoun

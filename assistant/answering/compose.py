@@ -24,13 +24,14 @@ from assistant.answering.abstention import (
 )
 from assistant.answering.declared import declarations
 from assistant.answering.draft import Draft, Statement
+from assistant.answering.facets import statement_fit
 from assistant.answering.question import Ask, Asked, Intent, ParsedQuestion
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import GIVES_RATE, Scorer
 from assistant.answering.shapes.dosing import dosing_answer
 from assistant.answering.shapes.evidence import by_evidence_strength, by_study
 from assistant.answering.shapes.next_step import next_step
-from assistant.answering.shapes.prose import novel_first, select
+from assistant.answering.shapes.prose import facet_lead, novel_first, select
 from assistant.answering.shapes.tables import COMPOSITION, whole_table, with_neighbour_grades
 from assistant.answering.units import Unit, stated, units_of
 from assistant.conversation import entities
@@ -96,7 +97,12 @@ class ExtractiveComposer:
             declared = declarations(units, passages) if self.rules.absence_rescues else []
             absence = asked_absence(asked, parsed, declared, passages, self.scorer)
             return Draft(statements=[Statement(absence.unit.text, [absence.unit.passage])]) if absence else draft
-        if self.rules.absence_leads:
+        # A dose table led by a row that fits every facet asked is no absence: the source's note that
+        # something else is missing ("the grade 4 regimen was not captured") must not lead it.
+        answered = (
+            bool(draft.table) and not draft.gap and not statement_fit(parsed, draft.table[0], passages).mismatches
+        )
+        if self.rules.absence_leads and not answered:
             draft = absence_first(draft, asked, parsed, passages, scored, self.scorer)
         local = any(p.collection == LOCAL_COLLECTION for p in passages)
         if self.rules.local_gap and parsed.local_only and not draft.abstained and not local:
@@ -137,7 +143,12 @@ class ExtractiveComposer:
         rules = self.rules
         core = set(asked.core)
         best_score = scored[0][0]
-        climbing = Ask.NEXT_STEP in parsed.asks and parsed.toxicities and not parsed.line.improving
+        # A next step needs a step the patient is on: an earlier answer, or one the question names ("after
+        # 2 doses of toci", "toci x2, next?"); "CRS on two pressors, what now?" asks what to do, not what follows.
+        line = parsed.line
+        on_a_step = bool(given or parsed.drugs or parsed.prior_drugs or line.after_doses or line.no_better_after)
+        on_a_step = on_a_step or line.refractory
+        climbing = Ask.NEXT_STEP in parsed.asks and on_a_step and not line.improving
         if rules.ladder and climbing and intent is not Intent.EVIDENCE:
             step = next_step(question, parsed, given, passages, scored, self.scorer)
             if step is not None:
@@ -153,7 +164,11 @@ class ExtractiveComposer:
         candidates = [(value, unit) for value, unit in scored if value >= rules.relative_cutoff * best_score]
         if rules.named_trial_only and asked.trials:
             # A named trial's answer never quotes another trial's or a side cohort's figures.
-            kept = [(v, u) for v, u in candidates if not (GIVES_RATE.search(u.text) and asked.about_another(u.text))]
+            kept = [
+                (v, u)
+                for v, u in candidates
+                if not (GIVES_RATE.search(u.text) and (asked.about_another(u.text) or asked.another_part_of(u.text)))
+            ]
             candidates = kept or candidates
         if intent is Intent.EVIDENCE:
             # A study's line says what was found: a dosing row that gives no dose only restates who was treated.
@@ -165,6 +180,10 @@ class ExtractiveComposer:
             return Draft(statements=by_evidence_strength(lines, passages))
         if intent is not Intent.DOSING:  # a dose answer keeps its best-scoring sentences
             candidates = novel_first(candidates, core, self.scorer)
+        # What to do: a management question, or one on a patient getting better ("back to grade 1, what next?").
+        managing = intent is Intent.MANAGEMENT or Ask.MANAGE in parsed.asks or parsed.line.improving
+        if rules.management_facets and managing and parsed.toxicities:
+            candidates = facet_lead(candidates, scored, parsed, passages)
         statements = select(candidates, rules)
         if intent is Intent.DOSING:
             unanswered = unspoken_dose(statements, parsed, passages, rules)

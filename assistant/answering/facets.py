@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.answering.draft import Statement
-from assistant.answering.question import Ask, ParsedQuestion, grades_in
+from assistant.answering.question import Ask, ParsedQuestion, grades_in, study_parts
 from assistant.answering.units import Unit
 from assistant.conversation import entities
+from assistant.lexicon import lexicon
 from assistant.passage import Passage
 
 UNDER_30 = re.compile(r"(?:<|under|less than|below)\s*30\s*kg|weigh\w* <\s*30", re.IGNORECASE)
@@ -33,7 +34,8 @@ ADULT = re.compile(r"\badults?\b", re.IGNORECASE)
 #: A setting later on a ladder: refractory, persisting or not improving after a first treatment.
 REFRACTORY = re.compile(
     r"\brefractory\b|\bnot improving\b|\bpersist\w*\b|\bafter (?:the first|\d+(?:–\d+)?) \w*\s*doses?\b|"
-    r"\bno (?:improvement|response)\b|\bworsening\b",
+    r"\bno (?:improvement|response)\b|\bworsening\b|\b(?:does|do) not improve\b|"
+    r"\blast(?:s|ing)? (?:more than|over|>|≥)|\bprolonged\b",
     re.IGNORECASE,
 )
 
@@ -50,6 +52,7 @@ class Facets:
     refractory: bool  # a step after a first treatment failed
     doc_type: str
     year: int | None
+    study_parts: frozenset[str] = frozenset()  # numbered parts of a study it is about: "cohort 6"
 
 
 @dataclass(frozen=True)
@@ -59,11 +62,13 @@ class Fit:
     mismatches: int
     matches: int
     off_line: bool  # a refractory step for a first-line question, or a first step for a refractory one
+    patient: int = 0  # of the matches, those on who the patient is (weight band, age band)
 
     @property
-    def key(self) -> tuple[int, bool, int]:
-        """Sort key: fewest contradictions, then on the asked line, then most matches."""
-        return (self.mismatches, self.off_line, -self.matches)
+    def key(self) -> tuple[int, bool, int, int]:
+        """Sort key: fewest contradictions, then on the asked line, then written for the patient asked
+        about (a 25 kg child's dose is the <30 kg row, before a row that states no weight), then most matches."""
+        return (self.mismatches, self.off_line, -self.patient, -self.matches)
 
 
 def facets_of(unit: Unit, doc_type: str, year: int | None) -> Facets:
@@ -89,6 +94,7 @@ def _facets(setting: str, population: str, drug: str, doc_type: str, year: int |
         refractory=bool(REFRACTORY.search(setting)),
         doc_type=doc_type,
         year=year,
+        study_parts=frozenset(f"{kind} {number}" for kind, number in study_parts(f"{setting} {population}")),
     )
 
 
@@ -99,7 +105,11 @@ def asks_next_step(parsed: ParsedQuestion) -> bool:
 
 
 def fit(parsed: ParsedQuestion, facets: Facets) -> Fit:
-    """Count the facets that contradict the question and those that match it; unknown facets are neither."""
+    """Count the facets that contradict the question and those that match it; unknown facets are neither.
+
+    A unit about another drug than the one asked contradicts it ("anakinra dose ..." is not answered by a
+    dexamethasone line); a drug class asked for ("steroids") stands for its members.
+    """
     mismatches = matches = 0
     if parsed.toxicities and facets.toxicity:
         hit = facets.toxicity in parsed.toxicities
@@ -107,15 +117,25 @@ def fit(parsed: ParsedQuestion, facets: Facets) -> Fit:
     if len(parsed.grades) == 1 and facets.grades:
         hit = parsed.grades[0] in facets.grades
         matches, mismatches = matches + hit, mismatches + (not hit)
+    if parsed.drugs and facets.drugs:
+        asked = {member for drug in parsed.drugs for member in (drug, *lexicon().members(drug))}
+        hit = bool(facets.drugs & asked)
+        matches, mismatches = matches + hit, mismatches + (not hit)
+    kinds = {part.split()[0] for part in facets.study_parts}
+    asked_parts = {part for part in parsed.study_parts if part.split()[0] in kinds}
+    if asked_parts:  # "ZUMA-1 cohort 4" is not answered with cohort 6's regimen
+        hit = bool(asked_parts & facets.study_parts)
+        matches, mismatches = matches + hit, mismatches + (not hit)
+    patient = 0
     band = parsed.population.weight_band or ("≥30 kg" if parsed.population.age_band == "adult" else None)
     if band and facets.weight_band:
         hit = band == facets.weight_band
-        matches, mismatches = matches + hit, mismatches + (not hit)
+        patient, mismatches = patient + hit, mismatches + (not hit)
     age = parsed.population.age_band
     if age and facets.age_band:
         hit = age == facets.age_band
-        matches, mismatches = matches + hit, mismatches + (not hit)
-    return Fit(mismatches, matches, off_line=facets.refractory != asks_next_step(parsed))
+        patient, mismatches = patient + hit, mismatches + (not hit)
+    return Fit(mismatches, matches + patient, off_line=facets.refractory != asks_next_step(parsed), patient=patient)
 
 
 def statement_fit(parsed: ParsedQuestion, statement: Statement, passages: Sequence[Passage]) -> Fit:

@@ -18,12 +18,15 @@ INJECTION = re.compile(
     r"|\bsystem (override|prompt)\b|\bdeveloper mode\b|\byou are now\b|\bjailbreak\b",
     re.IGNORECASE,
 )
-#: Phrases that ask for orders or a calculated dose for one patient.
+#: Phrases that ask for orders for one patient: set aside from the query.
 PATIENT_SPECIFIC = re.compile(
     r"\b(write|draft|enter|place)\b.{0,20}\borders?\b|\bready to sign\b|\bfor my\b.{0,30}\b(pt|patient)\b"
-    r"|\bbed \d+\b|\b\d{1,3}\s?kg (pt|patient|man|woman|child)\b",
+    r"|\bbed \d+\b",
     re.IGNORECASE,
 )
+#: A weighed patient ("a 25 kg child") may invite a calculated dose: the notice says Carta gives none, but
+#: the weight stays in the query, since it picks the weight band of the source's rows (<30 kg or ≥30 kg).
+WEIGHED_PATIENT = re.compile(r"\b\d{1,3}\s?kg (pt|patient|man|woman|child)\b", re.IGNORECASE)
 
 INJECTION_NOTICE = "Instructions inside the question were ignored; Carta answers only from its sources."
 ORDERS_NOTICE = (
@@ -48,7 +51,7 @@ def screen(question: str) -> Screened:
     if len(kept) < len(sentences) or INJECTION.search(question):
         notices.append(INJECTION_NOTICE)
     query = " ".join(kept).strip()
-    if PATIENT_SPECIFIC.search(query):
+    if PATIENT_SPECIFIC.search(query) or WEIGHED_PATIENT.search(query):
         notices.append(ORDERS_NOTICE)
         query = PATIENT_SPECIFIC.sub(" ", query)
         query = re.sub(r"\s{2,}", " ", query).strip()

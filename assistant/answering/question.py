@@ -41,14 +41,26 @@ class Intent(StrEnum):
 
 
 def classify(question: str) -> Intent:
-    """The question's type, from the lexicon's intent patterns (no model, so it is the same every time)."""
+    """The question's type, from the lexicon's intent patterns (no model, so it is the same every time).
+
+    A question about a toxicity that asks nothing else and ends on a drug ("gr2 crs toci?", "22 kg kid
+    w/ CRS after kymriah — toci?") asks how that drug is given for it: a dose question.
+    """
+    named = entities(question)
     for name, pattern, confirm in lexicon().intent_patterns:
         if not pattern.search(question):
             continue
-        if confirm is not None and not (confirm.search(question) or entities(question).get("drug")):
+        if confirm is not None and not (confirm.search(question) or named.get("drug")):
             continue
         return Intent(name)
+    ending = TRAILING_WORDS.search(question)
+    if named.get("toxicity") and ending and entities(ending.group(0)).get("drug"):
+        return Intent.DOSING
     return Intent.GENERAL
+
+
+#: The last words of a question: "gr2 crs toci?" ends on a drug.
+TRAILING_WORDS = re.compile(r"(?:[\w-]+\W+){0,2}[\w-]+\W*$")
 
 
 #: Words that make the grade after them a goal, not the grade a sentence is about.
@@ -65,6 +77,14 @@ LABEL = re.compile(r"\blabel\b|\bprescribing information\b", re.IGNORECASE)
 #: Source names for a kind of source rather than one body; "per label" boosts no document.
 SOURCE_KINDS = frozenset({"label", "fda"})
 
+#: A treatment the patient already had ("steroid-refractory", "despite high-dose steroids", "after 2 doses
+#: of toci", "on the methylpred"): the drug it names is the line of therapy, not the drug asked about.
+PRIOR = re.compile(
+    r"\b[\w-]+[- ](?:refractory|resistant|dependent)\b"
+    r"|\b(?:refractory to|despite|after|failed|failing|on)\s+"
+    r"(?:(?:the|that|high-dose|\d+|one|two|three|doses?|of)\s+){0,4}[\w-]+",
+    re.IGNORECASE,
+)
 #: "without CRS" names CRS only to rule it out: it is not a toxicity the question is about.
 NEGATED = re.compile(r"\b(?:without|no|not)\s+[\w-]+", re.IGNORECASE)
 #: "what's in the boxed warning besides CRS?" asks for everything but CRS: its word earns nothing.
@@ -146,6 +166,11 @@ class Asked:
             if not self.study_parts and "cohort" in kinds:
                 return True
         return False
+
+    def another_part_of(self, text: str) -> bool:
+        """Whether ``text`` is about another part of the trial than the one asked: for "ZUMA-1 cohort 4", a
+        ZUMA-1 text naming no cohort is the pivotal cohort's (its figures are not cohort 4's)."""
+        return bool(self.study_parts and trials_in(text) & self.trials and not study_parts(text))
 
     def setting_of(self, text: str) -> bool:
         """Whether ``text`` is about the toxicity asked, at the grade asked if one is ("grade 1 CRS");
@@ -253,11 +278,13 @@ class ParsedQuestion(BaseModel):
     toxicities: list[str] = Field(default_factory=list)
     grades: list[int] = Field(default_factory=list)
     drugs: list[str] = Field(default_factory=list)
+    prior_drugs: list[str] = Field(default_factory=list)  # already given: "steroid-refractory", "after toci"
     products: list[str] = Field(default_factory=list)
     population: Population = Field(default_factory=Population)
     bodies: list[str] = Field(default_factory=list)  # guideline bodies named ("per ASCO")
     line: LineOfTherapy = Field(default_factory=LineOfTherapy)
     local_only: bool = False  # "our protocol": the hospital's own documents first
+    study_parts: list[str] = Field(default_factory=list)  # numbered parts of a study asked about: "cohort 4"
 
     @classmethod
     def read(cls, question: str) -> ParsedQuestion:
@@ -269,17 +296,22 @@ class ParsedQuestion(BaseModel):
             pattern = patterns.get(name)
             return bool(pattern and pattern.search(question))
 
+        # A drug named only as a treatment already given is not the drug asked about.
+        asked_drugs = entities(PRIOR.sub(" ", NEGATED.sub(" ", question))).get("drug", [])
+
         return cls(
             intent=classify(question),
             asks=[ask for ask in Ask if has(f"asks.{ask.value}")],
             toxicities=found.get("toxicity", []),
             grades=sorted(int(g) for g in grades_in(question, targets=False)),
-            drugs=found.get("drug", []),
+            drugs=asked_drugs,
+            prior_drugs=[d for d in found.get("drug", []) if d not in asked_drugs],
             products=found.get("product", []),
             population=population_of(question, has("population.adult"), has("population.pediatric")),
             bodies=sorted(named_sources(question) - SOURCE_KINDS),
             line=line_of(question),
             local_only=has("local"),
+            study_parts=sorted(f"{kind} {number}" for kind, number in study_parts(question)),
         )
 
     def restatement(self) -> str:

@@ -106,6 +106,12 @@ class ComposerRules(BaseModel):
     say_gaps: bool = rule(
         True, False, "When no dosing row fits the setting asked, say so first; another setting's dose never leads."
     )
+    management_facets: bool = rule(
+        True, False, "A management answer leads with what to do for the setting asked, not a grading row."
+    )
+    restate_management: bool = rule(
+        True, False, "A management question on one grade also reads the passages for it in the corpus's terms."
+    )
     ladder: bool = rule(
         True, False, "A 'next step' question gets the refractory step with a drug not yet given, not the last one."
     )

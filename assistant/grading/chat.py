@@ -15,12 +15,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from assistant.answer import Answer, Citation
-from assistant.answering.question import Intent, classify
+from assistant.answering.question import Intent, classify, grades_in
 from assistant.answering.verify import Claim, verify
 from assistant.conversation import Turn, rewrite
 from assistant.grading.core import FindingError, GradeResult, ScaleUnavailableError
 from assistant.grading.findings import asks_grade, merge, read
 from assistant.grading.scales import grade
+from assistant.lexicon import lexicon
 from assistant.retrieval.synonyms import spell_out
 
 if TYPE_CHECKING:
@@ -63,12 +64,27 @@ def findings_so_far(question: str, history: Sequence[Turn]) -> tuple[str, dict[s
     return None
 
 
+def findings_to_act_on(question: str) -> tuple[str, dict[str, Any], list[str]] | None:
+    """(scale, findings, notices) for a question that states findings, names no grade and asks what to do
+    ("CRS on norepi + epi and BiPAP, what now?"): the grade the findings give picks what the sources say to
+    do, and the answer shows that grade and its deciding criterion first. None for any other question."""
+    patterns = lexicon().reading_patterns
+    asks_what_to_do = any(
+        patterns[name].search(question) for name in ("asks.manage", "asks.next_step") if name in patterns
+    )
+    if not asks_what_to_do or grades_in(spell_out(question)):
+        return None
+    found = read(question)
+    return (found.scale, found.values, found.notices) if found.scale else None
+
+
 def graded_answer(chain: AnswerChain, question: str, history: Sequence[Turn]) -> Answer | None:
     """The grade answer for a question with findings, or None when the question is not one."""
     started = time.perf_counter()
     if classify(question) is Intent.DOSING or ABOUT_THE_SCALE.search(question):
         return None
-    found = findings_so_far(question, history)
+    # A follow-up that asks what to do ("SBP still 85, next?") is on a ladder the conversation started.
+    found = findings_so_far(question, history) or (None if history else findings_to_act_on(question))
     if found is None:
         return None
     scale, values, notices = found

@@ -36,7 +36,7 @@ def dosing_answer(
 ) -> Draft | None:
     """A line answering the question, the sentence beside the table, and the table; None with no row."""
     rules = scorer.rules
-    table = dosing_rows(question, scored, passages, rules.max_dosing_rows)
+    table = dosing_rows(question, parsed.drugs or parsed.prior_drugs, scored, passages, rules.max_dosing_rows)
     if not table:
         return None
     gap = ""
@@ -72,15 +72,16 @@ def dosing_answer(
 
 
 def dosing_rows(
-    question: str, scored: list[tuple[float, Unit]], passages: Sequence[Passage], limit: int
+    question: str, asked: Sequence[str], scored: list[tuple[float, Unit]], passages: Sequence[Passage], limit: int
 ) -> list[Statement]:
-    """Up to ``limit`` dosing rows for the drugs (and the source) the question names, best first.
+    """Up to ``limit`` dosing rows for the drugs ``asked`` (and the source the question names), best first.
 
     "What does EBMT recommend?" must not be answered with another source's doses: when the
-    question names a source and that source has no dosing row, there is no table.
+    question names a source and that source has no dosing row, there is no table. A drug the patient
+    already had ("steroid-refractory ICANS, how much anakinra") is not asked: its rows are not shown.
     """
     # A class named in a question stands for its members (the lexicon's `members`).
-    drugs = {name for drug in entities(question).get("drug", []) for name in lexicon().members(drug)}
+    drugs = {name for drug in asked for name in lexicon().members(drug)}
     sources = named_sources(question)
     excluded = excluded_settings(question)
     rows: list[Statement] = []

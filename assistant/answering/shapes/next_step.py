@@ -7,16 +7,18 @@ not improve is managed as grade 3), from the body the question names first.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from assistant.answering.draft import Draft, Statement
 from assistant.answering.facets import facets_of, fit, statement_fit
-from assistant.answering.question import ParsedQuestion, grades_in, named_sources
+from assistant.answering.question import Intent, ParsedQuestion, grades_in, named_sources
 from assistant.answering.scoring import Scorer, describe
 from assistant.answering.shapes.dosing import beside_table, lead_for
 from assistant.answering.units import Unit, stated
 from assistant.conversation import entities
 from assistant.passage import Passage
+from assistant.retrieval.keyword import tokenize
 from assistant.text import bare_numbers
 
 
@@ -29,12 +31,14 @@ def next_step(
     scorer: Scorer,
 ) -> Draft | None:
     """The next step of the ladder: dosing rows for a refractory setting of the toxicity asked at the
-    grade reached, or for a higher grade, best fitting first (from the body the question names, if any);
-    None when there is none.
+    grade reached, or for a higher grade, best fitting first (from the body the question names, if any,
+    then from the source of the step the conversation is on); None when there is none.
 
     The step the conversation is on is left out: a row of a drug the question or the last answer names
     whose dose they state too ("still not improving on the methylpred 500 q12"); a higher dose of the
-    same drug is a step up.
+    same drug is a step up. A ladder that names no toxicity ("NCSE") is that step's setting. With no
+    dosing row on the ladder, its next step is the source's sentence on the refractory setting
+    ("if carHLH does not improve within 48 h, etoposide may be considered").
     """
     said = " ".join([question, *given])
     said_values, on = bare_numbers(said), set(entities(said).get("drug", []))
@@ -43,8 +47,14 @@ def next_step(
     reached = [int(g) for g in grades_in(given[-1], targets=False)] if given else []
     asked_grade = parsed.grades[0] if len(parsed.grades) == 1 else None
     grade = max([*reached, *([asked_grade] if asked_grade else [])], default=None)
-    ladder = parsed.model_copy(update={"grades": []})  # the grade is checked here: higher ones climb
-    steps: list[tuple[tuple[bool, int, int, bool, int], Statement]] = []
+    # The grade is checked here (higher ones climb), and the next step may be another drug.
+    ladder = parsed.model_copy(update={"grades": [], "drugs": []})
+    current = _current_step(given, said_values, scored, passages)
+    setting = _setting_words(current) if current is not None and not parsed.toxicities else frozenset()
+    if not parsed.toxicities and not setting:
+        return None
+    source = passages[current.passage].doc_id if current is not None else None
+    steps: list[tuple[tuple[bool, bool, int, int, bool, int], Statement]] = []
     seen: set[tuple[str, ...]] = set()
     for value, unit in scored:
         if not unit.is_dosing_row or value <= 0 or unit.cells is None or not stated(unit.cells.get("dose")):
@@ -54,26 +64,96 @@ def next_step(
         placed = fit(ladder, facets)
         if parsed.toxicities and facets.toxicity not in parsed.toxicities:
             continue  # a ladder is one toxicity's: a row naming no toxicity is no step of it
+        if setting and not setting <= _setting_words(unit):
+            continue  # a ladder named by its setting ("non-convulsive status epilepticus") stays in it
         if grade is not None and facets.grades and min(facets.grades) < grade:
             continue
         climb = min(facets.grades) - grade if grade is not None and facets.grades else 0
         key = tuple(unit.cells.values())
         dose = bare_numbers(unit.cells.get("dose", ""))
-        current = bool(dose) and dose <= said_values and (not facets.drugs or bool(facets.drugs & on))
-        if not (facets.refractory or climb > 0) or current or placed.mismatches or key in seen:
+        now = bool(dose) and dose <= said_values and (not facets.drugs or bool(facets.drugs & on))
+        if not (facets.refractory or climb > 0) or now or placed.mismatches or key in seen:
             continue
         seen.add(key)
         named = not bodies or bool(bodies & named_sources(describe(passage)))
         steps.append(
             (
                 # On a higher grade the ladder starts at that grade's first step, not its refractory one.
-                (not named, placed.mismatches, climb, facets.refractory if climb else placed.off_line, -placed.matches),
+                (
+                    not named,
+                    passage.doc_id != source if source else False,
+                    placed.mismatches,
+                    climb,
+                    facets.refractory if climb else placed.off_line,
+                    -placed.matches,
+                ),
                 Statement(unit.text, [unit.passage], unit.cells),
             )
         )
+    any_drug = parsed.model_copy(update={"drugs": []})
+    said_next = _refractory_sentences(any_drug, scored, passages, source, setting)
     if not steps:
-        return None
+        # A dose question ("how high can it be escalated?") is answered by the dosing shape, not a sentence.
+        if not said_next or parsed.intent is Intent.DOSING:
+            return None
+        return Draft(statements=said_next[: scorer.rules.dosing_prose + 1])
     steps.sort(key=lambda pair: pair[0])  # stable: score order within equal fits
     table = [row for _, row in steps[: scorer.rules.max_dosing_rows]]
-    beside = [s for s in beside_table(scored, scorer) if not statement_fit(parsed, s, passages).mismatches]
+    lead_source = passages[table[0].sources[0]].doc_id
+    # Beside the table: the best sentence, and the lead row's source's own sentence on the refractory setting.
+    best = [s for s in beside_table(scored, scorer) if not statement_fit(any_drug, s, passages).mismatches]
+    own = [s for s in said_next if passages[s.sources[0]].doc_id == lead_source][: scorer.rules.dosing_prose]
+    beside = [*best, *(s for s in own if all(s.text != b.text for b in best))]
     return Draft(statements=[lead_for(table[0]), *beside], table=table)
+
+
+def _current_step(
+    given: Sequence[str], said_values: set[str], scored: list[tuple[float, Unit]], passages: Sequence[Passage]
+) -> Unit | None:
+    """The dosing row the last answer gave: its drug named and its dose's numbers stated there."""
+    if not given:
+        return None
+    last = given[-1]
+    drugs, values = set(entities(last).get("drug", [])), bare_numbers(last)
+    for _, unit in scored:
+        if not unit.is_dosing_row or unit.cells is None:
+            continue
+        dose = bare_numbers(unit.cells.get("dose", ""))
+        passage = passages[unit.passage]
+        facets = facets_of(unit, passage.doc_type, passage.year)
+        if dose and dose <= values and facets.drugs & drugs:
+            return unit
+    return None
+
+
+def _setting_words(unit: Unit) -> frozenset[str]:
+    """The words naming a row's setting before any qualifier: 'non-convulsive status epilepticus'."""
+    text = (unit.cells or {}).get("setting", "") if unit.is_dosing_row else ""
+    head = re.split(r"[(;,]|\b(?:with|without|after|during)\b", text, maxsplit=1)[0]
+    return frozenset(w for w in tokenize(head, parts=False) if len(w) > 3 and not w.isdigit())
+
+
+def _refractory_sentences(
+    parsed: ParsedQuestion,
+    scored: list[tuple[float, Unit]],
+    passages: Sequence[Passage],
+    source: str | None,
+    setting: frozenset[str],
+) -> list[Statement]:
+    """Sentences on the refractory setting of the toxicity asked (or of the ladder's setting) that contradict
+    none of the question's facets, best first, those of the current step's source before others."""
+    found: list[tuple[bool, Statement]] = []
+    for value, unit in scored:
+        if value <= 0 or unit.cells:
+            continue
+        passage = passages[unit.passage]
+        facets = facets_of(unit, passage.doc_type, passage.year)
+        if not facets.refractory or fit(parsed, facets).mismatches:
+            continue
+        if parsed.toxicities and facets.toxicity not in parsed.toxicities:
+            continue
+        if setting and not setting <= set(tokenize(unit.text, parts=False)):
+            continue
+        found.append((passage.doc_id != source if source else False, Statement(unit.text, [unit.passage])))
+    found.sort(key=lambda pair: pair[0])
+    return [statement for _, statement in found]

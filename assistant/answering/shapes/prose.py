@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from assistant.answering.draft import Statement
+from assistant.answering.facets import facets_of, fit
+from assistant.answering.question import ParsedQuestion
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import Scorer
 from assistant.answering.units import Unit
+from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 from assistant.text import bare_numbers
 
@@ -71,3 +74,41 @@ def novel_first(candidates: list[tuple[float, Unit]], core: set[str], scorer: Sc
         order.append(candidates[best])
         covered |= matched[best]
     return order
+
+
+#: Units that say what to do for the setting asked and lead a management answer (two sources agreeing, or
+#: one source's two steps: "tocilizumab as for grade 2" and "methylprednisolone 500 mg").
+FACET_LEADS = 2
+
+
+def facet_lead(
+    candidates: list[tuple[float, Unit]],
+    scored: Sequence[tuple[float, Unit]],
+    parsed: ParsedQuestion,
+    passages: Sequence[Passage],
+) -> list[tuple[float, Unit]]:
+    """The candidates led by the best scored units (up to FACET_LEADS) that say what to do for the setting asked.
+
+    "gr4 CRS on 2 pressors + BiPAP, what do we do?" shares most words with the grade 4 row of the grading
+    table, and "gr1 CRS tx?" with the refractory-fever step; the lead is the best unit that names the
+    toxicity and the grade asked, whose facets (drug, population) contradict none of the question's, on the
+    line asked (first line unless the question is on a later step; any line on the way down), and that is
+    no grading row. With none, the order stays.
+    """
+    grade = parsed.grades[0] if len(parsed.grades) == 1 else None
+    fitting: list[tuple[bool, float, Unit]] = []
+    for value, unit in scored:
+        if value <= 0 or (unit.cells and not unit.is_dosing_row):
+            continue  # a grading row says what the grade is, not what to do
+        passage = passages[unit.passage]
+        facets = facets_of(unit, passage.doc_type, passage.year)
+        if facets.toxicity not in parsed.toxicities or (grade is not None and grade not in facets.grades):
+            continue
+        placed = fit(parsed, facets)
+        if not placed.mismatches and (not placed.off_line or parsed.line.improving):
+            # A unit on the grade asked alone comes before one that spans grades ("grade 3 and grade 4 ...").
+            fitting.append((grade is not None and facets.grades != {grade}, value, unit))
+    fitting.sort(key=lambda item: item[0])  # stable: score order within each
+    leads = [(value, unit) for _, value, unit in fitting[:FACET_LEADS]]
+    chosen = {id(unit) for _, unit in leads}
+    return [*leads, *((v, u) for v, u in candidates if id(u) not in chosen)]
