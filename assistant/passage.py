@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Any
 
 from assistant.chunking import Chunk
@@ -19,6 +20,12 @@ def _join(values: tuple[str, ...]) -> str:
 
 def _split(value: Any) -> tuple[str, ...]:
     return tuple(v for v in str(value or "").split("|") if v)
+
+
+@lru_cache(maxsize=256)
+def _supersessions(stored: str) -> tuple[Supersession, ...]:
+    """The superseded statements stored as JSON, parsed once (the composer asks for every sentence it scores)."""
+    return tuple(Supersession.model_validate(e) for e in json.loads(stored)) if stored else ()
 
 
 def best_link(doi: str | None, pmid: str | None, url: str | None) -> str | None:
@@ -116,8 +123,7 @@ class Passage:
 
     def supersessions_held(self, text: str) -> list[Supersession]:
         """The document's superseded statements that ``text`` (this passage, or one sentence of it) holds."""
-        entries = [Supersession.model_validate(e) for e in json.loads(self.supersessions)] if self.supersessions else []
-        return [entry for entry in entries if entry.applies_to(text)]
+        return [entry for entry in _supersessions(self.supersessions) if entry.applies_to(text)]
 
     @property
     def superseded(self) -> list[str]:

@@ -61,6 +61,18 @@ def asks_of(text: str) -> frozenset[str]:
     return kinds_of(ParsedQuestion.read(text))
 
 
+@lru_cache(maxsize=1024)
+def bodies_of(source: str) -> frozenset[str]:
+    """The guideline bodies a declaring document's id and title name, read once per document."""
+    return frozenset(named_sources(source))
+
+
+@lru_cache(maxsize=1024)
+def trials_of(text: str) -> frozenset[str]:
+    """The trials a topic and its document name, read once per topic."""
+    return trials_in(text)
+
+
 def same_word(a: str, b: str) -> bool:
     """Whether two words are one for matching: equal, a plural of the other, or long and alike in their start."""
     if a == b or a.removesuffix("s") == b.removesuffix("s"):
@@ -94,7 +106,7 @@ class Topic:
         guideline body and a trial (``trials``) the question names; ``source`` describes the declaring document
         (its id and title), whose body counts as the topic's."""
         topic = self.parsed
-        body = bool(set(question.bodies) & (set(topic.bodies) | named_sources(source)))
+        body = bool(set(question.bodies) & (set(topic.bodies) | bodies_of(source)))
         if question.bodies and not body:
             return False  # "per CARTOX" is not answered by what Hines lacks
         if question.toxicities and not set(question.toxicities) & set(topic.toxicities) and not body:
@@ -107,7 +119,7 @@ class Topic:
             return False
         if question.products and topic.products and not set(question.products) & set(topic.products):
             return False
-        if trials and not trials & trials_in(f"{self.text} {source}"):
+        if trials and not trials & trials_of(f"{self.text} {source}"):
             return False  # what KarMMa's paper lacks says nothing of ELIANA
         asked = kinds_of(question)
         return not (asked and self.kinds and not asked & self.kinds)
@@ -181,7 +193,7 @@ def declared_absence(
             continue  # "when can my pt drive?" is not answered by a lacking title, authors and year
         # A question that says nothing of what is asked ("CAPD items and points?") must match word for word.
         floor = min_coverage if kinds_of(question) else max(min_coverage, 0.99)
-        bodies = set(topic.parsed.bodies) | named_sources(source)
+        bodies = set(topic.parsed.bodies) | bodies_of(source)
         anchored = bool(set(question.toxicities) & set(topic.parsed.toxicities) or set(question.bodies) & bodies)
         held = topic.held(weights, question, anchored)
         share = sum(held.values()) / total if total else 0.0
