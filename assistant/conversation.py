@@ -18,7 +18,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from assistant.lexicon import lexicon
-from assistant.retrieval.synonyms import normalize
+from assistant.retrieval.synonyms import normalize, spell_out
 
 #: A follow-up that asks for more of the last answer ("tell me more", "what else?"). It is answered
 #: from the question it continues, leaving out what earlier answers already said.
@@ -42,10 +42,14 @@ class Turn(BaseModel):
 def entities(text: str) -> dict[str, list[str]]:
     """Canonical entities named in ``text``, by kind, in order of first mention.
 
-    The kinds (toxicity, product, drug) and their spellings are the lexicon's entity groups.
+    The kinds (toxicity, product, drug) and their spellings are the lexicon's entity groups; a grade
+    may be written in the lexicon's shorthand ("gr1", "G4").
+
+    >>> entities("toci ok for gr1 CRS?")
+    {'toxicity': ['crs'], 'drug': ['tocilizumab'], 'grade': ['grade 1']}
     """
     found = {kind: list(names) for kind, names in lexicon().named_entities(normalize(text))}
-    grade = GRADE.search(text)
+    grade = GRADE.search(spell_out(text))
     if grade:
         found["grade"] = [f"grade {grade.group(1)}"]
     return found
@@ -73,6 +77,8 @@ def follow_up(question: str, history: list[Turn]) -> tuple[str, str]:
     ('and in kids (under 30 kg)?', 'tocilizumab for CRS')
     >>> follow_up("tocilizumab for CRS (adults)?", [Turn(role="user", content="anything")])
     ('tocilizumab for CRS (adults)?', '')
+    >>> follow_up("what if they also have ICANS?", [Turn(role="user", content="toci for grade 1 CRS?")])
+    ('what if they also have ICANS?', 'tocilizumab; crs; grade 1')
     """
     if not history:
         return question, ""
@@ -96,6 +102,10 @@ def follow_up(question: str, history: list[Turn]) -> tuple[str, str]:
             missing = [kind for kind in CARRY_ORDER if kind not in have and kind not in entities(last)]
             last = "; ".join([last, *_carried(missing, history)])
         return question, last
+    if lexicon().adds_pattern.search(question):
+        # "what if they also have ICANS?": the new subject joins the earlier one instead of replacing it.
+        named = {name for names in have.values() for name in names}
+        return question, "; ".join(c for c in _carried(list(CARRY_ORDER), history) if c not in named)
     return question, "; ".join(_carried([kind for kind in CARRY_ORDER if kind not in have], history))
 
 

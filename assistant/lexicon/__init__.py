@@ -81,6 +81,7 @@ class Lexicon(BaseModel):
     population: dict[str, str] = Field(default_factory=dict)
     line: dict[str, str] = Field(default_factory=dict)
     local: str = ""
+    adds: str = ""  # a follow-up that adds to the earlier subject ("also", "too") rather than replacing it
     trials: list[str] = Field(default_factory=list)
     domain: str = ""  # words that place a question in Carta's field by themselves ("CAR-T", "ICE score")
 
@@ -115,6 +116,7 @@ class Lexicon(BaseModel):
             population=_merged(self.population, other.population),
             line=_merged(self.line, other.line),
             local=_either(self.local, other.local),
+            adds=_either(self.adds, other.adds),
             trials=[*self.trials, *(t for t in other.trials if t not in self.trials)],
             domain="|".join(p for p in (self.domain, other.domain) if p),
         )
@@ -268,6 +270,10 @@ class Lexicon(BaseModel):
         trials = "|".join(re.escape(t) for t in self.trials) or "(?!)"
         domain = self.domain or "(?!)"
         return re.compile(rf"(?<!\w)(?:{names})(?!\w)|\b(?:{trials})\b|{domain}", re.IGNORECASE)
+
+    @cached_property
+    def adds_pattern(self) -> re.Pattern[str]:
+        return re.compile(self.adds or r"(?!)", re.IGNORECASE)
 
     @cached_property
     def rate_pattern(self) -> re.Pattern[str]:
