@@ -74,7 +74,7 @@ PREVENTIVE = re.compile(r"\bprophyla\w*|\bprevent\w*", re.IGNORECASE)
 WEIGHT_BAND = re.compile(r"(?:[<>≤≥]|>=|<=)\s*\d+(?:\.\d+)?\s*kg\b|\b\d+\s*[–-]\s*\d+\s*kg\b")
 WEIGHT_WORDS = re.compile(r"\bweigh", re.IGNORECASE)
 #: A sentence that declares something absent from the document ("… not captured", "not stated", "not reported"):
-#: broader than the composer's SOURCE_OMITS (abstention.py), which only lets a left-out subject lead an answer.
+#: the composer finds a declared topic's sentence with it too (answering/declared.py).
 DECLARED_ABSENT = re.compile(
     r"\bnot (?:captured|given|included|verified|retrieved|stated|recorded|confirmed|reported|available|reached)\b",
     re.IGNORECASE,

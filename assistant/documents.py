@@ -201,9 +201,14 @@ class SourceDocument:
         return "\n\n".join(page.text for page in self.pages)
 
 
+#: Raised whenever what an indexed passage stores from its document's metadata changes (2: ``not_captured``),
+#: so the next ingest relabels every indexed passage instead of keeping ones that lack the new field.
+PASSAGE_FORMAT = 2
+
+
 def document_hash(meta: DocumentMeta, pages: tuple[Page, ...]) -> str:
-    """A content hash over metadata and text: any edit to either re-ingests the document."""
-    digest = hashlib.sha256(meta.model_dump_json().encode())
+    """A content hash over metadata, text and the passage format: any edit to either re-ingests the document."""
+    digest = hashlib.sha256(f"{PASSAGE_FORMAT}\x00{meta.model_dump_json()}".encode())
     for page in pages:
         digest.update(f"\x00{page.number}\x00{page.text}".encode())
     return digest.hexdigest()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Any
 
 from assistant.chunking import Chunk
 from assistant.documents import DocumentMeta, Supersession
 
 #: List-valued metadata is stored as "|a|b|" because Chroma metadata values must be scalars.
-LIST_FIELDS = ("authors", "products", "drugs", "topics")
+LIST_FIELDS = ("authors", "products", "drugs", "topics", "not_captured")
 
 
 def _join(values: tuple[str, ...]) -> str:
@@ -19,6 +20,12 @@ def _join(values: tuple[str, ...]) -> str:
 
 def _split(value: Any) -> tuple[str, ...]:
     return tuple(v for v in str(value or "").split("|") if v)
+
+
+@lru_cache(maxsize=256)
+def _supersessions(stored: str) -> tuple[Supersession, ...]:
+    """The superseded statements stored as JSON, parsed once (the composer asks for every sentence it scores)."""
+    return tuple(Supersession.model_validate(e) for e in json.loads(stored)) if stored else ()
 
 
 def best_link(doi: str | None, pmid: str | None, url: str | None) -> str | None:
@@ -54,6 +61,8 @@ class Passage:
     products: tuple[str, ...] = ()
     drugs: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
+    #: What the document declares absent (front matter ``not_captured``): answers say "the sources do not give" it.
+    not_captured: tuple[str, ...] = ()
     #: When the source's content took effect or was published (ISO, as precise as the source gives it).
     effective: str | None = None
     #: The document's superseded statements as JSON (Chroma metadata values must be scalars).
@@ -82,6 +91,7 @@ class Passage:
             products=tuple(meta.products),
             drugs=tuple(meta.drugs),
             topics=tuple(meta.topics),
+            not_captured=tuple(meta.not_captured),
             effective=meta.effective,
             supersessions=json.dumps([s.model_dump() for s in meta.superseded_by]) if meta.superseded_by else "",
         )
@@ -111,8 +121,11 @@ class Passage:
     def link(self) -> str | None:
         return best_link(self.doi, self.pmid, self.url)
 
+    def supersessions_held(self, text: str) -> list[Supersession]:
+        """The document's superseded statements that ``text`` (this passage, or one sentence of it) holds."""
+        return [entry for entry in _supersessions(self.supersessions) if entry.applies_to(text)]
+
     @property
     def superseded(self) -> list[str]:
         """One line for each superseded statement this passage holds (its document's other ones are left out)."""
-        entries = [Supersession.model_validate(e) for e in json.loads(self.supersessions)] if self.supersessions else []
-        return [entry.describe() for entry in entries if entry.applies_to(self.text)]
+        return [entry.describe() for entry in self.supersessions_held(self.text)]

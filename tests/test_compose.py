@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 from helpers import make_passage
 
-from assistant.answering.abstention import ALL_SHOWN
+from assistant.answering.abstention import ALL_SHOWN, asked_absence
 from assistant.answering.compose import ExtractiveComposer
+from assistant.answering.declared import declarations
 from assistant.answering.draft import Draft
-from assistant.answering.question import Asked, Intent, grades_in
+from assistant.answering.question import Asked, Intent, ParsedQuestion, grades_in
 from assistant.answering.rules import ComposerRules
-from assistant.answering.units import Unit
+from assistant.answering.units import Unit, units_of
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 
@@ -491,26 +492,70 @@ def test_a_next_step_question_gets_the_refractory_step_not_the_one_it_is_on() ->
     assert later.statements[0].text.startswith("Dexamethasone: 20 mg")
 
 
-def test_the_sources_own_statement_that_the_asked_criteria_are_absent_leads() -> None:
-    passages = [
-        passage(
-            "h", "HLH-2004 criteria include fever, splenomegaly and cytopenias in at least 2 lineages.", "guideline"
-        ),
-        passage(
-            "i",
-            "The Hines 2023 IEC-HS diagnostic criteria were not verified and are not included here.",
-            "consensus",
-        ),
-    ]
-    draft = compose("IEC-HS diagnosis criteria?", passages, Intent.GRADING)
-    assert draft.statements[0].text == passages[1].text
+def declaring(doc_id: str, text: str, topic: str, doc_type: str = "consensus", n: int = 0) -> Passage:
+    """A passage of a document that declares ``topic`` absent (front matter ``not_captured``) in ``text``."""
+    return make_passage(text, doc_id, n=n, section="Results", title=doc_id, doc_type=doc_type, not_captured=(topic,))
+
+
+def test_the_sources_declaration_that_the_asked_criteria_are_absent_leads() -> None:
+    hlh = passage(
+        "h", "HLH-2004 criteria include fever, splenomegaly and cytopenias in at least 2 lineages.", "guideline"
+    )
+    hines = declaring(
+        "i",
+        "The Hines 2023 IEC-HS diagnostic criteria were not verified and are not included here.",
+        "Hines 2023 IEC-HS diagnostic criteria",
+    )
+    draft = compose("IEC-HS diagnosis criteria?", [hlh, hines], Intent.GRADING)
+    assert draft.statements[0].text == hines.text
     assert all(s.label == "Related" for s in draft.statements[1:])
+    # A sentence that merely says "not verified", with no topic declared, is quoted like any other.
+    plain = passage("i", hines.text, "consensus")
+    assert not any(s.label for s in compose("IEC-HS diagnosis criteria?", [hlh, plain], Intent.GRADING).statements)
     # An absence of something else than asked ("grading system") does not lead a rate answer.
     rates = [
         passage("t", "In TRANSCEND, CRS occurred in 42% of patients.", "trial"),
-        passage("t", "The grading system used for CRS in TRANSCEND was not captured in our sources.", "trial", n=1),
+        declaring(
+            "t", "The grading system used for CRS in TRANSCEND was not captured.", "grading system", "trial", n=1
+        ),
     ]
     assert compose("CRS rate in TRANSCEND?", rates, Intent.PRODUCT).statements[0].text == rates[0].text
+
+
+def test_a_question_for_a_declared_absent_topic_gets_the_declaration_unless_it_names_an_unknown_word() -> None:
+    unrelated = passage("p", "Prophylactic dexamethasone was given before axi-cel infusion.", "trial")
+    strati = declaring(
+        "strati",
+        "The anakinra dose and schedule in the Strati 2023 phase 1 trial were not captured for this corpus.",
+        "anakinra dose and schedule in the Strati 2023 phase 1 trial",
+        "trial",
+    )
+    composer = ExtractiveComposer({**knowing(unrelated.text).idf, "strati": 3.0, "anakinra": 2.0})
+    draft = composer.run("strati anakinra dose?", [unrelated, strati], Intent.DOSING)
+    assert [s.text for s in draft.statements] == [strati.text] and not draft.abstained
+    # A word Carta does not know means the question asks about something else, not for what Strati lacks.
+    question = "strati anakinra dose for pembrolizumab colitis?"
+    asked, parsed = Asked.read(question, Intent.DOSING), ParsedQuestion.read(question)
+    declared = declarations(units_of([strati]), [strati])
+    assert asked_absence(asked, parsed, declared, [strati], composer.scorer) is None
+    asked, parsed = Asked.read("strati anakinra dose?", Intent.DOSING), ParsedQuestion.read("strati anakinra dose?")
+    assert asked_absence(asked, parsed, declared, [strati], composer.scorer) is not None
+
+
+def test_a_superseded_statement_does_not_lead_the_current_one() -> None:
+    old = make_passage(
+        "Before June 2025, patients were not to drive for 8 weeks after CAR-T.",
+        "label",
+        title="label",
+        doc_type="label",
+        supersessions='[{"statement": "were not to drive for 8 weeks", "by": "fda", "effective": "2025-06-26"}]',
+    )
+    new = passage("fda", "Since June 2025, patients do not drive for 2 weeks after CAR-T.", "regulatory")
+    question, passages = "can patients drive 8 weeks after CAR-T?", [old, new]
+    assert compose(question, passages, Intent.MONITORING).statements[0].text == new.text
+    idf = knowing(old.text, new.text).idf
+    off = ComposerRules.ablated("superseded_factor")
+    assert ExtractiveComposer(idf, off).run(question, passages, Intent.MONITORING).statements[0].text == old.text
 
 
 def test_our_protocol_with_no_local_document_says_so_first_and_labels_the_rest_related() -> None:

@@ -132,3 +132,13 @@ def test_citations_show_as_of_dates_and_superseded_statements() -> None:
     assert citation.superseded == ["superseded on 2025-06-26 by fda-2025 (did not drive for 8 weeks): 2 weeks"]
     assert "as of 2024" in citation.label and "superseded on 2025-06-26" in citation.label
     assert Citation.from_passage(2, dose).superseded == []  # only the passage holding the statement is marked
+
+
+def test_passages_keep_what_their_document_declares_absent() -> None:
+    doc = document(
+        "# Guide\n\n## Grade 4\n\n- The grade 4 ICANS regimen was not captured for this corpus.\n",
+        not_captured=["grade 4 ICANS regimen"],
+    )
+    passage = Passage.from_chunk(chunk_document(doc)[0], doc.meta, doc.content_hash)
+    assert passage.not_captured == ("grade 4 ICANS regimen",)
+    assert Passage.from_record(passage.chunk_id, passage.text, passage.to_metadata()) == passage

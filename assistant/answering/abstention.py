@@ -2,18 +2,18 @@
 
 Never inventing comes first: Carta abstains when the best passage covers too little of the question,
 when a dose is asked in a unit or for a drug no passage gives, and when a dose answer would speak of no
-dose. When the sources say outright that the asked fact is absent, that statement leads, and a gap
-line ("Carta's sources do not give a methylprednisolone dose for grade 4 ICANS") is worded here.
+dose. When a source declares the asked fact absent (its ``not_captured`` topics), that declaration leads, and
+a gap line ("Carta's sources do not give a methylprednisolone dose for grade 4 ICANS") is worded here.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
+from assistant.answering.declared import Absence, declarations, declared_absence
 from assistant.answering.draft import Draft, Statement, related
-from assistant.answering.facets import facets_of, fit, statement_fit
+from assistant.answering.facets import statement_fit
 from assistant.answering.question import Asked, Intent, ParsedQuestion
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import Scorer
@@ -29,19 +29,6 @@ from assistant.text import ASKED_UNIT, DOSE_TALK, bare_numbers
 ALL_SHOWN = "everything the search found for this question was already shown"
 #: What the answer's first line says when a question asks for the hospital's own protocol and none is indexed.
 NO_LOCAL = "your hospital's own protocol: no local document is indexed (add one with `carta ingest PATH`)"
-#: A source's statement that something is left out of it ("... were not verified and are not included
-#: here"): what may lead an answer as the source's own gap. Narrower than corpus_check's DECLARED_ABSENT,
-#: which the corpus check and coverage map use and which also counts "not stated", "not reported" and the like.
-SOURCE_OMITS = re.compile(
-    r"\bnot (?:captured|verified|included)\b|\bdeliberately absent\b|\bare included in this corpus\b", re.IGNORECASE
-)
-#: What a source can say it lacks, by the words that name it; plurals and synonyms count as one.
-ABSENT_SUBJECTS = {
-    "criteria": "criteria", "criterion": "criteria", "definition": "criteria", "defined": "criteria",
-    "threshold": "threshold", "cutoff": "threshold", "cut-off": "threshold",
-    "dose": "treatment", "dosing": "treatment", "regimen": "treatment", "algorithm": "treatment",
-    "duration": "duration", "scale": "scale",
-}  # fmt: skip
 
 
 def cannot_answer(
@@ -57,6 +44,12 @@ def cannot_answer(
     if len(found) < min(rules.min_matched_words, len(known)):
         # "outpt CAP empiric abx for a healthy 40 yo?" meets the corpus in 'empiric' alone.
         return "the best passage shares only one word with the question"
+    return unknown_dose(question, asked, scored, scorer)
+
+
+def unknown_dose(question: str, asked: Asked, scored: list[tuple[float, Unit]], scorer: Scorer) -> str | None:
+    """Why a dose question asks for what no passage can give (a dose in a unit no passage uses, or for a drug
+    Carta does not know), or None; no declared absence answers such a question either."""
     if asked.intent is not Intent.DOSING:
         return None
     asked_unit = ASKED_UNIT.search(question)
@@ -102,31 +95,48 @@ def absence_first(
     scored: list[tuple[float, Unit]],
     scorer: Scorer,
 ) -> Draft:
-    """The draft led by the source's own statement that what was asked is absent, when there is one.
+    """The draft led by a source's declaration that what was asked is absent, when it asked for one.
 
     "IEC-HS dx criteria?" must first read that the Hines IEC-HS criteria were not included, not the
-    HLH-2004 criteria as if they answered it; what follows is labelled related. The statement must be
-    about the toxicity asked, contradict none of the question's facets, and cover most of its words.
+    HLH-2004 criteria as if they answered it; the draft's statements that contradict none of the question's
+    facets keep their place after it, labelled related (an absence must not push out what does answer,
+    "early ICAHT is days 0-30" under the missing ANC thresholds), and only the dosing rows that fit. The
+    topic is one a document declares absent (``not_captured``), read as a question would be (``declared.py``).
+    A dose answer whose first row fits the setting asked (grade, toxicity, study part) already answers, and
+    keeps its shape.
     """
-    if draft.abstained or not parsed.toxicities:
+    answered = draft.table and not draft.gap and not asked.about_another(draft.table[0].text)
+    if draft.abstained or answered:
         return draft
-    core = set(asked.core)
-    for value, unit in scored:
-        if value <= 0 or unit.cells or not SOURCE_OMITS.search(unit.text):
-            continue
-        passage = passages[unit.passage]
-        facets = facets_of(unit, passage.doc_type, passage.year)
-        about = facets.toxicity or next(iter(entities(f"{passage.title} {passage.section}").get("toxicity", [])), None)
-        if about not in parsed.toxicities or fit(parsed, facets).mismatches:
-            continue
-        if scorer.coverage(unit, passage, core) < scorer.rules.absence_coverage:
-            continue
-        if not subjects(unit.text) & subjects(" ".join(core)):
-            continue  # absent is something else than asked ("the grading system" for a rate question)
-        lead = Statement(unit.text, [unit.passage])
-        rest = related([s for s in draft.statements if s.text != unit.text])
-        return replace(draft, statements=[lead, *rest[: scorer.rules.max_statements - 1]])
-    return draft
+    absence = asked_absence(asked, parsed, declarations([u for _, u in scored], passages), passages, scorer)
+    if absence is None:
+        return draft
+    lead = Statement(absence.unit.text, [absence.unit.passage])
+    fitting = [
+        s for s in draft.statements
+        if s.text != lead.text and not statement_fit(parsed, s, passages).mismatches and not s.label
+    ]  # fmt: skip
+    rows = [row for row in draft.table if not statement_fit(parsed, row, passages).mismatches]
+    rows = [row for row in rows if not asked.about_another(row.text)]
+    return replace(draft, statements=[lead, *related(fitting)[: scorer.rules.max_statements - 1]], table=rows)
+
+
+def asked_absence(
+    asked: Asked,
+    parsed: ParsedQuestion,
+    declared: Sequence[tuple[str, Unit]],
+    passages: Sequence[Passage],
+    scorer: Scorer,
+) -> Absence | None:
+    """The declared-absent topic (of ``declared``, the ``declarations`` of ``passages``) the question asks for,
+    with the sentence that declares it; None for a question with a word Carta does not know ("ipi/nivo
+    pneumonitis steroid dose?" asks for nothing a CAR-T source lacks)."""
+    if scorer.unknown(asked.core):
+        return None
+    weights, rules = scorer.weights(asked.core), scorer.rules
+    return declared_absence(
+        parsed, weights, asked.trials, declared, passages, rules.absence_coverage, rules.min_matched_words
+    )
 
 
 def gap_of(parsed: ParsedQuestion, row: Mapping[str, str]) -> str:
@@ -137,9 +147,3 @@ def gap_of(parsed: ParsedQuestion, row: Mapping[str, str]) -> str:
     who = f" in {'patients ' if 'kg' in band else ''}{band}{' patients' if band in ('adult', 'pediatric') else ''}"
     article = "an" if drug[:1].lower() in "aeiou" else "a"
     return f"{article} {drug} dose for {setting or 'the setting asked'}{who if band else ''}".replace("  ", " ")
-
-
-def subjects(text: str) -> set[str]:
-    """The absent-subject names a text uses: 'IEC-HS diagnosis criteria' -> {'criteria'}."""
-    words = {w.removesuffix("s") if len(w) > 4 else w for w in tokenize(text, parts=False)}
-    return {ABSENT_SUBJECTS[w] for w in words if w in ABSENT_SUBJECTS}

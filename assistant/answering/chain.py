@@ -21,6 +21,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from assistant.answer import Answer, AnswerStatement, Citation, Verification, render_markdown
 from assistant.answering.compose import ExtractiveComposer
+from assistant.answering.declared import declarations
 from assistant.answering.draft import Draft, Statement, joined
 from assistant.answering.guard import screen
 from assistant.answering.prompts import (
@@ -34,6 +35,7 @@ from assistant.answering.question import Ask, Intent, ParsedQuestion, classify
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scope import foreign_subject
 from assistant.answering.scoring import unknown_share
+from assistant.answering.units import Unit, units_of
 from assistant.answering.verify import Claim, verify
 from assistant.conversation import Turn, asks_for_more, follow_up, rewrite
 from assistant.embeddings import common_words
@@ -117,9 +119,10 @@ class AnswerChain:
     ) -> None:
         self.retriever = retriever
         self.settings = retriever.settings
-        self.extractive = ExtractiveComposer(retriever.idf, rules)
+        self.extractive = ExtractiveComposer(retriever.idf, rules, common_words(self.settings.model_path))
         self.composer: Composer = composer or self.extractive
         self.notices = list(notices)
+        self._declared: tuple[list[Passage], list[tuple[str, Unit]]] | None = None
         self.runnable: Runnable[dict[str, Any], Answer] = (
             RunnableLambda(self._prepare)
             | RunnableLambda(self._retrieve)
@@ -245,7 +248,11 @@ class AnswerChain:
     def _out_of_scope(self, state: _State) -> str | None:
         """Why the question is outside what the index covers, or None; decided before any composer runs."""
         assert state.retrieval is not None
-        if state.retrieval.best_similarity < self.settings.abstain_threshold and not self._restated_in_scope(state):
+        if (
+            state.retrieval.best_similarity < self.settings.abstain_threshold
+            and not self._restated_in_scope(state)
+            and not (self.extractive.rules.absence_rescues and self._declaring(state))
+        ):  # "CAPD items and points?" is answered by the statement that they were not captured
             return "no passage is similar enough to the question"
         everyday = common_words(self.settings.model_path)
         if unknown_share(state.query, self.retriever.idf, everyday) >= self.extractive.rules.max_unknown_share:
@@ -314,7 +321,18 @@ class AnswerChain:
                 if sibling.chunk_id not in seen and (doc_id in whole or sibling.kind == "table"):
                     seen.add(sibling.chunk_id)
                     passages.append(sibling)
+        declaring = self._declaring(state)
+        if declaring is not None and declaring.chunk_id not in seen:
+            passages.append(declaring)  # "keppra ppx how long?": CARTOX's statement that it lacks the duration
         return passages
+
+    def _declaring(self, state: _State) -> Passage | None:
+        """The indexed passage declaring absent a topic the question asks for (front matter ``not_captured``)."""
+        if self._declared is None:
+            catalogue = [p for p in self.retriever.passages.values() if p.not_captured]
+            self._declared = (catalogue, declarations(units_of(catalogue), catalogue))
+        catalogue, declared = self._declared
+        return self.extractive.declaring(state.query, state.intent, state.carried, declared, catalogue)
 
     def _restated_hits(self, state: _State) -> list[Passage]:
         """For a management question on one grade of a toxicity, the best passages for it restated in the

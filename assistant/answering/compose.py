@@ -13,8 +13,17 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from assistant.answering.abstention import ALL_SHOWN, NO_LOCAL, absence_first, cannot_answer, unspoken_dose
-from assistant.answering.draft import Draft
+from assistant.answering.abstention import (
+    ALL_SHOWN,
+    NO_LOCAL,
+    absence_first,
+    asked_absence,
+    cannot_answer,
+    unknown_dose,
+    unspoken_dose,
+)
+from assistant.answering.declared import declarations
+from assistant.answering.draft import Draft, Statement
 from assistant.answering.facets import statement_fit
 from assistant.answering.question import Ask, Asked, Intent, ParsedQuestion
 from assistant.answering.rules import ComposerRules
@@ -39,10 +48,12 @@ class ExtractiveComposer:
     """Quote the units that best answer the question; ``idf`` weights terms by rarity, ``rules`` holds
     every tunable constant (``assistant/answering/rules.py``)."""
 
-    def __init__(self, idf: Mapping[str, float], rules: ComposerRules | None = None) -> None:
+    def __init__(
+        self, idf: Mapping[str, float], rules: ComposerRules | None = None, everyday: frozenset[str] = frozenset()
+    ) -> None:
         self.idf = idf
         self.rules = rules or ComposerRules()
-        self.scorer = Scorer(idf, self.rules)
+        self.scorer = Scorer(idf, self.rules, everyday)
 
     def run(
         self,
@@ -75,17 +86,23 @@ class ExtractiveComposer:
         scored = sorted(
             ((self.scorer.score(u, passages[u.passage], asked, u.passage), u) for u in units), key=lambda pair: -pair[0]
         )
+        parsed = ParsedQuestion.read(question)
         reason = cannot_answer(question, asked, passages, scored, self.scorer)
         if reason:
-            return Draft(abstained=True, reason=reason)
-        parsed = ParsedQuestion.read(question)
-        draft = self._shaped(question, intent, asked, parsed, given, passages, units, scored)
+            draft = Draft(abstained=True, reason=reason)
+        else:
+            draft = self._shaped(question, intent, asked, parsed, given, passages, units, scored)
+        if draft.abstained and not unknown_dose(question, asked, scored, self.scorer):
+            # "N-ICAHT grade cutoffs?" is answered by the source's own statement that it lacks them.
+            declared = declarations(units, passages) if self.rules.absence_rescues else []
+            absence = asked_absence(asked, parsed, declared, passages, self.scorer)
+            return Draft(statements=[Statement(absence.unit.text, [absence.unit.passage])]) if absence else draft
         # A dose table led by a row that fits every facet asked is no absence: the source's note that
         # something else is missing ("the grade 4 regimen was not captured") must not lead it.
         answered = (
             bool(draft.table) and not draft.gap and not statement_fit(parsed, draft.table[0], passages).mismatches
         )
-        if self.rules.absence_leads and intent is not Intent.EVIDENCE and not answered:
+        if self.rules.absence_leads and not answered:
             draft = absence_first(draft, asked, parsed, passages, scored, self.scorer)
         local = any(p.collection == LOCAL_COLLECTION for p in passages)
         if self.rules.local_gap and parsed.local_only and not draft.abstained and not local:
@@ -93,6 +110,22 @@ class ExtractiveComposer:
             related = [replace(s, label=s.label or "Related") for s in draft.statements]
             draft = replace(draft, statements=related, gap=draft.gap or NO_LOCAL)
         return draft
+
+    def declaring(
+        self,
+        question: str,
+        intent: Intent,
+        carried: str,
+        declared: Sequence[tuple[str, Unit]],
+        catalogue: Sequence[Passage],
+    ) -> Passage | None:
+        """Of the ``declared`` topics of the index (``declarations`` of ``catalogue``), the passage declaring
+        absent the one the question asks for, so the reading includes it though the search missed it."""
+        if not (self.rules.absence_leads or self.rules.absence_rescues):
+            return None
+        asked = Asked.read(question, intent, carried)
+        absence = asked_absence(asked, ParsedQuestion.read(question), declared, catalogue, self.scorer)
+        return catalogue[absence.unit.passage] if absence else None
 
     def _shaped(
         self,

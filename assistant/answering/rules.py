@@ -48,6 +48,11 @@ class ComposerRules(BaseModel):
     corpus_note_factor: float = rule(
         0.6, 1.0, "Notes about the corpus itself ('not captured') answer only when nothing else does."
     )
+    superseded_factor: float = rule(
+        0.3,
+        1.0,
+        "A statement a later source replaced (its document's superseded_by) is history: the current one leads.",
+    )
     rate_factor: float = rule(1.5, 1.0, "A question about how often is answered by a sentence that gives a rate.")
     named_source_factor: float = rule(1.5, 1.0, "'Per ASCO' is answered from ASCO's documents first.")
     # Selection: which scored units join the answer.
@@ -74,9 +79,12 @@ class ComposerRules(BaseModel):
         True, False, "A question naming a CAR-T toxicity is searched again in its parsed terms before abstaining."
     )
     absence_leads: bool = rule(
-        True, False, "A source's own statement that what was asked is absent leads; the rest is labelled related."
+        True, False, "A topic the corpus declares absent (not_captured) that was asked leads; the rest is related."
     )
-    absence_coverage: float = budget(0.5, "... when it covers this share of the question's weight.")
+    absence_coverage: float = budget(0.5, "... when the topic covers this share of the question's weight.")
+    absence_rescues: bool = rule(
+        True, False, "A question asking for a declared-absent topic is told so instead of meeting an abstention."
+    )
     local_gap: bool = rule(
         True, False, "'Per our protocol' with no local document indexed says so first; the rest is related."
     )

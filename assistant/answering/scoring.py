@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from math import fsum
 
+from assistant.answering.declared import asks_of, superseded
 from assistant.answering.question import Asked, Concept, Intent, named_sources
 from assistant.answering.rules import ComposerRules
 from assistant.answering.units import Unit
@@ -41,9 +42,10 @@ GIVES_RATE = re.compile(r"\d\s*%|\b\d+ of (the )?\d+\b|\b\d+/\d+\b")
 class Scorer:
     """Scores units against a question; ``idf`` weights terms by rarity, ``rules`` holds the weights."""
 
-    def __init__(self, idf: Mapping[str, float], rules: ComposerRules) -> None:
+    def __init__(self, idf: Mapping[str, float], rules: ComposerRules, everyday: frozenset[str] = frozenset()) -> None:
         self.idf = idf
         self.rules = rules
+        self.everyday = everyday  # everyday English words (``embeddings.common_words``): known though not indexed
         self.default_idf = max(idf.values(), default=1.0)
 
     def weight(self, token: str) -> float:
@@ -78,6 +80,8 @@ class Scorer:
             value *= self.rules.other_grade_factor
         if CORPUS_NOTE.search(unit.text):
             value *= self.rules.corpus_note_factor
+        if superseded(unit, passage):
+            value *= self.rules.superseded_factor
         if asked.wants_rate and GIVES_RATE.search(unit.text):
             value *= self.rules.rate_factor
         if asked.sources & named_sources(describe(passage)):
@@ -108,9 +112,26 @@ class Scorer:
         bare numbers and single letters ('40' of "a 40 yo", 'g' of "1 g/day"): they say nothing
         about the subject.
         """
-        known = {t for t in core if not t.isdigit() and len(t) > 1 and (t in self.idf or related_words(t))}
+        known = self.known(core)
         text = set(tokenize(f"{unit.text} {passage.title} {passage.section}", parts=False))
         return known, {t for t in known if t in text or related_words(t) & text}
+
+    def known(self, core: set[str] | frozenset[str]) -> set[str]:
+        """The question's words that say what it is about: known to the corpus or the lexicon, no bare number."""
+        return {t for t in core if not t.isdigit() and len(t) > 1 and (t in self.idf or related_words(t))}
+
+    def unknown(self, core: set[str] | frozenset[str]) -> set[str]:
+        """The question's words that neither the corpus, the lexicon nor everyday English knows, and that do not
+        say what is asked ('pembro', 'lymphodepletion'; not 'keep' or 'cutoffs')."""
+        known = synonym_vocabulary() | self.everyday
+        return {
+            t for t in core
+            if t.isalpha() and len(t) > 2 and t not in self.idf and t not in known and not asks_of(t)
+        }  # fmt: skip
+
+    def weights(self, core: set[str] | frozenset[str]) -> dict[str, float]:
+        """Each ``known`` question word with its weight."""
+        return {t: self.weight(t) for t in self.known(core)}
 
     def coverage(self, unit: Unit, passage: Passage, core: set[str]) -> float:
         """Share of the question's weight (of the words ``matched`` counts) found in the unit or its heading."""

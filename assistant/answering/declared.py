@@ -1,0 +1,209 @@
+"""What the sources say about themselves: topics a document declares absent, and statements a later source replaced.
+
+A corpus document lists what it lacks in its front matter (``not_captured: [ASCO 2021 grade 4 ICANS regimen]``)
+and says so in a sentence of its body (``carta corpus check`` enforces both), and it lists the statements a later
+source replaced (``superseded_by``). The composer reads that structure instead of guessing from wording:
+
+- a question that asks for a declared-absent topic is answered first by the sentence declaring it absent;
+- a sentence holding a superseded statement never leads an answer (the current one does).
+
+A topic answers a question when it is read the same way (``ParsedQuestion``: toxicity, grade, drug, product,
+guideline body and what is asked agree) and its words cover most of the question's weight.
+
+>>> topic = Topic.read("ASCO 2021 grade 4 ICANS regimen")
+>>> topic.fits(ParsedQuestion.read("grade 4 ICANS regimen?")), topic.fits(ParsedQuestion.read("grade 2 CRS regimen?"))
+(True, False)
+>>> same_word("diagnosed", "diagnostic"), same_word("points", "point"), same_word("grade", "great")
+(True, True, False)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from assistant.answering.question import Ask, ParsedQuestion, named_sources, trials_in
+from assistant.answering.units import Unit
+from assistant.corpus_check import DECLARED_ABSENT, words
+from assistant.lexicon import lexicon
+from assistant.passage import Passage
+from assistant.retrieval.keyword import tokenize
+
+#: Two words this long that begin alike are one word for matching a topic ('diagnosed', 'diagnostic').
+SHARED_PREFIX = 7
+#: What is asked, read alike: a regimen answers "tx" and "dose" questions; criteria answer "definition" ones. A
+#: study's missing detail does not answer "is there evidence?": evidence is no kind of absent topic.
+ASK_KINDS = {
+    Ask.DOSE: "treatment", Ask.MANAGE: "treatment", Ask.NEXT_STEP: "treatment",
+    Ask.CLASSIFY: "criteria", Ask.DEFINITION: "criteria",
+    Ask.TIMING: "duration", Ask.RATE: "rate",
+}  # fmt: skip
+#: A topic naming "drug doses" covers whichever drug a dose question names.
+ANY_DRUG = frozenset({"drug", "drugs"})
+
+
+@lru_cache(maxsize=4096)
+def synonyms(word: str) -> frozenset[str]:
+    """The one-word spellings of the lexicon's concept that ``word`` spells ('keppra' -> 'levetiracetam'); the words
+    of a many-word spelling are not synonyms of it ('immune' does not spell 'ice')."""
+    return frozenset(t for group in lexicon().synonym_groups if word in group for t in group if " " not in t)
+
+
+def kinds_of(parsed: ParsedQuestion) -> frozenset[str]:
+    """What a parsed text asks for, read alike: {'treatment'} for 'tx', 'dose' and 'regimen'."""
+    return frozenset(ASK_KINDS[a] for a in parsed.asks if a in ASK_KINDS)
+
+
+@lru_cache(maxsize=4096)
+def asks_of(text: str) -> frozenset[str]:
+    """What a text (a topic, or one question word) asks for, read alike."""
+    return kinds_of(ParsedQuestion.read(text))
+
+
+@lru_cache(maxsize=1024)
+def bodies_of(source: str) -> frozenset[str]:
+    """The guideline bodies a declaring document's id and title name, read once per document."""
+    return frozenset(named_sources(source))
+
+
+@lru_cache(maxsize=1024)
+def trials_of(text: str) -> frozenset[str]:
+    """The trials a topic and its document name, read once per topic."""
+    return trials_in(text)
+
+
+def same_word(a: str, b: str) -> bool:
+    """Whether two words are one for matching: equal, a plural of the other, or long and alike in their start."""
+    if a == b or a.removesuffix("s") == b.removesuffix("s"):
+        return True
+    return min(len(a), len(b)) >= SHARED_PREFIX and a[:SHARED_PREFIX] == b[:SHARED_PREFIX]
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A declared-absent topic, read as a question would be."""
+
+    text: str
+    parsed: ParsedQuestion
+    words: frozenset[str]
+
+    @classmethod
+    @lru_cache(maxsize=1024)
+    def read(cls, text: str, title: str = "") -> Topic:
+        """The topic ``text`` of the document titled ``title``: the title's words are the topic's subject too
+        ("anakinra dose and schedule" of "Prophylactic anakinra ... (Strati 2023)")."""
+        words = frozenset(tokenize(f"{text} {title}", parts=False)) | frozenset(tokenize(f"{text} {title}"))
+        return cls(text, ParsedQuestion.read(f"{text} {title}" if title else text), words)
+
+    @property
+    def kinds(self) -> frozenset[str]:
+        return asks_of(self.text)
+
+    def fits(self, question: ParsedQuestion, trials: frozenset[str] = frozenset(), source: str = "") -> bool:
+        """Whether the topic is about what the question names: each fact both name agrees, and a toxicity or grade
+        the question names is named by the topic too (or the question names the topic's guideline body), and so is a
+        guideline body and a trial (``trials``) the question names; ``source`` describes the declaring document
+        (its id and title), whose body counts as the topic's."""
+        topic = self.parsed
+        body = bool(set(question.bodies) & (set(topic.bodies) | bodies_of(source)))
+        if question.bodies and not body:
+            return False  # "per CARTOX" is not answered by what Hines lacks
+        if question.toxicities and not set(question.toxicities) & set(topic.toxicities) and not body:
+            return False
+        if len(question.grades) == 1 and topic.grades and question.grades[0] not in topic.grades:
+            return False
+        if question.grades and not topic.grades and topic.toxicities:
+            return False  # "grade 2 CRS" is not answered by a topic about CRS at no grade
+        if question.drugs and topic.drugs and not set(question.drugs) & set(topic.drugs):
+            return False
+        if question.products and topic.products and not set(question.products) & set(topic.products):
+            return False
+        if trials and not trials & trials_of(f"{self.text} {source}"):
+            return False  # what KarMMa's paper lacks says nothing of ELIANA
+        asked = kinds_of(question)
+        return not (asked and self.kinds and not asked & self.kinds)
+
+    def covers(self, word: str, question: ParsedQuestion, anchored: bool = False) -> bool:
+        """Whether the topic holds a question word: itself, a synonym, or, for a dose question about the topic's
+        toxicity or guideline body (``anchored``), a drug its 'drug doses' cover."""
+        if any(same_word(word, w) for w in self.words) or synonyms(word) & self.words:
+            return True
+        dose = anchored and "treatment" in self.kinds & kinds_of(question)
+        drugs = {s for drug in question.drugs for s in (drug, *synonyms(drug))}
+        return dose and bool(self.words & ANY_DRUG) and word in drugs
+
+    def held(self, weights: Mapping[str, float], question: ParsedQuestion, anchored: bool = False) -> dict[str, float]:
+        """The question's subject words (the words the corpus knows, with their weight by rarity, but those that
+        only say what is asked: 'tx', 'dose', 'cutoffs', 'how long') that the topic holds; what is asked is
+        matched by ``fits``."""
+        return {word: w for word, w in subject(weights).items() if self.covers(word, question, anchored)}
+
+
+@dataclass(frozen=True)
+class Absence:
+    """A declared-absent topic that answers the question, and the sentence (unit) that declares it."""
+
+    topic: str
+    unit: Unit
+    coverage: float
+
+
+def subject(weights: Mapping[str, float]) -> dict[str, float]:
+    """The question's words and weights but those that only say what is asked."""
+    return {word: w for word, w in weights.items() if not asks_of(word)}
+
+
+def declarations(units: Sequence[Unit], passages: Sequence[Passage]) -> list[tuple[str, Unit]]:
+    """Each declared-absent topic of the passages' documents with the sentence declaring it, as the corpus check
+    finds it: an absence sentence holding all the topic's words."""
+    found: list[tuple[str, Unit]] = []
+    for unit in units:
+        passage = passages[unit.passage]
+        if unit.cells or not passage.not_captured or not DECLARED_ABSENT.search(unit.text):
+            continue
+        held = words(unit.text)
+        for topic in passage.not_captured:
+            if words(topic) <= held and all(t != topic for t, _ in found):
+                found.append((topic, unit))
+    return found
+
+
+def declared_absence(
+    question: ParsedQuestion,
+    weights: Mapping[str, float],
+    trials: frozenset[str],
+    declared: Sequence[tuple[str, Unit]],
+    passages: Sequence[Passage],
+    min_coverage: float,
+    min_words: int,
+) -> Absence | None:
+    """Of the ``declared`` topics (``declarations`` of ``passages``), the one that best answers the question (which
+    names ``trials``), with its declaring sentence; None when none fits it and holds ``min_coverage`` of its
+    subject's weight in at least ``min_words`` words (one word in common is no answer; what is asked counts)."""
+    total = sum(subject(weights).values())
+    best: Absence | None = None
+    for text, unit in declared:
+        passage = passages[unit.passage]
+        topic = Topic.read(text, passage.title)
+        source = f"{passage.doc_id} {passage.title}"
+        if not topic.fits(question, trials, source):
+            continue
+        if kinds_of(question) and not topic.kinds:
+            continue  # "when can my pt drive?" is not answered by a lacking title, authors and year
+        # A question that says nothing of what is asked ("CAPD items and points?") must match word for word.
+        floor = min_coverage if kinds_of(question) else max(min_coverage, 0.99)
+        bodies = set(topic.parsed.bodies) | bodies_of(source)
+        anchored = bool(set(question.toxicities) & set(topic.parsed.toxicities) or set(question.bodies) & bodies)
+        held = topic.held(weights, question, anchored)
+        share = sum(held.values()) / total if total else 0.0
+        if len(held) + bool(kinds_of(question) & topic.kinds) < min_words or share < floor:
+            continue  # what is asked counts as one word held: "IEC-HS dx criteria" holds IEC-HS and criteria
+        if best is None or share > best.coverage:  # ties: the first, best-scored unit
+            best = Absence(text, unit, share)
+    return best
+
+
+def superseded(unit: Unit, passage: Passage) -> bool:
+    """Whether the unit holds a statement its document marks as replaced by a later source."""
+    return bool(passage.supersessions_held(unit.text))
