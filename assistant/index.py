@@ -26,8 +26,14 @@ if TYPE_CHECKING:
     from chromadb.config import Settings as ChromaSettings
     from langchain_core.embeddings import Embeddings
 
+#: Candidates HNSW explores per query (Chroma's default is 100; it searches max(k, ef_search)). The dense
+#: ranking asks for 100 passages, and with ef_search = k the tail of the ranking was approximate and not the
+#: same from one process to the next: a passage at similarity 0.304 was found under PYTHONHASHSEED=2 but
+#: not under 1, and that one passage changed the fused top 10 and the answer. Five times the depth asked
+#: makes the search exhaustive on the corpus's few hundred chunks and far more exact at 50,000.
+EF_SEARCH = 500
 #: Cosine distance, so that 1 - distance is the cosine similarity the abstention threshold uses.
-COLLECTION_CONFIGURATION = {"hnsw": {"space": "cosine"}}
+COLLECTION_CONFIGURATION = {"hnsw": {"space": "cosine", "ef_search": EF_SEARCH}}
 #: Records per Chroma write; keeps each request well under the server's payload limit.
 WRITE_BATCH = 256
 #: Records per Chroma read. One read of 10,000 records took 4 s and ~300 MB; by pages of 1,000 ids,
@@ -104,6 +110,9 @@ class ChunkIndex:
             embedding_function=ChromaLangchainEmbeddingFunction(embeddings),  # type: ignore[arg-type]
             configuration=COLLECTION_CONFIGURATION,  # type: ignore[arg-type]
         )
+        hnsw = (collection.configuration or {}).get("hnsw") or {}
+        if hnsw.get("ef_search") != EF_SEARCH:  # an index made before EF_SEARCH: ef_search can change in place
+            collection.modify(configuration={"hnsw": {"ef_search": EF_SEARCH}})  # type: ignore[arg-type]
         return cls(client, collection, embeddings)
 
     def count(self) -> int:

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from math import fsum
 
 from assistant.answering.question import Ask, ParsedQuestion, named_sources, trials_in
 from assistant.answering.units import Unit
@@ -181,7 +182,7 @@ def declared_absence(
     """Of the ``declared`` topics (``declarations`` of ``passages``), the one that best answers the question (which
     names ``trials``), with its declaring sentence; None when none fits it and holds ``min_coverage`` of its
     subject's weight in at least ``min_words`` words (one word in common is no answer; what is asked counts)."""
-    total = sum(subject(weights).values())
+    total = fsum(subject(weights).values())  # fsum: the share never depends on the words' (set) order
     best: Absence | None = None
     for text, unit in declared:
         passage = passages[unit.passage]
@@ -196,7 +197,7 @@ def declared_absence(
         bodies = set(topic.parsed.bodies) | bodies_of(source)
         anchored = bool(set(question.toxicities) & set(topic.parsed.toxicities) or set(question.bodies) & bodies)
         held = topic.held(weights, question, anchored)
-        share = sum(held.values()) / total if total else 0.0
+        share = fsum(held.values()) / total if total else 0.0
         if len(held) + bool(kinds_of(question) & topic.kinds) < min_words or share < floor:
             continue  # what is asked counts as one word held: "IEC-HS dx criteria" holds IEC-HS and criteria
         if best is None or share > best.coverage:  # ties: the first, best-scored unit

@@ -131,7 +131,7 @@ class Asked:
         extra += [(frozenset({word}) - core,) for word in tokenize(hints, parts=False)]
         # "steroid-refractory" is also said "refractory to steroids": each part counts as a concept of its own.
         parts = {part for token in core if "-" in token for part in token.split("-") if len(part) > 2} - core
-        extra += [tuple(frozenset({w}) for w in {part} | related_words(part)) for part in sorted(parts)]
+        extra += [tuple(frozenset({w}) for w in sorted({part} | related_words(part))) for part in sorted(parts)]
         own = set(tokenize(question.replace(carried, " ") if carried else question, parts=False))
         grades = grades_in(question)
         return cls(

@@ -3,12 +3,15 @@
 Every answer shape ranks units with these figures, and abstention asks how much of the question the
 best unit covers, so they are computed in one place with one set of weights (``ComposerRules``).
 ``unknown_share`` weighs the words the corpus never uses, for the chain's out-of-scope check.
+
+Every sum over a set of words is an ``fsum``, so a score never depends on the set's iteration order.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from math import fsum
 
 from assistant.answering.declared import asks_of, superseded
 from assistant.answering.question import Asked, Concept, Intent, named_sources
@@ -53,13 +56,16 @@ class Scorer:
         """IDF-weighted overlap with the question; a unit about another grade or toxicity counts less."""
         tokens = set(tokenize(unit.text, parts=False))
         context = set(tokenize(f"{passage.title} {passage.section}", parts=False))
-        value = sum(
+        # Sums over sets use fsum (exactly rounded, so independent of the order the terms come in): a plain
+        # sum follows the set's iteration order, which moves with PYTHONHASHSEED, and its last bit then
+        # decided ties between units that match the same words, so answers changed from run to run.
+        value = fsum(
             self.weight(t) * (self.rules.carried_weight if t in asked.carried else 1.0) for t in asked.core & tokens
         )
         # One synonym group earns at most one word's credit: spelling ICANS out in full is not five matches.
         value += self.rules.expansion_weight * sum(self.concept_credit(concept, tokens) for concept in asked.extra)
         grading_row = bool(unit.cells) and asked.intent is Intent.GRADING
-        value += self.rules.context_weight * sum(self.weight(t) for t in (asked.core - tokens) & context)
+        value += self.rules.context_weight * fsum(self.weight(t) for t in (asked.core - tokens) & context)
         if asked.about_another(unit.text):
             value *= self.rules.other_grade_factor
         named = (
@@ -132,12 +138,12 @@ class Scorer:
         known, found = self.matched(unit, passage, core)
         if not known:
             return 0.0
-        return sum(self.weight(t) for t in found) / sum(self.weight(t) for t in known)
+        return fsum(self.weight(t) for t in found) / fsum(self.weight(t) for t in known)
 
     def novelty(self, matched: set[str], covered: set[str]) -> float:
         """Score factor from NOVELTY_FLOOR (adds no new question word) to 1 (every matched word is new)."""
-        weight = sum(self.weight(t) for t in matched)
-        share = sum(self.weight(t) for t in matched - covered) / weight if weight else 0.0
+        weight = fsum(self.weight(t) for t in matched)
+        share = fsum(self.weight(t) for t in matched - covered) / weight if weight else 0.0
         return self.rules.novelty_floor + (1 - self.rules.novelty_floor) * share
 
 
@@ -172,5 +178,5 @@ def unknown_share(question: str, idf: Mapping[str, float], common_words: frozens
         )
 
     unknown = sum(rarest for t in tokens if specialised(t))
-    total = unknown + sum(max(idf.get(t, rarest), 0.05) for t in tokens if t in known)
+    total = unknown + fsum(max(idf.get(t, rarest), 0.05) for t in tokens if t in known)
     return unknown / total if total else 1.0

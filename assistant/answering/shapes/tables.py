@@ -32,7 +32,8 @@ def whole_table(
     """The rows of the first retrieved table whose heading names what is asked, after the best
     sentence of its document; empty when no small table is headed by the question's subject."""
     rules = scorer.rules
-    known = [t for t in core if t in scorer.idf and not t.isdigit() and len(t) > 1]
+    # Sorted: two words of equal rarity are decided alphabetically, not by the set's hash-seeded order.
+    known = sorted(t for t in core if t in scorer.idf and not t.isdigit() and len(t) > 1)
     if not known:
         return []
     subject = max(known, key=scorer.weight)  # the rarest word: 'carvykti' in "what's in the carvykti boxed warning"
