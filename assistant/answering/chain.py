@@ -49,6 +49,11 @@ from assistant.settings import Settings
 READ_WHOLE_TOP = 2
 #: Passages a management question on one grade adds from its restatement ("grade 4 CRS management").
 RESTATED_HITS = 3
+#: A ladder's next step may sit in a dosing table the search did not reach, so a next-step question reads
+#: every dosing table of an index holding up to this many documents with tables (the corpus has 30). A
+#: larger index reads the tables of the documents found: at 50k chunks (bench/scale.py, thousands of
+#: table documents) reading them all made the composer score thousands of rows, p95 3 s per answer.
+LADDER_TABLE_DOCUMENTS = 200
 
 
 @dataclass
@@ -123,6 +128,7 @@ class AnswerChain:
         self.composer: Composer = composer or self.extractive
         self.notices = list(notices)
         self._declared: tuple[list[Passage], list[tuple[str, Unit]]] | None = None
+        self._tables: list[str] | None = None
         self.runnable: Runnable[dict[str, Any], Answer] = (
             RunnableLambda(self._prepare)
             | RunnableLambda(self._retrieve)
@@ -315,7 +321,8 @@ class AnswerChain:
         parsed = state.parsed
         if parsed is not None and Ask.NEXT_STEP in parsed.asks and (parsed.toxicities or state.history):
             # A ladder's next step may sit in a dosing table the search did not reach: read them all.
-            tables = dict.fromkeys(p.doc_id for p in self.retriever.passages.values() if p.kind == "table")
+            every = self._table_documents()
+            tables = dict.fromkeys(every if len(every) <= LADDER_TABLE_DOCUMENTS else (p.doc_id for p in passages))
         for doc_id in {**whole, **tables}:
             for sibling in self.retriever.document_passages(doc_id):
                 if sibling.chunk_id not in seen and (doc_id in whole or sibling.kind == "table"):
@@ -325,6 +332,12 @@ class AnswerChain:
         if declaring is not None and declaring.chunk_id not in seen:
             passages.append(declaring)  # "keppra ppx how long?": CARTOX's statement that it lacks the duration
         return passages
+
+    def _table_documents(self) -> list[str]:
+        """The documents of the index that hold a table, found once per chain."""
+        if self._tables is None:
+            self._tables = list(dict.fromkeys(p.doc_id for p in self.retriever.passages.values() if p.kind == "table"))
+        return self._tables
 
     def _declaring(self, state: _State) -> Passage | None:
         """The indexed passage declaring absent a topic the question asks for (front matter ``not_captured``)."""
