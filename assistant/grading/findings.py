@@ -106,16 +106,17 @@ CAPD = re.compile(r"\bcapd\s*(?:score\s*)?(?:of|is|was|=|:)?\s*(\d{1,2})\b", F)
 CAPD_UNABLE = re.compile(r"\b(?:can'?t|cannot|unable to|not able to) (?:do|perform|complete) (?:the )?capd\b", F)
 AGE = re.compile(r"\b(\d{1,2})\s*(?:yo|y/o|y\.o\.|-?year-?old|years? old|yr old)\b", F)
 
-PLATELETS = re.compile(
-    r"\b(?:plt|plts|platelets?)\s*(?:count\s*)?(of|is|at|<|below|under|~)?\s*(\d{1,3})\s*k?"
-    r"(?:\s*(?:x\s*10\^?9/l|×10⁹/l))?\s*(?:for|x|over)\s*(\d{1,3})\s*(?:days?|d)\b",
-    F,
-)
-NEUTROPHILS = re.compile(
-    r"\b(?:anc|neutrophils?)\s*(?:count\s*)?(of|is|at|<|below|under|~)?\s*(\d{1,5})\s*(?:/\s*[µu]l)?\s*"
-    r"(?:for|x|over)\s*(\d{1,3})\s*(?:days?|d)\b",
-    F,
-)
+
+def _count_for_days(names: str, value: str) -> re.Pattern[str]:
+    """A blood count held for some days ("plt 18k for 9 days", "ANC 300 x 7d"): groups comparator, value, days."""
+    return re.compile(
+        rf"\b(?:{names})\s*(?:count\s*)?(of|is|at|<|below|under|~)?\s*{value}\s*(?:for|x|over)\s*(\d{{1,3}})\s*(?:days?|d)\b",
+        F,
+    )
+
+
+PLATELETS = _count_for_days("plt|plts|platelets?", r"(\d{1,3})\s*k?(?:\s*(?:x\s*10\^?9/l|×10⁹/l))?")
+NEUTROPHILS = _count_for_days("anc|neutrophils?", r"(\d{1,5})\s*(?:/\s*[µu]l)?")
 DAY = re.compile(r"\b(?:day|d)\s*\+\s*(\d{1,3})\b|\bday\s+(\d{1,3})\b", F)
 
 EARLY = re.compile(r"\bfirst (?:month|30 days|4 weeks)\b|\bearly\b|\bwithin (?:the first )?(?:month|30 days)\b", F)
