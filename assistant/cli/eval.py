@@ -20,8 +20,10 @@ from assistant.answering.chain import AnswerChain
 from assistant.answering.rules import ComposerRules
 from assistant.cli import app, err_console
 from assistant.cli.common import progress_bar, settings_from
+from assistant.errors import UsageError
 from assistant.evaluation.ablation import FIGURES as ABLATION_FIGURES
-from assistant.evaluation.ablation import Ablation, ablate, dev_items
+from assistant.evaluation.ablation import SETS as ABLATION_SETS
+from assistant.evaluation.ablation import Ablation, ablate, ablation_items
 from assistant.evaluation.baselines import CONFIGURATIONS, DEFAULT
 from assistant.evaluation.compare import Comparison, compare_runs, interval_text
 from assistant.evaluation.questions import CATEGORIES, SPLITS, Item, in_split, load_question_set
@@ -42,11 +44,16 @@ def comparison_table(summary: dict) -> Table:
     return table
 
 
-def report_ablation(chain: AnswerChain, items: list[Item], out: Path) -> None:
-    """Print (and write to ``out``/ablation.json) what turning each composer rule off changes."""
+def report_ablation(chain: AnswerChain, items: list[Item], out: Path, names: list[str] | None = None) -> None:
+    """Print (and write to ``out``/ablation.json) what turning each composer rule (or each of ``names``) off
+    changes on the dev originals and on the paraphrases."""
+    unknown = sorted(set(names or ()) - set(ComposerRules.names()))
+    if unknown:
+        msg = f"no composer rule named {', '.join(unknown)}; the rules: {', '.join(ComposerRules.names())}"
+        raise UsageError(msg)
     with progress_bar("ablate") as update:
         done = [0]
-        total = len(items) * (len(ComposerRules.names()) + 1)
+        total = len(items) * (len(names or ComposerRules.names()) + 1)
 
         def step(what: str) -> None:
             done[0] += 1
@@ -60,22 +67,29 @@ def report_ablation(chain: AnswerChain, items: list[Item], out: Path) -> None:
             with partial.open("a") as file:
                 file.write(json.dumps(asdict(row)) + "\n")
 
-        base, rows = ablate(chain, items, step, measured)
-    table = Table(title=f"carta eval --ablate: {len(items)} dev items; each rule off in turn")
+        base, rows = ablate(chain, items, step, measured, names)
+    title = f"carta eval --ablate: {len(items)} items (dev split and every paraphrase); each rule off in turn"
+    table = Table(title=title)
     table.add_column("rule off", no_wrap=True)
-    for heading in (*(label for _, label in ABLATION_FIGURES), "answers changed", "passes lost", "passes gained"):
+    columns = [(name, key) for name in ABLATION_SETS for key, _ in ABLATION_FIGURES]
+    labels = dict(ABLATION_FIGURES)
+    for name, key in columns:
+        table.add_column(f"{name} {labels[key]}", justify="right")
+    for heading in ("answers changed", "dev passes lost", "dev passes gained", "pays"):
         table.add_column(heading, justify="right")
-    table.add_row("(none: the default)", *(fmt(key, base[key]) for key, _ in ABLATION_FIGURES), "", "", "")
+    table.add_row("(none: the default)", *(fmt(key, base[name][key]) for name, key in columns), "", "", "", "")
     for row in rows:
-        cells = [fmt(key, row.figures[key]) for key, _ in ABLATION_FIGURES]
-        table.add_row(row.rule, *cells, str(row.changed), str(len(row.lost)), str(len(row.gained)))
+        cells = [delta(key, row.figures[name][key], base[name][key]) for name, key in columns]
+        verdict = "yes" if row.pays(base) else "no"
+        table.add_row(row.rule, *cells, str(row.changed), str(len(row.lost)), str(len(row.gained)), verdict)
     console.print(table)
     for row in rows:
         if row.lost or row.gained:
             console.print(f"{row.rule}: lost {', '.join(row.lost) or '-'}; gained {', '.join(row.gained) or '-'}")
-    out.mkdir(parents=True, exist_ok=True)
     path = out / "ablation.json"
-    path.write_text(json.dumps({"default": base, "rules": [asdict(r) for r in rows]}, indent=2))
+    path.write_text(
+        json.dumps({"default": base, "rules": [{**asdict(r), "pays": r.pays(base)} for r in rows]}, indent=2)
+    )
     console.print(f"wrote {path}", highlight=False)
 
 
@@ -170,8 +184,14 @@ def eval_command(
     ] = None,
     ablate: Annotated[
         bool,
-        typer.Option("--ablate", help="Turn each composer rule off in turn on the dev items and report the change."),
+        typer.Option(
+            "--ablate",
+            help="Turn each composer rule off in turn; report the change on the dev split and the paraphrases.",
+        ),
     ] = False,
+    rule: Annotated[
+        list[str] | None, typer.Option("--rule", help="With --ablate: only this rule (repeatable).")
+    ] = None,
 ) -> None:
     """Score answers, retrieval, citations and abstention on the graded set, for each configuration."""
     if compare_with is not None:
@@ -181,8 +201,9 @@ def eval_command(
         items = in_split(load_question_set(set_path), split)
         report_ablation(
             AnswerChain.load(settings_from(data_dir=data_dir)),
-            dev_items(items[:limit] if limit else items),
+            ablation_items(items[:limit] if limit else items),
             out or runs / "ablation",
+            rule,
         )
         return
     if check and (only or limit or split):
