@@ -62,9 +62,10 @@ def unknown_dose(question: str, asked: Asked, scored: list[tuple[float, Unit]], 
         for name, pattern in lexicon().reading_patterns.items():
             if name.startswith(("asks.", "line.")):
                 text = pattern.sub(" ", text)
+        shortest = scorer.rules.min_foreign_drug_length
         foreign = [
             t for t in tokenize(text, parts=False)
-            if t.isalpha() and len(t) >= 5 and t not in scorer.idf and t not in synonym_vocabulary()
+            if t.isalpha() and len(t) >= shortest and t not in scorer.idf and t not in synonym_vocabulary()
         ]  # fmt: skip
         if foreign:
             return f"no indexed document gives a dose for '{foreign[0]}'"

@@ -261,7 +261,8 @@ class AnswerChain:
         ):  # "CAPD items and points?" is answered by the statement that they were not captured
             return "no passage is similar enough to the question"
         everyday = common_words(self.settings.model_path)
-        if unknown_share(state.query, self.retriever.idf, everyday) >= self.extractive.rules.max_unknown_share:
+        rules = self.extractive.rules
+        if unknown_share(state.query, self.retriever.idf, everyday, rules) >= rules.max_unknown_share:
             return "the question's key terms do not occur in the indexed documents"
         if self.extractive.rules.foreign_subject:
             foreign = foreign_subject(state.query, self.retriever.idf, everyday)

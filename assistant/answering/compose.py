@@ -183,7 +183,7 @@ class ExtractiveComposer:
         # What to do: a management question, or one on a patient getting better ("back to grade 1, what next?").
         managing = intent is Intent.MANAGEMENT or Ask.MANAGE in parsed.asks or parsed.line.improving
         if rules.management_facets and managing and parsed.toxicities:
-            candidates = facet_lead(candidates, scored, parsed, passages)
+            candidates = facet_lead(candidates, scored, parsed, passages, rules.facet_leads)
         statements = select(candidates, rules)
         if intent is Intent.DOSING:
             unanswered = unspoken_dose(statements, parsed, passages, rules)

@@ -55,6 +55,13 @@ class ComposerRules(BaseModel):
     )
     rate_factor: float = rule(1.5, 1.0, "A question about how often is answered by a sentence that gives a rate.")
     named_source_factor: float = rule(1.5, 1.0, "'Per ASCO' is answered from ASCO's documents first.")
+    rank_bonus: float = rule(
+        0.1, 0.0, "A unit of a better-ranked passage gets up to this share more: the search's order breaks near-ties."
+    )
+    length_penalty: float = rule(
+        0.01, 0.0, "Each word of a unit costs this share: a focused sentence beats a long one sharing the same words."
+    )
+    min_weight: float = budget(0.05, "No word weighs less than this: even the commonest corpus word says something.")
     # Selection: which scored units join the answer.
     relative_cutoff: float = rule(0.45, 0.0, "A unit far below the best one adds noise, not an answer.")
     novelty_floor: float = rule(
@@ -71,6 +78,12 @@ class ComposerRules(BaseModel):
     min_matched_words: int = rule(2, 0, "... and hold this many of its words: one word in common is no answer.")
     max_unknown_share: float = rule(
         0.35, 1.01, "Abstain when this share of the question's weight is words the corpus never uses."
+    )
+    min_specialised_length: int = budget(
+        8, "... counting unknown words this long (a drug or disease name), not shorthand ('ncse', 'norepi')."
+    )
+    min_foreign_drug_length: int = budget(
+        5, "An unknown word this long in a dose question names a drug Carta does not know: no other drug's dose."
     )
     foreign_subject: bool = rule(
         True, False, "A question naming no CAR-T anchor and a subject word Carta does not know is out of scope."
@@ -115,6 +128,7 @@ class ComposerRules(BaseModel):
     management_facets: bool = rule(
         True, False, "A management answer leads with what to do for the setting asked, not a grading row."
     )
+    facet_leads: int = budget(2, "Units leading a management answer: two sources agreeing, or one source's two steps.")
     restate_management: bool = rule(
         True, False, "A management question on one grade also reads the passages for it in the corpus's terms."
     )

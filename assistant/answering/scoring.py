@@ -23,9 +23,6 @@ from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import related_words, synonym_vocabulary
 
-#: Shorter unknown words are taken for clinical shorthand ('ncse', 'norepi'), not a foreign subject.
-MIN_SPECIALISED_LENGTH = 8
-
 #: Sentences about the corpus itself ("... was not captured for this corpus") say what is missing,
 #: not what is known, and bibliographic ones (volume, DOI) where a study appeared: they answer only
 #: when nothing else does, so they count this much less.
@@ -50,7 +47,7 @@ class Scorer:
 
     def weight(self, token: str) -> float:
         """A term's IDF; a word the corpus never uses weighs as much as its rarest word."""
-        return max(self.idf.get(token, self.default_idf), 0.05)
+        return max(self.idf.get(token, self.default_idf), self.rules.min_weight)
 
     def score(self, unit: Unit, passage: Passage, asked: Asked, rank: int) -> float:
         """IDF-weighted overlap with the question; a unit about another grade or toxicity counts less."""
@@ -91,7 +88,7 @@ class Scorer:
         if asked.intent is Intent.MANAGEMENT and unit.cells and not unit.is_dosing_row:
             value *= self.rules.criteria_for_management_factor  # a grading row says what the grade is, not what to do
         length = len(tokens) / 2 if grading_row else len(tokens)
-        return value * (1.0 + 0.1 / (1 + rank)) / (1.0 + 0.01 * length)
+        return value * (1.0 + self.rules.rank_bonus / (1 + rank)) / (1.0 + self.rules.length_penalty * length)
 
     def concept_credit(self, concept: Concept, tokens: set[str]) -> float:
         """The weight of the concept's rarest word in ``tokens``, at most that of its commonest spelling.
@@ -141,7 +138,7 @@ class Scorer:
         return fsum(self.weight(t) for t in found) / fsum(self.weight(t) for t in known)
 
     def novelty(self, matched: set[str], covered: set[str]) -> float:
-        """Score factor from NOVELTY_FLOOR (adds no new question word) to 1 (every matched word is new)."""
+        """Score factor from ``novelty_floor`` (adds no new question word) to 1 (every matched word is new)."""
         weight = fsum(self.weight(t) for t in matched)
         share = fsum(self.weight(t) for t in matched - covered) / weight if weight else 0.0
         return self.rules.novelty_floor + (1 - self.rules.novelty_floor) * share
@@ -152,12 +149,13 @@ def describe(passage: Passage) -> str:
     return f"{passage.doc_id} {passage.title} {passage.source} {passage.section}"
 
 
-def unknown_share(question: str, idf: Mapping[str, float], common_words: frozenset[str]) -> float:
+def unknown_share(question: str, idf: Mapping[str, float], common_words: frozenset[str], rules: ComposerRules) -> float:
     """Share of the question's weight carried by specialised words the corpus never uses.
 
     A word counts as specialised when neither the corpus, nor the synonym table, nor everyday English
     (the embedding model's whole-word vocabulary) knows it, and it is long enough to be a drug or
-    disease name rather than shorthand ('pembrolizumab', 'warfarin', 'cytosorb'; not 'ncse', '2l').
+    disease name (``rules.min_specialised_length``) rather than shorthand ('pembrolizumab', 'warfarin',
+    'cytosorb'; not 'ncse', '2l').
     Such words weigh as much as the rarest indexed word, because they say what is really asked;
     other unknown words weigh nothing either way.
     """
@@ -171,12 +169,12 @@ def unknown_share(question: str, idf: Mapping[str, float], common_words: frozens
         parts = token.split("-")
         return (
             any(
-                len(p) >= MIN_SPECIALISED_LENGTH and p not in known and p not in common_words and p.isalpha()
+                len(p) >= rules.min_specialised_length and p not in known and p not in common_words and p.isalpha()
                 for p in parts
             )
             and token not in known
         )
 
     unknown = sum(rarest for t in tokens if specialised(t))
-    total = unknown + fsum(max(idf.get(t, rarest), 0.05) for t in tokens if t in known)
+    total = unknown + fsum(max(idf.get(t, rarest), rules.min_weight) for t in tokens if t in known)
     return unknown / total if total else 1.0

@@ -125,7 +125,7 @@ def lead_for(row: Statement) -> Statement:
 
 def beside_table(scored: list[tuple[float, Unit]], scorer: Scorer) -> list[Statement]:
     """The best sentences beside a dosing table: what the rows cannot say ("not recommended except
-    in high-risk patients", "limited experience"), up to DOSING_PROSE of them."""
+    in high-risk patients", "limited experience"), up to ``dosing_prose`` of them."""
     prose = [(value, u) for value, u in scored if not u.is_dosing_row]
     if not prose or prose[0][0] <= 0:
         return []

@@ -20,7 +20,7 @@ from assistant.text import bare_numbers
 
 
 def select(candidates: Sequence[tuple[float, Unit]], rules: ComposerRules) -> list[Statement]:
-    """Statements from the candidates in order, twins merged, within MAX_STATEMENTS and MAX_WORDS."""
+    """Statements from the candidates in order, twins merged, within ``max_statements`` and ``max_words``."""
     chosen: list[tuple[set[str], Statement]] = []
     words = 0
     for _, unit in candidates:
@@ -62,7 +62,7 @@ def novel_first(candidates: list[tuple[float, Unit]], core: set[str], scorer: Sc
     """The candidates reordered greedily so each next one adds question words the ones before it lack.
 
     "ZUMA-2 vs real world?" wants one sentence on each: once ZUMA-2 is covered, a sentence matching
-    only the words already covered counts NOVELTY_FLOOR of its score, one adding new words more.
+    only the words already covered counts ``novelty_floor`` of its score, one adding new words more.
     """
     matched = [{t for t in tokenize(u.text, parts=False) if t in core} for _, u in candidates]
     order: list[tuple[float, Unit]] = []
@@ -76,18 +76,14 @@ def novel_first(candidates: list[tuple[float, Unit]], core: set[str], scorer: Sc
     return order
 
 
-#: Units that say what to do for the setting asked and lead a management answer (two sources agreeing, or
-#: one source's two steps: "tocilizumab as for grade 2" and "methylprednisolone 500 mg").
-FACET_LEADS = 2
-
-
 def facet_lead(
     candidates: list[tuple[float, Unit]],
     scored: Sequence[tuple[float, Unit]],
     parsed: ParsedQuestion,
     passages: Sequence[Passage],
+    facet_leads: int,
 ) -> list[tuple[float, Unit]]:
-    """The candidates led by the best scored units (up to FACET_LEADS) that say what to do for the setting asked.
+    """The candidates led by the best scored units (up to ``facet_leads``) that say what to do for the setting asked.
 
     "gr4 CRS on 2 pressors + BiPAP, what do we do?" shares most words with the grade 4 row of the grading
     table, and "gr1 CRS tx?" with the refractory-fever step; the lead is the best unit that names the
@@ -109,6 +105,6 @@ def facet_lead(
             # A unit on the grade asked alone comes before one that spans grades ("grade 3 and grade 4 ...").
             fitting.append((grade is not None and facets.grades != {grade}, value, unit))
     fitting.sort(key=lambda item: item[0])  # stable: score order within each
-    leads = [(value, unit) for _, value, unit in fitting[:FACET_LEADS]]
+    leads = [(value, unit) for _, value, unit in fitting[:facet_leads]]
     chosen = {id(unit) for _, unit in leads}
     return [*leads, *((v, u) for v, u in candidates if id(u) not in chosen)]
