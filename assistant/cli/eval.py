@@ -47,10 +47,6 @@ def comparison_table(summary: dict) -> Table:
 def report_ablation(chain: AnswerChain, items: list[Item], out: Path, names: list[str] | None = None) -> None:
     """Print (and write to ``out``/ablation.json) what turning each composer rule (or each of ``names``) off
     changes on the dev originals and on the paraphrases."""
-    unknown = sorted(set(names or ()) - set(ComposerRules.names()))
-    if unknown:
-        msg = f"no composer rule named {', '.join(unknown)}; the rules: {', '.join(ComposerRules.names())}"
-        raise UsageError(msg)
     with progress_bar("ablate") as update:
         done = [0]
         total = len(items) * (len(names or ComposerRules.names()) + 1)
@@ -198,6 +194,10 @@ def eval_command(
         compare(*compare_with, config, check, thresholds, runs)
         return
     if ablate:
+        unknown = sorted(set(rule or ()) - set(ComposerRules.names()))
+        if unknown:
+            msg = f"no composer rule named {', '.join(unknown)}; the rules: {', '.join(ComposerRules.names())}"
+            raise UsageError(msg)
         items = in_split(load_question_set(set_path), split)
         report_ablation(
             AnswerChain.load(settings_from(data_dir=data_dir)),
