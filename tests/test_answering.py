@@ -12,6 +12,7 @@ from assistant.answering.chain import AnswerChain, clean_question
 from assistant.answering.draft import Draft, Statement, joined
 from assistant.answering.prompts import ABSTAIN_MESSAGE, NOTHING_MORE_MESSAGE, SINGLE_CASE_NOTICE
 from assistant.answering.question import Intent, classify
+from assistant.answering.rules import ComposerRules
 from assistant.answering.verify import Claim, check
 from assistant.errors import UsageError
 from assistant.passage import Passage
@@ -181,3 +182,15 @@ def test_verifier_removes_invented_numbers_and_drugs() -> None:
 )
 def test_intent_classification(question: str, intent: Intent) -> None:
     assert classify(question) is intent
+
+
+def test_the_chain_scans_the_index_when_built_and_a_chain_with_other_rules_shares_the_scans(chain: AnswerChain) -> None:
+    # The declared-absent topics and the table documents are read off the index once, not on the first question.
+    scans = chain.scans
+    assert {topic for topic, _ in scans.declared} <= {t for p in scans.catalogue for t in p.not_captured}
+    assert scans.declared and all(p.not_captured for p in scans.catalogue)
+    assert "santomasso-2021-asco-icans" in scans.table_documents
+    assert chain.with_rules(ComposerRules.ablated("ladder")).scans is scans
+    assert chain.with_retriever(chain.retriever.variant(use_synonyms=False)).scans is scans
+    answer = chain.invoke("keppra ppx how long?")  # answered by CARTOX's statement that it lacks the duration
+    assert not answer.abstained and re.search(r"not (captured|given)|lack", answer.answer, re.IGNORECASE)

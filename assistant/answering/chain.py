@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -21,7 +21,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from assistant.answer import Answer, AnswerStatement, Citation, Verification, render_markdown
 from assistant.answering.compose import ExtractiveComposer
-from assistant.answering.declared import declarations
+from assistant.answering.declared import Topic, declarations
 from assistant.answering.draft import Draft, Statement, joined
 from assistant.answering.guard import screen
 from assistant.answering.prompts import (
@@ -54,6 +54,27 @@ RESTATED_HITS = 3
 #: larger index reads the tables of the documents found: at 50k chunks (bench/scale.py, thousands of
 #: table documents) reading them all made the composer score thousands of rows, p95 3 s per answer.
 LADDER_TABLE_DOCUMENTS = 200
+
+
+@dataclass(frozen=True)
+class IndexScans:
+    """What the chain reads off the whole index once, when it is built, instead of on the first question
+    that needs it: the passages declaring topics absent (``not_captured``) with their topics read, and the
+    documents that hold a table (a ladder's next step may sit in one the search did not reach)."""
+
+    catalogue: list[Passage]
+    declared: list[tuple[str, Unit]]
+    table_documents: list[str]
+
+    @classmethod
+    def of(cls, passages: Iterable[Passage]) -> IndexScans:
+        every = list(passages)
+        catalogue = [p for p in every if p.not_captured]
+        declared = declarations(units_of(catalogue), catalogue)
+        for topic, unit in declared:
+            Topic.read(topic, catalogue[unit.passage].title)  # cached: the first question does not read them
+        tables = list(dict.fromkeys(p.doc_id for p in every if p.kind == "table"))
+        return cls(catalogue, declared, tables)
 
 
 @dataclass
@@ -121,14 +142,14 @@ class AnswerChain:
         composer: Composer | None = None,
         notices: Sequence[str] = (),
         rules: ComposerRules | None = None,
+        scans: IndexScans | None = None,
     ) -> None:
         self.retriever = retriever
         self.settings = retriever.settings
         self.extractive = ExtractiveComposer(retriever.idf, rules, common_words(self.settings.model_path))
         self.composer: Composer = composer or self.extractive
         self.notices = list(notices)
-        self._declared: tuple[list[Passage], list[tuple[str, Unit]]] | None = None
-        self._tables: list[str] | None = None
+        self.scans = scans or IndexScans.of(retriever.passages.values())
         self.runnable: Runnable[dict[str, Any], Answer] = (
             RunnableLambda(self._prepare)
             | RunnableLambda(self._retrieve)
@@ -153,14 +174,16 @@ class AnswerChain:
             return cls(retriever, notices=[LLM_FALLBACK_NOTICE.format(reason=exc)])
 
     def with_retriever(self, retriever: HybridRetriever) -> AnswerChain:
-        """The same composer over another retriever variant (filters, baselines)."""
+        """The same composer over another retriever variant (filters, baselines); a variant of the same index
+        keeps the chain's scans of it."""
         composer = None if self.composer is self.extractive else self.composer
-        return AnswerChain(retriever, composer, self.notices, self.extractive.rules)
+        scans = self.scans if retriever.passages is self.retriever.passages else None
+        return AnswerChain(retriever, composer, self.notices, self.extractive.rules, scans)
 
     def with_rules(self, rules: ComposerRules) -> AnswerChain:
         """The same retriever with other composer rules (``carta eval --ablate``)."""
         composer = None if self.composer is self.extractive else self.composer
-        return AnswerChain(self.retriever, composer, self.notices, rules)
+        return AnswerChain(self.retriever, composer, self.notices, rules, self.scans)
 
     def invoke(self, question: str, history: Sequence[Turn | dict[str, str]] | None = None) -> Answer:
         graded = self._graded(question, history)
@@ -322,7 +345,7 @@ class AnswerChain:
         parsed = state.parsed
         if parsed is not None and Ask.NEXT_STEP in parsed.asks and (parsed.toxicities or state.history):
             # A ladder's next step may sit in a dosing table the search did not reach: read them all.
-            every = self._table_documents()
+            every = self.scans.table_documents
             tables = dict.fromkeys(every if len(every) <= LADDER_TABLE_DOCUMENTS else (p.doc_id for p in passages))
         for doc_id in {**whole, **tables}:
             for sibling in self.retriever.document_passages(doc_id):
@@ -334,19 +357,10 @@ class AnswerChain:
             passages.append(declaring)  # "keppra ppx how long?": CARTOX's statement that it lacks the duration
         return passages
 
-    def _table_documents(self) -> list[str]:
-        """The documents of the index that hold a table, found once per chain."""
-        if self._tables is None:
-            self._tables = list(dict.fromkeys(p.doc_id for p in self.retriever.passages.values() if p.kind == "table"))
-        return self._tables
-
     def _declaring(self, state: _State) -> Passage | None:
         """The indexed passage declaring absent a topic the question asks for (front matter ``not_captured``)."""
-        if self._declared is None:
-            catalogue = [p for p in self.retriever.passages.values() if p.not_captured]
-            self._declared = (catalogue, declarations(units_of(catalogue), catalogue))
-        catalogue, declared = self._declared
-        return self.extractive.declaring(state.query, state.intent, state.carried, declared, catalogue)
+        scans = self.scans
+        return self.extractive.declaring(state.query, state.intent, state.carried, scans.declared, scans.catalogue)
 
     def _restated_hits(self, state: _State) -> list[Passage]:
         """For a management question on one grade of a toxicity, the best passages for it restated in the
