@@ -260,27 +260,11 @@ class AnswerChain:
             state.timings[f"retrieve_{stage}"] = ms
         return state
 
-    def _restated_in_scope(self, state: _State) -> bool:
-        """Whether the question, restated in the clinical terms it was parsed into, is close enough to a passage.
-
-        Bedside phrasing ("gr4 CRS on 2 pressors + BiPAP what do we do") dilutes the embedding of an
-        emergency question the corpus answers; one naming a CAR-T toxicity is searched again as
-        "grade 4 CRS management". Questions naming no toxicity are not rescued, and the other gates hold.
-        """
-        if not self.extractive.rules.restate_to_scope:
-            return False
-        restated = ParsedQuestion.read(state.query).restatement()
-        if not restated:
-            return False
-        return self.retriever.search(restated).best_similarity >= self.settings.abstain_threshold
-
     def _out_of_scope(self, state: _State) -> str | None:
         """Why the question is outside what the index covers, or None; decided before any composer runs."""
         assert state.retrieval is not None
-        if (
-            state.retrieval.best_similarity < self.settings.abstain_threshold
-            and not self._restated_in_scope(state)
-            and not (self.extractive.rules.absence_rescues and self._declaring(state))
+        if state.retrieval.best_similarity < self.settings.abstain_threshold and not (
+            self.extractive.rules.absence_rescues and self._declaring(state)
         ):  # "CAPD items and points?" is answered by the statement that they were not captured
             return "no passage is similar enough to the question"
         everyday = common_words(self.settings.model_path)

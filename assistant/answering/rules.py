@@ -88,9 +88,6 @@ class ComposerRules(BaseModel):
     foreign_subject: bool = rule(
         True, False, "A question naming no CAR-T anchor and a subject word Carta does not know is out of scope."
     )
-    restate_to_scope: bool = rule(
-        True, False, "A question naming a CAR-T toxicity is searched again in its parsed terms before abstaining."
-    )
     absence_leads: bool = rule(
         True, False, "A topic the corpus declares absent (not_captured) that was asked leads; the rest is related."
     )
