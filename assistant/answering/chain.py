@@ -47,8 +47,6 @@ from assistant.settings import Settings
 
 #: The best hits whose whole documents the composer reads (all hits for an evidence question).
 READ_WHOLE_TOP = 2
-#: Passages a management question on one grade adds from its restatement ("grade 4 CRS management").
-RESTATED_HITS = 3
 #: A ladder's next step may sit in a dosing table the search did not reach, so a next-step question reads
 #: every dosing table of an index holding up to this many documents with tables (the corpus has 30). A
 #: larger index reads the tables of the documents found: at 50k chunks (bench/scale.py, thousands of
@@ -319,10 +317,6 @@ class AnswerChain:
         assert state.retrieval is not None
         passages = [hit.passage for hit in state.retrieval.hits]
         seen = {p.chunk_id for p in passages}
-        for passage in self._restated_hits(state):
-            if passage.chunk_id not in seen:
-                seen.add(passage.chunk_id)
-                passages.append(passage)
         top = passages if state.intent is Intent.EVIDENCE else passages[:READ_WHOLE_TOP]
         whole = dict.fromkeys(p.doc_id for p in top)
         tables = dict.fromkeys(p.doc_id for p in passages) if state.intent is Intent.DOSING else {}
@@ -345,19 +339,6 @@ class AnswerChain:
         """The indexed passage declaring absent a topic the question asks for (front matter ``not_captured``)."""
         scans = self.scans
         return self.extractive.declaring(state.query, state.intent, state.carried, scans.declared, scans.catalogue)
-
-    def _restated_hits(self, state: _State) -> list[Passage]:
-        """For a management question on one grade of a toxicity, the best passages for it restated in the
-        corpus's terms ("grade 4 CRS management"): bedside findings ("2 pressors + BiPAP") pull the search
-        towards the grading table, while what to do at that grade sits in a guideline's section on it."""
-        parsed = state.parsed
-        if not self.extractive.rules.restate_management or parsed is None or len(parsed.grades) != 1:
-            return []
-        if not parsed.toxicities or not (state.intent is Intent.MANAGEMENT or Ask.MANAGE in parsed.asks):
-            return []
-        restated = parsed.restatement()
-        hits = self.retriever.search(restated).hits if restated else []
-        return [hit.passage for hit in hits[:RESTATED_HITS]]
 
     def _finish(self, state: _State) -> Answer:
         started = time.perf_counter()

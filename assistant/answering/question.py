@@ -241,19 +241,6 @@ ABOVE = re.compile(r"(?:over|above|more than|at least|>|≥|>=|heavier than)\s*$
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4}
 
 
-#: How each kind of ask is worded in the corpus, for the restated question.
-RESTATED_ASKS = {
-    Ask.DOSE: "dose",
-    Ask.CLASSIFY: "grading criteria",
-    Ask.MANAGE: "management",
-    Ask.NEXT_STEP: "refractory management",
-    Ask.EVIDENCE: "evidence",
-    Ask.RATE: "incidence",
-    Ask.TIMING: "duration",
-    Ask.DEFINITION: "definition",
-}
-
-
 class Population(BaseModel):
     """Who the patient is: age band and weight, with the weight band the label doses use."""
 
@@ -315,16 +302,6 @@ class ParsedQuestion(BaseModel):
             local_only=has("local"),
             study_parts=sorted(f"{kind} {number}" for kind, number in study_parts(question)),
         )
-
-    def restatement(self) -> str:
-        """The question in the corpus's terms, for a question that names a toxicity ('' otherwise):
-        'grade 4 CRS management'."""
-        if not self.toxicities:
-            return ""
-        words = [RESTATED_ASKS.get(ask, "") for ask in self.asks] or ["management"]
-        grade = [f"grade {self.grades[0]}"] if len(self.grades) == 1 else []
-        terms = [*grade, *(t.upper() for t in self.toxicities), *self.drugs, *self.products, *dict.fromkeys(words)]
-        return " ".join(t for t in terms if t)
 
     def summary(self) -> str:
         """One line for the chat's status: 'dose · CRS grade 2 · tocilizumab · adult, ≥30 kg'."""

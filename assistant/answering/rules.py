@@ -120,9 +120,6 @@ class ComposerRules(BaseModel):
         True, False, "A management answer leads with what to do for the setting asked, not a grading row."
     )
     facet_leads: int = budget(2, "Units leading a management answer: two sources agreeing, or one source's two steps.")
-    restate_management: bool = rule(
-        True, False, "A management question on one grade also reads the passages for it in the corpus's terms."
-    )
     ladder: bool = rule(
         True, False, "A 'next step' question gets the refractory step with a drug not yet given, not the last one."
     )
