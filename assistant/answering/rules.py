@@ -68,8 +68,7 @@ class ComposerRules(BaseModel):
         0.5, 1.01, "... and then merge when they share this share of the shorter one's words."
     )
     # Abstention: when Carta says the sources do not answer.
-    min_coverage: float = rule(0.2, 0.0, "The best unit must cover this share of the question's weight.")
-    min_matched_words: int = rule(2, 0, "... and hold this many of its words: one word in common is no answer.")
+    min_matched_words: int = rule(2, 0, "The best unit must hold this many question words: one in common is no answer.")
     max_unknown_share: float = rule(
         0.35, 1.01, "Abstain when this share of the question's weight is words the corpus never uses."
     )
