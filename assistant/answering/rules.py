@@ -61,11 +61,8 @@ class ComposerRules(BaseModel):
     novelty_floor: float = rule(
         0.5, 1.0, "A sentence adding no question word the earlier ones lack counts this share of its score."
     )
-    merge_similarity: float = rule(0.6, 1.01, "Units this alike (Jaccard) are one statement with several citations.")
-    merge_contained: float = rule(0.9, 1.01, "A unit this much inside another is the same statement.")
-    merge_numbers: int = budget(2, "Two units sharing this many numbers may be a row and its sentence.")
-    merge_with_numbers: float = rule(
-        0.5, 1.01, "... and then merge when they share this share of the shorter one's words."
+    merge_contained: float = rule(
+        0.9, 1.01, "A unit this much inside another (same numbers) is the same statement, with both citations."
     )
     # Abstention: when Carta says the sources do not answer.
     min_matched_words: int = rule(2, 0, "The best unit must hold this many question words: one in common is no answer.")

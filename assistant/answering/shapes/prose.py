@@ -28,9 +28,7 @@ def select(candidates: Sequence[tuple[float, Unit]], rules: ComposerRules) -> li
             break
         tokens = set(tokenize(" ".join(unit.cells.values()) if unit.cells else unit.text))
         numbers = bare_numbers(unit.text)
-        twin = next(
-            (s for toks, s in chosen if bare_numbers(s.text) == numbers and twins(toks, tokens, numbers, rules)), None
-        )
+        twin = next((s for toks, s in chosen if bare_numbers(s.text) == numbers and twins(toks, tokens, rules)), None)
         if twin is not None:
             if unit.passage not in twin.sources:
                 twin.sources.append(unit.passage)
@@ -43,19 +41,11 @@ def select(candidates: Sequence[tuple[float, Unit]], rules: ComposerRules) -> li
     return [s for _, s in chosen]
 
 
-def twins(a: set[str], b: set[str], values: set[str], rules: ComposerRules) -> bool:
-    """Two statements with the same number ``values`` say the same when their words mostly agree, one's
-    words lie within the other's, or they share several numbers and most of the shorter one's words (a
-    table row and the sentence that spells it out)."""
+def twins(a: set[str], b: set[str], rules: ComposerRules) -> bool:
+    """Two statements with the same numbers say the same when one's words lie (mostly) within the other's."""
     if not a or not b:
         return False
-    shared = len(a & b)
-    smaller = min(len(a), len(b))
-    return (
-        shared / len(a | b) >= rules.merge_similarity
-        or shared / smaller >= rules.merge_contained
-        or (len(values) >= rules.merge_numbers and shared / smaller >= rules.merge_with_numbers)
-    )
+    return len(a & b) / min(len(a), len(b)) >= rules.merge_contained
 
 
 def novel_first(candidates: list[tuple[float, Unit]], core: set[str], scorer: Scorer) -> list[tuple[float, Unit]]:
