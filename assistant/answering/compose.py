@@ -4,7 +4,7 @@ It never writes a fact of its own. It splits the retrieved passages into units (
 rows), scores each against the question (``scoring.py``), abstains when they cannot answer
 (``abstention.py``), and otherwise gives the answer in the shape its question asks for, one module
 each under ``shapes/``: next step of a ladder, dosing table, evidence lines by study, or the best
-sentences. This module only reads the question and picks the shape.
+sentences (a grading row with its neighbours). This module only reads the question and picks the shape.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from assistant.answering.shapes.dosing import dosing_answer
 from assistant.answering.shapes.evidence import by_evidence_strength, by_study, findings
 from assistant.answering.shapes.next_step import next_step
 from assistant.answering.shapes.prose import facet_lead, novel_first, select
+from assistant.answering.shapes.tables import with_neighbour_grades
 from assistant.answering.units import Unit, stated, units_of
 from assistant.conversation import entities
 from assistant.documents import LOCAL_COLLECTION
@@ -90,7 +91,7 @@ class ExtractiveComposer:
         if reason:
             draft = Draft(abstained=True, reason=reason)
         else:
-            draft = self._shaped(question, intent, asked, parsed, given, passages, scored)
+            draft = self._shaped(question, intent, asked, parsed, given, passages, units, scored)
         if draft.abstained and not unknown_dose(question, asked, scored, self.scorer):
             # "N-ICAHT grade cutoffs?" is answered by the source's own statement that it lacks them.
             declared = declarations(units, passages) if self.rules.absence_rescues else []
@@ -134,6 +135,7 @@ class ExtractiveComposer:
         parsed: ParsedQuestion,
         given: Sequence[str],
         passages: Sequence[Passage],
+        units: list[Unit],
         scored: list[tuple[float, Unit]],
     ) -> Draft:
         """The answer in the shape its question asks for: next step, dosing table, evidence lines by study,
@@ -183,6 +185,8 @@ class ExtractiveComposer:
             unanswered = unspoken_dose(statements, parsed, passages, rules)
             if unanswered is not None:
                 return unanswered
+        if intent is Intent.GRADING and rules.neighbour_grades:
+            statements = with_neighbour_grades(statements, units, rules.max_words)
         return Draft(statements=statements)
 
 

@@ -93,6 +93,7 @@ class ComposerRules(BaseModel):
     setting_lead: bool = rule(
         True, False, "When no dosing row is for the setting asked, lead with how that setting is managed."
     )
+    neighbour_grades: bool = rule(True, False, "A grading answer shows the grades just below and above.")
     doseless_evidence_rows: bool = rule(
         True, False, "An evidence line leaves out dosing rows that give no dose (they only restate who was treated)."
     )
