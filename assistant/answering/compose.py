@@ -3,8 +3,8 @@
 It never writes a fact of its own. It splits the retrieved passages into units (sentences, table
 rows), scores each against the question (``scoring.py``), abstains when they cannot answer
 (``abstention.py``), and otherwise gives the answer in the shape its question asks for, one module
-each under ``shapes/``: next step of a ladder, dosing table, evidence lines by study, or the best
-sentences (a grading row with its neighbours). This module only reads the question and picks the shape.
+each under ``shapes/``: next step of a ladder, dosing table, whole table, evidence lines by study, or
+the best sentences. This module only reads the question and picks the shape.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from assistant.answering.shapes.dosing import dosing_answer
 from assistant.answering.shapes.evidence import by_evidence_strength, by_study, findings
 from assistant.answering.shapes.next_step import next_step
 from assistant.answering.shapes.prose import facet_lead, novel_first, select
-from assistant.answering.shapes.tables import with_neighbour_grades
+from assistant.answering.shapes.tables import COMPOSITION, whole_table, with_neighbour_grades
 from assistant.answering.units import Unit, stated, units_of
 from assistant.conversation import entities
 from assistant.documents import LOCAL_COLLECTION
@@ -138,8 +138,8 @@ class ExtractiveComposer:
         units: list[Unit],
         scored: list[tuple[float, Unit]],
     ) -> Draft:
-        """The answer in the shape its question asks for: next step, dosing table, evidence lines by study,
-        or the best sentences."""
+        """The answer in the shape its question asks for: next step, dosing table, whole table, evidence
+        lines by study, or the best sentences."""
         rules = self.rules
         core = set(asked.core)
         best_score = scored[0][0]
@@ -157,6 +157,10 @@ class ExtractiveComposer:
             dosing = dosing_answer(question, asked, parsed, passages, scored, self.scorer)
             if dosing is not None:
                 return dosing
+        if intent is not Intent.DOSING and COMPOSITION.search(question):
+            whole = whole_table(core, passages, units, scored, self.scorer)
+            if whole:
+                return Draft(statements=whole)
         candidates = [(value, unit) for value, unit in scored if value >= rules.relative_cutoff * best_score]
         if rules.named_trial_only and asked.trials:
             # A named trial's answer never quotes another trial's or a side cohort's figures.

@@ -1,7 +1,7 @@
-"""How well a quotable unit answers the question: IDF-weighted overlap, matched words and novelty.
+"""How well a quotable unit answers the question: IDF-weighted overlap, coverage and novelty.
 
-Every answer shape ranks units with these figures, and abstention asks how many of the question's words
-the best unit holds, so they are computed in one place with one set of weights (``ComposerRules``).
+Every answer shape ranks units with these figures, and abstention asks how much of the question the
+best unit covers, so they are computed in one place with one set of weights (``ComposerRules``).
 ``unknown_share`` weighs the words the corpus never uses, for the chain's out-of-scope check.
 
 Every sum over a set of words is an ``fsum``, so a score never depends on the set's iteration order.
@@ -89,7 +89,7 @@ class Scorer:
         return min(found, min(max(self.weight(t) for t in term) for term in concept if term))
 
     def matched(self, unit: Unit, passage: Passage, core: set[str]) -> tuple[set[str], set[str]]:
-        """The question's words that say what it is about, and those the unit or its section and title hold.
+        """The question's words that count for coverage, and those the unit or its section and title hold.
 
         Words the corpus never uses ('toci', 'australia') are left out: they can neither support
         nor refute a passage, and their synonyms (if any) are matched through the expansion. So are
@@ -116,6 +116,13 @@ class Scorer:
     def weights(self, core: set[str] | frozenset[str]) -> dict[str, float]:
         """Each ``known`` question word with its weight."""
         return {t: self.weight(t) for t in self.known(core)}
+
+    def coverage(self, unit: Unit, passage: Passage, core: set[str]) -> float:
+        """Share of the question's weight (of the words ``matched`` counts) found in the unit or its heading."""
+        known, found = self.matched(unit, passage, core)
+        if not known:
+            return 0.0
+        return fsum(self.weight(t) for t in found) / fsum(self.weight(t) for t in known)
 
     def novelty(self, matched: set[str], covered: set[str]) -> float:
         """Score factor from ``novelty_floor`` (adds no new question word) to 1 (every matched word is new)."""
