@@ -73,6 +73,12 @@ def dosing_table(doc_id: str, row: str, title: str = "ASCO") -> Passage:
             id="labs-look-for-laboratory-markers",
         ),
         pytest.param(
+            "results of the trial?", Intent.GENERAL,
+            "The trial results were published in Blood in 2021 (volume 138, issue 1, page 11).",
+            "In the trial, the response rate was 73%.",
+            id="where-a-study-appeared-is-not-what-it-found",
+        ),
+        pytest.param(
             "why can toci make neurotox worse?", Intent.GENERAL,
             "CRES with concurrent CRS may be treated with tocilizumab.",
             "Tocilizumab may worsen ICANS by shifting IL-6 into the CSF.",
@@ -84,11 +90,26 @@ def dosing_table(doc_id: str, row: str, title: str = "ASCO") -> Passage:
             "Anakinra was given for ICANS refractory to corticosteroids.",
             id="each-part-of-a-hyphenated-word-counts",
         ),
+        pytest.param(
+            "tocilizumab for ICANS?", Intent.GENERAL,
+            "The guide content captured for this corpus gives no tocilizumab dose for ICANS.",
+            "The guideline advises caution with repeated tocilizumab doses for ICANS.",
+            id="what-was-captured-for-the-corpus-is-a-note-about-it",
+        ),
     ],
 )  # fmt: skip
 def test_the_sentence_that_answers_comes_first(question: str, intent: Intent, other: str, answer: str) -> None:
     passages = [passage("a", other), passage("a", answer, n=1)]
     assert compose(question, passages, intent).statements[0].text == answer
+
+
+def test_a_note_about_the_corpus_loses_to_a_finding_that_matches_as_well() -> None:
+    passages = [
+        passage("trial-a", "The anakinra dose in the trial was not captured for this corpus."),
+        passage("trial-a", "The anakinra dose in the trial was 100 mg daily.", n=1),
+    ]
+    draft = FLAT.run("anakinra dose in the trial", passages, Intent.GENERAL)
+    assert draft.statements[0].text == "The anakinra dose in the trial was 100 mg daily."
 
 
 def test_a_note_about_the_corpus_still_answers_when_nothing_else_does() -> None:

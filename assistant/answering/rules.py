@@ -42,6 +42,9 @@ class ComposerRules(BaseModel):
     unnamed_toxicity_factor: float = rule(
         0.7, 1.0, "A unit naming no toxicity when the question names one is probably about something else."
     )
+    corpus_note_factor: float = rule(
+        0.6, 1.0, "Notes about the corpus itself ('not captured') answer only when nothing else does."
+    )
     superseded_factor: float = rule(
         0.3,
         1.0,

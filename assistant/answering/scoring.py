@@ -23,6 +23,15 @@ from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import related_words, synonym_vocabulary
 
+#: Sentences about the corpus itself ("... was not captured for this corpus") say what is missing,
+#: not what is known, and bibliographic ones (volume, DOI) where a study appeared: they answer only
+#: when nothing else does, so they count this much less.
+CORPUS_NOTE = re.compile(
+    r"captured for this corpus|\bnot verified\b|\bunconfirmed\b|not confirmed in our sources|"
+    r"consult the primary|verified against|\(volume \d|\bPMC\d|\bDOI\b|\bPMID\b",
+    re.IGNORECASE,
+)
+
 #: A sentence that gives a rate ("12%", "3 of 20").
 GIVES_RATE = re.compile(r"\d\s*%|\b\d+ of (the )?\d+\b|\b\d+/\d+\b")
 
@@ -66,6 +75,8 @@ class Scorer:
                 value *= self.rules.unnamed_toxicity_factor
         if named and named[0] in asked.besides:
             value *= self.rules.other_grade_factor
+        if CORPUS_NOTE.search(unit.text):
+            value *= self.rules.corpus_note_factor
         if superseded(unit, passage):
             value *= self.rules.superseded_factor
         if asked.wants_rate and GIVES_RATE.search(unit.text):
