@@ -32,7 +32,7 @@ from assistant.answering.shapes.dosing import dosing_answer
 from assistant.answering.shapes.evidence import by_evidence_strength, by_study, findings
 from assistant.answering.shapes.next_step import next_step
 from assistant.answering.shapes.prose import facet_lead, novel_first, select
-from assistant.answering.shapes.tables import COMPOSITION, whole_table, with_neighbour_grades
+from assistant.answering.shapes.tables import COMPOSITION, whole_table
 from assistant.answering.units import Unit, stated, units_of
 from assistant.conversation import entities
 from assistant.documents import LOCAL_COLLECTION
@@ -189,8 +189,6 @@ class ExtractiveComposer:
             unanswered = unspoken_dose(statements, parsed, passages, rules)
             if unanswered is not None:
                 return unanswered
-        if intent is Intent.GRADING and rules.neighbour_grades:
-            statements = with_neighbour_grades(statements, units, rules.max_words)
         return Draft(statements=statements)
 
 

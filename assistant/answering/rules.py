@@ -99,7 +99,6 @@ class ComposerRules(BaseModel):
     whole_table_rows: int = rule(10, 0, "'What's in the ICE score?' gets the whole table, up to this many rows.")
     min_heading_coverage: float = budget(0.5, "A table is answered whole when its heading covers this much.")
     whole_table_leads: int = budget(2, "Sentences above a table answered whole.")
-    neighbour_grades: bool = rule(True, False, "A grading answer shows the grades just below and above.")
     doseless_evidence_rows: bool = rule(
         True, False, "An evidence line leaves out dosing rows that give no dose (they only restate who was treated)."
     )

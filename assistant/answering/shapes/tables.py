@@ -1,7 +1,6 @@
-"""The table shapes: a whole small table for "what's in X?", and a grading row with its neighbours.
+"""The whole-table shape: a small table answered whole for "what's in X?".
 
-"What's in the ICE score?" is answered by every row of the table headed by it, not its best-matching
-rows; "grade 2 CRS?" by the grade 2 row and the rows just below and above, so the boundary is in view.
+"What's in the ICE score?" is answered by every row of the table headed by it, not its best-matching rows.
 """
 
 from __future__ import annotations
@@ -50,25 +49,3 @@ def whole_table(
         lead = [Statement(u.text, [u.passage]) for u in prose[: rules.whole_table_leads]]
         return [*lead, *(Statement(u.text, [u.passage], u.cells) for u in rows)]
     return []
-
-
-def with_neighbour_grades(statements: list[Statement], units: list[Unit], max_words: int) -> list[Statement]:
-    """After the matching grade's row, the rows of the grades just below and above it, and one more
-    statement if the answer stays within ``max_words``."""
-    if not statements or not statements[0].cells:
-        return statements
-    best = statements[0]
-    key = next((k for k in best.cells if "grade" in k), None)
-    if key is None or not best.cells[key].isdigit():
-        return statements
-    grade = int(best.cells[key])
-    rows = [
-        u for u in units
-        if u.passage == best.sources[0] and u.cells and u.cells.get(key, "").isdigit()
-        and abs(int(u.cells[key]) - grade) == 1
-    ]  # fmt: skip
-    neighbours = [Statement(u.text, [u.passage], u.cells) for u in rows]
-    rest = [s for s in statements[1:] if not (s.cells and key in s.cells)][:1]
-    if sum(len(s.text.split()) for s in [best, *rest, *neighbours]) > max_words:
-        rest = []
-    return [best, *rest, *neighbours]
