@@ -68,8 +68,12 @@ class Scorer:
         value += self.rules.context_weight * fsum(self.weight(t) for t in (asked.core - tokens) & context)
         if asked.about_another(unit.text):
             value *= self.rules.other_grade_factor
+        # The toxicities a unit is about: those it or its section names, else its document's title's ("HLH-2004
+        # criterion: Fever" under "The 8 HLH-2004 criteria" is about HLH, as the title spells out).
         named = (
-            entities(f"{unit.text} {passage.section}").get("toxicity", []) if asked.toxicities | asked.besides else []
+            (entities(f"{unit.text} {passage.section}").get("toxicity") or entities(passage.title).get("toxicity", []))
+            if asked.toxicities | asked.besides
+            else []
         )
         if asked.toxicities:
             if named and not set(named) & asked.toxicities:
@@ -90,6 +94,8 @@ class Scorer:
             value *= self.rules.named_source_factor  # "per our protocol": the hospital's own documents first
         if asked.intent is Intent.MANAGEMENT and unit.cells and not unit.is_dosing_row:
             value *= self.rules.criteria_for_management_factor  # a grading row says what the grade is, not what to do
+        if asked.intent is Intent.GRADING and unit.is_dosing_row:
+            value *= self.rules.criteria_for_management_factor  # and a dosing row what to do, not what the grade is
         length = len(tokens) / 2 if grading_row else len(tokens)
         return value * (1.0 + 0.1 / (1 + rank)) / (1.0 + 0.01 * length)
 
