@@ -210,7 +210,8 @@ def without_local(question: str) -> str:
     pattern = lexicon().reading_patterns["local"]
     if not pattern.search(question):
         return question
-    return re.sub(r"\s+", " ", LOCAL_NOUNS.sub(" ", pattern.sub(" ", question))).strip()
+    text = LOCAL_NOUNS.sub(" ", pattern.sub(" ", question))
+    return re.sub(r"\s+", " ", re.sub(r"(?:^|\s)'s\b", " ", text)).strip()  # "our unit's" leaves no "'s"
 
 
 def trials_in(text: str) -> frozenset[str]:

@@ -68,15 +68,14 @@ class Scorer:
         value += self.rules.context_weight * fsum(self.weight(t) for t in (asked.core - tokens) & context)
         if asked.about_another(unit.text):
             value *= self.rules.other_grade_factor
-        # The toxicities a unit is about: those it or its section names, else its document's title's ("HLH-2004
-        # criterion: Fever" under "The 8 HLH-2004 criteria" is about HLH, as the title spells out).
         named = (
-            (entities(f"{unit.text} {passage.section}").get("toxicity") or entities(passage.title).get("toxicity", []))
-            if asked.toxicities | asked.besides
-            else []
+            entities(f"{unit.text} {passage.section}").get("toxicity", []) if asked.toxicities | asked.besides else []
         )
         if asked.toxicities:
-            if named and not set(named) & asked.toxicities:
+            # A unit naming no toxicity in a document about only others is about those ("HLH-2004 criterion:
+            # Fever" in the HLH-2004 criteria does not answer a CRS question).
+            titled = set(entities(passage.title).get("toxicity", [])) if not named else set()
+            if (named and not set(named) & asked.toxicities) or (titled and not titled & asked.toxicities):
                 value *= self.rules.other_grade_factor
             elif not named:
                 value *= self.rules.unnamed_toxicity_factor
