@@ -42,9 +42,6 @@ class ComposerRules(BaseModel):
     unnamed_toxicity_factor: float = rule(
         0.7, 1.0, "A unit naming no toxicity when the question names one is probably about something else."
     )
-    criteria_for_management_factor: float = rule(
-        0.5, 1.0, "A management question is answered by what to do, a grading row says what the grade is; and back."
-    )
     corpus_note_factor: float = rule(
         0.6, 1.0, "Notes about the corpus itself ('not captured') answer only when nothing else does."
     )

@@ -88,10 +88,6 @@ class Scorer:
             value *= self.rules.named_source_factor
         if asked.local and passage.collection == LOCAL_COLLECTION:
             value *= self.rules.named_source_factor  # "per our protocol": the hospital's own documents first
-        if asked.intent is Intent.MANAGEMENT and unit.cells and not unit.is_dosing_row:
-            value *= self.rules.criteria_for_management_factor  # a grading row says what the grade is, not what to do
-        if asked.intent is Intent.GRADING and unit.is_dosing_row:
-            value *= self.rules.criteria_for_management_factor  # and a dosing row what to do, not what the grade is
         length = len(tokens) / 2 if grading_row else len(tokens)
         return value * (1.0 + self.rules.rank_bonus / (1 + rank)) / (1.0 + self.rules.length_penalty * length)
 
