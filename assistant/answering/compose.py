@@ -31,6 +31,7 @@ from assistant.answering.scoring import GIVES_RATE, Scorer
 from assistant.answering.shapes.dosing import dosing_answer
 from assistant.answering.shapes.evidence import by_evidence_strength, by_study, findings
 from assistant.answering.shapes.next_step import next_step
+from assistant.answering.shapes.one_fact import one_fact
 from assistant.answering.shapes.prose import facet_lead, novel_first, select
 from assistant.answering.shapes.tables import COMPOSITION, whole_table, with_neighbour_grades
 from assistant.answering.units import Unit, stated, units_of
@@ -184,12 +185,14 @@ class ExtractiveComposer:
         managing = intent is Intent.MANAGEMENT or Ask.MANAGE in parsed.asks or parsed.line.improving
         if rules.management_facets and managing and parsed.toxicities:
             candidates = facet_lead(candidates, scored, parsed, passages)
-        statements = select(candidates, rules)
+        # "ICE out of how many?" is answered in a line, not filled up to five statements.
+        single = rules.one_fact and parsed.one_fact
+        statements = one_fact(candidates, parsed, passages, core, self.scorer) if single else select(candidates, rules)
         if intent is Intent.DOSING:
             unanswered = unspoken_dose(statements, parsed, passages, rules)
             if unanswered is not None:
                 return unanswered
-        if intent is Intent.GRADING and rules.neighbour_grades:
+        if intent is Intent.GRADING and rules.neighbour_grades and not single:
             statements = with_neighbour_grades(statements, units, rules.max_words)
         return Draft(statements=statements)
 

@@ -254,6 +254,30 @@ RESTATED_ASKS = {
 }
 
 
+#: Asks that want more than one fact: how to manage, what follows, the evidence, what a thing is.
+SEVERAL_FACT_ASKS = frozenset({Ask.MANAGE, Ask.NEXT_STEP, Ask.EVIDENCE, Ask.DEFINITION})
+#: A question joining two asks ("CRS rate & onset?", "dose and max?") wants both facts.
+TWO_ASKS = re.compile(r"\band\b|&|\bplus\b|\balso\b|\bas well\b|\?.*\?", re.IGNORECASE | re.DOTALL)
+
+
+def one_fact(question: str, intent: Intent, asks: list[Ask]) -> tuple[bool, bool]:
+    """Whether the question asks for one fact (a maximum, a cutoff, an onset, a rate of one grade, a duration,
+    a yes/no: "ICE out of how many?", "axi-cel median CRS onset?", "tecartus REMS still required?"), and
+    whether it is a yes/no."""
+    if intent in (Intent.MANAGEMENT, Intent.EVIDENCE) or SEVERAL_FACT_ASKS.intersection(asks):
+        return False, False
+    if TWO_ASKS.search(question):
+        return False, False
+    patterns = lexicon().reading_patterns
+    yes_no = bool(patterns["one_fact.yes_no"].search(question)) if "one_fact.yes_no" in patterns else False
+    fact = any(
+        patterns[f"one_fact.{name}"].search(question)
+        for name in ("fact", "graded_rate")
+        if f"one_fact.{name}" in patterns
+    )
+    return fact or yes_no, yes_no
+
+
 class Population(BaseModel):
     """Who the patient is: age band and weight, with the weight band the label doses use."""
 
@@ -287,6 +311,8 @@ class ParsedQuestion(BaseModel):
     line: LineOfTherapy = Field(default_factory=LineOfTherapy)
     local_only: bool = False  # "our protocol": the hospital's own documents first
     study_parts: list[str] = Field(default_factory=list)  # numbered parts of a study asked about: "cohort 4"
+    one_fact: bool = False  # asks for one fact ("ICE out of how many?"): the statement carrying it answers
+    yes_no: bool = False  # ... a yes or no ("tecartus REMS still required?"): the reason beside it stays
 
     @classmethod
     def read(cls, question: str) -> ParsedQuestion:
@@ -301,9 +327,12 @@ class ParsedQuestion(BaseModel):
         # A drug named only as a treatment already given is not the drug asked about.
         asked_drugs = entities(PRIOR.sub(" ", NEGATED.sub(" ", question))).get("drug", [])
 
+        intent = classify(question)
+        asks = [ask for ask in Ask if has(f"asks.{ask.value}")]
+        single, yes_no = one_fact(question, intent, asks)
         return cls(
-            intent=classify(question),
-            asks=[ask for ask in Ask if has(f"asks.{ask.value}")],
+            intent=intent,
+            asks=asks,
             toxicities=found.get("toxicity", []),
             grades=sorted(int(g) for g in grades_in(question, targets=False)),
             drugs=asked_drugs,
@@ -314,6 +343,8 @@ class ParsedQuestion(BaseModel):
             line=line_of(question),
             local_only=has("local"),
             study_parts=sorted(f"{kind} {number}" for kind, number in study_parts(question)),
+            one_fact=single,
+            yes_no=yes_no,
         )
 
     def restatement(self) -> str:
@@ -356,6 +387,7 @@ class ParsedQuestion(BaseModel):
             ", ".join(b.upper() for b in self.bodies),
             ", ".join(p for p in line if p),
             "local protocol" if self.local_only else "",
+            ("yes/no" if self.yes_no else "one fact") if self.one_fact else "",
         ]
         return " · ".join(p for p in parts if p)
 
