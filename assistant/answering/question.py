@@ -256,8 +256,11 @@ RESTATED_ASKS = {
 
 #: Asks that want more than one fact: how to manage, what follows, the evidence, what a thing is.
 SEVERAL_FACT_ASKS = frozenset({Ask.MANAGE, Ask.NEXT_STEP, Ask.EVIDENCE, Ask.DEFINITION})
-#: A question joining two asks ("CRS rate & onset?", "dose and max?") wants both facts.
-TWO_ASKS = re.compile(r"\band\b|&|\bplus\b|\balso\b|\bas well\b|\?.*\?", re.IGNORECASE | re.DOTALL)
+#: A question joining two asks ("CRS rate & onset?", "dose and max?", "criteria / ferritin cutoff?", two
+#: question marks) or asking for criteria (a list) wants more than one fact.
+TWO_ASKS = re.compile(
+    r"\band\b|&|\bplus\b|\balso\b|\bas well\b|\s/\s|\bcriteri(?:a|on)\b|\?.*\?", re.IGNORECASE | re.DOTALL
+)
 
 
 def one_fact(question: str, intent: Intent, asks: list[Ask]) -> tuple[bool, bool]:

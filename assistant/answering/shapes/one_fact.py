@@ -36,29 +36,32 @@ def one_fact(
         return []
     grade = parsed.grades[0] if len(parsed.grades) == 1 else None
 
-    def key(unit: Unit) -> tuple[int, bool, bool]:
+    def key(unit: Unit) -> tuple[int, bool, bool, bool]:
         """Fewest contradictions (another product counts as one; a toxicity asked that the unit names after
-        another does not), then a unit on the grade asked alone, then one naming no grade, then one spanning
-        grades ("ICE 0 ... grade 3 ICANS, not grade 4")."""
+        another does not), then a unit naming the toxicity asked before one naming none (the HLH-2004 fever
+        row for "fever cutoff for CRS?"), then a unit on the grade asked alone, then one naming no grade,
+        then one spanning grades ("ICE 0 ... grade 3 ICANS, not grade 4")."""
         facets = facets_of(unit, passages[unit.passage].doc_type, passages[unit.passage].year)
         contradictions = fit(parsed, facets).mismatches + other_product(unit.text, parsed)
-        if facets.toxicity not in (None, *parsed.toxicities) and names_asked_toxicity(unit.text, parsed):
+        named = names_asked_toxicity(unit.text, parsed)
+        if facets.toxicity not in (None, *parsed.toxicities) and named:
             contradictions -= 1
-        return contradictions, grade is not None and len(facets.grades) > 1, grade not in facets.grades
+        spans = grade is not None and len(facets.grades) > 1
+        return contradictions, bool(parsed.toxicities) and not named, spans, grade not in facets.grades
 
     keys = {id(u): key(u) for _, u in candidates}
     ordered = sorted(candidates, key=lambda pair: keys[id(pair[1])])  # stable: score order within each
     chosen: list[tuple[set[str], Statement]] = []
     covered: set[str] = set()
     for _, unit in ordered:
-        if chosen and keys[id(unit)][0]:
-            continue
+        if chosen and any(keys[id(unit)][:2]):
+            continue  # what follows the lead contradicts nothing asked and names the toxicity asked
         tokens = unit_tokens(unit)
         if merged_into(chosen, unit, tokens, scorer.rules):
             continue  # another source saying the same: one statement, both citations
         words = asked_words(unit.text, core)
-        # A yes/no keeps the sentence its source gives beside the answer: the reason.
-        reason = parsed.yes_no and bool(chosen) and unit.passage == chosen[0][1].sources[0]
+        # A yes/no keeps the sentence its source gives beside the answer (the reason; a table's next row is none).
+        reason = parsed.yes_no and bool(chosen) and not unit.cells and unit.passage == chosen[0][1].sources[0]
         if len(chosen) < scorer.rules.one_fact_statements and (not chosen or words - covered or reason):
             chosen.append((tokens, Statement(unit.text, [unit.passage], unit.cells)))
             covered |= words
