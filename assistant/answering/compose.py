@@ -186,8 +186,8 @@ class ExtractiveComposer:
         if rules.management_facets and managing and parsed.toxicities:
             candidates = facet_lead(candidates, scored, parsed, passages)
         # "ICE out of how many?" is answered in a line, not filled up to five statements.
-        single = rules.one_fact and parsed.one_fact
-        statements = one_fact(candidates, parsed, passages, core, self.scorer) if single else select(candidates, rules)
+        single = one_fact(candidates, parsed, passages, core, self.scorer) if rules.one_fact and parsed.one_fact else []
+        statements = single or select(candidates, rules)
         if intent is Intent.DOSING:
             unanswered = unspoken_dose(statements, parsed, passages, rules)
             if unanswered is not None:

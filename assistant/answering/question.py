@@ -254,31 +254,30 @@ RESTATED_ASKS = {
 }
 
 
-#: Asks that want more than one fact: how to manage, what follows, the evidence, what a thing is.
-SEVERAL_FACT_ASKS = frozenset({Ask.MANAGE, Ask.NEXT_STEP, Ask.EVIDENCE, Ask.DEFINITION})
+#: Asks that want more than one fact: how to manage, what follows, the evidence.
+SEVERAL_FACT_ASKS = frozenset({Ask.MANAGE, Ask.NEXT_STEP, Ask.EVIDENCE})
 #: A question joining two asks ("CRS rate & onset?", "dose and max?", "criteria / ferritin cutoff?", two
 #: question marks) or asking for criteria (a list) wants more than one fact.
 TWO_ASKS = re.compile(
     r"\band\b|&|\bplus\b|\balso\b|\bas well\b|\s/\s|\bcriteri(?:a|on)\b|\?.*\?", re.IGNORECASE | re.DOTALL
 )
+#: The kinds of one fact a question can ask for (the lexicon's ``one_fact`` patterns), in the order tried.
+FactKind = Literal["", "duration", "number", "interval", "rate", "yes_no"]
+FACT_KINDS: tuple[FactKind, ...] = ("duration", "number", "interval", "rate", "yes_no")
 
 
-def one_fact(question: str, intent: Intent, asks: list[Ask]) -> tuple[bool, bool]:
-    """Whether the question asks for one fact (a maximum, a cutoff, an onset, a rate of one grade, a duration,
-    a yes/no: "ICE out of how many?", "axi-cel median CRS onset?", "tecartus REMS still required?"), and
-    whether it is a yes/no."""
+def one_fact(question: str, intent: Intent, asks: list[Ask]) -> FactKind:
+    """The kind of the one fact the question asks for ('' when it asks more): a time ("axi-cel median CRS
+    onset?"), a number ("ICE out of how many?"), an interval ("dex q6 or q12?"), the rate of one grade, or a
+    yes/no ("tecartus REMS still required?")."""
     if intent in (Intent.MANAGEMENT, Intent.EVIDENCE) or SEVERAL_FACT_ASKS.intersection(asks):
-        return False, False
+        return ""
     if TWO_ASKS.search(question):
-        return False, False
+        return ""
     patterns = lexicon().reading_patterns
-    yes_no = bool(patterns["one_fact.yes_no"].search(question)) if "one_fact.yes_no" in patterns else False
-    fact = any(
-        patterns[f"one_fact.{name}"].search(question)
-        for name in ("fact", "graded_rate")
-        if f"one_fact.{name}" in patterns
+    return next(
+        (k for k in FACT_KINDS if f"one_fact.{k}" in patterns and patterns[f"one_fact.{k}"].search(question)), ""
     )
-    return fact or yes_no, yes_no
 
 
 class Population(BaseModel):
@@ -314,8 +313,7 @@ class ParsedQuestion(BaseModel):
     line: LineOfTherapy = Field(default_factory=LineOfTherapy)
     local_only: bool = False  # "our protocol": the hospital's own documents first
     study_parts: list[str] = Field(default_factory=list)  # numbered parts of a study asked about: "cohort 4"
-    one_fact: bool = False  # asks for one fact ("ICE out of how many?"): the statement carrying it answers
-    yes_no: bool = False  # ... a yes or no ("tecartus REMS still required?"): the reason beside it stays
+    one_fact: FactKind = ""  # the kind of one fact asked ("ICE out of how many?": number); '' if more
 
     @classmethod
     def read(cls, question: str) -> ParsedQuestion:
@@ -332,7 +330,6 @@ class ParsedQuestion(BaseModel):
 
         intent = classify(question)
         asks = [ask for ask in Ask if has(f"asks.{ask.value}")]
-        single, yes_no = one_fact(question, intent, asks)
         return cls(
             intent=intent,
             asks=asks,
@@ -346,8 +343,7 @@ class ParsedQuestion(BaseModel):
             line=line_of(question),
             local_only=has("local"),
             study_parts=sorted(f"{kind} {number}" for kind, number in study_parts(question)),
-            one_fact=single,
-            yes_no=yes_no,
+            one_fact=one_fact(question, intent, asks),
         )
 
     def restatement(self) -> str:
@@ -390,7 +386,7 @@ class ParsedQuestion(BaseModel):
             ", ".join(b.upper() for b in self.bodies),
             ", ".join(p for p in line if p),
             "local protocol" if self.local_only else "",
-            ("yes/no" if self.yes_no else "one fact") if self.one_fact else "",
+            f"one fact: {self.one_fact.replace('_', '/')}" if self.one_fact else "",
         ]
         return " · ".join(p for p in parts if p)
 

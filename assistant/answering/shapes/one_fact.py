@@ -10,6 +10,7 @@ answers a word of the question the lead leaves open and is about the same settin
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from assistant.answering.draft import Statement
@@ -31,7 +32,8 @@ def one_fact(
     core: set[str],
     scorer: Scorer,
 ) -> list[Statement]:
-    """The statement carrying the one fact asked, its twins merged, and at most ``one_fact_statements`` in all."""
+    """The statement carrying the one fact asked, its twins merged, and at most ``one_fact_statements`` in all;
+    none when the best unit does not give the kind of fact asked (the prose shape answers then)."""
     if not candidates:
         return []
     grade = parsed.grades[0] if len(parsed.grades) == 1 else None
@@ -51,6 +53,10 @@ def one_fact(
 
     keys = {id(u): key(u) for _, u in candidates}
     ordered = sorted(candidates, key=lambda pair: keys[id(pair[1])])  # stable: score order within each
+    if not carries(ordered[0][1].text, parsed):
+        return []  # the best unit does not give what is asked (a time for "how long"): no one-fact answer
+    # Only a unit giving what is asked (a time for "how long", a number for "out of how many") answers it.
+    ordered = [pair for pair in ordered if carries(pair[1].text, parsed)]
     chosen: list[tuple[set[str], Statement]] = []
     covered: set[str] = set()
     for _, unit in ordered:
@@ -61,7 +67,9 @@ def one_fact(
             continue  # another source saying the same: one statement, both citations
         words = asked_words(unit.text, core)
         # A yes/no keeps the sentence its source gives beside the answer (the reason; a table's next row is none).
-        reason = parsed.yes_no and bool(chosen) and not unit.cells and unit.passage == chosen[0][1].sources[0]
+        reason = (
+            parsed.one_fact == "yes_no" and bool(chosen) and not unit.cells and unit.passage == chosen[0][1].sources[0]
+        )
         if len(chosen) < scorer.rules.one_fact_statements and (not chosen or words - covered or reason):
             chosen.append((tokens, Statement(unit.text, [unit.passage], unit.cells)))
             covered |= words
@@ -76,6 +84,7 @@ def one_fact_beside(
     return [
         s for s in beside
         if asked_words(s.text, core) - covered
+        and carries(s.text, parsed)
         and not statement_fit(parsed, s, passages).mismatches
         and not other_product(s.text, parsed)
     ]  # fmt: skip
@@ -96,3 +105,18 @@ def other_product(text: str, parsed: ParsedQuestion) -> bool:
 def names_asked_toxicity(text: str, parsed: ParsedQuestion) -> bool:
     """Whether ``text`` names a toxicity the question asks about ("grade ≥3 CRS 2.4% and ICANS 7.1%" names ICANS)."""
     return bool(set(entities(text).get("toxicity", [])) & set(parsed.toxicities))
+
+
+#: What a statement must give to answer each kind of one fact (a yes/no is answered by any statement).
+CARRIES = {
+    "duration": re.compile(r"\d\s*(?:h|hours?|min(?:utes?)?|days?|weeks?|months?|years?)\b", re.IGNORECASE),
+    "number": re.compile(r"\d"),
+    "interval": re.compile(r"\bevery\b|\bdaily\b|\bq\d+|\bper (?:day|week)\b", re.IGNORECASE),
+    "rate": re.compile(r"\d\s*%|\b\d+ of (?:the )?\d+\b|\b\d+/\d+\b"),
+}
+
+
+def carries(text: str, parsed: ParsedQuestion) -> bool:
+    """Whether ``text`` gives the kind of fact the question asks for."""
+    pattern = CARRIES.get(parsed.one_fact)
+    return pattern is None or bool(pattern.search(text))
