@@ -186,7 +186,11 @@ class ExtractiveComposer:
         if rules.management_facets and managing and parsed.toxicities:
             candidates = facet_lead(candidates, scored, parsed, passages)
         # "ICE out of how many?" is answered in a line, not filled up to five statements.
-        single = one_fact(candidates, parsed, passages, core, self.scorer) if rules.one_fact and parsed.one_fact else []
+        single = (
+            one_fact(question, candidates, parsed, passages, core, self.scorer)
+            if rules.one_fact and parsed.one_fact
+            else []
+        )
         statements = single or select(candidates, rules)
         if intent is Intent.DOSING:
             unanswered = unspoken_dose(statements, parsed, passages, rules)

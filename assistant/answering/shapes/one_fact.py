@@ -20,12 +20,14 @@ from assistant.answering.scoring import Scorer
 from assistant.answering.shapes.prose import merged_into, unit_tokens
 from assistant.answering.units import Unit
 from assistant.conversation import entities
+from assistant.lexicon import lexicon
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import related_words
 
 
 def one_fact(
+    question: str,
     candidates: Sequence[tuple[float, Unit]],
     parsed: ParsedQuestion,
     passages: Sequence[Passage],
@@ -34,6 +36,7 @@ def one_fact(
 ) -> list[Statement]:
     """The statement carrying the one fact asked, its twins merged, and at most ``one_fact_statements`` in all;
     none when the best unit does not give the kind of fact asked (the prose shape answers then)."""
+    rules = scorer.rules
     if not candidates:
         return []
     grade = parsed.grades[0] if len(parsed.grades) == 1 else None
@@ -53,8 +56,12 @@ def one_fact(
 
     keys = {id(u): key(u) for _, u in candidates}
     ordered = sorted(candidates, key=lambda pair: keys[id(pair[1])])  # stable: score order within each
-    if not carries(ordered[0][1].text, parsed):
+    lead = ordered[0][1]
+    if not carries(lead.text, parsed):
         return []  # the best unit does not give what is asked (a time for "how long"): no one-fact answer
+    subject = core - ask_words(question)
+    if scorer.known(subject) and scorer.coverage(lead, passages[lead.passage], subject) < rules.one_fact_coverage:
+        return []  # the best unit leaves much of what the question is about open: the prose shape answers
     # Only a unit giving what is asked (a time for "how long", a number for "out of how many") answers it.
     ordered = [pair for pair in ordered if carries(pair[1].text, parsed)]
     chosen: list[tuple[set[str], Statement]] = []
@@ -70,7 +77,7 @@ def one_fact(
         reason = (
             parsed.one_fact == "yes_no" and bool(chosen) and not unit.cells and unit.passage == chosen[0][1].sources[0]
         )
-        if len(chosen) < scorer.rules.one_fact_statements and (not chosen or words - covered or reason):
+        if len(chosen) < rules.one_fact_statements and (not chosen or words - covered or reason):
             chosen.append((tokens, Statement(unit.text, [unit.passage], unit.cells)))
             covered |= words
     return [s for _, s in chosen]
@@ -88,6 +95,16 @@ def one_fact_beside(
         and not statement_fit(parsed, s, passages).mismatches
         and not other_product(s.text, parsed)
     ]  # fmt: skip
+
+
+def ask_words(question: str) -> set[str]:
+    """The words that say what kind of fact is asked ("cutoff", "max", "median onset", "still required"),
+    not what it is about: the lexicon's ask and one-fact phrases."""
+    words: set[str] = set()
+    for name, pattern in lexicon().reading_patterns.items():
+        if name.startswith(("asks.", "one_fact.")):
+            words.update(t for match in pattern.finditer(question) for t in tokenize(match.group(0), parts=False))
+    return words
 
 
 def asked_words(text: str, core: set[str]) -> set[str]:
