@@ -665,6 +665,15 @@ def test_a_one_fact_question_is_led_by_the_row_for_the_grade_asked_not_a_sentenc
     assert draft.statements[0].text == "ICANS grade: 3; ICE score: 0–2"
 
 
+def test_a_cutoff_for_one_grade_is_answered_by_its_grading_row_not_a_treatment_trigger() -> None:
+    passages = [
+        passage("u", "Tocilizumab may be considered for grade 1 CRS when fever lasts >48 h.", "guideline"),
+        Passage("g:1", "g", "| CRS grade | Fever |\n|---|---|\n| 1 | ≥38 °C |", "CRS", "table", "g", "guideline"),
+    ]
+    draft = compose("grade 1 CRS fever threshold?", passages)
+    assert [s.text for s in draft.statements] == ["CRS grade: 1; Fever: ≥38 °C"]
+
+
 def test_a_one_fact_answer_falls_back_to_prose_when_its_best_unit_does_not_give_the_kind_asked() -> None:
     passages = [
         passage("a", "Tocilizumab infusions for CRS must not exceed 800 mg.", "label"),

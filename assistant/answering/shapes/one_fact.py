@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from assistant.answering.draft import Statement
 from assistant.answering.facets import facets_of, fit, statement_fit
-from assistant.answering.question import ParsedQuestion
+from assistant.answering.question import Ask, ParsedQuestion
 from assistant.answering.scoring import Scorer
 from assistant.answering.shapes.prose import merged_into, unit_tokens
 from assistant.answering.units import Unit
@@ -40,19 +40,23 @@ def one_fact(
     if not candidates:
         return []
     grade = parsed.grades[0] if len(parsed.grades) == 1 else None
+    classifying = grade is not None and Ask.CLASSIFY in parsed.asks
 
-    def key(unit: Unit) -> tuple[int, bool, bool, bool]:
+    def key(unit: Unit) -> tuple[int, bool, bool, bool, bool]:
         """Fewest contradictions (another product counts as one; a toxicity asked that the unit names after
         another does not), then a unit naming the toxicity asked before one naming none (the HLH-2004 fever
-        row for "fever cutoff for CRS?"), then a unit on the grade asked alone, then one naming no grade,
-        then one spanning grades ("ICE 0 ... grade 3 ICANS, not grade 4")."""
+        row for "fever cutoff for CRS?"), then for a cutoff of one grade its grading row, then a unit on the
+        grade asked alone, then one naming no grade, then one spanning grades ("ICE 0 ... grade 3 ICANS, not
+        grade 4")."""
         facets = facets_of(unit, passages[unit.passage].doc_type, passages[unit.passage].year)
         contradictions = fit(parsed, facets).mismatches + other_product(unit.text, parsed)
         named = names_asked_toxicity(unit.text, parsed)
         if facets.toxicity not in (None, *parsed.toxicities) and named:
             contradictions -= 1
         spans = grade is not None and len(facets.grades) > 1
-        return contradictions, bool(parsed.toxicities) and not named, spans, grade not in facets.grades
+        # "gr1 CRS temp threshold?" is answered by the grade 1 row, not a treatment trigger for grade 1.
+        not_a_grade_row = classifying and not (unit.cells and not unit.is_dosing_row)
+        return contradictions, bool(parsed.toxicities) and not named, not_a_grade_row, spans, grade not in facets.grades
 
     keys = {id(u): key(u) for _, u in candidates}
     ordered = sorted(candidates, key=lambda pair: keys[id(pair[1])])  # stable: score order within each
