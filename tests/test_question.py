@@ -98,3 +98,20 @@ def test_bedside_drug_shorthand_is_read() -> None:
 def test_data_on_a_drug_asks_about_that_drug() -> None:
     assert ParsedQuestion.read("any data on emapalumab for refractory CRS in kids?").drugs == ["emapalumab"]
     assert ParsedQuestion.read("still febrile on toci, add dex?").drugs == ["dexamethasone"]
+
+
+@pytest.mark.parametrize(
+    ("question", "intent", "next_step"),
+    [
+        ("astct gr4 crs definition", Intent.GRADING, False),
+        ("still febrile >3d, what do we do", Intent.MANAGEMENT, True),
+        ("fever persists day 4, now what", None, True),
+        ("do I still grade it as CRS w/o fever?", None, False),
+    ],
+)
+def test_bedside_wording_of_a_grade_definition_and_a_next_step(
+    question: str, intent: Intent | None, next_step: bool
+) -> None:
+    parsed = parse(question)
+    assert intent is None or parsed.intent is intent
+    assert (Ask.NEXT_STEP in parsed.asks) is next_step
