@@ -171,7 +171,11 @@ def unknown_share(question: str, idf: Mapping[str, float], common_words: frozens
         parts = token.split("-")
         return (
             any(
-                len(p) >= MIN_SPECIALISED_LENGTH and p not in known and p not in common_words and p.isalpha()
+                len(p) >= MIN_SPECIALISED_LENGTH
+                and p not in known
+                and p not in common_words
+                and p.isalpha()
+                and not inflection_of_known(p, known)
                 for p in parts
             )
             and token not in known
@@ -180,3 +184,14 @@ def unknown_share(question: str, idf: Mapping[str, float], common_words: frozens
     unknown = sum(rarest for t in tokens if specialised(t))
     total = unknown + fsum(max(idf.get(t, rarest), 0.05) for t in tokens if t in known)
     return unknown / total if total else 1.0
+
+
+#: Word endings a question and the documents may differ by ("escalate" and "escalated").
+INFLECTION = re.compile(r"(?:ing|ions?|ed|es|e|s|d)$")
+ENDINGS = ("", "e", "s", "es", "d", "ed", "ing", "ion", "ions")
+
+
+def inflection_of_known(word: str, known: set[str]) -> bool:
+    """Whether ``word`` is another form of a word in ``known`` ('escalate' of 'escalated'): not a foreign subject."""
+    stem = INFLECTION.sub("", word)
+    return any(stem + ending in known for ending in ENDINGS)
