@@ -637,3 +637,17 @@ def test_facets_a_row_for_another_cohort_contradicts_a_cohort_question() -> None
     cells = {"drug": "dexamethasone", "dose": "10 mg", "population": "LBCL (ZUMA-1 cohort 6, n=40)", "setting": "x"}
     assert parsed.study_parts == ["cohort 4"]
     assert fit(parsed, facets_of(Unit("", 0, cells), "trial", 2021)).mismatches
+
+
+def test_a_runner_up_that_holds_the_questions_rare_words_keeps_it_answerable() -> None:
+    """The best-scoring line matches the common words and the management hints; the grading row just
+    below holds the rare ones ("bipap", "pressors"): the passages cover the question, so no abstention."""
+    guideline = passage(
+        "asco", "Grade 4 CRS is treated as recommended: managed first line with treatment in the ICU.", "guideline"
+    )
+    grading = passage("astct", "Grade 4 CRS: two pressors or bipap.", "guideline", n=1)
+    idf = {"grade": 0.2, "crs": 0.2, "treated": 3.0, "managed": 3.0, "recommended": 3.0, "first": 3.0}
+    idf |= {"line": 3.0, "icu": 3.0, "treatment": 3.0, "two": 1.0, "pressors": 2.0, "bipap": 2.0, "management": 0.5}
+    composer = ExtractiveComposer(idf)
+    draft = composer.run("grade 4 CRS, pressors, on bipap - management?", [guideline, grading], Intent.MANAGEMENT)
+    assert not draft.abstained
