@@ -115,3 +115,16 @@ def test_bedside_wording_of_a_grade_definition_and_a_next_step(
     parsed = parse(question)
     assert intent is None or parsed.intent is intent
     assert (Ask.NEXT_STEP in parsed.asks) is next_step
+
+
+@pytest.mark.parametrize(
+    ("question", "timing"),
+    [
+        ("gcsf post car t neutropenia when", True),
+        ("pjp ppx after cd19 car-t drug + start", True),
+        ("filgrastim after CAR-T for low ANC - when start", True),
+        ("starting gamifant dose for primary hlh", False),
+    ],
+)
+def test_a_terse_when_asks_for_timing(question: str, timing: bool) -> None:
+    assert (Ask.TIMING in parse(question).asks) is timing
