@@ -651,3 +651,15 @@ def test_a_runner_up_that_holds_the_questions_rare_words_keeps_it_answerable() -
     composer = ExtractiveComposer(idf)
     draft = composer.run("grade 4 CRS, pressors, on bipap - management?", [guideline, grading], Intent.MANAGEMENT)
     assert not draft.abstained
+
+
+def test_a_brand_earns_no_more_than_its_generic_name() -> None:
+    """'Gamifant' is rarer in the corpus than 'emapalumab': a label line must not outrank a study for it."""
+    from assistant.answering.scoring import Scorer
+
+    scorer = Scorer({"gamifant": 5.0, "emapalumab": 2.0, "adult": 1.0}, ComposerRules())
+    assert scorer.matched_weight("gamifant") == scorer.matched_weight("emapalumab") == 2.0
+    assert scorer.matched_weight("adult") == 1.0
+    assert Scorer({"gamifant": 5.0, "emapalumab": 2.0}, ComposerRules.ablated("brand_as_generic")).matched_weight(
+        "gamifant"
+    ) == 5.0

@@ -19,6 +19,7 @@ from assistant.answering.rules import ComposerRules
 from assistant.answering.units import Unit
 from assistant.conversation import entities
 from assistant.documents import LOCAL_COLLECTION
+from assistant.lexicon import lexicon
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import related_words, synonym_vocabulary
@@ -35,6 +36,18 @@ CORPUS_NOTE = re.compile(
     re.IGNORECASE,
 )
 
+def entity_spellings() -> dict[str, tuple[str, ...]]:
+    """Each one-word spelling of a drug or product, in the lexicon in use, with all the spellings of its group."""
+    lex = lexicon()
+    return {
+        term: tuple(group.terms)
+        for group in lex.groups
+        if group.kind in ("drug", "product")
+        for term in group.terms
+        if " " not in term
+    }
+
+
 #: A sentence that gives a rate ("12%", "3 of 20").
 GIVES_RATE = re.compile(r"\d\s*%|\b\d+ of (the )?\d+\b|\b\d+/\d+\b")
 
@@ -47,6 +60,7 @@ class Scorer:
         self.rules = rules
         self.everyday = everyday  # everyday English words (``embeddings.common_words``): known though not indexed
         self.default_idf = max(idf.values(), default=1.0)
+        self.spellings = entity_spellings()
 
     def weight(self, token: str) -> float:
         """A term's IDF; a word the corpus never uses weighs as much as its rarest word."""
@@ -60,7 +74,8 @@ class Scorer:
         # sum follows the set's iteration order, which moves with PYTHONHASHSEED, and its last bit then
         # decided ties between units that match the same words, so answers changed from run to run.
         value = fsum(
-            self.weight(t) * (self.rules.carried_weight if t in asked.carried else 1.0) for t in asked.core & tokens
+            self.matched_weight(t) * (self.rules.carried_weight if t in asked.carried else 1.0)
+            for t in asked.core & tokens
         )
         # One synonym group earns at most one word's credit: spelling ICANS out in full is not five matches.
         value += self.rules.expansion_weight * sum(self.concept_credit(concept, tokens) for concept in asked.extra)
@@ -92,6 +107,18 @@ class Scorer:
             value *= self.rules.criteria_for_management_factor  # a grading row says what the grade is, not what to do
         length = len(tokens) / 2 if grading_row else len(tokens)
         return value * (1.0 + 0.1 / (1 + rank)) / (1.0 + 0.01 * length)
+
+    def matched_weight(self, token: str) -> float:
+        """What a question word earns where a unit holds it: its weight, but a drug's or product's name earns
+        no more than its commonest spelling ('Gamifant' as 'emapalumab'), so a brand typed at the bedside does
+        not rank its label's lines above the studies that use the generic name."""
+        if not self.rules.brand_as_generic:
+            return self.weight(token)
+        spellings = self.spellings.get(token)
+        if not spellings:
+            return self.weight(token)
+        commonest = min(max(self.weight(w) for w in tokenize(term, parts=False) or [term]) for term in spellings)
+        return min(self.weight(token), commonest)
 
     def concept_credit(self, concept: Concept, tokens: set[str]) -> float:
         """The weight of the concept's rarest word in ``tokens``, at most that of its commonest spelling.
