@@ -660,6 +660,9 @@ def test_a_brand_earns_no_more_than_its_generic_name() -> None:
     scorer = Scorer({"gamifant": 5.0, "emapalumab": 2.0, "adult": 1.0}, ComposerRules())
     assert scorer.matched_weight("gamifant") == scorer.matched_weight("emapalumab") == 2.0
     assert scorer.matched_weight("adult") == 1.0
-    assert Scorer({"gamifant": 5.0, "emapalumab": 2.0}, ComposerRules.ablated("brand_as_generic")).matched_weight(
-        "gamifant"
-    ) == 5.0
+    assert (
+        Scorer({"gamifant": 5.0, "emapalumab": 2.0}, ComposerRules.ablated("brand_as_generic")).matched_weight(
+            "gamifant"
+        )
+        == 5.0
+    )

@@ -36,6 +36,7 @@ CORPUS_NOTE = re.compile(
     re.IGNORECASE,
 )
 
+
 def entity_spellings() -> dict[str, tuple[str, ...]]:
     """Each one-word spelling of a drug or product, in the lexicon in use, with all the spellings of its group."""
     lex = lexicon()
