@@ -72,6 +72,10 @@ def test_a_bad_lexicon_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
         ("still febrile >3d, wk 2", "still febrile >3 days, week 2"),
         ("3D imaging, CD19", "3D imaging, CD19"),
         ("zuma1 and ZUMA 2 vs ZUMA-3", "zuma-1 and ZUMA-2 vs ZUMA-3"),
+        ("dex q6 or q12 for G3 CRS?", "dex every 6 h or every 12 h for grade 3 CRS?"),
+        ("toci q8h", "toci every 8 h"),
+        ("ICE out of how many?", "ICE maximum points?"),
+        ("rates out of how many patients?", "rates out of how many patients?"),
     ],
 )
 def test_bedside_shorthand_is_spelled_out(typed: str, spelled: str) -> None:

@@ -245,3 +245,9 @@ def test_deeper_dense_ranking_leaves_dense_only_mode_alone(retriever: HybridRetr
 def test_all_in_capitals_is_the_leukaemia_and_not_the_stopword() -> None:
     assert tokenize("CRS in r/r ALL vs adult B-ALL", parts=False) == ["crs", "r", "r", "b-all", "vs", "adult", "b-all"]
     assert "b-all" not in tokenize("all patients", parts=False)
+
+
+def test_still_is_an_everyday_word_and_stills_disease_one_word() -> None:
+    assert tokenize("gr 2 CRS still hypotensive", parts=False) == ["gr", "2", "crs", "hypotensive"]
+    assert tokenize("HLH/MAS in Still's disease", parts=False) == ["hlh", "mas", "stills", "disease"]
+    assert "stills" in tokenize("adult-onset Still disease")
