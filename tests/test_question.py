@@ -184,3 +184,12 @@ def test_bedside_wording_of_a_grade_definition_and_a_next_step(
 )
 def test_a_terse_when_asks_for_timing(question: str, timing: bool) -> None:
     assert (Ask.TIMING in parse(question).asks) is timing
+
+
+def test_a_spaced_plus_joins_two_asks() -> None:
+    from assistant.answering.question import one_fact
+
+    assert one_fact("zuma-1 crs incidence + time to onset yescarta", Intent.PRODUCT, [Ask.RATE]) == ""
+    assert one_fact("T-ICAHT grade at day +30?", Intent.GRADING, [Ask.CLASSIFY]) == one_fact(
+        "T-ICAHT grade at day 30?", Intent.GRADING, [Ask.CLASSIFY]
+    )
