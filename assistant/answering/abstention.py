@@ -1,6 +1,6 @@
 """When the sources cannot answer, and how an answer says what they lack.
 
-Never inventing comes first: Carta abstains when the best passage holds too few of the question's words,
+Never inventing comes first: Carta abstains when the best passages cover too little of the question,
 when a dose is asked in a unit or for a drug no passage gives, and when a dose answer would speak of no
 dose. When a source declares the asked fact absent (its ``not_captured`` topics), that declaration leads, and
 a gap line ("Carta's sources do not give a methylprednisolone dose for grade 4 ICANS") is worded here.
@@ -40,7 +40,13 @@ def cannot_answer(
     best_score, best = scored[0]
     core = set(asked.core)
     if best_score <= 0:
-        return "no passage text matches the question"
+        return "the best passage covers too little of the question"
+    # The best-scoring unit may match the question's common words while a close runner-up holds its rare
+    # ones ("G4 CRS, 2 pressors, on bipap - mgmt?": ASCO's grade 4 line, then the ASTCT grade 4 row).
+    close = [u for value, u in scored[: rules.coverage_candidates] if value >= rules.relative_cutoff * best_score]
+    best = max(close, key=lambda u: scorer.coverage(u, passages[u.passage], core))
+    if scorer.coverage(best, passages[best.passage], core) < rules.min_coverage:
+        return "the best passage covers too little of the question"
     known, found = scorer.matched(best, passages[best.passage], core)
     if len(found) < min(rules.min_matched_words, len(known)):
         # "outpt CAP empiric abx for a healthy 40 yo?" meets the corpus in 'empiric' alone.

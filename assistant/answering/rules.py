@@ -35,6 +35,9 @@ class ComposerRules(BaseModel):
     # Scoring: how a unit's score is built from the question's words.
     carried_weight: float = rule(0.75, 1.0, "Words a follow-up carried from earlier turns count less than its own.")
     expansion_weight: float = rule(0.5, 0.0, "Synonyms and intent hints count half a question word.")
+    brand_as_generic: bool = rule(
+        True, False, "A drug's or product's name earns no more than its commonest spelling: brands rank as generics."
+    )
     context_weight: float = rule(0.3, 0.0, "A question word in the unit's section or title counts a little.")
     other_grade_factor: float = rule(
         0.4, 1.0, "A unit about another grade, toxicity or study part than asked counts much less."
@@ -68,6 +71,10 @@ class ComposerRules(BaseModel):
         0.9, 1.01, "A unit this much inside another (same numbers) is the same statement, with both citations."
     )
     # Abstention: when Carta says the sources do not answer.
+    min_coverage: float = rule(
+        0.2, 0.0, "One of the close best units must cover this share of the question's weight, or Carta abstains."
+    )
+    coverage_candidates: int = budget(3, "... the close units: the best few within relative_cutoff of the best.")
     min_matched_words: int = rule(2, 0, "The best unit must hold this many question words: one in common is no answer.")
     max_unknown_share: float = rule(
         0.35, 1.01, "Abstain when this share of the question's weight is words the corpus never uses."
