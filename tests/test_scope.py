@@ -75,5 +75,5 @@ def test_another_form_of_an_indexed_word_is_not_a_foreign_term() -> None:
     from assistant.answering.scoring import unknown_share
 
     idf = {**IDF, "escalated": 3.0, "emapalumab": 4.0}
-    assert unknown_share("can we escalate emapalumab", idf, ENGLISH) == 0.0
-    assert unknown_share("can we pembrolizumab emapalumab", idf, ENGLISH) > 0.35
+    assert unknown_share("can we escalate emapalumab", idf, ENGLISH, ComposerRules()) == 0.0
+    assert unknown_share("can we pembrolizumab emapalumab", idf, ENGLISH, ComposerRules()) > 0.35
