@@ -273,6 +273,24 @@ def test_a_statement_inside_a_longer_one_merges_into_it_with_both_citations() ->
     assert sorted(draft.statements[0].sources) == [0, 1]
 
 
+def test_a_table_row_and_the_sentence_that_spells_it_out_are_one_statement() -> None:
+    row = (
+        "G-CSF | not stated | not stated | consider if ANC <1.0; strongly consider if ANC <0.5 | not stated"
+        " | CAR-T recipients with neutropenia | neutropenia | guideline"
+    )
+    passages = [
+        dosing_table("s", row, title="Supportive care"),
+        passage(
+            "s",
+            "G-CSF is considered for CAR-T recipients with neutropenia when ANC is below 1.0, strongly below 0.5.",
+            n=1,
+        ),
+    ]
+    draft = compose("G-CSF for neutropenia in CAR-T recipients?", passages)
+    assert len(draft.statements) == 1
+    assert sorted(draft.statements[0].sources) == [0, 1]
+
+
 def test_numbers_and_single_letters_neither_earn_nor_dilute_coverage() -> None:
     note = passage("n", "The NCCN grade 4 ICANS regimen is not included because it could not be verified.", "guideline")
     composer = knowing(note.text, "methylpred 100 day")

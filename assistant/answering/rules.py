@@ -67,8 +67,11 @@ class ComposerRules(BaseModel):
     novelty_floor: float = rule(
         0.5, 1.0, "A sentence adding no question word the earlier ones lack counts this share of its score."
     )
-    merge_contained: float = rule(
-        0.9, 1.01, "A unit this much inside another (same numbers) is the same statement, with both citations."
+    merge_similarity: float = rule(0.6, 1.01, "Units this alike (Jaccard) are one statement with several citations.")
+    merge_contained: float = rule(0.9, 1.01, "A unit this much inside another is the same statement.")
+    merge_numbers: int = budget(2, "Two units sharing this many numbers may be a row and its sentence.")
+    merge_with_numbers: float = rule(
+        0.5, 1.01, "... and then merge when they share this share of the shorter one's words."
     )
     # Abstention: when Carta says the sources do not answer.
     min_coverage: float = rule(

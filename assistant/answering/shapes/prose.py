@@ -48,17 +48,27 @@ def merged_into(
     """Whether ``unit`` says the same as a statement already ``chosen`` (its words ``tokens``); if so, that
     statement now cites the unit's passage too."""
     numbers = bare_numbers(unit.text)
-    twin = next((s for toks, s in chosen if bare_numbers(s.text) == numbers and twins(toks, tokens, rules)), None)
+    twin = next(
+        (s for toks, s in chosen if bare_numbers(s.text) == numbers and twins(toks, tokens, numbers, rules)), None
+    )
     if twin is not None and unit.passage not in twin.sources:
         twin.sources.append(unit.passage)
     return twin is not None
 
 
-def twins(a: set[str], b: set[str], rules: ComposerRules) -> bool:
-    """Two statements with the same numbers say the same when one's words lie (mostly) within the other's."""
+def twins(a: set[str], b: set[str], values: set[str], rules: ComposerRules) -> bool:
+    """Two statements with the same number ``values`` say the same when their words mostly agree, one's
+    words lie within the other's, or they share several numbers and most of the shorter one's words (a
+    table row and the sentence that spells it out)."""
     if not a or not b:
         return False
-    return len(a & b) / min(len(a), len(b)) >= rules.merge_contained
+    shared = len(a & b)
+    smaller = min(len(a), len(b))
+    return (
+        shared / len(a | b) >= rules.merge_similarity
+        or shared / smaller >= rules.merge_contained
+        or (len(values) >= rules.merge_numbers and shared / smaller >= rules.merge_with_numbers)
+    )
 
 
 def novel_first(candidates: list[tuple[float, Unit]], core: set[str], scorer: Scorer) -> list[tuple[float, Unit]]:
