@@ -4,6 +4,7 @@
   ONNX export of the model shared by the whole session.
 - ``corpus_index`` (session): the real corpus ingested once with the real model into a temp data dir.
 - ``chain`` (session): the answer chain over that index, loaded once.
+- ``ui_server`` (module): `carta ui` over that index on a free port, for the browser tests.
 - ``on_index``: CARTA_DATA_DIR and CARTA_CORPUS_DIR pointed at that index, for the app and the CLI.
 - ``small_corpus``: a three-document corpus folder written fresh for each test.
 - ``fake_embeddings``: LangChain's deterministic fake embedding, for fast tests of ingest and search
@@ -18,11 +19,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from helpers import CORPUS, document
+from helpers import CORPUS, ServerDied, document, free_port, start_server
 from langchain_core.embeddings import DeterministicFakeEmbedding
 
 from assistant.answering.chain import AnswerChain
@@ -197,3 +201,27 @@ def make_pdf() -> MakePdf:
         return path
 
     return make
+
+
+@pytest.fixture(scope="module")
+def ui_server(corpus_index: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """`carta ui` over the session index, one for this module's tests; yields its URL and its log file,
+    and stops it afterwards."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("server") / "server.log"
+    env = {"CARTA_DATA_DIR": str(corpus_index.data_dir), "CARTA_CORPUS_DIR": str(corpus_index.corpus_dir)}
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "assistant", "ui", "--port", str(port)]
+    try:  # its own process group: the streamlit child stops with it
+        process = start_server(command, f"{url}/_stcore/health", log, timeout_s=60, env=env, own_group=True)
+    except ServerDied as exc:
+        pytest.fail(f"carta ui did not start: {exc}")
+    try:
+        yield url, log
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()

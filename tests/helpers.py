@@ -1,6 +1,6 @@
 """Pure test helpers, one copy each: paths, a free port, the CLI harness, a passage factory, the
 front-matter template for hand-written documents, starting a server that reports its death, scored eval
-items and run folders, and the Streamlit app under AppTest.
+items and run folders, the Streamlit app under AppTest, and Debian's Chromium under Playwright.
 
 Importing this module imports no LangChain, Chroma, Streamlit or model (only Carta's plain data modules),
 so fast tests can use it freely: the eval-run and app helpers import what they drive when called.
@@ -15,12 +15,14 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
+import pytest
 
 from assistant.passage import Passage
 from assistant.text import CITATION_RUN
@@ -201,3 +203,33 @@ def labelled(elements: Iterable[Any], label: str) -> Any:
     found = [e for e in elements if e.label.startswith(label)]
     assert len(found) == 1, [e.label for e in elements]
     return found[0]
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+#: Generous waits (ms): the first page load also loads the model, on a busy two-core machine.
+LOAD_MS = 180_000
+STEP_MS = 60_000
+
+
+@contextmanager
+def chromium() -> Iterator[tuple[Any, Any]]:
+    """Debian's Chromium driven by Playwright, closed after use: (Playwright's sync API, the browser), or a
+    skip naming what is missing."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"no browser at {CHROMIUM}: install Debian's chromium (`make test` does so when run as root)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is in the dev extra")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield sync_api, browser
+        finally:
+            browser.close()

@@ -8,83 +8,24 @@ dose; with DOCS_SCREENSHOTS=1 their screenshots also go to docs/ for the README.
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import ServerDied, free_port, start_server
+from helpers import LOAD_MS, STEP_MS, chromium
 
 from assistant.answering.chain import AnswerChain
 from assistant.rendering import reference
-from assistant.settings import Settings
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 QUESTION = "What dose of tocilizumab for grade 2 CRS?"
 #: True once Streamlit has finished a rerun: no running-status widget and no stale element left.
 IDLE = (
     "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
     " && !document.querySelector('[data-stale=\"true\"]')"
 )
-#: Generous waits (ms): the first page load also loads the model, on a busy two-core machine.
-LOAD_MS = 180_000
-STEP_MS = 60_000
-
 pytestmark = [pytest.mark.browser, pytest.mark.server]
-
-
-@pytest.fixture(scope="module")
-def server(corpus_index: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """`carta ui` over the session index, one for this module's tests; yields its URL and its log file,
-    and stops it afterwards."""
-    port = free_port()
-    log = tmp_path_factory.mktemp("server") / "server.log"
-    env = {"CARTA_DATA_DIR": str(corpus_index.data_dir), "CARTA_CORPUS_DIR": str(corpus_index.corpus_dir)}
-    url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "assistant", "ui", "--port", str(port)]
-    try:  # its own process group: the streamlit child stops with it
-        process = start_server(command, f"{url}/_stcore/health", log, timeout_s=60, env=env, own_group=True)
-    except ServerDied as exc:
-        pytest.fail(f"carta ui did not start: {exc}")
-    try:
-        yield url, log
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
-@contextmanager
-def chromium() -> Iterator[tuple[Any, Any]]:
-    """Debian's Chromium driven by Playwright, closed after use: (Playwright's sync API, the browser), or a
-    skip naming what is missing."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"no browser at {CHROMIUM}: install Debian's chromium (`make test` does so when run as root)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is in the dev extra")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield sync_api, browser
-        finally:
-            browser.close()
 
 
 #: Each page after Chat, and a text it always shows.
@@ -98,8 +39,8 @@ def open_page(sync_api: Any, page: Any, url: str, text: str) -> None:
     assert page.get_by_test_id("stException").count() == 0, url
 
 
-def test_ask_open_a_source_and_visit_every_page(server: tuple[str, Path], tmp_path: Path) -> None:
-    url, log = server
+def test_ask_open_a_source_and_visit_every_page(ui_server: tuple[str, Path], tmp_path: Path) -> None:
+    url, log = ui_server
     with chromium() as (sync_api, browser):
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.goto(url)
@@ -152,9 +93,9 @@ DEVELOPER_CHROME = ("Deploy", "Rerun", "Clear cache")
 
 @pytest.mark.parametrize("device", list(VIEWPORTS))
 def test_a_dose_reads_on_screen_copies_with_its_references_and_no_page_scrolls_sideways(
-    server: tuple[str, Path], chain: AnswerChain, tmp_path: Path, device: str
+    ui_server: tuple[str, Path], chain: AnswerChain, tmp_path: Path, device: str
 ) -> None:
-    url, _ = server
+    url, _ = ui_server
     viewport = VIEWPORTS[device]
     expected = chain.invoke(QUESTION)  # the same index and settings as the app's: the same answer
     with chromium() as (sync_api, browser):
@@ -217,14 +158,14 @@ def test_a_dose_reads_on_screen_copies_with_its_references_and_no_page_scrolls_s
     assert shot.stat().st_size > 0
 
 
-def test_evaluation_page_opens_on_a_run_and_an_item_expands(server: tuple[str, Path], tmp_path: Path) -> None:
+def test_evaluation_page_opens_on_a_run_and_an_item_expands(ui_server: tuple[str, Path], tmp_path: Path) -> None:
     """The page opens on the newest run of the folder named in its URL; choosing an item shows its answer."""
     from helpers import result, write_run
 
     root = tmp_path / "runs"
     write_run(root / "20260101-000000", [result("dosing-a"), result("dosing-b")])
     write_run(root / "20260102-000000", [result("dosing-a"), result("dosing-b", passed=False)])
-    url, _ = server
+    url, _ = ui_server
     with chromium() as (sync_api, browser):
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         page.goto(f"{url}/evaluation?runs={root}")

@@ -637,3 +637,37 @@ def test_facets_a_row_for_another_cohort_contradicts_a_cohort_question() -> None
     cells = {"drug": "dexamethasone", "dose": "10 mg", "population": "LBCL (ZUMA-1 cohort 6, n=40)", "setting": "x"}
     assert parsed.study_parts == ["cohort 4"]
     assert fit(parsed, facets_of(Unit("", 0, cells), "trial", 2021)).mismatches
+
+
+def test_fda_names_a_kind_of_source_not_one_study() -> None:
+    from assistant.answering.compose import named_documents
+
+    ids = {"fda-2025-rems-removal", "manghisi-2025-emapalumab-case", "nccn-2026-cart-toxicities"}
+    assert named_documents("carvykti ≥grade 3 CRS in the FDA summary?", ids) == set()
+    assert named_documents("emapalumab dose in the Manghisi case?", ids) == {"manghisi-2025-emapalumab-case"}
+    assert named_documents("per NCCN, dex for grade 3 ICANS?", ids) == {"nccn-2026-cart-toxicities"}
+
+
+def test_a_row_for_another_age_band_does_not_lead() -> None:
+    adult = passage("lee", "The ICANS grade 3 score is an ICE score of 0-2.", "consensus")
+    child = passage("lee-peds", "In a child, CAPD 9 or higher is grade 3 ICANS.", "consensus", n=1)
+    question = "grade 3 ICANS score in a 6 yo?"
+    assert compose(question, [adult, child], Intent.GRADING).statements[0].text == child.text
+    idf = knowing(adult.text, child.text).idf
+    off = ExtractiveComposer(idf, ComposerRules(fitting_first=False)).run(question, [adult, child], Intent.GRADING)
+    assert off.statements[0].text == adult.text
+
+
+def test_our_protocol_with_nothing_related_still_says_no_local_document() -> None:
+    other = passage("s", "Hypogammaglobulinemia after CAR-T is treated with immunoglobulin.", "guideline")
+    draft = compose("per our SOP, warfarin bridging?", [other])
+    assert not draft.abstained and "no local document is indexed" in draft.gap and not draft.statements
+    assert compose("warfarin bridging?", [other]).abstained
+
+
+def test_a_dose_table_for_one_toxicity_lists_no_other_toxicitys_rows() -> None:
+    icans = dosing_table("asco-icans", "dexamethasone | 10 mg | IV | every 6 h | | | ICANS grade 3 | guideline")
+    hlh = dosing_table("gamifant", "dexamethasone | 10 mg/m² | | daily | | | primary HLH with Gamifant | label")
+    hlh = Passage("gamifant:0", "gamifant", hlh.text, "Dosing table", "table", "Gamifant", "label")
+    texts = [row.text for row in compose("dex dose for gr3 ICANS?", [icans, hlh], Intent.DOSING).table]
+    assert len(texts) == 1 and "ICANS" in texts[0]

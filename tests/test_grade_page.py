@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import LOAD_MS, STEP_MS, chromium
 from streamlit.testing.v1 import AppTest
-from test_browser import LOAD_MS, STEP_MS, chromium, server  # noqa: F401  (the server fixture)
 
 from assistant.settings import Settings
 
@@ -74,8 +74,8 @@ def test_impossible_values_and_missing_sources_are_one_line_errors(grade_page: A
 
 @pytest.mark.browser
 @pytest.mark.server
-def test_grade_page_in_a_real_browser(server: tuple[str, Path]) -> None:  # noqa: F811
-    url, _ = server
+def test_grade_page_in_a_real_browser(ui_server: tuple[str, Path]) -> None:
+    url, _ = ui_server
     with chromium() as (sync_api, browser):
         page = browser.new_page(viewport={"width": 1280, "height": 1600})
         page.goto(f"{url}/grade")

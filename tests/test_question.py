@@ -98,3 +98,33 @@ def test_bedside_drug_shorthand_is_read() -> None:
 def test_data_on_a_drug_asks_about_that_drug() -> None:
     assert ParsedQuestion.read("any data on emapalumab for refractory CRS in kids?").drugs == ["emapalumab"]
     assert ParsedQuestion.read("still febrile on toci, add dex?").drugs == ["dexamethasone"]
+
+
+def test_a_named_product_sets_aside_other_products_figures() -> None:
+    from assistant.answering.question import Asked
+
+    asked = Asked.read("yescarta grade ≥3 CRS rate on the FDA label?", Intent.PRODUCT)
+    assert asked.about_another("In the Abecma label safety set (ide-cel), grade ≥3 CRS occurred in 9%.")
+    assert not asked.about_another("In ZUMA-1 (axi-cel), grade ≥3 CRS occurred in 13%, per the Yescarta label.")
+    assert not asked.about_another("The boxed warnings on Abecma, Kymriah and Yescarta remain.")
+
+
+def test_counted_doses_ask_for_no_dose() -> None:
+    assert parse("still need 2 doses of toci on site per kymriah pt?").intent is not Intent.DOSING
+    assert parse("toci doses for grade 2 CRS?").intent is Intent.DOSING
+
+
+def test_when_is_it_grade_n_asks_for_the_criterion() -> None:
+    parsed = parse("infant w/ ICANS — when is it gr4?")
+    assert parsed.intent is Intent.GRADING and Ask.CLASSIFY in parsed.asks
+    assert parsed.population.age_band == "pediatric"
+
+
+def test_a_local_question_is_weighed_without_its_local_words() -> None:
+    from assistant.answering.question import Asked, without_local
+
+    assert without_local("our unit's G-CSF policy post CAR-T?") == "G-CSF post CAR-T?"
+    assert without_local("how often ICE checks per our SOP?") == "how often ICE checks ?"
+    assert without_local("G-CSF policy post CAR-T?") == "G-CSF policy post CAR-T?"  # not asking for a local one
+    asked = Asked.read("per our protocol, dex for grade 3 ICANS?", Intent.DOSING)
+    assert asked.local and "protocol" not in asked.core

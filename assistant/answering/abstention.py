@@ -19,6 +19,7 @@ from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import Scorer
 from assistant.answering.units import Unit
 from assistant.conversation import entities
+from assistant.documents import LOCAL_COLLECTION
 from assistant.lexicon import lexicon
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
@@ -45,6 +46,20 @@ def cannot_answer(
         # "outpt CAP empiric abx for a healthy 40 yo?" meets the corpus in 'empiric' alone.
         return "the best passage shares only one word with the question"
     return unknown_dose(question, asked, scored, scorer)
+
+
+def local_first(draft: Draft, parsed: ParsedQuestion, passages: Sequence[Passage], rules: ComposerRules) -> Draft:
+    """A question asking for the hospital's own protocol ("per our SOP") with no local document among the
+    passages: the first line says so, and what the other sources say follows labelled related. With nothing
+    related found, the first line still says what is missing instead of a bare abstention."""
+    if not (rules.local_gap and parsed.local_only) or draft.reason == ALL_SHOWN:
+        return draft
+    if any(p.collection == LOCAL_COLLECTION for p in passages):
+        return draft
+    if draft.abstained:
+        return Draft(gap=NO_LOCAL)
+    statements = [replace(s, label=s.label or "Related") for s in draft.statements]
+    return replace(draft, statements=statements, gap=draft.gap or NO_LOCAL)
 
 
 def unknown_dose(question: str, asked: Asked, scored: list[tuple[float, Unit]], scorer: Scorer) -> str | None:

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from assistant.answer import Answer, AnswerStatement, Citation, Verification, render_markdown
+from assistant.answering.abstention import local_first
 from assistant.answering.compose import ExtractiveComposer
 from assistant.answering.declared import declarations
 from assistant.answering.draft import Draft, Statement, joined
@@ -31,7 +32,7 @@ from assistant.answering.prompts import (
     NOTHING_MORE_MESSAGE,
     SINGLE_CASE_NOTICE,
 )
-from assistant.answering.question import Ask, Intent, ParsedQuestion, classify
+from assistant.answering.question import Ask, Intent, ParsedQuestion, classify, without_local
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scope import foreign_subject
 from assistant.answering.scoring import unknown_share
@@ -49,6 +50,8 @@ from assistant.settings import Settings
 READ_WHOLE_TOP = 2
 #: Passages a management question on one grade adds from its restatement ("grade 4 CRS management").
 RESTATED_HITS = 3
+#: Answer shapes whose facts sit in tables (doses, grade criteria): they read the tables of the documents found.
+TABLE_INTENTS = frozenset({Intent.DOSING, Intent.GRADING})
 #: A ladder's next step may sit in a dosing table the search did not reach, so a next-step question reads
 #: every dosing table of an index holding up to this many documents with tables (the corpus has 30). A
 #: larger index reads the tables of the documents found: at 50k chunks (bench/scale.py, thousands of
@@ -231,7 +234,8 @@ class AnswerChain:
 
     def _retrieve(self, state: _State) -> _State:
         started = time.perf_counter()
-        state.retrieval = self.retriever.search(state.query)
+        # "Per our SOP" is searched for what it asks about: the local words only say whose protocol is wanted.
+        state.retrieval = self.retriever.search(without_local(state.query))
         state.timings["retrieve"] = (time.perf_counter() - started) * 1000
         for stage, ms in state.retrieval.timings_ms.items():
             state.timings[f"retrieve_{stage}"] = ms
@@ -275,7 +279,10 @@ class AnswerChain:
         reason = self._out_of_scope(state)
         if reason:
             state.out_of_scope = True
-            state.draft = Draft(abstained=True, reason=reason)
+            draft = Draft(abstained=True, reason=reason)
+            # "Our unit's ... protocol?" with no local document found still hears that first.
+            parsed = state.parsed
+            state.draft = local_first(draft, parsed, state.passages, self.extractive.rules) if parsed else draft
         else:
             try:
                 if self.composer is self.extractive:
@@ -307,6 +314,7 @@ class AnswerChain:
         section of the best-matching document; the composer may quote it, citing its own chunk. A
         dose question also reads the tables of every document it found: that is where doses are. An
         evidence question reads every document it found whole: each study gets a line of its own.
+        A grading question reads the tables of the documents it found, as a dose question does.
         """
         assert state.retrieval is not None
         passages = [hit.passage for hit in state.retrieval.hits]
@@ -317,7 +325,9 @@ class AnswerChain:
                 passages.append(passage)
         top = passages if state.intent is Intent.EVIDENCE else passages[:READ_WHOLE_TOP]
         whole = dict.fromkeys(p.doc_id for p in top)
-        tables = dict.fromkeys(p.doc_id for p in passages) if state.intent is Intent.DOSING else {}
+        # Doses and grade criteria sit in tables: a dose or grading question reads the tables of every
+        # document it found ("gr3 ICANS criteria" finds the ASTCT rules section; the grade 3 row is in its table).
+        tables = dict.fromkeys(p.doc_id for p in passages) if state.intent in TABLE_INTENTS else {}
         parsed = state.parsed
         if parsed is not None and Ask.NEXT_STEP in parsed.asks and (parsed.toxicities or state.history):
             # A ladder's next step may sit in a dosing table the search did not reach: read them all.

@@ -11,31 +11,29 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 
 from assistant.answering.abstention import (
     ALL_SHOWN,
-    NO_LOCAL,
     absence_first,
     asked_absence,
     cannot_answer,
+    local_first,
     unknown_dose,
     unspoken_dose,
 )
 from assistant.answering.declared import declarations
 from assistant.answering.draft import Draft, Statement
 from assistant.answering.facets import statement_fit
-from assistant.answering.question import Ask, Asked, Intent, ParsedQuestion
+from assistant.answering.question import SOURCE_KINDS, Ask, Asked, Intent, ParsedQuestion
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import GIVES_RATE, Scorer
 from assistant.answering.shapes.dosing import dosing_answer
 from assistant.answering.shapes.evidence import by_evidence_strength, by_study, findings
 from assistant.answering.shapes.next_step import next_step
-from assistant.answering.shapes.prose import facet_lead, novel_first, select
+from assistant.answering.shapes.prose import facet_lead, fitting_first, novel_first, select
 from assistant.answering.shapes.tables import COMPOSITION, whole_table, with_neighbour_grades
 from assistant.answering.units import Unit, stated, units_of
 from assistant.conversation import entities
-from assistant.documents import LOCAL_COLLECTION
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import synonym_vocabulary
@@ -69,7 +67,21 @@ class ExtractiveComposer:
         ``carried`` is the part of ``question`` a follow-up took from earlier turns; its words count less.
         ``shown`` holds earlier answers when the user asked for more: what they quote is not quoted again.
         ``given`` holds what the conversation already gave (the last answer's lead line): a next step is not it.
+        "Per our protocol" with no local document found is told so first; the rest is related (``local_first``).
         """
+        draft = self._draft(question, passages, intent, carried, shown, given)
+        return local_first(draft, ParsedQuestion.read(question), passages, self.rules)
+
+    def _draft(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        intent: Intent,
+        carried: str,
+        shown: Sequence[str],
+        given: Sequence[str],
+    ) -> Draft:
+        """The draft of ``run``, before a local-protocol question is told that no local document was found."""
         asked = Asked.read(question, intent, carried)
         core = set(asked.core)
         units = units_of(passages)
@@ -104,11 +116,6 @@ class ExtractiveComposer:
         )
         if self.rules.absence_leads and not answered:
             draft = absence_first(draft, asked, parsed, passages, scored, self.scorer)
-        local = any(p.collection == LOCAL_COLLECTION for p in passages)
-        if self.rules.local_gap and parsed.local_only and not draft.abstained and not local:
-            # "Per our protocol" with no local document indexed: say so; another hospital's is only related.
-            related = [replace(s, label=s.label or "Related") for s in draft.statements]
-            draft = replace(draft, statements=related, gap=draft.gap or NO_LOCAL)
         return draft
 
     def declaring(
@@ -162,8 +169,8 @@ class ExtractiveComposer:
             if whole:
                 return Draft(statements=whole)
         candidates = [(value, unit) for value, unit in scored if value >= rules.relative_cutoff * best_score]
-        if rules.named_trial_only and asked.trials:
-            # A named trial's answer never quotes another trial's or a side cohort's figures.
+        if rules.named_trial_only and (asked.trials or asked.products):
+            # A named trial's or product's answer never quotes another trial's, product's or side cohort's figures.
             kept = [
                 (v, u)
                 for v, u in candidates
@@ -184,6 +191,8 @@ class ExtractiveComposer:
         managing = intent is Intent.MANAGEMENT or Ask.MANAGE in parsed.asks or parsed.line.improving
         if rules.management_facets and managing and parsed.toxicities:
             candidates = facet_lead(candidates, scored, parsed, passages)
+        if rules.fitting_first:
+            candidates = fitting_first(candidates, parsed, passages)
         statements = select(candidates, rules)
         if intent is Intent.DOSING:
             unanswered = unspoken_dose(statements, parsed, passages, rules)
@@ -202,8 +211,11 @@ def named_documents(question: str, doc_ids: set[str]) -> set[str]:
     """
     words = set(tokenize(question, parts=False))
     vocabulary = synonym_vocabulary()  # 'anakinra-2022-…' is named for a drug, not an author
+    # 'fda-2025-…' is named for the agency that approves every label: "in the FDA summary" asks for a kind
+    # of source (labels, approval summaries), not for that one document. A guideline body ('nccn-2026-…')
+    # is one source: "per NCCN" is answered from its documents.
     return {
-        d for d in doc_ids if AUTHOR_YEAR_ID.match(d) and d.split("-")[0] in words - vocabulary
+        d for d in doc_ids if AUTHOR_YEAR_ID.match(d) and d.split("-")[0] in words - vocabulary - SOURCE_KINDS
     }  # fmt: skip
 
 

@@ -29,8 +29,10 @@ from assistant.passage import Passage
 
 UNDER_30 = re.compile(r"(?:<|under|less than|below)\s*30\s*kg|weigh\w* <\s*30", re.IGNORECASE)
 FROM_30 = re.compile(r"(?:≥|>=|at least)\s*30\s*kg|30\s*kg or more|weigh\w* ≥\s*30", re.IGNORECASE)
-PEDIATRIC = re.compile(r"\bp(a)?ediatric\b|\bchild(ren)?\b|\binfants?\b|\bCHOP\b", re.IGNORECASE)
-ADULT = re.compile(r"\badults?\b", re.IGNORECASE)
+#: Age bands, also read from the assessment a text grades with: the CAPD is the tool for children under 12,
+#: the ICE score the one for adults and children from 12 (lee-2019-astct-grading), so its rows are adult.
+PEDIATRIC = re.compile(r"\bp(a)?ediatric\b|\bchild(ren)?\b|\binfants?\b|\bCHOP\b|\bCAPD\b", re.IGNORECASE)
+ADULT = re.compile(r"(?i:\badults?\b)|\bICE\b")  # "ICE" in capitals: not the word "ice"
 #: A setting later on a ladder: refractory, persisting or not improving after a first treatment.
 REFRACTORY = re.compile(
     r"\brefractory\b|\bnot improving\b|\bpersist\w*\b|\bafter (?:the first|\d+(?:–\d+)?) \w*\s*doses?\b|"
@@ -108,7 +110,7 @@ def fit(parsed: ParsedQuestion, facets: Facets) -> Fit:
     """Count the facets that contradict the question and those that match it; unknown facets are neither.
 
     A unit about another drug than the one asked contradicts it ("anakinra dose ..." is not answered by a
-    dexamethasone line); a drug class asked for ("steroids") stands for its members.
+    dexamethasone line); a drug class, asked for or named ("steroids"), stands for its members.
     """
     mismatches = matches = 0
     if parsed.toxicities and facets.toxicity:
@@ -119,7 +121,8 @@ def fit(parsed: ParsedQuestion, facets: Facets) -> Fit:
         matches, mismatches = matches + hit, mismatches + (not hit)
     if parsed.drugs and facets.drugs:
         asked = {member for drug in parsed.drugs for member in (drug, *lexicon().members(drug))}
-        hit = bool(facets.drugs & asked)
+        named = {member for drug in facets.drugs for member in (drug, *lexicon().members(drug))}
+        hit = bool(named & asked)  # "corticosteroids" in a unit fits a dexamethasone question, and back
         matches, mismatches = matches + hit, mismatches + (not hit)
     kinds = {part.split()[0] for part in facets.study_parts}
     asked_parts = {part for part in parsed.study_parts if part.split()[0] in kinds}

@@ -87,6 +87,12 @@ PRIOR = re.compile(
     r"(?:(?:the|that|high-dose|\d+|one|two|three|doses?|of)\s+){0,4}[\w-]+",
     re.IGNORECASE,
 )
+#: Words that, in a question asking for the hospital's own protocol, only say whose it is ("our unit's
+#: G-CSF policy"): with no local document indexed they would pull in other institutions' protocols.
+LOCAL_NOUNS = re.compile(
+    r"\b(?:protocols?|units?|sops?|polic(?:y|ies)|institutions?|institutional|hospitals?|guidance|guidelines?)\b(?:'s)?",
+    re.IGNORECASE,
+)
 #: "without CRS" names CRS only to rule it out: it is not a toxicity the question is about.
 NEGATED = re.compile(r"\b(?:without|no|not)\s+[\w-]+", re.IGNORECASE)
 #: "what's in the boxed warning besides CRS?" asks for everything but CRS: its word earns nothing.
@@ -112,13 +118,15 @@ class Asked:
     besides: frozenset[str] = frozenset()  # toxicities the question sets aside ("besides CRS")
     study_parts: frozenset[tuple[str, str]] = frozenset()  # numbered study parts it asks about ("cohort 4")
     trials: frozenset[str] = frozenset()  # named trials ("ZUMA-1")
+    products: frozenset[str] = frozenset()  # named products, canonical ("Yescarta" -> axi-cel)
     local: bool = False  # "our protocol": the hospital's own documents first
 
     @classmethod
     def read(cls, question: str, intent: Intent, carried: str = "") -> Asked:
         """``question`` is the whole retrieval query; ``carried`` the part of it taken from earlier turns."""
         besides = " ".join(BESIDES.findall(question))
-        question, carried = BESIDES.sub(" ", question), BESIDES.sub(" ", carried)
+        local = bool(lexicon().reading_patterns["local"].search(question))
+        question, carried = without_local(BESIDES.sub(" ", question)), without_local(BESIDES.sub(" ", carried))
         core = frozenset(tokenize(question, parts=False))
         lex = lexicon()
         hints = (
@@ -146,13 +154,15 @@ class Asked:
             besides=frozenset(entities(besides).get("toxicity", [])),
             study_parts=study_parts(question),
             trials=trials_in(question),
-            local=bool(lex.reading_patterns["local"].search(question)),
+            products=frozenset(entities(question).get("product", [])),
+            local=local,
         )
 
     def about_another(self, text: str) -> bool:
-        """Whether ``text`` is about another grade, numbered study part or trial than the one asked:
+        """Whether ``text`` is about another grade, numbered study part, trial or product than the one asked:
         "grade 2 ICANS" for a grade 3 question, "cohort 6" for a cohort 4 one, "ZUMA-3" for a ZUMA-1
-        one; a text on a numbered cohort is not the named trial's main result unless a cohort is asked."""
+        one, "Abecma" for a Yescarta one; a text on a numbered cohort is not the named trial's main
+        result unless a cohort is asked."""
         if self.grade is not None:
             mentioned = grades_in(text, targets=False)
             if mentioned and self.grade not in mentioned:
@@ -166,6 +176,10 @@ class Asked:
             if mentioned and not mentioned & self.trials:
                 return True
             if not self.study_parts and "cohort" in kinds:
+                return True
+        if self.products:
+            mentioned = set(entities(text).get("product", []))
+            if mentioned and not mentioned & self.products:
                 return True
         return False
 
@@ -187,6 +201,17 @@ class Asked:
         if not named or named[0] not in self.toxicities:
             return False
         return self.grade is None or self.grade in grades_in(text, targets=False)
+
+
+def without_local(question: str) -> str:
+    """The question without the words that ask for the hospital's own protocol ("per our SOP, how often
+    ICE?" -> "how often ICE?"): what it asks about, for the search and for weighing sentences.
+    The question is unchanged when it does not ask for a local protocol."""
+    pattern = lexicon().reading_patterns["local"]
+    if not pattern.search(question):
+        return question
+    text = LOCAL_NOUNS.sub(" ", pattern.sub(" ", question))
+    return re.sub(r"\s+", " ", re.sub(r"(?:^|\s)'s\b", " ", text)).strip()  # "our unit's" leaves no "'s"
 
 
 def trials_in(text: str) -> frozenset[str]:

@@ -43,7 +43,7 @@ class ComposerRules(BaseModel):
         0.7, 1.0, "A unit naming no toxicity when the question names one is probably about something else."
     )
     criteria_for_management_factor: float = rule(
-        0.5, 1.0, "A management question is answered by what to do; a grading row only says what the grade is."
+        0.5, 1.0, "A management question is answered by what to do, a grading row says what the grade is; and back."
     )
     corpus_note_factor: float = rule(
         0.6, 1.0, "Notes about the corpus itself ('not captured') answer only when nothing else does."
@@ -109,8 +109,14 @@ class ComposerRules(BaseModel):
     facet_first: bool = rule(
         True, False, "Dosing rows whose toxicity, grade, weight band and line fit the question come first."
     )
+    asked_toxicity_rows: bool = rule(
+        True, False, "A dose table for a toxicity lists no other toxicity's rows while it has rows for the one asked."
+    )
     say_gaps: bool = rule(
         True, False, "When no dosing row fits the setting asked, say so first; another setting's dose never leads."
+    )
+    fitting_first: bool = rule(
+        True, False, "In a prose answer, units written for another age or weight band come after the others."
     )
     management_facets: bool = rule(
         True, False, "A management answer leads with what to do for the setting asked, not a grading row."

@@ -72,7 +72,10 @@ class Scorer:
             entities(f"{unit.text} {passage.section}").get("toxicity", []) if asked.toxicities | asked.besides else []
         )
         if asked.toxicities:
-            if named and not set(named) & asked.toxicities:
+            # A unit naming no toxicity in a document about only others is about those ("HLH-2004 criterion:
+            # Fever" in the HLH-2004 criteria does not answer a CRS question).
+            titled = set(entities(passage.title).get("toxicity", [])) if not named else set()
+            if (named and not set(named) & asked.toxicities) or (titled and not titled & asked.toxicities):
                 value *= self.rules.other_grade_factor
             elif not named:
                 value *= self.rules.unnamed_toxicity_factor
@@ -90,6 +93,8 @@ class Scorer:
             value *= self.rules.named_source_factor  # "per our protocol": the hospital's own documents first
         if asked.intent is Intent.MANAGEMENT and unit.cells and not unit.is_dosing_row:
             value *= self.rules.criteria_for_management_factor  # a grading row says what the grade is, not what to do
+        if asked.intent is Intent.GRADING and unit.is_dosing_row:
+            value *= self.rules.criteria_for_management_factor  # and a dosing row what to do, not what the grade is
         length = len(tokens) / 2 if grading_row else len(tokens)
         return value * (1.0 + 0.1 / (1 + rank)) / (1.0 + 0.01 * length)
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from assistant.answering.abstention import gap_of
 from assistant.answering.draft import Draft, Statement, related
-from assistant.answering.facets import statement_fit
+from assistant.answering.facets import facets_of, statement_fit
 from assistant.answering.question import Asked, ParsedQuestion, named_sources
 from assistant.answering.scoring import Scorer, describe
 from assistant.answering.shapes.prose import select
@@ -39,6 +39,9 @@ def dosing_answer(
     table = dosing_rows(question, parsed.drugs or parsed.prior_drugs, scored, passages, rules.max_dosing_rows)
     if not table:
         return None
+    if rules.asked_toxicity_rows and any(not other_toxicity(row, parsed, passages) for row in table):
+        # "dex for gr3 ICANS" lists no dexamethasone rows for CRS or for primary HLH beside the ICANS rows.
+        table = [row for row in table if not other_toxicity(row, parsed, passages)]
     gap = ""
     if rules.facet_first:
         fits = {id(row): statement_fit(parsed, row, passages) for row in table}
@@ -69,6 +72,13 @@ def dosing_answer(
     else:
         table.sort(key=lambda row: use_rank((row.cells or {}).get("use", "")))
     return Draft(statements=lead, table=table, gap=gap)
+
+
+def other_toxicity(row: Statement, parsed: ParsedQuestion, passages: Sequence[Passage]) -> bool:
+    """Whether a dosing row is for another toxicity than the question names (its setting names one first)."""
+    passage = passages[row.sources[0]]
+    toxicity = facets_of(Unit(row.text, row.sources[0], row.cells), passage.doc_type, passage.year).toxicity
+    return bool(parsed.toxicities and toxicity and toxicity not in parsed.toxicities)
 
 
 def dosing_rows(

@@ -112,3 +112,24 @@ def facet_lead(
     leads = [(value, unit) for _, value, unit in fitting[:FACET_LEADS]]
     chosen = {id(unit) for _, unit in leads}
     return [*leads, *((v, u) for v, u in candidates if id(u) not in chosen)]
+
+
+def fitting_first(
+    candidates: list[tuple[float, Unit]], parsed: ParsedQuestion, passages: Sequence[Passage]
+) -> list[tuple[float, Unit]]:
+    """The candidates with those written for another patient than asked (age or weight band) moved behind
+    the others, each group in its own order.
+
+    "CAPD cut-offs in a 4 yo" is not led by an adult ICE row, nor "gr3 ICANS criteria in a 55 yo" by the
+    CAPD threshold for children. Another toxicity or grade is already weighed down by the score.
+    """
+    patient = ParsedQuestion(population=parsed.population)
+
+    def contradicts(unit: Unit) -> bool:
+        passage = passages[unit.passage]
+        return fit(patient, facets_of(unit, passage.doc_type, passage.year)).mismatches > 0
+
+    flags = [contradicts(unit) for _, unit in candidates]
+    return [c for c, bad in zip(candidates, flags, strict=True) if not bad] + [
+        c for c, bad in zip(candidates, flags, strict=True) if bad
+    ]
