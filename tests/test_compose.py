@@ -639,6 +639,50 @@ def test_facets_a_row_for_another_cohort_contradicts_a_cohort_question() -> None
     assert fit(parsed, facets_of(Unit("", 0, cells), "trial", 2021)).mismatches
 
 
+def test_a_one_fact_question_gets_the_statement_carrying_it_and_stops() -> None:
+    passages = [
+        passage("l", "In the trial of liso-cel in CLL, the median time to CRS onset was 4 days."),
+        passage("l", "In the trial of liso-cel in CLL, CRS occurred in 85% of patients.", n=1),
+        passage("l", "In the trial of liso-cel in CLL, grade 3 CRS occurred in 9% of patients.", n=2),
+        passage("o", "In the trial of obe-cel, the median time to CRS onset was 8 days.", n=3),
+    ]
+    question = "liso-cel CLL median CRS onset?"
+    draft = compose(question, passages)
+    assert [s.text for s in draft.statements] == [passages[0].text]
+    # With the rule off, the prose shape fills up with the trial's other figures.
+    composer = knowing(*(p.text for p in passages))
+    prose = ExtractiveComposer(composer.idf, ComposerRules.ablated("one_fact")).run(question, passages, Intent.GENERAL)
+    assert len(prose.statements) > 1
+
+
+def test_a_one_fact_question_is_led_by_the_row_for_the_grade_asked_not_a_sentence_spanning_grades() -> None:
+    passages = [
+        passage("g", "A patient with an ICE score of 0 who is awake has grade 3 ICANS, not grade 4.", "guideline"),
+        passage("g", "The ICE score has a maximum of 10 points and grades ICANS.", "guideline", n=1),
+        Passage("g:2", "g", "| ICANS grade | ICE score |\n|---|---|\n| 3 | 0–2 |", "ICANS", "table", "g", "guideline"),
+    ]
+    draft = compose("ICE score for grade 3 ICANS?", passages)
+    assert draft.statements[0].text == "ICANS grade: 3; ICE score: 0–2"
+
+
+def test_a_cutoff_for_one_grade_is_answered_by_its_grading_row_not_a_treatment_trigger() -> None:
+    passages = [
+        passage("u", "Tocilizumab may be considered for grade 1 CRS when fever lasts >48 h.", "guideline"),
+        Passage("g:1", "g", "| CRS grade | Fever |\n|---|---|\n| 1 | ≥38 °C |", "CRS", "table", "g", "guideline"),
+    ]
+    draft = compose("grade 1 CRS fever threshold?", passages)
+    assert [s.text for s in draft.statements] == ["CRS grade: 1; Fever: ≥38 °C"]
+
+
+def test_a_one_fact_answer_falls_back_to_prose_when_its_best_unit_does_not_give_the_kind_asked() -> None:
+    passages = [
+        passage("a", "Tocilizumab infusions for CRS must not exceed 800 mg.", "label"),
+        passage("b", "Tocilizumab for CRS is infused over 1 h.", "guideline", n=1),
+    ]
+    draft = compose("how long is a tocilizumab infusion for CRS?", passages)
+    assert any("over 1 h" in s.text for s in draft.statements)
+
+
 def test_fda_names_a_kind_of_source_not_one_study() -> None:
     from assistant.answering.compose import named_documents
 

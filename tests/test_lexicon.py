@@ -69,6 +69,10 @@ def test_a_bad_lexicon_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
         ("IEC-HS dx criteria", "IEC-HS diagnosis criteria"),
         ("fever w/ hypotension", "fever with hypotension"),
         ("1 g/day, PT/INR", "1 g/day, PT/INR"),
+        ("dex q6 or q12 for G3 CRS?", "dex every 6 h or every 12 h for grade 3 CRS?"),
+        ("toci q8h", "toci every 8 h"),
+        ("ICE out of how many?", "ICE maximum points?"),
+        ("rates out of how many patients?", "rates out of how many patients?"),
     ],
 )
 def test_bedside_shorthand_is_spelled_out(typed: str, spelled: str) -> None:

@@ -100,6 +100,32 @@ def test_data_on_a_drug_asks_about_that_drug() -> None:
     assert ParsedQuestion.read("still febrile on toci, add dex?").drugs == ["dexamethasone"]
 
 
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("ICE out of how many?", "number"),
+        ("toci max per dose?", "number"),
+        ("axi-cel median CRS onset?", "duration"),
+        ("dex q6 or q12 for G3 CRS?", "interval"),
+        ("How often should the ICE score be checked?", "interval"),
+        ("ZUMA-2 gr≥3 CRS %?", "rate"),
+        ("tecartus REMS still required?", "yes_no"),
+        # More than one fact: two asks, criteria, a toxicity's rate with no grade, what to do.
+        ("yescarta CRS rate & onset in ZUMA-1?", ""),
+        ("toci dose for grade 2 CRS in an adult? max?", ""),
+        ("IEC-HS criteria / ferritin cutoff?", ""),
+        ("how often does new CRS start after week 2?", ""),
+        ("ELIANA neurotoxicity rate?", ""),
+        ("how do you treat gr1 CRS?", ""),
+        ("gr 2 CRS still hypotensive after 2 doses of toci, next step?", ""),
+    ],
+)
+def test_a_question_asking_one_fact_says_which_kind(question: str, kind: str) -> None:
+    parsed = parse(question)
+    assert parsed.one_fact == kind
+    assert ("one fact" in parsed.summary()) is bool(kind)
+
+
 def test_a_named_product_sets_aside_other_products_figures() -> None:
     from assistant.answering.question import Asked
 

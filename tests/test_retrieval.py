@@ -272,3 +272,9 @@ def test_bm25_within_a_subset_weighs_words_by_their_rarity_among_it() -> None:
     assert within[0][0] == 1
     assert {i for i, _ in within} <= set(range(5))  # nothing outside the subset
     assert retriever.run_concepts_within(query, 5, [], np.array([], dtype=int)) == []
+
+
+def test_still_is_an_everyday_word_and_stills_disease_one_word() -> None:
+    assert tokenize("gr 2 CRS still hypotensive", parts=False) == ["gr", "2", "crs", "hypotensive"]
+    assert tokenize("HLH/MAS in Still's disease", parts=False) == ["hlh", "mas", "stills", "disease"]
+    assert "stills" in tokenize("adult-onset Still disease")

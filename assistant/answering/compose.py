@@ -30,6 +30,7 @@ from assistant.answering.scoring import GIVES_RATE, Scorer
 from assistant.answering.shapes.dosing import dosing_answer
 from assistant.answering.shapes.evidence import by_evidence_strength, by_study, findings
 from assistant.answering.shapes.next_step import next_step
+from assistant.answering.shapes.one_fact import one_fact
 from assistant.answering.shapes.prose import facet_lead, fitting_first, novel_first, select
 from assistant.answering.shapes.tables import COMPOSITION, whole_table, with_neighbour_grades
 from assistant.answering.units import Unit, stated, units_of
@@ -193,12 +194,18 @@ class ExtractiveComposer:
             candidates = facet_lead(candidates, scored, parsed, passages)
         if rules.fitting_first:
             candidates = fitting_first(candidates, parsed, passages)
-        statements = select(candidates, rules)
+        # "ICE out of how many?" is answered in a line, not filled up to five statements.
+        single = (
+            one_fact(question, candidates, parsed, passages, core, self.scorer)
+            if rules.one_fact and parsed.one_fact
+            else []
+        )
+        statements = single or select(candidates, rules)
         if intent is Intent.DOSING:
             unanswered = unspoken_dose(statements, parsed, passages, rules)
             if unanswered is not None:
                 return unanswered
-        if intent is Intent.GRADING and rules.neighbour_grades:
+        if intent is Intent.GRADING and rules.neighbour_grades and not single:
             statements = with_neighbour_grades(statements, units, rules.max_words)
         return Draft(statements=statements)
 

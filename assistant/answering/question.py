@@ -279,6 +279,32 @@ RESTATED_ASKS = {
 }
 
 
+#: Asks that want more than one fact: how to manage, what follows, the evidence.
+SEVERAL_FACT_ASKS = frozenset({Ask.MANAGE, Ask.NEXT_STEP, Ask.EVIDENCE})
+#: A question joining two asks ("CRS rate & onset?", "dose and max?", "criteria / ferritin cutoff?", two
+#: question marks) or asking for criteria (a list) wants more than one fact.
+TWO_ASKS = re.compile(
+    r"\band\b|&|\bplus\b|\balso\b|\bas well\b|\s/\s|\bcriteri(?:a|on)\b|\?.*\?", re.IGNORECASE | re.DOTALL
+)
+#: The kinds of one fact a question can ask for (the lexicon's ``one_fact`` patterns), in the order tried.
+FactKind = Literal["", "duration", "number", "interval", "rate", "yes_no"]
+FACT_KINDS: tuple[FactKind, ...] = ("duration", "number", "interval", "rate", "yes_no")
+
+
+def one_fact(question: str, intent: Intent, asks: list[Ask]) -> FactKind:
+    """The kind of the one fact the question asks for ('' when it asks more): a time ("axi-cel median CRS
+    onset?"), a number ("ICE out of how many?"), an interval ("dex q6 or q12?"), the rate of one grade, or a
+    yes/no ("tecartus REMS still required?")."""
+    if intent in (Intent.MANAGEMENT, Intent.EVIDENCE) or SEVERAL_FACT_ASKS.intersection(asks):
+        return ""
+    if TWO_ASKS.search(question):
+        return ""
+    patterns = lexicon().reading_patterns
+    return next(
+        (k for k in FACT_KINDS if f"one_fact.{k}" in patterns and patterns[f"one_fact.{k}"].search(question)), ""
+    )
+
+
 class Population(BaseModel):
     """Who the patient is: age band and weight, with the weight band the label doses use."""
 
@@ -312,6 +338,7 @@ class ParsedQuestion(BaseModel):
     line: LineOfTherapy = Field(default_factory=LineOfTherapy)
     local_only: bool = False  # "our protocol": the hospital's own documents first
     study_parts: list[str] = Field(default_factory=list)  # numbered parts of a study asked about: "cohort 4"
+    one_fact: FactKind = ""  # the kind of one fact asked ("ICE out of how many?": number); '' if more
 
     @classmethod
     def read(cls, question: str) -> ParsedQuestion:
@@ -326,9 +353,11 @@ class ParsedQuestion(BaseModel):
         # A drug named only as a treatment already given is not the drug asked about.
         asked_drugs = entities(PRIOR.sub(" ", NEGATED.sub(" ", question))).get("drug", [])
 
+        intent = classify(question)
+        asks = [ask for ask in Ask if has(f"asks.{ask.value}")]
         return cls(
-            intent=classify(question),
-            asks=[ask for ask in Ask if has(f"asks.{ask.value}")],
+            intent=intent,
+            asks=asks,
             toxicities=found.get("toxicity", []),
             grades=sorted(int(g) for g in grades_in(question, targets=False)),
             drugs=asked_drugs,
@@ -339,6 +368,7 @@ class ParsedQuestion(BaseModel):
             line=line_of(question),
             local_only=has("local"),
             study_parts=sorted(f"{kind} {number}" for kind, number in study_parts(question)),
+            one_fact=one_fact(question, intent, asks),
         )
 
     def restatement(self) -> str:
@@ -381,6 +411,7 @@ class ParsedQuestion(BaseModel):
             ", ".join(b.upper() for b in self.bodies),
             ", ".join(p for p in line if p),
             "local protocol" if self.local_only else "",
+            f"one fact: {self.one_fact.replace('_', '/')}" if self.one_fact else "",
         ]
         return " · ".join(p for p in parts if p)
 

@@ -131,6 +131,13 @@ class ComposerRules(BaseModel):
         True, False, "A question naming a trial gets no rate of another trial or side cohort, even below the best."
     )
     named_study_only: bool = rule(True, False, "A question naming one study is answered from that study only.")
+    one_fact: bool = rule(
+        True, False, "A question asking for one fact (a maximum, onset, rate, yes/no) gets the statement carrying it."
+    )
+    one_fact_statements: int = budget(2, "... and a second only for a word of the question the first leaves open.")
+    one_fact_coverage: float = budget(
+        0.75, "... when it covers this much of what the question is about (its words less the ask's)."
+    )
     # Budgets.
     max_statements: int = budget(5, "Statements in a prose answer: fewer, relevant ones beat five.")
     max_words: int = budget(120, "Words those statements share (the first always fits).")

@@ -81,6 +81,7 @@ class Lexicon(BaseModel):
     population: dict[str, str] = Field(default_factory=dict)
     line: dict[str, str] = Field(default_factory=dict)
     local: str = ""
+    one_fact: dict[str, str] = Field(default_factory=dict)  # one fact asked: a maximum, an onset, a yes/no
     adds: str = ""  # a follow-up that adds to the earlier subject ("also", "too") rather than replacing it
     trials: list[str] = Field(default_factory=list)
     domain: str = ""  # words that place a question in Carta's field by themselves ("CAR-T", "ICE score")
@@ -116,6 +117,7 @@ class Lexicon(BaseModel):
             population=_merged(self.population, other.population),
             line=_merged(self.line, other.line),
             local=_either(self.local, other.local),
+            one_fact=_merged(self.one_fact, other.one_fact),
             adds=_either(self.adds, other.adds),
             trials=[*self.trials, *(t for t in other.trials if t not in self.trials)],
             domain="|".join(p for p in (self.domain, other.domain) if p),
@@ -244,9 +246,12 @@ class Lexicon(BaseModel):
 
     @cached_property
     def reading_patterns(self) -> dict[str, re.Pattern[str]]:
-        """The question-reading patterns by name: 'asks.dose', 'population.weight', 'line.refractory', 'local'."""
+        """The question-reading patterns by name: 'asks.dose', 'population.weight', 'line.refractory', 'local',
+        'one_fact.yes_no'."""
         named = {
-            f"{part}.{key}": p for part in ("asks", "population", "line") for key, p in getattr(self, part).items()
+            f"{part}.{key}": p
+            for part in ("asks", "population", "line", "one_fact")
+            for key, p in getattr(self, part).items()
         }
         named["local"] = self.local or r"(?!)"
         return {name: re.compile(pattern, re.IGNORECASE) for name, pattern in named.items()}

@@ -27,8 +27,12 @@ STOPWORDS = frozenset(
     can could did do does doing for from had has have how i if in into is it its may me might more
     most my no not of on or our should so such than that the their them then there these they this
     those to under up was we were what when where which while who whom why will with would you your
-    patient patients use used using give given there's what's""".split()
+    patient patients use used using give given there's what's still""".split()
 )
+
+#: Still's disease is one word, "stills": "still" alone ("still hypotensive", "REMS still required?") is the
+#: everyday adverb (a stopword), and must not find the emapalumab label's Still's disease rows.
+STILLS_DISEASE = re.compile(r"\b[Ss]till['’]s\b|\bStill(?= disease)")
 
 
 #: "ALL" in capitals is acute lymphoblastic leukaemia, not the stopword "all": it is read as "B-ALL".
@@ -38,7 +42,7 @@ LEUKEMIA_ALL = re.compile(r"(?<![\w-])ALL(?![\w-])")
 def tokenize(text: str, *, parts: bool = True) -> list[str]:
     """Word tokens; with ``parts`` a hyphenated term also yields its parts ('axi-cel' -> axi-cel, axi, cel)."""
     tokens: list[str] = []
-    for token in TOKEN.findall(normalize(LEUKEMIA_ALL.sub("B-ALL", text))):
+    for token in TOKEN.findall(normalize(STILLS_DISEASE.sub("stills", LEUKEMIA_ALL.sub("B-ALL", text)))):
         if token in STOPWORDS:
             continue
         tokens.append(token)

@@ -26,14 +26,8 @@ def select(candidates: Sequence[tuple[float, Unit]], rules: ComposerRules) -> li
     for _, unit in candidates:
         if len(chosen) >= rules.max_statements:
             break
-        tokens = set(tokenize(" ".join(unit.cells.values()) if unit.cells else unit.text))
-        numbers = bare_numbers(unit.text)
-        twin = next(
-            (s for toks, s in chosen if bare_numbers(s.text) == numbers and twins(toks, tokens, numbers, rules)), None
-        )
-        if twin is not None:
-            if unit.passage not in twin.sources:
-                twin.sources.append(unit.passage)
+        tokens = unit_tokens(unit)
+        if merged_into(chosen, unit, tokens, rules):
             continue
         length = len(unit.text.split())
         if chosen and words + length > rules.max_words:
@@ -41,6 +35,25 @@ def select(candidates: Sequence[tuple[float, Unit]], rules: ComposerRules) -> li
         chosen.append((tokens, Statement(unit.text, [unit.passage], unit.cells)))
         words += length
     return [s for _, s in chosen]
+
+
+def unit_tokens(unit: Unit) -> set[str]:
+    """The words a unit is compared on for twins: a row's cells, or the sentence."""
+    return set(tokenize(" ".join(unit.cells.values()) if unit.cells else unit.text))
+
+
+def merged_into(
+    chosen: Sequence[tuple[set[str], Statement]], unit: Unit, tokens: set[str], rules: ComposerRules
+) -> bool:
+    """Whether ``unit`` says the same as a statement already ``chosen`` (its words ``tokens``); if so, that
+    statement now cites the unit's passage too."""
+    numbers = bare_numbers(unit.text)
+    twin = next(
+        (s for toks, s in chosen if bare_numbers(s.text) == numbers and twins(toks, tokens, numbers, rules)), None
+    )
+    if twin is not None and unit.passage not in twin.sources:
+        twin.sources.append(unit.passage)
+    return twin is not None
 
 
 def twins(a: set[str], b: set[str], values: set[str], rules: ComposerRules) -> bool:

@@ -1,0 +1,143 @@
+"""The one-fact shape: a question that asks for one fact gets the statement that carries it, and stops.
+
+"ICE out of how many?", "axi-cel median CRS onset?", "tecartus REMS still required?" (``ParsedQuestion.
+one_fact``) are answered in a line. The prose shape would fill up to five statements with the other rows
+of the same table, another product's rate or the sentence around it; here the lead is the best unit
+whose facets fit the question (a grade 3 question is led by the grade 3 row, not by a sentence naming no
+grade), other sources saying the same join it as citations, and another statement follows only when it
+answers a word of the question the lead leaves open and is about the same setting and product.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from assistant.answering.draft import Statement
+from assistant.answering.facets import facets_of, fit, statement_fit
+from assistant.answering.question import Ask, ParsedQuestion
+from assistant.answering.scoring import Scorer
+from assistant.answering.shapes.prose import merged_into, unit_tokens
+from assistant.answering.units import Unit
+from assistant.conversation import entities
+from assistant.lexicon import lexicon
+from assistant.passage import Passage
+from assistant.retrieval.keyword import tokenize
+from assistant.retrieval.synonyms import related_words
+
+
+def one_fact(
+    question: str,
+    candidates: Sequence[tuple[float, Unit]],
+    parsed: ParsedQuestion,
+    passages: Sequence[Passage],
+    core: set[str],
+    scorer: Scorer,
+) -> list[Statement]:
+    """The statement carrying the one fact asked, its twins merged, and at most ``one_fact_statements`` in all;
+    none when the best unit does not give the kind of fact asked (the prose shape answers then)."""
+    rules = scorer.rules
+    if not candidates:
+        return []
+    grade = parsed.grades[0] if len(parsed.grades) == 1 else None
+    classifying = grade is not None and Ask.CLASSIFY in parsed.asks
+
+    def key(unit: Unit) -> tuple[int, bool, bool, bool, bool]:
+        """Fewest contradictions (another product counts as one; a toxicity asked that the unit names after
+        another does not), then a unit naming the toxicity asked before one naming none (the HLH-2004 fever
+        row for "fever cutoff for CRS?"), then for a cutoff of one grade its grading row, then a unit on the
+        grade asked alone, then one naming no grade, then one spanning grades ("ICE 0 ... grade 3 ICANS, not
+        grade 4")."""
+        facets = facets_of(unit, passages[unit.passage].doc_type, passages[unit.passage].year)
+        contradictions = fit(parsed, facets).mismatches + other_product(unit.text, parsed)
+        named = names_asked_toxicity(unit.text, parsed)
+        if facets.toxicity not in (None, *parsed.toxicities) and named:
+            contradictions -= 1
+        spans = grade is not None and len(facets.grades) > 1
+        # "gr1 CRS temp threshold?" is answered by the grade 1 row, not a treatment trigger for grade 1.
+        not_a_grade_row = classifying and not (unit.cells and not unit.is_dosing_row)
+        return contradictions, bool(parsed.toxicities) and not named, not_a_grade_row, spans, grade not in facets.grades
+
+    keys = {id(u): key(u) for _, u in candidates}
+    ordered = sorted(candidates, key=lambda pair: keys[id(pair[1])])  # stable: score order within each
+    lead = ordered[0][1]
+    if not carries(lead.text, parsed):
+        return []  # the best unit does not give what is asked (a time for "how long"): no one-fact answer
+    subject = core - ask_words(question)
+    if scorer.known(subject) and scorer.coverage(lead, passages[lead.passage], subject) < rules.one_fact_coverage:
+        return []  # the best unit leaves much of what the question is about open: the prose shape answers
+    # Only a unit giving what is asked (a time for "how long", a number for "out of how many") answers it.
+    ordered = [pair for pair in ordered if carries(pair[1].text, parsed)]
+    chosen: list[tuple[set[str], Statement]] = []
+    covered: set[str] = set()
+    for _, unit in ordered:
+        if chosen and any(keys[id(unit)][:2]):
+            continue  # what follows the lead contradicts nothing asked and names the toxicity asked
+        tokens = unit_tokens(unit)
+        if merged_into(chosen, unit, tokens, scorer.rules):
+            continue  # another source saying the same: one statement, both citations
+        words = asked_words(unit.text, core)
+        # A yes/no keeps the sentence its source gives beside the answer (the reason; a table's next row is none).
+        reason = (
+            parsed.one_fact == "yes_no" and bool(chosen) and not unit.cells and unit.passage == chosen[0][1].sources[0]
+        )
+        if len(chosen) < rules.one_fact_statements and (not chosen or words - covered or reason):
+            chosen.append((tokens, Statement(unit.text, [unit.passage], unit.cells)))
+            covered |= words
+    return [s for _, s in chosen]
+
+
+def one_fact_beside(
+    lead: Statement, beside: Sequence[Statement], parsed: ParsedQuestion, passages: Sequence[Passage], core: set[str]
+) -> list[Statement]:
+    """Of the sentences beside a dosing table, those answering a word of a one-fact question its lead lacks."""
+    covered = asked_words(lead.text, core)
+    return [
+        s for s in beside
+        if asked_words(s.text, core) - covered
+        and carries(s.text, parsed)
+        and not statement_fit(parsed, s, passages).mismatches
+        and not other_product(s.text, parsed)
+    ]  # fmt: skip
+
+
+def ask_words(question: str) -> set[str]:
+    """The words that say what kind of fact is asked ("cutoff", "max", "median onset", "still required"),
+    not what it is about: the lexicon's ask and one-fact phrases."""
+    words: set[str] = set()
+    for name, pattern in lexicon().reading_patterns.items():
+        if name.startswith(("asks.", "one_fact.")):
+            words.update(t for match in pattern.finditer(question) for t in tokenize(match.group(0), parts=False))
+    return words
+
+
+def asked_words(text: str, core: set[str]) -> set[str]:
+    """The question's words that ``text`` holds, itself or by a synonym ('gamifant' in "emapalumab ...")."""
+    tokens = set(tokenize(text, parts=False))
+    return {word for word in core if word in tokens or related_words(word) & tokens}
+
+
+def other_product(text: str, parsed: ParsedQuestion) -> bool:
+    """Whether ``text`` names only products other than the one asked (obe-cel's rate for a cilta-cel question)."""
+    named = set(entities(text).get("product", []))
+    return bool(parsed.products and named and not named & set(parsed.products))
+
+
+def names_asked_toxicity(text: str, parsed: ParsedQuestion) -> bool:
+    """Whether ``text`` names a toxicity the question asks about ("grade ≥3 CRS 2.4% and ICANS 7.1%" names ICANS)."""
+    return bool(set(entities(text).get("toxicity", [])) & set(parsed.toxicities))
+
+
+#: What a statement must give to answer each kind of one fact (a yes/no is answered by any statement).
+CARRIES = {
+    "duration": re.compile(r"\d\s*(?:h|hours?|min(?:utes?)?|days?|weeks?|months?|years?)\b", re.IGNORECASE),
+    "number": re.compile(r"\d"),
+    "interval": re.compile(r"\bevery\b|\bdaily\b|\bq\d+|\bper (?:day|week)\b", re.IGNORECASE),
+    "rate": re.compile(r"\d\s*%|\b\d+ of (?:the )?\d+\b|\b\d+/\d+\b"),
+}
+
+
+def carries(text: str, parsed: ParsedQuestion) -> bool:
+    """Whether ``text`` gives the kind of fact the question asks for."""
+    pattern = CARRIES.get(parsed.one_fact)
+    return pattern is None or bool(pattern.search(text))
