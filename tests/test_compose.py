@@ -715,3 +715,32 @@ def test_a_dose_table_for_one_toxicity_lists_no_other_toxicitys_rows() -> None:
     hlh = Passage("gamifant:0", "gamifant", hlh.text, "Dosing table", "table", "Gamifant", "label")
     texts = [row.text for row in compose("dex dose for gr3 ICANS?", [icans, hlh], Intent.DOSING).table]
     assert len(texts) == 1 and "ICANS" in texts[0]
+
+
+def test_a_runner_up_that_holds_the_questions_rare_words_keeps_it_answerable() -> None:
+    """The best-scoring line matches the common words and the management hints; the grading row just
+    below holds the rare ones ("bipap", "pressors"): the passages cover the question, so no abstention."""
+    guideline = passage(
+        "asco", "Grade 4 CRS is treated as recommended: managed first line with treatment in the ICU.", "guideline"
+    )
+    grading = passage("astct", "Grade 4 CRS: two pressors or bipap.", "guideline", n=1)
+    idf = {"grade": 0.2, "crs": 0.2, "treated": 3.0, "managed": 3.0, "recommended": 3.0, "first": 3.0}
+    idf |= {"line": 3.0, "icu": 3.0, "treatment": 3.0, "two": 1.0, "pressors": 2.0, "bipap": 2.0, "management": 0.5}
+    composer = ExtractiveComposer(idf)
+    draft = composer.run("grade 4 CRS, pressors, on bipap - management?", [guideline, grading], Intent.MANAGEMENT)
+    assert not draft.abstained
+
+
+def test_a_brand_earns_no_more_than_its_generic_name() -> None:
+    """'Gamifant' is rarer in the corpus than 'emapalumab': a label line must not outrank a study for it."""
+    from assistant.answering.scoring import Scorer
+
+    scorer = Scorer({"gamifant": 5.0, "emapalumab": 2.0, "adult": 1.0}, ComposerRules())
+    assert scorer.matched_weight("gamifant") == scorer.matched_weight("emapalumab") == 2.0
+    assert scorer.matched_weight("adult") == 1.0
+    assert (
+        Scorer({"gamifant": 5.0, "emapalumab": 2.0}, ComposerRules.ablated("brand_as_generic")).matched_weight(
+            "gamifant"
+        )
+        == 5.0
+    )

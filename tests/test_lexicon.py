@@ -69,6 +69,9 @@ def test_a_bad_lexicon_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
         ("IEC-HS dx criteria", "IEC-HS diagnosis criteria"),
         ("fever w/ hypotension", "fever with hypotension"),
         ("1 g/day, PT/INR", "1 g/day, PT/INR"),
+        ("still febrile >3d, wk 2", "still febrile >3 days, week 2"),
+        ("3D imaging, CD19", "3D imaging, CD19"),
+        ("zuma1 and ZUMA 2 vs ZUMA-3", "zuma-1 and ZUMA-2 vs ZUMA-3"),
         ("dex q6 or q12 for G3 CRS?", "dex every 6 h or every 12 h for grade 3 CRS?"),
         ("toci q8h", "toci every 8 h"),
         ("ICE out of how many?", "ICE maximum points?"),
@@ -77,3 +80,9 @@ def test_a_bad_lexicon_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
 )
 def test_bedside_shorthand_is_spelled_out(typed: str, spelled: str) -> None:
     assert spell_out(typed) == spelled
+
+
+def test_bedside_names_find_the_documents_words() -> None:
+    assert {"hepatitis b", "hbv"} <= set(expansions("hep b ppx before CAR-T"))
+    assert "boxed warning" in expansions("carvykti black box")
+    assert "g-csf" in expansions("gcsf for neutropenia")

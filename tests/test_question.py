@@ -154,3 +154,42 @@ def test_a_local_question_is_weighed_without_its_local_words() -> None:
     assert without_local("G-CSF policy post CAR-T?") == "G-CSF policy post CAR-T?"  # not asking for a local one
     asked = Asked.read("per our protocol, dex for grade 3 ICANS?", Intent.DOSING)
     assert asked.local and "protocol" not in asked.core
+
+
+@pytest.mark.parametrize(
+    ("question", "intent", "next_step"),
+    [
+        ("astct gr4 crs definition", Intent.GRADING, False),
+        ("still febrile >3d, what do we do", Intent.MANAGEMENT, True),
+        ("fever persists day 4, now what", None, True),
+        ("do I still grade it as CRS w/o fever?", None, False),
+    ],
+)
+def test_bedside_wording_of_a_grade_definition_and_a_next_step(
+    question: str, intent: Intent | None, next_step: bool
+) -> None:
+    parsed = parse(question)
+    assert intent is None or parsed.intent is intent
+    assert (Ask.NEXT_STEP in parsed.asks) is next_step
+
+
+@pytest.mark.parametrize(
+    ("question", "timing"),
+    [
+        ("gcsf post car t neutropenia when", True),
+        ("pjp ppx after cd19 car-t drug + start", True),
+        ("filgrastim after CAR-T for low ANC - when start", True),
+        ("starting gamifant dose for primary hlh", False),
+    ],
+)
+def test_a_terse_when_asks_for_timing(question: str, timing: bool) -> None:
+    assert (Ask.TIMING in parse(question).asks) is timing
+
+
+def test_a_spaced_plus_joins_two_asks() -> None:
+    from assistant.answering.question import one_fact
+
+    assert one_fact("zuma-1 crs incidence + time to onset yescarta", Intent.PRODUCT, [Ask.RATE]) == ""
+    assert one_fact("T-ICAHT grade at day +30?", Intent.GRADING, [Ask.CLASSIFY]) == one_fact(
+        "T-ICAHT grade at day 30?", Intent.GRADING, [Ask.CLASSIFY]
+    )

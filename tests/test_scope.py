@@ -69,3 +69,11 @@ def test_a_steroid_class_is_no_anchor_but_a_named_drug_is(tmp_path: Path, restor
 def test_the_gate_is_a_rule_that_ablation_can_turn_off() -> None:
     assert ComposerRules().foreign_subject is True
     assert ComposerRules.ablated("foreign_subject").foreign_subject is False
+
+
+def test_another_form_of_an_indexed_word_is_not_a_foreign_term() -> None:
+    from assistant.answering.scoring import unknown_share
+
+    idf = {**IDF, "escalated": 3.0, "emapalumab": 4.0}
+    assert unknown_share("can we escalate emapalumab", idf, ENGLISH) == 0.0
+    assert unknown_share("can we pembrolizumab emapalumab", idf, ENGLISH) > 0.35

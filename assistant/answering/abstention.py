@@ -26,6 +26,8 @@ from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import synonym_vocabulary
 from assistant.text import ASKED_UNIT, DOSE_TALK, bare_numbers
 
+#: How many of the best-scoring units may show that the passages cover the question.
+COVERAGE_CANDIDATES = 3
 #: Why a request for more abstains: every unit the search found was already in an earlier answer.
 ALL_SHOWN = "everything the search found for this question was already shown"
 #: What the answer's first line says when a question asks for the hospital's own protocol and none is indexed.
@@ -39,7 +41,13 @@ def cannot_answer(
     rules = scorer.rules
     best_score, best = scored[0]
     core = set(asked.core)
-    if best_score <= 0 or scorer.coverage(best, passages[best.passage], core) < rules.min_coverage:
+    if best_score <= 0:
+        return "the best passage covers too little of the question"
+    # The best-scoring unit may match the question's common words while a close runner-up holds its rare
+    # ones ("G4 CRS, 2 pressors, on bipap - mgmt?": ASCO's grade 4 line, then the ASTCT grade 4 row).
+    close = [u for value, u in scored[:COVERAGE_CANDIDATES] if value >= rules.relative_cutoff * best_score]
+    best = max(close, key=lambda u: scorer.coverage(u, passages[u.passage], core))
+    if scorer.coverage(best, passages[best.passage], core) < rules.min_coverage:
         return "the best passage covers too little of the question"
     known, found = scorer.matched(best, passages[best.passage], core)
     if len(found) < min(rules.min_matched_words, len(known)):

@@ -281,10 +281,10 @@ RESTATED_ASKS = {
 
 #: Asks that want more than one fact: how to manage, what follows, the evidence.
 SEVERAL_FACT_ASKS = frozenset({Ask.MANAGE, Ask.NEXT_STEP, Ask.EVIDENCE})
-#: A question joining two asks ("CRS rate & onset?", "dose and max?", "criteria / ferritin cutoff?", two
-#: question marks) or asking for criteria (a list) wants more than one fact.
+#: A question joining two asks ("CRS rate & onset?", "dose and max?", "criteria / ferritin cutoff?", "crs
+#: incidence + time to onset", two question marks) or asking for criteria (a list) wants more than one fact.
 TWO_ASKS = re.compile(
-    r"\band\b|&|\bplus\b|\balso\b|\bas well\b|\s/\s|\bcriteri(?:a|on)\b|\?.*\?", re.IGNORECASE | re.DOTALL
+    r"\band\b|&|\bplus\b|\s\+\s|\balso\b|\bas well\b|\s/\s|\bcriteri(?:a|on)\b|\?.*\?", re.IGNORECASE | re.DOTALL
 )
 #: The kinds of one fact a question can ask for (the lexicon's ``one_fact`` patterns), in the order tried.
 FactKind = Literal["", "duration", "number", "interval", "rate", "yes_no"]

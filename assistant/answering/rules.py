@@ -35,6 +35,9 @@ class ComposerRules(BaseModel):
     # Scoring: how a unit's score is built from the question's words.
     carried_weight: float = rule(0.75, 1.0, "Words a follow-up carried from earlier turns count less than its own.")
     expansion_weight: float = rule(0.5, 0.0, "Synonyms and intent hints count half a question word.")
+    brand_as_generic: bool = rule(
+        True, False, "A drug's or product's name earns no more than its commonest spelling: brands rank as generics."
+    )
     context_weight: float = rule(0.3, 0.0, "A question word in the unit's section or title counts a little.")
     other_grade_factor: float = rule(
         0.4, 1.0, "A unit about another grade, toxicity or study part than asked counts much less."

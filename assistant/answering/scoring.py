@@ -19,6 +19,7 @@ from assistant.answering.rules import ComposerRules
 from assistant.answering.units import Unit
 from assistant.conversation import entities
 from assistant.documents import LOCAL_COLLECTION
+from assistant.lexicon import lexicon
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import related_words, synonym_vocabulary
@@ -35,6 +36,19 @@ CORPUS_NOTE = re.compile(
     re.IGNORECASE,
 )
 
+
+def entity_spellings() -> dict[str, tuple[str, ...]]:
+    """Each one-word spelling of a drug or product, in the lexicon in use, with all the spellings of its group."""
+    lex = lexicon()
+    return {
+        term: tuple(group.terms)
+        for group in lex.groups
+        if group.kind in ("drug", "product")
+        for term in group.terms
+        if " " not in term
+    }
+
+
 #: A sentence that gives a rate ("12%", "3 of 20").
 GIVES_RATE = re.compile(r"\d\s*%|\b\d+ of (the )?\d+\b|\b\d+/\d+\b")
 
@@ -47,6 +61,7 @@ class Scorer:
         self.rules = rules
         self.everyday = everyday  # everyday English words (``embeddings.common_words``): known though not indexed
         self.default_idf = max(idf.values(), default=1.0)
+        self.spellings = entity_spellings()
 
     def weight(self, token: str) -> float:
         """A term's IDF; a word the corpus never uses weighs as much as its rarest word."""
@@ -60,7 +75,8 @@ class Scorer:
         # sum follows the set's iteration order, which moves with PYTHONHASHSEED, and its last bit then
         # decided ties between units that match the same words, so answers changed from run to run.
         value = fsum(
-            self.weight(t) * (self.rules.carried_weight if t in asked.carried else 1.0) for t in asked.core & tokens
+            self.matched_weight(t) * (self.rules.carried_weight if t in asked.carried else 1.0)
+            for t in asked.core & tokens
         )
         # One synonym group earns at most one word's credit: spelling ICANS out in full is not five matches.
         value += self.rules.expansion_weight * sum(self.concept_credit(concept, tokens) for concept in asked.extra)
@@ -97,6 +113,18 @@ class Scorer:
             value *= self.rules.criteria_for_management_factor  # and a dosing row what to do, not what the grade is
         length = len(tokens) / 2 if grading_row else len(tokens)
         return value * (1.0 + 0.1 / (1 + rank)) / (1.0 + 0.01 * length)
+
+    def matched_weight(self, token: str) -> float:
+        """What a question word earns where a unit holds it: its weight, but a drug's or product's name earns
+        no more than its commonest spelling ('Gamifant' as 'emapalumab'), so a brand typed at the bedside does
+        not rank its label's lines above the studies that use the generic name."""
+        if not self.rules.brand_as_generic:
+            return self.weight(token)
+        spellings = self.spellings.get(token)
+        if not spellings:
+            return self.weight(token)
+        commonest = min(max(self.weight(w) for w in tokenize(term, parts=False) or [term]) for term in spellings)
+        return min(self.weight(token), commonest)
 
     def concept_credit(self, concept: Concept, tokens: set[str]) -> float:
         """The weight of the concept's rarest word in ``tokens``, at most that of its commonest spelling.
@@ -176,7 +204,11 @@ def unknown_share(question: str, idf: Mapping[str, float], common_words: frozens
         parts = token.split("-")
         return (
             any(
-                len(p) >= MIN_SPECIALISED_LENGTH and p not in known and p not in common_words and p.isalpha()
+                len(p) >= MIN_SPECIALISED_LENGTH
+                and p not in known
+                and p not in common_words
+                and p.isalpha()
+                and not inflection_of_known(p, known)
                 for p in parts
             )
             and token not in known
@@ -185,3 +217,14 @@ def unknown_share(question: str, idf: Mapping[str, float], common_words: frozens
     unknown = sum(rarest for t in tokens if specialised(t))
     total = unknown + fsum(max(idf.get(t, rarest), 0.05) for t in tokens if t in known)
     return unknown / total if total else 1.0
+
+
+#: Word endings a question and the documents may differ by ("escalate" and "escalated").
+INFLECTION = re.compile(r"(?:ing|ions?|ed|es|e|s|d)$")
+ENDINGS = ("", "e", "s", "es", "d", "ed", "ing", "ion", "ions")
+
+
+def inflection_of_known(word: str, known: set[str]) -> bool:
+    """Whether ``word`` is another form of a word in ``known`` ('escalate' of 'escalated'): not a foreign subject."""
+    stem = INFLECTION.sub("", word)
+    return any(stem + ending in known for ending in ENDINGS)

@@ -257,6 +257,12 @@ class Lexicon(BaseModel):
         return {name: re.compile(pattern, re.IGNORECASE) for name, pattern in named.items()}
 
     @cached_property
+    def trial_number(self) -> re.Pattern[str]:
+        """A named trial with its number run on or spaced ('zuma1', 'ZUMA 1'), as the documents never write it."""
+        names = "|".join(re.escape(t) for t in self.trials) or "(?!)"
+        return re.compile(rf"\b({names})\s?(\d{{1,3}})\b", re.IGNORECASE)
+
+    @cached_property
     def trial_pattern(self) -> re.Pattern[str]:
         """A named trial: one of ``trials`` with its number, if any ('ZUMA-1', 'TRANSCEND NHL 001')."""
         names = "|".join(re.escape(t) for t in self.trials) or "(?!)"

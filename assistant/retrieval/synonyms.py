@@ -34,10 +34,12 @@ def related_words(word: str) -> frozenset[str]:
 
 
 def spell_out(text: str) -> str:
-    """The text with clinical shorthand written out, so both retrievers and the composer can match it."""
-    for pattern, replacement in lexicon().compiled_rewrites:
+    """The text with clinical shorthand written out, so both retrievers and the composer can match it;
+    a named trial's number is joined with a hyphen ('zuma1' -> 'zuma-1'), as the documents write it."""
+    lex = lexicon()
+    for pattern, replacement in lex.compiled_rewrites:
         text = pattern.sub(replacement, text)
-    return text
+    return lex.trial_number.sub(r"\1-\2", text)
 
 
 def normalize(text: str) -> str:

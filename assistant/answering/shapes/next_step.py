@@ -17,6 +17,7 @@ from assistant.answering.scoring import Scorer, describe
 from assistant.answering.shapes.dosing import beside_table, lead_for
 from assistant.answering.units import Unit, stated
 from assistant.conversation import entities
+from assistant.lexicon import lexicon
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 from assistant.text import bare_numbers
@@ -54,7 +55,10 @@ def next_step(
     if not parsed.toxicities and not setting:
         return None
     source = passages[current.passage].doc_id if current is not None else None
-    steps: list[tuple[tuple[bool, bool, int, int, bool, int], Statement]] = []
+    # "steroids if no better 24 h after toci": the drug the question asks to give (or a member of its class)
+    # is the step wanted; another drug's row follows it.
+    wanted = {member for drug in parsed.drugs for member in (drug, *lexicon().members(drug))}
+    steps: list[tuple[tuple[bool, bool, bool, int, int, bool, int], Statement]] = []
     seen: set[tuple[str, ...]] = set()
     for value, unit in scored:
         if not unit.is_dosing_row or value <= 0 or unit.cells is None or not stated(unit.cells.get("dose")):
@@ -81,6 +85,7 @@ def next_step(
                 # On a higher grade the ladder starts at that grade's first step, not its refractory one.
                 (
                     not named,
+                    bool(wanted) and not facets.drugs & wanted,
                     passage.doc_id != source if source else False,
                     placed.mismatches,
                     climb,
