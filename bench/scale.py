@@ -3,6 +3,8 @@
     .venv/bin/python -m bench.scale --work /tmp/carta-scale [--sizes 0 1000 10000 50000]
     .venv/bin/python -m bench.scale --work /tmp/carta-scale --report     # the table from saved results
     .venv/bin/python -m bench.scale --work /tmp/carta-scale --recall     # recall@5 of the built index only
+    .venv/bin/python -m bench.scale --work /tmp/carta-scale --recall --misses   # and the dev items it misses
+    .venv/bin/python -m bench.scale --work /tmp/x --recall --data-dir .carta     # the real corpus alone
 
 Sizes are built incrementally in one data dir (a larger synthetic corpus contains the smaller), so
 the 50k run reuses the 10k index; a long run can be stopped and resumed. For each size it records
@@ -12,8 +14,10 @@ documents (and how many top-5 places distractors took), re-ingest time with noth
 index size on disk and the process's peak RSS. ``--keyword rank-bm25`` measures with the previous
 BM25 implementation (bench/keyword.py) for a before/after of speed (it sums synonyms instead of
 scoring each synonym group once, so its recall differs). ``--recall`` measures only recall@5
-(hybrid, dense, BM25) against the index already in the data dir: no build, no re-ingest, about 25 s
-at 50k chunks.
+(hybrid, dense, BM25; all items and per split) against the index already in the data dir (or the one
+``--data-dir`` names): no build, no re-ingest, about 25 s at 50k chunks. ``--misses`` lists the dev items
+whose hybrid top 5 lacks a gold document, with that document's rank in each mode; the test split is
+frozen, so only dev misses are printed.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -104,35 +109,93 @@ def measure(work: Path, keyword: str) -> dict[str, float]:
     }
 
 
-def recall_at_5(chain: AnswerChain) -> dict[str, float]:
+@dataclass(frozen=True)
+class Graded:
+    """One eval item with gold documents: its split, question, history and gold doc ids."""
+
+    id: str
+    split: str
+    question: str
+    history: list
+    gold: list[str]
+
+
+@dataclass
+class Ranked:
+    """How one item ranked: the query searched and each mode's document ranking (best first)."""
+
+    item: Graded
+    query: str
+    rankings: dict[str, list[str]]
+
+    def recall(self, mode: str) -> float:
+        return scoring.recall_at(self.rankings[mode], self.item.gold, 5)
+
+
+def recall_at_5(chain: AnswerChain, rows: list[Ranked] | None = None) -> dict[str, float]:
     """Recall@5 of the eval's gold documents in each mode, on the query ``carta eval`` scores (screened,
-    rewritten with the history, spelled out), and the share of top-5 documents that are distractors."""
+    rewritten with the history, spelled out), over all items and per split (``_dev``, ``_test``), and the
+    share of top-5 documents that are distractors."""
+    rows = rows if rows is not None else rank_items(chain)
+    figures: dict[str, float] = {}
+    for split in (None, *sorted({row.item.split for row in rows})):
+        chosen = [row for row in rows if split is None or row.item.split == split]
+        suffix = f"_{split}" if split else ""
+        for mode, name in (("hybrid", "recall_at_5"), ("dense", "recall_at_5_dense"), ("bm25", "recall_at_5_bm25")):
+            figures[name + suffix] = statistics.fmean(row.recall(mode) for row in chosen)
+        figures[f"items{suffix}"] = len(chosen)
+    intruders = sum(1 for row in rows for doc in row.rankings["hybrid"][:5] if doc.startswith(f"{COLLECTION}-"))
+    figures["distractors_in_top5"] = intruders / (5 * len(rows))
+    return figures
+
+
+def rank_items(chain: AnswerChain) -> list[Ranked]:
+    """Every graded item's document ranking in each retrieval mode (``RETRIEVAL_K`` passages deep)."""
     from assistant.retrieval.retriever import Mode
 
-    graded = _graded_items()
-    recall: dict[Mode, list[float]] = {mode: [] for mode in Mode}
-    intruders = 0
-    for question, history, gold in graded:
-        query = chain.retrieve(question, history).query
-        for mode in Mode:
-            hits = chain.retriever.variant(mode=mode).search(query, k=RETRIEVAL_K).hits
-            ranked = scoring.document_ranking(hit.passage.doc_id for hit in hits)
-            recall[mode].append(scoring.recall_at(ranked, gold, 5))
-            if mode is Mode.HYBRID:
-                intruders += sum(1 for doc in ranked[:5] if doc.startswith(f"{COLLECTION}-"))
-    return {
-        "recall_at_5": statistics.fmean(recall[Mode.HYBRID]),
-        "recall_at_5_dense": statistics.fmean(recall[Mode.DENSE]),
-        "recall_at_5_bm25": statistics.fmean(recall[Mode.BM25]),
-        "distractors_in_top5": intruders / (5 * len(graded)),
-    }
+    rows = []
+    for item in _graded_items():
+        query = chain.retrieve(item.question, item.history).query
+        rankings = {
+            str(mode): scoring.document_ranking(
+                hit.passage.doc_id for hit in chain.retriever.variant(mode=mode).search(query, k=RETRIEVAL_K).hits
+            )
+            for mode in Mode
+        }
+        rows.append(Ranked(item, query, rankings))
+    return rows
 
 
-def _graded_items() -> list[tuple[str, list, list[str]]]:
-    """Eval items with gold documents: (question, history, gold doc ids)."""
+def print_misses(rows: list[Ranked], split: str) -> None:
+    """The items of ``split`` whose hybrid top 5 lacks a gold document: each missing document's rank in
+    the top ``RETRIEVAL_K`` of every mode ('-' beyond it) and the hybrid top 5. Analyse dev only: the test
+    split is frozen."""
+    for row in rows:
+        if row.item.split != split or row.recall("hybrid") == 1:
+            continue
+        top = row.rankings["hybrid"]
+        print(f"{row.item.id}  recall@5 {row.recall('hybrid'):.2f}\n  question: {row.item.question}")
+        if row.query != row.item.question:
+            print(f"  query:    {row.query}")
+        for doc in row.item.gold:
+            if doc in top[:5]:
+                continue
+            ranks = "  ".join(
+                f"{mode} {ranking.index(doc) + 1 if doc in ranking else '-'}" for mode, ranking in row.rankings.items()
+            )
+            print(f"  missing:  {doc}  ({ranks})")
+        print(f"  top 5:    {', '.join(top[:5])}")
+
+
+def _graded_items() -> list[Graded]:
+    """Eval items with gold documents."""
     from assistant.evaluation.questions import load_question_set
 
-    return [(i.question, list(i.history), i.gold_docs) for i in load_question_set(Path("evals/qa.yaml")) if i.gold_docs]
+    return [
+        Graded(i.id, i.split, i.question, list(i.history), i.gold_docs)
+        for i in load_question_set(Path("evals/qa.yaml"))
+        if i.gold_docs
+    ]
 
 
 def report(work: Path) -> None:
@@ -169,6 +232,10 @@ def main() -> None:
     parser.add_argument("--keyword", choices=["inverted-index", "rank-bm25"], nargs="+", default=["inverted-index"])
     parser.add_argument("--report", action="store_true", help="Print the table of saved results and stop.")
     parser.add_argument("--recall", action="store_true", help="Only recall@5 of the index already built in --work.")
+    parser.add_argument(
+        "--data-dir", type=Path, help="With --recall: measure this data dir instead of WORK/data (e.g. .carta)."
+    )
+    parser.add_argument("--misses", action="store_true", help="With --recall: also list the dev items' misses.")
     parser.add_argument("--measure", help=argparse.SUPPRESS)  # internal: the fresh measuring process
     args = parser.parse_args()
     if args.measure:
@@ -180,8 +247,14 @@ def main() -> None:
     if args.recall:
         from assistant.answering.chain import AnswerChain
 
-        chain = AnswerChain.load(settings_for(args.work))
-        print(json.dumps({"chunks": len(chain.retriever.passages), **recall_at_5(chain)}))
+        settings = settings_for(args.work)
+        if args.data_dir:
+            settings = Settings(data_dir=args.data_dir, corpus_dir=CORPUS)
+        chain = AnswerChain.load(settings)
+        rows = rank_items(chain)
+        if args.misses:
+            print_misses(rows, "dev")
+        print(json.dumps({"chunks": len(chain.retriever.passages), **recall_at_5(chain, rows)}))
         return
     args.work.mkdir(parents=True, exist_ok=True)
     for size in args.sizes:
