@@ -70,12 +70,14 @@ class ExtractiveComposer:
         ``given`` holds what the conversation already gave (the last answer's lead line): a next step is not it.
         "Per our protocol" with no local document found is told so first; the rest is related (``local_first``).
         """
-        draft = self._draft(question, passages, intent, carried, shown, given)
-        return local_first(draft, ParsedQuestion.read(question), passages, self.rules)
+        parsed = ParsedQuestion.read(question)
+        draft = self._draft(question, parsed, passages, intent, carried, shown, given)
+        return local_first(draft, parsed, passages, self.rules)
 
     def _draft(
         self,
         question: str,
+        parsed: ParsedQuestion,
         passages: Sequence[Passage],
         intent: Intent,
         carried: str,
@@ -99,7 +101,6 @@ class ExtractiveComposer:
         scored = sorted(
             ((self.scorer.score(u, passages[u.passage], asked, u.passage), u) for u in units), key=lambda pair: -pair[0]
         )
-        parsed = ParsedQuestion.read(question)
         reason = cannot_answer(question, asked, passages, scored, self.scorer)
         if reason:
             draft = Draft(abstained=True, reason=reason)
