@@ -155,10 +155,7 @@ def asked_absence(
     pneumonitis steroid dose?" asks for nothing a CAR-T source lacks)."""
     if scorer.unknown(asked.core):
         return None
-    weights, rules = scorer.weights(asked.core), scorer.rules
-    return declared_absence(
-        parsed, weights, asked.trials, declared, passages, rules.absence_coverage, rules.min_matched_words
-    )
+    return declared_absence(parsed, scorer.weights(asked.core), asked.trials, declared, passages, scorer.rules)
 
 
 def gap_of(parsed: ParsedQuestion, row: Mapping[str, str]) -> str:

@@ -186,7 +186,7 @@ class ExtractiveComposer:
                     (v, u) for v, u in candidates if not (u.is_dosing_row and not stated(u.cells.get("dose")))
                 ]
             lines = by_study(select(findings(candidates, asked, parsed, rules), rules), passages)
-            return Draft(statements=by_evidence_strength(lines, passages))
+            return Draft(statements=by_evidence_strength(lines, passages, rules))
         if intent is not Intent.DOSING:  # a dose answer keeps its best-scoring sentences
             candidates = novel_first(candidates, core, self.scorer)
         # What to do: a management question, or one on a patient getting better ("back to grade 1, what next?").
