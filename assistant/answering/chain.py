@@ -306,6 +306,7 @@ class AnswerChain:
             state.carried,
             state.shown,
             given_steps(state.history),
+            state.parsed,
         )
 
     def _reading(self, state: _State) -> list[Passage]:
@@ -343,8 +344,11 @@ class AnswerChain:
 
     def _declaring(self, state: _State) -> Passage | None:
         """The indexed passage declaring absent a topic the question asks for (front matter ``not_captured``)."""
+        assert state.parsed is not None
         scans = self.scans
-        return self.extractive.declaring(state.query, state.intent, state.carried, scans.declared, scans.catalogue)
+        return self.extractive.declaring(
+            state.query, state.parsed, state.intent, state.carried, scans.declared, scans.catalogue
+        )
 
     def _finish(self, state: _State) -> Answer:
         started = time.perf_counter()
