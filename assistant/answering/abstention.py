@@ -45,8 +45,6 @@ def cannot_answer(
     # ones ("G4 CRS, 2 pressors, on bipap - mgmt?": ASCO's grade 4 line, then the ASTCT grade 4 row).
     close = [u for value, u in scored[: rules.coverage_candidates] if value >= rules.relative_cutoff * best_score]
     best = max(close, key=lambda u: scorer.coverage(u, passages[u.passage], core))
-    if scorer.coverage(best, passages[best.passage], core) < rules.min_coverage:
-        return "the best passage covers too little of the question"
     known, found = scorer.matched(best, passages[best.passage], core)
     if len(found) < min(rules.min_matched_words, len(known)):
         # "outpt CAP empiric abx for a healthy 40 yo?" meets the corpus in 'empiric' alone.

@@ -91,11 +91,10 @@ class ComposerRules(BaseModel):
         0.5, 1.01, "... and then merge when they share this share of the shorter one's words."
     )
     # Abstention: when Carta says the sources do not answer.
-    min_coverage: float = rule(
-        0.2, 0.0, "One of the close best units must cover this share of the question's weight, or Carta abstains."
-    )
-    coverage_candidates: int = budget(3, "... the close units: the best few within relative_cutoff of the best.")
     min_matched_words: int = rule(2, 0, "The best unit must hold this many question words: one in common is no answer.")
+    coverage_candidates: int = budget(
+        3, "... the best unit being the best-covering of the best few within relative_cutoff of the best."
+    )
     max_unknown_share: float = rule(
         0.35, 1.01, "Abstain when this share of the question's weight is words the corpus never uses."
     )
