@@ -13,8 +13,8 @@ guideline body and what is asked agree) and its words cover most of the question
 >>> topic = Topic.read("ASCO 2021 grade 4 ICANS regimen")
 >>> topic.fits(ParsedQuestion.read("grade 4 ICANS regimen?")), topic.fits(ParsedQuestion.read("grade 2 CRS regimen?"))
 (True, False)
->>> same_word("diagnosed", "diagnostic", 7), same_word("points", "point", 7), same_word("grade", "great", 7)
-(True, True, False)
+>>> same_word("points", "point"), same_word("diagnosed", "diagnostic")
+(True, False)
 """
 
 from __future__ import annotations
@@ -73,12 +73,9 @@ def trials_of(text: str) -> frozenset[str]:
     return trials_in(text)
 
 
-def same_word(a: str, b: str, prefix: int) -> bool:
-    """Whether two words are one for matching: equal, a plural of the other, or at least ``prefix`` long and
-    alike in their first ``prefix`` letters (``ComposerRules.shared_prefix``)."""
-    if a == b or a.removesuffix("s") == b.removesuffix("s"):
-        return True
-    return min(len(a), len(b)) >= prefix and a[:prefix] == b[:prefix]
+def same_word(a: str, b: str) -> bool:
+    """Whether two words are one for matching: equal, or a plural of the other."""
+    return a == b or a.removesuffix("s") == b.removesuffix("s")
 
 
 @dataclass(frozen=True)
@@ -125,22 +122,20 @@ class Topic:
         asked = kinds_of(question)
         return not (asked and self.kinds and not asked & self.kinds)
 
-    def covers(self, word: str, question: ParsedQuestion, prefix: int, anchored: bool = False) -> bool:
-        """Whether the topic holds a question word: itself (``same_word`` by ``prefix``), a synonym, or, for a dose
-        question about the topic's toxicity or guideline body (``anchored``), a drug its 'drug doses' cover."""
-        if any(same_word(word, w, prefix) for w in self.words) or synonyms(word) & self.words:
+    def covers(self, word: str, question: ParsedQuestion, anchored: bool = False) -> bool:
+        """Whether the topic holds a question word: itself, a synonym, or, for a dose question about the topic's
+        toxicity or guideline body (``anchored``), a drug its 'drug doses' cover."""
+        if any(same_word(word, w) for w in self.words) or synonyms(word) & self.words:
             return True
         dose = anchored and "treatment" in self.kinds & kinds_of(question)
         drugs = {s for drug in question.drugs for s in (drug, *synonyms(drug))}
         return dose and bool(self.words & ANY_DRUG) and word in drugs
 
-    def held(
-        self, weights: Mapping[str, float], question: ParsedQuestion, prefix: int, anchored: bool = False
-    ) -> dict[str, float]:
+    def held(self, weights: Mapping[str, float], question: ParsedQuestion, anchored: bool = False) -> dict[str, float]:
         """The question's subject words (the words the corpus knows, with their weight by rarity, but those that
         only say what is asked: 'tx', 'dose', 'cutoffs', 'how long') that the topic holds; what is asked is
         matched by ``fits``."""
-        return {word: w for word, w in subject(weights).items() if self.covers(word, question, prefix, anchored)}
+        return {word: w for word, w in subject(weights).items() if self.covers(word, question, anchored)}
 
 
 @dataclass(frozen=True)
@@ -198,7 +193,7 @@ def declared_absence(
         floor = rules.absence_coverage if kinds_of(question) else max(rules.absence_coverage, 0.99)
         bodies = set(topic.parsed.bodies) | bodies_of(source)
         anchored = bool(set(question.toxicities) & set(topic.parsed.toxicities) or set(question.bodies) & bodies)
-        held = topic.held(weights, question, rules.shared_prefix, anchored)
+        held = topic.held(weights, question, anchored)
         share = fsum(held.values()) / total if total else 0.0
         if len(held) + bool(kinds_of(question) & topic.kinds) < rules.min_matched_words or share < floor:
             continue  # what is asked counts as one word held: "IEC-HS dx criteria" holds IEC-HS and criteria

@@ -114,9 +114,6 @@ class ComposerRules(BaseModel):
         True, False, "A topic the corpus declares absent (not_captured) that was asked leads; the rest is related."
     )
     absence_coverage: float = budget(0.5, "... when the topic covers this share of the question's weight.")
-    shared_prefix: int = rule(
-        7, 100, "Two words this long that begin alike are one word for a declared topic ('diagnosed', 'diagnostic')."
-    )
     absence_rescues: bool = rule(
         True, False, "A question asking for a declared-absent topic is told so instead of meeting an abstention."
     )
