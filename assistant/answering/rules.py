@@ -114,6 +114,9 @@ class ComposerRules(BaseModel):
         True, False, "A topic the corpus declares absent (not_captured) that was asked leads; the rest is related."
     )
     absence_coverage: float = budget(0.5, "... when the topic covers this share of the question's weight.")
+    absence_elsewhere: bool = rule(
+        True, False, "... but not when another source's retrieved unit answers the setting asked: one gap is not all."
+    )
     absence_rescues: bool = rule(
         True, False, "A question asking for a declared-absent topic is told so instead of meeting an abstention."
     )
