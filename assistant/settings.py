@@ -199,6 +199,15 @@ class Settings(BaseSettings):
             "Carta says the corpus does not cover the question. Calibrated on evals/qa.yaml."
         ),
     )
+    min_support: float = Field(
+        default=0.6,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Share of a statement's words that must occur in the passages it cites, or the grounding verifier"
+            " removes it; it checks every composer's statements, extractive or LLM."
+        ),
+    )
     max_question_chars: int = Field(
         default=2000, ge=10, description="Longer questions are refused with a clear message."
     )

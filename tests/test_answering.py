@@ -16,6 +16,7 @@ from assistant.answering.rules import ComposerRules
 from assistant.answering.verify import Claim, check
 from assistant.errors import UsageError
 from assistant.passage import Passage
+from assistant.settings import Settings
 from assistant.text import citation_numbers, numbers_in
 
 CITATION_KEYS = {
@@ -164,10 +165,18 @@ def test_control_characters_are_stripped() -> None:
 
 def test_verifier_removes_invented_numbers_and_drugs() -> None:
     cited = (Passage("c", "d", "Tocilizumab 8 mg/kg IV.", section="", kind="prose", title="", doc_type="label"),)
-    assert check(Claim("Tocilizumab 8 mg/kg IV.", cited)) is None
-    assert "number" in (check(Claim("Tocilizumab 12 mg/kg IV.", cited)) or "")
-    assert "drug" in (check(Claim("Siltuximab 8 mg/kg IV.", cited)) or "")
-    assert check(Claim("Tocilizumab 8 mg/kg IV.", ())) == "cites no passage"
+    support = Settings().min_support
+    assert check(Claim("Tocilizumab 8 mg/kg IV.", cited), support) is None
+    assert "number" in (check(Claim("Tocilizumab 12 mg/kg IV.", cited), support) or "")
+    assert "drug" in (check(Claim("Siltuximab 8 mg/kg IV.", cited), support) or "")
+    assert check(Claim("Tocilizumab 8 mg/kg IV.", ()), support) == "cites no passage"
+
+
+def test_verifier_removes_a_statement_below_the_support_share() -> None:
+    cited = (Passage("c", "d", "Tocilizumab 8 mg/kg IV.", section="", kind="prose", title="", doc_type="label"),)
+    claim = Claim("Tocilizumab 8 mg/kg IV over one long hour.", cited)  # 5 of its 9 words are cited
+    assert check(claim, 0.5) is None
+    assert "support score" in (check(claim, Settings().min_support) or "")
 
 
 @pytest.mark.parametrize(

@@ -510,6 +510,27 @@ def test_the_sources_declaration_that_the_asked_criteria_are_absent_leads() -> N
     assert compose("CRS rate in TRANSCEND?", rates, Intent.PRODUCT).statements[0].text == rates[0].text
 
 
+def test_one_sources_declared_gap_does_not_lead_when_another_source_answers_the_setting() -> None:
+    uf = declaring(
+        "uf", "The UF Health grade 4 CRS regimen is not captured in this corpus.", "UF Health grade 4 CRS regimen"
+    )
+    asco = passage(
+        "asco", "In ASCO 2021, grade 4 CRS is treated with methylprednisolone 500 mg IV every 12 h.", "guideline"
+    )
+    draft = compose("How is grade 4 CRS managed?", [uf, asco], Intent.MANAGEMENT)
+    assert draft.statements[0].text == asco.text
+    off = ExtractiveComposer(knowing(uf.text, asco.text).idf, ComposerRules.ablated("absence_elsewhere"))
+    assert off.run("How is grade 4 CRS managed?", [uf, asco], Intent.MANAGEMENT).statements[0].text == uf.text
+    # Another grade's regimen, or a sentence ruling the setting out, is no answer: the gap leads.
+    grade3 = passage("asco", "In ASCO 2021, grade 3 CRS is treated with dexamethasone 10 mg IV every 6 h.", "guideline")
+    ruled_out = passage("jcm", "The dexamethasone 10 mg row is not a grade 4 CRS regimen.", "review")
+    for other in (grade3, ruled_out):
+        assert compose("How is grade 4 CRS managed?", [uf, other], Intent.MANAGEMENT).statements[0].text == uf.text
+    # A question naming the declaring source asks for its regimen: its gap leads.
+    named = compose("UF Health grade 4 CRS regimen?", [uf, asco], Intent.MANAGEMENT)
+    assert named.statements[0].text == uf.text
+
+
 def test_a_question_for_a_declared_absent_topic_gets_the_declaration_unless_it_names_an_unknown_word() -> None:
     unrelated = passage("p", "Prophylactic dexamethasone was given before axi-cel infusion.", "trial")
     strati = declaring(

@@ -19,6 +19,8 @@ from assistant.retrieval.synonyms import spell_out
 IDF = dict.fromkeys(["grade", "dose", "steroid", "patient", "hepatitis", "loading", "crs", "kg"], 2.0)
 #: Everyday English: "colitis" and "rash" are words, "pembro" and "nivo" are not.
 ENGLISH = frozenset({"colitis", "rash", "topical", "how", "much"})
+#: The shipped shortest length of an unknown subject word.
+SHORTEST = ComposerRules().min_foreign_length
 
 
 @pytest.fixture
@@ -39,7 +41,7 @@ def restore_lexicon():
 def test_spelled_out_frame_words_do_not_make_a_foreign_subject_relevant(typed: str, foreign: list[str]) -> None:
     question = spell_out(typed)
     assert "grade" in question or "patient" in question or "steroid" in question  # the frame is indexed
-    assert foreign_subject(question, IDF, ENGLISH) == foreign
+    assert foreign_subject(question, IDF, ENGLISH, SHORTEST) == foreign
 
 
 @pytest.mark.parametrize(
@@ -52,18 +54,22 @@ def test_spelled_out_frame_words_do_not_make_a_foreign_subject_relevant(typed: s
     ],
 )
 def test_a_question_naming_the_field_or_no_unknown_word_is_not_judged_here(typed: str) -> None:
-    assert foreign_subject(spell_out(typed), IDF, ENGLISH) == []
+    assert foreign_subject(spell_out(typed), IDF, ENGLISH, SHORTEST) == []
 
 
 def test_a_steroid_class_is_no_anchor_but_a_named_drug_is(tmp_path: Path, restore_lexicon: None) -> None:
-    assert foreign_subject("nivo hepatitis, steroids dose?", IDF, ENGLISH) == ["nivo"]
+    assert foreign_subject("nivo hepatitis, steroids dose?", IDF, ENGLISH, SHORTEST) == ["nivo"]
     extra = tmp_path / "ours.yaml"
     extra.write_text("groups:\n  - {kind: drug, terms: [clazakizumab, clazak]}\ndomain: '\\bbispecific'\n")
     use_lexicon(extra)
-    assert foreign_subject("clazak after nivo?", IDF, ENGLISH) == []
-    assert foreign_subject("nivo then a bispecific, dose?", IDF, ENGLISH) == []
+    assert foreign_subject("clazak after nivo?", IDF, ENGLISH, SHORTEST) == []
+    assert foreign_subject("nivo then a bispecific, dose?", IDF, ENGLISH, SHORTEST) == []
     use_lexicon(None)
-    assert foreign_subject("clazak after nivo?", IDF, ENGLISH) == ["clazak", "nivo"]
+    assert foreign_subject("clazak after nivo?", IDF, ENGLISH, SHORTEST) == ["clazak", "nivo"]
+
+
+def test_an_unknown_word_shorter_than_the_rule_names_no_subject() -> None:
+    assert foreign_subject("pembro colitis gr3 — steroid dose?", IDF, ENGLISH, len("pembro") + 1) == []
 
 
 def test_the_gate_is_a_rule_that_ablation_can_turn_off() -> None:

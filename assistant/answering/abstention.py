@@ -8,15 +8,17 @@ a gap line ("Carta's sources do not give a methylprednisolone dose for grade 4 I
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from math import fsum
 
-from assistant.answering.declared import Absence, declarations, declared_absence
+from assistant.answering.declared import Absence, asks_of, declarations, declared_absence, kinds_of, subject
 from assistant.answering.draft import Draft, Statement, related
-from assistant.answering.facets import statement_fit
+from assistant.answering.facets import facets_of, fit, statement_fit
 from assistant.answering.question import Asked, Intent, ParsedQuestion
 from assistant.answering.rules import ComposerRules
-from assistant.answering.scoring import Scorer
+from assistant.answering.scoring import CORPUS_NOTE, Scorer
 from assistant.answering.units import Unit
 from assistant.conversation import entities
 from assistant.documents import LOCAL_COLLECTION
@@ -28,6 +30,16 @@ from assistant.text import ASKED_UNIT, DOSE_TALK, bare_numbers
 
 #: Why a request for more abstains: every unit the search found was already in an earlier answer.
 ALL_SHOWN = "everything the search found for this question was already shown"
+#: A sentence that says what a source lacks or rules out ("is not a grade 4 regimen", "holds no verified regimen",
+#: "was not captured") never counts as another source's answer to a declared-absent topic; "if the maximum dose
+#: has not been reached" is a condition of an answer, not a gap.
+NEGATION = re.compile(
+    r"\bnot (?:an?|the|captured|given|included|verified|stated|recorded|confirmed|reported|available)\b"
+    r"|\bno\b|\bnever\b",
+    re.IGNORECASE,
+)
+#: The kind of fact (``declared.ASK_KINDS``) another source may give in place of one source's declared gap.
+TREATMENT = "treatment"
 #: What the answer's first line says when a question asks for the hospital's own protocol and none is indexed.
 NO_LOCAL = "your hospital's own protocol: no local document is indexed (add one with `carta ingest PATH`)"
 
@@ -45,8 +57,6 @@ def cannot_answer(
     # ones ("G4 CRS, 2 pressors, on bipap - mgmt?": ASCO's grade 4 line, then the ASTCT grade 4 row).
     close = [u for value, u in scored[: rules.coverage_candidates] if value >= rules.relative_cutoff * best_score]
     best = max(close, key=lambda u: scorer.coverage(u, passages[u.passage], core))
-    if scorer.coverage(best, passages[best.passage], core) < rules.min_coverage:
-        return "the best passage covers too little of the question"
     known, found = scorer.matched(best, passages[best.passage], core)
     if len(found) < min(rules.min_matched_words, len(known)):
         # "outpt CAP empiric abx for a healthy 40 yo?" meets the corpus in 'empiric' alone.
@@ -125,7 +135,8 @@ def absence_first(
     "early ICAHT is days 0-30" under the missing ANC thresholds), and only the dosing rows that fit. The
     topic is one a document declares absent (``not_captured``), read as a question would be (``declared.py``).
     A dose answer whose first row fits the setting asked (grade, toxicity, study part) already answers, and
-    keeps its shape.
+    keeps its shape; so does a draft whose passages hold another source's answer (``answered_elsewhere``), where
+    the declaration, if quoted, comes last.
     """
     answered = draft.table and not draft.gap and not asked.about_another(draft.table[0].text)
     if draft.abstained or answered:
@@ -133,6 +144,10 @@ def absence_first(
     absence = asked_absence(asked, parsed, declarations([u for _, u in scored], passages), passages, scorer)
     if absence is None:
         return draft
+    if scorer.rules.absence_elsewhere and answered_elsewhere(absence, asked, parsed, passages, scored, scorer):
+        # What another source gives leads; the declaration, if the draft quotes it, follows.
+        gap = [s for s in draft.statements if s.text == absence.unit.text]
+        return replace(draft, statements=[*(s for s in draft.statements if s.text != absence.unit.text), *gap])
     lead = Statement(absence.unit.text, [absence.unit.passage])
     fitting = [
         s for s in draft.statements
@@ -141,6 +156,43 @@ def absence_first(
     rows = [row for row in draft.table if not statement_fit(parsed, row, passages).mismatches]
     rows = [row for row in rows if not asked.about_another(row.text)]
     return replace(draft, statements=[lead, *related(fitting)[: scorer.rules.max_statements - 1]], table=rows)
+
+
+def answered_elsewhere(
+    absence: Absence,
+    asked: Asked,
+    parsed: ParsedQuestion,
+    passages: Sequence[Passage],
+    scored: list[tuple[float, Unit]],
+    scorer: Scorer,
+) -> bool:
+    """Whether a retrieved unit of another document than the one declaring ``absence`` gives a treatment for the
+    setting asked: one source's missing regimen is not the corpus's ("How is grade 4 CRS managed?": UF Health
+    lacks its grade 4 regimen, ASCO gives one). The unit is about the toxicity and grade asked with no facet
+    against the question, holds as much of the question's subject as the declared topic does, and says what a
+    source gives, not what it lacks (``NEGATION``). Only a treatment is answered so: criteria and grading scales
+    belong to their source ("IEC-HS criteria" are not answered by HLH-2004's). A question
+    naming a guideline body or trial asks that source: its gap leads."""
+    if parsed.bodies or asked.trials or not parsed.toxicities or TREATMENT not in kinds_of(parsed):
+        return False
+    declaring = passages[absence.unit.passage].doc_id
+    weights = subject(scorer.weights(asked.core))
+    total = fsum(weights.values())
+    for value, unit in scored:
+        passage = passages[unit.passage]
+        if value <= 0 or passage.doc_id == declaring or NEGATION.search(unit.text) or CORPUS_NOTE.search(unit.text):
+            continue
+        facets = facets_of(unit, passage.doc_type, passage.year)
+        if facets.toxicity not in parsed.toxicities or fit(parsed, facets).mismatches:
+            continue
+        if len(parsed.grades) == 1 and parsed.grades[0] not in facets.grades:
+            continue
+        if TREATMENT not in asks_of(unit.text):
+            continue
+        _, found = scorer.matched(unit, passage, set(weights))
+        if total and fsum(weights[w] for w in found) / total >= absence.coverage:
+            return True
+    return False
 
 
 def asked_absence(
@@ -155,10 +207,7 @@ def asked_absence(
     pneumonitis steroid dose?" asks for nothing a CAR-T source lacks)."""
     if scorer.unknown(asked.core):
         return None
-    weights, rules = scorer.weights(asked.core), scorer.rules
-    return declared_absence(
-        parsed, weights, asked.trials, declared, passages, rules.absence_coverage, rules.min_matched_words
-    )
+    return declared_absence(parsed, scorer.weights(asked.core), asked.trials, declared, passages, scorer.rules)
 
 
 def gap_of(parsed: ParsedQuestion, row: Mapping[str, str]) -> str:

@@ -46,16 +46,6 @@ from assistant.retrieval.retriever import HybridRetriever, Retrieval, ScoredPass
 from assistant.retrieval.synonyms import spell_out
 from assistant.settings import Settings
 
-#: The best hits whose whole documents the composer reads (all hits for an evidence question).
-READ_WHOLE_TOP = 2
-#: Answer shapes whose facts sit in tables (doses, grade criteria): they read the tables of the documents found.
-TABLE_INTENTS = frozenset({Intent.DOSING, Intent.GRADING})
-#: A ladder's next step may sit in a dosing table the search did not reach, so a next-step question reads
-#: every dosing table of an index holding up to this many documents with tables (the corpus has 30). A
-#: larger index reads the tables of the documents found: at 50k chunks (bench/scale.py, thousands of
-#: table documents) reading them all made the composer score thousands of rows, p95 3 s per answer.
-LADDER_TABLE_DOCUMENTS = 200
-
 
 @dataclass(frozen=True)
 class IndexScans:
@@ -274,7 +264,7 @@ class AnswerChain:
         if unknown_share(state.query, self.retriever.idf, everyday, rules) >= rules.max_unknown_share:
             return "the question's key terms do not occur in the indexed documents"
         if self.extractive.rules.foreign_subject:
-            foreign = foreign_subject(state.query, self.retriever.idf, everyday)
+            foreign = foreign_subject(state.query, self.retriever.idf, everyday, rules.min_foreign_length)
             if foreign:
                 return f"the question is about {', '.join(foreign)}, which the indexed documents do not cover"
         return None
@@ -310,7 +300,13 @@ class AnswerChain:
     def _extract(self, state: _State) -> Draft:
         """The extractive draft, told which words of the query a follow-up carried from earlier turns."""
         return self.extractive.run(
-            state.query, state.passages, state.intent, state.carried, state.shown, given_steps(state.history)
+            state.query,
+            state.passages,
+            state.intent,
+            state.carried,
+            state.shown,
+            given_steps(state.history),
+            state.parsed,
         )
 
     def _reading(self, state: _State) -> list[Passage]:
@@ -325,16 +321,17 @@ class AnswerChain:
         assert state.retrieval is not None
         passages = [hit.passage for hit in state.retrieval.hits]
         seen = {p.chunk_id for p in passages}
-        top = passages if state.intent is Intent.EVIDENCE else passages[:READ_WHOLE_TOP]
+        rules = self.extractive.rules
+        top = passages if state.intent is Intent.EVIDENCE else passages[: rules.read_whole_top]
         whole = dict.fromkeys(p.doc_id for p in top)
         # Doses and grade criteria sit in tables: a dose or grading question reads the tables of every
         # document it found ("gr3 ICANS criteria" finds the ASTCT rules section; the grade 3 row is in its table).
-        tables = dict.fromkeys(p.doc_id for p in passages) if state.intent in TABLE_INTENTS else {}
+        tables = dict.fromkeys(p.doc_id for p in passages) if state.intent in rules.table_intents else {}
         parsed = state.parsed
         if parsed is not None and Ask.NEXT_STEP in parsed.asks and (parsed.toxicities or state.history):
             # A ladder's next step may sit in a dosing table the search did not reach: read them all.
             every = self.scans.table_documents
-            tables = dict.fromkeys(every if len(every) <= LADDER_TABLE_DOCUMENTS else (p.doc_id for p in passages))
+            tables = dict.fromkeys(every if len(every) <= rules.ladder_tables else (p.doc_id for p in passages))
         for doc_id in {**whole, **tables}:
             for sibling in self.retriever.document_passages(doc_id):
                 if sibling.chunk_id not in seen and (doc_id in whole or sibling.kind == "table"):
@@ -347,8 +344,11 @@ class AnswerChain:
 
     def _declaring(self, state: _State) -> Passage | None:
         """The indexed passage declaring absent a topic the question asks for (front matter ``not_captured``)."""
+        assert state.parsed is not None
         scans = self.scans
-        return self.extractive.declaring(state.query, state.intent, state.carried, scans.declared, scans.catalogue)
+        return self.extractive.declaring(
+            state.query, state.parsed, state.intent, state.carried, scans.declared, scans.catalogue
+        )
 
     def _finish(self, state: _State) -> Answer:
         started = time.perf_counter()
@@ -359,7 +359,8 @@ class AnswerChain:
         notices = state.notices
         if not draft.abstained:
             sentences = [part for s in [*draft.statements, *draft.table] for part in s.sentences]
-            keep, verification = verify([Claim(s.text, tuple(passages[i] for i in s.sources)) for s in sentences])
+            claims = [Claim(s.text, tuple(passages[i] for i in s.sources)) for s in sentences]
+            keep, verification = verify(claims, self.settings.min_support)
             kept = dict(zip(map(id, sentences), keep, strict=True))
 
             def survivors(lines: list[Statement]) -> list[Statement]:

@@ -62,6 +62,7 @@ class ExtractiveComposer:
         carried: str = "",
         shown: Sequence[str] = (),
         given: Sequence[str] = (),
+        parsed: ParsedQuestion | None = None,
     ) -> Draft:
         """Compose from ``passages`` (best first); abstain when nothing answers the question.
 
@@ -69,8 +70,9 @@ class ExtractiveComposer:
         ``shown`` holds earlier answers when the user asked for more: what they quote is not quoted again.
         ``given`` holds what the conversation already gave (the last answer's lead line): a next step is not it.
         "Per our protocol" with no local document found is told so first; the rest is related (``local_first``).
+        ``parsed`` is the question as the chain read it (read here when not given).
         """
-        parsed = ParsedQuestion.read(question)
+        parsed = parsed or ParsedQuestion.read(question)
         draft = self._draft(question, parsed, passages, intent, carried, shown, given)
         return local_first(draft, parsed, passages, self.rules)
 
@@ -123,17 +125,19 @@ class ExtractiveComposer:
     def declaring(
         self,
         question: str,
+        parsed: ParsedQuestion,
         intent: Intent,
         carried: str,
         declared: Sequence[tuple[str, Unit]],
         catalogue: Sequence[Passage],
     ) -> Passage | None:
         """Of the ``declared`` topics of the index (``declarations`` of ``catalogue``), the passage declaring
-        absent the one the question asks for, so the reading includes it though the search missed it."""
+        absent the one the question (read as ``parsed``) asks for, so the reading includes it though the search
+        missed it."""
         if not (self.rules.absence_leads or self.rules.absence_rescues):
             return None
         asked = Asked.read(question, intent, carried)
-        absence = asked_absence(asked, ParsedQuestion.read(question), declared, catalogue, self.scorer)
+        absence = asked_absence(asked, parsed, declared, catalogue, self.scorer)
         return catalogue[absence.unit.passage] if absence else None
 
     def _shaped(
@@ -186,7 +190,7 @@ class ExtractiveComposer:
                     (v, u) for v, u in candidates if not (u.is_dosing_row and not stated(u.cells.get("dose")))
                 ]
             lines = by_study(select(findings(candidates, asked, parsed, rules), rules), passages)
-            return Draft(statements=by_evidence_strength(lines, passages))
+            return Draft(statements=by_evidence_strength(lines, passages, rules))
         if intent is not Intent.DOSING:  # a dose answer keeps its best-scoring sentences
             candidates = novel_first(candidates, core, self.scorer)
         # What to do: a management question, or one on a patient getting better ("back to grade 1, what next?").

@@ -13,8 +13,8 @@ guideline body and what is asked agree) and its words cover most of the question
 >>> topic = Topic.read("ASCO 2021 grade 4 ICANS regimen")
 >>> topic.fits(ParsedQuestion.read("grade 4 ICANS regimen?")), topic.fits(ParsedQuestion.read("grade 2 CRS regimen?"))
 (True, False)
->>> same_word("diagnosed", "diagnostic"), same_word("points", "point"), same_word("grade", "great")
-(True, True, False)
+>>> same_word("points", "point"), same_word("diagnosed", "diagnostic")
+(True, False)
 """
 
 from __future__ import annotations
@@ -25,14 +25,13 @@ from functools import lru_cache
 from math import fsum
 
 from assistant.answering.question import Ask, ParsedQuestion, named_sources, trials_in
+from assistant.answering.rules import ComposerRules
 from assistant.answering.units import Unit
 from assistant.corpus_check import DECLARED_ABSENT, words
 from assistant.lexicon import lexicon
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 
-#: Two words this long that begin alike are one word for matching a topic ('diagnosed', 'diagnostic').
-SHARED_PREFIX = 7
 #: What is asked, read alike: a regimen answers "tx" and "dose" questions; criteria answer "definition" ones. A
 #: study's missing detail does not answer "is there evidence?": evidence is no kind of absent topic.
 ASK_KINDS = {
@@ -75,10 +74,8 @@ def trials_of(text: str) -> frozenset[str]:
 
 
 def same_word(a: str, b: str) -> bool:
-    """Whether two words are one for matching: equal, a plural of the other, or long and alike in their start."""
-    if a == b or a.removesuffix("s") == b.removesuffix("s"):
-        return True
-    return min(len(a), len(b)) >= SHARED_PREFIX and a[:SHARED_PREFIX] == b[:SHARED_PREFIX]
+    """Whether two words are one for matching: equal, or a plural of the other."""
+    return a == b or a.removesuffix("s") == b.removesuffix("s")
 
 
 @dataclass(frozen=True)
@@ -176,12 +173,12 @@ def declared_absence(
     trials: frozenset[str],
     declared: Sequence[tuple[str, Unit]],
     passages: Sequence[Passage],
-    min_coverage: float,
-    min_words: int,
+    rules: ComposerRules,
 ) -> Absence | None:
     """Of the ``declared`` topics (``declarations`` of ``passages``), the one that best answers the question (which
-    names ``trials``), with its declaring sentence; None when none fits it and holds ``min_coverage`` of its
-    subject's weight in at least ``min_words`` words (one word in common is no answer; what is asked counts)."""
+    names ``trials``), with its declaring sentence; None when none fits it and holds ``rules.absence_coverage`` of
+    its subject's weight in at least ``rules.min_matched_words`` words (one word in common is no answer; what is
+    asked counts)."""
     total = fsum(subject(weights).values())  # fsum: the share never depends on the words' (set) order
     best: Absence | None = None
     for text, unit in declared:
@@ -193,12 +190,12 @@ def declared_absence(
         if kinds_of(question) and not topic.kinds:
             continue  # "when can my pt drive?" is not answered by a lacking title, authors and year
         # A question that says nothing of what is asked ("CAPD items and points?") must match word for word.
-        floor = min_coverage if kinds_of(question) else max(min_coverage, 0.99)
+        floor = rules.absence_coverage if kinds_of(question) else max(rules.absence_coverage, 0.99)
         bodies = set(topic.parsed.bodies) | bodies_of(source)
         anchored = bool(set(question.toxicities) & set(topic.parsed.toxicities) or set(question.bodies) & bodies)
         held = topic.held(weights, question, anchored)
         share = fsum(held.values()) / total if total else 0.0
-        if len(held) + bool(kinds_of(question) & topic.kinds) < min_words or share < floor:
+        if len(held) + bool(kinds_of(question) & topic.kinds) < rules.min_matched_words or share < floor:
             continue  # what is asked counts as one word held: "IEC-HS dx criteria" holds IEC-HS and criteria
         if best is None or share > best.coverage:  # ties: the first, best-scored unit
             best = Absence(text, unit, share)

@@ -16,6 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.answering.question import Intent
+
 
 def rule(default: Any, off: Any, why: str) -> Any:
     """A composer setting: its value, the value that turns the rule off, and one line on why."""
@@ -32,6 +34,21 @@ class ComposerRules(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    # Reading: which passages beyond the hits the composer reads.
+    read_whole_top: int = rule(
+        2, 0, "The best hits whose whole documents are read: the answer often sits in a sibling section."
+    )
+    table_intents: frozenset[Intent] = rule(
+        frozenset({Intent.DOSING, Intent.GRADING}),
+        frozenset(),
+        "Dose and grading questions read the tables of every document found: doses and grade criteria sit there.",
+    )
+    ladder_tables: int = rule(
+        200,
+        0,
+        "A next step may sit in a dosing table the search missed: read them all in an index with up to this many"
+        " table documents (the corpus has 30; at 50k chunks reading all cost p95 3 s an answer).",
+    )
     # Scoring: how a unit's score is built from the question's words.
     carried_weight: float = rule(0.75, 1.0, "Words a follow-up carried from earlier turns count less than its own.")
     expansion_weight: float = rule(0.5, 0.0, "Synonyms and intent hints count half a question word.")
@@ -74,11 +91,10 @@ class ComposerRules(BaseModel):
         0.5, 1.01, "... and then merge when they share this share of the shorter one's words."
     )
     # Abstention: when Carta says the sources do not answer.
-    min_coverage: float = rule(
-        0.2, 0.0, "One of the close best units must cover this share of the question's weight, or Carta abstains."
-    )
-    coverage_candidates: int = budget(3, "... the close units: the best few within relative_cutoff of the best.")
     min_matched_words: int = rule(2, 0, "The best unit must hold this many question words: one in common is no answer.")
+    coverage_candidates: int = budget(
+        3, "... the best unit being the best-covering of the best few within relative_cutoff of the best."
+    )
     max_unknown_share: float = rule(
         0.35, 1.01, "Abstain when this share of the question's weight is words the corpus never uses."
     )
@@ -88,6 +104,9 @@ class ComposerRules(BaseModel):
     min_foreign_drug_length: int = budget(
         5, "An unknown word this long in a dose question names a drug Carta does not know: no other drug's dose."
     )
+    min_foreign_length: int = budget(
+        3, "... and an unknown word naming a subject is this long: shorter ones ('yo', 'sz', 'nc') are shorthand."
+    )
     foreign_subject: bool = rule(
         True, False, "A question naming no CAR-T anchor and a subject word Carta does not know is out of scope."
     )
@@ -95,6 +114,9 @@ class ComposerRules(BaseModel):
         True, False, "A topic the corpus declares absent (not_captured) that was asked leads; the rest is related."
     )
     absence_coverage: float = budget(0.5, "... when the topic covers this share of the question's weight.")
+    absence_elsewhere: bool = rule(
+        True, False, "... but not when another source's retrieved unit answers the setting asked: one gap is not all."
+    )
     absence_rescues: bool = rule(
         True, False, "A question asking for a declared-absent topic is told so instead of meeting an abstention."
     )
@@ -114,6 +136,9 @@ class ComposerRules(BaseModel):
     )
     evidence_drug_only: bool = rule(
         True, False, "An evidence answer on a named drug quotes no unit that names only other drugs."
+    )
+    evidence_strength_first: bool = rule(
+        True, False, "Evidence lines put the strongest kind of source first: a guideline weighs more than a case."
     )
     evidence_rates_first: bool = rule(
         True, False, "An evidence answer to 'how often' quotes the sentences that give a rate first."
@@ -144,9 +169,9 @@ class ComposerRules(BaseModel):
     one_fact: bool = rule(
         True, False, "A question asking for one fact (a maximum, onset, rate, yes/no) gets the statement carrying it."
     )
-    one_fact_statements: int = budget(2, "... and a second only for a word of the question the first leaves open.")
-    one_fact_coverage: float = budget(
-        0.75, "... when it covers this much of what the question is about (its words less the ask's)."
+    one_fact_statements: int = rule(2, 1, "... and a second only for a word of the question the first leaves open.")
+    one_fact_coverage: float = rule(
+        0.75, 0.0, "... when it covers this much of what the question is about (its words less the ask's)."
     )
     # Budgets.
     max_statements: int = budget(5, "Statements in a prose answer: fewer, relevant ones beat five.")

@@ -10,9 +10,9 @@ it in the field; a word that neither the corpus, nor the lexicon, nor everyday E
 no anchor is out of scope.
 
 >>> foreign_subject("pembro colitis grade 3 — steroid dose?", {"grade": 1.0, "steroid": 2.0, "dose": 1.0},
-...                 frozenset({"colitis"}))
+...                 frozenset({"colitis"}), 3)
 ['pembro']
->>> foreign_subject("toci for grade 3 CRS, pembro before?", {"grade": 1.0}, frozenset())
+>>> foreign_subject("toci for grade 3 CRS, pembro before?", {"grade": 1.0}, frozenset(), 3)
 []
 """
 
@@ -24,14 +24,13 @@ from assistant.lexicon import lexicon
 from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import normalize, synonym_vocabulary
 
-#: Shorter unknown tokens ("yo", "sz", "nc") are too often shorthand to name a subject.
-MIN_FOREIGN_LENGTH = 3
 
-
-def foreign_subject(question: str, idf: Mapping[str, float], common_words: frozenset[str]) -> list[str]:
+def foreign_subject(question: str, idf: Mapping[str, float], common_words: frozenset[str], shortest: int) -> list[str]:
     """The question's subject words Carta does not know, when it names nothing of Carta's field; else [].
 
-    ``idf`` holds the indexed words, ``common_words`` everyday English (the embedding model's vocabulary).
+    ``idf`` holds the indexed words, ``common_words`` everyday English (the embedding model's vocabulary);
+    a word shorter than ``shortest`` is too often shorthand ("yo", "sz") to name a subject
+    (``ComposerRules.min_foreign_length``).
     """
     text = normalize(question)
     if lexicon().anchor_pattern.search(text):
@@ -45,7 +44,7 @@ def foreign_subject(question: str, idf: Mapping[str, float], common_words: froze
         {
             token
             for token in tokenize(text, parts=False)
-            if len(token) >= MIN_FOREIGN_LENGTH
+            if len(token) >= shortest
             and all(part.isalpha() for part in token.split("-"))
             and unknown(token)
             and any(unknown(part) for part in token.split("-"))

@@ -18,9 +18,6 @@ from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import group_of, normalize
 from assistant.text import numbers_in, strip_citations
 
-#: Share of a statement's content words that must occur in its cited passages.
-MIN_SUPPORT = 0.6
-
 
 @dataclass(frozen=True)
 class Claim:
@@ -44,8 +41,8 @@ def support_score(text: str, passages: Sequence[Passage]) -> float:
     return len(words & found) / len(words)
 
 
-def check(claim: Claim) -> str | None:
-    """Why the claim fails, or None when it is grounded."""
+def check(claim: Claim, min_support: float) -> str | None:
+    """Why the claim fails, or None when it is grounded (``min_support``: ``Settings.min_support``)."""
     if not claim.passages:
         return "cites no passage"
     cited = " ".join(p.text for p in claim.passages)
@@ -61,17 +58,18 @@ def check(claim: Claim) -> str | None:
         ):
             return f"drug '{drug}' is not in its cited passages"
     score = support_score(claim.text, claim.passages)
-    if score < MIN_SUPPORT:
-        return f"support score {score:.2f} is below {MIN_SUPPORT}"
+    if score < min_support:
+        return f"support score {score:.2f} is below {min_support}"
     return None
 
 
-def verify(claims: Sequence[Claim]) -> tuple[list[bool], Verification]:
-    """Check every claim; returns which to keep, and the report for the answer's JSON."""
+def verify(claims: Sequence[Claim], min_support: float) -> tuple[list[bool], Verification]:
+    """Check every claim, each needing ``min_support`` of its words in its cited passages; returns which to keep,
+    and the report for the answer's JSON."""
     keep: list[bool] = []
     reasons: list[str] = []
     for claim in claims:
-        reason = check(claim)
+        reason = check(claim, min_support)
         keep.append(reason is None)
         if reason:
             reasons.append(f"{claim.text[:80]}: {reason}")

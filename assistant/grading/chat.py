@@ -130,7 +130,8 @@ def _answer(chain: AnswerChain, question: str, query: str, result: GradeResult, 
     for n in sorted(result.neighbours, key=lambda n: n.grade):
         claims.append((f"Grade {n.grade} ({result.deciding_domain}): {n.criterion}", (n.rule,)))
     keep, verification = verify(
-        [Claim(text, tuple(passages[by_rule[rule].chunk_id] for rule in rules)) for text, rules in claims]
+        [Claim(text, tuple(passages[by_rule[rule].chunk_id] for rule in rules)) for text, rules in claims],
+        chain.settings.min_support,
     )
     lines = [
         f"{text.rstrip('.')} {''.join(dict.fromkeys(mark(rule) for rule in rules))}"

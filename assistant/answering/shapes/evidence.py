@@ -33,9 +33,13 @@ def by_study(statements: list[Statement], passages: Sequence[Passage]) -> list[S
     return [joined(parts) for parts in studies.values()]
 
 
-def by_evidence_strength(statements: list[Statement], passages: Sequence[Passage]) -> list[Statement]:
-    """Strongest source first, each line labelled with what kind of source it is."""
-    ordered = sorted(statements, key=lambda s: EVIDENCE_RANK.get(passages[s.sources[0]].doc_type, 9))
+def by_evidence_strength(
+    statements: list[Statement], passages: Sequence[Passage], rules: ComposerRules
+) -> list[Statement]:
+    """Strongest source first (``rules.evidence_strength_first``), each line labelled with what kind of source it is."""
+    ordered = statements
+    if rules.evidence_strength_first:
+        ordered = sorted(statements, key=lambda s: EVIDENCE_RANK.get(passages[s.sources[0]].doc_type, 9))
     return [replace(s, label=doc_type_label(passages[s.sources[0]].doc_type)) for s in ordered]
 
 
