@@ -73,6 +73,11 @@ class ComposerRules(BaseModel):
     merge_with_numbers: float = rule(
         0.5, 1.01, "... and then merge when they share this share of the shorter one's words."
     )
+    restated_share: float = rule(
+        0.75,
+        1.01,
+        "A unit whose numbers the chosen statements all give, and most (this share) of its words, adds nothing.",
+    )
     # Abstention: when Carta says the sources do not answer.
     min_coverage: float = rule(
         0.2, 0.0, "One of the close best units must cover this share of the question's weight, or Carta abstains."
@@ -133,6 +138,9 @@ class ComposerRules(BaseModel):
     management_facets: bool = rule(
         True, False, "A management answer leads with what to do for the setting asked, not a grading row."
     )
+    management_without_rates: bool = rule(
+        True, False, "A management answer quotes no rate ('grade 3 CRS in 33%') unless asked how often: it is no step."
+    )
     facet_leads: int = budget(2, "Units leading a management answer: two sources agreeing, or one source's two steps.")
     ladder: bool = rule(
         True, False, "A 'next step' question gets the refractory step with a drug not yet given, not the last one."
@@ -152,6 +160,9 @@ class ComposerRules(BaseModel):
     max_statements: int = budget(5, "Statements in a prose answer: fewer, relevant ones beat five.")
     max_words: int = budget(120, "Words those statements share (the first always fits).")
     max_dosing_rows: int = budget(8, "Rows in a dosing table.")
+    graded_management: int = budget(
+        2, "Statements on what to do under a grade computed from findings: the grade was asked, not the plan."
+    )
 
     @classmethod
     def names(cls) -> list[str]:

@@ -13,7 +13,7 @@ from assistant.answering.facets import facets_of, fit
 from assistant.answering.question import ParsedQuestion
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import Scorer
-from assistant.answering.units import Unit
+from assistant.answering.units import Unit, stated
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 from assistant.text import bare_numbers
@@ -27,7 +27,7 @@ def select(candidates: Sequence[tuple[float, Unit]], rules: ComposerRules) -> li
         if len(chosen) >= rules.max_statements:
             break
         tokens = unit_tokens(unit)
-        if merged_into(chosen, unit, tokens, rules):
+        if merged_into(chosen, unit, tokens, rules) or restated(chosen, unit, rules):
             continue
         length = len(unit.text.split())
         if chosen and words + length > rules.max_words:
@@ -35,6 +35,20 @@ def select(candidates: Sequence[tuple[float, Unit]], rules: ComposerRules) -> li
         chosen.append((tokens, Statement(unit.text, [unit.passage], unit.cells)))
         words += length
     return [s for _, s in chosen]
+
+
+def restated(chosen: Sequence[tuple[set[str], Statement]], unit: Unit, rules: ComposerRules) -> bool:
+    """Whether ``unit`` only restates the statements ``chosen`` together: every number of it is stated there
+    and most of its words (``restated_share``; a row's given cells, not its 'not stated' ones) are too ("IgG
+    every 4 weeks" and "IVIG 400-500 mg/kg at IgG ≤400 mg/dL" say all the IVIG row says), though it is no
+    one statement's twin."""
+    cells = [value for value in unit.cells.values() if stated(value)] if unit.cells else [unit.text]
+    tokens = set(tokenize(" ".join(cells)))
+    if not chosen or not tokens:
+        return False
+    said = set().union(*(toks for toks, _ in chosen))
+    numbers = set().union(*(bare_numbers(s.text) for _, s in chosen))
+    return bare_numbers(unit.text) <= numbers and len(tokens & said) / len(tokens) >= rules.restated_share
 
 
 def unit_tokens(unit: Unit) -> set[str]:
