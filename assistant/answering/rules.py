@@ -161,7 +161,7 @@ class ComposerRules(BaseModel):
     max_words: int = budget(120, "Words those statements share (the first always fits).")
     max_dosing_rows: int = budget(8, "Rows in a dosing table.")
     graded_management: int = budget(
-        2, "Statements on what to do under a grade computed from findings: the grade was asked, not the plan."
+        1, "Statements on what to do under a grade computed from findings: the grade was asked, not the plan."
     )
 
     @classmethod

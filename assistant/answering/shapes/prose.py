@@ -44,11 +44,12 @@ def restated(chosen: Sequence[tuple[set[str], Statement]], unit: Unit, rules: Co
     one statement's twin."""
     cells = [value for value in unit.cells.values() if stated(value)] if unit.cells else [unit.text]
     tokens = set(tokenize(" ".join(cells)))
-    if not chosen or not tokens:
-        return False
+    given = bare_numbers(unit.text)
+    if not chosen or not tokens or not given:
+        return False  # a unit without numbers may name what the others do not (another drug): not judged here
     said = set().union(*(toks for toks, _ in chosen))
     numbers = set().union(*(bare_numbers(s.text) for _, s in chosen))
-    return bare_numbers(unit.text) <= numbers and len(tokens & said) / len(tokens) >= rules.restated_share
+    return given <= numbers and len(tokens & said) / len(tokens) >= rules.restated_share
 
 
 def unit_tokens(unit: Unit) -> set[str]:
