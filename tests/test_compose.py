@@ -743,7 +743,7 @@ def test_a_row_that_only_restates_the_sentences_chosen_before_it_is_left_out() -
     passages = [
         passage("s", "IgG is checked every 4 weeks in CAR-T recipients.", "guideline"),
         passage(
-            "s", "IVIG 400–500 mg/kg is given to CAR-T recipients with IgG at or below 400 mg/dL.", "guideline", n=1
+            "s", "IVIG 400–500 mg/kg IV is given to CAR-T recipients with IgG at or below 400 mg/dL.", "guideline", n=1
         ),
         dosing_table("t", row, title="Supportive care"),
     ]
@@ -751,7 +751,17 @@ def test_a_row_that_only_restates_the_sentences_chosen_before_it_is_left_out() -
     both = select([(1.0, first), (1.0, second), (1.0, unit)], ComposerRules())
     assert [s.text for s in both] == [first.text, second.text]
     assert len(select([(1.0, first), (1.0, unit)], ComposerRules())) == 2  # the IVIG dose is new after the first
-    assert len(select([(1.0, first), (1.0, second), (1.0, unit)], ComposerRules.ablated("restated_share"))) == 3
+    assert len(select([(1.0, first), (1.0, second), (1.0, unit)], ComposerRules.ablated("restated_rows"))) == 3
+
+
+def test_a_row_that_adds_a_route_or_a_frequency_is_kept() -> None:
+    row = "IVIG | 400–500 mg/kg | IV | every 4 weeks | not stated | CAR-T recipients | low IgG | guideline"
+    passages = [
+        passage("s", "IVIG 400–500 mg/kg is given to CAR-T recipients with low IgG.", "guideline"),
+        dosing_table("t", row, title="Supportive care"),
+    ]
+    sentence, unit = units_of(passages)
+    assert len(select([(1.0, sentence), (1.0, unit)], ComposerRules())) == 2  # the route and schedule are new
 
 
 def test_a_management_answer_quotes_no_rate_unless_asked_how_often() -> None:

@@ -73,10 +73,8 @@ class ComposerRules(BaseModel):
     merge_with_numbers: float = rule(
         0.5, 1.01, "... and then merge when they share this share of the shorter one's words."
     )
-    restated_share: float = rule(
-        0.75,
-        1.01,
-        "A unit whose numbers the chosen statements all give, and most (this share) of its words, adds nothing.",
+    restated_rows: bool = rule(
+        True, False, "A table row whose drug, dose, route and frequency the statements chosen all give adds nothing."
     )
     # Abstention: when Carta says the sources do not answer.
     min_coverage: float = rule(
