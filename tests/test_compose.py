@@ -11,6 +11,7 @@ from assistant.answering.declared import declarations
 from assistant.answering.draft import Draft
 from assistant.answering.question import Asked, Intent, ParsedQuestion, grades_in
 from assistant.answering.rules import ComposerRules
+from assistant.answering.shapes.prose import select
 from assistant.answering.units import Unit, units_of
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
@@ -753,3 +754,45 @@ def test_a_brand_earns_no_more_than_its_generic_name() -> None:
         )
         == 5.0
     )
+
+
+def test_a_row_that_only_restates_the_sentences_chosen_before_it_is_left_out() -> None:
+    row = (
+        "IVIG | 400–500 mg/kg | IV | IgG checked every 4 weeks | not stated"
+        " | CAR-T recipients with IgG ≤400 mg/dL | hypogammaglobulinemia | guideline"
+    )
+    passages = [
+        passage("s", "IgG is checked every 4 weeks in CAR-T recipients.", "guideline"),
+        passage(
+            "s", "IVIG 400–500 mg/kg IV is given to CAR-T recipients with IgG at or below 400 mg/dL.", "guideline", n=1
+        ),
+        dosing_table("t", row, title="Supportive care"),
+    ]
+    first, second, unit = units_of(passages)
+    both = select([(1.0, first), (1.0, second), (1.0, unit)], ComposerRules())
+    assert [s.text for s in both] == [first.text, second.text]
+    assert len(select([(1.0, first), (1.0, unit)], ComposerRules())) == 2  # the IVIG dose is new after the first
+    assert len(select([(1.0, first), (1.0, second), (1.0, unit)], ComposerRules.ablated("restated_rows"))) == 3
+
+
+def test_a_row_that_adds_a_route_or_a_frequency_is_kept() -> None:
+    row = "IVIG | 400–500 mg/kg | IV | every 4 weeks | not stated | CAR-T recipients | low IgG | guideline"
+    passages = [
+        passage("s", "IVIG 400–500 mg/kg is given to CAR-T recipients with low IgG.", "guideline"),
+        dosing_table("t", row, title="Supportive care"),
+    ]
+    sentence, unit = units_of(passages)
+    assert len(select([(1.0, sentence), (1.0, unit)], ComposerRules())) == 2  # the route and schedule are new
+
+
+def test_a_management_answer_quotes_no_rate_unless_asked_how_often() -> None:
+    passages = [
+        passage("asco", "Grade 3 CRS is managed with vasopressors and ICU care.", "guideline"),
+        passage("zuma", "In ZUMA-3, grade 3 CRS occurred in 33% of patients managed this way.", n=1),
+    ]
+    question = "How is grade 3 CRS managed?"
+    composer = knowing(*(p.text for p in passages))
+    texts = [s.text for s in composer.run(question, passages, Intent.MANAGEMENT).statements]
+    assert texts == [passages[0].text]
+    ablated = ExtractiveComposer(composer.idf, ComposerRules.ablated("management_without_rates"))
+    assert passages[1].text in [s.text for s in ablated.run(question, passages, Intent.MANAGEMENT).statements]

@@ -115,3 +115,12 @@ def test_findings_with_what_to_do_and_no_grade_are_graded_first() -> None:
     )
     assert findings_to_act_on("gr4 CRS on 2 pressors + BiPAP what do we do") is None  # the grade is named
     assert findings_to_act_on("CRS on norepi + epi and BiPAP") is None  # asks nothing to do
+
+
+def test_a_grade_asked_gets_the_lead_line_on_what_to_do_and_what_to_do_gets_more(chain: AnswerChain) -> None:
+    def management(question: str) -> list[str]:
+        part = chain.invoke(question).answer.split(MANAGEMENT_HEADING, 1)[1]
+        return [line for line in part.splitlines() if line.strip()]
+
+    assert len(management("ICE 4, wakes to voice. ICANS gr?")) == chain.extractive.rules.graded_management
+    assert len(management("ICE 4, wakes to voice, no CRS. what do we do?")) > chain.extractive.rules.graded_management

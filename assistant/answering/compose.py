@@ -195,8 +195,12 @@ class ExtractiveComposer:
             candidates = novel_first(candidates, core, self.scorer)
         # What to do: a management question, or one on a patient getting better ("back to grade 1, what next?").
         managing = intent is Intent.MANAGEMENT or Ask.MANAGE in parsed.asks or parsed.line.improving
+        steps = scored
+        if rules.management_without_rates and managing and not asked.wants_rate:
+            candidates = [(v, u) for v, u in candidates if not GIVES_RATE.search(u.text)] or candidates
+            steps = [(v, u) for v, u in scored if not GIVES_RATE.search(u.text)]
         if rules.management_facets and managing and parsed.toxicities:
-            candidates = facet_lead(candidates, scored, parsed, passages, rules.facet_leads)
+            candidates = facet_lead(candidates, steps, parsed, passages, rules.facet_leads)
         if rules.fitting_first:
             candidates = fitting_first(candidates, parsed, passages)
         # "ICE out of how many?" is answered in a line, not filled up to five statements.

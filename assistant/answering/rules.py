@@ -90,6 +90,9 @@ class ComposerRules(BaseModel):
     merge_with_numbers: float = rule(
         0.5, 1.01, "... and then merge when they share this share of the shorter one's words."
     )
+    restated_rows: bool = rule(
+        True, False, "A table row whose drug, dose, route and frequency the statements chosen all give adds nothing."
+    )
     # Abstention: when Carta says the sources do not answer.
     min_matched_words: int = rule(2, 0, "The best unit must hold this many question words: one in common is no answer.")
     coverage_candidates: int = budget(
@@ -158,6 +161,9 @@ class ComposerRules(BaseModel):
     management_facets: bool = rule(
         True, False, "A management answer leads with what to do for the setting asked, not a grading row."
     )
+    management_without_rates: bool = rule(
+        True, False, "A management answer quotes no rate ('grade 3 CRS in 33%') unless asked how often: it is no step."
+    )
     facet_leads: int = budget(2, "Units leading a management answer: two sources agreeing, or one source's two steps.")
     ladder: bool = rule(
         True, False, "A 'next step' question gets the refractory step with a drug not yet given, not the last one."
@@ -177,6 +183,9 @@ class ComposerRules(BaseModel):
     max_statements: int = budget(5, "Statements in a prose answer: fewer, relevant ones beat five.")
     max_words: int = budget(120, "Words those statements share (the first always fits).")
     max_dosing_rows: int = budget(8, "Rows in a dosing table.")
+    graded_management: int = budget(
+        1, "Statements on what to do under a grade computed from findings: the grade was asked, not the plan."
+    )
 
     @classmethod
     def names(cls) -> list[str]:

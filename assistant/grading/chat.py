@@ -68,14 +68,16 @@ def findings_to_act_on(question: str) -> tuple[str, dict[str, Any], list[str]] |
     """(scale, findings, notices) for a question that states findings, names no grade and asks what to do
     ("CRS on norepi + epi and BiPAP, what now?"): the grade the findings give picks what the sources say to
     do, and the answer shows that grade and its deciding criterion first. None for any other question."""
-    patterns = lexicon().reading_patterns
-    asks_what_to_do = any(
-        patterns[name].search(question) for name in ("asks.manage", "asks.next_step") if name in patterns
-    )
-    if not asks_what_to_do or grades_in(spell_out(question)):
+    if not asks_what_to_do(question) or grades_in(spell_out(question)):
         return None
     found = read(question)
     return (found.scale, found.values, found.notices) if found.scale else None
+
+
+def asks_what_to_do(question: str) -> bool:
+    """Whether the question asks how to manage or what comes next ("what now?", "tx?"), not only the grade."""
+    patterns = lexicon().reading_patterns
+    return any(patterns[name].search(question) for name in ("asks.manage", "asks.next_step") if name in patterns)
 
 
 def graded_answer(chain: AnswerChain, question: str, history: Sequence[Turn]) -> Answer | None:
@@ -143,7 +145,7 @@ def _answer(chain: AnswerChain, question: str, query: str, result: GradeResult, 
     text = f"**{lines[0]}**" + "".join(f"\n- {line}" for line in lines[1:])
     citations = [Citation.from_passage(n, passages[chunk]) for chunk, n in numbers.items()]
     graded_ms = round((time.perf_counter() - started) * 1000, 2)
-    management = _management(chain, result)
+    management = _management(chain, result, asks_what_to_do(question))
     if management is not None and not management.abstained:
         shift = len(citations)
         moved = {c.n: c.n + shift for c in management.citations}
@@ -166,8 +168,12 @@ def _answer(chain: AnswerChain, question: str, query: str, result: GradeResult, 
     )
 
 
-def _management(chain: AnswerChain, result: GradeResult) -> Answer | None:
-    """What the sources say to do at this grade: the chain's own answer to the management question."""
+def _management(chain: AnswerChain, result: GradeResult, asked: bool) -> Answer | None:
+    """What the sources say to do at this grade: the chain's own answer to the management question, in
+    full when the question ``asked`` what to do, else only its lead lines (``graded_management``)."""
     if result.grade < 1:
         return None
+    if not asked:
+        rules = chain.extractive.rules
+        chain = chain.with_rules(rules.model_copy(update={"max_statements": rules.graded_management}))
     return chain.invoke(MANAGEMENT_QUESTION.format(grade=result.grade, toxicity=TOXICITY[result.scale]))

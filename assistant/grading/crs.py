@@ -194,8 +194,8 @@ def grade(findings: CrsFindings, rules: Rules) -> GradeResult:
     assessment.add(_hypoxia(findings, rules, device))
     fever_c = rules["grade-1"]["fever_c"]
     fever = findings.fever if findings.temp_c is None else findings.temp_c >= fever_c
-    if any(d.low > 0 for d in assessment.domains):
-        assessment.used.append("worse-sets-grade")
+    if sum(d.low > 0 for d in assessment.domains) > 1:
+        assessment.used.append("worse-sets-grade")  # hypotension and hypoxia both met a criterion
     if findings.organ_toxicity:
         assessment.notices.append("organ toxicities are not in the ASTCT CRS table and do not change this grade")
     if fever or findings.treated:

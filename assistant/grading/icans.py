@@ -168,7 +168,7 @@ def described(findings: IcansFindings, ice: int | None) -> dict[str, str]:
 def grade(findings: IcansFindings, rules: Rules) -> GradeResult:
     """The ASTCT ICANS grade: the worst of its five domains."""
     ice = ice_score(findings, rules)
-    assessment = Assessment(used=[r for r in ("worst-domain", "not-attributable") if r in rules.file.rows])
+    assessment = Assessment(used=[r for r in ("not-attributable",) if r in rules.file.rows])
     if rules.file.scale == "capd":
         assessment.used.append("capd-population")
         assessment.add(_capd(rules, findings))
@@ -178,6 +178,8 @@ def grade(findings: IcansFindings, rules: Rules) -> GradeResult:
     assessment.add(_level(rules, "seizure", "seizure", findings.seizure, list(Seizure)))
     assessment.add(_level(rules, "motor findings", "motor", findings.motor, list(Motor)))
     assessment.add(_level(rules, EDEMA, "edema", findings.edema, list(Edema)))
+    if "worst-domain" in rules.file.rows and sum(d.low > 0 for d in assessment.domains) > 1:
+        assessment.used.insert(0, "worst-domain")  # the worst of several findings: with one, nothing to weigh
     if findings.tremor:
         assessment.used.append("tremor-apart")
         assessment.notices.append("tremor and myoclonus are graded with CTCAE and do not change the ICANS grade")

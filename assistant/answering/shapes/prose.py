@@ -13,10 +13,13 @@ from assistant.answering.facets import facets_of, fit
 from assistant.answering.question import ParsedQuestion
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import Scorer
-from assistant.answering.units import Unit
+from assistant.answering.units import Unit, stated
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 from assistant.text import bare_numbers
+
+#: The cells that say what is given, how and how often: a row whose cells these are all said adds nothing.
+RESTATED_CELLS = ("drug", "dose", "route", "frequency")
 
 
 def select(candidates: Sequence[tuple[float, Unit]], rules: ComposerRules) -> list[Statement]:
@@ -27,7 +30,7 @@ def select(candidates: Sequence[tuple[float, Unit]], rules: ComposerRules) -> li
         if len(chosen) >= rules.max_statements:
             break
         tokens = unit_tokens(unit)
-        if merged_into(chosen, unit, tokens, rules):
+        if merged_into(chosen, unit, tokens, rules) or (rules.restated_rows and restated(chosen, unit)):
             continue
         length = len(unit.text.split())
         if chosen and words + length > rules.max_words:
@@ -35,6 +38,22 @@ def select(candidates: Sequence[tuple[float, Unit]], rules: ComposerRules) -> li
         chosen.append((tokens, Statement(unit.text, [unit.passage], unit.cells)))
         words += length
     return [s for _, s in chosen]
+
+
+def restated(chosen: Sequence[tuple[set[str], Statement]], unit: Unit) -> bool:
+    """Whether the table row ``unit`` only restates the statements ``chosen`` together: every word and number
+    of its drug, dose, route and frequency cells is stated there ("IgG every 4 weeks" and "IVIG 400-500 mg/kg
+    at IgG ≤400 mg/dL" give all the IVIG row gives), though it is no one statement's twin. A sentence is never
+    judged so: one word it adds ("neurologic", "non-relapse") can make it another fact."""
+    if not unit.cells:
+        return False
+    cells = [unit.cells.get(name, "") for name in RESTATED_CELLS]
+    tokens = set(tokenize(" ".join(value for value in cells if stated(value))))
+    if not chosen or not tokens:
+        return False
+    said = set().union(*(toks for toks, _ in chosen))
+    numbers = set().union(*(bare_numbers(s.text) for _, s in chosen))
+    return bare_numbers(" ".join(cells)) <= numbers and tokens <= said
 
 
 def unit_tokens(unit: Unit) -> set[str]:
