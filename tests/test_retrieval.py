@@ -7,7 +7,7 @@ from helpers import make_passage
 
 from assistant.passage import Passage
 from assistant.retrieval.fusion import DocumentFusion, ReciprocalRankFusion, deepen, diversify
-from assistant.retrieval.keyword import DocumentRetriever, KeywordRetriever, tokenize
+from assistant.retrieval.keyword import B, DocumentRetriever, KeywordRetriever, tokenize
 from assistant.retrieval.retriever import Filters, HybridRetriever, Mode, Retrieval, ScoredPassage, section_setting
 from assistant.retrieval.synonyms import (
     asked_terms,
@@ -107,6 +107,21 @@ def test_document_retriever_ranks_whole_documents() -> None:
     retriever = DocumentRetriever(passages)
     ranked = retriever.run_concepts("tocilizumab for CRS", 5, mentioned_groups("tocilizumab for CRS"))
     assert [retriever.doc_ids[i] for i, _ in ranked] == ["b", "a"]
+
+
+def test_document_ranking_does_not_bury_a_long_document_on_the_subject() -> None:
+    """A label that names tocilizumab for CRS in each of its four sections outranks a short note that names
+    it once; at passages' length normalisation (B) the note came first."""
+    filler = "fever hypotension oxygen fluids monitoring vasopressor ferritin"
+    passages = [
+        *(make_passage(f"tocilizumab for CRS: {filler} {filler}", "label", n=n) for n in range(4)),
+        make_passage(f"tocilizumab for CRS {filler}", "note"),
+        *(make_passage(f"sepsis {filler}", f"x{n}") for n in range(6)),
+    ]
+    retriever = DocumentRetriever(passages)
+    assert retriever.length_normalisation < B
+    ranked = retriever.run_concepts("tocilizumab CRS", 5, [])
+    assert [retriever.doc_ids[i] for i, _ in ranked] == ["label", "note"]
 
 
 def test_best_similarity_counts_the_nearest_passage_even_below_k() -> None:
