@@ -177,19 +177,6 @@ class Settings(BaseSettings):
             " as the index grows. 0 turns it off. Measured on evals/qa.yaml (docs/performance.md)."
         ),
     )
-    topical_weight: float = Field(
-        default=0.0,
-        ge=0.0,
-        le=10.0,
-        description=(
-            "Weight of one more passage ranking in the hybrid fusion: BM25 over the passages of the `candidates`"
-            " best documents of the document ranking, with idf computed among those passages, so that the word"
-            " that sets one of them apart counts more than the CAR-T words they all share. Off (0) by default:"
-            " at 0.5 it lifts recall@5 (0.911 -> 0.921 with 50,000 distractor chunks, 0.939 -> 0.945 on the"
-            " corpus) but reorders the passages the composer quotes, and the corpus eval's base key-fact"
-            " coverage fell from 0.952 to 0.948, below its gate (docs/performance.md). For large indexes."
-        ),
-    )
     abstain_threshold: float = Field(
         default=0.35,
         ge=0.0,

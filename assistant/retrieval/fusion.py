@@ -9,7 +9,7 @@ RRF_K = 60
 
 
 class ReciprocalRankFusion:
-    """Fuse ranked id lists: score(id) = sum over rankings of weight / (RRF_K + rank), each weight 1 unless given."""
+    """Fuse ranked id lists: score(id) = sum over rankings of 1 / (RRF_K + rank)."""
 
     def __init__(self, k: int = RRF_K) -> None:
         if k < 1:
@@ -17,17 +17,11 @@ class ReciprocalRankFusion:
             raise ValueError(msg)
         self.k = k
 
-    def run(
-        self, rankings: Sequence[Sequence[Hashable]], weights: Sequence[float] | None = None
-    ) -> list[tuple[Hashable, float]]:
-        weights = [1.0] * len(rankings) if weights is None else weights
-        if len(weights) != len(rankings):
-            msg = f"{len(weights)} weights for {len(rankings)} rankings"
-            raise ValueError(msg)
+    def run(self, rankings: Sequence[Sequence[Hashable]]) -> list[tuple[Hashable, float]]:
         scores: dict[Hashable, float] = {}
-        for ranking, weight in zip(rankings, weights, strict=True):
+        for ranking in rankings:
             for rank, item in enumerate(ranking, start=1):
-                scores[item] = scores.get(item, 0.0) + weight / (self.k + rank)
+                scores[item] = scores.get(item, 0.0) + 1.0 / (self.k + rank)
         return sorted(scores.items(), key=lambda pair: -pair[1])
 
 

@@ -17,7 +17,6 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
@@ -38,7 +37,7 @@ from assistant.retrieval.synonyms import expand, mentioned_groups, mentioned_sou
 from assistant.settings import Settings
 
 #: What ``attach`` loads, which every ``variant`` of a retriever shares.
-SHARED_STATE = tuple("_index _passages _order _by_doc _keyword _dense _documents _sources _positions".split())
+SHARED_STATE = tuple("_index _passages _order _by_doc _keyword _dense _documents _sources".split())
 
 
 class Mode(StrEnum):
@@ -120,7 +119,6 @@ class HybridRetriever(BaseRetriever):
     _dense: DenseRetriever = PrivateAttr()
     _documents: DocumentRetriever = PrivateAttr()
     _sources: dict[str, frozenset[str]] = PrivateAttr()
-    _positions: dict[str, np.ndarray] = PrivateAttr()
 
     @classmethod
     def load(cls, settings: Settings, *, embeddings: Embeddings | None = None, **kwargs: Any) -> HybridRetriever:
@@ -145,11 +143,8 @@ class HybridRetriever(BaseRetriever):
         self._passages = {p.chunk_id: p for p in passages}
         self._order = [p.chunk_id for p in passages]
         self._by_doc = {}
-        positions: dict[str, list[int]] = {}
-        for position, passage in enumerate(passages):
+        for passage in passages:
             self._by_doc.setdefault(passage.doc_id, []).append(passage)
-            positions.setdefault(passage.doc_id, []).append(position)
-        self._positions = {doc_id: np.array(found) for doc_id, found in positions.items()}
         self._keyword = KeywordRetriever(passages)
         self._dense = DenseRetriever(index)
         self._documents = DocumentRetriever(passages)
@@ -207,18 +202,14 @@ class HybridRetriever(BaseRetriever):
             keyword = [self._order[i] for i, _ in self._keyword.run_concepts(searched, pool, groups)]
             rankings.append([cid for cid in keyword if self.filters.allows(self._passages[cid])])
         documents: list[str] = []
-        weights = [1.0] * len(rankings)
         if deep:
             ranked_documents = self._documents.run_concepts(searched, len(self._documents.doc_ids), groups)
             documents = [self._documents.doc_ids[i] for i, _ in ranked_documents]
             rankings[0] = [str(c) for c in deepen(rankings[0], pool, self._doc_of, frozenset(documents[:pool]))]
-            if self.settings.topical_weight and documents:
-                rankings.append(self._topical(searched, pool, groups, documents[:pool]))
-                weights.append(self.settings.topical_weight)
         timings["bm25"] = (time.perf_counter() - started) * 1000
 
         started = time.perf_counter()
-        fused = ReciprocalRankFusion().run(rankings, weights)
+        fused = ReciprocalRankFusion().run(rankings)
         if documents:
             fused = DocumentFusion(self.settings.document_weight).run(fused, self._doc_of, documents)
         named = {group[0] for group in mentioned_sources(query)}
@@ -240,18 +231,6 @@ class HybridRetriever(BaseRetriever):
         hits = [ScoredPassage(self._passages[str(cid)], score, similarity.get(str(cid), 0.0)) for cid, score in fused]
         timings["fuse"] = (time.perf_counter() - started) * 1000
         return Retrieval(query=query, expanded_query=expanded, hits=hits, timings_ms=timings, nearest=nearest)
-
-    def _topical(self, searched: str, top_k: int, groups: list[tuple[str, ...]], documents: list[str]) -> list[str]:
-        """BM25 over the passages of ``documents`` (the best of the document ranking) alone, with their own idf.
-
-        Over the whole index, words the CAR-T documents share ("CAR-T", "CRS", "post") are rare, because
-        thousands of documents on other subjects lack them, and they outweigh the word that sets the asked
-        passage apart ("lorazepam" in "ativan for NCSE post CAR-T"), which those other documents use.
-        Among the question's own documents it is the other way round (docs/performance.md).
-        """
-        positions = np.concatenate([self._positions[doc] for doc in documents])
-        ranked = self._keyword.run_concepts_within(searched, top_k, groups, positions)
-        return [cid for cid in (self._order[i] for i, _ in ranked) if self.filters.allows(self._passages[cid])]
 
     def _setting_ranking(self, query: str, fused: Sequence[tuple[Hashable, float]]) -> list[str]:
         """The candidates whose section is about the toxicity and grade the question asks, in fused order.
