@@ -596,6 +596,19 @@ def test_an_evidence_answer_to_how_often_gives_the_rates_first() -> None:
     assert "82%" not in evidence_texts(question, passages, ComposerRules(evidence_rates_first=False))[0]
 
 
+def test_an_evidence_answer_quotes_findings_not_a_regimen_row_that_outscores_them() -> None:
+    regimen = dosing_table(
+        "pilot",
+        "anakinra | 100 mg | SC | daily | not stated | adults after axi-cel | refractory CRS ICANS | evidence-only",
+    )
+    found = passage("gazeau-2023", "In the Gazeau cohort, anakinra for refractory ICANS was feasible and safe.")
+    question = "anakinra for refractory CRS ICANS after axi-cel in adults, data?"
+    assert not any("100 mg" in text for text in evidence_texts(question, [regimen, found]))
+    assert any("feasible" in text for text in evidence_texts(question, [regimen, found]))
+    off = ComposerRules(evidence_findings_only=False)
+    assert any("100 mg" in text for text in evidence_texts(question, [regimen, found], off))
+
+
 def test_a_cohort_question_sets_aside_the_pivotal_trials_figures() -> None:
     asked = Asked.read("ZUMA-1 cohort 4 grade ≥3 CRS?", Intent.GENERAL)
     assert asked.another_part_of("Per the Yescarta label, grade ≥3 CRS occurred in 13% in ZUMA-1 (n=108).")
