@@ -596,19 +596,6 @@ def test_an_evidence_answer_to_how_often_gives_the_rates_first() -> None:
     assert "82%" not in evidence_texts(question, passages, ComposerRules(evidence_rates_first=False))[0]
 
 
-def test_an_evidence_answer_quotes_findings_not_a_regimen_row_that_outscores_them() -> None:
-    regimen = dosing_table(
-        "pilot",
-        "anakinra | 100 mg | SC | daily | not stated | adults after axi-cel | refractory CRS ICANS | evidence-only",
-    )
-    found = passage("gazeau-2023", "In the Gazeau cohort, anakinra for refractory ICANS was feasible and safe.")
-    question = "anakinra for refractory CRS ICANS after axi-cel in adults, data?"
-    assert not any("100 mg" in text for text in evidence_texts(question, [regimen, found]))
-    assert any("feasible" in text for text in evidence_texts(question, [regimen, found]))
-    off = ComposerRules(evidence_findings_only=False)
-    assert any("100 mg" in text for text in evidence_texts(question, [regimen, found], off))
-
-
 def test_a_dose_the_named_study_lacks_is_followed_by_how_it_was_given() -> None:
     lacks = passage("park-2023", "The anakinra dose in the Park 2023 trial was not captured.", "trial")
     background = passage("park-2023", "The Park 2023 anakinra trial enrolled adults with lymphoma.", "trial", n=1)

@@ -154,6 +154,7 @@ class ExtractiveComposer:
         lines by study, or the best sentences."""
         rules = self.rules
         core = set(asked.core)
+        best_score = scored[0][0]
         # A next step needs a step the patient is on: an earlier answer, or one the question names ("after
         # 2 doses of toci", "toci x2, next?"); "CRS on two pressors, what now?" asks what to do, not what follows.
         line = parsed.line
@@ -172,17 +173,7 @@ class ExtractiveComposer:
             whole = whole_table(core, passages, units, scored, self.scorer)
             if whole:
                 return Draft(statements=whole)
-        pool = scored
-        if intent is Intent.EVIDENCE and rules.evidence_findings_only:
-            # A study's line says what was found; a dosing row says what was given (one with no dose only who
-            # was treated), so it is quoted only when a dose is asked. Left out before the cutoff, so that a
-            # regimen row sharing the question's words does not set the bar the findings must clear.
-            wants_dose = Ask.DOSE in parsed.asks
-            findings_only = [
-                (v, u) for v, u in scored if not (u.is_dosing_row and not (wants_dose and stated(u.cells.get("dose"))))
-            ]
-            pool = findings_only or scored
-        candidates = [(value, unit) for value, unit in pool if value >= rules.relative_cutoff * pool[0][0]]
+        candidates = [(value, unit) for value, unit in scored if value >= rules.relative_cutoff * best_score]
         if rules.named_trial_only and (asked.trials or asked.products):
             # A named trial's or product's answer never quotes another trial's, product's or side cohort's figures.
             kept = [
@@ -192,6 +183,11 @@ class ExtractiveComposer:
             ]
             candidates = kept or candidates
         if intent is Intent.EVIDENCE:
+            # A study's line says what was found: a dosing row that gives no dose only restates who was treated.
+            if rules.doseless_evidence_rows:
+                candidates = [
+                    (v, u) for v, u in candidates if not (u.is_dosing_row and not stated(u.cells.get("dose")))
+                ]
             lines = by_study(select(findings(candidates, asked, parsed, rules), rules), passages)
             return Draft(statements=by_evidence_strength(lines, passages))
         if intent is not Intent.DOSING:  # a dose answer keeps its best-scoring sentences

@@ -109,10 +109,8 @@ class ComposerRules(BaseModel):
     whole_table_rows: int = rule(10, 0, "'What's in the ICE score?' gets the whole table, up to this many rows.")
     min_heading_coverage: float = budget(0.5, "A table is answered whole when its heading covers this much.")
     whole_table_leads: int = budget(2, "Sentences above a table answered whole.")
-    evidence_findings_only: bool = rule(
-        True,
-        False,
-        "An evidence answer quotes what studies found, not dosing rows (what was given) unless a dose is asked.",
+    doseless_evidence_rows: bool = rule(
+        True, False, "An evidence line leaves out dosing rows that give no dose (they only restate who was treated)."
     )
     evidence_drug_only: bool = rule(
         True, False, "An evidence answer on a named drug quotes no unit that names only other drugs."
