@@ -618,6 +618,26 @@ def test_an_evidence_answer_to_how_often_gives_the_rates_first() -> None:
     assert "82%" not in evidence_texts(question, passages, ComposerRules(evidence_rates_first=False))[0]
 
 
+def test_a_dose_the_named_study_lacks_is_followed_by_how_it_was_given() -> None:
+    lacks = passage("park-2023", "The anakinra dose in the Park 2023 trial was not captured.", "trial")
+    background = passage("park-2023", "The Park 2023 anakinra trial enrolled adults with lymphoma.", "trial", n=1)
+    schedule = Passage(
+        "park-2023:2",
+        "park-2023",
+        f"{DOSING_HEADER_ROWS}| anakinra | not stated | SC | from day 2 to day 10 | not stated | adults | ICANS | - |",
+        "Anakinra schedule",
+        "table",
+        "park-2023",
+        "trial",
+    )
+    question, passages = "anakinra dose in the Park 2023 trial?", [lacks, background, schedule]
+    composer = knowing(*(p.text for p in passages))
+    texts = [s.text for s in composer.run(question, passages, Intent.DOSING).statements]
+    assert "not captured" in texts[0] and "from day 2" in texts[1]
+    off = ExtractiveComposer(composer.idf, ComposerRules(how_given=False))
+    assert not any("from day 2" in t for t in (s.text for s in off.run(question, passages, Intent.DOSING).statements))
+
+
 def test_a_cohort_question_sets_aside_the_pivotal_trials_figures() -> None:
     asked = Asked.read("ZUMA-1 cohort 4 grade ≥3 CRS?", Intent.GENERAL)
     assert asked.another_part_of("Per the Yescarta label, grade ≥3 CRS occurred in 13% in ZUMA-1 (n=108).")

@@ -27,7 +27,7 @@ from assistant.answering.facets import statement_fit
 from assistant.answering.question import SOURCE_KINDS, Ask, Asked, Intent, ParsedQuestion
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import GIVES_RATE, Scorer
-from assistant.answering.shapes.dosing import dosing_answer
+from assistant.answering.shapes.dosing import dosing_answer, how_given
 from assistant.answering.shapes.evidence import by_evidence_strength, by_study, findings
 from assistant.answering.shapes.next_step import next_step
 from assistant.answering.shapes.one_fact import one_fact
@@ -112,7 +112,10 @@ class ExtractiveComposer:
             # "N-ICAHT grade cutoffs?" is answered by the source's own statement that it lacks them.
             declared = declarations(units, passages) if self.rules.absence_rescues else []
             absence = asked_absence(asked, parsed, declared, passages, self.scorer)
-            return Draft(statements=[Statement(absence.unit.text, [absence.unit.passage])]) if absence else draft
+            if absence is None:
+                return draft
+            lead = [Statement(absence.unit.text, [absence.unit.passage])]
+            return Draft(statements=how_given(lead, parsed, passages, scored) if self.rules.how_given else lead)
         # A dose table led by a row that fits every facet asked is no absence: the source's note that
         # something else is missing ("the grade 4 regimen was not captured") must not lead it.
         answered = (
@@ -211,6 +214,8 @@ class ExtractiveComposer:
         )
         statements = single or select(candidates, rules)
         if intent is Intent.DOSING:
+            if rules.how_given:
+                statements = how_given(statements, parsed, passages, scored)[: rules.max_statements]
             unanswered = unspoken_dose(statements, parsed, passages, rules)
             if unanswered is not None:
                 return unanswered

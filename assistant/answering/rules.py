@@ -152,6 +152,9 @@ class ComposerRules(BaseModel):
     asked_toxicity_rows: bool = rule(
         True, False, "A dose table for a toxicity lists no other toxicity's rows while it has rows for the one asked."
     )
+    how_given: bool = rule(
+        True, False, "A dose answer giving no amount quotes its source's dosing row on route and schedule second."
+    )
     say_gaps: bool = rule(
         True, False, "When no dosing row fits the setting asked, say so first; another setting's dose never leads."
     )

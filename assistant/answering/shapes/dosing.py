@@ -13,15 +13,16 @@ from collections.abc import Sequence
 from assistant.answering.abstention import gap_of
 from assistant.answering.draft import Draft, Statement, related
 from assistant.answering.facets import facets_of, statement_fit
-from assistant.answering.question import Asked, ParsedQuestion, named_sources
+from assistant.answering.question import Ask, Asked, ParsedQuestion, named_sources
 from assistant.answering.scoring import Scorer, describe
 from assistant.answering.shapes.one_fact import one_fact_beside
 from assistant.answering.shapes.prose import select
-from assistant.answering.units import Unit, stated
+from assistant.answering.units import EMPTY_CELLS, Unit, stated
 from assistant.conversation import entities
 from assistant.lexicon import lexicon
 from assistant.passage import Passage
 from assistant.tables import use_rank
+from assistant.text import DOSE
 
 #: A sentence that says how a grade is managed ("grade 1 CRS is managed with supportive care").
 MANAGED = re.compile(r"\b(?:is|are) (?:managed|treated) with\b", re.IGNORECASE)
@@ -159,3 +160,32 @@ def excluded_settings(question: str) -> list[re.Pattern[str]]:
     if re.search(r"\bisolated\b|\bwithout crs\b|\bno crs\b", question, re.IGNORECASE):
         patterns.append(re.compile(r"\bwith (concurrent )?crs\b", re.IGNORECASE))
     return patterns
+
+
+def how_given(
+    statements: list[Statement], parsed: ParsedQuestion, passages: Sequence[Passage], scored: list[tuple[float, Unit]]
+) -> list[Statement]:
+    """``statements`` with, second, the dosing row of the lead's source that gives no dose but says how the drug
+    asked was given, when no statement gives an amount.
+
+    A source that lacks the dose ("the Park 2023 dose was not captured") still says what it knows of the drug's
+    route and schedule ("SC from day 2 until at least day 10", "started day +11"); that belongs in the answer,
+    not the study's background.
+    """
+    if not (statements and parsed.drugs) or Ask.DOSE not in parsed.asks or any(DOSE.search(s.text) for s in statements):
+        return statements
+    source, drug = passages[statements[0].sources[0]].doc_id, parsed.drugs[0]  # the drug the question names first
+    for _, unit in scored:
+        cells = unit.cells or {}
+        how = [cells.get(name, "").strip().lower() for name in ("route", "frequency")]
+        if (
+            unit.is_dosing_row
+            and passages[unit.passage].doc_id == source
+            and not stated(cells.get("dose"))
+            and drug in entities(cells.get("drug", "")).get("drug", [])
+            and any(cell not in EMPTY_CELLS for cell in how)
+        ):
+            if any(s.text == unit.text for s in statements):  # already quoted (as related, after an absence)
+                return statements
+            return [statements[0], Statement(unit.text, [unit.passage], unit.cells), *statements[1:]]
+    return statements
