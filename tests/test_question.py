@@ -189,6 +189,8 @@ def test_a_terse_when_asks_for_timing(question: str, timing: bool) -> None:
 def test_a_spaced_plus_joins_two_asks() -> None:
     from assistant.answering.question import one_fact
 
+    assert one_fact("early vs late ICAHT cutoff day, graded by what", Intent.GENERAL, [Ask.CLASSIFY]) == ""
+    assert one_fact("gr2 CRS, toci max?", Intent.DOSING, [Ask.DOSE]) == "number"
     assert one_fact("zuma-1 crs incidence + time to onset yescarta", Intent.PRODUCT, [Ask.RATE]) == ""
     assert one_fact("T-ICAHT grade at day +30?", Intent.GRADING, [Ask.CLASSIFY]) == one_fact(
         "T-ICAHT grade at day 30?", Intent.GRADING, [Ask.CLASSIFY]

@@ -273,20 +273,24 @@ SEVERAL_FACT_ASKS = frozenset({Ask.MANAGE, Ask.NEXT_STEP, Ask.EVIDENCE})
 TWO_ASKS = re.compile(
     r"\band\b|&|\bplus\b|\s\+\s|\balso\b|\bas well\b|\s/\s|\bcriteri(?:a|on)\b|\?.*\?", re.IGNORECASE | re.DOTALL
 )
+#: Where a question typed as a list of asks splits ("early vs late cutoff day, graded by what"): each part may ask.
+CLAUSE_BREAK = re.compile(r"[,;]|\s[—–-]\s")
 #: The kinds of one fact a question can ask for (the lexicon's ``one_fact`` patterns), in the order tried.
 FactKind = Literal["", "duration", "number", "interval", "rate", "yes_no"]
 FACT_KINDS: tuple[FactKind, ...] = ("duration", "number", "interval", "rate", "yes_no")
 
 
 def one_fact(question: str, intent: Intent, asks: list[Ask]) -> FactKind:
-    """The kind of the one fact the question asks for ('' when it asks more): a time ("axi-cel median CRS
-    onset?"), a number ("ICE out of how many?"), an interval ("dex q6 or q12?"), the rate of one grade, or a
-    yes/no ("tecartus REMS still required?")."""
+    """The kind of the one fact the question asks for ('' when it asks more, also as two asking parts of a list:
+    "cutoff day, graded by what"): a time ("axi-cel median CRS onset?"), a number ("ICE out of how many?"), an
+    interval ("dex q6 or q12?"), the rate of one grade, or a yes/no ("tecartus REMS still required?")."""
     if intent in (Intent.MANAGEMENT, Intent.EVIDENCE) or SEVERAL_FACT_ASKS.intersection(asks):
         return ""
-    if TWO_ASKS.search(question):
-        return ""
     patterns = lexicon().reading_patterns
+    asking = [p for name, p in patterns.items() if name.startswith(("asks.", "one_fact."))]
+    clauses = sum(any(p.search(part) for p in asking) for part in CLAUSE_BREAK.split(question))
+    if TWO_ASKS.search(question) or clauses > 1:
+        return ""
     return next(
         (k for k in FACT_KINDS if f"one_fact.{k}" in patterns and patterns[f"one_fact.{k}"].search(question)), ""
     )
