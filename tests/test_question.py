@@ -214,3 +214,11 @@ def test_every_spelling_of_at_least_a_grade_reads_alike() -> None:
         parse(f"ide-cel {typed} CRS rate").model_dump_json() for typed in ("gr≥3", "≥G3", "grade 3+", "gr 3 or higher")
     }
     assert len(read) == 1
+
+
+def test_the_words_of_what_is_asked_are_not_its_subject() -> None:
+    from assistant.answering.question import Asked
+
+    asked = Asked.read(spell_out("n-icaht grading: anc cutoffs + how many days?"), Intent.GENERAL)
+    assert {"many", "days", "cutoffs"} <= asked.asking
+    assert not {"n-icaht", "anc"} & asked.asking

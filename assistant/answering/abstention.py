@@ -155,7 +155,8 @@ def asked_absence(
     pneumonitis steroid dose?" asks for nothing a CAR-T source lacks)."""
     if scorer.unknown(asked.core):
         return None
-    weights, rules = scorer.weights(asked.core), scorer.rules
+    # "how many days" says what kind of fact is asked (matched by the topic's kinds), not what it is about.
+    weights, rules = scorer.weights(asked.core - asked.asking), scorer.rules
     return declared_absence(
         parsed, weights, asked.trials, declared, passages, rules.absence_coverage, rules.min_matched_words
     )

@@ -120,6 +120,7 @@ class Asked:
     trials: frozenset[str] = frozenset()  # named trials ("ZUMA-1")
     products: frozenset[str] = frozenset()  # named products, canonical ("Yescarta" -> axi-cel)
     local: bool = False  # "our protocol": the hospital's own documents first
+    asking: frozenset[str] = frozenset()  # words of what kind of fact is asked ("how many days"), not its subject
 
     @classmethod
     def read(cls, question: str, intent: Intent, carried: str = "") -> Asked:
@@ -156,6 +157,7 @@ class Asked:
             trials=trials_in(question),
             products=frozenset(entities(question).get("product", [])),
             local=local,
+            asking=frozenset(ask_words(question)),
         )
 
     def about_another(self, text: str) -> bool:
@@ -201,6 +203,16 @@ class Asked:
         if not named or named[0] not in self.toxicities:
             return False
         return self.grade is None or self.grade in grades_in(text, targets=False)
+
+
+def ask_words(question: str) -> set[str]:
+    """The words that say what kind of fact is asked ("cutoff", "max", "median onset", "how many days"), not what
+    it is about: the lexicon's ask and one-fact phrases."""
+    words: set[str] = set()
+    for name, pattern in lexicon().reading_patterns.items():
+        if name.startswith(("asks.", "one_fact.")):
+            words.update(t for match in pattern.finditer(question) for t in tokenize(match.group(0), parts=False))
+    return words
 
 
 def without_local(question: str) -> str:
