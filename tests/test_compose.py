@@ -732,22 +732,3 @@ def test_a_brand_earns_no_more_than_its_generic_name() -> None:
         )
         == 5.0
     )
-
-
-@pytest.mark.parametrize(
-    ("word", "text", "held"),
-    [
-        ("day", "median onset 2 days", True),
-        ("cutoff", "ANC cutoffs", True),
-        ("flow", "low-flow oxygen", True),
-        ("mold-active", "a mold active azole", True),
-        ("toci", "tocilizumab 8 mg/kg", True),
-        ("grade", "great", False),
-        ("dose", "dosing", False),
-    ],
-)
-def test_a_question_word_is_found_in_any_form_a_clinician_types(word: str, text: str, held: bool) -> None:
-    from assistant.answering.scoring import holds
-    from assistant.retrieval.keyword import tokenize
-
-    assert holds(set(tokenize(text)), word) is held

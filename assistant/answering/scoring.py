@@ -136,12 +136,11 @@ class Scorer:
         Words the corpus never uses ('toci', 'australia') are left out: they can neither support
         nor refute a passage, and their synonyms (if any) are matched through the expansion. So are
         bare numbers and single letters ('40' of "a 40 yo", 'g' of "1 g/day"): they say nothing
-        about the subject. A word is found in its plural or singular too ("onset day" in "2 days"), and with
-        or without its hyphen ("low flow" in "low-flow", "mold-active" in "mold active").
+        about the subject.
         """
         known = self.known(core)
-        text = set(tokenize(f"{unit.text} {passage.title} {passage.section}"))
-        return known, {t for t in known if holds(text, t)}
+        text = set(tokenize(f"{unit.text} {passage.title} {passage.section}", parts=False))
+        return known, {t for t in known if t in text or related_words(t) & text}
 
     def known(self, core: set[str] | frozenset[str]) -> set[str]:
         """The question's words that say what it is about: known to the corpus or the lexicon, no bare number."""
@@ -172,14 +171,6 @@ class Scorer:
         weight = fsum(self.weight(t) for t in matched)
         share = fsum(self.weight(t) for t in matched - covered) / weight if weight else 0.0
         return self.rules.novelty_floor + (1 - self.rules.novelty_floor) * share
-
-
-def holds(tokens: set[str], word: str) -> bool:
-    """Whether ``tokens`` (hyphen parts included) hold ``word``, its plural or singular, all its hyphen parts, or
-    a synonym: one question word typed in any of the spellings a clinician uses for it ("onset day" in "2 days")."""
-    forms = {word, word.removesuffix("s"), f"{word}s"}
-    parts = word.split("-")
-    return bool(forms & tokens or related_words(word) & tokens or (len(parts) > 1 and tokens.issuperset(parts)))
 
 
 def describe(passage: Passage) -> str:
