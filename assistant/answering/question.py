@@ -120,7 +120,9 @@ class Asked:
     trials: frozenset[str] = frozenset()  # named trials ("ZUMA-1")
     products: frozenset[str] = frozenset()  # named products, canonical ("Yescarta" -> axi-cel)
     local: bool = False  # "our protocol": the hospital's own documents first
-    asking: frozenset[str] = frozenset()  # words of what kind of fact is asked ("how many days"), not its subject
+    # Words of what kind of fact is asked ("how many days"), not its subject; "data on X" stays a subject word, as
+    # evidence is no kind of declared-absent topic (declared.ASK_KINDS).
+    asking: frozenset[str] = frozenset()
 
     @classmethod
     def read(cls, question: str, intent: Intent, carried: str = "") -> Asked:
@@ -157,7 +159,7 @@ class Asked:
             trials=trials_in(question),
             products=frozenset(entities(question).get("product", [])),
             local=local,
-            asking=frozenset(ask_words(question)),
+            asking=frozenset(ask_words(question, besides=("asks.evidence",))),
         )
 
     def about_another(self, text: str) -> bool:
@@ -205,12 +207,12 @@ class Asked:
         return self.grade is None or self.grade in grades_in(text, targets=False)
 
 
-def ask_words(question: str) -> set[str]:
+def ask_words(question: str, besides: tuple[str, ...] = ()) -> set[str]:
     """The words that say what kind of fact is asked ("cutoff", "max", "median onset", "how many days"), not what
-    it is about: the lexicon's ask and one-fact phrases."""
+    it is about: the lexicon's ask and one-fact phrases, but those named in ``besides``."""
     words: set[str] = set()
     for name, pattern in lexicon().reading_patterns.items():
-        if name.startswith(("asks.", "one_fact.")):
+        if name.startswith(("asks.", "one_fact.")) and name not in besides:
             words.update(t for match in pattern.finditer(question) for t in tokenize(match.group(0), parts=False))
     return words
 
