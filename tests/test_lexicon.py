@@ -76,6 +76,13 @@ def test_a_bad_lexicon_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
         ("toci q8h", "toci every 8 h"),
         ("ICE out of how many?", "ICE maximum points?"),
         ("rates out of how many patients?", "rates out of how many patients?"),
+        ("abecma ≥G3 CRS", "abecma grade ≥3 CRS"),
+        ("abecma ≥ gr 3 CRS", "abecma grade ≥3 CRS"),
+        ("abecma gr3+ CRS", "abecma grade ≥3 CRS"),
+        ("abecma grade 3 or higher CRS", "abecma grade ≥3 CRS"),
+        ("grade 3 + ICANS dex", "grade 3 + ICANS dex"),
+        ("capd cut off", "capd cutoff"),
+        ("keppra maint, 15 yr f/u", "keppra maintenance, 15 yr follow-up"),
     ],
 )
 def test_bedside_shorthand_is_spelled_out(typed: str, spelled: str) -> None:
@@ -86,3 +93,4 @@ def test_bedside_names_find_the_documents_words() -> None:
     assert {"hepatitis b", "hbv"} <= set(expansions("hep b ppx before CAR-T"))
     assert "boxed warning" in expansions("carvykti black box")
     assert "g-csf" in expansions("gcsf for neutropenia")
+    assert "fluconazole" in expansions("fluc -> mold active azole, when?")

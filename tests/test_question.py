@@ -189,7 +189,36 @@ def test_a_terse_when_asks_for_timing(question: str, timing: bool) -> None:
 def test_a_spaced_plus_joins_two_asks() -> None:
     from assistant.answering.question import one_fact
 
+    assert one_fact("early vs late ICAHT cutoff day, graded by what", Intent.GENERAL, [Ask.CLASSIFY]) == ""
+    assert one_fact("gr2 CRS, toci max?", Intent.DOSING, [Ask.DOSE]) == "number"
     assert one_fact("zuma-1 crs incidence + time to onset yescarta", Intent.PRODUCT, [Ask.RATE]) == ""
     assert one_fact("T-ICAHT grade at day +30?", Intent.GRADING, [Ask.CLASSIFY]) == one_fact(
         "T-ICAHT grade at day 30?", Intent.GRADING, [Ask.CLASSIFY]
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("n-icaht grading: anc cutoffs + how many days?", {Ask.CLASSIFY, Ask.TIMING}),
+        ("how many pts had grade ≥3 CRS in ZUMA-1?", {Ask.RATE}),
+        ("how to grade icans in a 4yo", {Ask.CLASSIFY}),
+    ],
+)
+def test_how_many_days_asks_a_duration_and_how_to_grade_a_grade(question: str, asks: set[Ask]) -> None:
+    assert set(parse(question).asks) == asks
+
+
+def test_every_spelling_of_at_least_a_grade_reads_alike() -> None:
+    read = {
+        parse(f"ide-cel {typed} CRS rate").model_dump_json() for typed in ("gr≥3", "≥G3", "grade 3+", "gr 3 or higher")
+    }
+    assert len(read) == 1
+
+
+def test_the_words_of_what_is_asked_are_not_its_subject() -> None:
+    from assistant.answering.question import Asked
+
+    asked = Asked.read(spell_out("n-icaht grading: anc cutoffs + how many days?"), Intent.GENERAL)
+    assert {"many", "days", "cutoffs"} <= asked.asking
+    assert not {"n-icaht", "anc"} & asked.asking

@@ -207,7 +207,9 @@ def asked_absence(
     pneumonitis steroid dose?" asks for nothing a CAR-T source lacks)."""
     if scorer.unknown(asked.core):
         return None
-    return declared_absence(parsed, scorer.weights(asked.core), asked.trials, declared, passages, scorer.rules)
+    # "how many days" says what kind of fact is asked (matched by the topic's kinds), not what it is about.
+    weights = scorer.weights(asked.core - asked.asking)
+    return declared_absence(parsed, weights, asked.trials, declared, passages, scorer.rules)
 
 
 def gap_of(parsed: ParsedQuestion, row: Mapping[str, str]) -> str:

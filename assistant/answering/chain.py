@@ -36,6 +36,7 @@ from assistant.answering.question import Ask, Intent, ParsedQuestion, classify, 
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scope import foreign_subject
 from assistant.answering.scoring import unknown_share
+from assistant.answering.spelling import fix_typos
 from assistant.answering.units import Unit, units_of
 from assistant.answering.verify import Claim, verify
 from assistant.conversation import Turn, asks_for_more, follow_up, rewrite
@@ -43,7 +44,7 @@ from assistant.embeddings import common_words
 from assistant.errors import CartaError, UsageError
 from assistant.passage import Passage
 from assistant.retrieval.retriever import HybridRetriever, Retrieval, ScoredPassage
-from assistant.retrieval.synonyms import spell_out
+from assistant.retrieval.synonyms import spell_out, synonym_vocabulary
 from assistant.settings import Settings
 
 
@@ -234,8 +235,12 @@ class AnswerChain:
         history = [t if isinstance(t, Turn) else Turn.model_validate(t) for t in data.get("history") or []]
         screened = screen(question)
         state = _State(question=question, history=history, notices=[*self.notices, *screened.notices])
-        state.query = spell_out(rewrite(screened.query, history))
-        state.carried = spell_out(follow_up(screened.query, history)[1])
+        # "tocilizumsb" typed on a phone is read as "tocilizumab" by everything after.
+        typed = fix_typos(
+            screened.query, self.retriever.idf.keys() | synonym_vocabulary(), common_words(self.settings.model_path)
+        )
+        state.query = spell_out(rewrite(typed, history))
+        state.carried = spell_out(follow_up(typed, history)[1])
         if asks_for_more(screened.query, history):
             state.shown = [turn.content for turn in history if turn.role == "assistant"]
         state.intent = classify(state.query)

@@ -120,6 +120,9 @@ class Asked:
     trials: frozenset[str] = frozenset()  # named trials ("ZUMA-1")
     products: frozenset[str] = frozenset()  # named products, canonical ("Yescarta" -> axi-cel)
     local: bool = False  # "our protocol": the hospital's own documents first
+    # Words of what kind of fact is asked ("how many days"), not its subject; "data on X" stays a subject word, as
+    # evidence is no kind of declared-absent topic (declared.ASK_KINDS).
+    asking: frozenset[str] = frozenset()
 
     @classmethod
     def read(cls, question: str, intent: Intent, carried: str = "") -> Asked:
@@ -156,6 +159,7 @@ class Asked:
             trials=trials_in(question),
             products=frozenset(entities(question).get("product", [])),
             local=local,
+            asking=frozenset(ask_words(question, besides=("asks.evidence",))),
         )
 
     def about_another(self, text: str) -> bool:
@@ -201,6 +205,16 @@ class Asked:
         if not named or named[0] not in self.toxicities:
             return False
         return self.grade is None or self.grade in grades_in(text, targets=False)
+
+
+def ask_words(question: str, besides: tuple[str, ...] = ()) -> set[str]:
+    """The words that say what kind of fact is asked ("cutoff", "max", "median onset", "how many days"), not what
+    it is about: the lexicon's ask and one-fact phrases, but those named in ``besides``."""
+    words: set[str] = set()
+    for name, pattern in lexicon().reading_patterns.items():
+        if name.startswith(("asks.", "one_fact.")) and name not in besides:
+            words.update(t for match in pattern.finditer(question) for t in tokenize(match.group(0), parts=False))
+    return words
 
 
 def without_local(question: str) -> str:
@@ -273,20 +287,24 @@ SEVERAL_FACT_ASKS = frozenset({Ask.MANAGE, Ask.NEXT_STEP, Ask.EVIDENCE})
 TWO_ASKS = re.compile(
     r"\band\b|&|\bplus\b|\s\+\s|\balso\b|\bas well\b|\s/\s|\bcriteri(?:a|on)\b|\?.*\?", re.IGNORECASE | re.DOTALL
 )
+#: Where a question typed as a list of asks splits ("early vs late cutoff day, graded by what"): each part may ask.
+CLAUSE_BREAK = re.compile(r"[,;]|\s[—–-]\s")
 #: The kinds of one fact a question can ask for (the lexicon's ``one_fact`` patterns), in the order tried.
 FactKind = Literal["", "duration", "number", "interval", "rate", "yes_no"]
 FACT_KINDS: tuple[FactKind, ...] = ("duration", "number", "interval", "rate", "yes_no")
 
 
 def one_fact(question: str, intent: Intent, asks: list[Ask]) -> FactKind:
-    """The kind of the one fact the question asks for ('' when it asks more): a time ("axi-cel median CRS
-    onset?"), a number ("ICE out of how many?"), an interval ("dex q6 or q12?"), the rate of one grade, or a
-    yes/no ("tecartus REMS still required?")."""
+    """The kind of the one fact the question asks for ('' when it asks more, also as two asking parts of a list:
+    "cutoff day, graded by what"): a time ("axi-cel median CRS onset?"), a number ("ICE out of how many?"), an
+    interval ("dex q6 or q12?"), the rate of one grade, or a yes/no ("tecartus REMS still required?")."""
     if intent in (Intent.MANAGEMENT, Intent.EVIDENCE) or SEVERAL_FACT_ASKS.intersection(asks):
         return ""
-    if TWO_ASKS.search(question):
-        return ""
     patterns = lexicon().reading_patterns
+    asking = [p for name, p in patterns.items() if name.startswith(("asks.", "one_fact."))]
+    clauses = sum(any(p.search(part) for p in asking) for part in CLAUSE_BREAK.split(question))
+    if TWO_ASKS.search(question) or clauses > 1:
+        return ""
     return next(
         (k for k in FACT_KINDS if f"one_fact.{k}" in patterns and patterns[f"one_fact.{k}"].search(question)), ""
     )

@@ -15,12 +15,11 @@ from collections.abc import Sequence
 
 from assistant.answering.draft import Statement
 from assistant.answering.facets import facets_of, fit, statement_fit
-from assistant.answering.question import Ask, ParsedQuestion
+from assistant.answering.question import Ask, ParsedQuestion, ask_words
 from assistant.answering.scoring import Scorer
 from assistant.answering.shapes.prose import merged_into, unit_tokens
 from assistant.answering.units import Unit
 from assistant.conversation import entities
-from assistant.lexicon import lexicon
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import related_words
@@ -99,16 +98,6 @@ def one_fact_beside(
         and not statement_fit(parsed, s, passages).mismatches
         and not other_product(s.text, parsed)
     ]  # fmt: skip
-
-
-def ask_words(question: str) -> set[str]:
-    """The words that say what kind of fact is asked ("cutoff", "max", "median onset", "still required"),
-    not what it is about: the lexicon's ask and one-fact phrases."""
-    words: set[str] = set()
-    for name, pattern in lexicon().reading_patterns.items():
-        if name.startswith(("asks.", "one_fact.")):
-            words.update(t for match in pattern.finditer(question) for t in tokenize(match.group(0), parts=False))
-    return words
 
 
 def asked_words(text: str, core: set[str]) -> set[str]:

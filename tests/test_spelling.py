@@ -1,0 +1,29 @@
+"""A phone-keyboard slip in a clinical word is read as the word, and nothing else is changed."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answering.spelling import fix_typos
+
+DOMAIN = frozenset(
+    {"tocilizumab", "dexamethasone", "certification", "siltuximab", "dose", "vanc", "cytokine", "cytokines"}
+)
+EVERYDAY = frozenset({"colitis", "dosing"})
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("tocilizumsb dose?", "tocilizumab dose?"),  # a letter replaced
+        ("dexametasone for gr3 ICANS", "dexamethasone for gr3 ICANS"),  # a letter dropped
+        ("REMS certificaton still required?", "REMS certification still required?"),
+        ("siltuxiamb dose", "siltuximab dose"),  # two letters swapped
+        ("pembrolizumab colitis", "pembrolizumab colitis"),  # unknown, but no slip from a known word
+        ("vamc dosing", "vamc dosing"),  # too short to guess
+        ("cytokinez", "cytokinez"),  # one slip from two words: no guess
+        ("Tocilizumab dose", "Tocilizumab dose"),  # known words keep their case
+    ],
+)
+def test_a_slip_in_a_clinical_word_is_read_as_the_word(typed: str, read: str) -> None:
+    assert fix_typos(typed, DOMAIN, EVERYDAY) == read
