@@ -66,6 +66,8 @@ def test_a_bad_lexicon_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
         ("g3 ICANS", "grade 3 ICANS"),
         ("grade II ICANS tx", "grade 2 ICANS treatment"),
         ("rates gr≥3 CRS", "rates grade ≥3 CRS"),
+        ("rates gr>2 CRS", "rates grade ≥3 CRS"),
+        ("grade >3 ICANS", "grade ≥4 ICANS"),
         ("IEC-HS dx criteria", "IEC-HS diagnosis criteria"),
         ("fever w/ hypotension", "fever with hypotension"),
         ("1 g/day, PT/INR", "1 g/day, PT/INR"),
