@@ -158,6 +158,23 @@ def test_wrong_setting_lead_and_consistency_over_item_results() -> None:
     assert (sets["test"]["paraphrase_consistency"], sets["dev"]["paraphrase_consistency"]) == (0.0, 1.0)
 
 
+def test_a_known_gap_is_reported_in_its_own_set_and_kept_out_of_the_gated_ones() -> None:
+    known = lead_item("gap", split="dev").model_copy(update={"known_gap": "the child row still leads"})
+    results = [
+        score("hybrid", item, Answer(question="q", query="q", answer=text, abstained=False), ["d"], {"c1"}, 1.0)
+        for item, text in [(lead_item("ok", split="dev"), "8 mg/kg for adults."), (known, "12 mg/kg under 30 kg.")]
+    ]
+    sets = by_item_set(results)
+    assert {name: m["items"] for name, m in sets.items()} == {"dev": 1, "new": 1, "gaps": 1}
+    assert (sets["new"]["pass_rate"], sets["gaps"]["pass_rate"]) == (1.0, 0.0)
+    assert metrics(results)["pass_rate"] == 0.5  # the figures over every item still count it
+
+
+def test_a_test_item_cannot_be_marked_a_known_gap() -> None:
+    with pytest.raises(ValueError, match="known_gap is for dev items"):
+        Item.model_validate({**lead_item("t").model_dump(by_alias=True), "known_gap": "fails"})
+
+
 # --- citations ---------------------------------------------------------------------------------
 
 

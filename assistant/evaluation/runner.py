@@ -77,6 +77,7 @@ class ItemResult:
     answer_hash: str = ""  # the answer and what it cites: a human grade holds while this holds
     item_hash: str = ""  # the item as graded: a comparison tells an edited item from a changed answer
     failure_class: str | None = None  # the issue-17 failure class the item tests
+    known_gap: str | None = None  # why the item is known to fail: reported in set "gaps", not gated
     paraphrase_of: str | None = None
     lead: str = ""  # the answer's lead line (scoring.lead_line)
     checks_lead: bool = False  # the item lists wrong_lead patterns
@@ -203,6 +204,7 @@ def score(
         answer_hash=answer_hash(answer),
         item_hash=item_hash(item),
         failure_class=item.failure_class,
+        known_gap=item.known_gap,
         paraphrase_of=item.paraphrase_of,
         lead=lead,
         checks_lead=bool(item.wrong_lead),
@@ -340,13 +342,16 @@ def by_category(results: Sequence[ItemResult], key: str = "category") -> dict[st
 
 #: The item sets reported (and gated) apart, by what an item result is (evals/SCHEMA.md). "base" holds the
 #: items of no issue-17 class and no paraphrase: the items the long-standing gates were set on. "dev" and
-#: "test" are the two splits' originals; the paraphrases of both splits form their own set.
+#: "test" are the two splits' originals; the paraphrases of both splits form their own set. "gaps" holds the
+#: dev items marked ``known_gap`` (written before the code that will answer them, still failing): they are
+#: reported there and left out of every other set, so a gate measures what Carta already does.
 ITEM_SETS: dict[str, Callable[[ItemResult], bool]] = {
-    "base": lambda r: r.failure_class is None and r.paraphrase_of is None,
-    "dev": lambda r: r.split == "dev" and r.paraphrase_of is None,
+    "base": lambda r: r.known_gap is None and r.failure_class is None and r.paraphrase_of is None,
+    "dev": lambda r: r.known_gap is None and r.split == "dev" and r.paraphrase_of is None,
     "test": lambda r: r.split == "test" and r.paraphrase_of is None,
-    "new": lambda r: r.failure_class is not None and r.paraphrase_of is None,
-    "paraphrases": lambda r: r.paraphrase_of is not None,
+    "new": lambda r: r.known_gap is None and r.failure_class is not None and r.paraphrase_of is None,
+    "paraphrases": lambda r: r.known_gap is None and r.paraphrase_of is not None,
+    "gaps": lambda r: r.known_gap is not None,
 }
 
 
