@@ -51,22 +51,24 @@ from assistant.settings import Settings
 @dataclass(frozen=True)
 class IndexScans:
     """What the chain reads off the whole index once, when it is built, instead of on the first question
-    that needs it: the passages declaring topics absent (``not_captured``) with their topics read, and the
-    documents that hold a table (a ladder's next step may sit in one the search did not reach)."""
+    that needs it: the passages declaring topics absent (``not_captured``) with their topics read, the
+    documents that hold a table (a ladder's next step may sit in one the search did not reach), and the words
+    a typo is put right to (the index's and the lexicon's)."""
 
     catalogue: list[Passage]
     declared: list[tuple[str, Unit]]
     table_documents: list[str]
+    vocabulary: frozenset[str]
 
     @classmethod
-    def of(cls, passages: Iterable[Passage]) -> IndexScans:
+    def of(cls, passages: Iterable[Passage], indexed_words: Iterable[str]) -> IndexScans:
         every = list(passages)
         catalogue = [p for p in every if p.not_captured]
         declared = declarations(units_of(catalogue), catalogue)
         for topic, unit in declared:
             Topic.read(topic, catalogue[unit.passage].title)  # cached: the first question does not read them
         tables = list(dict.fromkeys(p.doc_id for p in every if p.kind == "table"))
-        return cls(catalogue, declared, tables)
+        return cls(catalogue, declared, tables, frozenset(indexed_words) | synonym_vocabulary())
 
 
 @dataclass
@@ -141,7 +143,7 @@ class AnswerChain:
         self.extractive = ExtractiveComposer(retriever.idf, rules, common_words(self.settings.model_path))
         self.composer: Composer = composer or self.extractive
         self.notices = list(notices)
-        self.scans = scans or IndexScans.of(retriever.passages.values())
+        self.scans = scans or IndexScans.of(retriever.passages.values(), retriever.idf)
         self.runnable: Runnable[dict[str, Any], Answer] = (
             RunnableLambda(self._prepare)
             | RunnableLambda(self._retrieve)
@@ -236,9 +238,7 @@ class AnswerChain:
         screened = screen(question)
         state = _State(question=question, history=history, notices=[*self.notices, *screened.notices])
         # "tocilizumsb" typed on a phone is read as "tocilizumab" by everything after.
-        typed = fix_typos(
-            screened.query, self.retriever.idf.keys() | synonym_vocabulary(), common_words(self.settings.model_path)
-        )
+        typed = fix_typos(screened.query, self.scans.vocabulary, common_words(self.settings.model_path))
         state.query = spell_out(rewrite(typed, history))
         state.carried = spell_out(follow_up(typed, history)[1])
         if asks_for_more(screened.query, history):
