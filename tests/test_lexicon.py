@@ -96,3 +96,4 @@ def test_bedside_names_find_the_documents_words() -> None:
     assert "boxed warning" in expansions("carvykti black box")
     assert "g-csf" in expansions("gcsf for neutropenia")
     assert "fluconazole" in expansions("fluc -> mold active azole, when?")
+    assert "near" in expansions("is the 2 hr proximity rule after car t still a thing?")
