@@ -173,6 +173,19 @@ def test_a_question_asking_for_a_grade_also_searches_the_word_grading(query: str
 
 
 @pytest.mark.parametrize(
+    ("query", "terms"),
+    [
+        ("she's back to gr 1 now. what next with the steroids?", ["taper"]),
+        ("wean dex how?", ["taper"]),
+        ("still not improving after 2 doses of toci, next?", []),  # a step up, not down
+        ("steroid taper after grade 3 ICANS?", []),  # it already says "taper"
+    ],
+)
+def test_a_patient_getting_better_also_searches_the_word_taper(query: str, terms: list[str]) -> None:
+    assert asked_terms(query) == terms
+
+
+@pytest.mark.parametrize(
     ("section", "setting"),
     [
         ("Grade 2 ICANS management (ASCO 2021)", ("icans", {2}, None)),
