@@ -96,3 +96,10 @@ def test_bedside_names_find_the_documents_words() -> None:
     assert "boxed warning" in expansions("carvykti black box")
     assert "g-csf" in expansions("gcsf for neutropenia")
     assert "fluconazole" in expansions("fluc -> mold active azole, when?")
+    assert "assessments" in expansions("how often ICE checks?")
+
+
+def test_a_drug_class_word_stands_for_its_drugs() -> None:
+    members = lexicon().member_words
+    assert {"dexamethasone", "methylprednisolone"} <= members["steroid"] <= members["corticosteroids"]
+    assert "tocilizumab" not in members
