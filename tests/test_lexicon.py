@@ -85,6 +85,8 @@ def test_a_bad_lexicon_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
         ("grade 3 + ICANS dex", "grade 3 + ICANS dex"),
         ("capd cut off", "capd cutoff"),
         ("keppra maint, 15 yr f/u", "keppra maintenance, 15 yr follow-up"),
+        ("no response 24h after toci, fever >48hrs", "no response 24 h after toci, fever >48 h"),
+        ("pH 7.2, H2O", "pH 7.2, H2O"),
     ],
 )
 def test_bedside_shorthand_is_spelled_out(typed: str, spelled: str) -> None:
