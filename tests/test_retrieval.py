@@ -84,14 +84,14 @@ def test_document_fusion_lifts_passages_of_the_best_ranked_documents() -> None:
 def test_a_synonym_group_counts_once_however_many_of_its_terms_a_passage_uses() -> None:
     passages = [
         make_passage("ICANS, neurotoxicity and neurologic events: ICANS neurotoxicity overview", "many"),
-        make_passage("ICANS: ICE score checks every 8 h by nursing", "once"),
+        make_passage("ICANS: ICE score rounds every 8 h by nursing", "once"),
         make_passage("fever and hypotension", "other"),
     ]
-    query = "ICANS ICE checks"
+    query = "ICANS ICE rounds"
     groups = mentioned_groups(query)
     concepts = [i for i, _ in KeywordRetriever(passages).run_concepts(query, 3, groups)]
     summed = [i for i, _ in KeywordRetriever(passages).run(query, 3, " ".join(t for g in groups for t in g))]
-    assert concepts[0] == 1  # the passage that also matches "ICE checks"
+    assert concepts[0] == 1  # the passage that also matches "ICE rounds"
     assert summed[0] == 0  # summing every synonym ranked the synonym-heavy passage first
 
 
