@@ -30,6 +30,8 @@ MORE = re.compile(
 #: What a follow-up inherits, in the order it is appended to the query.
 CARRY_ORDER = ("drug", "product", "toxicity", "grade")
 GRADE = re.compile(r"\b(?:grade|g)\s*([1-5])\b", re.IGNORECASE)
+#: "without CRS" names CRS only to rule it out: it is not a toxicity the question is about.
+NEGATED = re.compile(r"\b(?:without|no|not)\s+[\w-]+", re.IGNORECASE)
 
 
 class Turn(BaseModel):
@@ -79,6 +81,8 @@ def follow_up(question: str, history: list[Turn]) -> tuple[str, str]:
     ('tocilizumab for CRS (adults)?', '')
     >>> follow_up("what if they also have ICANS?", [Turn(role="user", content="toci for grade 1 CRS?")])
     ('what if they also have ICANS?', 'tocilizumab; crs; grade 1')
+    >>> follow_up("how long do we continue the dex?", [Turn(role="user", content="G3 ICANS no CRS, steroid dose?")])
+    ('how long do we continue the dex?', 'icans; grade 3')
     """
     if not history:
         return question, ""
@@ -116,7 +120,8 @@ def _carried(missing: list[str], history: list[Turn]) -> list[str]:
     for turn in reversed(history):
         if turn.role != "user":
             continue
-        earlier = entities(turn.content)
+        # "G3 ICANS no CRS" is about ICANS alone: a follow-up does not carry the CRS it ruled out.
+        earlier = entities(NEGATED.sub(" ", turn.content))
         for kind in [k for k in missing if k in earlier]:
             carried.extend(earlier[kind])
             missing.remove(kind)

@@ -85,6 +85,8 @@ def test_a_bad_lexicon_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
         ("grade 3 + ICANS dex", "grade 3 + ICANS dex"),
         ("capd cut off", "capd cutoff"),
         ("keppra maint, 15 yr f/u", "keppra maintenance, 15 yr follow-up"),
+        ("no response 24h after toci, fever >48hrs", "no response 24 h after toci, fever >48 h"),
+        ("pH 7.2, H2O", "pH 7.2, H2O"),
     ],
 )
 def test_bedside_shorthand_is_spelled_out(typed: str, spelled: str) -> None:
@@ -97,3 +99,10 @@ def test_bedside_names_find_the_documents_words() -> None:
     assert "g-csf" in expansions("gcsf for neutropenia")
     assert "fluconazole" in expansions("fluc -> mold active azole, when?")
     assert "near" in expansions("is the 2 hr proximity rule after car t still a thing?")
+    assert "assessments" in expansions("how often ICE checks?")
+
+
+def test_a_drug_class_word_stands_for_its_drugs() -> None:
+    members = lexicon().member_words
+    assert {"dexamethasone", "methylprednisolone"} <= members["steroid"] <= members["corticosteroids"]
+    assert "tocilizumab" not in members

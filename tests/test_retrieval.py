@@ -84,14 +84,14 @@ def test_document_fusion_lifts_passages_of_the_best_ranked_documents() -> None:
 def test_a_synonym_group_counts_once_however_many_of_its_terms_a_passage_uses() -> None:
     passages = [
         make_passage("ICANS, neurotoxicity and neurologic events: ICANS neurotoxicity overview", "many"),
-        make_passage("ICANS: ICE score checks every 8 h by nursing", "once"),
+        make_passage("ICANS: ICE score rounds every 8 h by nursing", "once"),
         make_passage("fever and hypotension", "other"),
     ]
-    query = "ICANS ICE checks"
+    query = "ICANS ICE rounds"
     groups = mentioned_groups(query)
     concepts = [i for i, _ in KeywordRetriever(passages).run_concepts(query, 3, groups)]
     summed = [i for i, _ in KeywordRetriever(passages).run(query, 3, " ".join(t for g in groups for t in g))]
-    assert concepts[0] == 1  # the passage that also matches "ICE checks"
+    assert concepts[0] == 1  # the passage that also matches "ICE rounds"
     assert summed[0] == 0  # summing every synonym ranked the synonym-heavy passage first
 
 
@@ -170,6 +170,19 @@ def test_expand_leaves_unrelated_questions_alone() -> None:
 def test_a_question_asking_for_a_grade_also_searches_the_word_grading(query: str, terms: list[str]) -> None:
     assert asked_terms(query) == terms
     assert with_asked_terms(query) == (f"{query} (grading)" if terms else query)
+
+
+@pytest.mark.parametrize(
+    ("query", "terms"),
+    [
+        ("she's back to gr 1 now. what next with the steroids?", ["taper"]),
+        ("wean dex how?", ["taper"]),
+        ("still not improving after 2 doses of toci, next?", []),  # a step up, not down
+        ("steroid taper after grade 3 ICANS?", []),  # it already says "taper"
+    ],
+)
+def test_a_patient_getting_better_also_searches_the_word_taper(query: str, terms: list[str]) -> None:
+    assert asked_terms(query) == terms
 
 
 @pytest.mark.parametrize(

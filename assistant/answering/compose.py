@@ -169,7 +169,9 @@ class ExtractiveComposer:
             step = next_step(question, parsed, given, passages, scored, self.scorer)
             if step is not None:
                 return step
-        if intent is Intent.DOSING and entities(question).get("drug"):
+        # "back to grade 1, what next with the steroids?" asks how a drug is stepped down, not its dose table.
+        weaning = line.improving and Ask.DOSE not in parsed.asks
+        if intent is Intent.DOSING and entities(question).get("drug") and not weaning:
             dosing = dosing_answer(question, asked, parsed, passages, scored, self.scorer)
             if dosing is not None:
                 return dosing

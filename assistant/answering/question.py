@@ -21,7 +21,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from assistant.conversation import entities
+from assistant.conversation import NEGATED, entities
 from assistant.lexicon import lexicon
 from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import expansion_groups, mentioned_sources, related_words
@@ -93,8 +93,6 @@ LOCAL_NOUNS = re.compile(
     r"\b(?:protocols?|units?|sops?|polic(?:y|ies)|institutions?|institutional|hospitals?|guidance|guidelines?)\b(?:'s)?",
     re.IGNORECASE,
 )
-#: "without CRS" names CRS only to rule it out: it is not a toxicity the question is about.
-NEGATED = re.compile(r"\b(?:without|no|not)\s+[\w-]+", re.IGNORECASE)
 #: "what's in the boxed warning besides CRS?" asks for everything but CRS: its word earns nothing.
 BESIDES = re.compile(r"\b(?:besides|other than|apart from|aside from|except(?: for)?)\s+[\w-]+", re.IGNORECASE)
 

@@ -136,11 +136,12 @@ class Scorer:
         Words the corpus never uses ('toci', 'australia') are left out: they can neither support
         nor refute a passage, and their synonyms (if any) are matched through the expansion. So are
         bare numbers and single letters ('40' of "a 40 yo", 'g' of "1 g/day"): they say nothing
-        about the subject.
+        about the subject. A drug class ('steroid') is held where one of its drugs is named ('dexamethasone').
         """
         known = self.known(core)
         text = set(tokenize(f"{unit.text} {passage.title} {passage.section}", parts=False))
-        return known, {t for t in known if t in text or related_words(t) & text}
+        members = lexicon().member_words
+        return known, {t for t in known if t in text or (related_words(t) | members.get(t, frozenset())) & text}
 
     def known(self, core: set[str] | frozenset[str]) -> set[str]:
         """The question's words that say what it is about: known to the corpus or the lexicon, no bare number."""

@@ -150,6 +150,18 @@ class Lexicon(BaseModel):
         return tuple(group.members) if group else (canonical,)
 
     @cached_property
+    def member_words(self) -> dict[str, frozenset[str]]:
+        """For each word of a drug class's terms, the words of the drugs it stands for ('steroid' ->
+        dexamethasone, ...): a source that names one of them speaks of the class."""
+        found: dict[str, set[str]] = {}
+        for group in (g for g in self.groups if g.members):
+            words = {w for term in group.terms for w in re.findall(r"[\w-]+", term)}
+            drugs = {w for member in group.members for w in re.findall(r"[\w-]+", member)}
+            for word in words:
+                found.setdefault(word, set()).update(drugs)
+        return {word: frozenset(drugs) for word, drugs in found.items()}
+
+    @cached_property
     def vocabulary(self) -> frozenset[str]:
         """Every word of every synonym term: words Carta understands even where the corpus never uses them."""
         return frozenset(w for group in self.synonym_groups for term in group for w in re.findall(r"[\w-]+", term))

@@ -91,7 +91,8 @@ def asked_terms(query: str) -> list[str]:
     used = set(re.findall(r"[\w-]+", normalize(query)))
     terms: list[str] = []
     for ask, words in lex.ask_terms.items():
-        pattern = lex.reading_patterns.get(f"asks.{ask}")
+        # A key is an ask ('classify') or another reading pattern ('line.improving').
+        pattern = lex.reading_patterns.get(f"asks.{ask}") or lex.reading_patterns.get(ask)
         if pattern and pattern.search(query):
             terms += [word for word in words.split() if word.lower() not in used and word not in terms]
     return terms
