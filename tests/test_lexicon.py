@@ -96,3 +96,7 @@ def test_bedside_names_find_the_documents_words() -> None:
     assert "boxed warning" in expansions("carvykti black box")
     assert "g-csf" in expansions("gcsf for neutropenia")
     assert "fluconazole" in expansions("fluc -> mold active azole, when?")
+    assert {"thrombocytopenia", "thrombopoietin agonist"} <= set(expansions("low platelets 5 wks out, tpo agonist?"))
+    assert "seizure prophylaxis" in expansions("keppra ppx dose?")
+    assert "real-world" in expansions("ZUMA-2 vs real world")
+    assert "g-csf" in expansions("neupogen dose")
