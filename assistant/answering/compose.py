@@ -205,7 +205,7 @@ class ExtractiveComposer:
         if rules.management_facets and managing and parsed.toxicities:
             candidates = facet_lead(candidates, steps, parsed, passages, rules.facet_leads)
         if rules.fitting_first:
-            candidates = fitting_first(candidates, parsed, passages, drugs=rules.other_drug_last)
+            candidates = fitting_first(candidates, parsed, passages)
         # "ICE out of how many?" is answered in a line, not filled up to five statements.
         single = (
             one_fact(question, candidates, parsed, passages, core, self.scorer)

@@ -161,9 +161,6 @@ class ComposerRules(BaseModel):
     fitting_first: bool = rule(
         True, False, "In a prose answer, units written for another age or weight band come after the others."
     )
-    other_drug_last: bool = rule(
-        True, False, "... and, in one naming a drug, units about only other drugs come after those about it."
-    )
     management_facets: bool = rule(
         True, False, "A management answer leads with what to do for the setting asked, not a grading row."
     )

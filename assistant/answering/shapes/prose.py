@@ -143,20 +143,15 @@ def facet_lead(
 
 
 def fitting_first(
-    candidates: list[tuple[float, Unit]],
-    parsed: ParsedQuestion,
-    passages: Sequence[Passage],
-    drugs: bool = False,
+    candidates: list[tuple[float, Unit]], parsed: ParsedQuestion, passages: Sequence[Passage]
 ) -> list[tuple[float, Unit]]:
-    """The candidates with those written for another patient than asked (age or weight band), and with
-    ``drugs`` those about only other drugs than the question names, moved behind the others, each group
-    in its own order.
+    """The candidates with those written for another patient than asked (age or weight band) moved behind
+    the others, each group in its own order.
 
     "CAPD cut-offs in a 4 yo" is not led by an adult ICE row, nor "gr3 ICANS criteria in a 55 yo" by the
-    CAPD threshold for children; "gcsf post car t neutropenia when" is not answered with the levofloxacin
-    row of the same table. Another toxicity or grade is already weighed down by the score.
+    CAPD threshold for children. Another toxicity or grade is already weighed down by the score.
     """
-    patient = ParsedQuestion(population=parsed.population, drugs=parsed.drugs if drugs else [])
+    patient = ParsedQuestion(population=parsed.population)
 
     def contradicts(unit: Unit) -> bool:
         passage = passages[unit.passage]
