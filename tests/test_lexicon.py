@@ -100,6 +100,10 @@ def test_bedside_names_find_the_documents_words() -> None:
     assert "fluconazole" in expansions("fluc -> mold active azole, when?")
     assert "near" in expansions("is the 2 hr proximity rule after car t still a thing?")
     assert "assessments" in expansions("how often ICE checks?")
+    assert {"thrombocytopenia", "thrombopoietin agonist"} <= set(expansions("low platelets 5 wks out, tpo agonist?"))
+    assert "seizure prophylaxis" in expansions("keppra ppx dose?")
+    assert "real-world" in expansions("ZUMA-2 vs real world")
+    assert "g-csf" in expansions("neupogen dose")
 
 
 def test_a_drug_class_word_stands_for_its_drugs() -> None:

@@ -135,6 +135,11 @@ def test_spell_out_reads_pt_as_patient_but_not_pt_inr() -> None:
     assert spell_out("PT/INR and PT prolonged") == "PT/INR and PT prolonged"
 
 
+def test_spell_out_reads_cytokine_release_as_crs_once() -> None:
+    assert spell_out("GM-CSF during cytokine release?") == "GM-CSF during cytokine release syndrome?"
+    assert spell_out("Cytokine release syndrome grade 2") == "Cytokine release syndrome grade 2"
+
+
 def test_tokenize_keeps_hyphenated_terms_and_their_parts() -> None:
     assert tokenize("Axi-cel for the patient") == ["axi-cel", "axi", "cel"]
 
