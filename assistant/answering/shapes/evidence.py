@@ -21,8 +21,11 @@ from assistant.documents import doc_type_label
 from assistant.passage import Passage
 
 #: A sentence on what the corpus lacks ("no emapalumab dose ... is established in this corpus; ... cannot be
-#: used as a source") is no study's finding.
-NOT_A_FINDING = re.compile(r"\bin this corpus\b|cannot be used as a source", re.IGNORECASE)
+#: used as a source", "the table, as captured, gives no outcome") or on what a study cannot show ("a single
+#: patient, so the response cannot be generalized") is no study's finding.
+NOT_A_FINDING = re.compile(
+    r"\bin this corpus\b|cannot be used as a source|\bas captured\b|cannot be generalized", re.IGNORECASE
+)
 
 #: Evidence answers put the strongest source first; lower is stronger.
 EVIDENCE_RANK = {
