@@ -816,3 +816,18 @@ def test_a_management_answer_quotes_no_rate_unless_asked_how_often() -> None:
     assert texts == [passages[0].text]
     ablated = ExtractiveComposer(composer.idf, ComposerRules.ablated("management_without_rates"))
     assert passages[1].text in [s.text for s in ablated.run(question, passages, Intent.MANAGEMENT).statements]
+
+
+def test_an_evidence_answer_gives_a_line_to_each_study_found_not_only_those_near_the_best_sentence() -> None:
+    passages = [
+        passage("wehrli", "Anakinra for steroid-refractory ICANS after CAR-T in 14 patients at one centre."),
+        passage("gazeau", "Anakinra was feasible and safe in 43 patients with refractory toxicity.", n=1),
+        passage("chop", "No anakinra dose for refractory toxicity is established in this corpus.", n=2),
+    ]
+    question = "evidence for anakinra in steroid-refractory ICANS after CAR-T?"
+    texts = evidence_texts(question, passages)
+    assert any("43 patients" in text for text in texts)
+    assert not any("in this corpus" in text for text in texts)  # a note on the corpus is no study's finding
+    assert not any(
+        "43 patients" in text for text in evidence_texts(question, passages, ComposerRules(evidence_every_study=False))
+    )

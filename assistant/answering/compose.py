@@ -28,7 +28,7 @@ from assistant.answering.question import SOURCE_KINDS, Ask, Asked, Intent, Parse
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import GIVES_RATE, Scorer
 from assistant.answering.shapes.dosing import dosing_answer, how_given
-from assistant.answering.shapes.evidence import by_evidence_strength, by_study, findings
+from assistant.answering.shapes.evidence import by_evidence_strength, by_study, findings, other_studies
 from assistant.answering.shapes.next_step import next_step
 from assistant.answering.shapes.one_fact import one_fact
 from assistant.answering.shapes.prose import facet_lead, fitting_first, novel_first, select
@@ -194,7 +194,14 @@ class ExtractiveComposer:
                 candidates = [
                     (v, u) for v, u in candidates if not (u.is_dosing_row and not stated(u.cells.get("dose")))
                 ]
-            lines = by_study(select(findings(candidates, asked, parsed, rules), rules), passages)
+            found = findings(candidates, asked, parsed, rules)
+            if rules.fitting_first:
+                found = fitting_first(found, parsed, passages)
+            statements = select(found, rules)
+            if rules.evidence_every_study:
+                wider = [(v, u) for v, u in scored if v >= rules.evidence_study_cutoff * best_score]
+                statements = other_studies(statements, findings(wider, asked, parsed, rules), parsed, passages, rules)
+            lines = by_study(statements, passages)
             return Draft(statements=by_evidence_strength(lines, passages, rules))
         if intent is not Intent.DOSING:  # a dose answer keeps its best-scoring sentences
             candidates = novel_first(candidates, core, self.scorer)

@@ -146,6 +146,14 @@ class ComposerRules(BaseModel):
     evidence_rates_first: bool = rule(
         True, False, "An evidence answer to 'how often' quotes the sentences that give a rate first."
     )
+    evidence_every_study: bool = rule(
+        True, False, "An evidence answer gives each study it found a line, not only those near the best sentence."
+    )
+    evidence_study_cutoff: float = rule(
+        0.25, 1.0, "... a study whose best unit scores this share of the best one is a study found."
+    )
+    evidence_extra_studies: int = budget(3, "... and this many studies join beyond those the prose budget chose.")
+    evidence_max_words: int = budget(180, "... and the answer with them stays within this many words.")
     facet_first: bool = rule(
         True, False, "Dosing rows whose toxicity, grade, weight band and line fit the question come first."
     )

@@ -6,17 +6,26 @@ guideline above a case report, so the lines are ordered and labelled by source t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 
 from assistant.answering.draft import Statement, joined
 from assistant.answering.question import Asked, ParsedQuestion
 from assistant.answering.rules import ComposerRules
-from assistant.answering.scoring import GIVES_RATE
-from assistant.answering.units import Unit
+from assistant.answering.scoring import CORPUS_NOTE, GIVES_RATE
+from assistant.answering.shapes.prose import for_another_patient
+from assistant.answering.units import Unit, stated
 from assistant.conversation import entities
 from assistant.documents import doc_type_label
 from assistant.passage import Passage
+
+#: A sentence on what the corpus lacks ("no emapalumab dose ... is established in this corpus; ... cannot be
+#: used as a source", "the table, as captured, gives no outcome") or on what a study cannot show ("a single
+#: patient, so the response cannot be generalized") is no study's finding.
+NOT_A_FINDING = re.compile(
+    r"\bin this corpus\b|cannot be used as a source|\bas captured\b|cannot be generalized", re.IGNORECASE
+)
 
 #: Evidence answers put the strongest source first; lower is stronger.
 EVIDENCE_RANK = {
@@ -31,6 +40,44 @@ def by_study(statements: list[Statement], passages: Sequence[Passage]) -> list[S
     for statement in statements:
         studies.setdefault(passages[statement.sources[0]].doc_id, []).append(statement)
     return [joined(parts) for parts in studies.values()]
+
+
+def other_studies(
+    chosen: list[Statement],
+    candidates: list[tuple[float, Unit]],
+    parsed: ParsedQuestion,
+    passages: Sequence[Passage],
+    rules: ComposerRules,
+) -> list[Statement]:
+    """``chosen`` with a line for each other study among ``candidates`` (its best finding, for the patient
+    asked about), up to ``rules.evidence_extra_studies``: "anakinra for steroid-refractory ICANS?" names
+    Gazeau beside Wehrli even when Wehrli's sentences score higher than Gazeau's best one, within
+    ``rules.evidence_max_words``."""
+    quoted = {passages[s.sources[0]].doc_id for s in chosen}
+    extra: list[Statement] = []
+    for _, unit in candidates:
+        doc_id = passages[unit.passage].doc_id
+        if len(extra) >= rules.evidence_extra_studies:
+            break
+        if doc_id in quoted or not _a_finding(unit) or for_another_patient(unit, parsed, passages):
+            continue
+        quoted.add(doc_id)
+        extra.append(Statement(unit.text, [unit.passage], unit.cells))
+    while extra and _words(chosen + extra) > rules.evidence_max_words:
+        extra.pop()
+    return chosen + extra
+
+
+def _a_finding(unit: Unit) -> bool:
+    """Whether ``unit`` says what a study found: not a dosing row without a dose, nor a note on the corpus."""
+    if unit.is_dosing_row and not stated(unit.cells.get("dose")):
+        return False
+    return not (CORPUS_NOTE.search(unit.text) or NOT_A_FINDING.search(unit.text))
+
+
+def _words(statements: list[Statement]) -> int:
+    """Words the statements share."""
+    return sum(len(s.text.split()) for s in statements)
 
 
 def by_evidence_strength(
