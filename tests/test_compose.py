@@ -11,8 +11,8 @@ from assistant.answering.declared import declarations
 from assistant.answering.draft import Draft
 from assistant.answering.question import Asked, Intent, ParsedQuestion, grades_in
 from assistant.answering.rules import ComposerRules
-from assistant.answering.shapes.prose import select
-from assistant.answering.units import Unit, units_of
+from assistant.answering.shapes.prose import on_asked_drugs, select
+from assistant.answering.units import Unit, row_sentence, units_of
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 
@@ -816,3 +816,35 @@ def test_a_management_answer_quotes_no_rate_unless_asked_how_often() -> None:
     assert texts == [passages[0].text]
     ablated = ExtractiveComposer(composer.idf, ComposerRules.ablated("management_without_rates"))
     assert passages[1].text in [s.text for s in ablated.run(question, passages, Intent.MANAGEMENT).statements]
+
+
+def test_a_dosing_row_quoted_in_prose_is_one_short_sentence_keeping_its_conditions() -> None:
+    cells = {
+        "drug": "fluconazole",
+        "dose": "400 mg",
+        "route": "not stated",
+        "frequency": "daily from day 0 until ANC >1,000",
+        "maximum": "not stated",
+        "population": "CAR-T recipients with grade ≥3 mucositis",
+        "setting": "antifungal prophylaxis",
+        "use": "institutional",
+    }
+    assert row_sentence(cells) == (
+        "Fluconazole: 400 mg, daily from day 0 until ANC >1,000"
+        " (CAR-T recipients with grade ≥3 mucositis; antifungal prophylaxis)."
+    )
+    doseless = {**cells, "drug": "emapalumab", "dose": "not stated", "frequency": "not stated (started day +11)"}
+    assert row_sentence(doseless).startswith("Emapalumab: frequency not stated (started day +11) (")
+
+
+def test_a_prose_answer_on_a_named_drug_leaves_out_the_lines_on_other_drugs() -> None:
+    rows = dosing_table(
+        "t",
+        "levofloxacin | 500 mg | not stated | daily while ANC <500 | not stated | CAR-T recipients | antibacterial"
+        " prophylaxis | guideline |\n| TMP-SMX | not stated | not stated | from day 30 for 6–12 months | not stated"
+        " | CAR-T recipients | PJP prophylaxis | guideline",
+    )
+    units = [u for u in units_of([rows]) if u.cells]
+    kept = on_asked_drugs([(1.0, u) for u in units], ["levofloxacin"])
+    assert [u.cells["drug"] for _, u in kept if u.cells] == ["levofloxacin"]
+    assert on_asked_drugs([(1.0, units[1])], ["levofloxacin"]) == [(1.0, units[1])]  # none names it: all stay

@@ -31,7 +31,7 @@ from assistant.answering.shapes.dosing import dosing_answer, how_given
 from assistant.answering.shapes.evidence import by_evidence_strength, by_study, findings
 from assistant.answering.shapes.next_step import next_step
 from assistant.answering.shapes.one_fact import one_fact
-from assistant.answering.shapes.prose import facet_lead, fitting_first, novel_first, select
+from assistant.answering.shapes.prose import facet_lead, fitting_first, novel_first, on_asked_drugs, select
 from assistant.answering.shapes.tables import COMPOSITION, whole_table
 from assistant.answering.units import Unit, stated, units_of
 from assistant.conversation import entities
@@ -204,6 +204,8 @@ class ExtractiveComposer:
             steps = [(v, u) for v, u in scored if not GIVES_RATE.search(u.text)]
         if rules.management_facets and managing and parsed.toxicities:
             candidates = facet_lead(candidates, steps, parsed, passages, rules.facet_leads)
+        if rules.asked_drug_lines and parsed.drugs and not managing:
+            candidates = on_asked_drugs(candidates, parsed.drugs)
         if rules.fitting_first:
             candidates = fitting_first(candidates, parsed, passages)
         # "ICE out of how many?" is answered in a line, not filled up to five statements.
@@ -241,4 +243,4 @@ def named_documents(question: str, doc_ids: set[str]) -> set[str]:
 def _quoted_in(unit: Unit, answers: Sequence[str]) -> bool:
     """Whether one of the ``answers`` already quotes the unit: as a sentence, or as a table row's cells."""
     row = " | ".join(unit.cells.values()) if unit.cells else None
-    return any(unit.text in answer or (row is not None and row in answer) for answer in answers)
+    return any(unit.text in answer or unit.said in answer or (row is not None and row in answer) for answer in answers)

@@ -158,6 +158,9 @@ class ComposerRules(BaseModel):
     say_gaps: bool = rule(
         True, False, "When no dosing row fits the setting asked, say so first; another setting's dose never leads."
     )
+    asked_drug_lines: bool = rule(
+        True, False, "A prose answer on a named drug (not what to do for a grade) quotes only lines naming it."
+    )
     fitting_first: bool = rule(
         True, False, "In a prose answer, units written for another age or weight band come after the others."
     )
