@@ -848,3 +848,15 @@ def test_a_prose_answer_on_a_named_drug_leaves_out_the_lines_on_other_drugs() ->
     kept = on_asked_drugs([(1.0, u) for u in units], ["levofloxacin"])
     assert [u.cells["drug"] for _, u in kept if u.cells] == ["levofloxacin"]
     assert on_asked_drugs([(1.0, units[1])], ["levofloxacin"]) == [(1.0, units[1])]  # none names it: all stay
+
+
+def test_a_toxicity_rate_question_quotes_no_response_rate() -> None:
+    study = passage(
+        "t",
+        "In the trial of liso-cel, the overall response rate was 73%. "
+        "In the trial of liso-cel, neurologic events occurred in 30% of patients.",
+    )
+    draft = compose("liso-cel neurologic events rate in the trial?", [study], Intent.PRODUCT)
+    assert [s.text for s in draft.statements] == [
+        "In the trial of liso-cel, neurologic events occurred in 30% of patients."
+    ]

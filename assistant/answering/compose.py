@@ -30,7 +30,7 @@ from assistant.answering.scoring import GIVES_RATE, Scorer
 from assistant.answering.shapes.dosing import dosing_answer, how_given
 from assistant.answering.shapes.evidence import by_evidence_strength, by_study, findings
 from assistant.answering.shapes.next_step import next_step
-from assistant.answering.shapes.one_fact import one_fact
+from assistant.answering.shapes.one_fact import names_asked_toxicity, one_fact
 from assistant.answering.shapes.prose import facet_lead, fitting_first, novel_first, on_asked_drugs, select
 from assistant.answering.shapes.tables import COMPOSITION, whole_table
 from assistant.answering.units import Unit, stated, units_of
@@ -186,6 +186,9 @@ class ExtractiveComposer:
                 if not (GIVES_RATE.search(u.text) and (asked.about_another(u.text) or asked.another_part_of(u.text)))
             ]
             candidates = kept or candidates
+        if rules.toxicity_rates_only and asked.wants_rate and parsed.toxicities:
+            # "breyanzi neuro tox rate?" is not led by the response rates of the trial that gives it.
+            candidates = [(v, u) for v, u in candidates if names_asked_toxicity(u.text, parsed)] or candidates
         if intent is Intent.EVIDENCE:
             # A study's line says what was found: a dosing row that gives no dose only restates who was treated.
             if rules.doseless_evidence_rows:

@@ -158,6 +158,9 @@ class ComposerRules(BaseModel):
     say_gaps: bool = rule(
         True, False, "When no dosing row fits the setting asked, say so first; another setting's dose never leads."
     )
+    toxicity_rates_only: bool = rule(
+        True, False, "A question on how often a toxicity occurs quotes only lines naming it, no response rate."
+    )
     asked_drug_lines: bool = rule(
         True, False, "A prose answer on a named drug (not what to do for a grade) quotes only lines naming it."
     )
