@@ -11,7 +11,7 @@ from assistant.answering.declared import declarations
 from assistant.answering.draft import Draft
 from assistant.answering.question import Asked, Intent, ParsedQuestion, grades_in
 from assistant.answering.rules import ComposerRules
-from assistant.answering.shapes.prose import on_asked_drugs, select
+from assistant.answering.shapes.prose import select
 from assistant.answering.units import Unit, row_sentence, units_of
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
@@ -835,19 +835,6 @@ def test_a_dosing_row_quoted_in_prose_is_one_short_sentence_keeping_its_conditio
     )
     doseless = {**cells, "drug": "emapalumab", "dose": "not stated", "frequency": "not stated (started day +11)"}
     assert row_sentence(doseless).startswith("Emapalumab: frequency not stated (started day +11) (")
-
-
-def test_a_prose_answer_on_a_named_drug_leaves_out_the_lines_on_other_drugs() -> None:
-    rows = dosing_table(
-        "t",
-        "levofloxacin | 500 mg | not stated | daily while ANC <500 | not stated | CAR-T recipients | antibacterial"
-        " prophylaxis | guideline |\n| TMP-SMX | not stated | not stated | from day 30 for 6–12 months | not stated"
-        " | CAR-T recipients | PJP prophylaxis | guideline",
-    )
-    units = [u for u in units_of([rows]) if u.cells]
-    kept = on_asked_drugs([(1.0, u) for u in units], ["levofloxacin"])
-    assert [u.cells["drug"] for _, u in kept if u.cells] == ["levofloxacin"]
-    assert on_asked_drugs([(1.0, units[1])], ["levofloxacin"]) == [(1.0, units[1])]  # none names it: all stay
 
 
 def test_a_toxicity_rate_question_quotes_no_response_rate() -> None:

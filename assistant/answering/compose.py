@@ -31,7 +31,7 @@ from assistant.answering.shapes.dosing import dosing_answer, how_given
 from assistant.answering.shapes.evidence import by_evidence_strength, by_study, findings
 from assistant.answering.shapes.next_step import next_step
 from assistant.answering.shapes.one_fact import names_asked_toxicity, one_fact
-from assistant.answering.shapes.prose import facet_lead, fitting_first, novel_first, on_asked_drugs, select
+from assistant.answering.shapes.prose import facet_lead, fitting_first, novel_first, select
 from assistant.answering.shapes.tables import COMPOSITION, whole_table
 from assistant.answering.units import Unit, stated, units_of
 from assistant.conversation import entities
@@ -186,7 +186,8 @@ class ExtractiveComposer:
                 if not (GIVES_RATE.search(u.text) and (asked.about_another(u.text) or asked.another_part_of(u.text)))
             ]
             candidates = kept or candidates
-        if rules.toxicity_rates_only and asked.wants_rate and parsed.toxicities:
+        if rules.toxicity_rates_only and asked.wants_rate and parsed.toxicities and not parsed.drugs:
+            # A drug named asks how often treating the toxicity works (a response rate), not how often it occurs.
             # "breyanzi neuro tox rate?" is not led by the response rates of the trial that gives it.
             candidates = [(v, u) for v, u in candidates if names_asked_toxicity(u.text, parsed)] or candidates
         if intent is Intent.EVIDENCE:
@@ -207,8 +208,6 @@ class ExtractiveComposer:
             steps = [(v, u) for v, u in scored if not GIVES_RATE.search(u.text)]
         if rules.management_facets and managing and parsed.toxicities:
             candidates = facet_lead(candidates, steps, parsed, passages, rules.facet_leads)
-        if rules.asked_drug_lines and parsed.drugs and not managing:
-            candidates = on_asked_drugs(candidates, parsed.drugs)
         if rules.fitting_first:
             candidates = fitting_first(candidates, parsed, passages)
         # "ICE out of how many?" is answered in a line, not filled up to five statements.

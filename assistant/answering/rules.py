@@ -159,10 +159,7 @@ class ComposerRules(BaseModel):
         True, False, "When no dosing row fits the setting asked, say so first; another setting's dose never leads."
     )
     toxicity_rates_only: bool = rule(
-        True, False, "A question on how often a toxicity occurs quotes only lines naming it, no response rate."
-    )
-    asked_drug_lines: bool = rule(
-        True, False, "A prose answer on a named drug (not what to do for a grade) quotes only lines naming it."
+        True, False, "A question on how often a toxicity occurs (no drug named) quotes only lines naming it."
     )
     fitting_first: bool = rule(
         True, False, "In a prose answer, units written for another age or weight band come after the others."

@@ -14,8 +14,6 @@ from assistant.answering.question import ParsedQuestion
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import Scorer
 from assistant.answering.units import Unit, stated
-from assistant.conversation import entities
-from assistant.lexicon import lexicon
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 from assistant.text import bare_numbers
@@ -142,22 +140,6 @@ def facet_lead(
     leads = [(value, unit) for _, value, unit in fitting[:facet_leads]]
     chosen = {id(unit) for _, unit in leads}
     return [*leads, *((v, u) for v, u in candidates if id(u) not in chosen)]
-
-
-def on_asked_drugs(candidates: list[tuple[float, Unit]], drugs: Sequence[str]) -> list[tuple[float, Unit]]:
-    """The candidates naming a drug asked (a dosing row by its drug cell), when any does; else all of them.
-
-    "levaquin ppx, when stop?" is not answered by the TMP-SMX row of the same table, nor "bactrim, what day?"
-    by the atovaquone row that only mentions switching to it, nor by a line on post-infusion monitoring.
-    A class named stands for its members.
-    """
-    wanted = {name for drug in drugs for name in lexicon().members(drug)}
-
-    def names(unit: Unit) -> bool:
-        text = unit.cells.get("drug", "") if unit.cells is not None and unit.is_dosing_row else unit.text
-        return bool(wanted & set(entities(text).get("drug", [])))
-
-    return [pair for pair in candidates if names(pair[1])] or candidates
 
 
 def fitting_first(
