@@ -322,7 +322,9 @@ def highlighted(text: str, quoted: Quoted) -> str:
     """The passage as markdown (HTML escaped) with the quoted sentences marked, and each table as a
     ``responsive_table`` with the quoted rows marked: render with ``unsafe_allow_html``."""
     rows = set(quoted.rows) | {
-        tuple(unit.cells.values()) for unit in table_units(text, 0) if unit.cells and unit.text in quoted.sentences
+        tuple(unit.cells.values())
+        for unit in table_units(text, 0)
+        if unit.cells and quoted.sentences & {unit.text, unit.said}
     }
     marked = [html.escape(s, quote=False) for s in sorted(quoted.sentences, key=len, reverse=True)]
     blocks: list[str] = []

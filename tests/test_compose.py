@@ -12,7 +12,7 @@ from assistant.answering.draft import Draft
 from assistant.answering.question import Asked, Intent, ParsedQuestion, grades_in
 from assistant.answering.rules import ComposerRules
 from assistant.answering.shapes.prose import select
-from assistant.answering.units import Unit, units_of
+from assistant.answering.units import Unit, row_sentence, units_of
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 
@@ -831,3 +831,34 @@ def test_an_evidence_answer_gives_a_line_to_each_study_found_not_only_those_near
     assert not any(
         "43 patients" in text for text in evidence_texts(question, passages, ComposerRules(evidence_every_study=False))
     )
+
+
+def test_a_dosing_row_quoted_in_prose_is_one_short_sentence_keeping_its_conditions() -> None:
+    cells = {
+        "drug": "fluconazole",
+        "dose": "400 mg",
+        "route": "not stated",
+        "frequency": "daily from day 0 until ANC >1,000",
+        "maximum": "not stated",
+        "population": "CAR-T recipients with grade ≥3 mucositis",
+        "setting": "antifungal prophylaxis",
+        "use": "institutional",
+    }
+    assert row_sentence(cells) == (
+        "Fluconazole: 400 mg, daily from day 0 until ANC >1,000"
+        " (CAR-T recipients with grade ≥3 mucositis; antifungal prophylaxis)."
+    )
+    doseless = {**cells, "drug": "emapalumab", "dose": "not stated", "frequency": "not stated (started day +11)"}
+    assert row_sentence(doseless).startswith("Emapalumab: frequency not stated (started day +11) (")
+
+
+def test_a_toxicity_rate_question_quotes_no_response_rate() -> None:
+    study = passage(
+        "t",
+        "In the trial of liso-cel, the overall response rate was 73%. "
+        "In the trial of liso-cel, neurologic events occurred in 30% of patients.",
+    )
+    draft = compose("liso-cel neurologic events rate in the trial?", [study], Intent.PRODUCT)
+    assert [s.text for s in draft.statements] == [
+        "In the trial of liso-cel, neurologic events occurred in 30% of patients."
+    ]

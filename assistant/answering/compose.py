@@ -30,7 +30,7 @@ from assistant.answering.scoring import GIVES_RATE, Scorer
 from assistant.answering.shapes.dosing import dosing_answer, how_given
 from assistant.answering.shapes.evidence import by_evidence_strength, by_study, findings, other_studies
 from assistant.answering.shapes.next_step import next_step
-from assistant.answering.shapes.one_fact import one_fact
+from assistant.answering.shapes.one_fact import names_asked_toxicity, one_fact
 from assistant.answering.shapes.prose import facet_lead, fitting_first, novel_first, select
 from assistant.answering.shapes.tables import COMPOSITION, whole_table
 from assistant.answering.units import Unit, stated, units_of
@@ -188,6 +188,10 @@ class ExtractiveComposer:
                 if not (GIVES_RATE.search(u.text) and (asked.about_another(u.text) or asked.another_part_of(u.text)))
             ]
             candidates = kept or candidates
+        if rules.toxicity_rates_only and asked.wants_rate and parsed.toxicities and not parsed.drugs:
+            # A drug named asks how often treating the toxicity works (a response rate), not how often it occurs.
+            # "breyanzi neuro tox rate?" is not led by the response rates of the trial that gives it.
+            candidates = [(v, u) for v, u in candidates if names_asked_toxicity(u.text, parsed)] or candidates
         if intent is Intent.EVIDENCE:
             # A study's line says what was found: a dosing row that gives no dose only restates who was treated.
             if rules.doseless_evidence_rows:
@@ -250,4 +254,4 @@ def named_documents(question: str, doc_ids: set[str]) -> set[str]:
 def _quoted_in(unit: Unit, answers: Sequence[str]) -> bool:
     """Whether one of the ``answers`` already quotes the unit: as a sentence, or as a table row's cells."""
     row = " | ".join(unit.cells.values()) if unit.cells else None
-    return any(unit.text in answer or (row is not None and row in answer) for answer in answers)
+    return any(unit.text in answer or unit.said in answer or (row is not None and row in answer) for answer in answers)

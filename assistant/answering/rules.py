@@ -166,6 +166,9 @@ class ComposerRules(BaseModel):
     say_gaps: bool = rule(
         True, False, "When no dosing row fits the setting asked, say so first; another setting's dose never leads."
     )
+    toxicity_rates_only: bool = rule(
+        True, False, "A question on how often a toxicity occurs (no drug named) quotes only lines naming it."
+    )
     fitting_first: bool = rule(
         True, False, "In a prose answer, units written for another age or weight band come after the others."
     )

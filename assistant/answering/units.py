@@ -26,6 +26,11 @@ class Unit:
     def is_dosing_row(self) -> bool:
         return self.cells is not None and is_dosing_header(tuple(self.cells))
 
+    @property
+    def said(self) -> str:
+        """The unit as an answer line says it: a dosing row as one sentence (``row_sentence``), else its text."""
+        return row_sentence(self.cells) if self.cells is not None and self.is_dosing_row else self.text
+
 
 #: Cells that say nothing, left out when a row is quoted as a sentence.
 EMPTY_CELLS = frozenset({"", "—", "-", "not applicable", "not stated"})
@@ -34,6 +39,29 @@ EMPTY_CELLS = frozenset({"", "—", "-", "not applicable", "not stated"})
 def stated(cell: str | None) -> bool:
     """Whether a row's cell gives a value: not empty, 'not stated' or 'not verified'."""
     return bool(cell) and not cell.lower().startswith(("not stated", "not verified"))
+
+
+def row_sentence(cells: Mapping[str, str]) -> str:
+    """A dosing row as one short sentence: drug, dose, route, frequency and maximum, then its population and
+    setting in brackets, so every condition on the dose stays beside it ("Fluconazole: 400 mg, daily from day 0
+    until ANC >1,000 (CD19 CAR-T recipients with grade ≥3 mucositis; antifungal prophylaxis)."). Empty cells
+    and the 'use' cell are left out; a cell saying what is not stated keeps its column's name ("frequency not
+    stated (started day +11)")."""
+
+    def said(name: str) -> str:
+        value = cells.get(name, "")
+        return f"{name} {value}" if value and not stated(value) else value
+
+    given = [said(name) for name in ("dose", "route", "frequency") if cells.get(name, "").lower() not in EMPTY_CELLS]
+    text = cells.get("drug", "") + (": " + ", ".join(given) if given else "")
+    if cells.get("maximum", "").lower() not in EMPTY_CELLS:
+        text += f"; maximum {cells['maximum']}"
+    context = "; ".join(
+        cells[name] for name in ("population", "setting") if cells.get(name, "").lower() not in EMPTY_CELLS
+    )
+    if context:
+        text += f" ({context})"
+    return text[:1].upper() + text[1:] + "."
 
 
 def table_units(text: str, passage: int) -> list[Unit]:

@@ -17,7 +17,7 @@ from assistant.answering.question import Ask, Asked, ParsedQuestion, named_sourc
 from assistant.answering.scoring import Scorer, describe
 from assistant.answering.shapes.one_fact import one_fact_beside
 from assistant.answering.shapes.prose import select
-from assistant.answering.units import EMPTY_CELLS, Unit, stated
+from assistant.answering.units import EMPTY_CELLS, Unit, row_sentence, stated
 from assistant.conversation import entities
 from assistant.lexicon import lexicon
 from assistant.passage import Passage
@@ -123,18 +123,7 @@ def dosing_rows(
 
 def lead_for(row: Statement) -> Statement:
     """A one-line answer above the table, built only from the top row's own cells."""
-    cells = row.cells or {}
-    parts = [f"{cells.get('drug', '')}: {cells.get('dose', '')}"]
-    for name in ("route", "frequency"):
-        if stated(cells.get(name)):
-            parts.append(cells[name])
-    text = ", ".join(parts)
-    if stated(cells.get("maximum")):
-        text += f"; maximum {cells['maximum']}"
-    context = "; ".join(c for c in (cells.get("population"), cells.get("setting")) if c and stated(c))
-    if context:
-        text += f" ({context})"
-    return Statement(text[0].upper() + text[1:] + ".", list(row.sources), row.cells)
+    return Statement(row_sentence(row.cells or {}), list(row.sources), row.cells)
 
 
 def beside_table(scored: list[tuple[float, Unit]], scorer: Scorer) -> list[Statement]:
@@ -185,7 +174,7 @@ def how_given(
             and drug in entities(cells.get("drug", "")).get("drug", [])
             and any(cell not in EMPTY_CELLS for cell in how)
         ):
-            if any(s.text == unit.text for s in statements):  # already quoted (as related, after an absence)
+            if any(s.text in {unit.text, unit.said} for s in statements):  # already quoted (as related, after absence)
                 return statements
-            return [statements[0], Statement(unit.text, [unit.passage], unit.cells), *statements[1:]]
+            return [statements[0], Statement(unit.said, [unit.passage], unit.cells), *statements[1:]]
     return statements

@@ -92,7 +92,7 @@ def next_step(
                     facets.refractory if climb else placed.off_line,
                     -placed.matches,
                 ),
-                Statement(unit.text, [unit.passage], unit.cells),
+                Statement(unit.said, [unit.passage], unit.cells),
             )
         )
     any_drug = parsed.model_copy(update={"drugs": []})

@@ -81,7 +81,7 @@ def one_fact(
             parsed.one_fact == "yes_no" and bool(chosen) and not unit.cells and unit.passage == chosen[0][1].sources[0]
         )
         if len(chosen) < rules.one_fact_statements and (not chosen or words - covered or reason):
-            chosen.append((tokens, Statement(unit.text, [unit.passage], unit.cells)))
+            chosen.append((tokens, Statement(unit.said, [unit.passage], unit.cells)))
             covered |= words
     return [s for _, s in chosen]
 

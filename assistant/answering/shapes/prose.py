@@ -35,7 +35,7 @@ def select(candidates: Sequence[tuple[float, Unit]], rules: ComposerRules) -> li
         length = len(unit.text.split())
         if chosen and words + length > rules.max_words:
             continue
-        chosen.append((tokens, Statement(unit.text, [unit.passage], unit.cells)))
+        chosen.append((tokens, Statement(unit.said, [unit.passage], unit.cells)))
         words += length
     return [s for _, s in chosen]
 
