@@ -10,7 +10,7 @@ from helpers import quoted
 
 from assistant.answering.chain import AnswerChain, clean_question
 from assistant.answering.draft import Draft, Statement, joined
-from assistant.answering.prompts import ABSTAIN_MESSAGE, NOTHING_MORE_MESSAGE, SINGLE_CASE_NOTICE
+from assistant.answering.prompts import ABSTAIN_MESSAGE, CASE_REPORTS_NOTICE, NOTHING_MORE_MESSAGE
 from assistant.answering.question import Intent, classify
 from assistant.answering.rules import ComposerRules
 from assistant.answering.verify import Claim, check
@@ -32,7 +32,7 @@ def test_seed_question_cites_the_case_report_with_day_and_outcome(chain: AnswerC
     assert cited["manghisi-2025-emapalumab-case"].doi == "10.3389/fimmu.2025.1563736"
     assert "day +11" in answer.answer
     assert re.search(r"recover", answer.answer)
-    assert SINGLE_CASE_NOTICE in answer.notices
+    assert CASE_REPORTS_NOTICE in answer.notices
 
 
 def test_json_schema(chain: AnswerChain) -> None:

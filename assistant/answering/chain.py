@@ -28,14 +28,15 @@ from assistant.answering.guard import screen
 from assistant.answering.prompts import (
     ABSTAIN_MESSAGE,
     ALL_REMOVED_NOTICE,
+    CASE_REPORTS_NOTICE,
     LLM_FALLBACK_NOTICE,
     NOTHING_MORE_MESSAGE,
-    SINGLE_CASE_NOTICE,
 )
 from assistant.answering.question import Ask, Intent, ParsedQuestion, classify, without_local
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scope import foreign_subject
 from assistant.answering.scoring import unknown_share
+from assistant.answering.shapes.evidence import STUDY_TYPES
 from assistant.answering.spelling import fix_typos
 from assistant.answering.units import Unit, units_of
 from assistant.answering.verify import Claim, verify
@@ -384,9 +385,9 @@ class AnswerChain:
         lines, table, citations = ([], [], []) if draft.abstained else structure(draft, passages)
         # Asked for more of an answered question, with nothing left that answers it.
         exhausted = bool(state.shown) and state.shown[-1] != ABSTAIN_MESSAGE and not state.out_of_scope
-        sources = {(c.doc_id, c.doc_type) for c in citations}
-        if state.intent is Intent.EVIDENCE and len(sources) == 1 and sources.pop()[1] == "case-report":
-            notices.append(SINGLE_CASE_NOTICE)
+        studies = {c.doc_type for c in citations if c.doc_type in STUDY_TYPES}
+        if state.intent is Intent.EVIDENCE and studies == {"case-report"}:
+            notices.append(CASE_REPORTS_NOTICE)
         state.timings["verify"] = (time.perf_counter() - started) * 1000
         state.timings["total"] = (time.perf_counter() - state.started) * 1000
         return Answer(

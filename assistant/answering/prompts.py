@@ -36,5 +36,5 @@ Question: {question}"""
 LLM_FALLBACK = "The configured LLM did not answer"
 LLM_FALLBACK_NOTICE = LLM_FALLBACK + " ({reason}); this is the extractive answer instead."
 
-#: Said under an evidence answer whose only source is one case report.
-SINGLE_CASE_NOTICE = "The evidence here is a single case report: one patient, no comparison group."
+#: Said under an evidence answer whose studies are all case reports (labels and reviews it quotes are no studies).
+CASE_REPORTS_NOTICE = "The studies here are case reports only: single patients, no comparison group."

@@ -32,6 +32,9 @@ EVIDENCE_RANK = {
     "guideline": 0, "consensus": 0, "label": 1, "regulatory": 1, "trial": 2, "cohort": 3,
     "case-series": 4, "case-report": 5, "review": 6, "local": 7,
 }  # fmt: skip
+#: The source types whose findings are evidence for a question's setting: labels, regulatory notices and
+#: reviews quoted beside them are not, so an answer citing only case reports and those is case-level evidence.
+STUDY_TYPES = frozenset({"guideline", "consensus", "trial", "cohort", "case-series", "case-report"})
 
 
 def by_study(statements: list[Statement], passages: Sequence[Passage]) -> list[Statement]:
