@@ -14,7 +14,7 @@ from assistant.answering.draft import Statement, joined
 from assistant.answering.question import Asked, ParsedQuestion
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import CORPUS_NOTE, GIVES_RATE
-from assistant.answering.shapes.prose import for_another_patient
+from assistant.answering.shapes.prose import for_another_patient, patient_of
 from assistant.answering.units import Unit, stated
 from assistant.conversation import entities
 from assistant.documents import doc_type_label
@@ -57,12 +57,13 @@ def other_studies(
     Gazeau beside Wehrli even when Wehrli's sentences score higher than Gazeau's best one, within
     ``rules.evidence_max_words``."""
     quoted = {passages[s.sources[0]].doc_id for s in chosen}
+    patient = patient_of(parsed)
     extra: list[Statement] = []
     for _, unit in candidates:
         doc_id = passages[unit.passage].doc_id
         if len(extra) >= rules.evidence_extra_studies:
             break
-        if doc_id in quoted or not _a_finding(unit) or for_another_patient(unit, parsed, passages):
+        if doc_id in quoted or not _a_finding(unit) or for_another_patient(unit, patient, passages):
             continue
         quoted.add(doc_id)
         extra.append(Statement(unit.text, [unit.passage], unit.cells))

@@ -151,14 +151,19 @@ def fitting_first(
     "CAPD cut-offs in a 4 yo" is not led by an adult ICE row, nor "gr3 ICANS criteria in a 55 yo" by the
     CAPD threshold for children. Another toxicity or grade is already weighed down by the score.
     """
-    flags = [for_another_patient(unit, parsed, passages) for _, unit in candidates]
+    patient = patient_of(parsed)
+    flags = [for_another_patient(unit, patient, passages) for _, unit in candidates]
     return [c for c, bad in zip(candidates, flags, strict=True) if not bad] + [
         c for c, bad in zip(candidates, flags, strict=True) if bad
     ]
 
 
-def for_another_patient(unit: Unit, parsed: ParsedQuestion, passages: Sequence[Passage]) -> bool:
-    """Whether ``unit`` is written for another age or weight band than the question's patient."""
+def patient_of(parsed: ParsedQuestion) -> ParsedQuestion:
+    """The question's patient alone (age and weight band), for ``for_another_patient``: built once per answer."""
+    return ParsedQuestion(population=parsed.population)
+
+
+def for_another_patient(unit: Unit, patient: ParsedQuestion, passages: Sequence[Passage]) -> bool:
+    """Whether ``unit`` is written for another age or weight band than ``patient`` (``patient_of``)."""
     passage = passages[unit.passage]
-    patient = ParsedQuestion(population=parsed.population)
     return fit(patient, facets_of(unit, passage.doc_type, passage.year)).mismatches > 0
