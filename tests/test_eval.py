@@ -170,6 +170,19 @@ def test_a_known_gap_is_reported_in_its_own_set_and_kept_out_of_the_gated_ones()
     assert metrics(results)["pass_rate"] == 0.5  # the figures over every item still count it
 
 
+def test_a_known_gap_paraphrase_leaves_its_groups_consistency_in_the_gated_sets() -> None:
+    gap = lead_item("ok-p1", "ok", split="dev").model_copy(update={"known_gap": "the child row still leads"})
+    cases = [(lead_item("ok", split="dev"), "8 mg/kg for adults."), (gap, "12 mg/kg under 30 kg.")]
+    results = [
+        score("hybrid", item, Answer(question="q", query="q", answer=text, abstained=False), ["d"], {"c1"}, 1.0)
+        for item, text in cases
+    ]
+    sets = by_item_set(results)
+    assert sets["dev"]["paraphrase_consistency"] is None  # the original alone: no group with a paraphrase
+    assert sets["gaps"]["paraphrase_consistency"] == 0.0
+    assert metrics(results)["paraphrase_consistency"] == 0.0  # the figure over every item keeps the gap
+
+
 def test_a_test_item_cannot_be_marked_a_known_gap() -> None:
     with pytest.raises(ValueError, match="known_gap is for dev items"):
         Item.model_validate({**lead_item("t").model_dump(by_alias=True), "known_gap": "fails"})
