@@ -103,6 +103,9 @@ def test_the_reader_on_bedside_phrasings() -> None:
     assert all(asks_grade(q) for q in cases)
     assert not any(asks_grade(q) for q in ("toci dose for grade 2 CRS?", "manage grade 3 ICANS"))
     assert list(itertools.islice(read("and if she needs BiPAP?").values.items(), 1)) == [("device", "bipap")]
+    # Weakness on one side is deep focal motor weakness, however it is typed; denied, it is none.
+    assert read("awake, ICE 7, new left-sided weakness — ICANS gr?").values.get("motor") == "weakness"
+    assert read("ICE 7, no left-sided weakness, ICANS grade?").values.get("motor") != "weakness"
 
 
 def test_findings_with_what_to_do_and_no_grade_are_graded_first() -> None:

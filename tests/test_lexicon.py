@@ -87,6 +87,8 @@ def test_a_bad_lexicon_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
         ("keppra maint, 15 yr f/u", "keppra maintenance, 15 yr follow-up"),
         ("no response 24h after toci, fever >48hrs", "no response 24 h after toci, fever >48 h"),
         ("pH 7.2, H2O", "pH 7.2, H2O"),
+        ("vaccines post car t?", "vaccines post CAR-T?"),
+        ("CAR T cells, CAR T-cell therapy", "CAR T cells, CAR T-cell therapy"),
     ],
 )
 def test_bedside_shorthand_is_spelled_out(typed: str, spelled: str) -> None:

@@ -146,6 +146,11 @@ def test_when_is_it_grade_n_asks_for_the_criterion() -> None:
     assert parsed.population.age_band == "pediatric"
 
 
+@pytest.mark.parametrize("question", ["toci for CRS in an 18 month old?", "ok in a 9-month-old?", "1.5 yo w/ CRS"])
+def test_an_age_in_months_or_under_two_years_is_a_child(question: str) -> None:
+    assert parse(question).population.age_band == "pediatric"
+
+
 def test_a_local_question_is_weighed_without_its_local_words() -> None:
     from assistant.answering.question import Asked, without_local
 

@@ -90,8 +90,14 @@ CONSCIOUSNESS = (
 NO_SEIZURE = re.compile(r"\bno\s+(?:seizures?|sz|gtc)\b|\bwithout (?:a )?seizures?\b|\bseizure[- ]free\b", F)
 SEIZURE = re.compile(r"\bseiz\w*|\bsz\b|\bgtc\w*|\bconvuls\w*|\bstatus epilepticus\b|\bncse\b", F)
 PROLONGED = re.compile(r"\bstatus\b|prolonged|>\s*5\s*min|repetitive|recurrent|back[- ]to[- ]back|without return", F)
-WEAKNESS = re.compile(r"hemipare\w*|parapare\w*|hemiplegi\w*|focal (?:motor )?weakness|motor weakness", F)
-NO_WEAKNESS = re.compile(r"\bno (?:focal |motor )?(?:weakness|deficits?)\b|\bnon-?focal\b", F)
+WEAKNESS = re.compile(
+    r"hemipare\w*|parapare\w*|hemiplegi\w*|focal (?:motor )?weakness|motor weakness"
+    r"|(?:left|right|one|l|r)[- ]sided weakness|unilateral weakness|weakness (?:of|in) (?:one|the left|the right) side",
+    F,
+)
+NO_WEAKNESS = re.compile(
+    r"\bno (?:focal |motor |(?:left|right|one)[- ]sided )?(?:weakness|deficits?)\b|\bnon-?focal\b", F
+)
 NO_EDEMA = re.compile(
     r"\bno (?:cerebral )?o?edema\b|\b(?:ct|mri|imaging) (?:negative|neg|clear|normal|unremarkable)\b", F
 )
