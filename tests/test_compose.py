@@ -669,6 +669,20 @@ def test_facets_a_row_for_another_cohort_contradicts_a_cohort_question() -> None
     assert fit(parsed, facets_of(Unit("", 0, cells), "trial", 2021)).mismatches
 
 
+def test_facets_a_maintenance_row_contradicts_a_loading_dose_question() -> None:
+    from assistant.answering.facets import facets_of, fit
+    from assistant.answering.question import ParsedQuestion
+
+    def row(dose: str, setting: str) -> Unit:
+        return Unit("", 0, {"drug": "phenobarbital", "dose": dose, "population": "", "setting": setting})
+
+    loading = ParsedQuestion.read("NCSE after CAR-T, phenobarbital loading dose?")
+    assert loading.line.phase == "loading" and ParsedQuestion.read("phenobarbital dose?").line.phase is None
+    maintenance = fit(loading, facets_of(row("30 mg", "maintenance after NCSE"), "guideline", 2018))
+    load = fit(loading, facets_of(row("60 mg loading dose", "NCSE with persisting seizures"), "guideline", 2018))
+    assert maintenance.mismatches and not load.mismatches and load.key < maintenance.key
+
+
 def test_a_one_fact_question_gets_the_statement_carrying_it_and_stops() -> None:
     passages = [
         passage("l", "In the trial of liso-cel in CLL, the median time to CRS onset was 4 days."),

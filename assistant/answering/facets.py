@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.answering.draft import Statement
-from assistant.answering.question import Ask, ParsedQuestion, grades_in, study_parts
+from assistant.answering.question import Ask, ParsedQuestion, grades_in, phase_of, study_parts
 from assistant.answering.units import Unit
 from assistant.conversation import entities
 from assistant.lexicon import lexicon
@@ -55,6 +55,7 @@ class Facets:
     doc_type: str
     year: int | None
     study_parts: frozenset[str] = frozenset()  # numbered parts of a study it is about: "cohort 6"
+    phase: str | None = None  # the phase of a regimen it gives: "loading" or "maintenance"
 
 
 @dataclass(frozen=True)
@@ -79,11 +80,12 @@ def facets_of(unit: Unit, doc_type: str, year: int | None) -> Facets:
     setting = cells.get("setting", "") if unit.is_dosing_row else unit.text
     population = cells.get("population", "") if unit.is_dosing_row else unit.text
     drug = cells.get("drug", "") if unit.is_dosing_row else unit.text
-    return _facets(setting, population, drug, doc_type, year)
+    dose = f"{cells.get('dose', '')} {setting}" if unit.is_dosing_row else unit.text
+    return _facets(setting, population, drug, dose, doc_type, year)
 
 
 @lru_cache(maxsize=8192)
-def _facets(setting: str, population: str, drug: str, doc_type: str, year: int | None) -> Facets:
+def _facets(setting: str, population: str, drug: str, dose: str, doc_type: str, year: int | None) -> Facets:
     toxicities = entities(setting).get("toxicity", [])
     weight = "<30 kg" if UNDER_30.search(population) else "≥30 kg" if FROM_30.search(population) else None
     age = "pediatric" if PEDIATRIC.search(population) else "adult" if ADULT.search(population) else None
@@ -97,6 +99,7 @@ def _facets(setting: str, population: str, drug: str, doc_type: str, year: int |
         doc_type=doc_type,
         year=year,
         study_parts=frozenset(f"{kind} {number}" for kind, number in study_parts(f"{setting} {population}")),
+        phase=phase_of(dose),
     )
 
 
@@ -128,6 +131,9 @@ def fit(parsed: ParsedQuestion, facets: Facets) -> Fit:
     asked_parts = {part for part in parsed.study_parts if part.split()[0] in kinds}
     if asked_parts:  # "ZUMA-1 cohort 4" is not answered with cohort 6's regimen
         hit = bool(asked_parts & facets.study_parts)
+        matches, mismatches = matches + hit, mismatches + (not hit)
+    if parsed.line.phase and facets.phase:  # "phenobarb loading dose" is not the maintenance row
+        hit = parsed.line.phase == facets.phase
         matches, mismatches = matches + hit, mismatches + (not hit)
     patient = 0
     band = parsed.population.weight_band or ("≥30 kg" if parsed.population.age_band == "adult" else None)

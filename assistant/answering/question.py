@@ -324,6 +324,7 @@ class LineOfTherapy(BaseModel):
     after_doses: int | None = None  # "still hypotensive after 2 doses of toci"
     no_better_after: str | None = None  # "no better after 24 h on that"
     improving: bool = False  # "she's back to grade 1": a step down (taper), not up
+    phase: Literal["loading", "maintenance"] | None = None  # of a regimen: "phenobarb loading dose"
 
 
 class ParsedQuestion(BaseModel):
@@ -395,6 +396,7 @@ class ParsedQuestion(BaseModel):
             "refractory" if self.line.refractory else "",
             f"after {self.line.after_doses} doses" if self.line.after_doses else "",
             f"no better after {self.line.no_better_after}" if self.line.no_better_after else "",
+            f"{self.line.phase} phase" if self.line.phase else "",
         ]
         parts = [
             " + ".join(a.value.replace("_", " ") for a in self.asks) or self.intent.value,
@@ -444,4 +446,12 @@ def line_of(question: str) -> LineOfTherapy:
         after_doses=count,
         improving=bool(patterns.get("line.improving") and patterns["line.improving"].search(question)),
         no_better_after=next((g for g in after.groups() if g), None) if after else None,
+        phase=phase_of(question),
     )
+
+
+def phase_of(text: str) -> Literal["loading", "maintenance"] | None:
+    """The phase of a regimen a text names ('loading dose', 'maintenance'); None for neither or both."""
+    patterns = lexicon().reading_patterns
+    named = [p for p in ("loading", "maintenance") if f"line.{p}" in patterns and patterns[f"line.{p}"].search(text)]
+    return named[0] if len(named) == 1 else None  # type: ignore[return-value]
