@@ -88,6 +88,7 @@ def test_a_bad_lexicon_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
         ("no response 24h after toci, fever >48hrs", "no response 24 h after toci, fever >48 h"),
         ("pH 7.2, H2O", "pH 7.2, H2O"),
         ("vaccines post car t?", "vaccines post CAR-T?"),
+        ("kymriah PI, USPI or package insert; pi, PID", "kymriah label, label or label; pi, PID"),
         ("CAR T cells, CAR T-cell therapy", "CAR T cells, CAR T-cell therapy"),
     ],
 )
