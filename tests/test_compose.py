@@ -669,6 +669,20 @@ def test_facets_a_row_for_another_cohort_contradicts_a_cohort_question() -> None
     assert fit(parsed, facets_of(Unit("", 0, cells), "trial", 2021)).mismatches
 
 
+def test_a_question_word_inflected_otherwise_is_still_held_by_the_unit() -> None:
+    from assistant.answering.scoring import Scorer, inflections
+
+    forms = inflections("infections") | inflections("monitor") | inflections("screen")
+    assert {"infection", "monitoring", "screening"} <= forms
+    assert not inflections("doses") and not inflections("used")  # stems under four letters are left alone
+    unit = Unit("Before starting, test for latent tuberculosis and monitor for infection.", 0)
+    source = passage("gamifant", "x")
+    known, found = Scorer({"infections": 2.0, "monitoring": 2.0, "tuberculosis": 3.0}, ComposerRules()).matched(
+        unit, source, {"infections", "monitoring"}
+    )
+    assert found == known == {"infections", "monitoring"}
+
+
 def test_facets_a_maintenance_row_contradicts_a_loading_dose_question() -> None:
     from assistant.answering.facets import facets_of, fit
     from assistant.answering.question import ParsedQuestion

@@ -151,6 +151,25 @@ def test_an_age_in_months_or_under_two_years_is_a_child(question: str) -> None:
     assert parse(question).population.age_band == "pediatric"
 
 
+@pytest.mark.parametrize(
+    ("question", "local"),
+    [
+        ("our institutional guideline on toci for grade 1 CRS?", True),
+        ("our dex dose for grade 3 ICANS?", True),
+        ("what does our hospital's policy say on G-CSF?", True),
+        ("our pt is 120 kg, toci dose?", False),  # the patient, not the hospital's practice
+        ("gr4 CRS on 2 pressors, what do we do", False),
+    ],
+)
+def test_the_hospitals_own_practice_is_read_as_local(question: str, local: bool) -> None:
+    assert parse(question).local_only is local
+
+
+def test_what_makes_it_grade_n_asks_for_the_criterion() -> None:
+    parsed = parse("55 yo, what makes ICANS grade 3?")
+    assert parsed.intent is Intent.GRADING and Ask.CLASSIFY in parsed.asks
+
+
 def test_a_local_question_is_weighed_without_its_local_words() -> None:
     from assistant.answering.question import Asked, without_local
 

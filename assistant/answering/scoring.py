@@ -141,7 +141,10 @@ class Scorer:
         known = self.known(core)
         text = set(tokenize(f"{unit.text} {passage.title} {passage.section}", parts=False))
         members = lexicon().member_words
-        return known, {t for t in known if t in text or (related_words(t) | members.get(t, frozenset())) & text}
+        return known, {
+            t for t in known
+            if t in text or (related_words(t) | members.get(t, frozenset()) | inflections(t)) & text
+        }  # fmt: skip
 
     def known(self, core: set[str] | frozenset[str]) -> set[str]:
         """The question's words that say what it is about: known to the corpus or the lexicon, no bare number."""
@@ -217,6 +220,17 @@ def unknown_share(question: str, idf: Mapping[str, float], common_words: frozens
 #: Word endings a question and the documents may differ by ("escalate" and "escalated").
 INFLECTION = re.compile(r"(?:ing|ions?|ed|es|e|s|d)$")
 ENDINGS = ("", "e", "s", "es", "d", "ed", "ing", "ion", "ions")
+#: The shortest stem ``inflections`` reads: 'dose' and 'doses' share one, 'use' and 'used' do not count.
+MIN_STEM = 4
+
+
+def inflections(word: str) -> frozenset[str]:
+    """Other forms of a word of at least ``MIN_STEM`` letters before its ending ('infections' -> 'infection',
+    'monitor' -> 'monitoring'), so a question and a passage that inflect one word differently still share it."""
+    stem = INFLECTION.sub("", word)
+    if len(stem) < MIN_STEM or not stem.isalpha():
+        return frozenset()
+    return frozenset(stem + ending for ending in ENDINGS) - {word}
 
 
 def inflection_of_known(word: str, known: set[str]) -> bool:
