@@ -608,6 +608,16 @@ def test_an_evidence_answer_on_one_drug_quotes_no_other_drugs_findings() -> None
     )
 
 
+def test_an_evidence_answer_on_a_product_quotes_no_finding_about_something_else() -> None:
+    passages = [
+        passage("mcnerney", "After commercial tisa-cel, children with HLH-like toxicity had lower 1-year survival."),
+        passage("gamifant-label", "In pooled data on HLH-like MAS in children, 82% had a complete response.", "label"),
+    ]
+    question = "kymriah kids with HLH-like toxicity, outcomes data?"
+    assert not any("82%" in text for text in evidence_texts(question, passages))
+    assert any("82%" in text for text in evidence_texts(question, passages, ComposerRules(evidence_product_only=False)))
+
+
 def test_an_evidence_answer_to_how_often_gives_the_rates_first() -> None:
     passages = [
         passage("dosing", "The approval data give the emapalumab response dosing for Still's MAS: twice weekly."),

@@ -198,13 +198,14 @@ class ExtractiveComposer:
                 candidates = [
                     (v, u) for v, u in candidates if not (u.is_dosing_row and not stated(u.cells.get("dose")))
                 ]
-            found = findings(candidates, asked, parsed, rules)
+            found = findings(candidates, asked, parsed, passages, rules)
             if rules.fitting_first:
                 found = fitting_first(found, parsed, passages)
             statements = select(found, rules)
             if rules.evidence_every_study:
                 wider = [(v, u) for v, u in scored if v >= rules.evidence_study_cutoff * best_score]
-                statements = other_studies(statements, findings(wider, asked, parsed, rules), parsed, passages, rules)
+                found = findings(wider, asked, parsed, passages, rules)
+                statements = other_studies(statements, found, parsed, passages, rules)
             lines = by_study(statements, passages)
             return Draft(statements=by_evidence_strength(lines, passages, rules))
         if intent is not Intent.DOSING:  # a dose answer keeps its best-scoring sentences

@@ -140,6 +140,9 @@ class ComposerRules(BaseModel):
     evidence_drug_only: bool = rule(
         True, False, "An evidence answer on a named drug quotes no unit that names only other drugs."
     )
+    evidence_product_only: bool = rule(
+        True, False, "An evidence answer on a CAR-T product (no drug asked) quotes no unit whose document lacks it."
+    )
     evidence_strength_first: bool = rule(
         True, False, "Evidence lines put the strongest kind of source first: a guideline weighs more than a case."
     )

@@ -95,17 +95,29 @@ def by_evidence_strength(
 
 
 def findings(
-    candidates: list[tuple[float, Unit]], asked: Asked, parsed: ParsedQuestion, rules: ComposerRules
+    candidates: list[tuple[float, Unit]],
+    asked: Asked,
+    parsed: ParsedQuestion,
+    passages: Sequence[Passage],
+    rules: ComposerRules,
 ) -> list[tuple[float, Unit]]:
-    """The candidates an evidence answer quotes from, best first: what was found with the drug asked about.
+    """The candidates an evidence answer quotes from, best first: what was found with the drug and product
+    asked about.
 
     "Any data on emapalumab for refractory CRS in kids?" is not answered by an anakinra dosing row that
-    shares its other words: a unit naming only other drugs is evidence about them. A question asking how
-    often ("response rates for …") gets the sentences that give a rate before those that describe the
-    study, in score order within each group.
+    shares its other words: a unit naming only other drugs is evidence about them. "Kymriah kids with
+    HLH-like toxicity, outcomes data?" is not answered by the emapalumab label's MAS trials: when the question
+    names a CAR-T product and no drug, a unit whose text and document name none of it is evidence about something
+    else (a drug's studies often span products, so a drug question keeps them).
+    A question asking how often ("response rates for …") gets the sentences that give a rate before those
+    that describe the study, in score order within each group.
     """
     if rules.evidence_drug_only and parsed.drugs:
         kept = [(v, u) for v, u in candidates if _about_drug(u, set(parsed.drugs))]
+        candidates = kept or candidates
+    if rules.evidence_product_only and parsed.products and not parsed.drugs:
+        products = set(parsed.products)
+        kept = [(v, u) for v, u in candidates if _about_product(u, passages[u.passage], products)]
         candidates = kept or candidates
     if rules.evidence_rates_first and asked.wants_rate:
         candidates = sorted(candidates, key=lambda pair: not GIVES_RATE.search(pair[1].text))
@@ -116,3 +128,9 @@ def _about_drug(unit: Unit, drugs: set[str]) -> bool:
     """Whether ``unit`` names one of ``drugs``, or no drug at all."""
     named = set(entities(unit.text).get("drug", []))
     return not named or bool(named & drugs)
+
+
+def _about_product(unit: Unit, passage: Passage, products: set[str]) -> bool:
+    """Whether ``unit``, its document's title or its section names one of the CAR-T ``products``."""
+    text = f"{unit.text} {passage.title} {passage.section}"
+    return bool(set(entities(text).get("product", [])) & products)
