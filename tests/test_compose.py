@@ -618,6 +618,26 @@ def test_an_evidence_answer_on_a_product_quotes_no_finding_about_something_else(
     assert any("82%" in text for text in evidence_texts(question, passages, ComposerRules(evidence_product_only=False)))
 
 
+def test_whether_the_bodies_agree_is_answered_with_each_bodys_position_from_the_comparison() -> None:
+    from assistant.answering.shapes.positions import asks_positions, positions
+
+    table = "ash-comparison"
+    passages = [
+        passage(table, "In the comparison, CARTOX recommends levetiracetam 750 mg twice daily for all CRES products."),
+        passage(table, "In the comparison, the Italian societies recommend 750 mg for all patients.", n=1),
+        passage(table, "In the comparison, ASCO suggests considering it in high-risk patients.", n=2),
+        passage(table, "In the comparison, EBMT does not recommend it except in high-risk cases.", n=3),
+        passage("icaht", "EBMT does not recommend antibacterial prophylaxis at low ICAHT risk.", n=4),
+    ]
+    scored = [(1.0 - i / 10, Unit(p.text, i)) for i, p in enumerate(passages)]
+    said = [s.text for s in positions(scored, passages, 4)]
+    assert "ASCO" in said[0] and "CARTOX" in said[1]  # the best limited (high-risk only) position, then one for
+    assert len(said) == 4 and not any("antibacterial" in text for text in said)  # one document, one line a body
+    assert not positions(scored[4:], passages, 4)  # one body's line compares nothing
+    assert asks_positions("keppra ppx dose, and do all the societies recommend it?")
+    assert not asks_positions("and the Italians?") and not asks_positions("keppra ppx dose?")
+
+
 def test_an_evidence_answer_to_how_often_gives_the_rates_first() -> None:
     passages = [
         passage("dosing", "The approval data give the emapalumab response dosing for Still's MAS: twice weekly."),

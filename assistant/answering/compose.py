@@ -31,6 +31,7 @@ from assistant.answering.shapes.dosing import dosing_answer, how_given
 from assistant.answering.shapes.evidence import by_evidence_strength, by_study, findings, other_studies
 from assistant.answering.shapes.next_step import next_step
 from assistant.answering.shapes.one_fact import names_asked_toxicity, one_fact
+from assistant.answering.shapes.positions import asks_positions, positions
 from assistant.answering.shapes.prose import facet_lead, fitting_first, novel_first, select
 from assistant.answering.shapes.tables import COMPOSITION, whole_table
 from assistant.answering.units import Unit, stated, units_of
@@ -88,6 +89,9 @@ class ExtractiveComposer:
     ) -> Draft:
         """The draft of ``run``, before a local-protocol question is told that no local document was found."""
         asked = Asked.read(question, intent, carried)
+        if Ask.POSITIONS in parsed.asks and carried and not asks_positions(question.replace(carried, " ")):
+            # "and the Italians?" after "do the guidelines recommend seizure ppx?" asks one body, not all of them.
+            parsed = parsed.model_copy(update={"asks": [a for a in parsed.asks if a is not Ask.POSITIONS]})
         core = set(asked.core)
         units = units_of(passages)
         if shown:
@@ -227,6 +231,10 @@ class ExtractiveComposer:
             else []
         )
         statements = single or select(candidates, rules)
+        if Ask.POSITIONS in parsed.asks:  # "is 750 bid for everyone what all guidelines say?": each body's line
+            said = positions(scored, passages, rules.society_positions)
+            statements = [*said, *(s for s in statements if s.text not in {p.text for p in said})]
+            statements = statements[: max(rules.max_statements, len(said))]
         if intent is Intent.DOSING:
             if rules.how_given:
                 statements = how_given(statements, parsed, passages, scored)[: rules.max_statements]

@@ -268,6 +268,7 @@ class Ask(StrEnum):
     RATE = "rate"
     TIMING = "timing"
     DEFINITION = "definition"
+    POSITIONS = "positions"  # whether the guideline bodies agree ("do all the societies recommend it?")
 
 
 #: The weight that splits tocilizumab's label doses (12 mg/kg below it, 8 mg/kg from it on).

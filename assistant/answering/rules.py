@@ -128,6 +128,9 @@ class ComposerRules(BaseModel):
     )
     # Shapes.
     dosing_prose: int = rule(1, 0, "The one sentence beside a dosing table says what the rows cannot.")
+    society_positions: int = rule(
+        4, 0, "A dose question asking whether the bodies agree gets up to this many positions, one per body."
+    )
     setting_lead: bool = rule(
         True, False, "When no dosing row is for the setting asked, lead with how that setting is managed."
     )

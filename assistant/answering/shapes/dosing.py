@@ -16,6 +16,7 @@ from assistant.answering.facets import facets_of, statement_fit
 from assistant.answering.question import Ask, Asked, ParsedQuestion, named_sources
 from assistant.answering.scoring import Scorer, describe
 from assistant.answering.shapes.one_fact import one_fact_beside
+from assistant.answering.shapes.positions import positions
 from assistant.answering.shapes.prose import select
 from assistant.answering.units import EMPTY_CELLS, Unit, row_sentence, stated
 from assistant.conversation import entities
@@ -51,6 +52,8 @@ def dosing_answer(
         if fits[id(table[0])].mismatches and rules.say_gaps:
             gap = gap_of(parsed, table[0].cells or {})
     beside = beside_table(scored, scorer)
+    if Ask.POSITIONS in parsed.asks:  # "keppra ppx dose, and do all the societies recommend it?"
+        beside = positions(scored, passages, rules.society_positions) or beside
     if rules.one_fact and parsed.one_fact:  # "toci max per dose?": the row's line answers; a sentence only adds
         beside = one_fact_beside(lead_for(table[0]), beside, parsed, passages, set(asked.core))
     if gap:  # only what fits the setting asked may follow, labelled as related
