@@ -165,8 +165,9 @@ def test_the_hospitals_own_practice_is_read_as_local(question: str, local: bool)
     assert parse(question).local_only is local
 
 
-def test_what_makes_it_grade_n_asks_for_the_criterion() -> None:
-    parsed = parse("55 yo, what makes ICANS grade 3?")
+@pytest.mark.parametrize("question", ["55 yo, what makes ICANS grade 3?", "ASTCT grade 4 CRS definition?"])
+def test_what_makes_it_grade_n_asks_for_the_criterion(question: str) -> None:
+    parsed = parse(question)
     assert parsed.intent is Intent.GRADING and Ask.CLASSIFY in parsed.asks
 
 
