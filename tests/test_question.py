@@ -110,6 +110,10 @@ def test_data_on_a_drug_asks_about_that_drug() -> None:
         ("How often should the ICE score be checked?", "interval"),
         ("ZUMA-2 gr≥3 CRS %?", "rate"),
         ("tecartus REMS still required?", "yes_no"),
+        ("tecartus: is the REMS still in place?", "yes_no"),
+        ("ICE score ok in a 9 year old?", "yes_no"),
+        ("at what weight does toci go from 12 to 8 mg/kg?", "number"),
+        ("what SBP counts as hypotension for CRS grading?", "number"),
         # More than one fact: two asks, criteria, a toxicity's rate with no grade, what to do.
         ("yescarta CRS rate & onset in ZUMA-1?", ""),
         ("toci dose for grade 2 CRS in an adult? max?", ""),
