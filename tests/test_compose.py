@@ -711,6 +711,9 @@ def test_a_question_word_inflected_otherwise_is_still_held_by_the_unit() -> None
         unit, source, {"infections", "monitoring"}
     )
     assert found == known == {"infections", "monitoring"}
+    checked = Unit("Patients with ICANS have ICE assessments at least twice daily.", 0)
+    _, held = Scorer({"checked": 2.0, "assessments": 2.0}, ComposerRules()).matched(checked, source, {"checked"})
+    assert held == {"checked"}  # 'checked' -> 'checks', a synonym of the documents' 'assessments'
 
 
 def test_facets_a_maintenance_row_contradicts_a_loading_dose_question() -> None:

@@ -141,10 +141,7 @@ class Scorer:
         known = self.known(core)
         text = set(tokenize(f"{unit.text} {passage.title} {passage.section}", parts=False))
         members = lexicon().member_words
-        return known, {
-            t for t in known
-            if t in text or (related_words(t) | members.get(t, frozenset()) | inflections(t)) & text
-        }  # fmt: skip
+        return known, {t for t in known if t in text or held_as(t, members) & text}
 
     def known(self, core: set[str] | frozenset[str]) -> set[str]:
         """The question's words that say what it is about: known to the corpus or the lexicon, no bare number."""
@@ -222,6 +219,15 @@ INFLECTION = re.compile(r"(?:ing|ions?|ed|es|e|s|d)$")
 ENDINGS = ("", "e", "s", "es", "d", "ed", "ing", "ion", "ions")
 #: The shortest stem ``inflections`` reads: 'dose' and 'doses' share one, 'use' and 'used' do not count.
 MIN_STEM = 4
+
+
+def held_as(word: str, members: Mapping[str, frozenset[str]]) -> frozenset[str]:
+    """The words a unit may hold ``word`` as: its synonyms, the drugs of a class it names, its other inflected
+    forms and their synonyms ('checked' -> 'checks' -> 'assessments')."""
+    forms = inflections(word)
+    return frozenset(
+        related_words(word) | members.get(word, frozenset()) | forms | {r for f in forms for r in related_words(f)}
+    )
 
 
 def inflections(word: str) -> frozenset[str]:
