@@ -217,7 +217,7 @@ def unknown_share(question: str, idf: Mapping[str, float], common_words: frozens
 #: Word endings a question and the documents may differ by ("escalate" and "escalated").
 INFLECTION = re.compile(r"(?:ing|ions?|ed|es|e|s|d)$")
 ENDINGS = ("", "e", "s", "es", "d", "ed", "ing", "ion", "ions")
-#: The shortest stem ``inflections`` reads: 'dose' and 'doses' share one, 'use' and 'used' do not count.
+#: The shortest stem whose other endings ``inflections`` reads: 'used' is not a form of 'us'.
 MIN_STEM = 4
 
 
@@ -231,12 +231,16 @@ def held_as(word: str, members: Mapping[str, frozenset[str]]) -> frozenset[str]:
 
 
 def inflections(word: str) -> frozenset[str]:
-    """Other forms of a word of at least ``MIN_STEM`` letters before its ending ('infections' -> 'infection',
-    'monitor' -> 'monitoring'), so a question and a passage that inflect one word differently still share it."""
-    stem = INFLECTION.sub("", word)
-    if len(stem) < MIN_STEM or not stem.isalpha():
+    """Other forms of a word: its plural or singular, and for a stem of at least ``MIN_STEM`` letters its other
+    endings ('infections' -> 'infection', 'monitor' -> 'monitoring'), so a question and a passage that inflect one
+    word differently still share it."""
+    if not word.isalpha():
         return frozenset()
-    return frozenset(stem + ending for ending in ENDINGS) - {word}
+    # Any word's plural or singular ('day' / 'days', 'dose' / 'doses'); other endings on longer stems only.
+    number = {word[:-1]} if word.endswith("s") and not word.endswith("ss") and len(word) > 3 else {word + "s"}
+    stem = INFLECTION.sub("", word)
+    forms = {stem + ending for ending in ENDINGS} if len(stem) >= MIN_STEM else set()
+    return frozenset(forms | number) - {word}
 
 
 def inflection_of_known(word: str, known: set[str]) -> bool:
