@@ -98,6 +98,8 @@ def test_bedside_drug_shorthand_is_read() -> None:
 def test_data_on_a_drug_asks_about_that_drug() -> None:
     assert ParsedQuestion.read("any data on emapalumab for refractory CRS in kids?").drugs == ["emapalumab"]
     assert ParsedQuestion.read("still febrile on toci, add dex?").drugs == ["dexamethasone"]
+    refractory_to = ParsedQuestion.read("kineret dose for ICANS refractory to steroids?")
+    assert refractory_to.drugs == ["anakinra"] and refractory_to.prior_drugs == ["corticosteroids"]
 
 
 @pytest.mark.parametrize(

@@ -81,7 +81,7 @@ SOURCE_KINDS = frozenset({"label", "fda"})
 #: of toci", "on the methylpred"): the drug it names is the line of therapy, not the drug asked about.
 #: "Data on emapalumab" asks about the drug: "on" after a word for what is known is not a treatment given.
 PRIOR = re.compile(
-    r"\b[\w-]+[- ](?:refractory|resistant|dependent)\b"
+    r"\b[\w-]+[- ](?:refractory|resistant|dependent)\b(?!\s+to\b)"  # "ICANS refractory to steroids": the steroids
     r"|\b(?:refractory to|despite|after|failed|failing|"
     r"(?<!data )(?<!evidence )(?<!studies )(?<!literature )(?<!guidance )(?<!experience )on)\s+"
     r"(?:(?:the|that|high-dose|\d+|one|two|three|doses?|of)\s+){0,4}[\w-]+",
