@@ -699,6 +699,19 @@ def test_facets_a_row_for_another_cohort_contradicts_a_cohort_question() -> None
     assert fit(parsed, facets_of(Unit("", 0, cells), "trial", 2021)).mismatches
 
 
+def test_a_named_trial_is_answered_from_its_own_report_first() -> None:
+    from assistant.answering.scoring import Scorer
+
+    paper = make_passage("FELIX: grade 3 or higher ICANS in 7.1%.", "roddie-2024-felix", doc_type="trial")
+    label = make_passage("FELIX: grade 3 or higher ICANS in 7%.", "aucatzyl-label", doc_type="label")
+    asked = Asked.read("obe-cel FELIX grade 3+ ICANS?", Intent.GENERAL)
+    scores = {}
+    for rules in (ComposerRules(), ComposerRules(trial_paper_first=False)):
+        scorer = Scorer({}, rules)
+        scores[rules.trial_paper_first] = [scorer.score(Unit(p.text, 0), p, asked, 0) for p in (paper, label)]
+    assert scores[True][0] > scores[True][1] and scores[False][0] <= scores[False][1]
+
+
 def test_a_question_word_inflected_otherwise_is_still_held_by_the_unit() -> None:
     from assistant.answering.scoring import Scorer, inflections
 

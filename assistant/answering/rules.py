@@ -72,6 +72,9 @@ class ComposerRules(BaseModel):
     )
     rate_factor: float = rule(1.5, 1.0, "A question about how often is answered by a sentence that gives a rate.")
     named_source_factor: float = rule(1.5, 1.0, "'Per ASCO' is answered from ASCO's documents first.")
+    trial_paper_first: bool = rule(
+        True, False, "A named trial is answered from its own report first, as 'per ASCO' is (named_source_factor)."
+    )
     rank_bonus: float = rule(
         0.1, 0.0, "A unit of a better-ranked passage gets up to this share more: the search's order breaks near-ties."
     )

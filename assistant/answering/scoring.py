@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from math import fsum
 
 from assistant.answering.declared import asks_of, superseded
-from assistant.answering.question import Asked, Concept, Intent, named_sources
+from assistant.answering.question import Asked, Concept, Intent, named_sources, trials_in
 from assistant.answering.rules import ComposerRules
 from assistant.answering.units import Unit
 from assistant.conversation import entities
@@ -46,6 +46,8 @@ def entity_spellings() -> dict[str, tuple[str, ...]]:
     }
 
 
+#: The source types that report a trial itself (not a label or review quoting it).
+TRIAL_REPORTS = frozenset({"trial", "cohort"})
 #: A sentence that gives a rate ("12%", "3 of 20").
 GIVES_RATE = re.compile(r"\d\s*%|\b\d+ of (the )?\d+\b|\b\d+/\d+\b")
 
@@ -102,10 +104,19 @@ class Scorer:
             value *= self.rules.rate_factor
         if asked.sources & named_sources(describe(passage)):
             value *= self.rules.named_source_factor
+        if self.rules.trial_paper_first and self._reports_named_trial(passage, asked):
+            value *= self.rules.named_source_factor  # "FELIX grade ≥3 ICANS": the trial's own report first
         if asked.local and passage.collection == LOCAL_COLLECTION:
             value *= self.rules.named_source_factor  # "per our protocol": the hospital's own documents first
         length = len(tokens) / 2 if grading_row else len(tokens)
         return value * (1.0 + self.rules.rank_bonus / (1 + rank)) / (1.0 + self.rules.length_penalty * length)
+
+    @staticmethod
+    def _reports_named_trial(passage: Passage, asked: Asked) -> bool:
+        """Whether the passage is a trial's own report (not a label quoting it) of a trial the question names."""
+        if not asked.trials or passage.doc_type not in TRIAL_REPORTS:
+            return False
+        return bool(asked.trials & trials_in(f"{passage.doc_id} {passage.title}"))
 
     def matched_weight(self, token: str) -> float:
         """What a question word earns where a unit holds it: its weight, but a drug's or product's name earns
