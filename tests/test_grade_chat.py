@@ -95,6 +95,8 @@ def test_the_reader_on_bedside_phrasings() -> None:
             "device": "nasal cannula"},
         "got toci, now afebrile but still on 1 pressor. do I still grade it as CRS w/o fever?": {
             "fever": False, "treated": True, "vasopressors": 1},
+        "fever gone after toci but still needs a pressor — still CRS? grade?": {
+            "fever": False, "treated": True, "vasopressors": 1},
         "single GTC sz that stopped on its own in <1 min — what ICANS grade? and if it's status?": {
             "seizure": "rapid"},
     }  # fmt: skip

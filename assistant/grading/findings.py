@@ -43,7 +43,11 @@ TEMP = re.compile(
     F,
 )
 BARE_TEMP = re.compile(r"(?<![\w.])(\d{2,3}(?:[.,]\d)?)\s*(°\s*[cf]|°)(?!\w)", F)
-AFEBRILE = re.compile(r"\bafebrile\b|\bno (?:longer )?fever\b|\bw/o fever\b|\bwithout fever\b|\bnot febrile\b", F)
+AFEBRILE = re.compile(
+    r"\bafebrile\b|\bno (?:longer )?fever\b|\bw/o fever\b|\bwithout fever\b|\bnot febrile\b|\bno longer febrile\b"
+    r"|\bfevers? (?:has |have |is |are )?(?:gone|resolved|broke|broken|settled|down)\b|\bdefervesc\w*",
+    F,
+)
 FEBRILE = re.compile(r"\bfebrile\b|\bfever\b|\bfevers\b|\bpyrexi", F)
 TREATED = re.compile(
     r"\b(?:got|given|gave|received|after|post|s/p|already|had|on)\s+(?:\w+\s+){0,2}?"
