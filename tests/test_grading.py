@@ -283,7 +283,10 @@ def crs_worse(values: dict[str, Any], which: str) -> dict[str, Any] | None:
     elif which == "vasopressors":
         out["vasopressors"] = values.get("vasopressors", 0) + 1
     elif which == "oxygen_lpm":
-        out["oxygen_lpm"] = values.get("oxygen_lpm", 0) + 3
+        # A high-flow cannula with no flow given runs above the 6 L/min cut-off: 3 L/min more than nothing
+        # would be a low-flow rate, a better finding, since a stated flow classes the cannula.
+        implied = 7 if values.get("device") == "high-flow nasal cannula" else 0
+        out["oxygen_lpm"] = (values.get("oxygen_lpm") or implied) + 3
     elif which == "device":
         position = DEVICE_ORDER.index(values.get("device", "none"))
         rank = {"none": 0, "nasal cannula": 1, "blow-by": 1, "high-flow nasal cannula": 2, "facemask": 2}
