@@ -787,6 +787,38 @@ def test_a_one_fact_answer_falls_back_to_prose_when_its_best_unit_does_not_give_
     assert any("over 1 h" in s.text for s in draft.statements)
 
 
+def test_a_rate_asked_is_led_by_the_best_unit_giving_a_rate_not_the_best_unit() -> None:
+    passages = [
+        passage("w", "The cilta-cel boxed warning covers grade ≥3 CRS, which can be fatal.", "label"),
+        passage("s", "In the cilta-cel approval summary, grade ≥3 CRS occurred in 5% of patients.", "review", n=1),
+        passage("o", "In the obe-cel trial, grade ≥3 CRS occurred in 2% of patients.", "trial", n=2),
+    ]
+    draft = compose("cilta-cel grade ≥3 CRS %?", passages)
+    assert [s.text for s in draft.statements] == [passages[1].text]
+
+
+def test_an_age_asked_is_answered_by_a_unit_giving_an_age_not_any_number() -> None:
+    passages = [
+        Passage("g:0", "g", "| ICANS grade | ICE score |\n|---|---|\n| 4 | 0 |", "ICANS", "table", "g", "guideline"),
+        passage("g", "The ICE score grades ICANS in adults and children aged 12 years and older.", "guideline", n=1),
+    ]
+    draft = compose("minimum age for the ICE score?", passages)
+    assert [s.text for s in draft.statements] == [passages[1].text]
+
+
+def test_a_one_fact_answer_adds_no_line_for_the_kind_asked_or_a_context_word() -> None:
+    from assistant.answering.question import fact_words
+
+    assert fact_words("ICE score frequency with ICANS?") == {"frequency"}
+    assert "crs" not in fact_words("grade 3/4 CRS rate in JULIET?")  # the rate pattern spans the toxicity
+    passages = [
+        passage("a", "Patients with ICANS have ICE assessments at least twice daily.", "guideline"),
+        passage("b", "For ICANS, dexamethasone 10 mg IV every 6 h at the frequency the grade needs.", "guideline", n=1),
+    ]
+    draft = compose("ICE score frequency with ICANS?", passages)
+    assert [s.text for s in draft.statements] == [passages[0].text]
+
+
 def test_fda_names_a_kind_of_source_not_one_study() -> None:
     from assistant.answering.compose import named_documents
 

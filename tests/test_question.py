@@ -116,6 +116,10 @@ def test_data_on_a_drug_asks_about_that_drug() -> None:
         ("ICE score ok in a 9 year old?", "yes_no"),
         ("at what weight does toci go from 12 to 8 mg/kg?", "number"),
         ("what SBP counts as hypotension for CRS grading?", "number"),
+        ("min age for ICE score?", "number"),
+        ("gr3 ICANS ICE range?", "number"),
+        ("ICE score frequency w/ ICANS?", "interval"),
+        ("liso-cel monitoring period still 4 wk?", "duration"),
         # More than one fact: two asks, criteria, a toxicity's rate with no grade, what to do.
         ("yescarta CRS rate & onset in ZUMA-1?", ""),
         ("toci dose for grade 2 CRS in an adult? max?", ""),

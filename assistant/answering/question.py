@@ -215,6 +215,14 @@ def ask_words(question: str, besides: tuple[str, ...] = ()) -> set[str]:
     return words
 
 
+def fact_words(question: str) -> set[str]:
+    """The words of the one-fact phrases ("frequency", "cutoff", "median onset"): the kind of fact asked, less the
+    grade and the toxicity, drug or product they may span ("grade 3/4 CRS rate"), which say what it is about."""
+    others = tuple(name for name in lexicon().reading_patterns if not name.startswith("one_fact."))
+    named = {t for names in entities(question).values() for name in names for t in tokenize(name, parts=False)}
+    return ask_words(question, besides=others) - named - {"grade", "grades"}
+
+
 def without_local(question: str) -> str:
     """The question without the words that ask for the hospital's own protocol ("per our SOP, how often
     ICE?" -> "how often ICE?"): what it asks about, for the search and for weighing sentences.

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from assistant.answering.draft import Statement
 from assistant.answering.facets import facets_of, fit, statement_fit
-from assistant.answering.question import Ask, ParsedQuestion, ask_words
+from assistant.answering.question import Ask, ParsedQuestion, ask_words, fact_words
 from assistant.answering.scoring import Scorer
 from assistant.answering.shapes.prose import merged_into, unit_tokens
 from assistant.answering.units import Unit
@@ -57,32 +57,55 @@ def one_fact(
         not_a_grade_row = classifying and not (unit.cells and not unit.is_dosing_row)
         return contradictions, bool(parsed.toxicities) and not named, not_a_grade_row, spans, grade not in facets.grades
 
+    def contradicts(unit: Unit) -> bool:
+        """Whether the unit's facets or product contradict any the question names."""
+        facets = facets_of(unit, passages[unit.passage].doc_type, passages[unit.passage].year)
+        return bool(fit(parsed, facets).mismatches + other_product(unit.text, parsed))
+
     keys = {id(u): key(u) for _, u in candidates}
     ordered = sorted(candidates, key=lambda pair: keys[id(pair[1])])  # stable: score order within each
-    lead = ordered[0][1]
-    if not carries(lead.text, parsed):
-        return []  # the best unit does not give what is asked (a time for "how long"): no one-fact answer
+    # The lead is the best unit if it gives what is asked. A rate or a number is given only in figures, so for
+    # those the best unit that gives it, fits as well and contradicts nothing leads ("cilta-cel grade ≥3 CRS %?":
+    # the approval summary's rate, not the boxed warning naming CRS above it); a time or a yes/no may be given
+    # in words ("tapered once the patient improves"), so another unit's figures never stand in for it.
+    best_fit = keys[id(ordered[0][1])][:2]
+    in_figures = parsed.one_fact in ("rate", "number")
+    lead = next(
+        (
+            u for _, u in ordered
+            if carries(u.text, parsed, question)
+            and (u is ordered[0][1] or (in_figures and keys[id(u)][:2] == best_fit and not contradicts(u)))
+        ),
+        None,
+    )  # fmt: skip
+    if lead is None:
+        return []  # no unit as fitting gives what is asked (a time for "how long"): no one-fact answer
     subject = core - ask_words(question)
     if scorer.known(subject) and scorer.coverage(lead, passages[lead.passage], subject) < rules.one_fact_coverage:
         return []  # the best unit leaves much of what the question is about open: the prose shape answers
     # Only a unit giving what is asked (a time for "how long", a number for "out of how many") answers it.
-    ordered = [pair for pair in ordered if carries(pair[1].text, parsed)]
+    ordered = [pair for pair in ordered if carries(pair[1].text, parsed, question)]
     chosen: list[tuple[set[str], Statement]] = []
     covered: set[str] = set()
+    anchor = ""
     for _, unit in ordered:
         if chosen and any(keys[id(unit)][:2]):
             continue  # what follows the lead contradicts nothing asked and names the toxicity asked
         tokens = unit_tokens(unit)
         if merged_into(chosen, unit, tokens, scorer.rules):
             continue  # another source saying the same: one statement, both citations
-        words = asked_words(unit.text, core)
+        words = asked_words(unit.text, core - fact_words(question))  # "frequency" opens no second line
         # A yes/no keeps the sentence its source gives beside the answer (the reason; a table's next row is none).
         reason = (
             parsed.one_fact == "yes_no" and bool(chosen) and not unit.cells and unit.passage == chosen[0][1].sources[0]
         )
-        if len(chosen) < rules.one_fact_statements and (not chosen or words - covered or reason):
+        # A line adding a word is on the lead's subject too: it holds the rarest word of the question the lead
+        # holds ("ferritin" of "ferritin threshold for HLH after CAR-T?"), not only a context word ("CAR-T").
+        on_subject = not chosen or anchor in words
+        if len(chosen) < rules.one_fact_statements and (not chosen or (words - covered and on_subject) or reason):
             chosen.append((tokens, Statement(unit.said, [unit.passage], unit.cells)))
             covered |= words
+            anchor = max(covered, key=scorer.weight, default="")
     return [s for _, s in chosen]
 
 
@@ -126,7 +149,22 @@ CARRIES = {
 }
 
 
-def carries(text: str, parsed: ParsedQuestion) -> bool:
-    """Whether ``text`` gives the kind of fact the question asks for."""
+#: A number asked as an age or a weight ("min age for ICE?", "at what weight ...?") is given as one: a grading
+#: row's "ICE score: 0" is a number, but no age.
+AGE_OR_WEIGHT_ASKED = {
+    "age": (
+        re.compile(r"\bage\b", re.IGNORECASE),
+        re.compile(r"\d\s*(?:years?|months?|yo)\b|\bage[ds]?\b", re.IGNORECASE),
+    ),
+    "weight": (re.compile(r"\bweight\b", re.IGNORECASE), re.compile(r"\d\s*kg\b", re.IGNORECASE)),
+}
+
+
+def carries(text: str, parsed: ParsedQuestion, question: str = "") -> bool:
+    """Whether ``text`` gives the kind of fact the question asks for (an age for a number asked as an age)."""
     pattern = CARRIES.get(parsed.one_fact)
-    return pattern is None or bool(pattern.search(text))
+    if pattern is not None and not pattern.search(text):
+        return False
+    if parsed.one_fact == "number":
+        return all(given.search(text) for asked, given in AGE_OR_WEIGHT_ASKED.values() if asked.search(question))
+    return True
