@@ -120,6 +120,7 @@ def test_findings_with_what_to_do_and_no_grade_are_graded_first() -> None:
     )
     assert findings_to_act_on("gr4 CRS on 2 pressors + BiPAP what do we do") is None  # the grade is named
     assert findings_to_act_on("CRS on norepi + epi and BiPAP") is None  # asks nothing to do
+    assert findings_to_act_on("CRS not improving after 1st toci — next?") is None  # a treatment given is no finding
 
 
 def test_a_grade_asked_gets_the_lead_line_on_what_to_do_and_what_to_do_gets_more(chain: AnswerChain) -> None:

@@ -69,11 +69,29 @@ def test_our_protocol_asks_for_local_documents() -> None:
         ("dex dose for grade 3 ICANS on toci?", ["dexamethasone"], ["tocilizumab"]),
         ("still G4 on the MP pulse, what next?", [], ["methylprednisolone"]),
         ("rux for steroid-refractory neurotox — dose?", ["ruxolitinib"], []),
+        ("CRS no better after the first toci dose, next?", [], ["tocilizumab"]),
     ],
 )
 def test_a_drug_already_given_is_the_line_not_the_drug_asked(question: str, drugs: list, prior: list) -> None:
     parsed = parse(question)
     assert (parsed.drugs, parsed.prior_drugs) == (drugs, prior)
+
+
+@pytest.mark.parametrize(
+    ("question", "after_doses", "first_line", "asks_dose"),
+    [
+        ("CRS no better after the first toci dose, next?", 1, False, False),
+        ("gr 2 CRS still hypotensive after 2 doses of toci, next step?", 2, False, False),
+        ("kymriah: 2 toci doses on site still required?", None, False, False),
+        ("initial dex dose for gr3 ICANS?", None, True, True),
+    ],
+)
+def test_doses_counted_as_given_are_the_line_not_a_dose_asked(
+    question: str, after_doses: int | None, first_line: bool, asks_dose: bool
+) -> None:
+    parsed = parse(question)
+    assert parsed.line.after_doses == after_doses and parsed.line.first_line is first_line
+    assert (Ask.DOSE in parsed.asks) is asks_dose and (parsed.intent is Intent.DOSING) is asks_dose
 
 
 @pytest.mark.parametrize(

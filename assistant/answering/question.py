@@ -47,6 +47,7 @@ def classify(question: str) -> Intent:
     w/ CRS after kymriah — toci?") asks how that drug is given for it: a dose question.
     """
     named = entities(question)
+    question = GIVEN_DOSES.sub(" ", question)
     for name, pattern, confirm in lexicon().intent_patterns:
         if not pattern.search(question):
             continue
@@ -59,6 +60,12 @@ def classify(question: str) -> Intent:
     return Intent.GENERAL
 
 
+#: Doses counted as given or kept, not asked for: "after the first toci dose", "2 toci doses on site".
+GIVEN_DOSES = re.compile(
+    r"\bafter (?:the )?(?:\d+|one|two|three|four|first|1st|second|2nd|third|3rd) (?:[\w-]+ )?doses?\b"
+    r"|\b(?:\d+|one|two|three|four|both) [\w-]+ doses\b",
+    re.IGNORECASE,
+)
 #: The last words of a question: "gr2 crs toci?" ends on a drug.
 TRAILING_WORDS = re.compile(r"(?:[\w-]+\W+){0,2}[\w-]+\W*$")
 
@@ -84,7 +91,7 @@ PRIOR = re.compile(
     r"\b[\w-]+[- ](?:refractory|resistant|dependent)\b(?!\s+to\b)"  # "ICANS refractory to steroids": the steroids
     r"|\b(?:refractory to|despite|after|failed|failing|"
     r"(?<!data )(?<!evidence )(?<!studies )(?<!literature )(?<!guidance )(?<!experience )on)\s+"
-    r"(?:(?:the|that|high-dose|\d+|one|two|three|doses?|of)\s+){0,4}[\w-]+",
+    r"(?:(?:the|that|high-dose|\d+|one|two|three|first|1st|second|2nd|initial|doses?|of)\s+){0,4}[\w-]+",
     re.IGNORECASE,
 )
 #: Words that, in a question asking for the hospital's own protocol, only say whose it is ("our unit's
@@ -284,7 +291,10 @@ WEIGHT_CUT_KG = 30
 #: Words before a weight that make it a bound ("under 30 kg") rather than the patient's weight.
 BELOW = re.compile(r"(?:under|below|less than|<|lighter than)\s*$", re.IGNORECASE)
 ABOVE = re.compile(r"(?:over|above|more than|at least|>|≥|>=|heavier than)\s*$", re.IGNORECASE)
-NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4}
+NUMBER_WORDS = {
+    **{"one": 1, "two": 2, "three": 3, "four": 4},
+    **{"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3},
+}
 
 
 #: Asks that want more than one fact: how to manage, what follows, the evidence.
@@ -367,7 +377,8 @@ class ParsedQuestion(BaseModel):
         asked_drugs = entities(PRIOR.sub(" ", NEGATED.sub(" ", question))).get("drug", [])
 
         intent = classify(question)
-        asks = [ask for ask in Ask if has(f"asks.{ask.value}")]
+        counted = GIVEN_DOSES.sub(" ", question)
+        asks = [ask for ask in Ask if (pattern := patterns.get(f"asks.{ask.value}")) and pattern.search(counted)]
         return cls(
             intent=intent,
             asks=asks,

@@ -64,6 +64,10 @@ def findings_so_far(question: str, history: Sequence[Turn]) -> tuple[str, dict[s
     return None
 
 
+#: Findings that only say what was given ("after toci"): they change how a finding counts, but are none.
+TREATMENT_ONLY = frozenset({"treated"})
+
+
 def findings_to_act_on(question: str) -> tuple[str, dict[str, Any], list[str]] | None:
     """(scale, findings, notices) for a question that states findings, names no grade and asks what to do
     ("CRS on norepi + epi and BiPAP, what now?"): the grade the findings give picks what the sources say to
@@ -71,7 +75,10 @@ def findings_to_act_on(question: str) -> tuple[str, dict[str, Any], list[str]] |
     if not asks_what_to_do(question) or grades_in(spell_out(question)):
         return None
     found = read(question)
-    return (found.scale, found.values, found.notices) if found.scale else None
+    # A treatment already given grades nothing by itself: "CRS not improving after toci — next?" states no finding.
+    if not found.scale or not set(found.values) - TREATMENT_ONLY:
+        return None
+    return found.scale, found.values, found.notices
 
 
 def asks_what_to_do(question: str) -> bool:
