@@ -187,6 +187,8 @@ def test_verifier_removes_a_statement_below_the_support_share() -> None:
         ("Is there evidence for emapalumab in IEC-HS?", Intent.EVIDENCE),
         ("How do I manage grade 3 ICANS?", Intent.MANAGEMENT),
         ("patient on high-dose steroids for ICANS: antifungal prophylaxis?", Intent.MONITORING),
+        ("how often do we give toci for CRS?", Intent.DOSING),
+        ("how often does carHLH respond to anakinra in the published series?", Intent.EVIDENCE),
     ],
 )
 def test_intent_classification(question: str, intent: Intent) -> None:
