@@ -101,6 +101,8 @@ def test_bedside_names_find_the_documents_words() -> None:
     assert "boxed warning" in expansions("carvykti black box")
     assert "g-csf" in expansions("gcsf for neutropenia")
     assert "second primary malignancies" in expansions("SPM rate real world carvykti?")
+    assert "follicular lymphoma" in expansions("yescarta FL CRS %?")
+    assert {"event-free survival", "overall survival"} <= set(expansions("emapalumab in kids with CRS — EFS / OS?"))
     assert "fluconazole" in expansions("fluc -> mold active azole, when?")
     assert "near" in expansions("is the 2 hr proximity rule after car t still a thing?")
     assert "assessments" in expansions("how often ICE checks?")
