@@ -608,6 +608,16 @@ def test_an_evidence_answer_on_one_drug_quotes_no_other_drugs_findings() -> None
     )
 
 
+def test_an_evidence_answer_on_one_drug_quotes_a_drugless_line_only_from_a_text_on_that_drug() -> None:
+    passages = [
+        passage("anakinra series", "In the series, severe ICANS after axi-cel improved in 4 of 6 patients."),
+        passage("yescarta-label", "After axi-cel, severe ICANS occurred in 31% of patients.", "label"),
+    ]
+    question = "published data on anakinra for severe ICANS after axi-cel?"
+    assert evidence_texts(question, passages) == [passages[0].text]
+    assert passages[1].text in evidence_texts(question, passages, ComposerRules(evidence_drug_only=False))
+
+
 def test_an_evidence_answer_on_a_product_quotes_no_finding_about_something_else() -> None:
     passages = [
         passage("mcnerney", "After commercial tisa-cel, children with HLH-like toxicity had lower 1-year survival."),
@@ -641,7 +651,7 @@ def test_whether_the_bodies_agree_is_answered_with_each_bodys_position_from_the_
 def test_an_evidence_answer_to_how_often_gives_the_rates_first() -> None:
     passages = [
         passage("dosing", "The approval data give the emapalumab response dosing for Still's MAS: twice weekly."),
-        passage("outcomes", "In the approval data, 82% had a response."),
+        passage("emapalumab outcomes", "In the approval data, 82% had a response."),  # a study of the drug
     ]
     question = "response rates for emapalumab in Still's MAS in the approval data?"
     assert "82%" in evidence_texts(question, passages)[0]

@@ -144,7 +144,9 @@ class ComposerRules(BaseModel):
         True, False, "An evidence line leaves out dosing rows that give no dose (they only restate who was treated)."
     )
     evidence_drug_only: bool = rule(
-        True, False, "An evidence answer on a named drug quotes no unit that names only other drugs."
+        True,
+        False,
+        "An evidence answer on a named drug quotes no unit that names only other drugs, or none outside a text on it.",
     )
     evidence_product_only: bool = rule(
         True, False, "An evidence answer on a CAR-T product (no drug asked) quotes no unit whose document lacks it."

@@ -105,7 +105,8 @@ def findings(
     asked about.
 
     "Any data on emapalumab for refractory CRS in kids?" is not answered by an anakinra dosing row that
-    shares its other words: a unit naming only other drugs is evidence about them. "Kymriah kids with
+    shares its other words: a unit naming only other drugs is evidence about them, and one naming none is
+    evidence about the drug only in a document or section on it. "Kymriah kids with
     HLH-like toxicity, outcomes data?" is not answered by the emapalumab label's MAS trials: when the question
     names a CAR-T product and no drug, a unit whose text and document name none of it is evidence about something
     else (a drug's studies often span products, so a drug question keeps them).
@@ -113,7 +114,7 @@ def findings(
     that describe the study, in score order within each group.
     """
     if rules.evidence_drug_only and parsed.drugs:
-        kept = [(v, u) for v, u in candidates if _about_drug(u, set(parsed.drugs))]
+        kept = [(v, u) for v, u in candidates if _about_drug(u, passages[u.passage], set(parsed.drugs))]
         candidates = kept or candidates
     if rules.evidence_product_only and parsed.products and not parsed.drugs:
         products = set(parsed.products)
@@ -124,10 +125,13 @@ def findings(
     return candidates
 
 
-def _about_drug(unit: Unit, drugs: set[str]) -> bool:
-    """Whether ``unit`` names one of ``drugs``, or no drug at all."""
+def _about_drug(unit: Unit, passage: Passage, drugs: set[str]) -> bool:
+    """Whether ``unit`` names one of ``drugs``, or names no drug in a document or section that does ("the Zhang
+    cohort included 38 children" in an emapalumab study; not the Yescarta label's neurotoxicity rate)."""
     named = set(entities(unit.text).get("drug", []))
-    return not named or bool(named & drugs)
+    if named:
+        return bool(named & drugs)
+    return bool(set(entities(f"{passage.title} {passage.section}").get("drug", [])) & drugs)
 
 
 def _about_product(unit: Unit, passage: Passage, products: set[str]) -> bool:
