@@ -108,6 +108,8 @@ def test_the_reader_on_bedside_phrasings() -> None:
     # Weakness on one side is deep focal motor weakness, however it is typed; denied, it is none.
     assert read("awake, ICE 7, new left-sided weakness — ICANS gr?").values.get("motor") == "weakness"
     assert read("ICE 7, no left-sided weakness, ICANS grade?").values.get("motor") != "weakness"
+    assert read("ICE 0 and can't be roused, EEG no seizures. grade?").values.get("consciousness") == "unarousable"
+    assert read("won't wake, ICE 0 — ICANS grade?").values.get("consciousness") == "unarousable"
 
 
 def test_findings_with_what_to_do_and_no_grade_are_graded_first() -> None:

@@ -138,6 +138,7 @@ def test_data_on_a_drug_asks_about_that_drug() -> None:
         ("gr3 ICANS ICE range?", "number"),
         ("ICE score frequency w/ ICANS?", "interval"),
         ("liso-cel monitoring period still 4 wk?", "duration"),
+        ("hypotension for CRS grading = SBP below what?", "number"),
         # More than one fact: two asks, criteria, a toxicity's rate with no grade, what to do.
         ("yescarta CRS rate & onset in ZUMA-1?", ""),
         ("toci dose for grade 2 CRS in an adult? max?", ""),

@@ -82,7 +82,12 @@ ORGAN = re.compile(r"\b(?:aki|transaminitis|organ toxicit\w*|renal failure|liver
 
 ICE = re.compile(r"\bice\s*(?:score\s*)?(?:of|is|was|=|:)?\s*(\d{1,2})(?:\s*/\s*10)?\b", F)
 CONSCIOUSNESS = (
-    ("unarousable", r"unarousable|unrousable|unresponsive|comatose|\bcoma\b|stupor\w*|vigorous"),
+    (
+        "unarousable",
+        r"unarousable|unrousable|unresponsive|comatose|\bcoma\b|stupor\w*|vigorous"
+        r"|(?:can'?t|cannot|can not|won'?t|doesn'?t|does not|not)\s+(?:be\s+)?"
+        r"(?:a?roused?|wake|woken|awaken\w*|rousable)",
+    ),
     (
         "tactile",
         r"(?:wakes|awakens|arousable|rousable|responds)\s+(?:only\s+)?to\s+(?:touch|tactile|pain|sternal rub)|tactile",
