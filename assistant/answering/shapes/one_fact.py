@@ -105,7 +105,7 @@ def one_fact(
         if len(chosen) < rules.one_fact_statements and (not chosen or (words - covered and on_subject) or reason):
             chosen.append((tokens, Statement(unit.said, [unit.passage], unit.cells)))
             covered |= words
-            anchor = max(covered, key=scorer.weight, default="")
+            anchor = max(covered, key=lambda word: (scorer.weight(word), word), default="")  # ties: by spelling
     return [s for _, s in chosen]
 
 
