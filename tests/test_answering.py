@@ -190,6 +190,8 @@ def test_verifier_removes_a_statement_below_the_support_share() -> None:
         ("how often do we give toci for CRS?", Intent.DOSING),
         ("how often does carHLH respond to anakinra in the published series?", Intent.EVIDENCE),
         ("case reports of emapalumab in IEC-HS?", Intent.EVIDENCE),  # not a dose: it ends on the drug and toxicity
+        ("anakinra prophylaxis — does it reduce CRS or ICANS?", Intent.EVIDENCE),
+        ("ZUMA-1 prophylactic steroids — outcome?", Intent.EVIDENCE),
     ],
 )
 def test_intent_classification(question: str, intent: Intent) -> None:

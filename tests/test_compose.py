@@ -618,6 +618,14 @@ def test_an_evidence_answer_on_one_drug_quotes_a_drugless_line_only_from_a_text_
     assert passages[1].text in evidence_texts(question, passages, ComposerRules(evidence_drug_only=False))
 
 
+def test_an_evidence_answer_on_a_drug_class_quotes_its_members_findings() -> None:
+    passages = [
+        passage("cohort 6", "In cohort 6, prophylactic dexamethasone was followed by no grade 3 or higher CRS."),
+        passage("review", "Corticosteroids are given for ICANS of grade 2 or higher.", n=1),
+    ]
+    assert passages[0].text in evidence_texts("prophylactic steroids, outcomes?", passages)
+
+
 def test_an_evidence_answer_on_a_product_quotes_no_finding_about_something_else() -> None:
     passages = [
         passage("mcnerney", "After commercial tisa-cel, children with HLH-like toxicity had lower 1-year survival."),

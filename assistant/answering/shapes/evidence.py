@@ -18,6 +18,7 @@ from assistant.answering.shapes.prose import for_another_patient, patient_of
 from assistant.answering.units import Unit, stated
 from assistant.conversation import entities
 from assistant.documents import doc_type_label
+from assistant.lexicon import lexicon
 from assistant.passage import Passage
 
 #: A sentence on what the corpus lacks ("no emapalumab dose ... is established in this corpus; ... cannot be
@@ -114,7 +115,8 @@ def findings(
     that describe the study, in score order within each group.
     """
     if rules.evidence_drug_only and parsed.drugs:
-        kept = [(v, u) for v, u in candidates if _about_drug(u, passages[u.passage], set(parsed.drugs))]
+        drugs = {member for drug in parsed.drugs for member in lexicon().members(drug)}  # steroids: dexamethasone, ...
+        kept = [(v, u) for v, u in candidates if _about_drug(u, passages[u.passage], drugs | set(parsed.drugs))]
         candidates = kept or candidates
     if rules.evidence_product_only and parsed.products and not parsed.drugs:
         products = set(parsed.products)
