@@ -99,7 +99,7 @@ class ComposerRules(BaseModel):
     # Abstention: when Carta says the sources do not answer.
     min_matched_words: int = rule(2, 0, "The best unit must hold this many question words: one in common is no answer.")
     coverage_candidates: int = budget(
-        3, "... the best unit being the best-covering of the best few within relative_cutoff of the best."
+        5, "... the best unit being the best-covering of the best few within relative_cutoff of the best."
     )
     max_unknown_share: float = rule(
         0.35, 1.01, "Abstain when this share of the question's weight is words the corpus never uses."
