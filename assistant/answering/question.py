@@ -47,7 +47,7 @@ def classify(question: str) -> Intent:
     w/ CRS after kymriah — toci?") asks how that drug is given for it: a dose question.
     """
     named = entities(question)
-    question = GIVEN_DOSES.sub(" ", question)
+    question = without_given_doses(question)
     for name, pattern, confirm in lexicon().intent_patterns:
         if not pattern.search(question):
             continue
@@ -60,12 +60,19 @@ def classify(question: str) -> Intent:
     return Intent.GENERAL
 
 
-#: Doses counted as given or kept, not asked for: "after the first toci dose", "2 toci doses on site".
-GIVEN_DOSES = re.compile(
-    r"\bafter (?:the )?(?:\d+|one|two|three|four|first|1st|second|2nd|third|3rd) (?:[\w-]+ )?doses?\b"
-    r"|\b(?:\d+|one|two|three|four|both) [\w-]+ doses\b",
-    re.IGNORECASE,
-)
+#: Doses counted as kept or given ("2 toci doses on site"); those given after a count ("after the first toci
+#: dose") are the lexicon's ``line.after_doses``.
+COUNTED_DOSES = re.compile(r"\b(?:\d+|one|two|three|four|both) [\w-]+ doses\b", re.IGNORECASE)
+
+
+def without_given_doses(question: str) -> str:
+    """``question`` without the doses it counts as given or kept, which ask for no dose ("still need 2 toci doses
+    on site?", "no better after the first toci dose")."""
+    after_doses = lexicon().reading_patterns.get("line.after_doses")
+    question = after_doses.sub(" ", question) if after_doses else question
+    return COUNTED_DOSES.sub(" ", question)
+
+
 #: The last words of a question: "gr2 crs toci?" ends on a drug.
 TRAILING_WORDS = re.compile(r"(?:[\w-]+\W+){0,2}[\w-]+\W*$")
 
@@ -377,8 +384,8 @@ class ParsedQuestion(BaseModel):
         asked_drugs = entities(PRIOR.sub(" ", NEGATED.sub(" ", question))).get("drug", [])
 
         intent = classify(question)
-        counted = GIVEN_DOSES.sub(" ", question)
-        asks = [ask for ask in Ask if (pattern := patterns.get(f"asks.{ask.value}")) and pattern.search(counted)]
+        asking = without_given_doses(question)
+        asks = [ask for ask in Ask if (pattern := patterns.get(f"asks.{ask.value}")) and pattern.search(asking)]
         return cls(
             intent=intent,
             asks=asks,

@@ -41,26 +41,25 @@ def one_fact(
     grade = parsed.grades[0] if len(parsed.grades) == 1 else None
     classifying = grade is not None and Ask.CLASSIFY in parsed.asks
 
+    facets = {id(u): facets_of(u, passages[u.passage].doc_type, passages[u.passage].year) for _, u in candidates}
+    # What a unit contradicts of what is asked: a facet (grade, toxicity, population ...) or another product.
+    mismatches = {id(u): fit(parsed, facets[id(u)]).mismatches + other_product(u.text, parsed) for _, u in candidates}
+
     def key(unit: Unit) -> tuple[int, bool, bool, bool, bool]:
         """Fewest contradictions (another product counts as one; a toxicity asked that the unit names after
         another does not), then a unit naming the toxicity asked before one naming none (the HLH-2004 fever
         row for "fever cutoff for CRS?"), then for a cutoff of one grade its grading row, then a unit on the
         grade asked alone, then one naming no grade, then one spanning grades ("ICE 0 ... grade 3 ICANS, not
         grade 4")."""
-        facets = facets_of(unit, passages[unit.passage].doc_type, passages[unit.passage].year)
-        contradictions = fit(parsed, facets).mismatches + other_product(unit.text, parsed)
+        about = facets[id(unit)]
+        contradictions = mismatches[id(unit)]
         named = names_asked_toxicity(unit.text, parsed)
-        if facets.toxicity not in (None, *parsed.toxicities) and named:
+        if about.toxicity not in (None, *parsed.toxicities) and named:
             contradictions -= 1
-        spans = grade is not None and len(facets.grades) > 1
+        spans = grade is not None and len(about.grades) > 1
         # "gr1 CRS temp threshold?" is answered by the grade 1 row, not a treatment trigger for grade 1.
         not_a_grade_row = classifying and not (unit.cells and not unit.is_dosing_row)
-        return contradictions, bool(parsed.toxicities) and not named, not_a_grade_row, spans, grade not in facets.grades
-
-    def contradicts(unit: Unit) -> bool:
-        """Whether the unit's facets or product contradict any the question names."""
-        facets = facets_of(unit, passages[unit.passage].doc_type, passages[unit.passage].year)
-        return bool(fit(parsed, facets).mismatches + other_product(unit.text, parsed))
+        return contradictions, bool(parsed.toxicities) and not named, not_a_grade_row, spans, grade not in about.grades
 
     keys = {id(u): key(u) for _, u in candidates}
     ordered = sorted(candidates, key=lambda pair: keys[id(pair[1])])  # stable: score order within each
@@ -74,7 +73,7 @@ def one_fact(
         (
             u for _, u in ordered
             if carries(u.text, parsed, question)
-            and (u is ordered[0][1] or (in_figures and keys[id(u)][:2] == best_fit and not contradicts(u)))
+            and (u is ordered[0][1] or (in_figures and keys[id(u)][:2] == best_fit and not mismatches[id(u)]))
         ),
         None,
     )  # fmt: skip
@@ -87,7 +86,6 @@ def one_fact(
     ordered = [pair for pair in ordered if carries(pair[1].text, parsed, question)]
     chosen: list[tuple[set[str], Statement]] = []
     covered: set[str] = set()
-    anchor = ""
     for _, unit in ordered:
         if chosen and any(keys[id(unit)][:2]):
             continue  # what follows the lead contradicts nothing asked and names the toxicity asked
@@ -101,11 +99,11 @@ def one_fact(
         )
         # A line adding a word is on the lead's subject too: it holds the rarest word of the question the lead
         # holds ("ferritin" of "ferritin threshold for HLH after CAR-T?"), not only a context word ("CAR-T").
-        on_subject = not chosen or anchor in words
+        rarest = max(covered, key=lambda word: (scorer.weight(word), word), default="")  # ties: by spelling
+        on_subject = not chosen or rarest in words
         if len(chosen) < rules.one_fact_statements and (not chosen or (words - covered and on_subject) or reason):
             chosen.append((tokens, Statement(unit.said, [unit.passage], unit.cells)))
             covered |= words
-            anchor = max(covered, key=lambda word: (scorer.weight(word), word), default="")  # ties: by spelling
     return [s for _, s in chosen]
 
 
@@ -151,13 +149,10 @@ CARRIES = {
 
 #: A number asked as an age or a weight ("min age for ICE?", "at what weight ...?") is given as one: a grading
 #: row's "ICE score: 0" is a number, but no age.
-AGE_OR_WEIGHT_ASKED = {
-    "age": (
-        re.compile(r"\bage\b", re.IGNORECASE),
-        re.compile(r"\d\s*(?:years?|months?|yo)\b|\bage[ds]?\b", re.IGNORECASE),
-    ),
-    "weight": (re.compile(r"\bweight\b", re.IGNORECASE), re.compile(r"\d\s*kg\b", re.IGNORECASE)),
-}
+AGE_OR_WEIGHT_ASKED = (  # (asked in the question, given in the statement)
+    (re.compile(r"\bage\b", re.IGNORECASE), re.compile(r"\d\s*(?:years?|months?|yo)\b|\bage[ds]?\b", re.IGNORECASE)),
+    (re.compile(r"\bweight\b", re.IGNORECASE), re.compile(r"\d\s*kg\b", re.IGNORECASE)),
+)
 
 
 def carries(text: str, parsed: ParsedQuestion, question: str = "") -> bool:
@@ -166,5 +161,5 @@ def carries(text: str, parsed: ParsedQuestion, question: str = "") -> bool:
     if pattern is not None and not pattern.search(text):
         return False
     if parsed.one_fact == "number":
-        return all(given.search(text) for asked, given in AGE_OR_WEIGHT_ASKED.values() if asked.search(question))
+        return all(given.search(text) for asked, given in AGE_OR_WEIGHT_ASKED if asked.search(question))
     return True
