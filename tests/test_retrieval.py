@@ -95,6 +95,18 @@ def test_a_synonym_group_counts_once_however_many_of_its_terms_a_passage_uses() 
     assert summed[0] == 0  # summing every synonym ranked the synonym-heavy passage first
 
 
+def test_a_hyphenated_word_counts_once_not_once_per_part() -> None:
+    """A hyphenated word is one word: summing "car-t", "car" and "t" gave a passage that only says CAR-T three
+    times the weight of the drug the question asks about."""
+    passages = [
+        make_passage("Monitoring after CAR-T infusion at the treatment centre for two weeks", "car-t"),
+        make_passage("Lorazepam for status epilepticus", "drug"),
+        *(make_passage(f"fever and hypotension {n}", f"other-{n}") for n in range(4)),
+    ]
+    ranked = [i for i, _ in KeywordRetriever(passages).run_concepts("lorazepam after CAR-T", 2, [])]
+    assert ranked == [1, 0]
+
+
 def test_document_retriever_ranks_whole_documents() -> None:
     passages = [
         Passage("a:1", "a", "tocilizumab 8 mg/kg every 4 weeks", "dosing", "prose", "Rheumatoid arthritis", "review"),
