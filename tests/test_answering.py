@@ -192,6 +192,10 @@ def test_verifier_removes_a_statement_below_the_support_share() -> None:
         ("case reports of emapalumab in IEC-HS?", Intent.EVIDENCE),  # not a dose: it ends on the drug and toxicity
         ("anakinra prophylaxis — does it reduce CRS or ICANS?", Intent.EVIDENCE),
         ("ZUMA-1 prophylactic steroids — outcome?", Intent.EVIDENCE),
+        ("did prophylactic dexamethasone with yescarta lower severe CRS?", Intent.EVIDENCE),
+        ("has anakinra been shown to help steroid-refractory ICANS?", Intent.EVIDENCE),
+        ("is ppx kineret effective for neurotox after car-t?", Intent.EVIDENCE),
+        ("do we lower the dex dose once better?", Intent.DOSING),  # "we" lower it: an order, not a finding
     ],
 )
 def test_intent_classification(question: str, intent: Intent) -> None:
