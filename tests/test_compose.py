@@ -777,6 +777,16 @@ def test_a_one_fact_question_gets_the_statement_carrying_it_and_stops() -> None:
     assert len(prose.statements) > 1
 
 
+def test_when_to_stop_a_prophylaxis_is_answered_by_the_sentence_that_says_until_when() -> None:
+    passages = [
+        passage("a", "Levofloxacin prophylaxis after CAR-T is given while the ANC stays below 500.", "guideline"),
+        passage("a", "Levofloxacin after CAR-T is chosen for its activity against gram-negative bacteria.", n=1),
+        passage("a", "Levofloxacin prophylaxis after CAR-T is one of several antibacterial options.", n=2),
+    ]
+    draft = compose("levofloxacin prophylaxis after CAR-T, when do we stop?", passages)
+    assert [s.text for s in draft.statements] == [passages[0].text]
+
+
 def test_a_one_fact_question_is_led_by_the_row_for_the_grade_asked_not_a_sentence_spanning_grades() -> None:
     passages = [
         passage("g", "A patient with an ICE score of 0 who is awake has grade 3 ICANS, not grade 4.", "guideline"),

@@ -139,6 +139,9 @@ def test_data_on_a_drug_asks_about_that_drug() -> None:
         ("ICE score frequency w/ ICANS?", "interval"),
         ("liso-cel monitoring period still 4 wk?", "duration"),
         ("hypotension for CRS grading = SBP below what?", "number"),
+        ("levaquin ppx post CAR-T, when do we stop?", "time"),
+        ("bactrim after CAR-T, what day do we start?", "time"),
+        ("PJP ppx post CD19 CAR-T: which drug, when to start?", ""),  # the agent and its start: two facts
         # More than one fact: two asks, criteria, a toxicity's rate with no grade, what to do.
         ("yescarta CRS rate & onset in ZUMA-1?", ""),
         ("toci dose for grade 2 CRS in an adult? max?", ""),

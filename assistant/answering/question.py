@@ -307,15 +307,18 @@ NUMBER_WORDS = {
 #: Asks that want more than one fact: how to manage, what follows, the evidence.
 SEVERAL_FACT_ASKS = frozenset({Ask.MANAGE, Ask.NEXT_STEP, Ask.EVIDENCE})
 #: A question joining two asks ("CRS rate & onset?", "dose and max?", "criteria / ferritin cutoff?", "crs
-#: incidence + time to onset", two question marks) or asking for criteria (a list) wants more than one fact.
+#: incidence + time to onset", two question marks), asking for criteria (a list) or which drug beside what else
+#: ("PJP ppx: which drug, when to start?": each source's agent and its start) wants more than one fact.
 TWO_ASKS = re.compile(
-    r"\band\b|&|\bplus\b|\s\+\s|\balso\b|\bas well\b|\s/\s|\bcriteri(?:a|on)\b|\?.*\?", re.IGNORECASE | re.DOTALL
+    r"\band\b|&|\bplus\b|\s\+\s|\balso\b|\bas well\b|\s/\s|\bcriteri(?:a|on)\b|\?.*\?"
+    r"|\b(?:which|what) (?:drug|agent)s?\b",
+    re.IGNORECASE | re.DOTALL,
 )
 #: Where a question typed as a list of asks splits ("early vs late cutoff day, graded by what"): each part may ask.
 CLAUSE_BREAK = re.compile(r"[,;]|\s[—–-]\s")
 #: The kinds of one fact a question can ask for (the lexicon's ``one_fact`` patterns), in the order tried.
-FactKind = Literal["", "duration", "number", "interval", "rate", "yes_no"]
-FACT_KINDS: tuple[FactKind, ...] = ("duration", "number", "interval", "rate", "yes_no")
+FactKind = Literal["", "duration", "time", "number", "interval", "rate", "yes_no"]
+FACT_KINDS: tuple[FactKind, ...] = ("duration", "time", "number", "interval", "rate", "yes_no")
 
 
 def one_fact(question: str, intent: Intent, asks: list[Ask]) -> FactKind:

@@ -141,6 +141,10 @@ def names_asked_toxicity(text: str, parsed: ParsedQuestion) -> bool:
 #: What a statement must give to answer each kind of one fact (a yes/no is answered by any statement).
 CARRIES = {
     "duration": re.compile(r"\d\s*(?:h|hours?|min(?:utes?)?|days?|weeks?|months?|years?)\b", re.IGNORECASE),
+    # When something starts or stops: a day, a time after something, or the condition it lasts until.
+    "time": re.compile(
+        r"\bday\s*\+?\d|\d\s*(?:h|hours?|days?|weeks?|months?|years?)\b|\buntil\b|\bwhile\b|\bonce\b", re.IGNORECASE
+    ),
     "number": re.compile(r"\d"),
     "interval": re.compile(r"\bevery\b|\bdaily\b|\bq\d+|\bper (?:day|week)\b", re.IGNORECASE),
     "rate": re.compile(r"\d\s*%|\b\d+ of (?:the )?\d+\b|\b\d+/\d+\b"),
