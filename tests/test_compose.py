@@ -787,6 +787,18 @@ def test_when_to_stop_a_prophylaxis_is_answered_by_the_sentence_that_says_until_
     assert [s.text for s in draft.statements] == [passages[0].text]
 
 
+def test_a_question_on_one_drug_is_not_led_by_a_line_on_another_drug() -> None:
+    question = "levofloxacin prophylaxis after CAR-T infusion?"
+    passages = [
+        passage("a", "Valaciclovir prophylaxis after CAR-T infusion lasts until 1 year after it.", "guideline"),
+        passage("b", "Levofloxacin prophylaxis is given during neutropenia.", "guideline", n=1),
+    ]
+    assert compose(question, passages).statements[0].text == passages[1].text
+    # With the rule off, the line sharing more of the question's words leads.
+    ablated = ExtractiveComposer(knowing(*(p.text for p in passages)).idf, ComposerRules.ablated("other_drug_factor"))
+    assert ablated.run(question, passages, Intent.GENERAL).statements[0].text == passages[0].text
+
+
 def test_a_one_fact_question_is_led_by_the_row_for_the_grade_asked_not_a_sentence_spanning_grades() -> None:
     passages = [
         passage("g", "A patient with an ICE score of 0 who is awake has grade 3 ICANS, not grade 4.", "guideline"),

@@ -132,6 +132,7 @@ class Asked:
     trials: frozenset[str] = frozenset()  # named trials ("ZUMA-1")
     products: frozenset[str] = frozenset()  # named products, canonical ("Yescarta" -> axi-cel)
     local: bool = False  # "our protocol": the hospital's own documents first
+    drugs: frozenset[str] = frozenset()  # drugs asked about, not those already given, with a class's members
     # Words of what kind of fact is asked ("how many days"), not its subject; "data on X" stays a subject word, as
     # evidence is no kind of declared-absent topic (declared.ASK_KINDS).
     asking: frozenset[str] = frozenset()
@@ -171,8 +172,19 @@ class Asked:
             trials=trials_in(question),
             products=frozenset(entities(question).get("product", [])),
             local=local,
+            drugs=frozenset(
+                member
+                for drug in entities(PRIOR.sub(" ", NEGATED.sub(" ", question))).get("drug", [])
+                for member in (drug, *lex.members(drug))
+            ),
             asking=frozenset(ask_words(question, besides=("asks.evidence",))),
         )
+
+    def about_other_drugs(self, text: str) -> bool:
+        """Whether ``text`` names drugs and none of those asked about (a valaciclovir row for a levofloxacin
+        question; a class asked, "steroids", counts its members)."""
+        named = {member for drug in entities(text).get("drug", []) for member in (drug, *lexicon().members(drug))}
+        return bool(self.drugs and named and not named & self.drugs)
 
     def about_another(self, text: str) -> bool:
         """Whether ``text`` is about another grade, numbered study part, trial or product than the one asked:

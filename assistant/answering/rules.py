@@ -59,6 +59,9 @@ class ComposerRules(BaseModel):
     other_grade_factor: float = rule(
         0.4, 1.0, "A unit about another grade, toxicity or study part than asked counts much less."
     )
+    other_drug_factor: float = rule(
+        0.5, 1.0, "A unit naming only other drugs than the one asked is about them ('levaquin?': no valaciclovir row)."
+    )
     unnamed_toxicity_factor: float = rule(
         0.7, 1.0, "A unit naming no toxicity when the question names one is probably about something else."
     )

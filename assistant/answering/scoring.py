@@ -96,6 +96,8 @@ class Scorer:
                 value *= self.rules.unnamed_toxicity_factor
         if named and named[0] in asked.besides:
             value *= self.rules.other_grade_factor
+        if asked.about_other_drugs(unit.text):
+            value *= self.rules.other_drug_factor
         if CORPUS_NOTE.search(unit.text):
             value *= self.rules.corpus_note_factor
         if superseded(unit, passage):
