@@ -67,6 +67,9 @@ class KeywordRetriever:
 
     #: BM25's b for this kind of unit.
     length_normalisation: float = B
+    #: Whether a hyphenated query word counts once (the better of the whole and its parts' mean) or its
+    #: parts count as words of their own.
+    hyphenated_once: bool = True
 
     def __init__(self, passages: Sequence[Passage]) -> None:
         self.passages = list(passages)
@@ -120,14 +123,15 @@ class KeywordRetriever:
         """
         _check(top_k)
         grouped = {token for group in groups for term in group for token in tokenize(term)}
+        parts = not self.hyphenated_once  # the parts of a hyphenated word as words of their own
         scores = np.zeros(self._size)
-        for token in tokenize(query, parts=False):
+        for token in tokenize(query, parts=parts):
             if token not in grouped:
                 scores += 2 * self._word_weights(token, skip=grouped)
         for group in groups:
             best = np.zeros(self._size)
             for term in group:
-                tokens = tokenize(term, parts=False)
+                tokens = tokenize(term, parts=parts)
                 if tokens:
                     best = np.maximum(best, sum(self._word_weights(t) for t in tokens) / len(tokens))
             scores += 2 * best
@@ -138,7 +142,7 @@ class KeywordRetriever:
         of its parts' (parts in ``skip``, a synonym group's own words, are left to that group)."""
         whole = self._weights(token)
         parts = [part for part in tokenize(token) if part != token and part not in skip]
-        if not parts:
+        if not parts or not self.hyphenated_once:
             return whole
         return np.maximum(whole, sum(self._weights(part) for part in parts) / len(parts))
 
@@ -161,6 +165,9 @@ class DocumentRetriever(KeywordRetriever):
     """
 
     length_normalisation = DOCUMENT_B
+    #: A whole document is ranked on what it is about, and there "after CAR-T" in "evidence for emapalumab in
+    #: adult IEC-HS after CAR-T?" keeps the weight of its parts: the CAR-T case reports before the Gamifant label.
+    hyphenated_once = False
 
     def __init__(self, passages: Sequence[Passage]) -> None:
         texts: dict[str, list[str]] = {}
