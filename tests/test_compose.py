@@ -1008,3 +1008,16 @@ def test_a_toxicity_rate_question_quotes_no_response_rate() -> None:
     assert [s.text for s in draft.statements] == [
         "In the trial of liso-cel, neurologic events occurred in 30% of patients."
     ]
+
+
+def test_an_evidence_answer_puts_what_studies_found_before_what_a_label_says() -> None:
+    from assistant.answering.draft import Statement
+    from assistant.answering.shapes.evidence import by_evidence_strength
+
+    passages = [
+        passage("label", "Neither label indication is IEC-HS after CAR-T.", "label"),
+        passage("case", "In the case report, the patient recovered from IEC-HS after emapalumab.", "case-report", n=1),
+    ]
+    lines = by_evidence_strength([Statement(p.text, [i]) for i, p in enumerate(passages)], passages, ComposerRules())
+    assert [line.text for line in lines] == [passages[1].text, passages[0].text]
+    assert [line.label for line in lines] == ["Case report", "Drug label"]

@@ -88,10 +88,12 @@ def _words(statements: list[Statement]) -> int:
 def by_evidence_strength(
     statements: list[Statement], passages: Sequence[Passage], rules: ComposerRules
 ) -> list[Statement]:
-    """Strongest source first (``rules.evidence_strength_first``), each line labelled with what kind of source it is."""
+    """Strongest source first (``rules.evidence_strength_first``), a note on what a source does not cover after
+    the findings, each line labelled with what kind of source it is."""
     ordered = statements
     if rules.evidence_strength_first:
         ordered = sorted(statements, key=lambda s: EVIDENCE_RANK.get(passages[s.sources[0]].doc_type, 9))
+    ordered = sorted(ordered, key=lambda s: passages[s.sources[0]].doc_type not in STUDY_TYPES)
     return [replace(s, label=doc_type_label(passages[s.sources[0]].doc_type)) for s in ordered]
 
 
