@@ -99,7 +99,7 @@ def test_doses_counted_as_given_are_the_line_not_a_dose_asked(
     [
         ("gr2 crs toci?", Intent.DOSING),
         ("22 kg kid w/ CRS after kymriah — toci?", Intent.DOSING),
-        ("ppx dex with axi-cel — did it reduce severe CRS?", Intent.GENERAL),  # ends on a toxicity, not a drug
+        ("ppx dex with axi-cel — did it reduce severe CRS?", Intent.EVIDENCE),  # ends on a toxicity: no dose
     ],
 )
 def test_a_toxicity_question_ending_on_a_drug_asks_its_dose(question: str, intent: Intent) -> None:
