@@ -123,9 +123,8 @@ def fit(parsed: ParsedQuestion, facets: Facets) -> Fit:
         hit = parsed.grades[0] in facets.grades
         matches, mismatches = matches + hit, mismatches + (not hit)
     if parsed.drugs and facets.drugs:
-        asked = {member for drug in parsed.drugs for member in (drug, *lexicon().members(drug))}
-        named = {member for drug in facets.drugs for member in (drug, *lexicon().members(drug))}
-        hit = bool(named & asked)  # "corticosteroids" in a unit fits a dexamethasone question, and back
+        # "corticosteroids" in a unit fits a dexamethasone question, and back
+        hit = bool(lexicon().with_members(facets.drugs) & lexicon().with_members(parsed.drugs))
         matches, mismatches = matches + hit, mismatches + (not hit)
     kinds = {part.split()[0] for part in facets.study_parts}
     asked_parts = {part for part in parsed.study_parts if part.split()[0] in kinds}

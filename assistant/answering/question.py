@@ -15,6 +15,7 @@ The phrases are the clinical lexicon's (``assistant/lexicon/intents.yaml``); thi
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
@@ -101,6 +102,13 @@ PRIOR = re.compile(
     r"(?:(?:the|that|high-dose|\d+|one|two|three|first|1st|second|2nd|initial|doses?|of)\s+){0,4}[\w-]+",
     re.IGNORECASE,
 )
+
+
+def asked_drugs(question: str) -> list[str]:
+    """The drugs ``question`` asks about: not one named only as a treatment already given or ruled out."""
+    return entities(PRIOR.sub(" ", NEGATED.sub(" ", question))).get("drug", [])
+
+
 #: Words that, in a question asking for the hospital's own protocol, only say whose it is ("our unit's
 #: G-CSF policy"): with no local document indexed they would pull in other institutions' protocols.
 LOCAL_NOUNS = re.compile(
@@ -172,18 +180,14 @@ class Asked:
             trials=trials_in(question),
             products=frozenset(entities(question).get("product", [])),
             local=local,
-            drugs=frozenset(
-                member
-                for drug in entities(PRIOR.sub(" ", NEGATED.sub(" ", question))).get("drug", [])
-                for member in (drug, *lex.members(drug))
-            ),
+            drugs=lex.with_members(asked_drugs(question)),
             asking=frozenset(ask_words(question, besides=("asks.evidence",))),
         )
 
-    def about_other_drugs(self, text: str) -> bool:
-        """Whether ``text`` names drugs and none of those asked about (a valaciclovir row for a levofloxacin
-        question; a class asked, "steroids", counts its members)."""
-        named = {member for drug in entities(text).get("drug", []) for member in (drug, *lexicon().members(drug))}
+    def about_other_drugs(self, named: Iterable[str]) -> bool:
+        """Whether a unit naming the drugs ``named`` (its facet) names none of those asked about (a valaciclovir
+        row for a levofloxacin question; a class named or asked, "steroids", counts its members)."""
+        named = lexicon().with_members(named)
         return bool(self.drugs and named and not named & self.drugs)
 
     def about_another(self, text: str) -> bool:
@@ -395,8 +399,7 @@ class ParsedQuestion(BaseModel):
             pattern = patterns.get(name)
             return bool(pattern and pattern.search(question))
 
-        # A drug named only as a treatment already given is not the drug asked about.
-        asked_drugs = entities(PRIOR.sub(" ", NEGATED.sub(" ", question))).get("drug", [])
+        drugs = asked_drugs(question)
 
         intent = classify(question)
         asking = without_given_doses(question)
@@ -406,8 +409,8 @@ class ParsedQuestion(BaseModel):
             asks=asks,
             toxicities=found.get("toxicity", []),
             grades=sorted(int(g) for g in grades_in(question, targets=False)),
-            drugs=asked_drugs,
-            prior_drugs=[d for d in found.get("drug", []) if d not in asked_drugs],
+            drugs=drugs,
+            prior_drugs=[d for d in found.get("drug", []) if d not in drugs],
             products=found.get("product", []),
             population=population_of(question, has("population.adult"), has("population.pediatric")),
             bodies=sorted(named_sources(question) - SOURCE_KINDS),

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from math import fsum
 
 from assistant.answering.declared import asks_of, superseded
+from assistant.answering.facets import facets_of
 from assistant.answering.question import Asked, Concept, Intent, named_sources, trials_in
 from assistant.answering.rules import ComposerRules
 from assistant.answering.units import Unit
@@ -96,7 +97,7 @@ class Scorer:
                 value *= self.rules.unnamed_toxicity_factor
         if named and named[0] in asked.besides:
             value *= self.rules.other_grade_factor
-        if asked.about_other_drugs(unit.text):
+        if asked.about_other_drugs(facets_of(unit, passage.doc_type, passage.year).drugs):
             value *= self.rules.other_drug_factor
         if CORPUS_NOTE.search(unit.text):
             value *= self.rules.corpus_note_factor

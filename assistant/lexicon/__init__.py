@@ -17,7 +17,7 @@ True
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal
@@ -148,6 +148,11 @@ class Lexicon(BaseModel):
         """The drugs a class stands for ('corticosteroids' -> dexamethasone, ...); the drug itself otherwise."""
         group = next((g for g in self.groups if g.terms[0] == canonical and g.members), None)
         return tuple(group.members) if group else (canonical,)
+
+    def with_members(self, drugs: Iterable[str]) -> frozenset[str]:
+        """The drugs and, for a class among them, the drugs it stands for: a class named or asked for
+        ("steroids") and any of its members speak of the same thing."""
+        return frozenset(name for drug in drugs for name in (drug, *self.members(drug)))
 
     @cached_property
     def member_words(self) -> dict[str, frozenset[str]]:

@@ -88,13 +88,17 @@ def _words(statements: list[Statement]) -> int:
 def by_evidence_strength(
     statements: list[Statement], passages: Sequence[Passage], rules: ComposerRules
 ) -> list[Statement]:
-    """Strongest source first (``rules.evidence_strength_first``), a note on what a source does not cover after
-    the findings, each line labelled with what kind of source it is."""
+    """What studies found first, strongest source first, then what labels, regulatory notices and reviews say
+    (``rules.evidence_strength_first``), each line labelled with what kind of source it is."""
     ordered = statements
     if rules.evidence_strength_first:
-        ordered = sorted(statements, key=lambda s: EVIDENCE_RANK.get(passages[s.sources[0]].doc_type, 9))
-    ordered = sorted(ordered, key=lambda s: passages[s.sources[0]].doc_type not in STUDY_TYPES)
+        ordered = sorted(statements, key=lambda s: _strength(passages[s.sources[0]].doc_type))
     return [replace(s, label=doc_type_label(passages[s.sources[0]].doc_type)) for s in ordered]
+
+
+def _strength(doc_type: str) -> tuple[bool, int]:
+    """Sort key: a study before a source quoted beside it (``STUDY_TYPES``), then by ``EVIDENCE_RANK``."""
+    return doc_type not in STUDY_TYPES, EVIDENCE_RANK.get(doc_type, 9)
 
 
 def findings(
@@ -117,8 +121,8 @@ def findings(
     that describe the study, in score order within each group.
     """
     if rules.evidence_drug_only and parsed.drugs:
-        drugs = {member for drug in parsed.drugs for member in lexicon().members(drug)}  # steroids: dexamethasone, ...
-        kept = [(v, u) for v, u in candidates if _about_drug(u, passages[u.passage], drugs | set(parsed.drugs))]
+        drugs = lexicon().with_members(parsed.drugs)  # steroids: dexamethasone, ...
+        kept = [(v, u) for v, u in candidates if _about_drug(u, passages[u.passage], drugs)]
         candidates = kept or candidates
     if rules.evidence_product_only and parsed.products and not parsed.drugs:
         products = set(parsed.products)
@@ -129,7 +133,7 @@ def findings(
     return candidates
 
 
-def _about_drug(unit: Unit, passage: Passage, drugs: set[str]) -> bool:
+def _about_drug(unit: Unit, passage: Passage, drugs: frozenset[str]) -> bool:
     """Whether ``unit`` names one of ``drugs``, or names no drug in a document or section that does ("the Zhang
     cohort included 38 children" in an emapalumab study; not the Yescarta label's neurotoxicity rate)."""
     named = set(entities(unit.text).get("drug", []))

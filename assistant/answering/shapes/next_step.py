@@ -57,7 +57,7 @@ def next_step(
     source = passages[current.passage].doc_id if current is not None else None
     # "steroids if no better 24 h after toci": the drug the question asks to give (or a member of its class)
     # is the step wanted; another drug's row follows it.
-    wanted = {member for drug in parsed.drugs for member in (drug, *lexicon().members(drug))}
+    wanted = lexicon().with_members(parsed.drugs)
     steps: list[tuple[tuple[bool, bool, bool, int, int, bool, int], Statement]] = []
     seen: set[tuple[str, ...]] = set()
     for value, unit in scored:
