@@ -787,6 +787,27 @@ def test_when_to_stop_a_prophylaxis_is_answered_by_the_sentence_that_says_until_
     assert [s.text for s in draft.statements] == [passages[0].text]
 
 
+def test_a_duration_is_answered_by_a_line_giving_one_when_the_best_line_gives_only_a_start_day() -> None:
+    passages = [
+        passage("s", "The protocol gives atovaquone daily from day 14 as PJP prophylaxis after CAR-T.", "guideline"),
+        passage("s", "PJP prophylaxis after CAR-T goes on for 18 months.", "guideline", n=1),
+        passage("s", "PJP prophylaxis after CAR-T uses TMP-SMX when counts allow.", "guideline", n=2),
+    ]
+    draft = compose("PJP prophylaxis after CAR-T, how long?", passages)
+    assert [s.text for s in draft.statements] == [passages[1].text]
+
+
+def test_an_age_is_no_duration_and_how_long_to_continue_asks_a_duration() -> None:
+    from assistant.answering.question import ParsedQuestion, ask_words
+    from assistant.answering.shapes.one_fact import carries
+
+    asked = ParsedQuestion.read("how long is tocilizumab given?")
+    assert not carries("Tocilizumab 12 mg/kg in patients aged ≥2 years weighing <30 kg.", asked)
+    assert not carries("Tocilizumab is approved for patients 2 years and older.", asked)
+    assert carries("Entecavir is continued for 12 months.", asked)
+    assert "continue" in ask_words("entecavir after CAR-T, how long do we continue?")
+
+
 def test_a_question_on_one_drug_is_not_led_by_a_line_on_another_drug() -> None:
     question = "levofloxacin prophylaxis after CAR-T infusion?"
     passages = [

@@ -65,10 +65,15 @@ def one_fact(
     ordered = sorted(candidates, key=lambda pair: keys[id(pair[1])])  # stable: score order within each
     # The lead is the best unit if it gives what is asked. A rate or a number is given only in figures, so for
     # those the best unit that gives it, fits as well and contradicts nothing leads ("cilta-cel grade ≥3 CRS %?":
-    # the approval summary's rate, not the boxed warning naming CRS above it); a time or a yes/no may be given
-    # in words ("tapered once the patient improves"), so another unit's figures never stand in for it.
+    # the approval summary's rate, not the boxed warning naming CRS above it). A time may be given in words
+    # ("tapered once the patient improves"): another unit's figures stand in for it only when the best unit
+    # gives no time at all ("PJP ppx, how long?": the protocol's duration, not its start day). A yes/no is
+    # answered by the best unit.
+    best = ordered[0][1].text
     best_fit = keys[id(ordered[0][1])][:2]
-    in_figures = parsed.one_fact in ("rate", "number")
+    in_figures = parsed.one_fact in ("rate", "number") or (
+        parsed.one_fact in ("duration", "time") and not TIME_IN_WORDS.search(best)
+    )
     lead = next(
         (
             u for _, u in ordered
@@ -151,6 +156,15 @@ CARRIES = {
 }
 
 
+#: A time given in words: how long something lasts or when it stops, without a figure.
+TIME_IN_WORDS = re.compile(r"\buntil\b|\bwhile\b|\bonce\b|\bas long as\b", re.IGNORECASE)
+
+#: An age ("aged ≥2 years", "2 years and older"), which is no duration or time.
+AGE = re.compile(
+    r"\baged?\s*[≥≤<>]?\s*\d+\s*(?:years?|months?)|\d+\s*(?:years?|months?)\s*(?:old|and older|or older|of age)",
+    re.IGNORECASE,
+)
+
 #: A number asked as an age or a weight ("min age for ICE?", "at what weight ...?") is given as one: a grading
 #: row's "ICE score: 0" is a number, but no age.
 AGE_OR_WEIGHT_ASKED = (  # (asked in the question, given in the statement)
@@ -162,6 +176,8 @@ AGE_OR_WEIGHT_ASKED = (  # (asked in the question, given in the statement)
 def carries(text: str, parsed: ParsedQuestion, question: str = "") -> bool:
     """Whether ``text`` gives the kind of fact the question asks for (an age for a number asked as an age)."""
     pattern = CARRIES.get(parsed.one_fact)
+    if parsed.one_fact in ("duration", "time"):
+        text = AGE.sub("", text)
     if pattern is not None and not pattern.search(text):
         return False
     if parsed.one_fact == "number":
