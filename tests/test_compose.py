@@ -797,6 +797,15 @@ def test_a_duration_is_answered_by_a_line_giving_one_when_the_best_line_gives_on
     assert [s.text for s in draft.statements] == [passages[1].text]
 
 
+def test_a_one_fact_on_one_toxicity_is_led_by_its_own_line_not_one_that_also_gives_another_toxicity() -> None:
+    passages = [
+        passage("y", "In ZUMA-1, the median onset was 2 days for CRS and 4 days for neurologic toxicities.", "label"),
+        passage("y", "In ZUMA-1, the median onset of neurologic toxicities was 4 days.", "label", n=1),
+    ]
+    draft = compose("ZUMA-1 median onset of neurologic toxicities?", passages)
+    assert draft.statements[0].text == passages[1].text
+
+
 def test_an_age_is_no_duration_and_how_long_to_continue_asks_a_duration() -> None:
     from assistant.answering.question import ParsedQuestion, ask_words
     from assistant.answering.shapes.one_fact import carries

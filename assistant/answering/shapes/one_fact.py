@@ -45,12 +45,13 @@ def one_fact(
     # What a unit contradicts of what is asked: a facet (grade, toxicity, population ...) or another product.
     mismatches = {id(u): fit(parsed, facets[id(u)]).mismatches + other_product(u.text, parsed) for _, u in candidates}
 
-    def key(unit: Unit) -> tuple[int, bool, bool, bool, bool]:
+    def key(unit: Unit) -> tuple[int, bool, bool, bool, bool, bool]:
         """Fewest contradictions (another product counts as one; a toxicity asked that the unit names after
         another does not), then a unit naming the toxicity asked before one naming none (the HLH-2004 fever
-        row for "fever cutoff for CRS?"), then for a cutoff of one grade its grading row, then a unit on the
-        grade asked alone, then one naming no grade, then one spanning grades ("ICE 0 ... grade 3 ICANS, not
-        grade 4")."""
+        row for "fever cutoff for CRS?"), then one naming no other toxicity ("neurotox onset?": the
+        neurologic onset's own line, not "2 days for CRS and 4 days for neurologic toxicities"), then for a
+        cutoff of one grade its grading row, then a unit on the grade asked alone, then one naming no grade,
+        then one spanning grades ("ICE 0 ... grade 3 ICANS, not grade 4")."""
         about = facets[id(unit)]
         contradictions = mismatches[id(unit)]
         named = names_asked_toxicity(unit.text, parsed)
@@ -59,7 +60,15 @@ def one_fact(
         spans = grade is not None and len(about.grades) > 1
         # "gr1 CRS temp threshold?" is answered by the grade 1 row, not a treatment trigger for grade 1.
         not_a_grade_row = classifying and not (unit.cells and not unit.is_dosing_row)
-        return contradictions, bool(parsed.toxicities) and not named, not_a_grade_row, spans, grade not in about.grades
+        others = bool(parsed.toxicities) and bool(set(entities(unit.text).get("toxicity", [])) - set(parsed.toxicities))
+        return (
+            contradictions,
+            bool(parsed.toxicities) and not named,
+            others,
+            not_a_grade_row,
+            spans,
+            grade not in about.grades,
+        )
 
     keys = {id(u): key(u) for _, u in candidates}
     ordered = sorted(candidates, key=lambda pair: keys[id(pair[1])])  # stable: score order within each
