@@ -266,6 +266,17 @@ def test_how_many_days_asks_a_duration_and_how_to_grade_a_grade(question: str, a
     assert set(parse(question).asks) == asks
 
 
+@pytest.mark.parametrize(
+    ("question", "rate"),
+    [("ide-cel neurotoxicity %?", True), ("ELIANA neuro events % in kids", True), ("sat 88% on 2L, CRS grade?", False)],
+)
+def test_a_bare_percent_sign_asks_a_rate_and_a_measured_percent_does_not(question: str, rate: bool) -> None:
+    from assistant.answering.question import Asked
+
+    assert (Ask.RATE in parse(question).asks) is rate
+    assert Asked.read(spell_out(question), Intent.GENERAL).wants_rate is rate
+
+
 def test_every_spelling_of_at_least_a_grade_reads_alike() -> None:
     read = {
         parse(f"ide-cel {typed} CRS rate").model_dump_json() for typed in ("gr≥3", "≥G3", "grade 3+", "gr 3 or higher")
