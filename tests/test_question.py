@@ -284,6 +284,31 @@ def test_every_spelling_of_at_least_a_grade_reads_alike() -> None:
     assert len(read) == 1
 
 
+def test_at_least_a_grade_is_read_as_the_grades_it_spans() -> None:
+    from assistant.answering.question import grades_in
+
+    assert grades_in("grade ≥3 CRS occurred in 15%") == {"3", "4"}
+    assert parse("ZUMA-1 gr≥2 ICANS rate").grades == [2, 3, 4]
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("cilta-cel gr 3+ CRS?", "rate"),  # a product, a toxicity and its grade, nothing asked in words
+        ("ZUMA-2 grade 4 ICANS", "rate"),  # a trial instead of a product
+        ("ZUMA-3 tecartus adult ALL: gr≥3 CRS and neuro events?", ""),  # two facts: the rate, but not one
+        ("gr3 CRS?", ""),  # no study or product: a grade's management or criteria, not how often it occurs
+        ("tecartus gr3 CRS tx?", ""),  # asks how to treat
+    ],
+)
+def test_a_study_a_toxicity_and_its_grade_alone_ask_how_often(question: str, kind: str) -> None:
+    from assistant.answering.question import Asked
+
+    parsed = parse(question)
+    assert parsed.one_fact == kind
+    assert Asked.read(spell_out(question), parsed.intent).wants_rate is (Ask.RATE in parsed.asks)
+
+
 def test_the_words_of_what_is_asked_are_not_its_subject() -> None:
     from assistant.answering.question import Asked
 

@@ -78,9 +78,11 @@ def without_given_doses(question: str) -> str:
 TRAILING_WORDS = re.compile(r"(?:[\w-]+\W+){0,2}[\w-]+\W*$")
 
 
+#: The highest grade a toxicity is graded with short of death: "grade ≥3" spans grades 3 and 4.
+HIGHEST_GRADE = 4
 #: Words that make the grade after them a goal, not the grade a sentence is about.
 GRADE_TARGET = re.compile(r"\b(?:to|until|below|than|or lower)\s*(?:≤\s*)?$", re.IGNORECASE)
-GRADE_MENTION = re.compile(r"\b(?:grades?|g)\s*:?\s*([1-5])(?:\s*(?:–|-|to|and)\s*([1-5]))?\b", re.IGNORECASE)
+GRADE_MENTION = re.compile(r"\b(?:grades?|g)\s*:?\s*(≥|>=)?\s*([1-5])(?:\s*(?:–|-|to|and)\s*([1-5]))?\b", re.IGNORECASE)
 
 #: A numbered part of a study ("cohort 4", "phase 1"): a text naming the same part with another number
 #: is about another part.
@@ -173,7 +175,7 @@ class Asked:
             grade=next(iter(grades)) if len(grades) == 1 else None,
             toxicities=frozenset(entities(NEGATED.sub(" ", question)).get("toxicity", [])),
             intent=intent,
-            wants_rate=bool(lex.rate_pattern.search(question)),
+            wants_rate=bool(lex.rate_pattern.search(question)) or asks_bare_rate(question, intent),
             sources=frozenset(named_sources(question) - SOURCE_KINDS),
             besides=frozenset(entities(besides).get("toxicity", [])),
             study_parts=study_parts(question),
@@ -245,6 +247,16 @@ def ask_words(question: str, besides: tuple[str, ...] = ()) -> set[str]:
     return words
 
 
+def asks_bare_rate(question: str, intent: Intent) -> bool:
+    """Whether the question names only a study or product, a toxicity and its grade, and asks nothing in words
+    ("ZUMA-2 gr3+ CRS?", "cilta-cel grade 4 ICANS?"): it asks how often that grade occurred."""
+    if intent is not Intent.GENERAL or ask_words(question):
+        return False
+    found = entities(NEGATED.sub(" ", question))
+    named = bool(found.get("product") or trials_in(question))
+    return named and bool(found.get("toxicity")) and bool(grades_in(question, targets=False))
+
+
 def fact_words(question: str) -> set[str]:
     """The words of the one-fact phrases ("frequency", "cutoff", "median onset"): the kind of fact asked, less the
     grade and the toxicity, drug or product they may span ("grade 3/4 CRS rate"), which say what it is about."""
@@ -290,7 +302,9 @@ def grades_in(text: str, targets: bool = True) -> set[str]:
     for match in GRADE_MENTION.finditer(text):
         if not targets and GRADE_TARGET.search(text[: match.start()]):
             continue
-        low, high = match.group(1), match.group(2) or match.group(1)
+        at_least, low, high = match.group(1), match.group(2), match.group(3) or match.group(2)
+        if at_least:
+            high = str(max(int(low), HIGHEST_GRADE))
         found.update(str(g) for g in range(int(low), int(high) + 1))
     return found
 
@@ -337,10 +351,11 @@ FactKind = Literal["", "duration", "time", "number", "interval", "rate", "yes_no
 FACT_KINDS: tuple[FactKind, ...] = ("duration", "time", "number", "interval", "rate", "yes_no")
 
 
-def one_fact(question: str, intent: Intent, asks: list[Ask]) -> FactKind:
+def one_fact(question: str, intent: Intent, asks: list[Ask], bare_rate: bool = False) -> FactKind:
     """The kind of the one fact the question asks for ('' when it asks more, also as two asking parts of a list:
     "cutoff day, graded by what"): a time ("axi-cel median CRS onset?"), a number ("ICE out of how many?"), an
-    interval ("dex q6 or q12?"), the rate of one grade, or a yes/no ("tecartus REMS still required?")."""
+    interval ("dex q6 or q12?"), the rate of one grade (also asked bare: ``asks_bare_rate``), or a yes/no
+    ("tecartus REMS still required?")."""
     if intent in (Intent.MANAGEMENT, Intent.EVIDENCE) or SEVERAL_FACT_ASKS.intersection(asks):
         return ""
     patterns = lexicon().reading_patterns
@@ -348,6 +363,8 @@ def one_fact(question: str, intent: Intent, asks: list[Ask]) -> FactKind:
     clauses = sum(any(p.search(part) for p in asking) for part in CLAUSE_BREAK.split(question))
     if TWO_ASKS.search(question) or clauses > 1:
         return ""
+    if bare_rate:
+        return "rate"
     return next(
         (k for k in FACT_KINDS if f"one_fact.{k}" in patterns and patterns[f"one_fact.{k}"].search(question)), ""
     )
@@ -404,9 +421,10 @@ class ParsedQuestion(BaseModel):
         intent = classify(question)
         asking = without_given_doses(question)
         asks = [ask for ask in Ask if (pattern := patterns.get(f"asks.{ask.value}")) and pattern.search(asking)]
+        bare_rate = asks_bare_rate(question, intent)
         return cls(
             intent=intent,
-            asks=asks,
+            asks=[Ask.RATE] if bare_rate else asks,
             toxicities=found.get("toxicity", []),
             grades=sorted(int(g) for g in grades_in(question, targets=False)),
             drugs=drugs,
@@ -417,7 +435,7 @@ class ParsedQuestion(BaseModel):
             line=line_of(question),
             local_only=has("local"),
             study_parts=sorted(f"{kind} {number}" for kind, number in study_parts(question)),
-            one_fact=one_fact(question, intent, asks),
+            one_fact=one_fact(question, intent, asks, bare_rate),
         )
 
     def summary(self) -> str:
