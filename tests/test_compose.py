@@ -806,6 +806,44 @@ def test_a_one_fact_on_one_toxicity_is_led_by_its_own_line_not_one_that_also_giv
     assert draft.statements[0].text == passages[1].text
 
 
+def test_a_one_fact_on_one_drug_is_led_by_a_line_naming_it_not_one_naming_no_drug() -> None:
+    passages = [
+        passage("e", "Antiviral prophylaxis after CAR-T infusion goes on until 1 year after infusion.", "guideline"),
+        passage("e", "Levofloxacin prophylaxis after CAR-T infusion is given while the ANC is <500.", "guideline", n=1),
+        passage("e", "Levofloxacin is a quinolone.", "guideline", n=2),
+        passage("e", "Levofloxacin covers gram-negative bacteria.", "guideline", n=3),
+    ]
+    draft = compose("levofloxacin prophylaxis after CAR-T infusion, until when?", passages)
+    assert draft.statements[0].text == passages[1].text
+
+
+def test_a_products_rate_comes_from_its_trial_before_a_real_world_cohort_unless_that_is_asked() -> None:
+    passages = [
+        passage("rw", "In the real-world cohort (brexu-cel, MCL), grade ≥3 CRS occurred in 8% of patients.", "cohort"),
+        passage("z2", "In the ZUMA-2 trial (brexu-cel, MCL), grade ≥3 CRS occurred in 15% of patients.", "trial", n=1),
+    ]
+    assert compose("brexu-cel MCL grade ≥3 CRS?", passages).statements[0].text == passages[1].text
+    assert compose("brexu-cel MCL grade ≥3 CRS in the real world?", passages).statements[0].text == passages[0].text
+
+
+def test_the_rate_of_a_grade_is_led_by_a_line_giving_that_grade() -> None:
+    from assistant.answering.question import Asked, ParsedQuestion
+    from assistant.answering.shapes.one_fact import one_fact
+    from assistant.answering.units import units_of
+
+    question = "brexu-cel MCL grade ≥3 neurologic events %?"
+    passages = [
+        passage("t", "In MCL with brexu-cel, 91% of neurologic events resolved.", "trial"),
+        passage("t", "In MCL with brexu-cel, grade ≥3 neurologic events occurred in 31%.", "trial", n=1),
+    ]
+    # The line naming no grade comes first, as the prose order may put it (it adds words the other lacks).
+    candidates = [(1.0, unit) for unit in units_of(passages)]
+    scorer = knowing(*(p.text for p in passages)).scorer
+    core = set(Asked.read(question, Intent.GENERAL).core)
+    said = one_fact(question, candidates, ParsedQuestion.read(question), passages, core, scorer)
+    assert said[0].text == passages[1].text
+
+
 def test_an_age_is_no_duration_and_how_long_to_continue_asks_a_duration() -> None:
     from assistant.answering.question import ParsedQuestion, ask_words
     from assistant.answering.shapes.one_fact import carries

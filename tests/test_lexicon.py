@@ -90,6 +90,7 @@ def test_a_bad_lexicon_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
         ("vaccines post car t?", "vaccines post CAR-T?"),
         ("kymriah PI, USPI or package insert; pi, PID", "kymriah label, label or label; pi, PID"),
         ("CAR T cells, CAR T-cell therapy", "CAR T cells, CAR T-cell therapy"),
+        ("when can she get back behind the wheel?", "when can she driving?"),
     ],
 )
 def test_bedside_shorthand_is_spelled_out(typed: str, spelled: str) -> None:
@@ -98,6 +99,7 @@ def test_bedside_shorthand_is_spelled_out(typed: str, spelled: str) -> None:
 
 def test_bedside_names_find_the_documents_words() -> None:
     assert {"hepatitis b", "hbv"} <= set(expansions("hep b ppx before CAR-T"))
+    assert {"near", "proximity"} <= set(expansions("when can pts leave the area after CAR-T?"))
     assert "boxed warning" in expansions("carvykti black box")
     assert "g-csf" in expansions("gcsf for neutropenia")
     assert "second primary malignancies" in expansions("SPM rate real world carvykti?")

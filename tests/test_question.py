@@ -284,6 +284,14 @@ def test_every_spelling_of_at_least_a_grade_reads_alike() -> None:
     assert len(read) == 1
 
 
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [("levaquin ppx post car-t until when?", "time"), ("acyclovir ppx until when?", "time")],
+)
+def test_until_when_asks_a_point_in_time(question: str, kind: str) -> None:
+    assert parse(question).one_fact == kind
+
+
 def test_at_least_a_grade_is_read_as_the_grades_it_spans() -> None:
     from assistant.answering.question import grades_in
 

@@ -20,6 +20,7 @@ from assistant.answering.scoring import Scorer
 from assistant.answering.shapes.prose import merged_into, unit_tokens
 from assistant.answering.units import Unit
 from assistant.conversation import entities
+from assistant.lexicon import lexicon
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import related_words
@@ -45,13 +46,21 @@ def one_fact(
     # What a unit contradicts of what is asked: a facet (grade, toxicity, population ...) or another product.
     mismatches = {id(u): fit(parsed, facets[id(u)]).mismatches + other_product(u.text, parsed) for _, u in candidates}
 
-    def key(unit: Unit) -> tuple[int, bool, bool, bool, bool, bool]:
+    asked_drugs = lexicon().with_members(parsed.drugs)
+
+    # "brexu-cel MCL gr3+ CRS?" asks the product's reference rate: its trial's or label's before a real-world cohort's.
+    reference_rate = parsed.one_fact == "rate" and bool(parsed.products) and not SECONDARY_ASKED.search(question)
+
+    def key(unit: Unit) -> tuple[int, bool, bool, bool, bool, bool, bool, bool, bool]:
         """Fewest contradictions (another product counts as one; a toxicity asked that the unit names after
         another does not), then a unit naming the toxicity asked before one naming none (the HLH-2004 fever
-        row for "fever cutoff for CRS?"), then one naming no other toxicity ("neurotox onset?": the
-        neurologic onset's own line, not "2 days for CRS and 4 days for neurologic toxicities"), then for a
-        cutoff of one grade its grading row, then a unit on the grade asked alone, then one naming no grade,
-        then one spanning grades ("ICE 0 ... grade 3 ICANS, not grade 4")."""
+        row for "fever cutoff for CRS?"), then one naming the drug asked ("levaquin ppx until when?": the
+        levofloxacin row, not antiviral prophylaxis's end), then for the rate of a grade one naming that grade
+        (not "91% of neurologic events resolved"), then for a product's rate its trial's or label's line, then
+        one naming no other toxicity ("neurotox onset?": the neurologic onset's own line, not "2 days for CRS
+        and 4 days for neurologic toxicities"), then for a cutoff of one grade its grading row, then a unit on
+        the grade asked alone, then one naming no grade, then one spanning grades ("ICE 0 ... grade 3 ICANS,
+        not grade 4")."""
         about = facets[id(unit)]
         contradictions = mismatches[id(unit)]
         named = names_asked_toxicity(unit.text, parsed)
@@ -64,6 +73,9 @@ def one_fact(
         return (
             contradictions,
             bool(parsed.toxicities) and not named,
+            bool(asked_drugs) and not lexicon().with_members(about.drugs) & asked_drugs,
+            parsed.one_fact == "rate" and bool(parsed.grades) and not set(parsed.grades) & about.grades,
+            reference_rate and about.doc_type in SECONDARY_SOURCES,
             others,
             not_a_grade_row,
             spans,
@@ -151,6 +163,10 @@ def names_asked_toxicity(text: str, parsed: ParsedQuestion) -> bool:
     """Whether ``text`` names a toxicity the question asks about ("grade ≥3 CRS 2.4% and ICANS 7.1%" names ICANS)."""
     return bool(set(entities(text).get("toxicity", [])) & set(parsed.toxicities))
 
+
+#: Sources that report a product's rates second hand or outside its pivotal trial, and the words asking for them.
+SECONDARY_SOURCES = frozenset({"cohort", "case-series", "case-report", "review"})
+SECONDARY_ASKED = re.compile(r"\breal[- ](?:world|life)\b|\bregistry\b|\bcohort\b|\bcibmtr\b", re.IGNORECASE)
 
 #: What a statement must give to answer each kind of one fact (a yes/no is answered by any statement).
 CARRIES = {
