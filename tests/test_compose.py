@@ -844,6 +844,20 @@ def test_the_rate_of_a_grade_is_led_by_a_line_giving_that_grade() -> None:
     assert said[0].text == passages[1].text
 
 
+def test_a_schedule_given_item_by_item_is_answered_with_every_item() -> None:
+    schedule = (
+        "The table restarts COVID-19 vaccines after CAR-T at 3 months. "
+        "The table restarts inactivated vaccines after CAR-T at 6 months. "
+        "The table restarts live vaccines after CAR-T after 1 year."
+    )
+    passages = [passage("ash", schedule, "guideline")]
+    question = "vaccines after CAR-T, when restart?"
+    assert len(compose(question, passages).statements) == 3
+    # With the rule off, the one-fact shape answers with the first item alone.
+    ablated = ExtractiveComposer(knowing(schedule).idf, ComposerRules.ablated("one_fact_tie"))
+    assert len(ablated.run(question, passages, Intent.GENERAL).statements) == 1
+
+
 def test_an_age_is_no_duration_and_how_long_to_continue_asks_a_duration() -> None:
     from assistant.answering.question import ParsedQuestion, ask_words
     from assistant.answering.shapes.one_fact import carries

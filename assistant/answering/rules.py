@@ -204,6 +204,9 @@ class ComposerRules(BaseModel):
         True, False, "A question asking for one fact (a maximum, onset, rate, yes/no) gets the statement carrying it."
     )
     one_fact_statements: int = rule(2, 1, "... and a second only for a word of the question the first leaves open.")
+    one_fact_tie: float = rule(
+        0.98, 2.0, "... unless another sentence of its passage scores as high with another value: a list, item by item."
+    )
     one_fact_coverage: float = rule(
         0.75, 0.0, "... when it covers this much of what the question is about (its words less the ask's)."
     )

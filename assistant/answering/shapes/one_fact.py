@@ -24,6 +24,7 @@ from assistant.lexicon import lexicon
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import related_words
+from assistant.text import bare_numbers
 
 
 def one_fact(
@@ -105,6 +106,8 @@ def one_fact(
     )  # fmt: skip
     if lead is None:
         return []  # no unit as fitting gives what is asked (a time for "how long"): no one-fact answer
+    if several_answers(lead, candidates, keys, parsed, question, rules.one_fact_tie):
+        return []  # parallel sentences of one source give one answer each ("vaccines, when?"): the prose lists them
     subject = core - ask_words(question)
     if scorer.known(subject) and scorer.coverage(lead, passages[lead.passage], subject) < rules.one_fact_coverage:
         return []  # the best unit leaves much of what the question is about open: the prose shape answers
@@ -131,6 +134,34 @@ def one_fact(
             chosen.append((tokens, Statement(unit.said, [unit.passage], unit.cells)))
             covered |= words
     return [s for _, s in chosen]
+
+
+def several_answers(
+    lead: Unit,
+    candidates: Sequence[tuple[float, Unit]],
+    keys: dict[int, tuple[int | bool, ...]],
+    parsed: ParsedQuestion,
+    question: str,
+    tie: float,
+) -> bool:
+    """Whether another sentence of the lead's passage, as fitting and scoring within ``tie`` of it, gives another
+    time: the source gives a schedule item by item ("COVID-19 vaccines at 3 months", "inactivated vaccines at 6
+    months", "live vaccines after 1 year" for "vaccines after CAR-T, when?"). A number is one fact however many
+    sentences give it ("ICE from age 12" beside "CAPD under 12" for "min age for ICE?")."""
+    if lead.cells or parsed.one_fact not in ("time", "duration"):
+        return False
+    score = next(value for value, unit in candidates if unit is lead)
+    values = bare_numbers(lead.text)
+    return any(
+        unit is not lead
+        and not unit.cells
+        and value >= tie * score
+        and unit.passage == lead.passage
+        and keys[id(unit)] == keys[id(lead)]
+        and carries(unit.text, parsed, question)
+        and bare_numbers(unit.text) != values
+        for value, unit in candidates
+    )
 
 
 def one_fact_beside(
