@@ -100,6 +100,7 @@ def test_bedside_shorthand_is_spelled_out(typed: str, spelled: str) -> None:
 def test_bedside_names_find_the_documents_words() -> None:
     assert {"hepatitis b", "hbv"} <= set(expansions("hep b ppx before CAR-T"))
     assert {"near", "proximity"} <= set(expansions("when can pts leave the area after CAR-T?"))
+    assert "repeated doses" in set(expansions("CRS with ICANS: redosing toci safe?"))
     assert "boxed warning" in expansions("carvykti black box")
     assert "g-csf" in expansions("gcsf for neutropenia")
     assert "second primary malignancies" in expansions("SPM rate real world carvykti?")

@@ -292,6 +292,14 @@ def test_until_when_asks_a_point_in_time(question: str, kind: str) -> None:
     assert parse(question).one_fact == kind
 
 
+@pytest.mark.parametrize("question", ["CRS + ICANS, another dose of toci ok?", "more tocilizumab or not?"])
+def test_asking_leave_at_the_end_hints_at_what_the_sources_caution(question: str) -> None:
+    from assistant.answering.question import Asked
+
+    asked = Asked.read(spell_out(question), Intent.GENERAL)
+    assert "caution" in {word for concept in asked.extra for term in concept for word in term}
+
+
 def test_at_least_a_grade_is_read_as_the_grades_it_spans() -> None:
     from assistant.answering.question import grades_in
 
