@@ -155,6 +155,16 @@ class DocumentMeta(BaseModel):
 #: only removes documents of the "corpus" collection, so these survive it.
 LOCAL_COLLECTION = "local"
 
+#: Ids of the form author-year-topic ('manghisi-2025-emapalumab-case'): their first word names a study.
+AUTHOR_YEAR_ID = re.compile(r"^([a-z]+)-(?:19|20)\d\d-")
+
+
+def study_named(doc_id: str) -> str | None:
+    """The study a document's id names by its first author or centre ('chop-2023-…' -> 'chop'), if it names one."""
+    match = AUTHOR_YEAR_ID.match(doc_id)
+    return match.group(1) if match else None
+
+
 #: Fields every corpus document must fill (a hospital's own upload may rely on defaults).
 REQUIRED_CORPUS_FIELDS = (
     "id", "title", "authors", "source", "year", "doc_type", "products", "topics", "evidence", "effective"

@@ -552,6 +552,23 @@ def test_a_question_for_a_declared_absent_topic_gets_the_declaration_unless_it_n
     assert asked_absence(asked, parsed, declared, [strati], composer.scorer) is not None
 
 
+def test_what_one_named_study_lacks_answers_only_a_question_naming_that_study() -> None:
+    chop = declaring(
+        "chop-2023-emapalumab-series",
+        "The outcomes of the CHOP patients given emapalumab for refractory CRS were not captured for this corpus.",
+        "outcomes of the CHOP patients given emapalumab for refractory CRS",
+        "case-series",
+    )
+    cohort = passage("zhang-2026-emapalumab", "Children given emapalumab for refractory CRS had fever fall.", "cohort")
+    unnamed = "emapalumab refractory CRS outcomes?"
+    assert compose(unnamed, [chop, cohort], Intent.EVIDENCE).statements[0].sources != [0]
+    assert compose("CHOP emapalumab refractory CRS outcomes?", [chop, cohort], Intent.EVIDENCE).statements[0].text == (
+        chop.text
+    )
+    off = ExtractiveComposer(knowing(chop.text, cohort.text).idf, ComposerRules.ablated("study_gaps_named_only"))
+    assert off.run(unnamed, [chop, cohort], Intent.EVIDENCE).statements[0].text == chop.text
+
+
 def test_a_superseded_statement_does_not_lead_the_current_one() -> None:
     old = make_passage(
         "Before June 2025, patients were not to drive for 8 weeks after CAR-T.",

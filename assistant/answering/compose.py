@@ -9,7 +9,6 @@ the best sentences. This module only reads the question and picks the shape.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 
 from assistant.answering.abstention import (
@@ -36,12 +35,10 @@ from assistant.answering.shapes.prose import facet_lead, fitting_first, novel_fi
 from assistant.answering.shapes.tables import COMPOSITION, whole_table
 from assistant.answering.units import Unit, stated, units_of
 from assistant.conversation import entities
+from assistant.documents import study_named
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import synonym_vocabulary
-
-#: Ids of the form author-year-topic ('manghisi-2025-emapalumab-case'): their first word names a study.
-AUTHOR_YEAR_ID = re.compile(r"^[a-z]+-(19|20)\d\d-")
 
 
 class ExtractiveComposer:
@@ -256,7 +253,7 @@ def named_documents(question: str, doc_ids: set[str]) -> set[str]:
     # of source (labels, approval summaries), not for that one document. A guideline body ('nccn-2026-…')
     # is one source: "per NCCN" is answered from its documents.
     return {
-        d for d in doc_ids if AUTHOR_YEAR_ID.match(d) and d.split("-")[0] in words - vocabulary - SOURCE_KINDS
+        d for d in doc_ids if study_named(d) in words - vocabulary - SOURCE_KINDS
     }  # fmt: skip
 
 

@@ -126,6 +126,9 @@ class ComposerRules(BaseModel):
     absence_elsewhere: bool = rule(
         True, False, "... but not when another source's retrieved unit answers the setting asked: one gap is not all."
     )
+    study_gaps_named_only: bool = rule(
+        True, False, "What one named study lacks ('outcomes of the 6 CHOP patients') answers only a question naming it."
+    )
     absence_rescues: bool = rule(
         True, False, "A question asking for a declared-absent topic is told so instead of meeting an abstention."
     )
