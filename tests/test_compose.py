@@ -569,6 +569,17 @@ def test_what_one_named_study_lacks_answers_only_a_question_naming_that_study() 
     assert off.run(unnamed, [chop, cohort], Intent.EVIDENCE).statements[0].text == chop.text
 
 
+def test_an_evidence_answer_quotes_findings_not_the_corpus_notes_on_what_it_lacks() -> None:
+    passages = [
+        passage("z", "No emapalumab dose for CRS in children is established in this corpus.", "cohort"),
+        passage("z", "In the cohort, children given emapalumab for CRS had their fever fall.", "cohort", n=1),
+    ]
+    question = "emapalumab for CRS in children, evidence?"
+    assert [s.text for s in compose(question, passages, Intent.EVIDENCE).statements] == [passages[1].text]
+    off = ExtractiveComposer(knowing(*(p.text for p in passages)).idf, ComposerRules.ablated("evidence_findings_only"))
+    assert passages[0].text in off.run(question, passages, Intent.EVIDENCE).statements[0].text
+
+
 def test_a_superseded_statement_does_not_lead_the_current_one() -> None:
     old = make_passage(
         "Before June 2025, patients were not to drive for 8 weeks after CAR-T.",

@@ -160,6 +160,9 @@ class ComposerRules(BaseModel):
     evidence_strength_first: bool = rule(
         True, False, "Evidence lines put the strongest kind of source first: a guideline weighs more than a case."
     )
+    evidence_findings_only: bool = rule(
+        True, False, "An evidence answer quotes what studies found, not the corpus's notes on what it lacks."
+    )
     evidence_rates_first: bool = rule(
         True, False, "An evidence answer to 'how often' quotes the sentences that give a rate first."
     )

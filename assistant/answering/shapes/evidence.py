@@ -128,6 +128,9 @@ def findings(
         products = set(parsed.products)
         kept = [(v, u) for v, u in candidates if _about_product(u, passages[u.passage], products)]
         candidates = kept or candidates
+    if rules.evidence_findings_only:
+        # "No emapalumab dose is established in this corpus" says what the corpus lacks, not what a study found.
+        candidates = [(v, u) for v, u in candidates if not NOT_A_FINDING.search(u.text)] or candidates
     if rules.evidence_rates_first and asked.wants_rate:
         candidates = sorted(candidates, key=lambda pair: not GIVES_RATE.search(pair[1].text))
     return candidates
