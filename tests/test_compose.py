@@ -886,6 +886,14 @@ def test_a_schedule_given_item_by_item_is_answered_with_every_item() -> None:
     assert len(ablated.run(question, passages, Intent.GENERAL).statements) == 1
 
 
+def test_a_yes_no_dose_question_keeps_the_sentence_that_says_whether() -> None:
+    row = "tocilizumab | 8 mg/kg | IV | every 8 h | 800 mg per dose | not stated | ICANS with CRS | guideline"
+    table = dosing_table("a", row)
+    caution = passage("a", "ASCO advises caution with repeated tocilizumab doses in ICANS.", "guideline", 1)
+    draft = compose("can we give a 2nd dose of tocilizumab with ICANS?", [table, caution], Intent.DOSING)
+    assert caution.text in [s.text for s in draft.statements]
+
+
 def test_an_age_is_no_duration_and_how_long_to_continue_asks_a_duration() -> None:
     from assistant.answering.question import ParsedQuestion, ask_words
     from assistant.answering.shapes.one_fact import carries

@@ -167,11 +167,13 @@ def several_answers(
 def one_fact_beside(
     lead: Statement, beside: Sequence[Statement], parsed: ParsedQuestion, passages: Sequence[Passage], core: set[str]
 ) -> list[Statement]:
-    """Of the sentences beside a dosing table, those answering a word of a one-fact question its lead lacks."""
+    """Of the sentences beside a dosing table, those answering a word of a one-fact question its lead lacks; for a
+    yes/no also the best of them, which says whether ("can we give a 2nd dose with ICANS?": the row says how, the
+    source's caution on repeated doses says whether)."""
     covered = asked_words(lead.text, core)
     return [
-        s for s in beside
-        if asked_words(s.text, core) - covered
+        s for i, s in enumerate(beside)
+        if (asked_words(s.text, core) - covered or (i == 0 and parsed.one_fact == "yes_no"))
         and carries(s.text, parsed)
         and not statement_fit(parsed, s, passages).mismatches
         and not other_product(s.text, parsed)
