@@ -75,7 +75,6 @@ class Lexicon(BaseModel):
     intents: list[IntentRule] = Field(default_factory=list)
     hints: dict[str, str] = Field(default_factory=dict)
     phrase_hints: list[PhraseHint] = Field(default_factory=list)
-    asks_rate: str = ""
     asks: dict[str, str] = Field(default_factory=dict)
     ask_terms: dict[str, str] = Field(default_factory=dict)  # how the documents word an ask; retrieval adds them
     population: dict[str, str] = Field(default_factory=dict)
@@ -108,7 +107,6 @@ class Lexicon(BaseModel):
             intents=[*other.intents, *self.intents],  # a hospital's intent phrases are tried first
             hints=hints,
             phrase_hints=[*self.phrase_hints, *other.phrase_hints],
-            asks_rate=_either(self.asks_rate, other.asks_rate),
             asks=_merged(self.asks, other.asks),
             ask_terms={
                 ask: " ".join(dict.fromkeys(f"{self.ask_terms.get(ask, '')} {other.ask_terms.get(ask, '')}".split()))
@@ -305,7 +303,8 @@ class Lexicon(BaseModel):
 
     @cached_property
     def rate_pattern(self) -> re.Pattern[str]:
-        return re.compile(self.asks_rate or r"(?!)", re.IGNORECASE)
+        """A question asking how often something happens ('asks.rate'): answered by sentences giving a rate."""
+        return self.reading_patterns.get("asks.rate") or re.compile(r"(?!)")
 
 
 def _either(a: str, b: str) -> str:
