@@ -30,6 +30,10 @@ class DocType(StrEnum):
     LOCAL = "local"
 
 
+#: The document types that report one study of their own (not a body's guidance, a label or a review of others).
+SINGLE_STUDY_TYPES = frozenset({DocType.TRIAL, DocType.COHORT, DocType.CASE_SERIES, DocType.CASE_REPORT})
+
+
 #: What each document type is called wherever a reader sees it: evidence answers' line labels, the
 #: citation badges, the Library page and its filters.
 DOC_TYPE_LABELS: dict[str, str] = {

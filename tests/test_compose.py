@@ -825,33 +825,46 @@ def test_a_duration_is_answered_by_a_line_giving_one_when_the_best_line_gives_on
     assert [s.text for s in draft.statements] == [passages[1].text]
 
 
-def test_a_one_fact_on_one_toxicity_is_led_by_its_own_line_not_one_that_also_gives_another_toxicity() -> None:
-    passages = [
-        passage("y", "In ZUMA-1, the median onset was 2 days for CRS and 4 days for neurologic toxicities.", "label"),
-        passage("y", "In ZUMA-1, the median onset of neurologic toxicities was 4 days.", "label", n=1),
-    ]
-    draft = compose("ZUMA-1 median onset of neurologic toxicities?", passages)
-    assert draft.statements[0].text == passages[1].text
-
-
-def test_a_one_fact_on_one_drug_is_led_by_a_line_naming_it_not_one_naming_no_drug() -> None:
-    passages = [
-        passage("e", "Antiviral prophylaxis after CAR-T infusion goes on until 1 year after infusion.", "guideline"),
-        passage("e", "Levofloxacin prophylaxis after CAR-T infusion is given while the ANC is <500.", "guideline", n=1),
-        passage("e", "Levofloxacin is a quinolone.", "guideline", n=2),
-        passage("e", "Levofloxacin covers gram-negative bacteria.", "guideline", n=3),
-    ]
-    draft = compose("levofloxacin prophylaxis after CAR-T infusion, until when?", passages)
-    assert draft.statements[0].text == passages[1].text
+@pytest.mark.parametrize(
+    ("question", "texts", "doc_type"),
+    [
+        # One toxicity asked: its own line, not one that also gives another toxicity's figure.
+        (
+            "ZUMA-1 median onset of neurologic toxicities?",
+            [
+                "In ZUMA-1, the median onset was 2 days for CRS and 4 days for neurologic toxicities.",
+                "In ZUMA-1, the median onset of neurologic toxicities was 4 days.",
+            ],
+            "label",
+        ),
+        # One drug asked: the line naming it, not a line naming no drug that shares more words.
+        (
+            "levofloxacin prophylaxis after CAR-T infusion, until when?",
+            [
+                "Antiviral prophylaxis after CAR-T infusion goes on until 1 year after infusion.",
+                "Levofloxacin prophylaxis after CAR-T infusion is given while the ANC is <500.",
+                "Levofloxacin is a quinolone.",
+                "Levofloxacin covers gram-negative bacteria.",
+            ],
+            "guideline",
+        ),
+    ],
+)
+def test_a_one_fact_is_led_by_the_line_on_what_is_asked_alone(question: str, texts: list[str], doc_type: str) -> None:
+    passages = [passage("d", text, doc_type, n=n) for n, text in enumerate(texts)]
+    assert compose(question, passages).statements[0].text == passages[1].text
 
 
 def test_a_products_rate_comes_from_its_trial_before_a_real_world_cohort_unless_that_is_asked() -> None:
     passages = [
-        passage("rw", "In the real-world cohort (brexu-cel, MCL), grade ≥3 CRS occurred in 8% of patients.", "cohort"),
+        passage(
+            "cibmtr-2020-registry", "In the real-world cohort (brexu-cel, MCL), grade ≥3 CRS occurred in 8%.", "cohort"
+        ),
         passage("z2", "In the ZUMA-2 trial (brexu-cel, MCL), grade ≥3 CRS occurred in 15% of patients.", "trial", n=1),
     ]
     assert compose("brexu-cel MCL grade ≥3 CRS?", passages).statements[0].text == passages[1].text
     assert compose("brexu-cel MCL grade ≥3 CRS in the real world?", passages).statements[0].text == passages[0].text
+    assert compose("CIBMTR brexu-cel MCL grade ≥3 CRS?", passages).statements[0].text == passages[0].text
 
 
 def test_the_rate_of_a_grade_is_led_by_a_line_giving_that_grade() -> None:

@@ -28,7 +28,7 @@ from assistant.answering.question import Ask, ParsedQuestion, named_sources, tri
 from assistant.answering.rules import ComposerRules
 from assistant.answering.units import Unit
 from assistant.corpus_check import DECLARED_ABSENT, words
-from assistant.documents import study_named
+from assistant.documents import SINGLE_STUDY_TYPES, study_named
 from assistant.lexicon import lexicon
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
@@ -40,8 +40,6 @@ ASK_KINDS = {
     Ask.CLASSIFY: "criteria", Ask.DEFINITION: "criteria",
     Ask.TIMING: "duration", Ask.RATE: "rate",
 }  # fmt: skip
-#: The source types that report one study: what one of them lacks is that study's gap, not the field's.
-STUDY_REPORTS = frozenset({"trial", "cohort", "case-series", "case-report"})
 #: A topic naming "drug doses" covers whichever drug a dose question names.
 ANY_DRUG = frozenset({"drug", "drugs"})
 
@@ -192,7 +190,8 @@ def declared_absence(
             continue
         if kinds_of(question) and not topic.kinds:
             continue  # "when can my pt drive?" is not answered by a lacking title, authors and year
-        study = study_named(passage.doc_id) if passage.doc_type in STUDY_REPORTS else None
+        # What one study's report lacks is that study's gap; a guideline's or a consensus's is the field's.
+        study = study_named(passage.doc_id) if passage.doc_type in SINGLE_STUDY_TYPES else None
         if rules.study_gaps_named_only and study in words(text) and study not in weights:
             continue  # "emapalumab peds CRS outcomes?" is not answered by what the CHOP series lacks
         # A question that says nothing of what is asked ("CAPD items and points?") must match word for word.

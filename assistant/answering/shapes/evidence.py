@@ -17,7 +17,7 @@ from assistant.answering.scoring import CORPUS_NOTE, GIVES_RATE
 from assistant.answering.shapes.prose import for_another_patient, patient_of
 from assistant.answering.units import Unit, stated
 from assistant.conversation import entities
-from assistant.documents import doc_type_label
+from assistant.documents import SINGLE_STUDY_TYPES, doc_type_label
 from assistant.lexicon import lexicon
 from assistant.passage import Passage
 
@@ -35,7 +35,7 @@ EVIDENCE_RANK = {
 }  # fmt: skip
 #: The source types whose findings are evidence for a question's setting: labels, regulatory notices and
 #: reviews quoted beside them are not, so an answer citing only case reports and those is case-level evidence.
-STUDY_TYPES = frozenset({"guideline", "consensus", "trial", "cohort", "case-series", "case-report"})
+STUDY_TYPES = frozenset({"guideline", "consensus", *SINGLE_STUDY_TYPES})
 
 
 def by_study(statements: list[Statement], passages: Sequence[Passage]) -> list[Statement]:

@@ -20,6 +20,7 @@ from assistant.answering.scoring import Scorer
 from assistant.answering.shapes.prose import merged_into, unit_tokens
 from assistant.answering.units import Unit
 from assistant.conversation import entities
+from assistant.documents import SINGLE_STUDY_TYPES, study_named
 from assistant.lexicon import lexicon
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
@@ -49,8 +50,12 @@ def one_fact(
 
     asked_drugs = lexicon().with_members(parsed.drugs)
 
-    # "brexu-cel MCL gr3+ CRS?" asks the product's reference rate: its trial's or label's before a real-world cohort's.
-    reference_rate = parsed.one_fact == "rate" and bool(parsed.products) and not SECONDARY_ASKED.search(question)
+    # "brexu-cel MCL gr3+ CRS?" asks the product's reference rate: its trial's or label's before a real-world cohort's,
+    # unless the question asks for real-world data or names a study ("CIBMTR tisa-cel gr3+ CRS?").
+    named = set(tokenize(question, parts=False)) & {study_named(passages[u.passage].doc_id) for _, u in candidates}
+    reference_rate = (
+        parsed.one_fact == "rate" and bool(parsed.products) and not REAL_WORLD_ASKED.search(question) and not named
+    )
 
     def key(unit: Unit) -> tuple[int, bool, bool, bool, bool, bool, bool, bool, bool]:
         """Fewest contradictions (another product counts as one; a toxicity asked that the unit names after
@@ -198,8 +203,8 @@ def names_asked_toxicity(text: str, parsed: ParsedQuestion) -> bool:
 
 
 #: Sources that report a product's rates second hand or outside its pivotal trial, and the words asking for them.
-SECONDARY_SOURCES = frozenset({"cohort", "case-series", "case-report", "review"})
-SECONDARY_ASKED = re.compile(r"\breal[- ](?:world|life)\b|\bregistry\b|\bcohort\b|\bcibmtr\b", re.IGNORECASE)
+SECONDARY_SOURCES = (SINGLE_STUDY_TYPES - {"trial"}) | {"review"}
+REAL_WORLD_ASKED = re.compile(r"\breal[- ](?:world|life)\b|\bregistry\b|\bcohort\b", re.IGNORECASE)
 
 #: What a statement must give to answer each kind of one fact (a yes/no is answered by any statement).
 CARRIES = {
