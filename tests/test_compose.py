@@ -1072,6 +1072,31 @@ def test_a_row_that_only_restates_the_sentences_chosen_before_it_is_left_out() -
     assert len(select([(1.0, first), (1.0, second), (1.0, unit)], ComposerRules.ablated("restated_rows"))) == 3
 
 
+RATES_TABLE = (
+    "| Trial | CRS any grade | Neurologic events any grade | Neurologic events grade 3–4 |\n"
+    "|---|---|---|---|\n| JULIET | 58% | 21% | 12% |"
+)
+
+
+def test_a_rates_row_whose_asked_rates_the_sentences_give_is_left_out() -> None:
+    """ "JULIET neuro events %?": the 21% and 12% sentences answer it; the trial's whole row adds CRS figures."""
+    passages = [
+        passage("e", "In JULIET, neurologic events occurred in 21% of patients.", "trial"),
+        passage("e", "In JULIET, grade 3–4 neurologic events occurred in 12% of patients.", "trial", n=1),
+        Passage("r:0", "r", RATES_TABLE, "Rates", "table", "Product rates", "review"),
+    ]
+    first, second, row = units_of(passages)
+    asked = frozenset({"juliet", "neuro", "events"})
+    assert [s.text for s in select([(1.0, first), (1.0, second), (1.0, row)], ComposerRules(), asked)] == [
+        first.text,
+        second.text,
+    ]
+    # The row stays when a rate it gives under an asked heading is not said yet, or nothing in it was asked.
+    assert len(select([(1.0, first), (1.0, row)], ComposerRules(), asked)) == 2
+    assert len(select([(1.0, first), (1.0, second), (1.0, row)], ComposerRules(), frozenset({"juliet"}))) == 3
+    assert len(select([(1.0, first), (1.0, second), (1.0, row)], ComposerRules.ablated("restated_rows"), asked)) == 3
+
+
 def test_a_row_that_adds_a_route_or_a_frequency_is_kept() -> None:
     row = "IVIG | 400–500 mg/kg | IV | every 4 weeks | not stated | CAR-T recipients | low IgG | guideline"
     passages = [

@@ -97,7 +97,10 @@ class ComposerRules(BaseModel):
         0.5, 1.01, "... and then merge when they share this share of the shorter one's words."
     )
     restated_rows: bool = rule(
-        True, False, "A table row whose drug, dose, route and frequency the statements chosen all give adds nothing."
+        True,
+        False,
+        "A table row whose drug, dose, route and frequency (a rates row: whose asked rates) the statements chosen"
+        " all give adds nothing.",
     )
     # Abstention: when Carta says the sources do not answer.
     min_matched_words: int = rule(2, 0, "The best unit must hold this many question words: one in common is no answer.")

@@ -16,21 +16,25 @@ from assistant.answering.scoring import Scorer
 from assistant.answering.units import Unit, stated
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
+from assistant.retrieval.synonyms import related_words
 from assistant.text import bare_numbers
 
 #: The cells that say what is given, how and how often: a row whose cells these are all said adds nothing.
 RESTATED_CELLS = ("drug", "dose", "route", "frequency")
 
 
-def select(candidates: Sequence[tuple[float, Unit]], rules: ComposerRules) -> list[Statement]:
-    """Statements from the candidates in order, twins merged, within ``max_statements`` and ``max_words``."""
+def select(
+    candidates: Sequence[tuple[float, Unit]], rules: ComposerRules, asked: frozenset[str] = frozenset()
+) -> list[Statement]:
+    """Statements from the candidates in order, twins merged, within ``max_statements`` and ``max_words``;
+    ``asked`` (the question's words) says which cells of a table row answer it (``restated``)."""
     chosen: list[tuple[set[str], Statement]] = []
     words = 0
     for _, unit in candidates:
         if len(chosen) >= rules.max_statements:
             break
         tokens = unit_tokens(unit)
-        if merged_into(chosen, unit, tokens, rules) or (rules.restated_rows and restated(chosen, unit)):
+        if merged_into(chosen, unit, tokens, rules) or (rules.restated_rows and restated(chosen, unit, asked)):
             continue
         length = len(unit.text.split())
         if chosen and words + length > rules.max_words:
@@ -40,20 +44,35 @@ def select(candidates: Sequence[tuple[float, Unit]], rules: ComposerRules) -> li
     return [s for _, s in chosen]
 
 
-def restated(chosen: Sequence[tuple[set[str], Statement]], unit: Unit) -> bool:
-    """Whether the table row ``unit`` only restates the statements ``chosen`` together: every word and number
-    of its drug, dose, route and frequency cells is stated there ("IgG every 4 weeks" and "IVIG 400-500 mg/kg
-    at IgG ≤400 mg/dL" give all the IVIG row gives), though it is no one statement's twin. A sentence is never
-    judged so: one word it adds ("neurologic", "non-relapse") can make it another fact."""
-    if not unit.cells:
+def restated(chosen: Sequence[tuple[set[str], Statement]], unit: Unit, asked: frozenset[str] = frozenset()) -> bool:
+    """Whether the table row ``unit`` only restates the statements ``chosen`` together, though it is no one
+    statement's twin. A dosing row does when every word and number of its drug, dose, route and frequency
+    cells is stated there ("IgG every 4 weeks" and "IVIG 400-500 mg/kg at IgG ≤400 mg/dL" give all the IVIG
+    row gives). A row of rates does when every number of its rates under a heading holding a word ``asked``
+    is stated there: "JULIET neuro events %?" answered by its 21% and 12% sentences gains nothing from the
+    trial's whole row of CRS and neurologic figures (a grading row's "Grade: 3" is no rate, and says which
+    row it is). A sentence is never judged so: one word it adds ("neurologic", "non-relapse") can make it
+    another fact."""
+    if not unit.cells or not chosen:
         return False
+    numbers = set().union(*(bare_numbers(s.text) for _, s in chosen))
+    if not unit.is_dosing_row:
+        answering = [value for name, value in unit.cells.items() if "%" in value and heading_asked(name, asked)]
+        figures = bare_numbers(" ".join(answering))
+        return bool(figures) and figures <= numbers
     cells = [unit.cells.get(name, "") for name in RESTATED_CELLS]
     tokens = set(tokenize(" ".join(value for value in cells if stated(value))))
-    if not chosen or not tokens:
+    if not tokens:
         return False
     said = set().union(*(toks for toks, _ in chosen))
-    numbers = set().union(*(bare_numbers(s.text) for _, s in chosen))
     return bare_numbers(" ".join(cells)) <= numbers and tokens <= said
+
+
+def heading_asked(heading: str, asked: frozenset[str]) -> bool:
+    """Whether a column ``heading`` holds a word ``asked``, itself or by a synonym ('neurotox' in "Neurologic
+    events grade 3–4")."""
+    words = set(tokenize(heading, parts=False))
+    return any(word in words or related_words(word) & words for word in asked)
 
 
 def unit_tokens(unit: Unit) -> set[str]:
