@@ -141,10 +141,13 @@ def test_data_on_a_drug_asks_about_that_drug() -> None:
         ("hypotension for CRS grading = SBP below what?", "number"),
         ("levaquin ppx post CAR-T, when do we stop?", "time"),
         ("bactrim after CAR-T, what day do we start?", "time"),
+        ("axi-cel CRS onset, median?", "duration"),  # "median" says how the onset is summarised, not a 2nd ask
+        ("ZUMA-1 neurotox: time to onset, median", "duration"),
         ("PJP ppx post CD19 CAR-T: which drug, when to start?", ""),  # the agent and its start: two facts
         # More than one fact: two asks, criteria, a toxicity's rate with no grade, what to do.
         ("yescarta CRS rate & onset in ZUMA-1?", ""),
         ("toci dose for grade 2 CRS in an adult? max?", ""),
+        ("toci dose, max?", ""),  # a maximum is a second fact; only a bare statistic qualifies the other part
         ("IEC-HS criteria / ferritin cutoff?", ""),
         ("how often does new CRS start after week 2?", ""),
         ("ELIANA neurotoxicity rate?", ""),

@@ -346,6 +346,9 @@ TWO_ASKS = re.compile(
 )
 #: Where a question typed as a list of asks splits ("early vs late cutoff day, graded by what"): each part may ask.
 CLAUSE_BREAK = re.compile(r"[,;]|\s[—–-]\s")
+#: A part of such a list that names only a statistic ("CRS onset, median?") says how the other part's fact is
+#: summarised: it asks nothing of its own.
+STATISTIC_ONLY = re.compile(r"^\W*(?:the\s+)?(?:median|mean|average)\W*$", re.IGNORECASE)
 #: The kinds of one fact a question can ask for (the lexicon's ``one_fact`` patterns), in the order tried.
 FactKind = Literal["", "duration", "time", "number", "interval", "rate", "yes_no"]
 FACT_KINDS: tuple[FactKind, ...] = ("duration", "time", "number", "interval", "rate", "yes_no")
@@ -360,7 +363,8 @@ def one_fact(question: str, intent: Intent, asks: list[Ask], bare_rate: bool = F
         return ""
     patterns = lexicon().reading_patterns
     asking = [p for name, p in patterns.items() if name.startswith(("asks.", "one_fact."))]
-    clauses = sum(any(p.search(part) for p in asking) for part in CLAUSE_BREAK.split(question))
+    parts = [part for part in CLAUSE_BREAK.split(question) if not STATISTIC_ONLY.match(part)]
+    clauses = sum(any(p.search(part) for p in asking) for part in parts)
     if TWO_ASKS.search(question) or clauses > 1:
         return ""
     if bare_rate:
