@@ -789,6 +789,39 @@ def test_facets_a_maintenance_row_contradicts_a_loading_dose_question() -> None:
     assert maintenance.mismatches and not load.mismatches and load.key < maintenance.key
 
 
+def test_facets_a_prophylaxis_row_contradicts_a_refractory_question_and_back() -> None:
+    from assistant.answering.facets import facets_of, fit
+    from assistant.answering.question import ParsedQuestion
+
+    def row(setting: str) -> Unit:
+        return Unit("", 0, {"drug": "anakinra", "dose": "100 mg", "population": "adults", "setting": setting})
+
+    prophylaxis = facets_of(row("ICANS prophylaxis from day 0"), "trial", 2023)
+    refractory = facets_of(row("ICANS that did not improve despite high-dose corticosteroids"), "cohort", 2023)
+    neither = facets_of(row("ICANS after axi-cel"), "case-series", 2022)
+    treating = ParsedQuestion.read("anakinra for steroid-refractory ICANS?")
+    preventing = ParsedQuestion.read("does anakinra ppx prevent ICANS?")
+    assert preventing.line.prophylaxis and not treating.line.prophylaxis
+    assert fit(treating, prophylaxis).mismatches and not fit(treating, refractory).mismatches
+    assert fit(preventing, refractory).mismatches and not fit(preventing, prophylaxis).mismatches
+    # A unit on neither use, or a question asking neither, contradicts nothing.
+    assert not fit(treating, neither).mismatches and not fit(preventing, neither).mismatches
+    assert not fit(ParsedQuestion.read("anakinra for ICANS?"), prophylaxis).mismatches
+
+
+def test_an_evidence_answer_quotes_no_study_of_another_use_than_asked() -> None:
+    passages = [
+        passage(
+            "pilot", "In the pilot, prophylactic anakinra from day 0 was followed by grade 3 ICANS in 10%.", "trial"
+        ),
+        passage("cohort", "In the cohort, anakinra for ICANS refractory to corticosteroids was feasible and safe."),
+    ]
+    treating, preventing = "anakinra for refractory ICANS, data?", "anakinra ppx for ICANS, data?"
+    assert evidence_texts(treating, passages) == [passages[1].text]
+    assert evidence_texts(preventing, passages) == [passages[0].text]
+    assert len(evidence_texts(treating, passages, ComposerRules.ablated("evidence_setting_only"))) == 2
+
+
 def test_a_one_fact_question_gets_the_statement_carrying_it_and_stops() -> None:
     passages = [
         passage("l", "In the trial of liso-cel in CLL, the median time to CRS onset was 4 days."),

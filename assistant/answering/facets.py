@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.answering.draft import Statement
-from assistant.answering.question import Ask, ParsedQuestion, grades_in, phase_of, study_parts
+from assistant.answering.question import Ask, ParsedQuestion, grades_in, phase_of, prophylactic, study_parts
 from assistant.answering.units import Unit
 from assistant.conversation import entities
 from assistant.lexicon import lexicon
@@ -36,7 +36,8 @@ ADULT = re.compile(r"(?i:\badults?\b)|\bICE\b")  # "ICE" in capitals: not the wo
 #: A setting later on a ladder: refractory, persisting or not improving after a first treatment.
 REFRACTORY = re.compile(
     r"\brefractory\b|\bnot improving\b|\bpersist\w*\b|\bafter (?:the first|\d+(?:–\d+)?) \w*\s*doses?\b|"
-    r"\bno (?:improvement|response)\b|\bworsening\b|\b(?:does|do) not improve\b|"
+    r"\bno (?:improvement|response)\b|\bworsen(?:ing|ed)\b|\b(?:does|do|did) not improve\b|\bdespite\b|\bfailed\b|"
+    r"\bnot responding\b|"
     r"\blast(?:s|ing)? (?:more than|over|>|≥)|\bprolonged\b",
     re.IGNORECASE,
 )
@@ -56,6 +57,13 @@ class Facets:
     year: int | None
     study_parts: frozenset[str] = frozenset()  # numbered parts of a study it is about: "cohort 6"
     phase: str | None = None  # the phase of a regimen it gives: "loading" or "maintenance"
+    prophylaxis: bool = False  # given before any toxicity, to prevent it
+
+    @property
+    def use(self) -> str | None:
+        """What the unit gives a drug for: to prevent a toxicity, to treat one a first treatment did not control,
+        or either (None). A prophylaxis trial saying it was "not treatment of refractory CRS" is prophylaxis."""
+        return "prophylaxis" if self.prophylaxis else "treatment" if self.refractory else None
 
 
 @dataclass(frozen=True)
@@ -100,6 +108,7 @@ def _facets(setting: str, population: str, drug: str, dose: str, doc_type: str, 
         year=year,
         study_parts=frozenset(f"{kind} {number}" for kind, number in study_parts(f"{setting} {population}")),
         phase=phase_of(dose),
+        prophylaxis=prophylactic(setting),
     )
 
 
@@ -134,6 +143,10 @@ def fit(parsed: ParsedQuestion, facets: Facets) -> Fit:
     if parsed.line.phase and facets.phase:  # "phenobarb loading dose" is not the maintenance row
         hit = parsed.line.phase == facets.phase
         matches, mismatches = matches + hit, mismatches + (not hit)
+    asked_use, use = use_of(parsed), facets.use
+    if asked_use and use:  # "anakinra for steroid-refractory ICANS?" is not answered by a prophylaxis trial
+        hit = asked_use == use
+        matches, mismatches = matches + hit, mismatches + (not hit)
     patient = 0
     band = parsed.population.weight_band or ("≥30 kg" if parsed.population.age_band == "adult" else None)
     if band and facets.weight_band:
@@ -144,6 +157,20 @@ def fit(parsed: ParsedQuestion, facets: Facets) -> Fit:
         hit = age == facets.age_band
         patient, mismatches = patient + hit, mismatches + (not hit)
     return Fit(mismatches, matches + patient, off_line=facets.refractory != asks_next_step(parsed), patient=patient)
+
+
+def other_use(parsed: ParsedQuestion, facets: Facets) -> bool:
+    """Whether the unit gives a drug for another use than the question asks (``use_of``, ``Facets.use``)."""
+    asked = use_of(parsed)
+    return bool(asked and facets.use and facets.use != asked)
+
+
+def use_of(parsed: ParsedQuestion) -> str | None:
+    """What the question gives a drug for: to prevent a toxicity ("ppx"), to treat one that a first treatment
+    did not control ("steroid-refractory", "after 2 doses"), or either (None)."""
+    if parsed.line.prophylaxis:
+        return "prophylaxis"
+    return "treatment" if asks_next_step(parsed) else None
 
 
 def statement_fit(parsed: ParsedQuestion, statement: Statement, passages: Sequence[Passage]) -> Fit:

@@ -391,6 +391,7 @@ class LineOfTherapy(BaseModel):
     no_better_after: str | None = None  # "no better after 24 h on that"
     improving: bool = False  # "she's back to grade 1": a step down (taper), not up
     phase: Literal["loading", "maintenance"] | None = None  # of a regimen: "phenobarb loading dose"
+    prophylaxis: bool = False  # given to prevent a toxicity ("anakinra ppx"), not to treat one
 
 
 class ParsedQuestion(BaseModel):
@@ -464,6 +465,7 @@ class ParsedQuestion(BaseModel):
             f"after {self.line.after_doses} doses" if self.line.after_doses else "",
             f"no better after {self.line.no_better_after}" if self.line.no_better_after else "",
             f"{self.line.phase} phase" if self.line.phase else "",
+            "prophylaxis" if self.line.prophylaxis else "",
         ]
         parts = [
             " + ".join(a.value.replace("_", " ") for a in self.asks) or self.intent.value,
@@ -514,7 +516,14 @@ def line_of(question: str) -> LineOfTherapy:
         improving=bool(patterns.get("line.improving") and patterns["line.improving"].search(question)),
         no_better_after=next((g for g in after.groups() if g), None) if after else None,
         phase=phase_of(question),
+        prophylaxis=prophylactic(question),
     )
+
+
+def prophylactic(text: str) -> bool:
+    """Whether a text is on giving a drug to prevent a toxicity ('prophylactic anakinra', 'seizure ppx')."""
+    pattern = lexicon().reading_patterns.get("line.prophylaxis")
+    return bool(pattern and pattern.search(text))
 
 
 def phase_of(text: str) -> Literal["loading", "maintenance"] | None:

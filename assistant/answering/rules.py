@@ -163,6 +163,9 @@ class ComposerRules(BaseModel):
     evidence_strength_first: bool = rule(
         True, False, "Evidence lines put the strongest kind of source first: a guideline weighs more than a case."
     )
+    evidence_setting_only: bool = rule(
+        True, False, "An evidence answer quotes no unit on another use (prophylaxis, refractory) than asked."
+    )
     evidence_findings_only: bool = rule(
         True, False, "An evidence answer quotes what studies found, not the corpus's notes on what it lacks."
     )

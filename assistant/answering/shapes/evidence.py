@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from assistant.answering.draft import Statement, joined
+from assistant.answering.facets import facets_of, other_use
 from assistant.answering.question import Asked, ParsedQuestion
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import CORPUS_NOTE, GIVES_RATE
@@ -127,6 +128,14 @@ def findings(
     if rules.evidence_product_only and parsed.products and not parsed.drugs:
         products = set(parsed.products)
         kept = [(v, u) for v, u in candidates if _about_product(u, passages[u.passage], products)]
+        candidates = kept or candidates
+    if rules.evidence_setting_only:
+        # "anakinra for steroid-refractory ICANS?" is not answered by a prophylaxis trial, nor "anakinra ppx data?"
+        # by a cohort treating refractory toxicity.
+        kept = [
+            (v, u) for v, u in candidates
+            if not other_use(parsed, facets_of(u, passages[u.passage].doc_type, passages[u.passage].year))
+        ]  # fmt: skip
         candidates = kept or candidates
     if rules.evidence_findings_only:
         # "No emapalumab dose is established in this corpus" says what the corpus lacks, not what a study found.
