@@ -603,6 +603,29 @@ def test_our_protocol_with_no_local_document_says_so_first_and_labels_the_rest_r
     assert [s.label for s in draft.statements] == ["Related"]
 
 
+@pytest.mark.parametrize(
+    ("question", "missing"),
+    [
+        ("ZUMA-7 grade 3 CRS rate with axi-cel?", "ZUMA-7"),  # a numbered trial of a family the index holds
+        ("ELARA tisa-cel grade 3 CRS rate?", "ELARA"),  # a trial the lexicon names, in no document
+        ("anito-cel grade 3 CRS rate?", "anito-cel"),  # a CAR-T product no document names
+    ],
+)
+def test_a_trial_or_product_no_document_reports_is_not_answered_with_anothers_figures(
+    question: str, missing: str
+) -> None:
+    passages = [
+        passage("zuma-1", "In ZUMA-1 (axi-cel), grade 3 CRS occurred in 13% of patients.", "trial"),
+        passage("juliet", "In JULIET (tisa-cel), grade 3 CRS occurred in 22% of patients.", "trial"),
+    ]
+    assert compose("ZUMA-1 grade 3 CRS rate with axi-cel?", passages).statements
+    draft = compose(question, passages)
+    assert draft.abstained and draft.reason == f"no indexed document reports {missing}"
+    words = dict.fromkeys(tokenize(" ".join(p.text for p in passages), parts=False), 1.0)
+    ablated = ExtractiveComposer(words, ComposerRules.ablated("unknown_studies"))
+    assert not ablated.run(question, passages, Intent.GENERAL).abstained
+
+
 def test_a_dose_the_sources_do_not_give_for_a_known_drug_is_said_so_not_abstained() -> None:
     note = passage("a", "Cerebral edema in grade 4 ICANS is treated in the ICU with neurosurgical input.", "guideline")
     draft = compose("mannitol dose for cerebral edema in ICANS?", [note], Intent.DOSING)

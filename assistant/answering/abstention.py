@@ -40,6 +40,8 @@ NEGATION = re.compile(
 )
 #: The kind of fact (``declared.ASK_KINDS``) another source may give in place of one source's declared gap.
 TREATMENT = "treatment"
+#: How a CAR-T product's short name ends ("axi-cel", "cilta-cel"): one no document uses is a product Carta lacks.
+PRODUCT_SUFFIX = "-cel"
 #: What the answer's first line says when a question asks for the hospital's own protocol and none is indexed.
 NO_LOCAL = "your hospital's own protocol: no local document is indexed (add one with `carta ingest PATH`)"
 
@@ -51,6 +53,8 @@ def cannot_answer(
     rules = scorer.rules
     best_score, best = scored[0]
     core = set(asked.core)
+    if rules.unknown_studies and (study := unknown_study(question, scorer)):
+        return f"no indexed document reports {study}"
     if best_score <= 0:
         return "the best passage covers too little of the question"
     # The best-scoring unit may match the question's common words while a close runner-up holds its rare
@@ -76,6 +80,30 @@ def local_first(draft: Draft, parsed: ParsedQuestion, passages: Sequence[Passage
         return Draft(gap=NO_LOCAL)
     statements = [replace(s, label=s.label or "Related") for s in draft.statements]
     return replace(draft, statements=statements, gap=draft.gap or NO_LOCAL)
+
+
+def unknown_asked(question: str, asked: Asked, scored: list[tuple[float, Unit]], scorer: Scorer) -> str | None:
+    """Why the question asks about what no passage can give (a trial or product, a dose: ``unknown_study``,
+    ``unknown_dose``), or None; no source's declared absence answers such a question either."""
+    study = unknown_study(question, scorer) if scorer.rules.unknown_studies else None
+    return f"no indexed document reports {study}" if study else unknown_dose(question, asked, scored, scorer)
+
+
+def unknown_study(question: str, scorer: Scorer) -> str | None:
+    """The trial or CAR-T product the question names that no indexed document mentions, or None.
+
+    A trial is a name of the lexicon's ``trials``, alone or numbered ("ZUMA-7" where only ZUMA-1, -2, -3 and -5
+    are indexed; "ELARA"); a product is a short name ending in ``PRODUCT_SUFFIX`` ("anito-cel"). Another trial's
+    or product's figures must not stand in for it.
+    """
+    trials = lexicon().trials
+    for token in tokenize(question, parts=False):
+        family, _, number = token.partition("-")
+        named = family in trials and (not number or number.isdigit())
+        if (named or token.endswith(PRODUCT_SUFFIX)) and token not in scorer.idf and token not in synonym_vocabulary():
+            typed = re.search(re.escape(token), question, re.IGNORECASE)
+            return typed.group(0) if typed else token
+    return None
 
 
 def unknown_dose(question: str, asked: Asked, scored: list[tuple[float, Unit]], scorer: Scorer) -> str | None:

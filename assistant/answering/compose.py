@@ -17,7 +17,7 @@ from assistant.answering.abstention import (
     asked_absence,
     cannot_answer,
     local_first,
-    unknown_dose,
+    unknown_asked,
     unspoken_dose,
 )
 from assistant.answering.declared import declarations
@@ -109,7 +109,7 @@ class ExtractiveComposer:
             draft = Draft(abstained=True, reason=reason)
         else:
             draft = self._shaped(question, intent, asked, parsed, given, passages, units, scored)
-        if draft.abstained and not unknown_dose(question, asked, scored, self.scorer):
+        if draft.abstained and not unknown_asked(question, asked, scored, self.scorer):
             # "N-ICAHT grade cutoffs?" is answered by the source's own statement that it lacks them.
             declared = declarations(units, passages) if self.rules.absence_rescues else []
             absence = asked_absence(asked, parsed, declared, passages, self.scorer)

@@ -103,6 +103,9 @@ class ComposerRules(BaseModel):
         " all give adds nothing.",
     )
     # Abstention: when Carta says the sources do not answer.
+    unknown_studies: bool = rule(
+        True, False, "A question naming a trial or CAR-T product no indexed document mentions is not answered."
+    )
     min_matched_words: int = rule(2, 0, "The best unit must hold this many question words: one in common is no answer.")
     coverage_candidates: int = budget(
         5, "... the best unit being the best-covering of the best few within relative_cutoff of the best."
