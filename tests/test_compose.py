@@ -9,7 +9,7 @@ from assistant.answering.abstention import ALL_SHOWN, asked_absence
 from assistant.answering.compose import ExtractiveComposer
 from assistant.answering.declared import declarations
 from assistant.answering.draft import Draft
-from assistant.answering.question import Asked, Intent, ParsedQuestion, grades_in
+from assistant.answering.question import Asked, Intent, ParsedQuestion, grades_in, spaced_compounds
 from assistant.answering.rules import ComposerRules
 from assistant.answering.shapes.prose import select
 from assistant.answering.units import Unit, row_sentence, units_of
@@ -132,6 +132,24 @@ def test_evidence_answers_give_each_study_one_line_strongest_source_first() -> N
     assert sorted(cohort.sources) == [1, 2]
     assert sorted(part.sources[0] for part in cohort.sentences) == [1, 2]  # each sentence keeps its own citation
     assert case.text == passages[0].text and case.sentences == [case]
+
+
+def test_words_typed_apart_match_the_hyphenated_word_of_the_documents() -> None:
+    """ "ZUMA-2 vs real world?": the cohort that calls itself "real-world" answers the second half."""
+    zuma = [
+        "In ZUMA-2 (brexu-cel, MCL), grade 3 or higher neurologic events occurred in 31% of patients.",
+        "In ZUMA-2 (brexu-cel, MCL), grade 3 or higher CRS occurred in 15% of patients.",
+        "ZUMA-2 (brexu-cel, MCL) enrolled 74 patients, of whom 68 were infused.",
+        "ZUMA-2 is the pivotal trial of brexu-cel in MCL, with grade 3 or higher events reported.",
+        "In ZUMA-2 (brexu-cel, MCL), the overall response rate was 85%.",
+    ]
+    cohort = "In a real-world MCL cohort given brexu-cel, grade 3 or higher neurotoxicity occurred in 32%."
+    passages = [*(passage("zuma-2", text, "trial", n=i) for i, text in enumerate(zuma)), passage("us", cohort)]
+    assert spaced_compounds("ZUMA-2 vs real world?") >= {"real-world"}
+    words = dict.fromkeys(tokenize(" ".join(p.text for p in passages), parts=False), 1.0)
+    composer = ExtractiveComposer({**words, "zuma-2": 4.0, "real-world": 4.0})  # both rare in a real index
+    answer = composer.run("brexu-cel in MCL: severe neurotox in ZUMA-2 vs real world?", passages, Intent.GENERAL)
+    assert cohort in [s.text for s in answer.statements]
 
 
 def test_a_number_alone_does_not_make_a_passage_relevant() -> None:

@@ -14,6 +14,7 @@ The phrases are the clinical lexicon's (``assistant/lexicon/intents.yaml``); thi
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -166,6 +167,8 @@ class Asked:
         # "steroid-refractory" is also said "refractory to steroids": each part counts as a concept of its own.
         parts = {part for token in core if "-" in token for part in token.split("-") if len(part) > 2} - core
         extra += [tuple(frozenset({w}) for w in sorted({part} | related_words(part))) for part in sorted(parts)]
+        # ... and "real world" typed apart is the documents' "real-world": the joined pair counts as one concept.
+        extra += [(frozenset({compound}),) for compound in spaced_compounds(question) - core]
         own = set(tokenize(question.replace(carried, " ") if carried else question, parts=False))
         grades = grades_in(question)
         return cls(
@@ -498,6 +501,13 @@ def population_of(question: str, adult: bool, pediatric: bool) -> Population:
             band = "<30 kg" if value < WEIGHT_CUT_KG else "≥30 kg"
     age = "pediatric" if pediatric and not adult else "adult" if adult and not pediatric else None
     return Population(age_band=age, weight_kg=weight, weight_band=band)
+
+
+def spaced_compounds(text: str) -> set[str]:
+    """Each two neighbouring words of ``text`` joined by a hyphen ("real world" -> 'real-world', "steroid
+    refractory" -> 'steroid-refractory'): the documents write many such pairs as one word."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return {f"{a}-{b}" for a, b in itertools.pairwise(words) if re.search(rf"\b{a}\s+{b}\b", text, re.IGNORECASE)}
 
 
 def line_of(question: str) -> LineOfTherapy:
