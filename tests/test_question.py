@@ -258,6 +258,20 @@ def test_a_spaced_plus_joins_two_asks() -> None:
 
 
 @pytest.mark.parametrize(
+    "question",
+    [
+        "Is tocilizumab recommended for grade 1 CRS?",
+        "is actemra indicated in gr1 CRS?",
+        "should we give toci for gr1 CRS?",
+    ],
+)
+def test_whether_a_drug_is_recommended_for_a_grade_asks_how_it_is_managed(question: str) -> None:
+    """Such a question is led by what the sources say at that grade (``facet_lead``), not the label's dose."""
+    assert Ask.MANAGE in parse(question).asks
+    assert Ask.MANAGE not in parse("tocilizumab dose for grade 1 CRS?").asks
+
+
+@pytest.mark.parametrize(
     ("question", "asks"),
     [
         ("n-icaht grading: anc cutoffs + how many days?", {Ask.CLASSIFY, Ask.TIMING}),
