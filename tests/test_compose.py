@@ -1146,6 +1146,20 @@ def test_a_row_that_only_restates_the_sentences_chosen_before_it_is_left_out() -
     assert len(select([(1.0, first), (1.0, second), (1.0, unit)], ComposerRules.ablated("restated_rows"))) == 3
 
 
+def test_alike_sentences_answering_different_words_of_the_question_are_two_statements() -> None:
+    """ "gr2 ICANS w/u: MRI? EEG?": the EEG line reads like the MRI line, but answers the other half."""
+    passages = [
+        passage("asco", "In the ASCO guideline, MRI of the brain is obtained from grade 2 ICANS onwards.", "guideline"),
+        passage("asco", "In the ASCO guideline, EEG is obtained from grade 2 ICANS onwards.", "guideline", n=1),
+    ]
+    mri, eeg = units_of(passages)
+    asked = frozenset({"icans", "workup", "mri", "eeg"})
+    assert [s.text for s in select([(1.0, mri), (1.0, eeg)], ComposerRules(), asked)] == [mri.text, eeg.text]
+    # Asked about neither test, they say the same of grade 2 ICANS: one statement.
+    assert len(select([(1.0, mri), (1.0, eeg)], ComposerRules(), frozenset({"icans", "grade"}))) == 1
+    assert len(select([(1.0, mri), (1.0, eeg)], ComposerRules.ablated("twins_answer_alike"), asked)) == 1
+
+
 RATES_TABLE = (
     "| Trial | CRS any grade | Neurologic events any grade | Neurologic events grade 3–4 |\n"
     "|---|---|---|---|\n| JULIET | 58% | 21% | 12% |"

@@ -96,6 +96,9 @@ class ComposerRules(BaseModel):
     merge_with_numbers: float = rule(
         0.5, 1.01, "... and then merge when they share this share of the shorter one's words."
     )
+    twins_answer_alike: bool = rule(
+        True, False, "Two alike units are one statement only if neither holds a question word the other lacks."
+    )
     restated_rows: bool = rule(
         True,
         False,

@@ -17,14 +17,13 @@ from assistant.answering.draft import Statement
 from assistant.answering.facets import facets_of, fit, statement_fit
 from assistant.answering.question import Ask, ParsedQuestion, ask_words, fact_words
 from assistant.answering.scoring import Scorer
-from assistant.answering.shapes.prose import merged_into, unit_tokens
+from assistant.answering.shapes.prose import asked_words, merged_into, unit_tokens
 from assistant.answering.units import Unit
 from assistant.conversation import entities
 from assistant.documents import SINGLE_STUDY_TYPES, study_named
 from assistant.lexicon import lexicon
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
-from assistant.retrieval.synonyms import related_words
 from assistant.text import bare_numbers
 
 
@@ -124,7 +123,7 @@ def one_fact(
         if chosen and any(keys[id(unit)][:2]):
             continue  # what follows the lead contradicts nothing asked and names the toxicity asked
         tokens = unit_tokens(unit)
-        if merged_into(chosen, unit, tokens, scorer.rules):
+        if merged_into(chosen, unit, tokens, scorer.rules, frozenset(core)):
             continue  # another source saying the same: one statement, both citations
         words = asked_words(unit.text, core - fact_words(question))  # "frequency" opens no second line
         # A yes/no keeps the sentence its source gives beside the answer (the reason; a table's next row is none).
@@ -183,12 +182,6 @@ def one_fact_beside(
         and not statement_fit(parsed, s, passages).mismatches
         and not other_product(s.text, parsed)
     ]  # fmt: skip
-
-
-def asked_words(text: str, core: set[str]) -> set[str]:
-    """The question's words that ``text`` holds, itself or by a synonym ('gamifant' in "emapalumab ...")."""
-    tokens = set(tokenize(text, parts=False))
-    return {word for word in core if word in tokens or related_words(word) & tokens}
 
 
 def other_product(text: str, parsed: ParsedQuestion) -> bool:

@@ -6,7 +6,7 @@ the budget (``max_statements``, ``max_words``) and what counts as saying the sam
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from assistant.answering.draft import Statement
 from assistant.answering.facets import facets_of, fit
@@ -34,7 +34,7 @@ def select(
         if len(chosen) >= rules.max_statements:
             break
         tokens = unit_tokens(unit)
-        if merged_into(chosen, unit, tokens, rules) or (rules.restated_rows and restated(chosen, unit, asked)):
+        if merged_into(chosen, unit, tokens, rules, asked) or (rules.restated_rows and restated(chosen, unit, asked)):
             continue
         length = len(unit.text.split())
         if chosen and words + length > rules.max_words:
@@ -81,17 +81,35 @@ def unit_tokens(unit: Unit) -> set[str]:
 
 
 def merged_into(
-    chosen: Sequence[tuple[set[str], Statement]], unit: Unit, tokens: set[str], rules: ComposerRules
+    chosen: Sequence[tuple[set[str], Statement]],
+    unit: Unit,
+    tokens: set[str],
+    rules: ComposerRules,
+    asked: frozenset[str] = frozenset(),
 ) -> bool:
     """Whether ``unit`` says the same as a statement already ``chosen`` (its words ``tokens``); if so, that
-    statement now cites the unit's passage too."""
+    statement now cites the unit's passage too. A unit holding a word ``asked`` that the statement lacks says
+    something else, however alike the two read ("EEG is obtained from grade 2 ICANS" beside "MRI is obtained
+    from grade 2 ICANS" for "gr2 ICANS w/u: MRI? EEG?")."""
     numbers = bare_numbers(unit.text)
+    adds = asked_words(unit.text, asked) if rules.twins_answer_alike else set()
     twin = next(
-        (s for toks, s in chosen if bare_numbers(s.text) == numbers and twins(toks, tokens, numbers, rules)), None
-    )
+        (
+            s for toks, s in chosen
+            if bare_numbers(s.text) == numbers and twins(toks, tokens, numbers, rules)
+            and not adds - asked_words(s.text, asked)
+        ),
+        None,
+    )  # fmt: skip
     if twin is not None and unit.passage not in twin.sources:
         twin.sources.append(unit.passage)
     return twin is not None
+
+
+def asked_words(text: str, core: Collection[str]) -> set[str]:
+    """The question's words that ``text`` holds, itself or by a synonym ('gamifant' in "emapalumab ...")."""
+    tokens = set(tokenize(text, parts=False))
+    return {word for word in core if word in tokens or related_words(word) & tokens}
 
 
 def twins(a: set[str], b: set[str], values: set[str], rules: ComposerRules) -> bool:
