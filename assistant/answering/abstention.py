@@ -53,8 +53,8 @@ def cannot_answer(
     rules = scorer.rules
     best_score, best = scored[0]
     core = set(asked.core)
-    if rules.unknown_studies and (study := unknown_study(question, scorer)):
-        return f"no indexed document reports {study}"
+    if unknown := unknown_study(question, scorer):
+        return unknown
     if best_score <= 0:
         return "the best passage covers too little of the question"
     # The best-scoring unit may match the question's common words while a close runner-up holds its rare
@@ -85,24 +85,26 @@ def local_first(draft: Draft, parsed: ParsedQuestion, passages: Sequence[Passage
 def unknown_asked(question: str, asked: Asked, scored: list[tuple[float, Unit]], scorer: Scorer) -> str | None:
     """Why the question asks about what no passage can give (a trial or product, a dose: ``unknown_study``,
     ``unknown_dose``), or None; no source's declared absence answers such a question either."""
-    study = unknown_study(question, scorer) if scorer.rules.unknown_studies else None
-    return f"no indexed document reports {study}" if study else unknown_dose(question, asked, scored, scorer)
+    return unknown_study(question, scorer) or unknown_dose(question, asked, scored, scorer)
 
 
 def unknown_study(question: str, scorer: Scorer) -> str | None:
-    """The trial or CAR-T product the question names that no indexed document mentions, or None.
+    """Why the question cannot be answered when it names a trial or CAR-T product no indexed document mentions
+    (``rules.unknown_studies``), or None.
 
     A trial is a name of the lexicon's ``trials``, alone or numbered ("ZUMA-7" where only ZUMA-1, -2, -3 and -5
     are indexed; "ELARA"); a product is a short name ending in ``PRODUCT_SUFFIX`` ("anito-cel"). Another trial's
     or product's figures must not stand in for it.
     """
+    if not scorer.rules.unknown_studies:
+        return None
     trials = lexicon().trials
     for token in tokenize(question, parts=False):
         family, _, number = token.partition("-")
         named = family in trials and (not number or number.isdigit())
         if (named or token.endswith(PRODUCT_SUFFIX)) and token not in scorer.idf and token not in synonym_vocabulary():
             typed = re.search(re.escape(token), question, re.IGNORECASE)
-            return typed.group(0) if typed else token
+            return f"no indexed document reports {typed.group(0) if typed else token}"
     return None
 
 
