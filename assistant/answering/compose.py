@@ -23,7 +23,7 @@ from assistant.answering.abstention import (
 from assistant.answering.declared import declarations
 from assistant.answering.draft import Draft, Statement
 from assistant.answering.facets import statement_fit
-from assistant.answering.question import SOURCE_KINDS, Ask, Asked, Intent, ParsedQuestion, spaced_compounds
+from assistant.answering.question import SOURCE_KINDS, Ask, Asked, Intent, ParsedQuestion
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import GIVES_RATE, Scorer
 from assistant.answering.shapes.dosing import dosing_answer, how_given
@@ -210,7 +210,7 @@ class ExtractiveComposer:
             lines = by_study(statements, passages)
             return Draft(statements=by_evidence_strength(lines, passages, rules))
         if intent is not Intent.DOSING:  # a dose answer keeps its best-scoring sentences
-            candidates = novel_first(candidates, core | spaced_compounds(question), self.scorer)
+            candidates = novel_first(candidates, core | asked.compounds, self.scorer)
         # What to do: a management question, or one on a patient getting better ("back to grade 1, what next?").
         managing = intent is Intent.MANAGEMENT or Ask.MANAGE in parsed.asks or parsed.line.improving
         steps = scored

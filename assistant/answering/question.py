@@ -14,7 +14,6 @@ The phrases are the clinical lexicon's (``assistant/lexicon/intents.yaml``); thi
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -147,6 +146,8 @@ class Asked:
     # Words of what kind of fact is asked ("how many days"), not its subject; "data on X" stays a subject word, as
     # evidence is no kind of declared-absent topic (declared.ASK_KINDS).
     asking: frozenset[str] = frozenset()
+    # Neighbouring words joined as the documents may write them ("real world" -> 'real-world'); one concept each.
+    compounds: frozenset[str] = frozenset()
 
     @classmethod
     def read(cls, question: str, intent: Intent, carried: str = "") -> Asked:
@@ -168,7 +169,8 @@ class Asked:
         parts = {part for token in core if "-" in token for part in token.split("-") if len(part) > 2} - core
         extra += [tuple(frozenset({w}) for w in sorted({part} | related_words(part))) for part in sorted(parts)]
         # ... and "real world" typed apart is the documents' "real-world": the joined pair counts as one concept.
-        extra += [(frozenset({compound}),) for compound in spaced_compounds(question) - core]
+        compounds = frozenset(spaced_compounds(question)) - core
+        extra += [(frozenset({compound}),) for compound in sorted(compounds)]
         own = set(tokenize(question.replace(carried, " ") if carried else question, parts=False))
         grades = grades_in(question)
         return cls(
@@ -187,6 +189,7 @@ class Asked:
             local=local,
             drugs=lex.with_members(asked_drugs(question)),
             asking=frozenset(ask_words(question, besides=("asks.evidence",))),
+            compounds=compounds,
         )
 
     def about_other_drugs(self, named: Iterable[str]) -> bool:
@@ -503,11 +506,14 @@ def population_of(question: str, adult: bool, pediatric: bool) -> Population:
     return Population(age_band=age, weight_kg=weight, weight_band=band)
 
 
+#: Two words with only spaces between them, found at every word start so that pairs overlap ("a b c": a b, b c).
+SPACED_PAIR = re.compile(r"\b(?=([a-z0-9]+)\s+([a-z0-9]+)\b)")
+
+
 def spaced_compounds(text: str) -> set[str]:
     """Each two neighbouring words of ``text`` joined by a hyphen ("real world" -> 'real-world', "steroid
     refractory" -> 'steroid-refractory'): the documents write many such pairs as one word."""
-    words = re.findall(r"[a-z0-9]+", text.lower())
-    return {f"{a}-{b}" for a, b in itertools.pairwise(words) if re.search(rf"\b{a}\s+{b}\b", text, re.IGNORECASE)}
+    return {f"{a}-{b}" for a, b in SPACED_PAIR.findall(text.lower())}
 
 
 def line_of(question: str) -> LineOfTherapy:

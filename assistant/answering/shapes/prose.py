@@ -57,7 +57,7 @@ def restated(chosen: Sequence[tuple[set[str], Statement]], unit: Unit, asked: fr
         return False
     numbers = set().union(*(bare_numbers(s.text) for _, s in chosen))
     if not unit.is_dosing_row:
-        answering = [value for name, value in unit.cells.items() if "%" in value and heading_asked(name, asked)]
+        answering = [value for name, value in unit.cells.items() if "%" in value and asked_words(name, asked)]
         figures = bare_numbers(" ".join(answering))
         return bool(figures) and figures <= numbers
     cells = [unit.cells.get(name, "") for name in RESTATED_CELLS]
@@ -66,13 +66,6 @@ def restated(chosen: Sequence[tuple[set[str], Statement]], unit: Unit, asked: fr
         return False
     said = set().union(*(toks for toks, _ in chosen))
     return bare_numbers(" ".join(cells)) <= numbers and tokens <= said
-
-
-def heading_asked(heading: str, asked: frozenset[str]) -> bool:
-    """Whether a column ``heading`` holds a word ``asked``, itself or by a synonym ('neurotox' in "Neurologic
-    events grade 3–4")."""
-    words = set(tokenize(heading, parts=False))
-    return any(word in words or related_words(word) & words for word in asked)
 
 
 def unit_tokens(unit: Unit) -> set[str]:
