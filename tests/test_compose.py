@@ -1265,3 +1265,33 @@ def test_an_evidence_answer_puts_what_studies_found_before_what_a_label_says() -
     lines = by_evidence_strength([Statement(p.text, [i]) for i, p in enumerate(passages)], passages, ComposerRules())
     assert [line.text for line in lines] == [passages[1].text, passages[0].text]
     assert [line.label for line in lines] == ["Case report", "Drug label"]
+
+
+def test_an_evidence_line_gives_its_studys_size_and_endpoint() -> None:
+    passages = [
+        passage("gazeau", "In the cohort, 40 patients received anakinra for ICANS despite steroids."),
+        passage("gazeau", "The cohort included 43 patients treated after CAR-T.", n=1),
+        passage("gazeau", "The cohort concluded that the drug was feasible and safe.", n=2),
+        passage("wehrli", "Anakinra for steroid-refractory ICANS at one centre.", doc_type="case-series", n=3),
+    ]
+    question = "evidence for anakinra in ICANS despite steroids?"
+    study = " ".join(p.text for p in passages[:3])  # one study's line: what matched, then its size and endpoint
+    assert evidence_texts(question, passages) == [study, passages[3].text]
+    assert evidence_texts(question, passages, ComposerRules(evidence_whole_studies=False)) == [
+        passages[0].text,
+        passages[3].text,
+    ]
+
+
+def test_a_studys_endpoint_takes_the_place_of_a_dosing_row_within_the_word_budget() -> None:
+    passages = [
+        passage("gazeau", "In the cohort, 40 patients received anakinra for ICANS despite steroids."),
+        passage("gazeau", "The cohort concluded that anakinra was feasible and safe.", n=1),
+        dosing_table("cnh", "anakinra | 2 mg/kg | IV | every 6 h | 100 mg | children | ICANS despite steroids | x"),
+    ]
+    question = "evidence for anakinra in ICANS despite steroids?"
+    tight = ComposerRules(evidence_max_words=28)  # the row or the endpoint (9 words), not both
+    assert evidence_texts(question, passages, tight) == [f"{passages[0].text} {passages[1].text}"]
+    assert evidence_texts(question, passages, tight.model_copy(update={"evidence_whole_studies": False}))[0].startswith(
+        "Anakinra: 2 mg/kg"
+    )

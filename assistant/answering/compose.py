@@ -27,7 +27,13 @@ from assistant.answering.question import SOURCE_KINDS, Ask, Asked, Intent, Parse
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import GIVES_RATE, Scorer
 from assistant.answering.shapes.dosing import dosing_answer, how_given
-from assistant.answering.shapes.evidence import by_evidence_strength, by_study, findings, other_studies
+from assistant.answering.shapes.evidence import (
+    by_evidence_strength,
+    by_study,
+    findings,
+    other_studies,
+    whole_studies,
+)
 from assistant.answering.shapes.next_step import next_step
 from assistant.answering.shapes.one_fact import names_asked_toxicity, one_fact
 from assistant.answering.shapes.positions import asks_positions, positions
@@ -207,6 +213,8 @@ class ExtractiveComposer:
                 wider = [(v, u) for v, u in scored if v >= rules.evidence_study_cutoff * best_score]
                 found = findings(wider, asked, parsed, passages, rules)
                 statements = other_studies(statements, found, parsed, passages, rules)
+            if rules.evidence_whole_studies:
+                statements = whole_studies(statements, scored, parsed, passages, rules)
             lines = by_study(statements, passages)
             return Draft(statements=by_evidence_strength(lines, passages, rules))
         if intent is not Intent.DOSING:  # a dose answer keeps its best-scoring sentences

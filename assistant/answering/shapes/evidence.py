@@ -74,6 +74,64 @@ def other_studies(
     return chosen + extra
 
 
+#: A sentence giving a study's whole size: "the cohort included 43 patients", "the cohort of 38 children", "(n=40)";
+#: "40 patients received anakinra for ICANS" is a part of it.
+STUDY_SIZE = re.compile(r"\b(?:included|enrolled|cohort of|series of|study of) \d+\b|\bn\s*=\s*\d+", re.IGNORECASE)
+#: A sentence giving what a study found on a clinical endpoint: survival, response, resolution, safety, a severe
+#: toxicity's rate; a change in a laboratory value or a temperature is a finding, not an endpoint.
+ENDPOINT = re.compile(
+    r"\bsurvival\b|\bmortality\b|\bdied\b|\bdeaths?\b|\brespon(?:ded|se rate)\b|\bcomplete response\b|"
+    r"\bremission\b|\bresolved\b|\bimproved\b|\bfeasible\b|\bsafe\b|grade ≥\s*3 [^.]*\boccurred\b|\bno patient had\b",
+    re.IGNORECASE,
+)
+
+
+def whole_studies(
+    statements: list[Statement],
+    scored: list[tuple[float, Unit]],
+    parsed: ParsedQuestion,
+    passages: Sequence[Passage],
+    rules: ComposerRules,
+) -> list[Statement]:
+    """``statements`` with each quoted study's size and endpoint added when its line lacks them: its best-scored
+    sentence giving how many patients it had, and its best giving what it found on a clinical endpoint. Within
+    ``rules.evidence_max_words``, they take the place of dosing rows (how a drug was given is not what was found).
+
+    "what's the evidence for anakinra in steroid-refractory ICANS?" quotes the Gazeau line on the 40 patients
+    treated for ICANS; a reader weighs the study by its size (43 patients, 9 institutions) and by what it
+    concluded (feasible and safe), sentences that share fewer of the question's words.
+    """
+    patient = patient_of(parsed)
+    said = {s.text for s in statements}
+    added: list[Statement] = []
+    out: list[Statement] = []
+    for position, statement in enumerate(statements):
+        out.append(statement)
+        passage = passages[statement.sources[0]]
+        if passage.doc_type not in SINGLE_STUDY_TYPES or any(
+            passages[s.sources[0]].doc_id == passage.doc_id for s in statements[position + 1 :]
+        ):
+            continue  # a study gains its missing parts once, after its last sentence
+        line = " ".join(s.text for s in out if passages[s.sources[0]].doc_id == passage.doc_id)
+        units = [
+            u for _, u in scored
+            if passages[u.passage].doc_id == passage.doc_id and u.text not in said and not u.cells
+            and _a_finding(u) and not for_another_patient(u, patient, passages)
+        ]  # fmt: skip
+        for role in (STUDY_SIZE, ENDPOINT):
+            unit = None if role.search(line) else next((u for u in units if role.search(u.text)), None)
+            if unit is not None and unit.text not in said:
+                added.append(Statement(unit.text, [unit.passage]))
+                out.append(added[-1])
+                said.add(unit.text)
+                line += " " + unit.text
+    for dropped in [*(s for s in reversed(out) if s.cells is not None), *reversed(added)]:
+        if _words(out) <= rules.evidence_max_words:
+            break
+        out.remove(dropped)
+    return out
+
+
 def _a_finding(unit: Unit) -> bool:
     """Whether ``unit`` says what a study found: not a dosing row without a dose, nor a note on the corpus."""
     if unit.is_dosing_row and not stated(unit.cells.get("dose")):
