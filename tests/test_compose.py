@@ -1295,3 +1295,22 @@ def test_a_studys_endpoint_takes_the_place_of_a_dosing_row_within_the_word_budge
     assert evidence_texts(question, passages, tight.model_copy(update={"evidence_whole_studies": False}))[0].startswith(
         "Anakinra: 2 mg/kg"
     )
+
+
+def test_a_named_study_whose_results_are_not_captured_is_answered_first_by_saying_so() -> None:
+    passages = [
+        declaring(
+            "strati-2023-anakinra",
+            "The Strati trial bases prophylactic anakinra on IL-1 and ICANS. "
+            "The results of the Strati trial of prophylactic anakinra were not captured for this corpus.",
+            "results of the Strati trial of prophylactic anakinra",
+            doc_type="trial",
+        ),
+    ]
+    question = "what did the Strati prophylactic anakinra trial show? evidence?"
+    texts = evidence_texts(question, passages)
+    assert texts[0].startswith("The results of the Strati trial")
+    assert texts[1:] == ["The Strati trial bases prophylactic anakinra on IL-1 and ICANS."]  # what the trial is
+    assert not evidence_texts(question, passages, ComposerRules(evidence_unreported_results=False))[0].startswith(
+        "The results"
+    )

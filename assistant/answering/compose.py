@@ -21,7 +21,7 @@ from assistant.answering.abstention import (
     unspoken_dose,
 )
 from assistant.answering.declared import declarations
-from assistant.answering.draft import Draft, Statement
+from assistant.answering.draft import Draft, Statement, related
 from assistant.answering.facets import statement_fit
 from assistant.answering.question import SOURCE_KINDS, Ask, Asked, Intent, ParsedQuestion
 from assistant.answering.rules import ComposerRules
@@ -32,6 +32,7 @@ from assistant.answering.shapes.evidence import (
     by_study,
     findings,
     other_studies,
+    unreported_results,
     whole_studies,
 )
 from assistant.answering.shapes.next_step import next_step
@@ -215,8 +216,14 @@ class ExtractiveComposer:
                 statements = other_studies(statements, found, parsed, passages, rules)
             if rules.evidence_whole_studies:
                 statements = whole_studies(statements, scored, parsed, passages, rules)
-            lines = by_study(statements, passages)
-            return Draft(statements=by_evidence_strength(lines, passages, rules))
+            named = named_documents(question, {p.doc_id for p in passages})
+            unreported = unreported_results(named, units, passages) if rules.evidence_unreported_results else None
+            if unreported is not None:
+                statements = [s for s in statements if s.text != unreported.text]
+            lines = by_evidence_strength(by_study(statements, passages), passages, rules)
+            if unreported is not None:  # the rest is related: what the study is, not what it found
+                return Draft(statements=[unreported, *related(lines)])
+            return Draft(statements=lines)
         if intent is not Intent.DOSING:  # a dose answer keeps its best-scoring sentences
             candidates = novel_first(candidates, core | asked.compounds, self.scorer)
         # What to do: a management question, or one on a patient getting better ("back to grade 1, what next?").

@@ -186,6 +186,9 @@ class ComposerRules(BaseModel):
     )
     evidence_extra_studies: int = budget(3, "... and this many studies join beyond those the prose budget chose.")
     evidence_max_words: int = budget(180, "... and the answer with them stays within this many words.")
+    evidence_unreported_results: bool = rule(
+        True, False, "A named study whose results the corpus lacks is answered first by the sentence saying so."
+    )
     evidence_whole_studies: bool = rule(
         True, False, "A study's line gains its size and its clinical endpoint when it lacks them, before dosing rows."
     )

@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
+from assistant.answering.declared import declarations
 from assistant.answering.draft import Statement, joined
 from assistant.answering.facets import facets_of, other_use
 from assistant.answering.question import Asked, ParsedQuestion
@@ -28,6 +29,9 @@ from assistant.passage import Passage
 NOT_A_FINDING = re.compile(
     r"\bin this corpus\b|cannot be used as a source|\bas captured\b|cannot be generalized", re.IGNORECASE
 )
+
+#: A declared-absent topic that is a study's results: "results of the Strati 2023 phase 1 ... trial".
+RESULTS = re.compile(r"\b(?:results?|outcomes?|findings?)\b", re.IGNORECASE)
 
 #: Evidence answers put the strongest source first; lower is stronger.
 EVIDENCE_RANK = {
@@ -130,6 +134,16 @@ def whole_studies(
             break
         out.remove(dropped)
     return out
+
+
+def unreported_results(named: set[str], units: Sequence[Unit], passages: Sequence[Passage]) -> Statement | None:
+    """The sentence declaring that the results of a study the question names (``named``) were not captured, if
+    its document declares so: "what did the Strati phase 1 trial show?" is first told that, before the trial's
+    rationale and the background rates it cites can read as its findings."""
+    for topic, unit in declarations(units, passages):
+        if passages[unit.passage].doc_id in named and RESULTS.search(topic):
+            return Statement(unit.text, [unit.passage])
+    return None
 
 
 def _a_finding(unit: Unit) -> bool:
