@@ -1314,3 +1314,29 @@ def test_a_named_study_whose_results_are_not_captured_is_answered_first_by_sayin
     assert not evidence_texts(question, passages, ComposerRules(evidence_unreported_results=False))[0].startswith(
         "The results"
     )
+
+
+def test_a_products_cell_dose_is_not_answered_by_a_drugs_dose() -> None:
+    passages = [
+        passage("lichtenstein", "After CAR-T, anakinra was given at 2.5 mg/kg per dose for carHLH.", "cohort"),
+        passage("label", "With Carvykti, grade 3 or higher CRS occurred in 5% of patients.", "label", n=1),
+    ]
+    question = "carvykti dose range, CAR+ cells/kg?"
+    idf = knowing(question, *(p.text for p in passages)).idf
+    draft = ExtractiveComposer(idf).run(question, passages, Intent.DOSING)
+    assert (draft.abstained, draft.reason) == (True, "no passage gives a cell dose for cilta-cel")
+    assert not ExtractiveComposer(idf, ComposerRules(cell_doses=False)).run(question, passages, Intent.DOSING).abstained
+
+
+def test_a_products_dose_is_answered_by_the_cells_infused() -> None:
+    trial = passage(
+        "transform",
+        "In TRANSFORM, liso-cel dose levels were compared with standard care in 184 adults. "
+        "In TRANSFORM, adults were randomised to liso-cel (100 × 10⁶ CAR+ T cells) or standard care.",
+        "trial",
+    )
+    question = "liso-cel dose in TRANSFORM?"
+    cells = "In TRANSFORM, adults were randomised to liso-cel (100 × 10⁶ CAR+ T cells) or standard care."
+    assert [s.text for s in compose(question, [trial], Intent.DOSING).statements] == [cells]
+    off = ExtractiveComposer(knowing(trial.text).idf, ComposerRules(cell_doses=False))
+    assert off.run(question, [trial], Intent.DOSING).statements[0].text != cells

@@ -26,7 +26,7 @@ from assistant.lexicon import lexicon
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import synonym_vocabulary
-from assistant.text import ASKED_UNIT, DOSE_TALK, bare_numbers
+from assistant.text import ASKED_UNIT, CELL_DOSE, CELLS_ASKED, DOSE_TALK, bare_numbers
 
 #: Why a request for more abstains: every unit the search found was already in an earlier answer.
 ALL_SHOWN = "everything the search found for this question was already shown"
@@ -113,6 +113,10 @@ def unknown_dose(question: str, asked: Asked, scored: list[tuple[float, Unit]], 
     Carta does not know), or None; no declared absence answers such a question either."""
     if asked.intent is not Intent.DOSING:
         return None
+    # "carvykti dose range, CAR+ cells/kg?" is not answered by anakinra's mg/kg rows nor by Carvykti's rates.
+    cells = scorer.rules.cell_doses and asked.product_dose and bool(CELLS_ASKED.search(question))
+    if cells and not any(CELL_DOSE.search(u.text) for value, u in scored if value > 0):
+        return f"no passage gives a cell dose for {', '.join(sorted(asked.products))}"
     asked_unit = ASKED_UNIT.search(question)
     if asked_unit and not any(asked_unit.group(1).lower() in u.text.lower() for value, u in scored if value > 0):
         return f"no passage gives a dose in {asked_unit.group(1)}"
@@ -141,7 +145,7 @@ def unspoken_dose(
     A drug and toxicity the corpus knows get "Carta's sources do not give ..." and what fits, as
     related; otherwise Carta abstains.
     """
-    if any(DOSE_TALK.search(s.text) for s in statements):
+    if any(DOSE_TALK.search(s.text) or CELL_DOSE.search(s.text) for s in statements):
         return None
     if not (rules.say_gaps and parsed.drugs and parsed.toxicities):
         return Draft(abstained=True, reason="no passage gives the dose asked for")

@@ -46,6 +46,7 @@ from assistant.documents import study_named
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import synonym_vocabulary
+from assistant.text import CELL_DOSE
 
 
 class ExtractiveComposer:
@@ -224,6 +225,8 @@ class ExtractiveComposer:
             if unreported is not None:  # the rest is related: what the study is, not what it found
                 return Draft(statements=[unreported, *related(lines)])
             return Draft(statements=lines)
+        if rules.cell_doses and asked.product_dose:  # "liso-cel dose in TRANSFORM?": the cells infused
+            candidates = [(v, u) for v, u in candidates if CELL_DOSE.search(u.text)] or candidates
         if intent is not Intent.DOSING:  # a dose answer keeps its best-scoring sentences
             candidates = novel_first(candidates, core | asked.compounds, self.scorer)
         # What to do: a management question, or one on a patient getting better ("back to grade 1, what next?").

@@ -192,6 +192,12 @@ class Asked:
             compounds=compounds,
         )
 
+    @property
+    def product_dose(self) -> bool:
+        """Whether a dose question names a CAR-T product and no drug: the dose asked is the product's own, in cells
+        ("liso-cel dose in TRANSFORM?"), not a drug's given with it."""
+        return self.intent is Intent.DOSING and bool(self.products) and not self.drugs
+
     def about_other_drugs(self, named: Iterable[str]) -> bool:
         """Whether a unit naming the drugs ``named`` (its facet) names none of those asked about (a valaciclovir
         row for a levofloxacin question; a class named or asked, "steroids", counts its members)."""

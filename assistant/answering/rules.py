@@ -224,6 +224,9 @@ class ComposerRules(BaseModel):
         True, False, "A question naming a trial gets no rate of another trial or side cohort, even below the best."
     )
     named_study_only: bool = rule(True, False, "A question naming one study is answered from that study only.")
+    cell_doses: bool = rule(
+        True, False, "A dose question naming a CAR-T product and no drug is answered by a dose in cells, or not at all."
+    )
     one_fact: bool = rule(
         True, False, "A question asking for one fact (a maximum, onset, rate, yes/no) gets the statement carrying it."
     )
