@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answering.question import Ask, Intent, ParsedQuestion
+from assistant.answering.question import Ask, Asked, Intent, ParsedQuestion
 from assistant.retrieval.synonyms import spell_out
 
 
@@ -240,10 +240,24 @@ def test_bedside_wording_of_a_grade_definition_and_a_next_step(
         ("pjp ppx after cd19 car-t drug + start", True),
         ("filgrastim after CAR-T for low ANC - when start", True),
         ("starting gamifant dose for primary hlh", False),
+        ("kymriah CRS — when does it usually start?", True),
     ],
 )
 def test_a_terse_when_asks_for_timing(question: str, timing: bool) -> None:
     assert (Ask.TIMING in parse(question).asks) is timing
+
+
+@pytest.mark.parametrize(
+    ("question", "onset"),
+    [
+        ("yescarta neurotox usually starts what day?", True),
+        ("when does CRS start after kymriah?", True),
+        ("when do we start bactrim after CAR-T?", False),
+    ],
+)
+def test_a_toxicity_that_starts_asks_for_its_onset(question: str, onset: bool) -> None:
+    asked = Asked.read(question, Intent.GENERAL)
+    assert any(concept == (frozenset({"onset"}),) for concept in asked.extra) is onset
 
 
 def test_a_spaced_plus_joins_two_asks() -> None:
