@@ -28,8 +28,11 @@ if TYPE_CHECKING:
     from assistant.answering.chain import AnswerChain
 
 #: How each scale names its toxicity in an answer and in the management question.
-TOXICITY = {"crs": "CRS", "icans": "ICANS", "icaht": "ICAHT", "hematotox": "hematotoxicity"}
-SOURCE = {"crs": "ASTCT", "icans": "ASTCT, ICE", "icaht": "T-ICAHT, ASH proposal", "hematotox": "CAR-HEMATOTOX"}
+TOXICITY = {"crs": "CRS", "icans": "ICANS", "capd": "ICANS", "icaht": "ICAHT", "hematotox": "hematotoxicity"}
+SOURCE = {
+    "crs": "ASTCT", "icans": "ASTCT, ICE", "capd": "ASTCT, CAPD", "icaht": "T-ICAHT, ASH proposal",
+    "hematotox": "CAR-HEMATOTOX",
+}  # fmt: skip
 #: A follow-up that continues the same patient ("and if ...", "what if ...", "now ...").
 FOLLOW_UP = re.compile(r"^\W*(?:and|what if|if|now|but|then|what about|how about)\b", re.IGNORECASE)
 #: A question about the scale itself ("low vs high flow cutoff for CRS grading?"), not about a patient.
