@@ -102,6 +102,9 @@ def test_the_reader_on_bedside_phrasings() -> None:
             "fever": False, "treated": True, "vasopressors": 1},
         "fever gone after toci but still needs a pressor — still CRS? grade?": {
             "fever": False, "treated": True, "vasopressors": 1},
+        "temp 38.5, SBP 85 on 2 pressors incl vaso, 4L NC — grade?": {  # vasopressin is one of the two
+            "temp_c": 38.5, "sbp": 85.0, "vasopressors": 1, "vasopressin": True, "oxygen_lpm": 4.0,
+            "device": "nasal cannula"},
         "single GTC sz that stopped on its own in <1 min — what ICANS grade? and if it's status?": {
             "seizure": "rapid"},
     }  # fmt: skip

@@ -30,6 +30,8 @@ PRESSORS = {
 }
 VASOPRESSIN = re.compile(r"\bvasopressin\b|\bvaso\b(?!\s*-?pressors?)", F)
 COUNTED = re.compile(r"\b(\d|one|two|three|single|a)\s+(?:vaso)?pressors?\b", F)
+#: Vasopressin counted among the pressors ("2 pressors incl vaso"): the scale counts the others.
+COUNTED_WITH_VASOPRESSIN = re.compile(r"\b(?:incl\w*|one (?:is|being|of them))\.?\s+(?:vasopressin|vaso)\b", F)
 NO_PRESSORS = re.compile(
     r"\b(?:no|off|without|w/o|not on(?: any)?|not needing|not requiring)\s+(?:vaso)?pressors?\b"
     r"|\bfluid[- ]responsive\b|\bresponds? to (?:a )?fluids?\b",
@@ -194,7 +196,8 @@ def _crs(text: str, values: dict[str, Any], notices: list[str]) -> None:
         values["vasopressors"] = len(named)
     elif counted:
         word = counted.group(1).lower()
-        values["vasopressors"] = {"one": 1, "single": 1, "a": 1, "two": 2, "three": 3}.get(word) or int(word)
+        count = {"one": 1, "single": 1, "a": 1, "two": 2, "three": 3}.get(word) or int(word)
+        values["vasopressors"] = max(count - bool(COUNTED_WITH_VASOPRESSIN.search(text)), 0)
     elif ALONE.search(text) and re.search(r"\bpressor\b", text, F):
         values["vasopressors"] = 1
     if VASOPRESSIN.search(text):
