@@ -110,6 +110,7 @@ def test_bedside_drug_shorthand_is_read() -> None:
     parsed = parse("IT hydrocort + MTX for refractory neurotox — doses?")
     assert parsed.drugs == ["hydrocortisone", "methotrexate"] and parsed.toxicities == ["icans"]
     assert parse("cytoxan for refractory ICANS?").drugs == ["cyclophosphamide"]
+    assert parse("silt dose for refractory fever in gr1 CRS?").drugs == ["siltuximab"]
     assert spell_out("is IT safe?") == "is IT safe?"  # a capital IT before no drug is the pronoun
 
 
