@@ -190,7 +190,7 @@ class ComposerRules(BaseModel):
         True, False, "A named study whose results the corpus lacks is answered first by the sentence saying so."
     )
     evidence_whole_studies: bool = rule(
-        True, False, "A study's line gains its size and its clinical endpoint when it lacks them, before dosing rows."
+        True, False, "A study's line gains its size, efficacy and safety findings if it lacks them, before dosing rows."
     )
     facet_first: bool = rule(
         True, False, "Dosing rows whose toxicity, grade, weight band and line fit the question come first."

@@ -81,12 +81,15 @@ def other_studies(
 #: A sentence giving a study's whole size: "the cohort included 43 patients", "the cohort of 38 children", "(n=40)";
 #: "40 patients received anakinra for ICANS" is a part of it.
 STUDY_SIZE = re.compile(r"\b(?:included|enrolled|cohort of|series of|study of) \d+\b|\bn\s*=\s*\d+", re.IGNORECASE)
-#: A sentence giving what a study found on a clinical endpoint: survival, response, resolution, safety, a severe
-#: toxicity's rate; a change in a laboratory value or a temperature is a finding, not an endpoint.
-ENDPOINT = re.compile(
-    r"\bsurvival\b|\bmortality\b|\bdied\b|\bdeaths?\b|\brespon(?:ded|se rate)\b|\bcomplete response\b|"
-    r"\bremission\b|\bresolved\b|\bimproved\b|\bfeasible\b|\bsafe\b|grade ≥\s*3 [^.]*\boccurred\b|\bno patient had\b",
+#: A sentence giving what a study found on efficacy (survival, response, resolution) and one giving what it found on
+#: safety (a severe toxicity's rate, none of a grade, "feasible and safe"); a change in a laboratory value or a
+#: temperature is a finding, but on neither.
+EFFICACY = re.compile(
+    r"\bsurvival\b|\bdied\b|\brespon(?:ded|se rate)\b|\bcomplete response\b|\bremission\b|\bresolved\b|\bimproved\b",
     re.IGNORECASE,
+)
+SAFETY = re.compile(
+    r"\bmortality\b|\bdeaths?\b|\bfeasible\b|\bsafe\b|grade ≥\s*3 [^.]*\boccurred\b|\bno patient had\b", re.IGNORECASE
 )
 
 
@@ -97,8 +100,8 @@ def whole_studies(
     passages: Sequence[Passage],
     rules: ComposerRules,
 ) -> list[Statement]:
-    """``statements`` with each quoted study's size and endpoint added when its line lacks them: its best-scored
-    sentence giving how many patients it had, and its best giving what it found on a clinical endpoint. Within
+    """``statements`` with each quoted study's size and endpoints added when its line lacks them: its best-scored
+    sentence giving how many patients it had, and its best giving what it found on efficacy and on safety. Within
     ``rules.evidence_max_words``, they take the place of dosing rows (how a drug was given is not what was found).
 
     "what's the evidence for anakinra in steroid-refractory ICANS?" quotes the Gazeau line on the 40 patients
@@ -122,7 +125,7 @@ def whole_studies(
             if passages[u.passage].doc_id == passage.doc_id and u.text not in said and not u.cells
             and _a_finding(u) and not for_another_patient(u, patient, passages)
         ]  # fmt: skip
-        for role in (STUDY_SIZE, ENDPOINT):
+        for role in (STUDY_SIZE, EFFICACY, SAFETY):
             unit = None if role.search(line) else next((u for u in units if role.search(u.text)), None)
             if unit is not None and unit.text not in said:
                 added.append(Statement(unit.text, [unit.passage]))
