@@ -106,6 +106,13 @@ def test_a_toxicity_question_ending_on_a_drug_asks_its_dose(question: str, inten
     assert parse(question).intent is intent
 
 
+@pytest.mark.parametrize(
+    "question", ["emapalumab for IEC-HS in adults — what's out there?", "anakinra in ICANS, literature?"]
+)
+def test_asking_what_is_published_asks_for_the_evidence(question: str) -> None:
+    assert parse(question).intent is Intent.EVIDENCE
+
+
 def test_bedside_drug_shorthand_is_read() -> None:
     parsed = parse("IT hydrocort + MTX for refractory neurotox — doses?")
     assert parsed.drugs == ["hydrocortisone", "methotrexate"] and parsed.toxicities == ["icans"]
