@@ -113,13 +113,13 @@ def unknown_dose(question: str, asked: Asked, scored: list[tuple[float, Unit]], 
     Carta does not know), or None; no declared absence answers such a question either."""
     if asked.intent is not Intent.DOSING:
         return None
+    asked_unit = ASKED_UNIT.search(question)
+    if asked_unit and not any(asked_unit.group(1).lower() in u.text.lower() for value, u in scored if value > 0):
+        return f"no passage gives a dose in {asked_unit.group(1)}"
     # "carvykti dose range, CAR+ cells/kg?" is not answered by anakinra's mg/kg rows nor by Carvykti's rates.
     cells = scorer.rules.cell_doses and asked.product_dose and bool(CELLS_ASKED.search(question))
     if cells and not any(CELL_DOSE.search(u.text) for value, u in scored if value > 0):
         return f"no passage gives a cell dose for {', '.join(sorted(asked.products))}"
-    asked_unit = ASKED_UNIT.search(question)
-    if asked_unit and not any(asked_unit.group(1).lower() in u.text.lower() for value, u in scored if value > 0):
-        return f"no passage gives a dose in {asked_unit.group(1)}"
     if not entities(question).get("drug"):
         # A dose for a drug Carta does not know must not be answered with another drug's rows.
         # Phrases the lexicon reads as what is asked or where the patient is ("no better after") are no drug.
