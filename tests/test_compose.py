@@ -1340,3 +1340,19 @@ def test_a_products_dose_is_answered_by_the_cells_infused() -> None:
     assert [s.text for s in compose(question, [trial], Intent.DOSING).statements] == [cells]
     off = ExtractiveComposer(knowing(trial.text).idf, ComposerRules(cell_doses=False))
     assert off.run(question, [trial], Intent.DOSING).statements[0].text != cells
+
+
+def test_a_studys_endpoint_does_not_take_the_place_of_another_studys_rate_row() -> None:
+    rates = Passage(
+        "reg:0", "reg",
+        "| Product | n | CRS grade ≥3 |\n|---|---|---|\n| anakinra cohort registry | 40 | 11% |",
+        "Rates", "table", "reg", "cohort",
+    )  # fmt: skip
+    passages = [
+        passage("gazeau", "In the cohort, 40 patients received anakinra for ICANS despite steroids.", n=1),
+        passage("gazeau", "The cohort concluded that anakinra was feasible and safe.", n=2),
+        rates,
+    ]
+    question = "evidence for anakinra in ICANS despite steroids, CRS grade ≥3 registry rates?"
+    texts = evidence_texts(question, passages, ComposerRules(evidence_max_words=20))
+    assert any("11%" in text for text in texts)  # a row of rates is a finding, never dropped for an endpoint

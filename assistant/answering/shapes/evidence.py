@@ -22,6 +22,7 @@ from assistant.conversation import entities
 from assistant.documents import SINGLE_STUDY_TYPES, doc_type_label
 from assistant.lexicon import lexicon
 from assistant.passage import Passage
+from assistant.tables import is_dosing_header
 
 #: A sentence on what the corpus lacks ("no emapalumab dose ... is established in this corpus; ... cannot be
 #: used as a source", "the table, as captured, gives no outcome") or on what a study cannot show ("a single
@@ -126,13 +127,15 @@ def whole_studies(
             and _a_finding(u) and not for_another_patient(u, patient, passages)
         ]  # fmt: skip
         for role in (STUDY_SIZE, EFFICACY, SAFETY):
-            unit = None if role.search(line) else next((u for u in units if role.search(u.text)), None)
-            if unit is not None and unit.text not in said:
-                added.append(Statement(unit.text, [unit.passage]))
+            missing = not role.search(line)
+            found = next((u for u in units if u.text not in said and role.search(u.text)), None) if missing else None
+            if found is not None:
+                added.append(Statement(found.text, [found.passage]))
                 out.append(added[-1])
-                said.add(unit.text)
-                line += " " + unit.text
-    for dropped in [*(s for s in reversed(out) if s.cells is not None), *reversed(added)]:
+                said.add(found.text)
+                line += " " + found.text
+    dosing_rows = [s for s in reversed(out) if s.cells is not None and is_dosing_header(tuple(s.cells))]
+    for dropped in [*dosing_rows, *reversed(added)]:
         if _words(out) <= rules.evidence_max_words:
             break
         out.remove(dropped)
