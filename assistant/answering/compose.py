@@ -116,7 +116,7 @@ class ExtractiveComposer:
         if reason:
             draft = Draft(abstained=True, reason=reason)
         else:
-            draft = self._shaped(question, intent, asked, parsed, given, passages, units, scored)
+            draft = self._shaped(question, intent, asked, parsed, given, passages, units, scored, named)
         if draft.abstained and not unknown_asked(question, asked, scored, self.scorer):
             # "N-ICAHT grade cutoffs?" is answered by the source's own statement that it lacks them.
             declared = declarations(units, passages) if self.rules.absence_rescues else []
@@ -162,9 +162,10 @@ class ExtractiveComposer:
         passages: Sequence[Passage],
         units: list[Unit],
         scored: list[tuple[float, Unit]],
+        named: set[str],
     ) -> Draft:
         """The answer in the shape its question asks for: next step, dosing table, whole table, evidence
-        lines by study, or the best sentences."""
+        lines by study, or the best sentences; ``named`` holds the documents the question names by author."""
         rules = self.rules
         core = set(asked.core)
         best_score = scored[0][0]
@@ -217,7 +218,6 @@ class ExtractiveComposer:
                 statements = other_studies(statements, found, parsed, passages, rules)
             if rules.evidence_whole_studies:
                 statements = whole_studies(statements, scored, parsed, passages, rules)
-            named = named_documents(question, {p.doc_id for p in passages})
             unreported = unreported_results(named, units, passages) if rules.evidence_unreported_results else None
             if unreported is not None:
                 statements = [s for s in statements if s.text != unreported.text]
