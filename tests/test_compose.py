@@ -275,8 +275,8 @@ def test_a_two_part_question_gets_a_sentence_on_each_part() -> None:
     passages = [
         passage("z", "In the trial of brexu-cel in MCL, severe neurotoxicity occurred in 31% of patients."),
         passage("z", "In the trial of brexu-cel in MCL, severe neurotoxicity lasted a median of 12 days.", n=1),
-        passage("r", "In the registry cohort, severe neurotoxicity occurred in 32% of patients.", n=2),
-    ]
+        passage("r", "In the brexu-cel registry cohort, severe neurotoxicity occurred in 32% of patients.", n=2),
+    ]  # each sentence names its product, as the corpus writes them (a product named first leads: naming_first)
     question = "brexu-cel in MCL: severe neurotoxicity in the trial vs the registry cohort?"
     draft = compose(question, passages, Intent.PRODUCT)
     assert [s.text for s in draft.statements[:2]] == [passages[0].text, passages[2].text]
@@ -1356,3 +1356,26 @@ def test_a_studys_endpoint_does_not_take_the_place_of_another_studys_rate_row() 
     question = "evidence for anakinra in ICANS despite steroids, CRS grade ≥3 registry rates?"
     texts = evidence_texts(question, passages, ComposerRules(evidence_max_words=20))
     assert any("11%" in text for text in texts)  # a row of rates is a finding, never dropped for an endpoint
+
+
+def test_a_question_naming_a_product_is_led_by_what_is_said_of_that_product() -> None:
+    """The general rule for the other products, and a study naming none, come after the product's own sentence;
+    a sentence that only names the product (its CRS rate) does not jump ahead."""
+    passages = [
+        passage("monitoring-study", "In the monitoring study, one case of ICANS began after 2 weeks of monitoring."),
+        passage("rems", "The 2 week monitoring rule applies to the six earlier CAR-T products.", "regulatory", n=1),
+        make_passage(
+            "The June 2025 monitoring rule named six earlier products and not Aucatzyl (obe-cel); check its label.",
+            "aucatzyl", n=2, section="REMS", title="Aucatzyl approval", doc_type="label",
+        ),
+        make_passage(
+            "With Aucatzyl, grade 3 CRS occurred in 3% of patients.",
+            "aucatzyl", n=3, section="Rates", title="Aucatzyl approval", doc_type="label",
+        ),
+    ]  # fmt: skip
+    question = "obe-cel: does the 2 week monitoring rule apply?"
+    idf = knowing(question, *(p.text for p in passages)).idf
+    lead = ExtractiveComposer(idf).run(question, passages, Intent.MONITORING).statements[0].text
+    assert lead.startswith("The June 2025 monitoring rule")
+    off = ExtractiveComposer(idf, ComposerRules(named_product_first=False))
+    assert not off.run(question, passages, Intent.MONITORING).statements[0].text.startswith("The June 2025")

@@ -54,6 +54,12 @@ def test_entities_recognise_brands_and_grades() -> None:
     }
 
 
+def test_a_name_inside_a_hyphenated_word_counts_only_before_treated() -> None:
+    """ "tisa-cel-treated patients" names tisa-cel; "IL-6" in "anti-IL-6" is no entity of its own."""
+    assert entities("22% of tisa-cel-treated patients")["product"] == ["tisa-cel"]
+    assert entities("toci-ish anti-IL-6") == {}
+
+
 def test_follow_up_separates_the_question_from_what_it_carried() -> None:
     history = [Turn(role="user", content="tocilizumab for grade 3 CRS")]
     assert follow_up("And for ICANS?", history) == ("And for ICANS?", "tocilizumab; grade 3")

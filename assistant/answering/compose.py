@@ -38,7 +38,7 @@ from assistant.answering.shapes.evidence import (
 from assistant.answering.shapes.next_step import next_step
 from assistant.answering.shapes.one_fact import names_asked_toxicity, one_fact
 from assistant.answering.shapes.positions import asks_positions, positions
-from assistant.answering.shapes.prose import facet_lead, fitting_first, novel_first, select
+from assistant.answering.shapes.prose import facet_lead, fitting_first, naming_first, novel_first, select
 from assistant.answering.shapes.tables import COMPOSITION, whole_table
 from assistant.answering.units import Unit, stated, units_of
 from assistant.conversation import entities
@@ -239,6 +239,8 @@ class ExtractiveComposer:
             candidates = facet_lead(candidates, steps, parsed, passages, rules.facet_leads)
         if rules.fitting_first:
             candidates = fitting_first(candidates, parsed, passages)
+        if rules.named_product_first and asked.products and not asked.product_dose:
+            candidates = naming_first(candidates, asked.products, core, passages)
         # "ICE out of how many?" is answered in a line, not filled up to five statements.
         single = (
             one_fact(question, candidates, parsed, passages, core, self.scorer)

@@ -223,6 +223,9 @@ class ComposerRules(BaseModel):
     named_trial_only: bool = rule(
         True, False, "A question naming a trial gets no rate of another trial or side cohort, even below the best."
     )
+    named_product_first: bool = rule(
+        True, False, "A question naming a CAR-T product is led by a sentence naming it, not by the others' rule."
+    )
     named_study_only: bool = rule(True, False, "A question naming one study is answered from that study only.")
     cell_doses: bool = rule(
         True, False, "A dose question naming a CAR-T product and no drug is answered by a dose in cells, or not at all."

@@ -31,6 +31,8 @@ from assistant.errors import ConfigError
 BUILT_IN = ("terms.yaml", "sources.yaml", "shorthand.yaml", "intents.yaml")
 #: Group kinds that are entities: a follow-up inherits them and the verifier checks drugs.
 ENTITY_KINDS = ("toxicity", "product", "drug")
+#: Where an entity's spelling ends: not inside a longer word or hyphenated term, but "tisa-cel-treated" names tisa-cel.
+NAME_END = r"(?:(?![\w-])|(?=-treated\b))"
 
 
 class TermGroup(BaseModel):
@@ -198,12 +200,14 @@ class Lexicon(BaseModel):
 
     @cached_property
     def entity_patterns(self) -> tuple[tuple[str, tuple[tuple[str, re.Pattern[str]], ...]], ...]:
-        """Per entity kind, each canonical name with one pattern for all its spellings."""
+        """Per entity kind, each canonical name with one pattern for all its spellings; a spelling inside a longer
+        hyphenated word does not count ("IL-6" in "anti-IL-6"), except before "-treated" ("tisa-cel-treated
+        patients" names tisa-cel)."""
         return tuple(
             (
                 kind,
                 tuple(
-                    (name, re.compile(rf"(?<![\w-])(?:{'|'.join(re.escape(t) for t in self.group_of(name))})(?![\w-])"))
+                    (name, re.compile(rf"(?<![\w-])(?:{'|'.join(map(re.escape, self.group_of(name)))}){NAME_END}"))
                     for name in self.entity_names(kind)
                 ),
             )

@@ -14,6 +14,7 @@ from assistant.answering.question import ParsedQuestion
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import Scorer
 from assistant.answering.units import Unit, stated
+from assistant.conversation import entities
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import related_words
@@ -185,6 +186,28 @@ def fitting_first(
     flags = [for_another_patient(unit, patient, passages) for _, unit in candidates]
     return [c for c, bad in zip(candidates, flags, strict=True) if not bad] + [
         c for c, bad in zip(candidates, flags, strict=True) if bad
+    ]
+
+
+def naming_first(
+    candidates: list[tuple[float, Unit]], products: Collection[str], core: Collection[str], passages: Sequence[Passage]
+) -> list[tuple[float, Unit]]:
+    """The candidates about an asked CAR-T product (naming it in any spelling, or in a document whose title names
+    it) and holding another of the question's ``core`` words moved ahead of the others, each group in its own order.
+
+    "obe-cel: does the 2 week monitoring rule apply?" is led by what is said of obe-cel, not by the rule for the
+    other products, nor by obe-cel's CRS rates.
+    """
+    products = set(products)
+    rest = [word for word in core if not set(entities(word).get("product", [])) & products]
+
+    def about(unit: Unit) -> bool:
+        named = {*entities(unit.text).get("product", []), *entities(passages[unit.passage].title).get("product", [])}
+        return bool(named & products and asked_words(unit.text, rest))
+
+    flags = [about(unit) for _, unit in candidates]
+    return [c for c, named in zip(candidates, flags, strict=True) if named] + [
+        c for c, named in zip(candidates, flags, strict=True) if not named
     ]
 
 
