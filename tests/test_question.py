@@ -145,6 +145,7 @@ def test_data_on_a_drug_asks_about_that_drug() -> None:
         ("min age for ICE score?", "number"),
         ("gr3 ICANS ICE range?", "number"),
         ("ICE score frequency w/ ICANS?", "interval"),
+        ("gr3 icans not settling — repeat MRI/CT how often?", "interval"),  # something done, not how often it occurs
         ("liso-cel monitoring period still 4 wk?", "duration"),
         ("hypotension for CRS grading = SBP below what?", "number"),
         ("levaquin ppx post CAR-T, when do we stop?", "time"),
