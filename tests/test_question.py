@@ -99,6 +99,7 @@ def test_doses_counted_as_given_are_the_line_not_a_dose_asked(
     [
         ("gr2 crs toci?", Intent.DOSING),
         ("22 kg kid w/ CRS after kymriah — toci?", Intent.DOSING),
+        ("zuma-1 cohort 4 early steroids — severe CRS?", Intent.GENERAL),  # the drug says who was treated
         ("ppx dex with axi-cel — did it reduce severe CRS?", Intent.EVIDENCE),  # ends on a toxicity: no dose
     ],
 )

@@ -45,7 +45,8 @@ def classify(question: str) -> Intent:
     """The question's type, from the lexicon's intent patterns (no model, so it is the same every time).
 
     A question about a toxicity that asks nothing else and ends on a drug ("gr2 crs toci?", "22 kg kid
-    w/ CRS after kymriah — toci?") asks how that drug is given for it: a dose question.
+    w/ CRS after kymriah — toci?") asks how that drug is given for it: a dose question. A drug before the last
+    clause break says who was treated ("ZUMA-1 cohort 4 early steroids — severe CRS?" asks a rate).
     """
     named = entities(question)
     question = without_given_doses(question)
@@ -55,7 +56,8 @@ def classify(question: str) -> Intent:
         if confirm is not None and not (confirm.search(question) or named.get("drug")):
             continue
         return Intent(name)
-    ending = TRAILING_WORDS.search(question)
+    # The drug must be in the last clause: "cohort 4 early steroids — severe CRS?" names who was treated.
+    ending = TRAILING_WORDS.search(CLAUSE_BREAK.split(question)[-1])
     if named.get("toxicity") and ending and entities(ending.group(0)).get("drug"):
         return Intent.DOSING
     return Intent.GENERAL
