@@ -116,6 +116,7 @@ def test_bedside_names_find_the_documents_words() -> None:
     assert "t-cell malignancies" in expansions("secondary T-cell lymphoma after CAR-T, how long to watch?")
     assert {"brain imaging", "monitoring"} <= set(expansions("repeat MRI how often? watching for ICANS"))
     assert "persists" in expansions("gr3 icans not settling")
+    assert "grade ≥3" in expansions("brexu-cel in adult ALL — severe CRS / neuro?")
 
 
 def test_a_drug_class_word_stands_for_its_drugs() -> None:
