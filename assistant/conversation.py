@@ -109,8 +109,27 @@ def follow_up(question: str, history: list[Turn]) -> tuple[str, str]:
     if lexicon().adds_pattern.search(question):
         # "what if they also have ICANS?": the new subject joins the earlier one instead of replacing it.
         named = {name for names in have.values() for name in names}
-        return question, "; ".join(c for c in _carried(list(CARRY_ORDER), history) if c not in named)
-    return question, "; ".join(_carried([kind for kind in CARRY_ORDER if kind not in have], history))
+        carried = [c for c in _carried(list(CARRY_ORDER), history) if c not in named]
+        return question, "; ".join([*_carried_trials(question, history), *carried])
+    carried = _carried([kind for kind in CARRY_ORDER if kind not in have], history)
+    return question, "; ".join([*_carried_trials(question, history), *carried])
+
+
+def _carried_trials(question: str, history: list[Turn]) -> list[str]:
+    """The trials the conversation is on, when ``question`` names none: "and neuro?" after "ZUMA-1 severe CRS
+    rate?" is about ZUMA-1. They come from the latest user turn naming a trial, looking past follow-ups that
+    name nothing; a turn on another subject (a drug, product or toxicity and no trial) ends the search."""
+    pattern = lexicon().trial_pattern
+    if pattern.search(question):
+        return []
+    for turn in reversed(history):
+        if turn.role != "user":
+            continue
+        if trials := pattern.findall(turn.content):
+            return list(dict.fromkeys(trials))
+        if entities(turn.content):
+            return []
+    return []
 
 
 def _carried(missing: list[str], history: list[Turn]) -> list[str]:

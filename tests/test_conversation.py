@@ -60,6 +60,13 @@ def test_a_name_inside_a_hyphenated_word_counts_only_before_treated() -> None:
     assert entities("toci-ish anti-IL-6") == {}
 
 
+def test_a_follow_up_stays_on_the_trial_the_conversation_is_on() -> None:
+    """A follow-up ("and neuro?") after a ZUMA-1 question is about ZUMA-1; a turn on another subject ends that."""
+    assert follow_up("and neuro?", turns("ZUMA-1 severe CRS rate?")) == ("and neuro?", "ZUMA-1")
+    assert follow_up("and neuro?", turns("ZUMA-1 CRS rate?", "13%", "toci dose for CRS?"))[1] == "tocilizumab"
+    assert follow_up("and neuro in ZUMA-2?", turns("ZUMA-1 severe CRS rate?"))[1] == ""
+
+
 def test_follow_up_separates_the_question_from_what_it_carried() -> None:
     history = [Turn(role="user", content="tocilizumab for grade 3 CRS")]
     assert follow_up("And for ICANS?", history) == ("And for ICANS?", "tocilizumab; grade 3")
