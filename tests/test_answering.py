@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import pytest
 from helpers import quoted
 
-from assistant.answering.chain import AnswerChain, clean_question
+from assistant.answering.chain import AnswerChain, asked_intent, clean_question
 from assistant.answering.draft import Draft, Statement, joined
 from assistant.answering.prompts import ABSTAIN_MESSAGE, CASE_REPORTS_NOTICE, NOTHING_MORE_MESSAGE
 from assistant.answering.question import Intent, classify
@@ -213,3 +213,10 @@ def test_the_chain_scans_the_index_when_built_and_a_chain_with_other_rules_share
     assert chain.with_retriever(chain.retriever.variant(use_synonyms=False)).scans is scans
     answer = chain.invoke("keppra ppx how long?")  # answered by CARTOX's statement that it lacks the duration
     assert not answer.abstained and re.search(r"not (captured|given)|lack", answer.answer, re.IGNORECASE)
+
+
+def test_a_follow_ups_own_words_decide_what_it_asks() -> None:
+    """A follow-up "did it work?" after a dose question asks for the evidence; "and in kids?" asks what came before."""
+    carried = "did it work? (what anakinra dose did Strati use with axi-cel?)"
+    assert asked_intent("did it work?", carried) is Intent.EVIDENCE
+    assert asked_intent("and in kids?", "and in kids? (tocilizumab dose for CRS)") is Intent.DOSING

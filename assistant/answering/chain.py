@@ -244,8 +244,8 @@ class AnswerChain:
         state.carried = spell_out(follow_up(typed, history)[1])
         if asks_for_more(screened.query, history):
             state.shown = [turn.content for turn in history if turn.role == "assistant"]
-        state.intent = classify(state.query)
-        state.parsed = ParsedQuestion.read(state.query)
+        state.intent = asked_intent(spell_out(typed), state.query)
+        state.parsed = ParsedQuestion.read(state.query).model_copy(update={"intent": state.intent})
         state.timings["rewrite"] = (time.perf_counter() - started) * 1000
         return state
 
@@ -406,6 +406,13 @@ class AnswerChain:
             timings_ms={k: round(v, 2) for k, v in state.timings.items()},
             notices=notices,
         )
+
+
+def asked_intent(own: str, query: str) -> Intent:
+    """What a question asks for: a follow-up's ``own`` words decide when they ask something ("did it work?" after
+    "what anakinra dose did Strati use?" asks for the evidence, not a dose); else the ``query`` with what it carried."""
+    intent = classify(own)
+    return intent if intent is not Intent.GENERAL else classify(query)
 
 
 def given_steps(history: Sequence[Turn]) -> list[str]:
