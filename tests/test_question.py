@@ -341,6 +341,19 @@ def test_asking_leave_at_the_end_hints_at_what_the_sources_caution(question: str
     assert "caution" in {word for concept in asked.extra for term in concept for word in term}
 
 
+@pytest.mark.parametrize(
+    ("question", "hinted"),
+    [
+        ("repeat toci with concurrent ICANS?", True),
+        ("more tocilizumab or not?", True),
+        ("repeat MRI how often?", False),
+    ],
+)
+def test_giving_a_drug_again_is_searched_as_repeated_doses(question: str, hinted: bool) -> None:
+    asked = Asked.read(spell_out(question), Intent.GENERAL)
+    assert ("repeated" in {word for concept in asked.extra for term in concept for word in term}) is hinted
+
+
 def test_at_least_a_grade_is_read_as_the_grades_it_spans() -> None:
     from assistant.answering.question import grades_in
 
