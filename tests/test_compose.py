@@ -1379,3 +1379,16 @@ def test_a_question_naming_a_product_is_led_by_what_is_said_of_that_product() ->
     assert lead.startswith("The June 2025 monitoring rule")
     off = ExtractiveComposer(idf, ComposerRules(named_product_first=False))
     assert not off.run(question, passages, Intent.MONITORING).statements[0].text.startswith("The June 2025")
+
+
+def test_a_sentence_about_the_asked_product_on_nothing_asked_is_padding() -> None:
+    passages = [
+        make_passage(text, "aucatzyl", n=n, section="Label", title="Aucatzyl approval", doc_type="label")
+        for n, text in enumerate(["Aucatzyl was approved without a REMS.", "With Aucatzyl, CRS occurred in 75%."])
+    ]
+    question = "aucatzyl — REMS needed?"
+    idf = knowing(question, *(p.text for p in passages)).idf
+    said = [s.text for s in ExtractiveComposer(idf).run(question, passages, Intent.GENERAL).statements]
+    assert said == ["Aucatzyl was approved without a REMS."]
+    off = ExtractiveComposer(idf, ComposerRules(named_product_first=False)).run(question, passages, Intent.GENERAL)
+    assert len(off.statements) == 2

@@ -224,7 +224,10 @@ class ComposerRules(BaseModel):
         True, False, "A question naming a trial gets no rate of another trial or side cohort, even below the best."
     )
     named_product_first: bool = rule(
-        True, False, "A question naming a CAR-T product is led by a sentence naming it, not by the others' rule."
+        True,
+        False,
+        "A question naming a CAR-T product is led by what is said of it, not by the others' rule; what is said of it"
+        " on nothing asked (its CRS rates for a REMS question) is padding.",
     )
     named_study_only: bool = rule(True, False, "A question naming one study is answered from that study only.")
     cell_doses: bool = rule(

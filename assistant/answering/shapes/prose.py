@@ -193,7 +193,9 @@ def naming_first(
     candidates: list[tuple[float, Unit]], products: Collection[str], core: Collection[str], passages: Sequence[Passage]
 ) -> list[tuple[float, Unit]]:
     """The candidates about an asked CAR-T product (naming it in any spelling, or in a document whose title names
-    it) and holding another of the question's ``core`` words moved ahead of the others, each group in its own order.
+    it) and holding another of the question's ``core`` words moved ahead of the others, each group in its own order;
+    those about it that hold no other question word are left out, as padding ("aucatzyl — REMS needed?" gains
+    nothing from its CRS rates).
 
     "obe-cel: does the 2 week monitoring rule apply?" is led by what is said of obe-cel, not by the rule for the
     other products, nor by obe-cel's CRS rates.
@@ -203,12 +205,12 @@ def naming_first(
 
     def about(unit: Unit) -> bool:
         named = {*entities(unit.text).get("product", []), *entities(passages[unit.passage].title).get("product", [])}
-        return bool(named & products and asked_words(unit.text, rest))
+        return bool(named & products)
 
-    flags = [about(unit) for _, unit in candidates]
-    return [c for c, named in zip(candidates, flags, strict=True) if named] + [
-        c for c, named in zip(candidates, flags, strict=True) if not named
-    ]
+    flags = [(about(unit), bool(asked_words(unit.text, rest))) for _, unit in candidates]
+    first = [c for c, (named, asked) in zip(candidates, flags, strict=True) if named and asked]
+    others = [c for c, (named, asked) in zip(candidates, flags, strict=True) if not named]
+    return [*first, *others] or candidates
 
 
 def patient_of(parsed: ParsedQuestion) -> ParsedQuestion:
