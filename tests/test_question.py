@@ -385,3 +385,11 @@ def test_the_words_of_what_is_asked_are_not_its_subject() -> None:
     asked = Asked.read(spell_out("n-icaht grading: anc cutoffs + how many days?"), Intent.GENERAL)
     assert {"many", "days", "cutoffs"} <= asked.asking
     assert not {"n-icaht", "anc"} & asked.asking
+
+
+def test_an_intent_decided_by_the_caller_is_the_one_the_parse_reads_with() -> None:
+    """A follow-up's own words may decide the intent: the one fact asked is then read with it, not with the query's."""
+    question = spell_out("ZUMA-2 gr≥3 CRS %?")
+    assert ParsedQuestion.read(question).one_fact == "rate"
+    decided = ParsedQuestion.read(question, Intent.EVIDENCE)
+    assert (decided.intent, decided.one_fact) == (Intent.EVIDENCE, "")

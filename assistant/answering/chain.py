@@ -245,7 +245,7 @@ class AnswerChain:
         if asks_for_more(screened.query, history):
             state.shown = [turn.content for turn in history if turn.role == "assistant"]
         state.intent = asked_intent(spell_out(typed), state.query)
-        state.parsed = ParsedQuestion.read(state.query).model_copy(update={"intent": state.intent})
+        state.parsed = ParsedQuestion.read(state.query, state.intent)
         state.timings["rewrite"] = (time.perf_counter() - started) * 1000
         return state
 
@@ -412,7 +412,7 @@ def asked_intent(own: str, query: str) -> Intent:
     """What a question asks for: a follow-up's ``own`` words decide when they ask something ("did it work?" after
     "what anakinra dose did Strati use?" asks for the evidence, not a dose); else the ``query`` with what it carried."""
     intent = classify(own)
-    return intent if intent is not Intent.GENERAL else classify(query)
+    return classify(query) if intent is Intent.GENERAL and query != own else intent
 
 
 def given_steps(history: Sequence[Turn]) -> list[str]:

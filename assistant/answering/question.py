@@ -426,8 +426,9 @@ class ParsedQuestion(BaseModel):
     one_fact: FactKind = ""  # the kind of one fact asked ("ICE out of how many?": number); '' if more
 
     @classmethod
-    def read(cls, question: str) -> ParsedQuestion:
-        """Parse ``question`` (shorthand already spelled out, a follow-up's carried context included)."""
+    def read(cls, question: str, intent: Intent | None = None) -> ParsedQuestion:
+        """Parse ``question`` (shorthand already spelled out, a follow-up's carried context included); ``intent``,
+        when the caller has decided it (a follow-up's own words), is used instead of the one ``question`` reads as."""
         patterns = lexicon().reading_patterns
         found = entities(NEGATED.sub(" ", question))
 
@@ -437,7 +438,7 @@ class ParsedQuestion(BaseModel):
 
         drugs = asked_drugs(question)
 
-        intent = classify(question)
+        intent = classify(question) if intent is None else intent
         asking = without_given_doses(question)
         asks = [ask for ask in Ask if (pattern := patterns.get(f"asks.{ask.value}")) and pattern.search(asking)]
         bare_rate = asks_bare_rate(question, intent)

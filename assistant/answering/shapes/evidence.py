@@ -127,13 +127,15 @@ def whole_studies(
             and _a_finding(u) and not for_another_patient(u, patient, passages)
         ]  # fmt: skip
         for role in (STUDY_SIZE, EFFICACY, SAFETY):
-            missing = not role.search(line)
-            found = next((u for u in units if u.text not in said and role.search(u.text)), None) if missing else None
-            if found is not None:
-                added.append(Statement(found.text, [found.passage]))
-                out.append(added[-1])
-                said.add(found.text)
-                line += " " + found.text
+            if role.search(line):
+                continue  # the line already says it
+            found = next((u for u in units if u.text not in said and role.search(u.text)), None)
+            if found is None:
+                continue
+            added.append(Statement(found.text, [found.passage]))
+            out.append(added[-1])
+            said.add(found.text)
+            line += " " + found.text
     dosing_rows = [s for s in reversed(out) if s.cells is not None and is_dosing_header(tuple(s.cells))]
     for dropped in [*dosing_rows, *reversed(added)]:
         if _words(out) <= rules.evidence_max_words:
