@@ -529,6 +529,21 @@ def test_the_sources_declaration_that_the_asked_criteria_are_absent_leads() -> N
     assert compose("CRS rate in TRANSCEND?", rates, Intent.PRODUCT).statements[0].text == rates[0].text
 
 
+def test_what_follows_a_declared_gap_is_about_the_question_subject_not_only_what_it_asks() -> None:
+    hines = declaring(
+        "i",
+        "The Hines 2023 IEC-HS diagnostic criteria were not verified and are not included here.",
+        "Hines 2023 IEC-HS diagnostic criteria",
+    )
+    onset = passage("o", "IEC-HS diagnosis criteria are met later than CRS, as CRS resolves.", "review")
+    hlh = passage("h", "HLH-2004 diagnosis criteria include fever, splenomegaly and cytopenias.", "guideline")
+    question, passages = "IEC-HS diagnosis criteria?", [hines, onset, hlh]
+    texts = [s.text for s in compose(question, passages, Intent.GRADING).statements]
+    assert texts == [hines.text, onset.text]  # HLH-2004 shares only what is asked: criteria for a diagnosis
+    off = ExtractiveComposer(knowing(*(p.text for p in passages)).idf, ComposerRules.ablated("related_on_subject"))
+    assert hlh.text in [s.text for s in off.run(question, passages, Intent.GRADING).statements]
+
+
 def test_one_sources_declared_gap_does_not_lead_when_another_source_answers_the_setting() -> None:
     uf = declaring(
         "uf", "The UF Health grade 4 CRS regimen is not captured in this corpus.", "UF Health grade 4 CRS regimen"

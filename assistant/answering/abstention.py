@@ -19,6 +19,7 @@ from assistant.answering.facets import facets_of, fit, statement_fit
 from assistant.answering.question import Asked, Intent, ParsedQuestion
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import CORPUS_NOTE, Scorer
+from assistant.answering.shapes.prose import asked_words
 from assistant.answering.units import Unit
 from assistant.conversation import entities
 from assistant.documents import LOCAL_COLLECTION
@@ -187,6 +188,10 @@ def absence_first(
         s for s in draft.statements
         if s.text != lead.text and not statement_fit(parsed, s, passages).mismatches and not s.label
     ]  # fmt: skip
+    if scorer.rules.related_on_subject:
+        # "CAPD items and points?" told the CAPD items are missing gains nothing from the ICE's points.
+        about = set(subject(scorer.weights(asked.core - asked.asking)))
+        fitting = [s for s in fitting if asked_words(s.text, about)] if about else fitting
     rows = [row for row in draft.table if not statement_fit(parsed, row, passages).mismatches]
     rows = [row for row in rows if not asked.about_another(row.text)]
     return replace(draft, statements=[lead, *related(fitting)[: scorer.rules.max_statements - 1]], table=rows)

@@ -138,6 +138,11 @@ class ComposerRules(BaseModel):
     study_gaps_named_only: bool = rule(
         True, False, "What one named study lacks ('outcomes of the 6 CHOP patients') answers only a question naming it."
     )
+    related_on_subject: bool = rule(
+        True,
+        False,
+        "... and a line following it as related holds a word of what the question is about, not only of what it asks.",
+    )
     absence_rescues: bool = rule(
         True, False, "A question asking for a declared-absent topic is told so instead of meeting an abstention."
     )
