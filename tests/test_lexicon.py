@@ -117,6 +117,7 @@ def test_bedside_names_find_the_documents_words() -> None:
     assert {"brain imaging", "monitoring"} <= set(expansions("repeat MRI how often? watching for ICANS"))
     assert "persists" in expansions("gr3 icans not settling")
     assert "grade ≥3" in expansions("brexu-cel in adult ALL — severe CRS / neuro?")
+    assert {"overall response rate", "objective response rate"} <= set(expansions("ZUMA-2 ORR / CR?"))
 
 
 def test_a_drug_class_word_stands_for_its_drugs() -> None:

@@ -108,7 +108,12 @@ def test_a_toxicity_question_ending_on_a_drug_asks_its_dose(question: str, inten
 
 
 @pytest.mark.parametrize(
-    "question", ["emapalumab for IEC-HS in adults — what's out there?", "anakinra in ICANS, literature?"]
+    "question",
+    [
+        "emapalumab for IEC-HS in adults — what's out there?",
+        "anakinra in ICANS, literature?",
+        "Wehrli anakinra series, how did the pts do?",
+    ],
 )
 def test_asking_what_is_published_asks_for_the_evidence(question: str) -> None:
     assert parse(question).intent is Intent.EVIDENCE
