@@ -1407,3 +1407,38 @@ def test_a_sentence_about_the_asked_product_on_nothing_asked_is_padding() -> Non
     assert said == ["Aucatzyl was approved without a REMS."]
     off = ExtractiveComposer(idf, ComposerRules(named_product_first=False)).run(question, passages, Intent.GENERAL)
     assert len(off.statements) == 2
+
+
+def test_a_named_study_told_its_outcomes_are_missing_keeps_what_it_is() -> None:
+    passages = [
+        declaring(
+            "wehrli-2022-anakinra",
+            "The Wehrli series describes 14 patients given anakinra for refractory ICANS. "
+            "The anakinra dose and outcomes in the Wehrli series were not captured for this corpus.",
+            "anakinra dose and outcomes in the Wehrli series",
+            doc_type="case-series",
+        ),
+    ]
+    draft = compose("Wehrli anakinra series outcomes?", passages, Intent.EVIDENCE)
+    assert [(s.text[:28], s.label) for s in draft.statements] == [
+        ("The anakinra dose and outcom", ""),
+        ("The Wehrli series describes ", "Related"),
+    ]
+
+
+def test_a_missing_dose_does_not_lead_a_question_on_what_a_study_found() -> None:
+    gazeau = [
+        declaring(
+            "gazeau-2023-anakinra",
+            "The anakinra doses used in the Gazeau cohort were not captured for this corpus.",
+            "anakinra doses used in the Gazeau cohort",
+            doc_type="cohort",
+        ),
+        passage(
+            "gazeau-2023-anakinra", "The Gazeau cohort found anakinra for refractory ICANS feasible and safe.", "cohort"
+        ),
+    ]
+    for question in ("Gazeau anakinra cohort, how did pts do?", "Gazeau anakinra cohort?"):
+        assert compose(question, gazeau, Intent.EVIDENCE).statements[0].text.startswith(gazeau[1].text)
+    # A dose question is told the dose is missing.
+    assert compose("Gazeau anakinra dose?", gazeau, Intent.DOSING).statements[0].text == gazeau[0].text

@@ -177,7 +177,7 @@ def absence_first(
     if draft.abstained or answered:
         return draft
     absence = asked_absence(asked, parsed, declarations([u for _, u in scored], passages), passages, scorer)
-    if absence is None:
+    if absence is None or led_by(draft, absence):
         return draft
     if scorer.rules.absence_elsewhere and answered_elsewhere(absence, asked, parsed, passages, scored, scorer):
         # What another source gives leads; the declaration, if the draft quotes it, follows.
@@ -195,6 +195,13 @@ def absence_first(
     rows = [row for row in draft.table if not statement_fit(parsed, row, passages).mismatches]
     rows = [row for row in rows if not asked.about_another(row.text)]
     return replace(draft, statements=[lead, *related(fitting)[: scorer.rules.max_statements - 1]], table=rows)
+
+
+def led_by(draft: Draft, absence: Absence) -> bool:
+    """Whether the draft already leads with the declaration and labels the rest related (a named study whose results
+    were not captured, ``unreported_results``): it keeps what it says of the study."""
+    lead, *rest = draft.statements or [None]
+    return lead is not None and lead.text == absence.unit.text and all(s.label == "Related" for s in rest)
 
 
 def answered_elsewhere(

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from math import fsum
 
-from assistant.answering.question import Ask, ParsedQuestion, named_sources, trials_in
+from assistant.answering.question import Ask, Intent, ParsedQuestion, named_sources, trials_in
 from assistant.answering.rules import ComposerRules
 from assistant.answering.units import Unit
 from assistant.corpus_check import DECLARED_ABSENT, words
@@ -40,6 +40,13 @@ ASK_KINDS = {
     Ask.CLASSIFY: "criteria", Ask.DEFINITION: "criteria",
     Ask.TIMING: "duration", Ask.RATE: "rate",
 }  # fmt: skip
+#: What a question asks when its words say nothing of it, read from its intent: a dose question asks a treatment.
+#: A question asking no kind at all ("Gazeau — how did pts do?") is not answered by a missing dose; one asking what
+#: a study found is, when the missing topic is what it found too ("Wehrli anakinra dose and outcomes", ``studied``).
+INTENT_KINDS = {
+    Intent.DOSING: frozenset({"treatment"}), Intent.MANAGEMENT: frozenset({"treatment"}),
+    Intent.GRADING: frozenset({"criteria"}),
+}  # fmt: skip
 #: A topic naming "drug doses" covers whichever drug a dose question names.
 ANY_DRUG = frozenset({"drug", "drugs"})
 
@@ -54,6 +61,11 @@ def synonyms(word: str) -> frozenset[str]:
 def kinds_of(parsed: ParsedQuestion) -> frozenset[str]:
     """What a parsed text asks for, read alike: {'treatment'} for 'tx', 'dose' and 'regimen'."""
     return frozenset(ASK_KINDS[a] for a in parsed.asks if a in ASK_KINDS)
+
+
+def studied(parsed: ParsedQuestion) -> frozenset[str]:
+    """{'evidence'} when a parsed text asks or names what a study found ("how did pts do?", "outcomes"), else none."""
+    return frozenset({"evidence"}) if Ask.EVIDENCE in parsed.asks else frozenset()
 
 
 @lru_cache(maxsize=4096)
@@ -120,8 +132,8 @@ class Topic:
             return False
         if trials and not trials & trials_of(f"{self.text} {source}"):
             return False  # what KarMMa's paper lacks says nothing of ELIANA
-        asked = kinds_of(question)
-        return not (asked and self.kinds and not asked & self.kinds)
+        asked = kinds_of(question) or INTENT_KINDS.get(question.intent) or studied(question)
+        return not (self.kinds and not asked & (self.kinds | studied(topic)))
 
     def covers(self, word: str, question: ParsedQuestion, anchored: bool = False) -> bool:
         """Whether the topic holds a question word: itself, a synonym, or, for a dose question about the topic's
