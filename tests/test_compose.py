@@ -113,6 +113,19 @@ def test_a_note_about_the_corpus_loses_to_a_finding_that_matches_as_well() -> No
     assert draft.statements[0].text == "The anakinra dose in the trial was 100 mg daily."
 
 
+@pytest.mark.parametrize(
+    "note",
+    [
+        "The de Boer cohort results below were checked against the ASH abstract.",
+        "The de Boer cohort results below were verified through an ASH abstract record.",
+    ],
+)
+def test_a_note_on_how_the_corpus_read_a_source_loses_to_its_finding(note: str) -> None:
+    finding = "In the de Boer cohort, a high-risk score had an odds ratio of 2.94 for neutropenia."
+    passages = [passage("deboer", note), passage("deboer", finding, n=1)]
+    assert FLAT.run("de Boer cohort results?", passages, Intent.GENERAL).statements[0].text == finding
+
+
 def test_a_note_about_the_corpus_still_answers_when_nothing_else_does() -> None:
     passages = [passage("trial-a", "The anakinra dose in the trial was not captured for this corpus.")]
     draft = FLAT.run("anakinra dose in the trial", passages, Intent.GENERAL)

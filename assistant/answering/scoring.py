@@ -26,11 +26,13 @@ from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import related_words, synonym_vocabulary
 
 #: Sentences about the corpus itself ("... was not captured for this corpus") say what is missing,
-#: not what is known, and bibliographic ones (volume, DOI) where a study appeared: they answer only
-#: when nothing else does, so they count this much less.
+#: not what is known; provenance ones ("the results below were checked against the ASH abstract") how
+#: it was read; and bibliographic ones (volume, DOI) where a study appeared: they answer only when
+#: nothing else does, so they count this much less.
 CORPUS_NOTE = re.compile(
     r"captured for this corpus|\bnot verified\b|\bunconfirmed\b|not confirmed in our sources|"
-    r"consult the primary|verified against|\(volume \d|\bPMC\d|\bDOI\b|\bPMID\b",
+    r"consult the primary|verified against|(?<!not )checked against|verified (?:through|via)\b|"
+    r"\(volume \d|\bPMC\d|\bDOI\b|\bPMID\b",
     re.IGNORECASE,
 )
 
