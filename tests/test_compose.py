@@ -1455,3 +1455,19 @@ def test_a_missing_dose_does_not_lead_a_question_on_what_a_study_found() -> None
         assert compose(question, gazeau, Intent.EVIDENCE).statements[0].text.startswith(gazeau[1].text)
     # A dose question is told the dose is missing.
     assert compose("Gazeau anakinra dose?", gazeau, Intent.DOSING).statements[0].text == gazeau[0].text
+
+
+def test_a_count_asked_is_the_sentence_giving_the_studys_size_and_no_unrelated_gap_leads() -> None:
+    gazeau = [
+        passage("gazeau-2023", "In the Gazeau cohort, 3 patients received anakinra for refractory CRS.", "cohort"),
+        passage("gazeau-2023", "The Gazeau cohort included 43 patients treated with anakinra.", "cohort", n=1),
+        declaring(
+            "gazeau-2023",
+            "The CAR-T products used in the Gazeau cohort were not captured for this corpus.",
+            "CAR-T products used in the Gazeau cohort",
+            "cohort",
+            n=2,
+        ),
+    ]
+    for question in ("Gazeau cohort size?", "Gazeau cohort, n=?"):
+        assert [s.text for s in compose(question, gazeau).statements] == [gazeau[1].text]

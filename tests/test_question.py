@@ -398,3 +398,21 @@ def test_an_intent_decided_by_the_caller_is_the_one_the_parse_reads_with() -> No
     assert ParsedQuestion.read(question).one_fact == "rate"
     decided = ParsedQuestion.read(question, Intent.EVIDENCE)
     assert (decided.intent, decided.one_fact) == (Intent.EVIDENCE, "")
+
+
+@pytest.mark.parametrize(
+    ("question", "count"),
+    [
+        ("ZUMA-2 n?", True),
+        ("gazeau anakinra cohort size?", True),
+        ("how many kids in the zhang emapalumab CRS study?", True),  # a count asked of a study on CRS
+        ("park ppx anakinra trial, how many pts in cohort 1?", True),
+        ("carvykti label safety data — how many pts?", True),
+        ("how many pts got CRS in ZUMA-1?", False),  # patients with a toxicity: a rate
+        ("ICE naming worth how many pts?", False),  # points
+    ],
+)
+def test_how_many_patients_a_study_holds_is_one_count_not_a_rate(question: str, count: bool) -> None:
+    parsed = parse(question)
+    assert (parsed.one_fact == "count") is count
+    assert (Ask.RATE in parsed.asks) is (not count and "CRS" in question)

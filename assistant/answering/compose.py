@@ -202,7 +202,7 @@ class ExtractiveComposer:
             # A drug named asks how often treating the toxicity works (a response rate), not how often it occurs.
             # "breyanzi neuro tox rate?" is not led by the response rates of the trial that gives it.
             candidates = [(v, u) for v, u in candidates if names_asked_toxicity(u.text, parsed)] or candidates
-        if intent is Intent.EVIDENCE:
+        if intent is Intent.EVIDENCE and parsed.one_fact != "count":  # "how many pts in the trial?" is one fact
             # A study's line says what was found: a dosing row that gives no dose only restates who was treated.
             if rules.doseless_evidence_rows:
                 candidates = [

@@ -60,7 +60,8 @@ def synonyms(word: str) -> frozenset[str]:
 
 def kinds_of(parsed: ParsedQuestion) -> frozenset[str]:
     """What a parsed text asks for, read alike: {'treatment'} for 'tx', 'dose' and 'regimen'."""
-    return frozenset(ASK_KINDS[a] for a in parsed.asks if a in ASK_KINDS)
+    counted = frozenset({"count"}) if parsed.one_fact == "count" else frozenset()
+    return frozenset(ASK_KINDS[a] for a in parsed.asks if a in ASK_KINDS) | counted
 
 
 def studied(parsed: ParsedQuestion) -> frozenset[str]:

@@ -182,7 +182,8 @@ class Asked:
             grade=next(iter(grades)) if len(grades) == 1 else None,
             toxicities=frozenset(entities(NEGATED.sub(" ", question)).get("toxicity", [])),
             intent=intent,
-            wants_rate=bool(lex.rate_pattern.search(question)) or asks_bare_rate(question, intent),
+            wants_rate=(bool(lex.rate_pattern.search(question)) and not asks_count(question))
+            or asks_bare_rate(question, intent),
             sources=frozenset(named_sources(question) - SOURCE_KINDS),
             besides=frozenset(entities(besides).get("toxicity", [])),
             study_parts=study_parts(question),
@@ -259,6 +260,21 @@ def ask_words(question: str, besides: tuple[str, ...] = ()) -> set[str]:
         if name.startswith(("asks.", "one_fact.")) and name not in besides:
             words.update(t for match in pattern.finditer(question) for t in tokenize(match.group(0), parts=False))
     return words
+
+
+#: What follows "how many pts had / got / developed ..." (a toxicity there asks a rate, not a count).
+HAD = re.compile(
+    r"\bhow many \w+ (?:actually |really )?(?:got|get|had|have|has|developed|develop|experienced|with)\b(.*)",
+    re.IGNORECASE,
+)
+
+
+def asks_count(question: str) -> bool:
+    """Whether the question asks how many patients a study, cohort or label set holds ("ZUMA-2 n?", "FELIX, how many
+    pts got obe-cel?"), not how many had a toxicity ("how many pts got CRS?" asks a rate)."""
+    count = lexicon().reading_patterns.get("one_fact.count")
+    had = HAD.search(question)
+    return bool(count and count.search(question)) and not (had and entities(had.group(1)).get("toxicity"))
 
 
 def asks_bare_rate(question: str, intent: Intent) -> bool:
@@ -364,8 +380,8 @@ CLAUSE_BREAK = re.compile(r"[,;]|\s[—–-]\s")
 #: summarised: it asks nothing of its own.
 STATISTIC_ONLY = re.compile(r"^\W*(?:the\s+)?(?:median|mean|average)\W*$", re.IGNORECASE)
 #: The kinds of one fact a question can ask for (the lexicon's ``one_fact`` patterns), in the order tried.
-FactKind = Literal["", "duration", "time", "number", "interval", "rate", "yes_no"]
-FACT_KINDS: tuple[FactKind, ...] = ("duration", "time", "number", "interval", "rate", "yes_no")
+FactKind = Literal["", "count", "duration", "time", "number", "interval", "rate", "yes_no"]
+FACT_KINDS: tuple[FactKind, ...] = ("count", "duration", "time", "number", "interval", "rate", "yes_no")
 
 
 def one_fact(question: str, intent: Intent, asks: list[Ask], bare_rate: bool = False) -> FactKind:
@@ -373,19 +389,24 @@ def one_fact(question: str, intent: Intent, asks: list[Ask], bare_rate: bool = F
     "cutoff day, graded by what"): a time ("axi-cel median CRS onset?"), a number ("ICE out of how many?"), an
     interval ("dex q6 or q12?"), the rate of one grade (also asked bare: ``asks_bare_rate``), or a yes/no
     ("tecartus REMS still required?")."""
-    if intent in (Intent.MANAGEMENT, Intent.EVIDENCE) or SEVERAL_FACT_ASKS.intersection(asks):
-        return ""
     patterns = lexicon().reading_patterns
-    asking = [p for name, p in patterns.items() if name.startswith(("asks.", "one_fact."))]
+    # "how many pts in the Park trial?": a study named beside a count asked says what the count is of.
+    counting = asks_count(question)
+    several = SEVERAL_FACT_ASKS - ({Ask.EVIDENCE} if counting else set())
+    if intent is Intent.MANAGEMENT or (intent is Intent.EVIDENCE and not counting) or several.intersection(asks):
+        return ""
+    evidence = {"asks.evidence"} if counting else set()  # "label safety data — how many pts?" asks one thing
+    asking = [p for name, p in patterns.items() if name.startswith(("asks.", "one_fact.")) and name not in evidence]
     parts = [part for part in CLAUSE_BREAK.split(question) if not STATISTIC_ONLY.match(part)]
     clauses = sum(any(p.search(part) for p in asking) for part in parts)
     if TWO_ASKS.search(question) or clauses > 1:
         return ""
     if bare_rate:
         return "rate"
-    return next(
-        (k for k in FACT_KINDS if f"one_fact.{k}" in patterns and patterns[f"one_fact.{k}"].search(question)), ""
-    )
+    if counting:
+        return "count"
+    kinds = [k for k in FACT_KINDS if k != "count"]
+    return next((k for k in kinds if f"one_fact.{k}" in patterns and patterns[f"one_fact.{k}"].search(question)), "")
 
 
 class Population(BaseModel):
@@ -441,6 +462,8 @@ class ParsedQuestion(BaseModel):
         intent = classify(question) if intent is None else intent
         asking = without_given_doses(question)
         asks = [ask for ask in Ask if (pattern := patterns.get(f"asks.{ask.value}")) and pattern.search(asking)]
+        if asks_count(question):  # "how many pts in cohort 1?" asks a count, not a rate
+            asks = [ask for ask in asks if ask is not Ask.RATE]
         bare_rate = asks_bare_rate(question, intent)
         return cls(
             intent=intent,

@@ -56,10 +56,11 @@ def one_fact(
         parsed.one_fact == "rate" and bool(parsed.products) and not REAL_WORLD_ASKED.search(question) and not named
     )
 
-    def key(unit: Unit) -> tuple[int, bool, bool, bool, bool, bool, bool, bool, bool]:
+    def key(unit: Unit) -> tuple[int, bool, bool, bool, bool, bool, bool, bool, bool, bool]:
         """Fewest contradictions (another product counts as one; a toxicity asked that the unit names after
         another does not), then a unit naming the toxicity asked before one naming none (the HLH-2004 fever
-        row for "fever cutoff for CRS?"), then one naming the drug asked ("levaquin ppx until when?": the
+        row for "fever cutoff for CRS?"), then for a count a sentence before a dosing row (whose "n=38" says who
+        was given the drug), then one naming the drug asked ("levaquin ppx until when?": the
         levofloxacin row, not antiviral prophylaxis's end), then for the rate of a grade one naming that grade
         (not "91% of neurologic events resolved"), then for a product's rate its trial's or label's line, then
         one naming no other toxicity ("neurotox onset?": the neurologic onset's own line, not "2 days for CRS
@@ -78,6 +79,7 @@ def one_fact(
         return (
             contradictions,
             bool(parsed.toxicities) and not named,
+            parsed.one_fact == "count" and unit.is_dosing_row,
             bool(asked_drugs) and not lexicon().with_members(about.drugs) & asked_drugs,
             parsed.one_fact == "rate" and bool(parsed.grades) and not set(parsed.grades) & about.grades,
             reference_rate and about.doc_type in SECONDARY_SOURCES,
@@ -97,7 +99,7 @@ def one_fact(
     # answered by the best unit.
     best = ordered[0][1].text
     best_fit = keys[id(ordered[0][1])][:2]
-    in_figures = parsed.one_fact in ("rate", "number") or (
+    in_figures = parsed.one_fact in ("rate", "number", "count") or (
         parsed.one_fact in ("duration", "time") and not TIME_IN_WORDS.search(best)
     )
     lead = next(
@@ -201,6 +203,14 @@ REAL_WORLD_ASKED = re.compile(r"\breal[- ](?:world|life)\b|\bregistry\b|\bcohort
 
 #: What a statement must give to answer each kind of one fact (a yes/no is answered by any statement).
 CARRIES = {
+    # How many patients a study holds: "n=31", "included 43 patients", "127 of 153 enrolled", "cohort of 38 children",
+    # "of the 127 patients who received"; not "3 patients received anakinra for CRS" (a part of it).
+    "count": re.compile(
+        r"\bn\s*[=:]\s*\d|\b(?:included|enrolled|infused|recruited|comprised)\s+\d|\b\d+ of \d+ enrolled|"
+        r"\b(?:cohort|group|series|pool|set|study|trial) of \d+|\bof the \d+ patients\b|"
+        r"\b\d+ (?:were )?(?:enrolled|infused)\b",
+        re.IGNORECASE,
+    ),
     "duration": re.compile(r"\d\s*(?:h|hours?|min(?:utes?)?|days?|weeks?|months?|years?)\b", re.IGNORECASE),
     # When something starts or stops: a day, a time after something, or the condition it lasts until.
     "time": re.compile(
