@@ -118,6 +118,8 @@ def test_bedside_names_find_the_documents_words() -> None:
     assert "persists" in expansions("gr3 icans not settling")
     assert "grade ≥3" in expansions("brexu-cel in adult ALL — severe CRS / neuro?")
     assert {"overall response rate", "objective response rate"} <= set(expansions("ZUMA-2 ORR / CR?"))
+    assert "mechanisms" in expansions("IEC-HS — what drives it?")
+    assert "bases" in expansions("rationale for ppx anakinra?")
 
 
 def test_a_drug_class_word_stands_for_its_drugs() -> None:

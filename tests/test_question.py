@@ -416,3 +416,16 @@ def test_how_many_patients_a_study_holds_is_one_count_not_a_rate(question: str, 
     parsed = parse(question)
     assert (parsed.one_fact == "count") is count
     assert (Ask.RATE in parsed.asks) is (not count and "CRS" in question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "rationale for ppx anakinra vs ICANS?",  # ends on a drug and a toxicity: no dose asked
+        "mechanism actemra worsening neurotoxicity",
+        "IEC-HS — what drives it?",  # not driving
+        "why do people say toci can make neurotox worse?",
+    ],
+)
+def test_asking_why_or_by_what_mechanism_asks_for_the_reason(question: str) -> None:
+    assert parse(question).intent is Intent.GENERAL
