@@ -7,12 +7,13 @@ drug, product, toxicity and grade of the earlier turns so that retrieval finds t
 >>> rewrite("How high can it be escalated?", history)
 'How high can it be escalated? (What is the emapalumab dose for primary HLH?)'
 >>> rewrite("And for ICANS?", [Turn(role="user", content="tocilizumab for grade 3 CRS")])
-'And for ICANS? (tocilizumab; grade 3)'
+'And for ICANS? (tocilizumab for grade 3)'
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import BaseModel
@@ -30,6 +31,8 @@ MORE = re.compile(
 #: What a follow-up inherits, in the order it is appended to the query.
 CARRY_ORDER = ("drug", "product", "toxicity", "grade")
 GRADE = re.compile(r"\b(?:grade|g)\s*([1-5])\b", re.IGNORECASE)
+#: The words of a follow-up that names only another subject ("and ICANS?", "what about in kids?", "same for G4?").
+SUBJECT_ONLY = frozenset({"and", "what", "about", "how", "for", "in", "with", "the", "same", "then"})
 #: "without CRS" names CRS only to rule it out: it is not a toxicity the question is about.
 NEGATED = re.compile(r"\b(?:without|no|not)\s+[\w-]+", re.IGNORECASE)
 
@@ -111,8 +114,41 @@ def follow_up(question: str, history: list[Turn]) -> tuple[str, str]:
         named = {name for names in have.values() for name in names}
         carried = [c for c in _carried(list(CARRY_ORDER), history) if c not in named]
         return question, "; ".join([*_carried_trials(question, history), *carried])
+    again = _asked_again(question, have, history)
+    if again:
+        return question, again
     carried = _carried([kind for kind in CARRY_ORDER if kind not in have], history)
     return question, "; ".join([*_carried_trials(question, history), *carried])
+
+
+def _asked_again(question: str, have: dict[str, list[str]], history: list[Turn]) -> str:
+    """The last question, without what this one replaces, when this one only names another subject and asks
+    nothing itself: "and ICANS?" after "FELIX severe CRS %?" asks FELIX's severe ICANS rate, so "FELIX severe %?"
+    is carried. '' when the question asks something of its own or the last question does not name that kind.
+
+    >>> _asked_again("and ICANS?", {"toxicity": ["icans"]}, [Turn(role="user", content="FELIX severe CRS %?")])
+    'FELIX severe %?'
+    """
+    last = next((t.content for t in reversed(history) if t.role == "user"), "")
+    named = entities(NEGATED.sub(" ", last))
+    if set(re.findall(r"[\w-]+", _without(question, have).lower())) - SUBJECT_ONLY:
+        return ""  # "improved to G1, how do we come off the steroids?" asks something of its own
+    if not last or not have.keys() <= named.keys() or all(have[k] == named[k] for k in have):
+        return ""
+    return _without(last, named, have.keys())
+
+
+def _without(text: str, named: dict[str, list[str]], kinds: Iterable[str] | None = None) -> str:
+    """``text`` without the spellings of its ``named`` entities of ``kinds`` (all by default) nor, among them, its
+    grade."""
+    kinds = set(named if kinds is None else kinds)
+    for group in lexicon().groups:
+        if group.kind in kinds and set(group.terms) & set(named.get(group.kind, [])):
+            for term in sorted(group.terms, key=len, reverse=True):
+                text = re.sub(rf"(?<![\w-]){re.escape(term)}(?![\w-])", " ", text, flags=re.IGNORECASE)
+    if "grade" in kinds:
+        text = GRADE.sub(" ", text)
+    return " ".join(text.split())
 
 
 def _carried_trials(question: str, history: list[Turn]) -> list[str]:

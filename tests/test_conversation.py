@@ -29,9 +29,18 @@ def test_follow_up_naming_a_grade_replaces_the_old_grade() -> None:
     assert rewrite("what about grade 4?", history) == "what about grade 4? (grade 4 CRS, what do I give?)"
 
 
-def test_follow_up_naming_a_toxicity_inherits_only_what_it_lacks() -> None:
+def test_follow_up_naming_only_another_toxicity_asks_the_last_question_of_it() -> None:
     history = [Turn(role="user", content="tocilizumab for grade 3 CRS")]
-    assert rewrite("And for ICANS?", history) == "And for ICANS? (tocilizumab; grade 3)"
+    assert rewrite("And for ICANS?", history) == "And for ICANS? (tocilizumab for grade 3)"
+    # "and ICANS?" after a severe-rate question asks the severe rate: what was asked is carried, not only the trial.
+    assert follow_up("and ICANS?", turns("FELIX severe CRS %?")) == ("and ICANS?", "FELIX severe %?")
+
+
+def test_follow_up_asking_something_of_its_own_carries_only_what_it_lacks() -> None:
+    question = "ICANS improved to G1 overnight, how do we come off the steroids?"
+    assert "dose" not in follow_up(question, turns("G3 ICANS no CRS, steroid dose?"))[1]
+    history = [Turn(role="user", content="tocilizumab for grade 3 CRS")]
+    assert rewrite("And the dose for ICANS?", history) == "And the dose for ICANS? (tocilizumab; grade 3)"
 
 
 def test_question_that_names_everything_is_left_alone() -> None:
@@ -62,15 +71,15 @@ def test_a_name_inside_a_hyphenated_word_counts_only_before_treated() -> None:
 
 def test_a_follow_up_stays_on_the_trial_the_conversation_is_on() -> None:
     """A follow-up ("and neuro?") after a ZUMA-1 question is about ZUMA-1; a turn on another subject ends that."""
-    assert follow_up("and neuro?", turns("ZUMA-1 severe CRS rate?")) == ("and neuro?", "ZUMA-1")
-    assert follow_up("and neuro?", turns("ZUMA-1 CRS rate?", "13%", "toci dose for CRS?"))[1] == "tocilizumab"
+    assert follow_up("and neuro?", turns("ZUMA-1 severe CRS rate?")) == ("and neuro?", "ZUMA-1 severe rate?")
+    assert follow_up("and neuro?", turns("ZUMA-1 CRS rate?", "13%", "toci dose for CRS?"))[1] == "toci dose for ?"
     assert follow_up("and neuro in ZUMA-2?", turns("ZUMA-1 severe CRS rate?"))[1] == ""
 
 
 def test_follow_up_separates_the_question_from_what_it_carried() -> None:
     history = [Turn(role="user", content="tocilizumab for grade 3 CRS")]
-    assert follow_up("And for ICANS?", history) == ("And for ICANS?", "tocilizumab; grade 3")
-    assert rewrite("And for ICANS?", history) == "And for ICANS? (tocilizumab; grade 3)"
+    assert follow_up("And for ICANS?", history) == ("And for ICANS?", "tocilizumab for grade 3")
+    assert rewrite("And for ICANS?", history) == "And for ICANS? (tocilizumab for grade 3)"
     assert follow_up("dose of tocilizumab?", []) == ("dose of tocilizumab?", "")
 
 
@@ -85,8 +94,8 @@ def test_a_users_own_brackets_are_not_taken_for_carried_text() -> None:
 def test_asking_for_more_searches_again_with_the_question_it_continues() -> None:
     history = turns("tocilizumab for grade 3 CRS", "...", "And for ICANS?", "...")
     assert asks_for_more("tell me more", history) and asks_for_more("What else?", history)
-    assert rewrite("tell me more", history) == "And for ICANS? (tocilizumab; grade 3)"
+    assert rewrite("tell me more", history) == "And for ICANS? (tocilizumab for grade 3)"
     # "more" after "more" still continues the last real question
-    assert rewrite("more", [*history, *turns("more", "...")]) == "And for ICANS? (tocilizumab; grade 3)"
+    assert rewrite("more", [*history, *turns("more", "...")]) == "And for ICANS? (tocilizumab for grade 3)"
     assert not asks_for_more("tell me more", [])
     assert not asks_for_more("more tocilizumab for ICANS?", history)  # a question of its own
