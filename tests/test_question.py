@@ -70,6 +70,7 @@ def test_our_protocol_asks_for_local_documents() -> None:
         ("still G4 on the MP pulse, what next?", [], ["methylprednisolone"]),
         ("rux for steroid-refractory neurotox — dose?", ["ruxolitinib"], []),
         ("CRS no better after the first toci dose, next?", [], ["tocilizumab"]),
+        ("sylvant instead of toci for persistent fever gr1 CRS — dose?", ["siltuximab"], ["tocilizumab"]),
     ],
 )
 def test_a_drug_already_given_is_the_line_not_the_drug_asked(question: str, drugs: list, prior: list) -> None:

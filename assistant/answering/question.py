@@ -97,11 +97,12 @@ LABEL = re.compile(r"\blabel\b|\bprescribing information\b", re.IGNORECASE)
 SOURCE_KINDS = frozenset({"label", "fda"})
 
 #: A treatment the patient already had ("steroid-refractory", "despite high-dose steroids", "after 2 doses
-#: of toci", "on the methylpred"): the drug it names is the line of therapy, not the drug asked about.
+#: of toci", "on the methylpred") or one replaced ("sylvant instead of toci"): the drug it names is the line of
+#: therapy, not the drug asked about.
 #: "Data on emapalumab" asks about the drug: "on" after a word for what is known is not a treatment given.
 PRIOR = re.compile(
     r"\b[\w-]+[- ](?:refractory|resistant|dependent)\b(?!\s+to\b)"  # "ICANS refractory to steroids": the steroids
-    r"|\b(?:refractory to|despite|after|failed|failing|"
+    r"|\b(?:refractory to|despite|after|failed|failing|instead of|rather than|in place of|"
     r"(?<!data )(?<!evidence )(?<!studies )(?<!literature )(?<!guidance )(?<!experience )on)\s+"
     r"(?:(?:the|that|high-dose|\d+|one|two|three|first|1st|second|2nd|initial|doses?|of)\s+){0,4}[\w-]+",
     re.IGNORECASE,
