@@ -120,6 +120,7 @@ def test_bedside_names_find_the_documents_words() -> None:
     assert {"overall response rate", "objective response rate"} <= set(expansions("ZUMA-2 ORR / CR?"))
     assert "mechanisms" in expansions("IEC-HS — what drives it?")
     assert "bases" in expansions("rationale for ppx anakinra?")
+    assert "driving" in expansions("breyanzi — when can they drive again?")
 
 
 def test_a_drug_class_word_stands_for_its_drugs() -> None:
