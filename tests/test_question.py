@@ -430,3 +430,9 @@ def test_how_many_patients_a_study_holds_is_one_count_not_a_rate(question: str, 
 )
 def test_asking_why_or_by_what_mechanism_asks_for_the_reason(question: str) -> None:
     assert parse(question).intent is Intent.GENERAL
+
+
+def test_a_question_mark_inside_a_question_ends_one_ask() -> None:
+    """ "how to grade ...? CAPD cut off" asks two things: how to grade, and the cut-off; not one number."""
+    assert parse("how to grade icans in 4yo cant do ICE? capd cut off").one_fact == ""
+    assert parse("capd cut off in a 4yo?").one_fact == "number"

@@ -375,8 +375,9 @@ TWO_ASKS = re.compile(
     r"|\b(?:which|what) (?:drug|agent)s?\b",
     re.IGNORECASE | re.DOTALL,
 )
-#: Where a question typed as a list of asks splits ("early vs late cutoff day, graded by what"): each part may ask.
-CLAUSE_BREAK = re.compile(r"[,;]|\s[—–-]\s")
+#: Where a question typed as a list of asks splits ("early vs late cutoff day, graded by what", "how to grade in a
+#: 4 yo? CAPD cut off"): each part may ask.
+CLAUSE_BREAK = re.compile(r"[,;]|\s[—–-]\s|\?(?=\s*\w)")
 #: A part of such a list that names only a statistic ("CRS onset, median?") says how the other part's fact is
 #: summarised: it asks nothing of its own.
 STATISTIC_ONLY = re.compile(r"^\W*(?:the\s+)?(?:median|mean|average)\W*$", re.IGNORECASE)
