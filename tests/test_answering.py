@@ -64,6 +64,14 @@ def test_out_of_scope_questions_abstain_and_cite_nothing(chain: AnswerChain, que
     assert answer.answer == ABSTAIN_MESSAGE
 
 
+def test_a_terse_question_naming_a_product_is_in_scope_though_few_words_match(chain: AnswerChain) -> None:
+    """Its nearest passage is below the out-of-scope similarity, but the product it names is indexed."""
+    question = "breyanzi — when can they drive again?"
+    assert chain.retriever.search(question).best_similarity < chain.settings.abstain_threshold
+    answer = chain.invoke(question)
+    assert not answer.abstained and "2 weeks" in answer.answer
+
+
 def test_every_number_in_an_answer_is_in_a_passage_it_cites(chain: AnswerChain) -> None:
     for question in ["What dose of tocilizumab for grade 2 CRS?", "Methylprednisolone for grade 4 CRS?"]:
         answer = chain.invoke(question)

@@ -32,7 +32,7 @@ from assistant.answering.prompts import (
     LLM_FALLBACK_NOTICE,
     NOTHING_MORE_MESSAGE,
 )
-from assistant.answering.question import Ask, Intent, ParsedQuestion, classify, without_local
+from assistant.answering.question import Ask, Intent, ParsedQuestion, classify, trials_in, without_local
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scope import foreign_subject
 from assistant.answering.scoring import unknown_share
@@ -261,8 +261,13 @@ class AnswerChain:
     def _out_of_scope(self, state: _State) -> str | None:
         """Why the question is outside what the index covers, or None; decided before any composer runs."""
         assert state.retrieval is not None
-        if state.retrieval.best_similarity < self.settings.abstain_threshold and not (
-            self.extractive.rules.absence_rescues and self._declaring(state)
+        # A question naming a CAR-T product or trial is in scope however few words it has ("breyanzi — when can
+        # they drive again?"); one naming none the index holds is told so by the composer (unknown_studies).
+        named = bool(state.parsed and (state.parsed.products or trials_in(state.query)))
+        if (
+            state.retrieval.best_similarity < self.settings.abstain_threshold
+            and not named
+            and not (self.extractive.rules.absence_rescues and self._declaring(state))
         ):  # "CAPD items and points?" is answered by the statement that they were not captured
             return "no passage is similar enough to the question"
         everyday = common_words(self.settings.model_path)
