@@ -140,3 +140,10 @@ def test_a_grade_asked_gets_the_lead_line_on_what_to_do_and_what_to_do_gets_more
 
     assert len(management("ICE 4, wakes to voice. ICANS gr?")) == chain.extractive.rules.graded_management
     assert len(management("ICE 4, wakes to voice, no CRS. what do we do?")) > chain.extractive.rules.graded_management
+
+
+def test_another_findings_criterion_is_written_as_its_grade_not_as_a_raw_table_row(chain: AnswerChain) -> None:
+    """A seizure sets grade 3; the ICE 6 beside it meets the grade 2 row, which is said as "Grade 2 (ICE score)"."""
+    answer = chain.invoke("ICE 6 + a seizure that stopped by itself — ICANS gr?")
+    assert "Grade 2 (ICE score): ICE 3–6" in answer.answer
+    assert not any(line.startswith("- |") for line in answer.answer.splitlines())

@@ -131,7 +131,9 @@ def _answer(chain: AnswerChain, question: str, query: str, result: GradeResult, 
         head = f"{'At least grade' if result.at_least else 'Grade'} {result.grade} {toxicity} ({SOURCE[result.scale]})"
     gap = f"; not given: {', '.join(result.missing)}" if result.missing else ""
     neighbours = {n.rule: n for n in result.neighbours}
-    applied = [c.rule for c in result.citations if c.rule not in neighbours and c.rule != result.deciding_rule]
+    met = {m.rule: m for m in result.met if m.rule not in neighbours and m.rule != result.deciding_rule}
+    apart = {*neighbours, *met, result.deciding_rule}
+    applied = [c.rule for c in result.citations if c.rule not in apart]
     if result.deciding_rule:
         # The headline rests on the deciding row and on the rules applied (fever, the worse domain ...).
         criterion = result.deciding_criterion or by_rule[result.deciding_rule].text
@@ -139,6 +141,8 @@ def _answer(chain: AnswerChain, question: str, query: str, result: GradeResult, 
         claims.append((f"{head}: {result.deciding_domain}: {criterion}{gap}", cites))
     for rule in applied:
         claims.append((by_rule[rule].text[0].upper() + by_rule[rule].text[1:], (rule,)))
+    for m in met.values():  # another finding, graded lower: "Grade 2 (ICE score): ICE 3–6"
+        claims.append((f"Grade {m.grade} ({m.domain}): {m.criterion}", (m.rule,)))
     for n in sorted(result.neighbours, key=lambda n: n.grade):
         claims.append((f"Grade {n.grade} ({result.deciding_domain}): {n.criterion}", (n.rule,)))
     keep, verification = verify(

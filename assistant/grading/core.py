@@ -230,6 +230,15 @@ class Neighbour(BaseModel):
     rule: str
 
 
+class Met(BaseModel):
+    """Another domain's criterion the findings meet, below or at the grade: "ICE 3–6" beside a seizure's grade 3."""
+
+    grade: int
+    domain: str
+    criterion: str
+    rule: str
+
+
 class GradeResult(BaseModel):
     """A computed grade: what set it, what was not assessed, and the rows it rests on."""
 
@@ -242,6 +251,7 @@ class GradeResult(BaseModel):
     deciding_domain: str = ""
     deciding_criterion: str = ""  # in the source's words, without the patient's values
     neighbours: list[Neighbour] = Field(default_factory=list)
+    met: list[Met] = Field(default_factory=list)  # the other domains' criteria met, each with its own grade
     missing: list[str] = Field(default_factory=list)
     notices: list[str] = Field(default_factory=list)
     findings: dict[str, str] = Field(default_factory=dict)
@@ -322,6 +332,11 @@ def combine(
         deciding_domain=deciding.name if deciding is not None else "",
         deciding_criterion=deciding.criterion if deciding is not None else "",
         neighbours=neighbours,
+        met=[
+            Met(grade=d.low, domain=d.name, criterion=d.criterion, rule=d.rule)
+            for d in domains
+            if d.rule and d.low > 0 and d is not deciding
+        ],
         missing=list(dict.fromkeys(missing)),
         notices=assessment.notices,
         findings=findings,
