@@ -7,7 +7,7 @@ from helpers import make_passage
 
 from assistant.answering.abstention import ALL_SHOWN, asked_absence
 from assistant.answering.compose import ExtractiveComposer
-from assistant.answering.declared import declarations
+from assistant.answering.declared import Topic, declarations
 from assistant.answering.draft import Draft
 from assistant.answering.question import Asked, Intent, ParsedQuestion, grades_in, spaced_compounds
 from assistant.answering.rules import ComposerRules
@@ -1471,3 +1471,14 @@ def test_a_count_asked_is_the_sentence_giving_the_studys_size_and_no_unrelated_g
     ]
     for question in ("Gazeau cohort size?", "Gazeau cohort, n=?"):
         assert [s.text for s in compose(question, gazeau).statements] == [gazeau[1].text]
+
+
+def test_a_missing_dose_of_a_case_report_does_not_fit_a_question_on_how_the_patient_did() -> None:
+    """The document's title ("Case report: ...") names a study; the topic lacks a dose, not what the case found."""
+    topic = Topic.read("Manghisi emapalumab dose and schedule", "Case report: emapalumab in adult IEC-HS")
+    outcome = ParsedQuestion.read("Manghisi emapalumab case, how did the pts do?", Intent.EVIDENCE)
+    assert not topic.fits(outcome)
+    assert topic.fits(ParsedQuestion.read("Manghisi emapalumab dose?", Intent.DOSING))
+    # A topic whose own words name what a study found fits such a question.
+    wehrli = ParsedQuestion.read("Wehrli anakinra case series, how did the pts do?", Intent.EVIDENCE)
+    assert Topic.read("anakinra dose and outcomes in the Wehrli case series").fits(wehrli)

@@ -69,6 +69,13 @@ def studied(parsed: ParsedQuestion) -> frozenset[str]:
     return frozenset({"evidence"}) if Ask.EVIDENCE in parsed.asks else frozenset()
 
 
+@lru_cache(maxsize=1024)
+def studies_of(text: str) -> frozenset[str]:
+    """``studied`` for a topic's own words: its document's title ("Case report: ...") names a study, not what the
+    topic lacks, so "emapalumab dose and schedule" is no missing outcome."""
+    return studied(ParsedQuestion.read(text))
+
+
 @lru_cache(maxsize=4096)
 def asks_of(text: str) -> frozenset[str]:
     """What a text (a topic, or one question word) asks for, read alike."""
@@ -134,7 +141,7 @@ class Topic:
         if trials and not trials & trials_of(f"{self.text} {source}"):
             return False  # what KarMMa's paper lacks says nothing of ELIANA
         asked = kinds_of(question) or INTENT_KINDS.get(question.intent) or studied(question)
-        return not (self.kinds and not asked & (self.kinds | studied(topic)))
+        return not (self.kinds and not asked & (self.kinds | studies_of(self.text)))
 
     def covers(self, word: str, question: ParsedQuestion, anchored: bool = False) -> bool:
         """Whether the topic holds a question word: itself, a synonym, or, for a dose question about the topic's
