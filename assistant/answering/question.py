@@ -382,18 +382,21 @@ CLAUSE_BREAK = re.compile(r"[,;]|\s[—–-]\s|\?(?=\s*\w)")
 #: summarised: it asks nothing of its own.
 STATISTIC_ONLY = re.compile(r"^\W*(?:the\s+)?(?:median|mean|average)\W*$", re.IGNORECASE)
 #: The kinds of one fact a question can ask for (the lexicon's ``one_fact`` patterns), in the order tried.
+#: A count of patients ("ZUMA-2 n?") is decided apart (``asks_count``): its pattern alone would read "how many pts
+#: got CRS?" as one.
 FactKind = Literal["", "count", "duration", "time", "number", "interval", "rate", "yes_no"]
-FACT_KINDS: tuple[FactKind, ...] = ("count", "duration", "time", "number", "interval", "rate", "yes_no")
+FACT_KINDS: tuple[FactKind, ...] = ("duration", "time", "number", "interval", "rate", "yes_no")
 
 
-def one_fact(question: str, intent: Intent, asks: list[Ask], bare_rate: bool = False) -> FactKind:
+def one_fact(
+    question: str, intent: Intent, asks: list[Ask], bare_rate: bool = False, counting: bool = False
+) -> FactKind:
     """The kind of the one fact the question asks for ('' when it asks more, also as two asking parts of a list:
     "cutoff day, graded by what"): a time ("axi-cel median CRS onset?"), a number ("ICE out of how many?"), an
     interval ("dex q6 or q12?"), the rate of one grade (also asked bare: ``asks_bare_rate``), or a yes/no
-    ("tecartus REMS still required?")."""
+    ("tecartus REMS still required?"), or how many patients a study holds (``counting``: ``asks_count``)."""
     patterns = lexicon().reading_patterns
     # "how many pts in the Park trial?": a study named beside a count asked says what the count is of.
-    counting = asks_count(question)
     several = SEVERAL_FACT_ASKS - ({Ask.EVIDENCE} if counting else set())
     if intent is Intent.MANAGEMENT or (intent is Intent.EVIDENCE and not counting) or several.intersection(asks):
         return ""
@@ -407,8 +410,9 @@ def one_fact(question: str, intent: Intent, asks: list[Ask], bare_rate: bool = F
         return "rate"
     if counting:
         return "count"
-    kinds = [k for k in FACT_KINDS if k != "count"]
-    return next((k for k in kinds if f"one_fact.{k}" in patterns and patterns[f"one_fact.{k}"].search(question)), "")
+    return next(
+        (k for k in FACT_KINDS if f"one_fact.{k}" in patterns and patterns[f"one_fact.{k}"].search(question)), ""
+    )
 
 
 class Population(BaseModel):
@@ -464,7 +468,8 @@ class ParsedQuestion(BaseModel):
         intent = classify(question) if intent is None else intent
         asking = without_given_doses(question)
         asks = [ask for ask in Ask if (pattern := patterns.get(f"asks.{ask.value}")) and pattern.search(asking)]
-        if asks_count(question):  # "how many pts in cohort 1?" asks a count, not a rate
+        counting = asks_count(question)
+        if counting:  # "how many pts in cohort 1?" asks a count, not a rate
             asks = [ask for ask in asks if ask is not Ask.RATE]
         bare_rate = asks_bare_rate(question, intent)
         return cls(
@@ -480,7 +485,7 @@ class ParsedQuestion(BaseModel):
             line=line_of(question),
             local_only=has("local"),
             study_parts=sorted(f"{kind} {number}" for kind, number in study_parts(question)),
-            one_fact=one_fact(question, intent, asks, bare_rate),
+            one_fact=one_fact(question, intent, asks, bare_rate, counting),
         )
 
     def summary(self) -> str:
