@@ -430,6 +430,7 @@ def test_how_many_patients_a_study_holds_is_one_count_not_a_rate(question: str, 
 )
 def test_asking_why_or_by_what_mechanism_asks_for_the_reason(question: str) -> None:
     assert parse(question).intent is Intent.GENERAL
+    assert Ask.TIMING not in parse(question).asks  # "what drives it" asks no time (driving would)
 
 
 def test_a_question_mark_inside_a_question_ends_one_ask() -> None:
