@@ -129,10 +129,10 @@ def _asked_again(question: str, have: dict[str, list[str]], history: list[Turn])
     >>> _asked_again("and ICANS?", {"toxicity": ["icans"]}, [Turn(role="user", content="FELIX severe CRS %?")])
     'FELIX severe %?'
     """
-    last = next((t.content for t in reversed(history) if t.role == "user"), "")
-    named = entities(NEGATED.sub(" ", last))
     if set(re.findall(r"[\w-]+", _without(question, have).lower())) - SUBJECT_ONLY:
         return ""  # "improved to G1, how do we come off the steroids?" asks something of its own
+    last = next((t.content for t in reversed(history) if t.role == "user"), "")
+    named = entities(NEGATED.sub(" ", last))
     if not last or not have.keys() <= named.keys() or all(have[k] == named[k] for k in have):
         return ""
     return _without(last, named, have.keys())
