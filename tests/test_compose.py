@@ -284,6 +284,34 @@ def test_a_dose_asked_for_a_grade_no_row_covers_is_answered_first_with_how_that_
     assert [row.cells["setting"] for row in draft.table] == ["CRS grade 3"]
 
 
+def test_a_sentence_that_only_spells_out_the_lead_row_becomes_its_second_citation() -> None:
+    """ "gamifant starting dose?": the label's sentence gives the row's 1 mg/kg, 1 h and every 3-4 days again."""
+    passages = [
+        dosing_table(
+            "g",
+            "emapalumab | 1 mg/kg (starting dose) | IV over 1 h | twice weekly (every 3–4 days) | up to 10 mg/kg"
+            " | children and adults | primary HLH, starting dose | label",
+        ),
+        passage("g", "For primary HLH, the emapalumab starting dose is 1 mg/kg IV over 1 hour, twice weekly"
+                " (every 3–4 days).", "label", n=1),
+    ]  # fmt: skip
+    composer = knowing(*(p.text for p in passages))
+    draft = composer.run("emapalumab starting dose for primary HLH?", passages, Intent.DOSING)
+    assert len(draft.statements) == 1
+    assert draft.statements[0].sources == [0, 1]
+    off = ExtractiveComposer(composer.idf, ComposerRules.ablated("row_spelled_out"))
+    assert len(off.run("emapalumab starting dose for primary HLH?", passages, Intent.DOSING).statements) == 2
+    # A number the row lacks makes the sentence another fact: it stays.
+    other = [passages[0], passage("g", "For primary HLH, emapalumab is escalated to 3 mg/kg on day 3.", "label", n=1)]
+    assert len(compose("emapalumab starting dose for primary HLH?", other, Intent.DOSING).statements) == 2
+    # So do words of its own: a caution the row does not give.
+    caution = passage(
+        "g", "Emapalumab 1 mg/kg twice weekly (every 3–4 days): pharmacist caution, grown patients exceed label caps.",
+        "label", n=1,
+    )  # fmt: skip
+    assert len(compose("emapalumab starting dose?", [passages[0], caution], Intent.DOSING).statements) == 2
+
+
 def test_a_two_part_question_gets_a_sentence_on_each_part() -> None:
     passages = [
         passage("z", "In the trial of brexu-cel in MCL, severe neurotoxicity occurred in 31% of patients."),

@@ -151,6 +151,11 @@ class ComposerRules(BaseModel):
     )
     # Shapes.
     dosing_prose: int = rule(1, 0, "The one sentence beside a dosing table says what the rows cannot.")
+    row_spelled_out: bool = rule(
+        True,
+        False,
+        "... so a sentence that only spells out the lead row (its numbers, mostly its words) is the row's citation.",
+    )
     society_positions: int = rule(
         4, 0, "A dose question asking whether the bodies agree gets up to this many positions, one per body."
     )

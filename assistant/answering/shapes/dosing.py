@@ -14,10 +14,11 @@ from assistant.answering.abstention import gap_of
 from assistant.answering.draft import Draft, Statement, related
 from assistant.answering.facets import facets_of, statement_fit
 from assistant.answering.question import Ask, Asked, ParsedQuestion, named_sources
+from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import Scorer, describe
 from assistant.answering.shapes.one_fact import one_fact_beside
 from assistant.answering.shapes.positions import positions
-from assistant.answering.shapes.prose import select
+from assistant.answering.shapes.prose import select, spells_out
 from assistant.answering.units import EMPTY_CELLS, Unit, row_sentence, stated
 from assistant.conversation import entities
 from assistant.lexicon import lexicon
@@ -60,6 +61,8 @@ def dosing_answer(
         lead = related([s for s in beside if not statement_fit(parsed, s, passages).mismatches])
     else:
         lead = [lead_for(table[0]), *beside]
+        if rules.row_spelled_out:
+            lead = [lead[0], *(s for s in beside if not cited_by(lead[0], s, rules, frozenset(asked.core)))]
     if rules.setting_lead and not any(asked.setting_of((row.cells or {}).get("setting", "")) for row in table):
         # No row is for the setting asked ("dex for every grade 1 CRS?", "toci for isolated ICANS?"):
         # say how that setting is managed, and keep only the sentence beside the table that is about it.
@@ -79,6 +82,14 @@ def dosing_answer(
     else:
         table.sort(key=lambda row: use_rank((row.cells or {}).get("use", "")))
     return Draft(statements=lead, table=table, gap=gap)
+
+
+def cited_by(row: Statement, sentence: Statement, rules: ComposerRules, asked: frozenset[str]) -> bool:
+    """Whether ``sentence`` only spells out ``row`` (``spells_out``); if so, the row now cites its passages too."""
+    if not spells_out(row, sentence, rules, asked):
+        return False
+    row.sources.extend(p for p in sentence.sources if p not in row.sources)
+    return True
 
 
 def other_toxicity(row: Statement, parsed: ParsedQuestion, passages: Sequence[Passage]) -> bool:

@@ -100,6 +100,23 @@ def merged_into(
     return twin is not None
 
 
+def spells_out(row: Statement, sentence: Statement, rules: ComposerRules, asked: frozenset[str]) -> bool:
+    """Whether ``sentence`` only spells out the dosing ``row``: every number of it is the row's, it gives at
+    least ``merge_numbers`` of them, ``merge_contained`` of its words are the row's cells' (or a synonym's),
+    and it holds no word ``asked`` that the row lacks ("the Gamifant starting dose is 1 mg/kg IV over 1 hour,
+    twice weekly (every 3-4 days)" beside the row giving 1 mg/kg, IV over 1 h, twice weekly, every 3-4 days
+    and its escalation to 10 mg/kg). A number the row lacks ("8 mg/kg for 30 kg or more" beside the 12 mg/kg
+    row) or words of its own ("pharmacist caution: in a grown patient ...") make it another fact."""
+    numbers = bare_numbers(sentence.text)
+    if not row.cells or len(numbers) < rules.merge_numbers or not numbers <= bare_numbers(row.text):
+        return False
+    row_tokens = set(tokenize(" ".join(row.cells.values())))
+    tokens = set(tokenize(sentence.text))
+    inside = {t for t in tokens if t in row_tokens or related_words(t) & row_tokens}
+    adds = asked_words(sentence.text, asked) - asked_words(row.text, asked)
+    return not adds and len(inside) >= rules.merge_contained * len(tokens)
+
+
 def asked_words(text: str, core: Collection[str]) -> set[str]:
     """The question's words that ``text`` holds, itself or by a synonym ('gamifant' in "emapalumab ...")."""
     tokens = set(tokenize(text, parts=False))
