@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from assistant.answering.draft import Statement
 from assistant.answering.facets import facets_of, fit, statement_fit
-from assistant.answering.question import Ask, ParsedQuestion, ask_words, fact_words
+from assistant.answering.question import Ask, ParsedQuestion, ask_words, fact_words, trials_in
 from assistant.answering.scoring import Scorer
 from assistant.answering.shapes.prose import asked_words, merged_into, unit_tokens
 from assistant.answering.units import Unit
@@ -121,6 +121,7 @@ def one_fact(
     ordered = [pair for pair in ordered if carries(pair[1].text, parsed, question)]
     chosen: list[tuple[set[str], Statement]] = []
     covered: set[str] = set()
+    families = [t for t in trials_in(question) if not trial_of(question, t)] if rules.one_fact_each_trial else []
     for _, unit in ordered:
         if chosen and any(keys[id(unit)][:2]):
             continue  # what follows the lead contradicts nothing asked and names the toxicity asked
@@ -136,10 +137,27 @@ def one_fact(
         # holds ("ferritin" of "ferritin threshold for HLH after CAR-T?"), not only a context word ("CAR-T").
         rarest = max(covered, key=lambda word: (scorer.weight(word), word), default="")  # ties: by spelling
         on_subject = not chosen or rarest in words
-        if len(chosen) < rules.one_fact_statements and (not chosen or (words - covered and on_subject) or reason):
+        # "TRANSCEND gr3+ neurotox?" names two trials: each gives its own rate.
+        another = any(another_trial(unit.text, [s.text for _, s in chosen], family) for family in families)
+        if len(chosen) < rules.one_fact_statements and (
+            not chosen or (words - covered and on_subject) or reason or another
+        ):
             chosen.append((tokens, Statement(unit.said, [unit.passage], unit.cells)))
             covered |= words
     return [s for _, s in chosen]
+
+
+def another_trial(text: str, said: Sequence[str], family: str) -> bool:
+    """Whether ``text`` names a trial of ``family`` ('transcend') that no statement ``said`` names: "TRANSCEND
+    NHL 001" beside a line on "TRANSCEND CLL 004". A text naming the family without a number names none."""
+    named = trial_of(text, family)
+    return bool(named) and all(trial_of(other, family) != named for other in said)
+
+
+def trial_of(text: str, family: str) -> str:
+    """The numbered trial of ``family`` that ``text`` names first, normalised ('transcend nhl 001'), or ''."""
+    match = re.search(rf"\b{re.escape(family)}(?:[\s-]+[a-z]{{2,4}})?[\s-]*\d+\b", text, re.IGNORECASE)
+    return re.sub(r"[\s-]+", " ", match.group(0).lower()) if match else ""
 
 
 def several_answers(
