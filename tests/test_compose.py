@@ -383,6 +383,14 @@ def test_one_word_in_common_is_not_an_answer() -> None:
     assert draft.abstained and "one word" in draft.reason
 
 
+def test_a_question_with_one_subject_word_needs_only_that_word_in_common() -> None:
+    """ "how many pts were in ZUMA-2?": 'many' and 'pts' say what kind of fact is asked, not what about."""
+    passages = [passage("z", "ZUMA-2 (brexu-cel, MCL) enrolled 74 subjects, of whom 68 were infused.", "trial")]
+    composer = knowing(passages[0].text, "many pts patients")
+    assert not composer.run("how many pts were in ZUMA-2?", passages, Intent.GENERAL).abstained
+    assert composer.run("how many pts had pneumonia in ZUMA-2?", passages, Intent.GENERAL).abstained
+
+
 def test_a_sentence_that_names_no_toxicity_yields_to_one_about_the_toxicity_asked() -> None:
     passages = [
         passage("k", "In the label, headache occurred in 37% of patients with DLBCL."),
@@ -995,6 +1003,21 @@ def test_a_products_rate_comes_from_its_trial_before_a_real_world_cohort_unless_
     assert compose("brexu-cel MCL grade ≥3 CRS?", passages).statements[0].text == passages[1].text
     assert compose("brexu-cel MCL grade ≥3 CRS in the real world?", passages).statements[0].text == passages[0].text
     assert compose("CIBMTR brexu-cel MCL grade ≥3 CRS?", passages).statements[0].text == passages[0].text
+
+
+def test_a_trial_named_without_its_number_gets_each_of_its_trials_rate() -> None:
+    """ "TRANSCEND gr3+ neurotox?" names TRANSCEND NHL 001 and TRANSCEND CLL 004 alike: one line each."""
+    passages = [
+        passage("cll", "In TRANSCEND CLL 004 (liso-cel), grade ≥3 neurologic events occurred in 19%.", "trial"),
+        passage("nhl", "In TRANSCEND NHL 001 (liso-cel), grade ≥3 neurologic events occurred in 10%.", "trial", n=1),
+    ]
+    texts = [s.text for s in compose("TRANSCEND grade 3 neurologic events rate?", passages).statements]
+    assert texts == [passages[0].text, passages[1].text]
+    assert [s.text for s in compose("TRANSCEND NHL 001 grade 3 neurologic events rate?", passages).statements] == [
+        passages[1].text
+    ]
+    off = ExtractiveComposer(knowing(*(p.text for p in passages)).idf, ComposerRules.ablated("one_fact_each_trial"))
+    assert len(off.run("TRANSCEND grade 3 neurologic events rate?", passages, Intent.GENERAL).statements) == 1
 
 
 def test_the_rate_of_a_grade_is_led_by_a_line_giving_that_grade() -> None:
