@@ -1020,6 +1020,17 @@ def test_a_trial_named_without_its_number_gets_each_of_its_trials_rate() -> None
     assert len(off.run("TRANSCEND grade 3 neurologic events rate?", passages, Intent.GENERAL).statements) == 1
 
 
+def test_a_duration_with_no_end_answers_how_long() -> None:
+    """ "new cancer after car-t, how long do we monitor?": "lifelong" is the duration, not another line's 2 weeks."""
+    passages = [
+        passage("fda", "The FDA advises lifelong monitoring for new malignancies after CAR-T.", "regulatory"),
+        passage("label", "After CAR-T, patients are monitored for at least 2 weeks after infusion.", "label", n=1),
+    ]
+    question = "new malignancies after CAR-T, how long do we monitor?"
+    texts = [s.text for s in compose(question, passages, Intent.MONITORING).statements]
+    assert texts == [passages[0].text]
+
+
 def test_the_rate_of_a_grade_is_led_by_a_line_giving_that_grade() -> None:
     from assistant.answering.question import Asked, ParsedQuestion
     from assistant.answering.shapes.one_fact import one_fact

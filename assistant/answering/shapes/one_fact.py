@@ -229,7 +229,11 @@ CARRIES = {
         r"\b\d+ (?:were )?(?:enrolled|infused)\b",
         re.IGNORECASE,
     ),
-    "duration": re.compile(r"\d\s*(?:h|hours?|min(?:utes?)?|days?|weeks?|months?|years?)\b", re.IGNORECASE),
+    # A duration in figures, or one with no end: "lifelong", "indefinitely", "for life".
+    "duration": re.compile(
+        r"\d\s*(?:h|hours?|min(?:utes?)?|days?|weeks?|months?|years?)\b|\blifelong\b|\bindefinitely\b|\bfor life\b",
+        re.IGNORECASE,
+    ),
     # When something starts or stops: a day, a time after something, or the condition it lasts until.
     "time": re.compile(
         r"\bday\s*\+?\d|\d\s*(?:h|hours?|days?|weeks?|months?|years?)\b|\buntil\b|\bwhile\b|\bonce\b", re.IGNORECASE
@@ -241,7 +245,9 @@ CARRIES = {
 
 
 #: A time given in words: how long something lasts or when it stops, without a figure.
-TIME_IN_WORDS = re.compile(r"\buntil\b|\bwhile\b|\bonce\b|\bas long as\b", re.IGNORECASE)
+TIME_IN_WORDS = re.compile(
+    r"\buntil\b|\bwhile\b|\bonce\b|\bas long as\b|\blifelong\b|\bindefinitely\b|\bfor life\b", re.IGNORECASE
+)
 
 #: An age ("aged ≥2 years", "2 years and older"), which is no duration or time.
 AGE = re.compile(
