@@ -708,6 +708,15 @@ def test_a_trial_or_product_no_document_reports_is_not_answered_with_anothers_fi
     assert not ablated.run(question, passages, Intent.GENERAL).abstained
 
 
+def test_drugs_or_medications_asked_for_name_no_drug_carta_lacks() -> None:
+    """ "which drugs + doses for gr3 ICANS?": 'drugs' is no foreign drug's name, so the dosing rows answer."""
+    table = dosing_table(
+        "a", "dexamethasone | 10 mg | IV | every 6 h | not stated | not stated | ICANS grade 3 | guideline"
+    )
+    for question in ("which drugs and doses for grade 3 ICANS?", "what medications and doses for grade 3 ICANS?"):
+        assert not compose(question, [table], Intent.DOSING).abstained
+
+
 def test_a_dose_the_sources_do_not_give_for_a_known_drug_is_said_so_not_abstained() -> None:
     note = passage("a", "Cerebral edema in grade 4 ICANS is treated in the ICU with neurosurgical input.", "guideline")
     draft = compose("mannitol dose for cerebral edema in ICANS?", [note], Intent.DOSING)
