@@ -437,3 +437,18 @@ def test_a_question_mark_inside_a_question_ends_one_ask() -> None:
     """ "how to grade ...? CAPD cut off" asks two things: how to grade, and the cut-off; not one number."""
     assert parse("how to grade icans in 4yo cant do ICE? capd cut off").one_fact == ""
     assert parse("capd cut off in a 4yo?").one_fact == "number"
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["HBV DNA monitoring on entecavir post car-t, how often?", "CMV PCR how often on steroids after CAR-T?"],
+)
+def test_how_often_a_test_is_done_is_a_monitoring_interval_not_a_rate_or_a_dose(question: str) -> None:
+    parsed = ParsedQuestion.read(question)
+    assert (parsed.intent, parsed.one_fact) == (Intent.MONITORING, "interval")
+    assert Ask.RATE not in parsed.asks
+    assert not Asked.read(question, parsed.intent).wants_rate
+
+
+def test_how_often_a_toxicity_happens_is_still_a_rate() -> None:
+    assert Ask.RATE in ParsedQuestion.read("how often does CRS start after week 2?").asks

@@ -183,7 +183,9 @@ class Asked:
             grade=next(iter(grades)) if len(grades) == 1 else None,
             toxicities=frozenset(entities(NEGATED.sub(" ", question)).get("toxicity", [])),
             intent=intent,
-            wants_rate=(bool(lex.rate_pattern.search(question)) and not asks_count(question))
+            wants_rate=(
+                bool(lex.rate_pattern.search(question)) and not asks_count(question) and not asks_interval(question)
+            )
             or asks_bare_rate(question, intent),
             sources=frozenset(named_sources(question) - SOURCE_KINDS),
             besides=frozenset(entities(besides).get("toxicity", [])),
@@ -276,6 +278,17 @@ def asks_count(question: str) -> bool:
     count = lexicon().reading_patterns.get("one_fact.count")
     had = HAD.search(question)
     return bool(count and count.search(question)) and not (had and entities(had.group(1)).get("toxicity"))
+
+
+#: "how often does CRS start after week 2?": how often something happens, a rate, though the words ask an interval.
+HAPPENS = re.compile(r"\bhow (?:often|frequently) (?:does|do|did|is|are|was|were)\b(?! (?:we|you|i)\b)", re.IGNORECASE)
+
+
+def asks_interval(question: str) -> bool:
+    """Whether "how often" asks how often something is done ("HBV DNA monitoring on entecavir, how often?", "CMV PCR
+    how often?"), an interval, rather than how often a toxicity happens (a rate)."""
+    interval = lexicon().reading_patterns.get("one_fact.interval")
+    return bool(interval and interval.search(question)) and not HAPPENS.search(question)
 
 
 def asks_bare_rate(question: str, intent: Intent) -> bool:
@@ -469,7 +482,7 @@ class ParsedQuestion(BaseModel):
         asking = without_given_doses(question)
         asks = [ask for ask in Ask if (pattern := patterns.get(f"asks.{ask.value}")) and pattern.search(asking)]
         counting = asks_count(question)
-        if counting:  # "how many pts in cohort 1?" asks a count, not a rate
+        if counting or asks_interval(question):  # "how many pts in cohort 1?" asks a count, not a rate
             asks = [ask for ask in asks if ask is not Ask.RATE]
         bare_rate = asks_bare_rate(question, intent)
         return cls(
