@@ -452,3 +452,15 @@ def test_how_often_a_test_is_done_is_a_monitoring_interval_not_a_rate_or_a_dose(
 
 def test_how_often_a_toxicity_happens_is_still_a_rate() -> None:
     assert Ask.RATE in ParsedQuestion.read("how often does CRS start after week 2?").asks
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("tisa-cel gr3+ CRS in ALL vs in DLBCL?", ""),  # a rate for each population
+        ("weight cutoff for 8 vs 12 mg/kg toci?", "number"),  # one cutoff between two doses
+        ("low flow vs high flow cutoff for CRS grading, L/min?", "number"),  # one cutoff between two sides
+    ],
+)
+def test_two_settings_side_by_side_ask_two_facts_but_two_sides_of_a_cutoff_ask_one(question: str, kind: str) -> None:
+    assert ParsedQuestion.read(spell_out(question)).one_fact == kind

@@ -388,6 +388,10 @@ TWO_ASKS = re.compile(
     r"|\b(?:which|what) (?:drug|agent)s?\b",
     re.IGNORECASE | re.DOTALL,
 )
+#: Two settings set side by side ("gr3+ CRS in ALL vs DLBCL?") ask one fact for each; two values set side by side ("8
+#: vs 12 mg/kg", "q6 vs q12") or the two sides of a cutoff ("low flow vs high flow cutoff") ask one fact between them.
+COMPARED = re.compile(r"(?<!\d )(?<!\d)\b(?:vs|versus)\b(?!\.?\s*q?\d)|\bcompared (?:with|to)\b", re.IGNORECASE)
+BETWEEN = re.compile(r"\bcut-?offs?\b|\bthresholds?\b", re.IGNORECASE)
 #: Where a question typed as a list of asks splits ("early vs late cutoff day, graded by what", "how to grade in a
 #: 4 yo? CAPD cut off"): each part may ask.
 CLAUSE_BREAK = re.compile(r"[,;]|\s[—–-]\s|\?(?=\s*\w)")
@@ -417,7 +421,8 @@ def one_fact(
     asking = [p for name, p in patterns.items() if name.startswith(("asks.", "one_fact.")) and name not in evidence]
     parts = [part for part in CLAUSE_BREAK.split(question) if not STATISTIC_ONLY.match(part)]
     clauses = sum(any(p.search(part) for p in asking) for part in parts)
-    if TWO_ASKS.search(question) or clauses > 1:
+    compared = bool(COMPARED.search(question)) and not BETWEEN.search(question)
+    if TWO_ASKS.search(question) or clauses > 1 or compared:
         return ""
     if bare_rate:
         return "rate"
