@@ -463,4 +463,4 @@ def test_how_often_a_toxicity_happens_is_still_a_rate() -> None:
     ],
 )
 def test_two_settings_side_by_side_ask_two_facts_but_two_sides_of_a_cutoff_ask_one(question: str, kind: str) -> None:
-    assert ParsedQuestion.read(spell_out(question)).one_fact == kind
+    assert parse(question).one_fact == kind
