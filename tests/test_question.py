@@ -464,3 +464,20 @@ def test_how_often_a_toxicity_happens_is_still_a_rate() -> None:
 )
 def test_two_settings_side_by_side_ask_two_facts_but_two_sides_of_a_cutoff_ask_one(question: str, kind: str) -> None:
     assert parse(question).one_fact == kind
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "has anyone tried anakinra for steroid-refractory ICANS?",
+        "what's known about emapalumab in adults with IEC-HS?",
+        "who has used gamifant in pediatric CRS?",
+        "anakinra in adults w/ refractory CRS — any reports?",
+        "Gazeau anakinra — key results?",
+        "MD Anderson ppx anakinra pilot NCT04432506 — what did they find?",
+        "G-CSF for ICAHT — known to help?",
+        "emapalumab in kids w/ CRS (Zhang) — did they survive?",
+    ],
+)
+def test_asking_what_a_treatment_or_study_achieved_asks_for_the_evidence(question: str) -> None:
+    assert Ask.EVIDENCE in parse(question).asks
