@@ -121,6 +121,11 @@ def test_bedside_names_find_the_documents_words() -> None:
     assert "mechanisms" in expansions("IEC-HS — what drives it?")
     assert "bases" in expansions("rationale for ppx anakinra?")
     assert "driving" in expansions("breyanzi — when can they drive again?")
+    assert "survival" in expansions("emapalumab in kids w/ CRS (Zhang) — did they survive?")
+    assert "malignancies" in expansions("secondary cancers after CAR-T — how long to follow?")
+    assert "drug" in expansions("which drugs + doses for gr3 ICANS?")
+    assert "real-world" in expansions("kymriah CRS outside trials — rates?")
+    assert "outcomes" in expansions("MGH anakinra for refractory ICANS (Wehrli) — results?")
 
 
 def test_a_drug_class_word_stands_for_its_drugs() -> None:
