@@ -6,7 +6,7 @@ import pytest
 from helpers import make_passage
 
 from assistant.answering.abstention import ALL_SHOWN, asked_absence
-from assistant.answering.compose import ExtractiveComposer
+from assistant.answering.compose import ExtractiveComposer, named_documents
 from assistant.answering.declared import Topic, declarations
 from assistant.answering.draft import Draft
 from assistant.answering.question import Asked, Intent, ParsedQuestion, grades_in, spaced_compounds
@@ -368,6 +368,14 @@ def test_a_table_answers_whole_only_when_its_heading_names_the_questions_subject
     rarest = ExtractiveComposer({**knowing(table.text, label.text).idf, "carvykti": 2.0})
     draft = rarest.run("what's in the carvykti boxed warning?", passages, Intent.PRODUCT)
     assert draft.statements[0].text == label.text
+
+
+def test_a_registration_number_names_its_document() -> None:
+    docs = {"anakinra-prophylaxis-axi-cel-pilot-nct04432506", "park-2023-prophylactic-anakinra"}
+    assert named_documents("NCT04432506 pilot, what did they find?", docs) == {
+        "anakinra-prophylaxis-axi-cel-pilot-nct04432506"
+    }
+    assert named_documents("Park ppx anakinra, results?", docs) == {"park-2023-prophylactic-anakinra"}
 
 
 def test_one_word_in_common_is_not_an_answer() -> None:

@@ -9,6 +9,7 @@ the best sentences. This module only reads the question and picks the shape.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from assistant.answering.abstention import (
@@ -261,6 +262,10 @@ class ExtractiveComposer:
         return Draft(statements=statements)
 
 
+#: A ClinicalTrials.gov registration number, as tokenized ('nct04432506').
+REGISTRATION = re.compile(r"nct\d{8}")
+
+
 def named_documents(question: str, doc_ids: set[str]) -> set[str]:
     """Documents the question names by first author ('the Manghisi case' -> its id).
 
@@ -272,8 +277,11 @@ def named_documents(question: str, doc_ids: set[str]) -> set[str]:
     # 'fda-2025-…' is named for the agency that approves every label: "in the FDA summary" asks for a kind
     # of source (labels, approval summaries), not for that one document. A guideline body ('nccn-2026-…')
     # is one source: "per NCCN" is answered from its documents.
+    # A trial registration number ("NCT04432506") names the document whose id carries it.
+    registered = {w for w in words if REGISTRATION.fullmatch(w)}
     return {
-        d for d in doc_ids if study_named(d) in words - vocabulary - SOURCE_KINDS
+        d for d in doc_ids
+        if study_named(d) in words - vocabulary - SOURCE_KINDS or any(number in d for number in registered)
     }  # fmt: skip
 
 
