@@ -1033,7 +1033,7 @@ def test_a_trial_named_without_its_number_gets_each_of_its_trials_rate() -> None
     assert [s.text for s in compose("TRANSCEND NHL 001 grade 3 neurologic events rate?", passages).statements] == [
         passages[1].text
     ]
-    off = ExtractiveComposer(knowing(*(p.text for p in passages)).idf, ComposerRules.ablated("one_fact_each_trial"))
+    off = ExtractiveComposer(knowing(*(p.text for p in passages)).idf, ComposerRules.ablated("one_fact_other_source"))
     assert len(off.run("TRANSCEND grade 3 neurologic events rate?", passages, Intent.GENERAL).statements) == 1
 
 
@@ -1046,6 +1046,21 @@ def test_a_duration_with_no_end_answers_how_long() -> None:
     question = "new malignancies after CAR-T, how long do we monitor?"
     texts = [s.text for s in compose(question, passages, Intent.MONITORING).statements]
     assert texts == [passages[0].text]
+
+
+def test_a_one_fact_that_two_sources_give_differently_gets_both() -> None:
+    """ "G-CSF after CAR-T, when do we start?": one table says day +2 in high risk, another beyond day 14."""
+    passages = [
+        passage("eha", "The EHA table starts G-CSF after CAR-T from day +2 in high-risk patients.", "guideline"),
+        passage("ash", "ASH starts G-CSF after CAR-T beyond day 14.", "guideline", n=1),
+    ]
+    question = "G-CSF after CAR-T, when do we start it?"
+    assert [s.text for s in compose(question, passages).statements] == [passages[0].text, passages[1].text]
+    off = ExtractiveComposer(knowing(*(p.text for p in passages)).idf, ComposerRules.ablated("one_fact_other_source"))
+    assert len(off.run(question, passages, Intent.GENERAL).statements) == 1
+    # A second source giving the same day says nothing new.
+    same = passage("ash", "ASH starts G-CSF after CAR-T from day +2 if ANC is low.", "guideline", n=1)
+    assert len(compose(question, [passages[0], same]).statements) == 1
 
 
 def test_the_rate_of_a_grade_is_led_by_a_line_giving_that_grade() -> None:

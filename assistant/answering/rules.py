@@ -247,10 +247,10 @@ class ComposerRules(BaseModel):
         True, False, "A question asking for one fact (a maximum, onset, rate, yes/no) gets the statement carrying it."
     )
     one_fact_statements: int = rule(2, 1, "... and a second only for a word of the question the first leaves open.")
-    one_fact_each_trial: bool = rule(
-        True,
-        False,
-        "... or for another trial of the family the question names without its number ('TRANSCEND': NHL 001, CLL 004).",
+    one_fact_other_source: float = rule(
+        0.95,
+        2.0,
+        "... or another source's line, scoring this share of the lead, giving the fact with other values: they differ.",
     )
     one_fact_tie: float = rule(
         0.98, 2.0, "... unless another sentence of its passage scores as high with another value: a list, item by item."

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from assistant.answering.draft import Statement
 from assistant.answering.facets import facets_of, fit, statement_fit
-from assistant.answering.question import Ask, ParsedQuestion, ask_words, fact_words, trials_in
+from assistant.answering.question import Ask, ParsedQuestion, ask_words, fact_words
 from assistant.answering.scoring import Scorer
 from assistant.answering.shapes.prose import asked_words, merged_into, unit_tokens
 from assistant.answering.units import Unit
@@ -121,8 +121,8 @@ def one_fact(
     ordered = [pair for pair in ordered if carries(pair[1].text, parsed, question)]
     chosen: list[tuple[set[str], Statement]] = []
     covered: set[str] = set()
-    families = [t for t in trials_in(question) if not trial_of(question, t)] if rules.one_fact_each_trial else []
-    for _, unit in ordered:
+    lead_score = next(value for value, unit in candidates if unit is lead)
+    for value, unit in ordered:
         if chosen and any(keys[id(unit)][:2]):
             continue  # what follows the lead contradicts nothing asked and names the toxicity asked
         tokens = unit_tokens(unit)
@@ -137,27 +137,31 @@ def one_fact(
         # holds ("ferritin" of "ferritin threshold for HLH after CAR-T?"), not only a context word ("CAR-T").
         rarest = max(covered, key=lambda word: (scorer.weight(word), word), default="")  # ties: by spelling
         on_subject = not chosen or rarest in words
-        # "TRANSCEND gr3+ neurotox?" names two trials: each gives its own rate.
-        another = any(another_trial(unit.text, [s.text for _, s in chosen], family) for family in families)
+        # "G-CSF after CAR-T, when do we start?": EHA says day +2 in high risk, ASH beyond day 14; the sources differ.
+        # So do two trials of a family named without its number ("TRANSCEND gr3+ neurotox?": NHL 001, CLL 004).
+        differs = (
+            bool(chosen)
+            and value >= rules.one_fact_other_source * lead_score
+            and keys[id(unit)] == keys[id(lead)]
+            and passages[unit.passage].doc_id not in {passages[p].doc_id for _, s in chosen for p in s.sources}
+            and asked_words(unit.text, core) >= asked_words(chosen[0][1].text, core)
+            and not given(unit.text, parsed) & given(chosen[0][1].text, parsed)
+        )
         if len(chosen) < rules.one_fact_statements and (
-            not chosen or (words - covered and on_subject) or reason or another
+            not chosen or (words - covered and on_subject) or reason or differs
         ):
             chosen.append((tokens, Statement(unit.said, [unit.passage], unit.cells)))
             covered |= words
     return [s for _, s in chosen]
 
 
-def another_trial(text: str, said: Sequence[str], family: str) -> bool:
-    """Whether ``text`` names a trial of ``family`` ('transcend') that no statement ``said`` names: "TRANSCEND
-    NHL 001" beside a line on "TRANSCEND CLL 004". A text naming the family without a number names none."""
-    named = trial_of(text, family)
-    return bool(named) and all(trial_of(other, family) != named for other in said)
-
-
-def trial_of(text: str, family: str) -> str:
-    """The numbered trial of ``family`` that ``text`` names first, normalised ('transcend nhl 001'), or ''."""
-    match = re.search(rf"\b{re.escape(family)}(?:[\s-]+[a-z]{{2,4}})?[\s-]*\d+\b", text, re.IGNORECASE)
-    return re.sub(r"[\s-]+", " ", match.group(0).lower()) if match else ""
+def given(text: str, parsed: ParsedQuestion) -> set[str]:
+    """The values of the kind of fact asked that ``text`` gives ('day +2', '14 days', '12–18 months')."""
+    pattern = CARRIES.get(parsed.one_fact)
+    if pattern is None:
+        return set()
+    # A pattern may stop at a number's first digit ('day 1' of 'day 14'): each value runs to the number's end.
+    return {(m.group(0) + NUMBER_REST.match(text, m.end()).group(0)).lower() for m in pattern.finditer(text)}
 
 
 def several_answers(
@@ -243,6 +247,9 @@ CARRIES = {
     "rate": re.compile(r"\d\s*%|\b\d+ of (?:the )?\d+\b|\b\d+/\d+\b"),
 }
 
+
+#: The rest of a number a pattern stopped inside of.
+NUMBER_REST = re.compile(r"[\d.,]*")
 
 #: A time given in words: how long something lasts or when it stops, without a figure.
 TIME_IN_WORDS = re.compile(
