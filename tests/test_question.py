@@ -481,3 +481,7 @@ def test_two_settings_side_by_side_ask_two_facts_but_two_sides_of_a_cutoff_ask_o
 )
 def test_asking_what_a_treatment_or_study_achieved_asks_for_the_evidence(question: str) -> None:
     assert Ask.EVIDENCE in parse(question).asks
+
+
+def test_who_recommends_asks_each_bodys_position() -> None:
+    assert Ask.POSITIONS in parse("who recommends keppra ppx after CAR-T, and what dose?").asks
