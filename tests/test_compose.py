@@ -378,6 +378,20 @@ def test_a_registration_number_names_its_document() -> None:
     assert named_documents("Park ppx anakinra, results?", docs) == {"park-2023-prophylactic-anakinra"}
 
 
+def test_a_study_named_on_another_drug_does_not_hold_the_answer_to_itself() -> None:
+    """ "CHOP kids, max anakinra?": CHOP names an emapalumab series, and CHOP's anakinra doses are in another text."""
+    series = make_passage(
+        "In the CHOP series, 6 children received emapalumab for refractory CRS.", "chop-2023-series",
+        doc_type="case_report", drugs=("emapalumab",),
+    )  # fmt: skip
+    doses = make_passage(
+        "At CHOP, anakinra for refractory CRS in children goes up to 10 mg/kg/day.", "anakinra-2022-dosing",
+        n=1, doc_type="case_report", drugs=("anakinra",),
+    )  # fmt: skip
+    draft = compose("CHOP kids w/ refractory CRS, anakinra max per day?", [series, doses], Intent.DOSING)
+    assert [s.text for s in draft.statements][:1] == [doses.text]
+
+
 def test_one_word_in_common_is_not_an_answer() -> None:
     passages = [
         passage(

@@ -44,6 +44,7 @@ from assistant.answering.shapes.tables import COMPOSITION, whole_table
 from assistant.answering.units import Unit, stated, units_of
 from assistant.conversation import entities
 from assistant.documents import study_named
+from assistant.lexicon import lexicon
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import synonym_vocabulary
@@ -105,6 +106,11 @@ class ExtractiveComposer:
             if not units:
                 return Draft(abstained=True, reason=ALL_SHOWN)
         named = named_documents(question, {p.doc_id for p in passages})
+        if parsed.drugs:
+            # A named study on none of the drugs asked is not what is asked about: "CHOP kids w/ refractory CRS —
+            # max anakinra per day?" names the centre of an emapalumab series; CHOP's anakinra doses are elsewhere.
+            drugs = lexicon().with_members(parsed.drugs)
+            named = {d for d in named if any(p.doc_id == d and drugs & set(p.drugs) for p in passages)}
         if self.rules.named_study_only and any(passages[u.passage].doc_id in named for u in units):
             # A question about one named study is answered from that study only.
             units = [u for u in units if passages[u.passage].doc_id in named]
