@@ -107,10 +107,10 @@ class ExtractiveComposer:
                 return Draft(abstained=True, reason=ALL_SHOWN)
         named = named_documents(question, {p.doc_id for p in passages})
         if parsed.drugs:
-            # A named study on none of the drugs asked is not what is asked about: "CHOP kids w/ refractory CRS —
+            # A named study declaring none of the drugs asked is not what is asked about: "CHOP kids w/ refractory CRS —
             # max anakinra per day?" names the centre of an emapalumab series; CHOP's anakinra doses are elsewhere.
             drugs = lexicon().with_members(parsed.drugs)
-            named = {d for d in named if any(p.doc_id == d and drugs & set(p.drugs) for p in passages)}
+            named = {d for d in named if any(p.doc_id == d and (not p.drugs or drugs & set(p.drugs)) for p in passages)}
         if self.rules.named_study_only and any(passages[u.passage].doc_id in named for u in units):
             # A question about one named study is answered from that study only.
             units = [u for u in units if passages[u.passage].doc_id in named]
