@@ -1077,6 +1077,16 @@ def test_a_one_fact_that_two_sources_give_differently_gets_both() -> None:
     assert len(compose(question, [passages[0], same]).statements) == 1
 
 
+def test_a_products_reference_rate_must_hold_what_the_best_line_holds_of_the_question() -> None:
+    """ "axi-cel pts still gr3+ neutropenic at a year?": the label's grade 3 CRS is no answer for lacking 'year'."""
+    passages = [
+        passage("c", "In the axi-cel cohort, grade ≥3 neutropenia persisted at 1 year in 9.7% of patients.", "cohort"),
+        passage("l", "In ZUMA-5 (axi-cel), grade 3 CRS occurred in 8% of patients, per the label.", "label", n=1),
+    ]
+    draft = compose("axi-cel patients still grade ≥3 neutropenic at a year — what %?", passages)
+    assert draft.statements[0].text == passages[0].text
+
+
 def test_the_rate_of_a_grade_is_led_by_a_line_giving_that_grade() -> None:
     from assistant.answering.question import Asked, ParsedQuestion
     from assistant.answering.shapes.one_fact import one_fact

@@ -55,14 +55,20 @@ def one_fact(
     reference_rate = (
         parsed.one_fact == "rate" and bool(parsed.products) and not REAL_WORLD_ASKED.search(question) and not named
     )
+    # ... but not over what the question is about: "axi-cel pts still gr3+ neutropenic at a year?" is answered by the
+    # cohort giving neutropenia at a year, not the label's grade 3 CRS. A reference rate holds every question word the
+    # best-scoring unit holds.
+    top = max(candidates, key=lambda pair: pair[0])[1]
+    held = asked_words(top.text, core)
 
-    def key(unit: Unit) -> tuple[int, bool, bool, bool, bool, bool, bool, bool, bool, bool]:
+    def key(unit: Unit) -> tuple[int, bool, bool, bool, bool, bool, bool, bool, bool, bool, bool]:
         """Fewest contradictions (another product counts as one; a toxicity asked that the unit names after
         another does not), then a unit naming the toxicity asked before one naming none (the HLH-2004 fever
         row for "fever cutoff for CRS?"), then for a count a sentence before a dosing row (whose "n=38" says who
         was given the drug), then one naming the drug asked ("levaquin ppx until when?": the
         levofloxacin row, not antiviral prophylaxis's end), then for the rate of a grade one naming that grade
-        (not "91% of neurologic events resolved"), then for a product's rate its trial's or label's line, then
+        (not "91% of neurologic events resolved"), then for a product's rate a line holding the question words
+        the best-scoring unit holds (``held``), then its trial's or label's line, then
         one naming no other toxicity ("neurotox onset?": the neurologic onset's own line, not "2 days for CRS
         and 4 days for neurologic toxicities"), then for a cutoff of one grade its grading row, then a unit on
         the grade asked alone, then one naming no grade, then one spanning grades ("ICE 0 ... grade 3 ICANS,
@@ -82,6 +88,7 @@ def one_fact(
             parsed.one_fact == "count" and unit.is_dosing_row,
             bool(asked_drugs) and not lexicon().with_members(about.drugs) & asked_drugs,
             parsed.one_fact == "rate" and bool(parsed.grades) and not set(parsed.grades) & about.grades,
+            reference_rate and bool(held - asked_words(unit.text, held)),
             reference_rate and about.doc_type in SECONDARY_SOURCES,
             others,
             not_a_grade_row,
