@@ -485,3 +485,10 @@ def test_asking_what_a_treatment_or_study_achieved_asks_for_the_evidence(questio
 
 def test_who_recommends_asks_each_bodys_position() -> None:
     assert Ask.POSITIONS in parse("who recommends keppra ppx after CAR-T, and what dose?").asks
+
+
+def test_transform_names_the_trial_and_transformed_does_not() -> None:
+    from assistant.answering.question import trials_in
+
+    assert trials_in("TRANSFORM EFS?") == frozenset({"transform"})
+    assert trials_in("transformed FL after axi-cel — CRS rate?") == frozenset()
