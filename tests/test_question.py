@@ -467,24 +467,22 @@ def test_two_settings_side_by_side_ask_two_facts_but_two_sides_of_a_cutoff_ask_o
 
 
 @pytest.mark.parametrize(
-    "question",
+    ("question", "ask"),
     [
-        "has anyone tried anakinra for steroid-refractory ICANS?",
-        "what's known about emapalumab in adults with IEC-HS?",
-        "who has used gamifant in pediatric CRS?",
-        "anakinra in adults w/ refractory CRS — any reports?",
-        "Gazeau anakinra — key results?",
-        "MD Anderson ppx anakinra pilot NCT04432506 — what did they find?",
-        "G-CSF for ICAHT — known to help?",
-        "emapalumab in kids w/ CRS (Zhang) — did they survive?",
+        ("has anyone tried anakinra for steroid-refractory ICANS?", Ask.EVIDENCE),
+        ("what's known about emapalumab in adults with IEC-HS?", Ask.EVIDENCE),
+        ("who has used gamifant in pediatric CRS?", Ask.EVIDENCE),
+        ("anakinra in adults w/ refractory CRS — any reports?", Ask.EVIDENCE),
+        ("Gazeau anakinra — key results?", Ask.EVIDENCE),
+        ("MD Anderson ppx anakinra pilot NCT04432506 — what did they find?", Ask.EVIDENCE),
+        ("G-CSF for ICAHT — known to help?", Ask.EVIDENCE),
+        ("emapalumab in kids w/ CRS (Zhang) — did they survive?", Ask.EVIDENCE),
+        ("who recommends keppra ppx after CAR-T, and what dose?", Ask.POSITIONS),
     ],
 )
-def test_asking_what_a_treatment_or_study_achieved_asks_for_the_evidence(question: str) -> None:
-    assert Ask.EVIDENCE in parse(question).asks
-
-
-def test_who_recommends_asks_each_bodys_position() -> None:
-    assert Ask.POSITIONS in parse("who recommends keppra ppx after CAR-T, and what dose?").asks
+def test_bedside_wordings_of_an_ask_are_read_as_it(question: str, ask: Ask) -> None:
+    """What a treatment or study achieved asks for the evidence; who recommends a drug asks each body's position."""
+    assert ask in parse(question).asks
 
 
 def test_transform_names_the_trial_and_transformed_does_not() -> None:
