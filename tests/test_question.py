@@ -490,3 +490,12 @@ def test_transform_names_the_trial_and_transformed_does_not() -> None:
 
     assert trials_in("TRANSFORM EFS?") == frozenset({"transform"})
     assert trials_in("transformed FL after axi-cel — CRS rate?") == frozenset()
+
+
+def test_the_evidence_intent_and_ask_read_alike() -> None:
+    """One pattern serves both: a question read as asking for evidence has the evidence shape, and the other way."""
+    for question in ("any trial data on anakinra ppx?", "has anyone tried anakinra for refractory ICANS?"):
+        parsed = parse(question)
+        assert parsed.intent is Intent.EVIDENCE and Ask.EVIDENCE in parsed.asks
+    parsed = parse("kymriah CRS outside trials — rates?")
+    assert parsed.intent is not Intent.EVIDENCE and Ask.EVIDENCE not in parsed.asks
