@@ -487,7 +487,8 @@ class ParsedQuestion(BaseModel):
         asking = without_given_doses(question)
         asks = [ask for ask in Ask if (pattern := patterns.get(f"asks.{ask.value}")) and pattern.search(asking)]
         counting = asks_count(question)
-        if counting or asks_interval(question):  # "how many pts in cohort 1?" asks a count, not a rate
+        # "how many pts in cohort 1?" asks a count and "CMV PCR how often?" an interval, neither a rate.
+        if counting or asks_interval(question):
             asks = [ask for ask in asks if ask is not Ask.RATE]
         bare_rate = asks_bare_rate(question, intent)
         return cls(
