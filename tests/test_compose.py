@@ -1072,9 +1072,11 @@ def test_a_one_fact_that_two_sources_give_differently_gets_both() -> None:
     assert [s.text for s in compose(question, passages).statements] == [passages[0].text, passages[1].text]
     off = ExtractiveComposer(knowing(*(p.text for p in passages)).idf, ComposerRules.ablated("one_fact_other_source"))
     assert len(off.run(question, passages, Intent.GENERAL).statements) == 1
-    # A second source giving the same day says nothing new.
+    # A second source giving the same day says nothing new, though its other figures differ.
     same = passage("ash", "ASH starts G-CSF after CAR-T from day +2 if ANC is low.", "guideline", n=1)
     assert len(compose(question, [passages[0], same]).statements) == 1
+    dosed = passage("ash", "ASH starts G-CSF 5 µg/kg after CAR-T from day +2.", "guideline", n=1)
+    assert len(compose(question, [passages[0], dosed]).statements) == 1
 
 
 def test_a_products_reference_rate_must_hold_what_the_best_line_holds_of_the_question() -> None:
