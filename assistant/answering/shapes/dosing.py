@@ -60,9 +60,9 @@ def dosing_answer(
     if gap:  # only what fits the setting asked may follow, labelled as related
         lead = related([s for s in beside if not statement_fit(parsed, s, passages).mismatches])
     else:
-        lead = [lead_for(table[0]), *beside]
-        if rules.row_spelled_out:
-            lead = [lead[0], *(s for s in beside if not cited_by(lead[0], s, rules, frozenset(asked.core)))]
+        row = lead_for(table[0])
+        spelled = rules.row_spelled_out
+        lead = [row, *(s for s in beside if not (spelled and cited_by(row, s, rules, frozenset(asked.core))))]
     if rules.setting_lead and not any(asked.setting_of((row.cells or {}).get("setting", "")) for row in table):
         # No row is for the setting asked ("dex for every grade 1 CRS?", "toci for isolated ICANS?"):
         # say how that setting is managed, and keep only the sentence beside the table that is about it.
