@@ -33,6 +33,11 @@ CARRY_ORDER = ("drug", "product", "toxicity", "grade")
 GRADE = re.compile(r"\b(?:grade|g)\s*([1-5])\b", re.IGNORECASE)
 #: The words of a follow-up that names only another subject ("and ICANS?", "what about in kids?", "same for G4?").
 SUBJECT_ONLY = frozenset({"and", "what", "about", "how", "for", "in", "with", "the", "same", "then"})
+#: The severity a rate was asked at ("grade ≥3", "grade 3 or 4", "severe", "any-grade"), spelled out: a follow-up
+#: asking another outcome drops it with the toxicity it qualified.
+MEASURED_GRADE = re.compile(
+    r"\b(?:severe|any[- ]grade|grades?\s*(?:≥|>=)?\s*[1-5](?:\s*(?:-|–|or|to)\s*[1-5])?\+?)(?![\w-])", re.IGNORECASE
+)
 #: "without CRS" names CRS only to rule it out: it is not a toxicity the question is about.
 NEGATED = re.compile(r"\b(?:without|no|not)\s+[\w-]+", re.IGNORECASE)
 
@@ -103,10 +108,14 @@ def follow_up(question: str, history: list[Turn]) -> tuple[str, str]:
             return question, ""
         if "grade" in have:
             last = GRADE.sub(have["grade"][0], last)
+        measured = _measure_replaced(question, last)
+        # A toxicity or grade the new outcome replaced is not carried back from an earlier turn.
+        kinds = CARRY_ORDER if measured == last else ("drug", "product")
+        last = measured
         # The last question may be a follow-up itself ("and for kids under 30 kg?"): then the drug,
         # product and toxicity come from the turns before it.
         if not {"drug", "product", "toxicity"} & entities(last).keys():
-            missing = [kind for kind in CARRY_ORDER if kind not in have and kind not in entities(last)]
+            missing = [kind for kind in kinds if kind not in have and kind not in entities(last)]
             last = "; ".join([last, *_carried(missing, history)])
         return question, last
     if lexicon().adds_pattern.search(question):
@@ -136,6 +145,23 @@ def _asked_again(question: str, have: dict[str, list[str]], history: list[Turn])
     if not last or not have.keys() <= named.keys() or all(have[k] == named[k] for k in have):
         return ""
     return _without(last, named, have.keys())
+
+
+def _measure_replaced(question: str, last: str) -> str:
+    """The last question without what it measured, when ``question`` names another outcome: "ORR?" after
+    "ZUMA-2 gr3+ CRS?" asks ZUMA-2's response rate, so the CRS and its grade are not carried, and "and OS?"
+    after "TRANSFORM EFS?" drops the EFS. The last question is kept whole when it measured nothing or the same.
+
+    >>> _measure_replaced("and OS?", "TRANSFORM EFS?")
+    'TRANSFORM ?'
+    >>> _measure_replaced("ORR?", "ZUMA-2 grade 3 CRS?")
+    'ZUMA-2 ?'
+    """
+    asked = lexicon().named_outcomes(normalize(question))
+    named = {**entities(last), "outcome": lexicon().named_outcomes(normalize(last))}
+    if not asked or set(asked) == set(named["outcome"]) or not (named["outcome"] or "toxicity" in named):
+        return last
+    return " ".join(MEASURED_GRADE.sub(" ", _without(spell_out(last), named, ("outcome", "toxicity"))).split())
 
 
 def _without(text: str, named: dict[str, list[str]], kinds: Iterable[str] | None = None) -> str:

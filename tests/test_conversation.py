@@ -99,3 +99,15 @@ def test_asking_for_more_searches_again_with_the_question_it_continues() -> None
     assert rewrite("more", [*history, *turns("more", "...")]) == "And for ICANS? (tocilizumab for grade 3)"
     assert not asks_for_more("tell me more", [])
     assert not asks_for_more("more tocilizumab for ICANS?", history)  # a question of its own
+
+
+def test_a_follow_up_naming_another_outcome_replaces_what_the_last_question_measured() -> None:
+    """ "ORR?" after "ZUMA-2 gr3+ CRS?" asks ZUMA-2's response rate: neither the CRS nor its grade is carried,
+    from that turn or an earlier one; "and OS?" after "TRANSFORM EFS?" drops the EFS. An outcome asked again,
+    or a follow-up naming none, carries the last question whole."""
+    assert follow_up("ORR?", turns("ZUMA-2 gr3+ CRS?")) == ("ORR?", "ZUMA-2 ?")
+    assert follow_up("and OS?", turns("TRANSFORM EFS?")) == ("and OS?", "TRANSFORM ?")
+    assert follow_up("infections?", turns("JULIET any-grade CRS?")) == ("infections?", "JULIET ?")
+    assert follow_up("PFS?", turns("de Boer — how many had neutropenia?"))[1] == "de Boer — how many had ?"
+    assert follow_up("and the PFS?", turns("TRANSFORM PFS?"))[1] == "TRANSFORM PFS?"
+    assert follow_up("how long?", turns("ZUMA-2 gr3+ CRS?"))[1] == "ZUMA-2 gr3+ CRS?"

@@ -38,7 +38,7 @@ NAME_END = r"(?:(?![\w-])|(?=-treated\b))"
 class TermGroup(BaseModel):
     """Spellings of one thing; the first is its canonical name."""
 
-    kind: Literal["toxicity", "product", "drug", "population", "term"]
+    kind: Literal["toxicity", "product", "drug", "population", "outcome", "term"]
     terms: list[str] = Field(min_length=1)
     members: list[str] = Field(default_factory=list)  # the drugs a class stands for in dosing rows
 
@@ -203,16 +203,32 @@ class Lexicon(BaseModel):
         """Per entity kind, each canonical name with one pattern for all its spellings; a spelling inside a longer
         hyphenated word does not count ("IL-6" in "anti-IL-6"), except before "-treated" ("tisa-cel-treated
         patients" names tisa-cel)."""
+        return tuple((kind, self._name_patterns(kind)) for kind in ENTITY_KINDS)
+
+    def _name_patterns(self, kind: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
+        """Each canonical name of ``kind`` with one pattern for all its spellings."""
         return tuple(
-            (
-                kind,
-                tuple(
-                    (name, re.compile(rf"(?<![\w-])(?:{'|'.join(map(re.escape, self.group_of(name)))}){NAME_END}"))
-                    for name in self.entity_names(kind)
-                ),
-            )
-            for kind in ENTITY_KINDS
+            (name, re.compile(rf"(?<![\w-])(?:{'|'.join(map(re.escape, self.group_of(name)))}){NAME_END}"))
+            for name in self.entity_names(kind)
         )
+
+    @cached_property
+    def outcome_patterns(self) -> tuple[tuple[str, re.Pattern[str]], ...]:
+        """The outcomes a study reports (response, survival, infections), each with one pattern for its spellings.
+        Not entities: a follow-up does not inherit them, it replaces them ("and OS?" after "TRANSFORM EFS?")."""
+        return self._name_patterns("outcome")
+
+    @cached_property
+    def named_outcomes(self) -> Callable[[str], tuple[str, ...]]:
+        """For a normalised text, the canonical outcomes it names in order of first mention; memoised like
+        ``named_entities``, as the composer asks it of every unit."""
+
+        @lru_cache(maxsize=65536)
+        def named(text: str) -> tuple[str, ...]:
+            hits = sorted((m.start(), name) for name, pattern in self.outcome_patterns if (m := pattern.search(text)))
+            return tuple(name for _, name in hits)
+
+        return named
 
     @cached_property
     def named_entities(self) -> Callable[[str], tuple[tuple[str, tuple[str, ...]], ...]]:
