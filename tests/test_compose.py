@@ -6,7 +6,7 @@ import pytest
 from helpers import make_passage
 
 from assistant.answering.abstention import ALL_SHOWN, asked_absence
-from assistant.answering.compose import ExtractiveComposer, named_documents
+from assistant.answering.compose import ExtractiveComposer, named_documents, same_study
 from assistant.answering.declared import Topic, declarations
 from assistant.answering.draft import Draft
 from assistant.answering.question import Asked, Intent, ParsedQuestion, grades_in, spaced_compounds
@@ -1602,3 +1602,35 @@ def test_a_missing_dose_of_a_case_report_does_not_fit_a_question_on_how_the_pati
     # A topic whose own words name what a study found fits such a question.
     wehrli = ParsedQuestion.read("Wehrli anakinra case series, how did the pts do?", Intent.EVIDENCE)
     assert Topic.read("anakinra dose and outcomes in the Wehrli case series").fits(wehrli)
+
+
+def test_a_unit_reporting_only_other_outcomes_than_asked_counts_less() -> None:
+    """ "and PFS?" carried "de Boer — how many had significant neutropenia?": the neutropenia rate shares more
+    carried words, but the question's own outcome is progression-free survival."""
+    from assistant.answering.scoring import Scorer
+
+    neutropenia = make_passage("In de Boer, significant neutropenia occurred in 21% of patients.", "deboer")
+    survival = make_passage("In de Boer, a high-risk score was linked to worse progression-free survival.", "deboer")
+    carried = "de Boer — how many had significant neutropenia?"
+    asked = Asked.read(f"and PFS? ({carried})", Intent.GENERAL, carried)
+    assert asked.outcomes == {"progression-free survival"}
+    scores = {}
+    for rules in (ComposerRules(), ComposerRules.ablated("other_outcome_factor")):
+        scorer = Scorer({}, rules)
+        scores[rules.other_outcome_factor] = [
+            scorer.score(Unit(p.text, 0), p, asked, 0) for p in (neutropenia, survival)
+        ]
+    assert scores[0.4][0] < scores[0.4][1] and scores[1.0][0] > scores[1.0][1]
+
+
+def test_a_document_whose_title_names_the_named_study_is_named_too() -> None:
+    """ "JULIET infections?" names juliet-2019-…; the primary paper, filed under its first author, says JULIET in
+    its title and holds the infection rate."""
+    paper = make_passage(
+        "grade 3 or 4 infections in 20%", "schuster-2019-juliet-paper", title="Tisa-cel in DLBCL (JULIET)"
+    )
+    summary = make_passage("CRS in 58%", "juliet-2019-tisa-cel", title="JULIET: tisa-cel")
+    other = make_passage("CRS in 37%", "locke-2019-zuma-1", title="ZUMA-1 long-term")
+    named = named_documents("JULIET infections?", {p.doc_id for p in (paper, summary, other)})
+    assert named == {"juliet-2019-tisa-cel"}
+    assert same_study(named, [paper, summary, other]) == {"juliet-2019-tisa-cel", "schuster-2019-juliet-paper"}

@@ -105,7 +105,7 @@ class ExtractiveComposer:
             units = [u for u in units if not _quoted_in(u, shown)]
             if not units:
                 return Draft(abstained=True, reason=ALL_SHOWN)
-        named = named_documents(question, {p.doc_id for p in passages})
+        named = same_study(named_documents(question, {p.doc_id for p in passages}), passages)
         if parsed.drugs:
             # A named study declaring none of the drugs asked is not what is asked about: "CHOP kids w/ refractory CRS —
             # max anakinra per day?" names the centre of an emapalumab series; CHOP's anakinra doses are elsewhere.
@@ -289,6 +289,13 @@ def named_documents(question: str, doc_ids: set[str]) -> set[str]:
         d for d in doc_ids
         if study_named(d) in words - vocabulary - SOURCE_KINDS or any(number in d for number in registered)
     }  # fmt: skip
+
+
+def same_study(named: set[str], passages: Sequence[Passage]) -> set[str]:
+    """The ``named`` documents and those whose title names the same study: "JULIET infections?" names
+    juliet-2019-…, and the primary paper (schuster-2019-…) says JULIET in its title."""
+    studies = {study_named(d) for d in named} - {None}
+    return named | {p.doc_id for p in passages if studies & set(tokenize(p.title, parts=False))}
 
 
 def _quoted_in(unit: Unit, answers: Sequence[str]) -> bool:

@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field
 from assistant.conversation import NEGATED, entities
 from assistant.lexicon import lexicon
 from assistant.retrieval.keyword import tokenize
-from assistant.retrieval.synonyms import expansion_groups, mentioned_sources, related_words
+from assistant.retrieval.synonyms import expansion_groups, mentioned_sources, normalize, related_words
 
 
 class Intent(StrEnum):
@@ -151,6 +151,9 @@ class Asked:
     asking: frozenset[str] = frozenset()
     # Neighbouring words joined as the documents may write them ("real world" -> 'real-world'); one concept each.
     compounds: frozenset[str] = frozenset()
+    # Outcomes a follow-up's own words name ("and PFS?"), not those of the context it carried; none for a question
+    # that carried nothing, whose words all count as its own.
+    outcomes: frozenset[str] = frozenset()
 
     @classmethod
     def read(cls, question: str, intent: Intent, carried: str = "") -> Asked:
@@ -174,7 +177,8 @@ class Asked:
         # ... and "real world" typed apart is the documents' "real-world": the joined pair counts as one concept.
         compounds = frozenset(spaced_compounds(question)) - core
         extra += [(frozenset({compound}),) for compound in sorted(compounds)]
-        own = set(tokenize(question.replace(carried, " ") if carried else question, parts=False))
+        own_text = question.replace(carried, " ") if carried else question
+        own = set(tokenize(own_text, parts=False))
         grades = grades_in(question)
         return cls(
             core=core,
@@ -196,6 +200,7 @@ class Asked:
             drugs=lex.with_members(asked_drugs(question)),
             asking=frozenset(ask_words(question, besides=("asks.evidence",))),
             compounds=compounds,
+            outcomes=frozenset(lex.named_outcomes(normalize(own_text)) if carried else ()),
         )
 
     @property

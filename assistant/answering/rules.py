@@ -62,6 +62,9 @@ class ComposerRules(BaseModel):
     other_drug_factor: float = rule(
         0.5, 1.0, "A unit naming only other drugs than the one asked is about them ('levaquin?': no valaciclovir row)."
     )
+    other_outcome_factor: float = rule(
+        0.4, 1.0, "A unit reporting only other outcomes than a follow-up names ('and PFS?': not the neutropenia rate)."
+    )
     unnamed_toxicity_factor: float = rule(
         0.7, 1.0, "A unit naming no toxicity when the question names one is probably about something else."
     )

@@ -23,7 +23,7 @@ from assistant.documents import LOCAL_COLLECTION
 from assistant.lexicon import lexicon
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
-from assistant.retrieval.synonyms import related_words, synonym_vocabulary
+from assistant.retrieval.synonyms import normalize, related_words, synonym_vocabulary
 
 #: Sentences about the corpus itself ("... was not captured for this corpus") say what is missing,
 #: not what is known; provenance ones ("the results below were checked against the ASH abstract") how
@@ -99,6 +99,9 @@ class Scorer:
                 value *= self.rules.unnamed_toxicity_factor
         if named and named[0] in asked.besides:
             value *= self.rules.other_grade_factor
+        reports = lexicon().named_outcomes(normalize(unit.text)) if asked.outcomes else ()
+        if reports and not asked.outcomes & set(reports):
+            value *= self.rules.other_outcome_factor
         if asked.about_other_drugs(facets_of(unit, passage.doc_type, passage.year).drugs):
             value *= self.rules.other_drug_factor
         if CORPUS_NOTE.search(unit.text):
