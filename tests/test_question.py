@@ -409,6 +409,7 @@ def test_an_intent_decided_by_the_caller_is_the_one_the_parse_reads_with() -> No
         ("how many kids in the zhang emapalumab CRS study?", True),  # a count asked of a study on CRS
         ("park ppx anakinra trial, how many pts in cohort 1?", True),
         ("carvykti label safety data — how many pts?", True),
+        ("how many pts did de Boer use to validate CAR-HEMATOTOX?", True),
         ("how many pts got CRS in ZUMA-1?", False),  # patients with a toxicity: a rate
         ("ICE naming worth how many pts?", False),  # points
     ],
