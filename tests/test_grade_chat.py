@@ -77,7 +77,12 @@ def test_a_scale_the_corpus_lacks_refuses_in_one_line(chain: AnswerChain) -> Non
 
 @pytest.mark.parametrize(
     "question",
-    ["tocilizumab dose for grade 2 CRS", "what makes CRS grade 4 under ASTCT?", "does tremor bump the ICANS grade?"],
+    [
+        "tocilizumab dose for grade 2 CRS",
+        "what makes CRS grade 4 under ASTCT?",
+        "does tremor bump the ICANS grade?",
+        "SITC — still need fever to grade CRS once toci's been given?",  # what a grade requires: about the scale
+    ],
 )
 def test_questions_without_findings_are_answered_as_before(chain: AnswerChain, question: str) -> None:
     assert not is_graded(chain.invoke(question))

@@ -36,7 +36,12 @@ SOURCE = {
 #: A follow-up that continues the same patient ("and if ...", "what if ...", "now ...").
 FOLLOW_UP = re.compile(r"^\W*(?:and|what if|if|now|but|then|what about|how about)\b", re.IGNORECASE)
 #: A question about the scale itself ("low vs high flow cutoff for CRS grading?"), not about a patient.
-ABOUT_THE_SCALE = re.compile(r"\b(?:cut-?offs?|criteria|criterion|defin\w+|thresholds?|what makes)\b", re.IGNORECASE)
+#: So is one asking what a grade requires ("still need fever to grade CRS once toci's been given?").
+ABOUT_THE_SCALE = re.compile(
+    r"\b(?:cut-?offs?|criteria|criterion|defin\w+|thresholds?|what makes)\b"
+    r"|\b(?:need(?:ed)?|requires?|required)\b[^?.;]{0,30}\b(?:to grade|for grading)\b",
+    re.IGNORECASE,
+)
 #: Carried in the answer's notices; the chat shows a link to the Grade page beside it.
 GRADED_NOTICE = "Graded by the {title} from the findings given; the Grade page shows the whole table."
 MANAGEMENT_QUESTION = "How is grade {grade} {toxicity} managed?"
