@@ -108,16 +108,13 @@ def follow_up(question: str, history: list[Turn]) -> tuple[str, str]:
             return question, ""
         if "grade" in have:
             last = GRADE.sub(have["grade"][0], last)
-        measured = _measure_replaced(question, last)
-        # A toxicity or grade the new outcome replaced is not carried back from an earlier turn.
-        kinds = CARRY_ORDER if measured == last else ("drug", "product")
-        last = measured
-        # The last question may be a follow-up itself ("and for kids under 30 kg?"): then the drug,
-        # product and toxicity come from the turns before it.
+        context = [last]
+        # The last question may be a follow-up itself ("and for kids under 30 kg?", "and OS?" after "TRANSFORM
+        # EFS?"): then the trial, drug, product and toxicity come from the turns before it.
         if not {"drug", "product", "toxicity"} & entities(last).keys():
-            missing = [kind for kind in kinds if kind not in have and kind not in entities(last)]
-            last = "; ".join([last, *_carried(missing, history)])
-        return question, last
+            missing = [kind for kind in CARRY_ORDER if kind not in have and kind not in entities(last)]
+            context += [*_carried_trials(f"{question} {last}", history), *_carried(missing, history)]
+        return question, "; ".join(_measure_replaced(question, context))
     if lexicon().adds_pattern.search(question):
         # "what if they also have ICANS?": the new subject joins the earlier one instead of replacing it.
         named = {name for names in have.values() for name in names}
@@ -147,21 +144,24 @@ def _asked_again(question: str, have: dict[str, list[str]], history: list[Turn])
     return _without(last, named, have.keys())
 
 
-def _measure_replaced(question: str, last: str) -> str:
-    """The last question without what it measured, when ``question`` names another outcome: "ORR?" after
-    "ZUMA-2 gr3+ CRS?" asks ZUMA-2's response rate, so the CRS and its grade are not carried, and "and OS?"
-    after "TRANSFORM EFS?" drops the EFS. The last question is kept whole when it measured nothing or the same.
+def _measure_replaced(question: str, context: list[str]) -> list[str]:
+    """The ``context`` a follow-up carries, without what it measured when ``question`` names another outcome:
+    "ORR?" after "ZUMA-2 gr3+ CRS?" asks ZUMA-2's response rate, so neither the CRS nor its grade is carried,
+    and "and OS?" after "TRANSFORM EFS?" drops the EFS. Kept whole when it measured nothing or the same outcome;
+    a part left with no word is dropped.
 
-    >>> _measure_replaced("and OS?", "TRANSFORM EFS?")
-    'TRANSFORM ?'
-    >>> _measure_replaced("ORR?", "ZUMA-2 grade 3 CRS?")
-    'ZUMA-2 ?'
+    >>> _measure_replaced("and OS?", ["TRANSFORM EFS?"])
+    ['TRANSFORM ?']
+    >>> _measure_replaced("ORR?", ["and gr3+?", "ZUMA-2", "crs"])
+    ['and ?', 'ZUMA-2']
     """
     asked = lexicon().named_outcomes(normalize(question))
-    named = {**entities(last), "outcome": lexicon().named_outcomes(normalize(last))}
+    joined = " ".join(context)
+    named = {**entities(joined), "outcome": list(lexicon().named_outcomes(normalize(joined)))}
     if not asked or set(asked) == set(named["outcome"]) or not (named["outcome"] or "toxicity" in named):
-        return last
-    return " ".join(MEASURED_GRADE.sub(" ", _without(spell_out(last), named, ("outcome", "toxicity"))).split())
+        return context
+    kept = (MEASURED_GRADE.sub(" ", _without(spell_out(part), named, ("outcome", "toxicity"))) for part in context)
+    return [" ".join(part.split()) for part in kept if re.search(r"\w", part)]
 
 
 def _without(text: str, named: dict[str, list[str]], kinds: Iterable[str] | None = None) -> str:

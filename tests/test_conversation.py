@@ -111,3 +111,10 @@ def test_a_follow_up_naming_another_outcome_replaces_what_the_last_question_meas
     assert follow_up("PFS?", turns("de Boer — how many had neutropenia?"))[1] == "de Boer — how many had ?"
     assert follow_up("and the PFS?", turns("TRANSFORM PFS?"))[1] == "TRANSFORM PFS?"
     assert follow_up("how long?", turns("ZUMA-2 gr3+ CRS?"))[1] == "ZUMA-2 gr3+ CRS?"
+
+
+def test_a_follow_up_after_a_follow_up_keeps_the_trial_of_the_turns_before() -> None:
+    """ "PFS?" after "TRANSFORM EFS?" and "and OS?" is still about TRANSFORM; "ORR?" after "ZUMA-2 CRS rate?" and
+    "and gr3+?" drops the CRS and its grade, wherever they were said."""
+    assert follow_up("PFS?", turns("TRANSFORM EFS?", "...", "and OS?", "..."))[1] == "and ?; TRANSFORM"
+    assert follow_up("ORR?", turns("ZUMA-2 CRS rate?", "...", "and gr3+?", "..."))[1] == "and ?; ZUMA-2"
