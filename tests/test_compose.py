@@ -1634,3 +1634,21 @@ def test_a_document_whose_title_names_the_named_study_is_named_too() -> None:
     named = named_documents("JULIET infections?", {p.doc_id for p in (paper, summary, other)})
     assert named == {"juliet-2019-tisa-cel"}
     assert same_study(named, [paper, summary, other]) == {"juliet-2019-tisa-cel", "schuster-2019-juliet-paper"}
+
+
+def test_a_sentence_saying_all_another_source_says_is_one_statement_citing_both() -> None:
+    """eviQ's two JULIET sentences (21%; grade 3-4 in 12%) say nothing the primary paper's one sentence does not: the
+    answer is that sentence, citing both documents, whichever came first. A sentence holding a question word the
+    other lacks ("infections") is another fact, and so are two sentences of one document ("without CRS", "with CRS")."""
+    any_grade = Unit("In JULIET, neurologic events occurred in 21% of patients, as cited by eviQ.", 0)
+    severe = Unit("In JULIET, grade 3-4 neurologic events occurred in 12% of patients, as cited by eviQ.", 0)
+    paper = Unit("In JULIET, neurologic events occurred in 21% within 8 weeks, and grade 3 or 4 in 12%.", 1)
+    infections = Unit("In JULIET, grade 3 or 4 infections occurred in 12% of patients.", 1)
+    asked, documents = frozenset({"juliet", "neurologic", "infections"}), ["eviq", "paper"]
+    for order in ([any_grade, severe, paper], [paper, any_grade, severe]):
+        chosen = select([(1.0, u) for u in order], ComposerRules(), asked, documents)
+        assert [(s.text, sorted(s.sources)) for s in chosen] == [(paper.text, [0, 1])]
+    assert len(select([(1.0, u) for u in (paper, infections)], ComposerRules(), asked, documents)) == 2
+    assert len(select([(1.0, u) for u in (any_grade, severe, paper)], ComposerRules(), asked, ["one", "one"])) == 3
+    ablated = ComposerRules.ablated("subsumed_sentences")
+    assert len(select([(1.0, u) for u in (any_grade, severe, paper)], ablated, asked, documents)) == 3

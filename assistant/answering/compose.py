@@ -254,7 +254,7 @@ class ExtractiveComposer:
             if rules.one_fact and parsed.one_fact
             else []
         )
-        statements = single or select(candidates, rules, frozenset(core))
+        statements = single or select(candidates, rules, frozenset(core), [p.doc_id for p in passages])
         if Ask.POSITIONS in parsed.asks:  # "is 750 bid for everyone what all guidelines say?": each body's line
             said = positions(scored, passages, rules.society_positions)
             statements = [*said, *(s for s in statements if s.text not in {p.text for p in said})]

@@ -108,6 +108,11 @@ class ComposerRules(BaseModel):
         "A table row whose drug, dose, route and frequency (a rates row: whose asked rates) the statements chosen"
         " all give adds nothing.",
     )
+    subsumed_sentences: bool = rule(
+        True,
+        False,
+        "A sentence whose figures and question words another source's sentence gives is one statement with it.",
+    )
     # Abstention: when Carta says the sources do not answer.
     unknown_studies: bool = rule(
         True, False, "A question naming a trial or CAR-T product no indexed document mentions is not answered."

@@ -25,10 +25,15 @@ RESTATED_CELLS = ("drug", "dose", "route", "frequency")
 
 
 def select(
-    candidates: Sequence[tuple[float, Unit]], rules: ComposerRules, asked: frozenset[str] = frozenset()
+    candidates: Sequence[tuple[float, Unit]],
+    rules: ComposerRules,
+    asked: frozenset[str] = frozenset(),
+    documents: Sequence[str] = (),
 ) -> list[Statement]:
     """Statements from the candidates in order, twins merged, within ``max_statements`` and ``max_words``;
-    ``asked`` (the question's words) says which cells of a table row answer it (``restated``)."""
+    ``asked`` (the question's words) says which cells of a table row answer it (``restated``); ``documents``, each
+    passage's document id, lets one source's restatement of another's sentence add a source, not a line
+    (``subsumed``)."""
     chosen: list[tuple[set[str], Statement]] = []
     words = 0
     for _, unit in candidates:
@@ -36,6 +41,14 @@ def select(
             break
         tokens = unit_tokens(unit)
         if merged_into(chosen, unit, tokens, rules, asked) or (rules.restated_rows and restated(chosen, unit, asked)):
+            continue
+        if (
+            rules.subsumed_sentences
+            and documents
+            and not unit.cells
+            and subsumed(chosen, unit, tokens, asked, documents)
+        ):
+            words = sum(len(s.text.split()) for _, s in chosen)
             continue
         length = len(unit.text.split())
         if chosen and words + length > rules.max_words:
@@ -67,6 +80,57 @@ def restated(chosen: Sequence[tuple[set[str], Statement]], unit: Unit, asked: fr
         return False
     said = set().union(*(toks for toks, _ in chosen))
     return bare_numbers(" ".join(cells)) <= numbers and tokens <= said
+
+
+def subsumed(
+    chosen: list[tuple[set[str], Statement]],
+    unit: Unit,
+    tokens: set[str],
+    asked: frozenset[str],
+    documents: Sequence[str],
+) -> bool:
+    """Whether the sentence ``unit`` restates what another document's sentences already ``chosen`` say, or the other
+    way round (``says_all_of``). A chosen sentence saying all the unit says then cites it too; a unit saying all that
+    two or more chosen sentences say takes the place of the first, citing their sources, and the others go. JULIET's
+    primary paper gives "neurologic events in 21% ... grade 3 or 4 in 12%" in one sentence; eviQ's "neurologic
+    events in 21%" and "grade 3-4 neurologic events in 12%" add a source, not lines. One document's two sentences
+    are two statements: "grade 2 ICANS without CRS" and "with CRS" give the same dose."""
+    document = documents[unit.passage]
+
+    def elsewhere(statement: Statement) -> bool:
+        return statement.cells is None and documents[statement.sources[0]] != document  # the text's own source
+
+    host = next((s for _, s in chosen if elsewhere(s) and says_all_of(s.text, unit.text, asked)), None)
+    if host is not None:
+        if unit.passage not in host.sources:
+            host.sources.append(unit.passage)
+        return True
+    inside = [pair for pair in chosen if elsewhere(pair[1]) and says_all_of(unit.text, pair[1].text, asked)]
+    if len(inside) < 2:
+        return False
+    sources = list(dict.fromkeys([unit.passage, *(p for _, s in inside for p in s.sources)]))
+    chosen[chosen.index(inside[0])] = (tokens, Statement(unit.said, sources, unit.cells))
+    for pair in inside[1:]:
+        chosen.remove(pair)
+    return True
+
+
+def says_all_of(text: str, other: str, asked: frozenset[str]) -> bool:
+    """Whether the sentence ``text`` gives every figure of ``other`` (a number with its unit: '12%', not the '3' of
+    'grade 3'; it must have one) and every question word ``other`` holds, a hyphenated word's parts included."""
+    figures = bare_numbers(other)
+    if not any(not n.isdigit() for n in figures) or not figures <= bare_numbers(text):
+        return False
+    return _held(other, asked) <= _held(text, asked)
+
+
+def _held(text: str, asked: frozenset[str]) -> set[str]:
+    """The question words ``text`` holds, itself, by a synonym, or as part of a hyphenated word ('tisa-cel-treated')."""
+    tokens = set(tokenize(text, parts=True))
+    return {
+        word for word in asked
+        if word in tokens or related_words(word) & tokens or any(t.startswith(f"{word}-") for t in tokens)
+    }  # fmt: skip
 
 
 def unit_tokens(unit: Unit) -> set[str]:
