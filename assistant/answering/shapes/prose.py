@@ -119,7 +119,7 @@ def says_all_of(text: str, other: str, asked: frozenset[str]) -> bool:
     """Whether the sentence ``text`` gives every figure of ``other`` (a number with its unit: '12%', not the '3' of
     'grade 3'; it must have one) and every question word ``other`` holds, a hyphenated word's parts included."""
     figures = bare_numbers(other)
-    if not any(not n.isdigit() for n in figures) or not figures <= bare_numbers(text):
+    if all(n.isdigit() for n in figures) or not figures <= bare_numbers(text):
         return False
     return _held(other, asked) <= _held(text, asked)
 
