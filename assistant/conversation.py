@@ -147,21 +147,40 @@ def _asked_again(question: str, have: dict[str, list[str]], history: list[Turn])
 def _measure_replaced(question: str, context: list[str]) -> list[str]:
     """The ``context`` a follow-up carries, without what it measured when ``question`` names another outcome:
     "ORR?" after "ZUMA-2 gr3+ CRS?" asks ZUMA-2's response rate, so neither the CRS nor its grade is carried,
-    and "and OS?" after "TRANSFORM EFS?" drops the EFS. Kept whole when it measured nothing or the same outcome;
+    "and OS?" after "TRANSFORM EFS?" drops the EFS, and "what about OS?" after "de Boer — how many pts?" drops what
+    was asked (the lexicon's asking patterns). Kept whole when it measured and asked nothing, or the same outcome;
     a part left with no word is dropped.
 
     >>> _measure_replaced("and OS?", ["TRANSFORM EFS?"])
     ['TRANSFORM ?']
     >>> _measure_replaced("ORR?", ["and gr3+?", "ZUMA-2", "crs"])
     ['and ?', 'ZUMA-2']
+    >>> _measure_replaced("what about OS?", ["de Boer — how many pts?"])
+    ['de Boer —']
     """
     asked = lexicon().named_outcomes(normalize(question))
     joined = " ".join(context)
     named = {**entities(joined), "outcome": list(lexicon().named_outcomes(normalize(joined)))}
-    if not asked or set(asked) == set(named["outcome"]) or not (named["outcome"] or "toxicity" in named):
+    measured = bool(named["outcome"]) or "toxicity" in named or _unasked(joined) != joined
+    if not asked or set(asked) == set(named["outcome"]) or not measured:
         return context
     kept = (MEASURED_GRADE.sub(" ", _without(spell_out(part), named, ("outcome", "toxicity"))) for part in context)
-    return [" ".join(part.split()) for part in kept if re.search(r"\w", part)]
+    return [" ".join(part.split()) for part in map(_unasked, kept) if re.search(r"\w", part)]
+
+
+def _unasked(text: str) -> str:
+    """``text`` without what it asks ("how many pts", "what %", "how long"): every match of the lexicon's asking
+    patterns, each found in the whole text (one pattern's match may hold another's: "how many patients")."""
+    patterns = [p for name, p in lexicon().reading_patterns.items() if name.startswith(("asks.", "one_fact."))]
+    asked = {i for pattern in patterns for match in pattern.finditer(text) for i in range(*match.span())}
+    return "".join(" " if i in asked else char for i, char in enumerate(text))
+
+
+def asks_one_outcome(question: str) -> bool:
+    """Whether a follow-up asks one outcome and nothing else ("ORR?", "and OS?", "what about PFS?"): one figure."""
+    named = lexicon().named_outcomes(normalize(question))
+    rest = _without(question, {"outcome": list(named)}, ("outcome",))
+    return len(named) == 1 and not set(re.findall(r"[\w-]+", rest.lower())) - SUBJECT_ONLY
 
 
 def _without(text: str, named: dict[str, list[str]], kinds: Iterable[str] | None = None) -> str:

@@ -157,6 +157,17 @@ def test_follow_up_carries_the_drug_from_history(chain: AnswerChain) -> None:
     assert "12 mg/kg" in answer.answer
 
 
+def test_a_follow_up_asking_one_outcome_is_answered_with_that_figure(chain: AnswerChain) -> None:
+    """ "ORR?" after a ZUMA-2 CRS question is one fact: the response rate, not five lines on the trial."""
+    history = [
+        {"role": "user", "content": "ZUMA-2 gr3+ CRS?"},
+        {"role": "assistant", "content": "In ZUMA-2 (brexu-cel, MCL), grade ≥3 CRS occurred in 15% of patients."},
+    ]
+    answer = chain.invoke("ORR?", history)
+    assert answer.parsed is not None and answer.parsed.one_fact == "number"
+    assert "85%" in answer.statements[0].text and len(answer.statements) <= 2
+
+
 @pytest.mark.parametrize("question", ["", "   \n\t ", "?!?!"])
 def test_empty_questions_are_refused(question: str) -> None:
     with pytest.raises(UsageError):

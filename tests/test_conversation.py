@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from assistant.conversation import Turn, asks_for_more, entities, follow_up, rewrite
+import pytest
+
+from assistant.conversation import Turn, asks_for_more, asks_one_outcome, entities, follow_up, rewrite
 
 
 def turns(*contents: str) -> list[Turn]:
@@ -108,7 +110,8 @@ def test_a_follow_up_naming_another_outcome_replaces_what_the_last_question_meas
     assert follow_up("ORR?", turns("ZUMA-2 gr3+ CRS?")) == ("ORR?", "ZUMA-2 ?")
     assert follow_up("and OS?", turns("TRANSFORM EFS?")) == ("and OS?", "TRANSFORM ?")
     assert follow_up("infections?", turns("JULIET any-grade CRS?")) == ("infections?", "JULIET ?")
-    assert follow_up("PFS?", turns("de Boer — how many had neutropenia?"))[1] == "de Boer — how many had ?"
+    assert follow_up("PFS?", turns("de Boer — how many had neutropenia?"))[1] == "de Boer — had ?"
+    assert follow_up("what about OS?", turns("de Boer — how many pts?"))[1] == "de Boer —"  # what was asked goes
     assert follow_up("and the PFS?", turns("TRANSFORM PFS?"))[1] == "TRANSFORM PFS?"
     assert follow_up("how long?", turns("ZUMA-2 gr3+ CRS?"))[1] == "ZUMA-2 gr3+ CRS?"
 
@@ -118,3 +121,11 @@ def test_a_follow_up_after_a_follow_up_keeps_the_trial_of_the_turns_before() -> 
     "and gr3+?" drops the CRS and its grade, wherever they were said."""
     assert follow_up("PFS?", turns("TRANSFORM EFS?", "...", "and OS?", "..."))[1] == "and ?; TRANSFORM"
     assert follow_up("ORR?", turns("ZUMA-2 CRS rate?", "...", "and gr3+?", "..."))[1] == "and ?; ZUMA-2"
+
+
+@pytest.mark.parametrize(
+    ("question", "one"),
+    [("ORR?", True), ("and OS?", True), ("what about PFS?", True), ("PFS and OS?", False), ("OS in kids?", False)],
+)
+def test_a_follow_up_asks_one_outcome_when_it_names_one_and_nothing_else(question: str, one: bool) -> None:
+    assert asks_one_outcome(question) is one

@@ -40,7 +40,7 @@ from assistant.answering.shapes.evidence import STUDY_TYPES
 from assistant.answering.spelling import fix_typos
 from assistant.answering.units import Unit, units_of
 from assistant.answering.verify import Claim, verify
-from assistant.conversation import Turn, asks_for_more, follow_up, rewrite
+from assistant.conversation import Turn, asks_for_more, asks_one_outcome, follow_up, rewrite
 from assistant.embeddings import common_words
 from assistant.errors import CartaError, UsageError
 from assistant.passage import Passage
@@ -246,6 +246,8 @@ class AnswerChain:
             state.shown = [turn.content for turn in history if turn.role == "assistant"]
         state.intent = asked_intent(spell_out(typed), state.query)
         state.parsed = ParsedQuestion.read(state.query, state.intent)
+        if history and not state.parsed.one_fact and asks_one_outcome(spell_out(typed)):
+            state.parsed = state.parsed.model_copy(update={"one_fact": "number"})  # "and OS?": one figure
         state.timings["rewrite"] = (time.perf_counter() - started) * 1000
         return state
 
