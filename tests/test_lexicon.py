@@ -109,6 +109,8 @@ def test_bedside_names_find_the_documents_words() -> None:
     assert "follicular lymphoma" in expansions("yescarta FL CRS %?")
     assert {"event-free survival", "overall survival"} <= set(expansions("emapalumab in kids with CRS — EFS / OS?"))
     assert "fluconazole" in expansions("fluc -> mold active azole, when?")
+    assert "cornerstone" in expansions("IEC-HS — mainstay of tx?")
+    assert "progression-free survival" in expansions("and PFS?")
     assert "near" in expansions("is the 2 hr proximity rule after car t still a thing?")
     assert "assessments" in expansions("how often ICE checks?")
     assert {"thrombocytopenia", "thrombopoietin agonist"} <= set(expansions("low platelets 5 wks out, tpo agonist?"))
