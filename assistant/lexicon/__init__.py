@@ -17,7 +17,7 @@ True
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal
@@ -33,6 +33,12 @@ BUILT_IN = ("terms.yaml", "sources.yaml", "shorthand.yaml", "intents.yaml")
 ENTITY_KINDS = ("toxicity", "product", "drug")
 #: Where an entity's spelling ends: not inside a longer word or hyphenated term, but "tisa-cel-treated" names tisa-cel.
 NAME_END = r"(?:(?![\w-])|(?=-treated\b))"
+
+
+def _in_order(patterns: Sequence[tuple[str, re.Pattern[str]]], text: str) -> tuple[str, ...]:
+    """The names whose pattern ``text`` matches, in order of first mention."""
+    hits = sorted((match.start(), name) for name, pattern in patterns if (match := pattern.search(text)))
+    return tuple(name for _, name in hits)
 
 
 class TermGroup(BaseModel):
@@ -213,22 +219,12 @@ class Lexicon(BaseModel):
         )
 
     @cached_property
-    def outcome_patterns(self) -> tuple[tuple[str, re.Pattern[str]], ...]:
-        """The outcomes a study reports (response, survival, infections), each with one pattern for its spellings.
-        Not entities: a follow-up does not inherit them, it replaces them ("and OS?" after "TRANSFORM EFS?")."""
-        return self._name_patterns("outcome")
-
-    @cached_property
     def named_outcomes(self) -> Callable[[str], tuple[str, ...]]:
-        """For a normalised text, the canonical outcomes it names in order of first mention; memoised like
-        ``named_entities``, as the composer asks it of every unit."""
-
-        @lru_cache(maxsize=65536)
-        def named(text: str) -> tuple[str, ...]:
-            hits = sorted((m.start(), name) for name, pattern in self.outcome_patterns if (m := pattern.search(text)))
-            return tuple(name for _, name in hits)
-
-        return named
+        """For a normalised text, the outcomes it names (response, survival, infections), canonical, in order of first
+        mention; memoised like ``named_entities``, as the composer asks it of every unit. Outcomes are no entities: a
+        follow-up does not inherit them, it replaces them ("and OS?" after "TRANSFORM EFS?")."""
+        patterns = self._name_patterns("outcome")
+        return lru_cache(maxsize=65536)(lambda text: _in_order(patterns, text))
 
     @cached_property
     def named_entities(self) -> Callable[[str], tuple[tuple[str, tuple[str, ...]], ...]]:
@@ -240,12 +236,8 @@ class Lexicon(BaseModel):
 
         @lru_cache(maxsize=65536)
         def named(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
-            found = []
-            for kind, patterns in self.entity_patterns:
-                hits = sorted((match.start(), name) for name, pattern in patterns if (match := pattern.search(text)))
-                if hits:
-                    found.append((kind, tuple(name for _, name in hits)))
-            return tuple(found)
+            found = ((kind, _in_order(patterns, text)) for kind, patterns in self.entity_patterns)
+            return tuple((kind, names) for kind, names in found if names)
 
         return named
 
@@ -278,6 +270,10 @@ class Lexicon(BaseModel):
     @cached_property
     def phrase_patterns(self) -> tuple[tuple[re.Pattern[str], str], ...]:
         return tuple((re.compile(h.pattern, re.IGNORECASE), h.words) for h in self.phrase_hints)
+
+    def reading_patterns_under(self, *parts: str) -> dict[str, re.Pattern[str]]:
+        """The question-reading patterns of the named ``parts`` ("asks", "one_fact"), by name."""
+        return {name: p for name, p in self.reading_patterns.items() if name.split(".", 1)[0] in parts}
 
     @cached_property
     def reading_patterns(self) -> dict[str, re.Pattern[str]]:
