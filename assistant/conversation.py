@@ -171,7 +171,7 @@ def _measure_replaced(question: str, context: list[str]) -> list[str]:
 def _unasked(text: str) -> str:
     """``text`` without what it asks ("how many pts", "what %", "how long"): every match of the lexicon's asking
     patterns, each found in the whole text (one pattern's match may hold another's: "how many patients")."""
-    patterns = [p for name, p in lexicon().reading_patterns.items() if name.startswith(("asks.", "one_fact."))]
+    patterns = lexicon().reading_patterns_under("asks", "one_fact").values()
     asked = {i for pattern in patterns for match in pattern.finditer(text) for i in range(*match.span())}
     return "".join(" " if i in asked else char for i, char in enumerate(text))
 

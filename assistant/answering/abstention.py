@@ -127,9 +127,8 @@ def unknown_dose(question: str, asked: Asked, scored: list[tuple[float, Unit]], 
         # A dose for a drug Carta does not know must not be answered with another drug's rows.
         # Phrases the lexicon reads as what is asked or where the patient is ("no better after") are no drug.
         text = question
-        for name, pattern in lexicon().reading_patterns.items():
-            if name.startswith(("asks.", "line.")):
-                text = pattern.sub(" ", text)
+        for pattern in lexicon().reading_patterns_under("asks", "line").values():
+            text = pattern.sub(" ", text)
         shortest = scorer.rules.min_foreign_drug_length
         foreign = [
             t for t in tokenize(text, parts=False)

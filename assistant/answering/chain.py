@@ -244,9 +244,10 @@ class AnswerChain:
         state.carried = spell_out(follow_up(typed, history)[1])
         if asks_for_more(screened.query, history):
             state.shown = [turn.content for turn in history if turn.role == "assistant"]
-        state.intent = asked_intent(spell_out(typed), state.query)
+        own = spell_out(typed)
+        state.intent = asked_intent(own, state.query)
         state.parsed = ParsedQuestion.read(state.query, state.intent)
-        if history and not state.parsed.one_fact and asks_one_outcome(spell_out(typed)):
+        if history and not state.parsed.one_fact and asks_one_outcome(own):
             state.parsed = state.parsed.model_copy(update={"one_fact": "number"})  # "and OS?": one figure
         state.timings["rewrite"] = (time.perf_counter() - started) * 1000
         return state

@@ -264,8 +264,8 @@ def ask_words(question: str, besides: tuple[str, ...] = ()) -> set[str]:
     """The words that say what kind of fact is asked ("cutoff", "max", "median onset", "how many days"), not what
     it is about: the lexicon's ask and one-fact phrases, but those named in ``besides``."""
     words: set[str] = set()
-    for name, pattern in lexicon().reading_patterns.items():
-        if name.startswith(("asks.", "one_fact.")) and name not in besides:
+    for name, pattern in lexicon().reading_patterns_under("asks", "one_fact").items():
+        if name not in besides:
             words.update(t for match in pattern.finditer(question) for t in tokenize(match.group(0), parts=False))
     return words
 
