@@ -739,6 +739,37 @@ def test_drugs_or_medications_asked_for_name_no_drug_carta_lacks() -> None:
         assert not compose(question, [table], Intent.DOSING).abstained
 
 
+def test_a_form_of_an_indexed_word_names_no_drug_carta_lacks() -> None:
+    """ "when do we replace IgG?": 'replace' is another form of the indexed 'replacing', not a foreign drug."""
+    table = dosing_table(
+        "a", "ivig | 0.5 g/kg | IV | monthly | not stated | IgG <400 mg/dL | hypogammaglobulinemia | guideline"
+    )
+    note = passage("b", "IVIG is a way of replacing IgG after CAR-T.", "guideline")
+    assert not compose("when do we replace IgG after CAR-T, what dose?", [table, note], Intent.DOSING).abstained
+    draft = compose("insulin after CAR-T, what dose?", [table, note], Intent.DOSING)
+    assert draft.abstained and draft.reason == "no indexed document gives a dose for 'insulin'"
+
+
+@pytest.mark.parametrize(
+    ("question", "naming_the_drugs"),
+    [
+        ("benzo dose for agitation in grade 1 CRES?", "lorazepam dose for agitation in grade 1 CRES?"),
+        ("antipsychotic dose for agitation in grade 1 CRES?", "haloperidol dose for agitation in grade 1 CRES?"),
+        ("which anticonvulsants and doses for NCSE?", "which levetiracetam or lorazepam doses for NCSE?"),
+    ],
+)
+def test_a_drug_named_by_its_class_is_answered_as_its_members_are(question: str, naming_the_drugs: str) -> None:
+    """The lexicon's classes (benzodiazepines, antipsychotics, anticonvulsants) stand for the corpus's drugs."""
+    rows = [
+        "lorazepam | 0.5 mg | IV | every 8 h | not stated | adults | agitation in grade 1 CRES; NCSE | guideline",
+        "haloperidol | 0.5 mg | IV | every 6 h | not stated | adults | agitation in grade 1 CRES | guideline",
+        "levetiracetam | 500 mg | IV | bolus | not stated | adults | NCSE | guideline",
+    ]
+    tables = [dosing_table(row.split()[0], row) for row in rows]
+    draft = compose(question, tables, Intent.DOSING)
+    assert draft.statements and draft.statements == compose(naming_the_drugs, tables, Intent.DOSING).statements
+
+
 def test_a_dose_the_sources_do_not_give_for_a_known_drug_is_said_so_not_abstained() -> None:
     note = passage("a", "Cerebral edema in grade 4 ICANS is treated in the ICU with neurosurgical input.", "guideline")
     draft = compose("mannitol dose for cerebral edema in ICANS?", [note], Intent.DOSING)
@@ -1273,6 +1304,35 @@ def test_a_brand_earns_no_more_than_its_generic_name() -> None:
         )
         == 5.0
     )
+
+
+def test_a_drug_named_only_in_words_the_corpus_never_uses_earns_its_synonyms_in_full() -> None:
+    """'romiplostim' is no corpus word: the class it belongs to ('thrombopoietin agonist') is all it can match, so it
+    counts as a question word would, not at the discount of an added synonym; 'tpo agonist' shares 'agonist'."""
+    from assistant.answering.scoring import Scorer
+
+    idf = {"thrombopoietin": 3.0, "agonist": 2.0, "platelets": 1.0, "low": 1.0}
+    unit, tpo = (
+        Unit("A thrombopoietin agonist is suggested.", 0),
+        passage("a", "A thrombopoietin agonist is suggested."),
+    )
+    asked = Asked.read("romiplostim for low platelets?", Intent.GENERAL)
+    full = Scorer(idf, ComposerRules()).score(unit, tpo, asked, rank=5)
+    half = Scorer(idf, ComposerRules.ablated("unindexed_words_in_full")).score(unit, tpo, asked, rank=5)
+    assert full > half > 0
+    indexed = Asked.read("thrombopoietin agonist for low platelets?", Intent.GENERAL)
+    assert Scorer(idf, ComposerRules()).score(unit, tpo, indexed, rank=5) >= full
+
+
+def test_a_line_with_a_toxicity_the_question_rules_out_does_not_answer_it() -> None:
+    """ "gr2 ICANS, no CRS": the line for ICANS with CRS is another patient's; the one without CRS answers."""
+    with_crs = passage("asco", "Grade 2 ICANS with CRS that is refractory is treated with dexamethasone 10 mg.", n=0)
+    without = passage("asco", "Grade 2 ICANS without CRS is managed with supportive care or dexamethasone.", n=1)
+    question = "grade 2 ICANS, no CRS: dexamethasone?"
+    assert compose(question, [with_crs, without]).statements[0].text == without.text
+    composer = knowing(with_crs.text, without.text)
+    off = ExtractiveComposer(composer.idf, ComposerRules.ablated("ruled_out_toxicities"))
+    assert off.run(question, [with_crs, without], Intent.GENERAL).statements[0].text == with_crs.text
 
 
 def test_a_row_that_only_restates_the_sentences_chosen_before_it_is_left_out() -> None:

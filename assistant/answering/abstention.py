@@ -18,7 +18,7 @@ from assistant.answering.draft import Draft, Statement, related
 from assistant.answering.facets import facets_of, fit, statement_fit
 from assistant.answering.question import Asked, Intent, ParsedQuestion
 from assistant.answering.rules import ComposerRules
-from assistant.answering.scoring import CORPUS_NOTE, Scorer
+from assistant.answering.scoring import CORPUS_NOTE, Scorer, inflection_of_known
 from assistant.answering.shapes.prose import asked_words
 from assistant.answering.units import Unit
 from assistant.conversation import entities
@@ -129,10 +129,11 @@ def unknown_dose(question: str, asked: Asked, scored: list[tuple[float, Unit]], 
         text = question
         for pattern in lexicon().reading_patterns_under("asks", "line").values():
             text = pattern.sub(" ", text)
-        shortest = scorer.rules.min_foreign_drug_length
+        # "when do we replace IgG?": a form of an indexed word ("replacing") is no drug's name either.
+        shortest, known = scorer.rules.min_foreign_drug_length, set(scorer.idf) | synonym_vocabulary()
         foreign = [
             t for t in tokenize(text, parts=False)
-            if t.isalpha() and len(t) >= shortest and t not in scorer.idf and t not in synonym_vocabulary()
+            if t.isalpha() and len(t) >= shortest and t not in known and not inflection_of_known(t, known)
         ]  # fmt: skip
         if foreign:
             return f"no indexed document gives a dose for '{foreign[0]}'"

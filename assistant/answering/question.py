@@ -134,6 +134,9 @@ class Asked:
 
     core: frozenset[str]
     extra: tuple[Concept, ...]  # synonym groups, hints and hyphen parts, each earning one word's credit
+    # For each synonym group leading ``extra`` that names a drug or product, the question's own words for it
+    # ("romiplostim" for the TPO agonists); empty for other groups.
+    spoken: tuple[frozenset[str], ...]
     carried: frozenset[str]  # words only in the context a follow-up carried from earlier turns
     grade: str | None
     toxicities: frozenset[str]
@@ -141,6 +144,7 @@ class Asked:
     wants_rate: bool = False
     sources: frozenset[str] = frozenset()  # guideline bodies the question names ("ASCO says ...")
     besides: frozenset[str] = frozenset()  # toxicities the question sets aside ("besides CRS")
+    ruled_out: frozenset[str] = frozenset()  # toxicities the patient does not have ("gr2 ICANS, no CRS")
     study_parts: frozenset[tuple[str, str]] = frozenset()  # numbered study parts it asks about ("cohort 4")
     trials: frozenset[str] = frozenset()  # named trials ("ZUMA-1")
     products: frozenset[str] = frozenset()  # named products, canonical ("Yescarta" -> axi-cel)
@@ -169,7 +173,12 @@ class Asked:
             + " ".join(words for pattern, words in lex.phrase_patterns if pattern.search(question))
         )
         groups = expansion_groups(question)
-        extra = [tuple(frozenset(tokenize(term, parts=False)) - core for term in group) for group in groups]
+        extra = [tuple(frozenset(tokenize(term, parts=False)) - core for term in missing) for missing, _ in groups]
+        named = {*lex.entity_names("drug"), *lex.entity_names("product")}
+        spoken = [
+            frozenset(w for term in used for w in tokenize(term, parts=False) if named & {*missing, *used})
+            for missing, used in groups
+        ]
         extra += [(frozenset({word}) - core,) for word in tokenize(hints, parts=False)]
         # "steroid-refractory" is also said "refractory to steroids": each part counts as a concept of its own.
         parts = {part for token in core if "-" in token for part in token.split("-") if len(part) > 2} - core
@@ -183,6 +192,7 @@ class Asked:
         return cls(
             core=core,
             extra=tuple(extra),
+            spoken=tuple(spoken),
             carried=frozenset(core - own),
             grade=next(iter(grades)) if len(grades) == 1 else None,
             toxicities=frozenset(entities(NEGATED.sub(" ", question)).get("toxicity", [])),
@@ -193,6 +203,7 @@ class Asked:
             or asks_bare_rate(question, intent),
             sources=frozenset(named_sources(question) - SOURCE_KINDS),
             besides=frozenset(entities(besides).get("toxicity", [])),
+            ruled_out=frozenset(entities(" ".join(NEGATED.findall(question))).get("toxicity", [])),
             study_parts=study_parts(question),
             trials=trials_in(question),
             products=frozenset(entities(question).get("product", [])),

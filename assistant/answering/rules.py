@@ -52,6 +52,11 @@ class ComposerRules(BaseModel):
     # Scoring: how a unit's score is built from the question's words.
     carried_weight: float = rule(0.75, 1.0, "Words a follow-up carried from earlier turns count less than its own.")
     expansion_weight: float = rule(0.5, 0.0, "Synonyms and intent hints count half a question word.")
+    unindexed_words_in_full: bool = rule(
+        True,
+        False,
+        "A synonym counts in full for a question word the corpus never uses ('romiplostim': 'thrombopoietin agonist').",
+    )
     brand_as_generic: bool = rule(
         True, False, "A drug's or product's name earns no more than its commonest spelling: brands rank as generics."
     )
@@ -64,6 +69,9 @@ class ComposerRules(BaseModel):
     )
     other_outcome_factor: float = rule(
         0.4, 1.0, "A unit reporting only other outcomes than a follow-up names ('and PFS?': not the neutropenia rate)."
+    )
+    ruled_out_toxicities: bool = rule(
+        True, False, "A unit with a toxicity the question rules out ('no CRS') counts as another setting's."
     )
     unnamed_toxicity_factor: float = rule(
         0.7, 1.0, "A unit naming no toxicity when the question names one is probably about something else."

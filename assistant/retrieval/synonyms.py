@@ -47,21 +47,22 @@ def normalize(text: str) -> str:
     return re.sub(r"[‐‑‒–—]", "-", text.lower())
 
 
-def expansion_groups(query: str) -> list[list[str]]:
-    """For every group the query mentions, the group's terms the query does not already use."""
+def expansion_groups(query: str) -> list[tuple[list[str], list[str]]]:
+    """For every group the query mentions, the group's terms the query does not already use, and those it uses."""
     text = normalize(query)
-    groups: list[list[str]] = []
+    groups: list[tuple[list[str], list[str]]] = []
     for pattern, group in lexicon().synonym_patterns:
         if pattern.search(text):
-            missing = [term for term in group if not re.search(rf"(?<![\w-]){re.escape(term)}(?![\w-])", text)]
+            used = [term for term in group if re.search(rf"(?<![\w-]){re.escape(term)}(?![\w-])", text)]
+            missing = [term for term in group if term not in used]
             if missing:
-                groups.append(missing)
+                groups.append((missing, used))
     return groups
 
 
 def expansions(query: str) -> list[str]:
     """Terms to add to ``query``: the other members of every group the query mentions."""
-    return [term for group in expansion_groups(query) for term in group]
+    return [term for missing, _ in expansion_groups(query) for term in missing]
 
 
 def canonical_additions(query: str) -> list[str]:
