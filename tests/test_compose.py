@@ -470,6 +470,20 @@ def test_besides_sets_a_toxicity_aside() -> None:
     assert texts[0] != passages[0].text and passages[1].text in texts
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "boxed warning besides CRS + neurotox?",
+        "boxed warning other than CRS and ICANS?",
+        "boxed warning besides CRS/ICANS?",
+    ],
+)
+def test_besides_sets_a_list_of_toxicities_aside(question: str) -> None:
+    asked = Asked.read(question, Intent.PRODUCT)
+    assert asked.besides == {"crs", "icans"} and not asked.toxicities and "warning" in asked.core
+    assert Asked.read("apart from CRS, what else is in the boxed warning?", Intent.PRODUCT).besides == {"crs"}
+
+
 def test_a_sentence_about_another_grade_is_about_another_setting() -> None:
     asked = Asked.read("dexamethasone for grade 3 ICANS?", Intent.MANAGEMENT)
     assert asked.about_another("Grade 2 ICANS is treated with dexamethasone.")

@@ -166,6 +166,7 @@ def test_tokenize_keeps_hyphenated_terms_and_their_parts() -> None:
         ("the sCD25 cutoff", {"soluble cd25", "soluble il-2 receptor"}),
         ("why does toci make it worse", {"worsen", "worsening"}),
         ("romiplostim for low plts?", {"thrombopoietin agonist"}),  # the corpus names the class only
+        ("how accurate is the HScore?", {"sensitivity", "specificity"}),  # what the studies report accuracy as
     ],
 )
 def test_synonyms_expand_brands_and_abbreviations(query: str, expected: set[str]) -> None:

@@ -120,8 +120,12 @@ LOCAL_NOUNS = re.compile(
     r"\b(?:protocols?|units?|sops?|polic(?:y|ies)|institutions?|institutional|hospitals?|guidance|guidelines?)\b(?:'s)?",
     re.IGNORECASE,
 )
-#: "what's in the boxed warning besides CRS?" asks for everything but CRS: its word earns nothing.
-BESIDES = re.compile(r"\b(?:besides|other than|apart from|aside from|except(?: for)?)\s+[\w-]+", re.IGNORECASE)
+#: "what's in the boxed warning besides CRS?" asks for everything but CRS: its word earns nothing; so do the others
+#: of a list set aside ("besides CRS + neurotox", "other than CRS and ICANS").
+BESIDES = re.compile(
+    r"\b(?:besides|other than|apart from|aside from|except(?: for)?)\s+[\w-]+(?:\s*(?:\+|&|/|\band\b)\s*[\w-]+)*",
+    re.IGNORECASE,
+)
 
 
 #: One concept a question names beyond its own words: the spellings (each a set of words) that count for it.
