@@ -147,6 +147,12 @@ def test_spell_out_reads_pt_as_patient_but_not_pt_inr() -> None:
     assert spell_out("PT/INR and PT prolonged") == "PT/INR and PT prolonged"
 
 
+def test_spell_out_reads_a_numbered_trials_c6_as_its_cohort() -> None:
+    assert spell_out("zuma-1 c6 results?") == "zuma-1 cohort 6 results?"
+    assert spell_out("ZUMA1 C4 ORR") == "ZUMA-1 cohort 4 ORR"
+    assert spell_out("day 3 C5 level") == "day 3 C5 level"  # no trial before it
+
+
 def test_spell_out_reads_cytokine_release_as_crs_once() -> None:
     assert spell_out("GM-CSF during cytokine release?") == "GM-CSF during cytokine release syndrome?"
     assert spell_out("Cytokine release syndrome grade 2") == "Cytokine release syndrome grade 2"
