@@ -37,9 +37,10 @@ CITATION_MARK = re.compile(r"\[(\d+)\]")
 #: A run of marks closing a statement, with the spaces before them: " [1][3]".
 CITATION_RUN = re.compile(r"(?:\s*\[\d+\])+")
 
-#: Units a number may carry, matched case-insensitively (the longer spelling before its prefix).
+#: Units a number may carry, matched case-insensitively (the longer spelling before its prefix). 'h' also reads
+#: "hours" ('48 hours' is '48 h'); 'g' is no gram before a letter ('the 2021 guideline').
 UNITS = (
-    "mg/kg", "mg/m²", "mg/m2", "g/kg", "mg/dl", "mg", "µg/kg", "mcg", "g", "ml", "l/min", "%",
+    "mg/kg", "mg/m²", "mg/m2", "g/kg", "mg/dl", "mg", "µg/kg", "mcg", "g(?![a-z])", "ml", "l/min", "%",
     "h", "days?", "weeks?", "kg", "°c",
 )  # fmt: skip
 #: The units of an amount given as a dose (what `carta corpus check` looks for outside tables).

@@ -537,6 +537,41 @@ def test_every_rule_can_be_turned_off_and_turning_one_off_changes_what_it_govern
     assert without.run(question, passages, Intent.DOSING).statements[0].text.startswith("Dexamethasone: 10 mg")
 
 
+def test_a_dose_the_source_only_considers_follows_how_the_source_manages_the_setting() -> None:
+    """ "gr2 ICANS, no CRS. dex? dose?": ASCO manages it with supportive care and only considers dexamethasone."""
+    passages = [
+        dosing_table(
+            "asco",
+            "dexamethasone | 10 mg | IV | 2 doses | not stated | high-risk patients"
+            " | ICANS grade 2 without CRS (consider) | guideline",
+        ),
+        passage("asco", "In ASCO, grade 2 ICANS without CRS is managed with supportive care.", "guideline", n=1),
+    ]
+    question = "grade 2 ICANS, no CRS. dexamethasone? dose?"
+    composer = knowing(*(p.text for p in passages))
+    assert composer.run(question, passages, Intent.DOSING).statements[0].text == passages[1].text
+    off = ExtractiveComposer(composer.idf, ComposerRules.ablated("considered_after_setting"))
+    assert off.run(question, passages, Intent.DOSING).statements[0].text.startswith("Dexamethasone: 10 mg")
+
+
+def test_a_sentence_naming_its_guideline_year_still_only_spells_out_the_row() -> None:
+    """ "In the ASCO 2021 guideline, ... may be considered": the year names the source and 'considered' is the row's
+    'consider', so the sentence only restates the row and becomes its citation."""
+    row = dosing_table(
+        "asco",
+        "dexamethasone | 10 mg | IV | 2 doses | not stated | high-risk patients | ICANS grade 2 (consider) | guideline",
+    )
+    sentence = passage(
+        "asco",
+        "In the ASCO 2021 guideline, for grade 2 ICANS in high-risk patients, dexamethasone 10 mg IV for 2 doses may be"
+        " considered.",
+        "guideline",
+        n=1,
+    )
+    draft = compose("dexamethasone dose for grade 2 ICANS?", [row, sentence], Intent.DOSING)
+    assert len(draft.statements) == 1 and draft.statements[0].sources == [0, 1]
+
+
 def test_a_weight_band_picks_its_row_and_another_bands_row_never_leads() -> None:
     rows = (
         "tocilizumab | 12 mg/kg | IV | once | 800 mg | patients <30 kg | CRS | label",

@@ -168,3 +168,9 @@ def test_quoted_by_maps_each_citation_to_its_statements(chain: AnswerChain) -> N
         assert all(any(" | ".join(row) in line for line in passage.splitlines()) for row in q.rows)
     text = chart_text(answer, ANSWERED)
     assert all(reference(c) in text for c in answer.citations)
+
+
+def test_a_number_takes_a_unit_only_where_the_unit_ends_the_word() -> None:
+    from assistant.text import numbers_in
+
+    assert numbers_in("the ASCO 2021 guideline gives 2 g IV, 1 g/day and 48 hours") == ["2021", "2 g", "1 g", "48 h"]

@@ -178,6 +178,9 @@ class ComposerRules(BaseModel):
     setting_lead: bool = rule(
         True, False, "When no dosing row is for the setting asked, lead with how that setting is managed."
     )
+    considered_after_setting: bool = rule(
+        True, False, "A dose the source only considers for the setting follows how the setting is managed."
+    )
     whole_table_rows: int = rule(10, 0, "'What's in the ICE score?' gets the whole table, up to this many rows.")
     min_heading_coverage: float = budget(0.5, "A table is answered whole when its heading covers this much.")
     whole_table_leads: int = budget(2, "Sentences above a table answered whole.")

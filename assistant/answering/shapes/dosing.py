@@ -28,6 +28,8 @@ from assistant.text import DOSE
 
 #: A sentence that says how a grade is managed ("grade 1 CRS is managed with supportive care").
 MANAGED = re.compile(r"\b(?:is|are) (?:managed|treated) with\b", re.IGNORECASE)
+#: A dosing row's setting that only offers the dose as an option ("ICANS grade 2 without CRS (consider)").
+CONSIDERED = re.compile(r"\(consider\b", re.IGNORECASE)
 
 
 def dosing_answer(
@@ -63,7 +65,16 @@ def dosing_answer(
         row = lead_for(table[0])
         spelled = rules.row_spelled_out
         lead = [row, *(s for s in beside if not (spelled and cited_by(row, s, rules, frozenset(asked.core))))]
-    if rules.setting_lead and not any(asked.setting_of((row.cells or {}).get("setting", "")) for row in table):
+    unfit = not any(asked.setting_of((row.cells or {}).get("setting", "")) for row in table)
+    # A dose the source only has one "consider" for ("dex? dose?" for grade 2 ICANS without CRS) follows how
+    # that source manages the setting ("... is managed with supportive care"), so the option does not read as the rule.
+    considered = (
+        not gap
+        and asked.grade is not None
+        and bool(asked.toxicities)
+        and bool(CONSIDERED.search((table[0].cells or {}).get("setting", "")))
+    )
+    if rules.setting_lead and (unfit or (considered and rules.considered_after_setting)):
         # No row is for the setting asked ("dex for every grade 1 CRS?", "toci for isolated ICANS?"):
         # say how that setting is managed, and keep only the sentence beside the table that is about it.
         excluded = excluded_settings(question)
@@ -72,11 +83,13 @@ def dosing_answer(
             if v > 0 and not u.cells and asked.setting_of(u.text) and not any(p.search(u.text) for p in excluded)
         ]  # fmt: skip
         setting = next((u for u in said if MANAGED.search(u.text)), None)
-        if setting is None and asked.grade is not None:
+        if setting is None and asked.grade is not None and unfit:
             setting = next(iter(said), None)  # a sentence on the grade asked, though not "managed with"
-        if setting is not None:
+        if setting is not None and unfit:
             about = [s for s in beside if asked.setting_of(s.text) and s.text != setting.text]
             lead = [Statement(setting.text, [setting.passage]), *about]
+        elif setting is not None and passages[setting.passage].doc_id == passages[table[0].sources[0]].doc_id:
+            lead = [Statement(setting.text, [setting.passage]), *(s for s in lead if s.text != setting.text)]
     if rules.facet_first:
         table.sort(key=lambda row: (bool(fits[id(row)].mismatches), use_rank((row.cells or {}).get("use", ""))))
     else:

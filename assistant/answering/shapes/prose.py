@@ -6,19 +6,23 @@ the budget (``max_statements``, ``max_words``) and what counts as saying the sam
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 
 from assistant.answering.draft import Statement
 from assistant.answering.facets import facets_of, fit
 from assistant.answering.question import ParsedQuestion
 from assistant.answering.rules import ComposerRules
-from assistant.answering.scoring import Scorer
+from assistant.answering.scoring import Scorer, inflections
 from assistant.answering.units import Unit, stated
 from assistant.conversation import entities
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import related_words
 from assistant.text import bare_numbers
+
+#: A year, as a sentence names its source ('the ASCO 2021 guideline').
+YEAR = re.compile(r"(?:19|20)\d\d")
 
 #: The cells that say what is given, how and how often: a row whose cells these are all said adds nothing.
 RESTATED_CELLS = ("drug", "dose", "route", "frequency")
@@ -171,12 +175,13 @@ def spells_out(row: Statement, sentence: Statement, rules: ComposerRules, asked:
     twice weekly (every 3-4 days)" beside the row giving 1 mg/kg, IV over 1 h, twice weekly, every 3-4 days
     and its escalation to 10 mg/kg). A number the row lacks ("8 mg/kg for 30 kg or more" beside the 12 mg/kg
     row) or words of its own ("pharmacist caution: in a grown patient ...") make it another fact."""
-    numbers = bare_numbers(sentence.text)
+    # The year of the guideline the sentence names ("In the ASCO 2021 guideline, ...") is no number of the dose.
+    numbers = {n for n in bare_numbers(sentence.text) if not YEAR.fullmatch(n)}
     if not row.cells or len(numbers) < rules.merge_numbers or not numbers <= bare_numbers(row.text):
         return False
     row_tokens = set(tokenize(" ".join(row.cells.values())))
-    tokens = set(tokenize(sentence.text))
-    inside = {t for t in tokens if t in row_tokens or related_words(t) & row_tokens}
+    tokens = set(tokenize(sentence.text)) - {n for n in bare_numbers(sentence.text) if YEAR.fullmatch(n)}
+    inside = {t for t in tokens if t in row_tokens or (related_words(t) | inflections(t)) & row_tokens}
     adds = asked_words(sentence.text, asked) - asked_words(row.text, asked)
     return not adds and len(inside) >= rules.merge_contained * len(tokens)
 
