@@ -153,6 +153,10 @@ def test_spell_out_reads_a_numbered_trials_c6_as_its_cohort() -> None:
     assert spell_out("day 3 C5 level") == "day 3 C5 level"  # no trial before it
 
 
+def test_spell_out_reads_how_high_can_as_a_maximum() -> None:
+    assert spell_out("how high can a single toci dose go?") == "what maximum can a single toci dose go?"
+
+
 def test_spell_out_reads_cytokine_release_as_crs_once() -> None:
     assert spell_out("GM-CSF during cytokine release?") == "GM-CSF during cytokine release syndrome?"
     assert spell_out("Cytokine release syndrome grade 2") == "Cytokine release syndrome grade 2"
@@ -173,6 +177,7 @@ def test_tokenize_keeps_hyphenated_terms_and_their_parts() -> None:
         ("why does toci make it worse", {"worsen", "worsening"}),
         ("romiplostim for low plts?", {"thrombopoietin agonist"}),  # the corpus names the class only
         ("how accurate is the HScore?", {"sensitivity", "specificity"}),  # what the studies report accuracy as
+        ("CAPD components?", {"items", "markers"}),  # a score's parts, as the documents call them
     ],
 )
 def test_synonyms_expand_brands_and_abbreviations(query: str, expected: set[str]) -> None:
