@@ -114,7 +114,7 @@ def follow_up(question: str, history: list[Turn]) -> tuple[str, str]:
         if not {"drug", "product", "toxicity"} & entities(last).keys():
             missing = [kind for kind in CARRY_ORDER if kind not in have and kind not in entities(last)]
             context += [*_carried_trials(f"{question} {last}", history), *_carried(missing, history)]
-        return question, "; ".join(_measure_replaced(question, context))
+        return question, "; ".join(_evidence_replaced(question, _measure_replaced(question, context)))
     if lexicon().adds_pattern.search(question):
         # "what if they also have ICANS?": the new subject joins the earlier one instead of replacing it.
         named = {name for names in have.values() for name in names}
@@ -166,6 +166,22 @@ def _measure_replaced(question: str, context: list[str]) -> list[str]:
         return context
     kept = (MEASURED_GRADE.sub(" ", _without(spell_out(part), named, ("outcome", "toxicity"))) for part in context)
     return [" ".join(part.split()) for part in map(_unasked, kept) if re.search(r"\w", part)]
+
+
+def _evidence_replaced(question: str, context: list[str]) -> list[str]:
+    """The ``context`` a follow-up carries, without what it asked when ``question`` asks whether the treatment
+    worked and the context did not: "any response?" after "what anakinra dose did Strati use?" asks for Strati's
+    findings, not the dose. ("for how long?" after a dose question still carries the dose: it asks about it.)
+
+    >>> _evidence_replaced("any response?", ["what anakinra dose did Strati use?"])
+    ['what anakinra did Strati use?']
+    >>> _evidence_replaced("and max?", ["toci dose for grade 2 CRS?"])
+    ['toci dose for grade 2 CRS?']
+    """
+    evidence = lexicon().reading_patterns["asks.evidence"]
+    if not evidence.search(question) or any(evidence.search(part) for part in context):
+        return context
+    return [" ".join(part.split()) for part in map(_unasked, context) if re.search(r"\w", _unasked(part))]
 
 
 def _unasked(text: str) -> str:

@@ -129,3 +129,12 @@ def test_a_follow_up_after_a_follow_up_keeps_the_trial_of_the_turns_before() -> 
 )
 def test_a_follow_up_asks_one_outcome_when_it_names_one_and_nothing_else(question: str, one: bool) -> None:
     assert asks_one_outcome(question) is one
+
+
+@pytest.mark.parametrize("question", ["any response?", "did it work?", "did they respond?"])
+def test_a_follow_up_asking_whether_it_worked_does_not_carry_the_dose_asked(question: str) -> None:
+    """After "what anakinra dose did Strati use?", the follow-up asks for Strati's findings, not the dose again."""
+    history = [Turn(role="user", content="what anakinra dose did Strati use?")]
+    _, carried = follow_up(question, history)
+    assert "strati" in carried.lower() and "dose" not in carried.lower()
+    assert "dose" in follow_up("and for how long?", history)[1]  # a duration of the dose still carries it
