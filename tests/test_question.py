@@ -167,6 +167,7 @@ def test_data_on_a_drug_asks_about_that_drug() -> None:
         ("IEC-HS criteria / ferritin cutoff?", ""),
         ("how often does new CRS start after week 2?", ""),
         ("ELIANA neurotoxicity rate?", ""),
+        ("ELIANA: neurologic events, how many, how bad?", ""),  # how bad asks their grades: a second fact
         ("how do you treat gr1 CRS?", ""),
         ("gr 2 CRS still hypotensive after 2 doses of toci, next step?", ""),
     ],

@@ -155,6 +155,7 @@ def test_spell_out_reads_a_numbered_trials_c6_as_its_cohort() -> None:
 
 def test_spell_out_reads_how_high_can_as_a_maximum() -> None:
     assert spell_out("how high can a single toci dose go?") == "what maximum can a single toci dose go?"
+    assert spell_out("kymriah outside of trials, severe CRS?") == "kymriah real-world, severe CRS?"
 
 
 def test_spell_out_reads_cytokine_release_as_crs_once() -> None:
