@@ -65,6 +65,15 @@ def entities(text: str) -> dict[str, list[str]]:
     return found
 
 
+def present(text: str) -> dict[str, list[str]]:
+    """The entities ``text`` names, less those it rules out: "G3 ICANS no CRS" names ICANS alone.
+
+    >>> present("grade 2 ICANS without CRS")
+    {'toxicity': ['icans'], 'grade': ['grade 2']}
+    """
+    return entities(NEGATED.sub(" ", text))
+
+
 def asks_for_more(question: str, history: list[Turn]) -> bool:
     """Whether ``question`` asks for more of an earlier answer ("tell me more") rather than something new."""
     return bool(MORE.match(question)) and any(turn.role == "user" for turn in history)
@@ -138,7 +147,7 @@ def _asked_again(question: str, have: dict[str, list[str]], history: list[Turn])
     if set(re.findall(r"[\w-]+", _without(question, have).lower())) - SUBJECT_ONLY:
         return ""  # "improved to G1, how do we come off the steroids?" asks something of its own
     last = next((t.content for t in reversed(history) if t.role == "user"), "")
-    named = entities(NEGATED.sub(" ", last))
+    named = present(last)
     if not last or not have.keys() <= named.keys() or all(have[k] == named[k] for k in have):
         return ""
     return _without(last, named, have.keys())
@@ -165,7 +174,7 @@ def _measure_replaced(question: str, context: list[str]) -> list[str]:
     if not asked or set(asked) == set(named["outcome"]) or not measured:
         return context
     kept = (MEASURED_GRADE.sub(" ", _without(spell_out(part), named, ("outcome", "toxicity"))) for part in context)
-    return [" ".join(part.split()) for part in map(_unasked, kept) if re.search(r"\w", part)]
+    return _worded(map(_unasked, kept))
 
 
 def _evidence_replaced(question: str, context: list[str]) -> list[str]:
@@ -181,7 +190,12 @@ def _evidence_replaced(question: str, context: list[str]) -> list[str]:
     evidence = lexicon().reading_patterns["asks.evidence"]
     if not evidence.search(question) or any(evidence.search(part) for part in context):
         return context
-    return [" ".join(part.split()) for part in map(_unasked, context) if re.search(r"\w", _unasked(part))]
+    return _worded(map(_unasked, context))
+
+
+def _worded(parts: Iterable[str]) -> list[str]:
+    """The ``parts`` with their spaces tidied, leaving out those no word is left in."""
+    return [" ".join(part.split()) for part in parts if re.search(r"\w", part)]
 
 
 def _unasked(text: str) -> str:
@@ -237,7 +251,7 @@ def _carried(missing: list[str], history: list[Turn]) -> list[str]:
         if turn.role != "user":
             continue
         # "G3 ICANS no CRS" is about ICANS alone: a follow-up does not carry the CRS it ruled out.
-        earlier = entities(NEGATED.sub(" ", turn.content))
+        earlier = present(turn.content)
         for kind in [k for k in missing if k in earlier]:
             carried.extend(earlier[kind])
             missing.remove(kind)

@@ -22,7 +22,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from assistant.conversation import NEGATED, entities
+from assistant.conversation import NEGATED, entities, present
 from assistant.lexicon import lexicon
 from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import expansion_groups, mentioned_sources, normalize, related_words
@@ -138,8 +138,8 @@ class Asked:
 
     core: frozenset[str]
     extra: tuple[Concept, ...]  # synonym groups, hints and hyphen parts, each earning one word's credit
-    # For each synonym group leading ``extra`` that names a drug or product, the question's own words for it
-    # ("romiplostim" for the TPO agonists); empty for other groups.
+    # For each concept of ``extra``, the question's own words for it when it is a drug or product group
+    # ("romiplostim" for the TPO agonists); empty for the other concepts.
     spoken: tuple[frozenset[str], ...]
     carried: frozenset[str]  # words only in the context a follow-up carried from earlier turns
     grade: str | None
@@ -178,9 +178,9 @@ class Asked:
         )
         groups = expansion_groups(question)
         extra = [tuple(frozenset(tokenize(term, parts=False)) - core for term in missing) for missing, _ in groups]
-        named = {*lex.entity_names("drug"), *lex.entity_names("product")}
+        names = {*lex.entity_names("drug"), *lex.entity_names("product")}
         spoken = [
-            frozenset(w for term in used for w in tokenize(term, parts=False) if named & {*missing, *used})
+            frozenset(w for term in used for w in tokenize(term, parts=False) if names & {*missing, *used})
             for missing, used in groups
         ]
         extra += [(frozenset({word}) - core,) for word in tokenize(hints, parts=False)]
@@ -196,10 +196,10 @@ class Asked:
         return cls(
             core=core,
             extra=tuple(extra),
-            spoken=tuple(spoken),
+            spoken=(*spoken, *[frozenset()] * (len(extra) - len(spoken))),  # hints, parts, compounds: none
             carried=frozenset(core - own),
             grade=next(iter(grades)) if len(grades) == 1 else None,
-            toxicities=frozenset(entities(NEGATED.sub(" ", question)).get("toxicity", [])),
+            toxicities=frozenset(present(question).get("toxicity", [])),
             intent=intent,
             wants_rate=(
                 bool(lex.rate_pattern.search(question)) and not asks_count(question) and not asks_interval(question)
@@ -316,7 +316,7 @@ def asks_bare_rate(question: str, intent: Intent) -> bool:
     ("ZUMA-2 gr3+ CRS?", "cilta-cel grade 4 ICANS?"): it asks how often that grade occurred."""
     if intent is not Intent.GENERAL or ask_words(question):
         return False
-    found = entities(NEGATED.sub(" ", question))
+    found = present(question)
     named = bool(found.get("product") or trials_in(question))
     return named and bool(found.get("toxicity")) and bool(grades_in(question, targets=False))
 
@@ -495,7 +495,7 @@ class ParsedQuestion(BaseModel):
         """Parse ``question`` (shorthand already spelled out, a follow-up's carried context included); ``intent``,
         when the caller has decided it (a follow-up's own words), is used instead of the one ``question`` reads as."""
         patterns = lexicon().reading_patterns
-        found = entities(NEGATED.sub(" ", question))
+        found = present(question)
 
         def has(name: str) -> bool:
             pattern = patterns.get(name)

@@ -18,7 +18,7 @@ from assistant.answering.facets import facets_of
 from assistant.answering.question import Asked, Concept, Intent, named_sources, trials_in
 from assistant.answering.rules import ComposerRules
 from assistant.answering.units import Unit
-from assistant.conversation import NEGATED, entities
+from assistant.conversation import entities, present
 from assistant.documents import LOCAL_COLLECTION
 from assistant.lexicon import lexicon
 from assistant.passage import Passage
@@ -81,7 +81,10 @@ class Scorer:
             for t in asked.core & tokens
         )
         # One synonym group earns at most one word's credit: spelling ICANS out in full is not five matches.
-        value += fsum(self.concept_weight(asked, i) * self.concept_credit(c, tokens) for i, c in enumerate(asked.extra))
+        value += fsum(
+            self.concept_weight(spoken) * self.concept_credit(concept, tokens)
+            for concept, spoken in zip(asked.extra, asked.spoken, strict=True)
+        )
         grading_row = bool(unit.cells) and asked.intent is Intent.GRADING
         value += self.rules.context_weight * fsum(self.weight(t) for t in (asked.core - tokens) & context)
         if asked.about_another(unit.text):
@@ -99,7 +102,7 @@ class Scorer:
                 value *= self.rules.unnamed_toxicity_factor
         if named and named[0] in asked.besides:
             value *= self.rules.other_grade_factor
-        if self.rules.ruled_out_toxicities and asked.ruled_out & with_toxicities(unit.text):
+        if self.rules.ruled_out_toxicities and asked.ruled_out & set(present(unit.text).get("toxicity", [])):
             # "gr2 ICANS, no CRS": "grade 2 ICANS with CRS that is refractory ..." is another patient's line.
             value *= self.rules.other_grade_factor
         reports = lexicon().named_outcomes(normalize(unit.text)) if asked.outcomes else ()
@@ -141,12 +144,11 @@ class Scorer:
         commonest = min(max(self.weight(w) for w in tokenize(term, parts=False) or [term]) for term in spellings)
         return min(self.weight(token), commonest)
 
-    def concept_weight(self, asked: Asked, index: int) -> float:
-        """How much the ``index``-th concept of ``asked.extra`` counts: ``rules.expansion_weight``, or in full when the
-        question names it only in words the corpus never uses ("romiplostim", "toci"), which earn nothing
-        themselves: the concept is then all the question's word can match, as its corpus spelling would."""
-        spoken = asked.spoken[index] if index < len(asked.spoken) else frozenset()
-        if self.rules.unindexed_words_in_full and spoken and any(word not in self.idf for word in spoken):
+    def concept_weight(self, spoken: frozenset[str]) -> float:
+        """How much a concept of ``Asked.extra`` counts: ``rules.expansion_weight``, or in full when the question's own
+        words for it (``spoken``) hold one the corpus never uses ("romiplostim", "toci"): such a word earns nothing
+        itself, so the concept is all it can match, as its corpus spelling would."""
+        if self.rules.unindexed_words_in_full and any(word not in self.idf for word in spoken):
             return 1.0
         return self.rules.expansion_weight
 
@@ -203,11 +205,6 @@ class Scorer:
         weight = fsum(self.weight(t) for t in matched)
         share = fsum(self.weight(t) for t in matched - covered) / weight if weight else 0.0
         return self.rules.novelty_floor + (1 - self.rules.novelty_floor) * share
-
-
-def with_toxicities(text: str) -> set[str]:
-    """The toxicities a text says are present: those it names, less those it rules out ("ICANS without CRS")."""
-    return set(entities(NEGATED.sub(" ", text)).get("toxicity", []))
 
 
 def describe(passage: Passage) -> str:

@@ -69,25 +69,27 @@ def dosing_answer(
     # A dose the source only has one "consider" for ("dex? dose?" for grade 2 ICANS without CRS) follows how
     # that source manages the setting ("... is managed with supportive care"), so the option does not read as the rule.
     considered = (
-        not gap
+        rules.considered_after_setting
+        and not gap
         and asked.grade is not None
         and bool(asked.toxicities)
         and bool(CONSIDERED.search((table[0].cells or {}).get("setting", "")))
     )
-    if rules.setting_lead and (unfit or (considered and rules.considered_after_setting)):
-        # No row is for the setting asked ("dex for every grade 1 CRS?", "toci for isolated ICANS?"):
-        # say how that setting is managed, and keep only the sentence beside the table that is about it.
+    if rules.setting_lead and (unfit or considered):
         excluded = excluded_settings(question)
         said = [
             u for v, u in scored
             if v > 0 and not u.cells and asked.setting_of(u.text) and not any(p.search(u.text) for p in excluded)
         ]  # fmt: skip
         setting = next((u for u in said if MANAGED.search(u.text)), None)
-        if setting is None and asked.grade is not None and unfit:
-            setting = next(iter(said), None)  # a sentence on the grade asked, though not "managed with"
-        if setting is not None and unfit:
-            about = [s for s in beside if asked.setting_of(s.text) and s.text != setting.text]
-            lead = [Statement(setting.text, [setting.passage]), *about]
+        if unfit:
+            # No row is for the setting asked ("dex for every grade 1 CRS?", "toci for isolated ICANS?"):
+            # say how that setting is managed, and keep only the sentence beside the table that is about it.
+            if setting is None and asked.grade is not None:
+                setting = next(iter(said), None)  # a sentence on the grade asked, though not "managed with"
+            if setting is not None:
+                about = [s for s in beside if asked.setting_of(s.text) and s.text != setting.text]
+                lead = [Statement(setting.text, [setting.passage]), *about]
         elif setting is not None and passages[setting.passage].doc_id == passages[table[0].sources[0]].doc_id:
             lead = [Statement(setting.text, [setting.passage]), *(s for s in lead if s.text != setting.text)]
     if rules.facet_first:

@@ -176,11 +176,13 @@ def spells_out(row: Statement, sentence: Statement, rules: ComposerRules, asked:
     and its escalation to 10 mg/kg). A number the row lacks ("8 mg/kg for 30 kg or more" beside the 12 mg/kg
     row) or words of its own ("pharmacist caution: in a grown patient ...") make it another fact."""
     # The year of the guideline the sentence names ("In the ASCO 2021 guideline, ...") is no number of the dose.
-    numbers = {n for n in bare_numbers(sentence.text) if not YEAR.fullmatch(n)}
+    numbers = bare_numbers(sentence.text)
+    years = {n for n in numbers if YEAR.fullmatch(n)}
+    numbers -= years
     if not row.cells or len(numbers) < rules.merge_numbers or not numbers <= bare_numbers(row.text):
         return False
     row_tokens = set(tokenize(" ".join(row.cells.values())))
-    tokens = set(tokenize(sentence.text)) - {n for n in bare_numbers(sentence.text) if YEAR.fullmatch(n)}
+    tokens = set(tokenize(sentence.text)) - years
     inside = {t for t in tokens if t in row_tokens or (related_words(t) | inflections(t)) & row_tokens}
     adds = asked_words(sentence.text, asked) - asked_words(row.text, asked)
     return not adds and len(inside) >= rules.merge_contained * len(tokens)
