@@ -411,6 +411,10 @@ def test_a_question_with_one_subject_word_needs_only_that_word_in_common() -> No
     composer = knowing(passages[0].text, "many pts patients")
     assert not composer.run("how many pts were in ZUMA-2?", passages, Intent.GENERAL).abstained
     assert composer.run("how many pts had pneumonia in ZUMA-2?", passages, Intent.GENERAL).abstained
+    # Nor do the words asking what a study found ("results", "findings", "bottom line").
+    composer = knowing(passages[0].text, "results findings bottom line")
+    for question in ("ZUMA-2 results?", "ZUMA-2 findings?", "ZUMA-2 — bottom line?"):
+        assert not composer.run(question, passages, Intent.GENERAL).abstained
 
 
 def test_a_sentence_that_names_no_toxicity_yields_to_one_about_the_toxicity_asked() -> None:
@@ -1761,3 +1765,14 @@ def test_a_sentence_saying_all_another_source_says_is_one_statement_citing_both(
     assert len(select([(1.0, u) for u in (any_grade, severe, paper)], ComposerRules(), asked, ["one", "one"])) == 3
     ablated = ComposerRules.ablated("subsumed_sentences")
     assert len(select([(1.0, u) for u in (any_grade, severe, paper)], ablated, asked, documents)) == 3
+
+
+def test_a_gap_of_a_study_that_is_no_finding_does_not_answer_what_the_study_showed() -> None:
+    """ "what did it show?" asks for findings: the products a cohort did not capture are no answer, and a topic's
+    "trial" says whose gap it is, not that a finding is missing; a study's missing results still are one."""
+    showed = ParsedQuestion.read("de Boer hematotox validation — what did it show?")
+    assert not Topic.read("CAR-T products used in the de Boer 2025 cohort").fits(showed)
+    park = ParsedQuestion.read("what did the Park prophylactic anakinra trial show?", Intent.EVIDENCE)
+    assert not Topic.read("anakinra dose in the Park 2023 trial").fits(park)
+    strati = ParsedQuestion.read("Strati phase 1 — results?")
+    assert Topic.read("results of the Strati 2023 phase 1 prophylactic anakinra trial").fits(strati)

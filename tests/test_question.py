@@ -478,6 +478,11 @@ def test_two_settings_side_by_side_ask_two_facts_but_two_sides_of_a_cutoff_ask_o
         ("Gazeau anakinra — key results?", Ask.EVIDENCE),
         ("MD Anderson ppx anakinra pilot NCT04432506 — what did they find?", Ask.EVIDENCE),
         ("G-CSF for ICAHT — known to help?", Ask.EVIDENCE),
+        ("McNerney HLH-like tox after kymriah — results?", Ask.EVIDENCE),  # what a named study found, typed short
+        ("Lichtenstein CD22 carHLH findings?", Ask.EVIDENCE),
+        ("manghisi emapalumab adult case — what happened?", Ask.EVIDENCE),
+        ("ZUMA-1 c6 ppx dex — bottom line?", Ask.EVIDENCE),
+        ("what did de Boer's hematotox validation show?", Ask.EVIDENCE),  # the study named in several words
         ("emapalumab in kids w/ CRS (Zhang) — did they survive?", Ask.EVIDENCE),
         ("who recommends keppra ppx after CAR-T, and what dose?", Ask.POSITIONS),
     ],
@@ -501,3 +506,10 @@ def test_the_evidence_intent_and_ask_read_alike() -> None:
         assert parsed.intent is Intent.EVIDENCE and Ask.EVIDENCE in parsed.asks
     parsed = parse("kymriah CRS outside trials — rates?")
     assert parsed.intent is not Intent.EVIDENCE and Ask.EVIDENCE not in parsed.asks
+
+
+def test_what_one_study_found_is_the_evidence_asked_but_not_the_evidence_shape() -> None:
+    """ "ZUMA-2 results?" is answered by ZUMA-2's own sentences, not by a line for each study (asks.findings)."""
+    for question in ("ZUMA-2 results?", "ELIANA findings?", "JULIET — bottom line?"):
+        parsed = parse(question)
+        assert Ask.EVIDENCE in parsed.asks and parsed.intent is not Intent.EVIDENCE

@@ -83,3 +83,12 @@ def test_another_form_of_an_indexed_word_is_not_a_foreign_term() -> None:
     idf = {**IDF, "escalated": 3.0, "emapalumab": 4.0}
     assert unknown_share("can we escalate emapalumab", idf, ENGLISH, ComposerRules()) == 0.0
     assert unknown_share("can we pembrolizumab emapalumab", idf, ENGLISH, ComposerRules()) > 0.35
+
+
+def test_a_word_asking_what_a_study_found_is_no_foreign_term() -> None:
+    """ "TRANSFORM takeaways?" asks about TRANSFORM, though no document or everyday word list holds 'takeaways'."""
+    from assistant.answering.scoring import unknown_share
+
+    idf = {**IDF, "transform": 4.0}
+    assert unknown_share("TRANSFORM takeaways?", idf, ENGLISH, ComposerRules()) == 0.0
+    assert unknown_share("TRANSFORM pembrolizumab?", idf, ENGLISH, ComposerRules()) > 0.35

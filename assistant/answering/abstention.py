@@ -64,7 +64,8 @@ def cannot_answer(
     best = max(close, key=lambda u: scorer.coverage(u, passages[u.passage], core))
     known, found = scorer.matched(best, passages[best.passage], core)
     # Only words of the subject are asked to match: "how many pts were in ZUMA-2?" has one ('zuma-2'), as the
-    # words of the kind of fact asked ('many', 'pts') are no subject a passage must name.
+    # words of the kind of fact asked ('many', 'pts') are no subject a passage must name; nor are the words asking
+    # what a study found ("ZUMA-2 results?").
     if len(found) < min(rules.min_matched_words, len(known - asked.asking)):
         # "outpt CAP empiric abx for a healthy 40 yo?" meets the corpus in 'empiric' alone.
         return "the best passage shares only one word with the question"

@@ -19,6 +19,7 @@ guideline body and what is asked agree) and its words cover most of the question
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -69,11 +70,15 @@ def studied(parsed: ParsedQuestion) -> frozenset[str]:
     return frozenset({"evidence"}) if Ask.EVIDENCE in parsed.asks else frozenset()
 
 
-@lru_cache(maxsize=1024)
+#: A declared-absent topic that is what a study found: "results of the Strati 2023 phase 1 trial", "outcomes of the 6
+#: CHOP patients". The words naming a kind of study ("trial", "cohort") say whose gap a topic is, not that it is a
+#: finding: "anakinra dose in the Park 2023 trial" does not answer "what did the Park trial show?".
+RESULTS = re.compile(r"\b(?:results?|outcomes?|findings?)\b", re.IGNORECASE)
+
+
 def studies_of(text: str) -> frozenset[str]:
-    """``studied`` for a topic's own words: its document's title ("Case report: ...") names a study, not what the
-    topic lacks, so "emapalumab dose and schedule" is no missing outcome."""
-    return studied(ParsedQuestion.read(text))
+    """``studied`` for a topic's own words: {'evidence'} when it is a study's results or outcomes, else none."""
+    return frozenset({"evidence"}) if RESULTS.search(text) else frozenset()
 
 
 @lru_cache(maxsize=4096)
@@ -141,6 +146,8 @@ class Topic:
         if trials and not trials & trials_of(f"{self.text} {source}"):
             return False  # what KarMMa's paper lacks says nothing of ELIANA
         asked = kinds_of(question) or INTENT_KINDS.get(question.intent) or studied(question)
+        if asked and asked == studied(question) and not (self.kinds or studies_of(self.text)):
+            return False  # "de Boer — what did it show?" is not answered by the products it did not capture
         return not (self.kinds and not asked & (self.kinds | studies_of(self.text)))
 
     def covers(self, word: str, question: ParsedQuestion, anchored: bool = False) -> bool:

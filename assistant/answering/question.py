@@ -154,8 +154,7 @@ class Asked:
     products: frozenset[str] = frozenset()  # named products, canonical ("Yescarta" -> axi-cel)
     local: bool = False  # "our protocol": the hospital's own documents first
     drugs: frozenset[str] = frozenset()  # drugs asked about, not those already given, with a class's members
-    # Words of what kind of fact is asked ("how many days"), not its subject; "data on X" stays a subject word, as
-    # evidence is no kind of declared-absent topic (declared.ASK_KINDS).
+    # Words of what kind of fact is asked ("how many days", "results"), not its subject (``SUBJECT_SPANNING``).
     asking: frozenset[str] = frozenset()
     # Neighbouring words joined as the documents may write them ("real world" -> 'real-world'); one concept each.
     compounds: frozenset[str] = frozenset()
@@ -213,7 +212,7 @@ class Asked:
             products=frozenset(entities(question).get("product", [])),
             local=local,
             drugs=lex.with_members(asked_drugs(question)),
-            asking=frozenset(ask_words(question, besides=("asks.evidence",))),
+            asking=frozenset(ask_words(question, besides=SUBJECT_SPANNING)),
             compounds=compounds,
             outcomes=frozenset(lex.named_outcomes(normalize(own_text)) if carried else ()),
         )
@@ -273,6 +272,11 @@ class Asked:
         if not named or named[0] not in self.toxicities:
             return False
         return self.grade is None or self.grade in grades_in(text, targets=False)
+
+
+#: Ask patterns whose matches span the subject ("does cytosorb help?", "any data on X?"): their words stay subject
+#: words, and evidence is no kind of declared-absent topic (declared.ASK_KINDS).
+SUBJECT_SPANNING = ("asks.evidence",)
 
 
 def ask_words(question: str, besides: tuple[str, ...] = ()) -> set[str]:
@@ -506,6 +510,8 @@ class ParsedQuestion(BaseModel):
         intent = classify(question) if intent is None else intent
         asking = without_given_doses(question)
         asks = [ask for ask in Ask if (pattern := patterns.get(f"asks.{ask.value}")) and pattern.search(asking)]
+        if Ask.EVIDENCE not in asks and has("asks.findings"):  # "ZUMA-2 results?" asks what a study found
+            asks.append(Ask.EVIDENCE)
         counting = asks_count(question)
         # "how many pts in cohort 1?" asks a count and "CMV PCR how often?" an interval, neither a rate.
         if counting or asks_interval(question):

@@ -15,7 +15,7 @@ from math import fsum
 
 from assistant.answering.declared import asks_of, superseded
 from assistant.answering.facets import facets_of
-from assistant.answering.question import Asked, Concept, Intent, named_sources, trials_in
+from assistant.answering.question import SUBJECT_SPANNING, Asked, Concept, Intent, ask_words, named_sources, trials_in
 from assistant.answering.rules import ComposerRules
 from assistant.answering.units import Unit
 from assistant.conversation import entities, present
@@ -220,9 +220,11 @@ def unknown_share(question: str, idf: Mapping[str, float], common_words: frozens
     disease name (``rules.min_specialised_length``) rather than shorthand ('pembrolizumab', 'warfarin',
     'cytosorb'; not 'ncse', '2l').
     Such words weigh as much as the rarest indexed word, because they say what is really asked;
-    other unknown words weigh nothing either way.
+    other unknown words weigh nothing either way. Words asking what kind of fact is wanted are no subject, known or
+    not ("TRANSFORM takeaways?" asks about TRANSFORM).
     """
     tokens = set(tokenize(question, parts=False))
+    asking = ask_words(question, besides=SUBJECT_SPANNING)
     if not tokens:
         return 1.0
     rarest = max(idf.values(), default=1.0)
@@ -240,6 +242,7 @@ def unknown_share(question: str, idf: Mapping[str, float], common_words: frozens
                 for p in parts
             )
             and token not in known
+            and token not in asking
         )
 
     unknown = sum(rarest for t in tokens if specialised(t))

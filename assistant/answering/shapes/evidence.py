@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from assistant.answering.declared import declarations
+from assistant.answering.declared import RESULTS, declarations
 from assistant.answering.draft import Statement, joined
 from assistant.answering.facets import facets_of, other_use
 from assistant.answering.question import Asked, ParsedQuestion
@@ -30,9 +30,6 @@ from assistant.tables import is_dosing_header
 NOT_A_FINDING = re.compile(
     r"\bin this corpus\b|cannot be used as a source|\bas captured\b|cannot be generalized", re.IGNORECASE
 )
-
-#: A declared-absent topic that is a study's results: "results of the Strati 2023 phase 1 ... trial".
-RESULTS = re.compile(r"\b(?:results?|outcomes?|findings?)\b", re.IGNORECASE)
 
 #: Evidence answers put the strongest source first; lower is stronger.
 EVIDENCE_RANK = {
