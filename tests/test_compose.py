@@ -1776,3 +1776,27 @@ def test_a_gap_of_a_study_that_is_no_finding_does_not_answer_what_the_study_show
     assert not Topic.read("anakinra dose in the Park 2023 trial").fits(park)
     strati = ParsedQuestion.read("Strati phase 1 — results?")
     assert Topic.read("results of the Strati 2023 phase 1 prophylactic anakinra trial").fits(strati)
+
+
+def test_a_studys_missing_results_lead_the_answer_to_what_it_found_though_the_question_names_more() -> None:
+    """ "strati anakinra ppx phase 1 LBCL results?" asks for results: the sentence declaring them missing leads,
+    though the topic does not hold every other word of the question ('lbcl')."""
+    strati = [
+        passage("strati-2023", "The Strati phase 1 trial gave prophylactic anakinra in LBCL.", "trial"),
+        declaring(
+            "strati-2023",
+            "The results of the Strati phase 1 anakinra trial were not captured for this corpus.",
+            "results of the Strati phase 1 anakinra trial",
+            "trial",
+            n=1,
+        ),
+    ]
+    draft = compose("strati anakinra phase 1 LBCL results?", strati)
+    assert draft.statements[0].text == strati[1].text
+
+
+def test_the_words_asking_what_a_study_found_score_no_sentence() -> None:
+    """ "ELIANA findings?" is about ELIANA, not about a sentence that says "findings"."""
+    asked = Asked.read("ELIANA findings?", Intent.GENERAL)
+    assert "eliana" in asked.core and "findings" not in asked.core
+    assert "data" in Asked.read("any data on anakinra?", Intent.EVIDENCE).core  # evidence words name the subject

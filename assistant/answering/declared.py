@@ -221,13 +221,16 @@ def declared_absence(
         study = study_named(passage.doc_id) if passage.doc_type in SINGLE_STUDY_TYPES else None
         if rules.study_gaps_named_only and study in words(text) and study not in weights:
             continue  # "emapalumab peds CRS outcomes?" is not answered by what the CHOP series lacks
-        # A question that says nothing of what is asked ("CAPD items and points?") must match word for word.
-        floor = rules.absence_coverage if kinds_of(question) else max(rules.absence_coverage, 0.99)
+        # A question that says nothing of what is asked ("CAPD items and points?") must match word for word; one asking
+        # what a study found says it, when the topic is that study's results ("Strati ppx phase 1 LBCL results?").
+        results = bool(studied(question) & studies_of(text))
+        floor = rules.absence_coverage if kinds_of(question) or results else max(rules.absence_coverage, 0.99)
         bodies = set(topic.parsed.bodies) | bodies_of(source)
         anchored = bool(set(question.toxicities) & set(topic.parsed.toxicities) or set(question.bodies) & bodies)
         held = topic.held(weights, question, anchored)
         share = fsum(held.values()) / total if total else 0.0
-        if len(held) + bool(kinds_of(question) & topic.kinds) < rules.min_matched_words or share < floor:
+        asked = bool(kinds_of(question) & topic.kinds) or results
+        if len(held) + asked < rules.min_matched_words or share < floor:
             continue  # what is asked counts as one word held: "IEC-HS dx criteria" holds IEC-HS and criteria
         if best is None or share > best.coverage:  # ties: the first, best-scored unit
             best = Absence(text, unit, share)

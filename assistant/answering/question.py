@@ -168,7 +168,9 @@ class Asked:
         besides = " ".join(BESIDES.findall(question))
         local = bool(lexicon().reading_patterns["local"].search(question))
         question, carried = without_local(BESIDES.sub(" ", question)), without_local(BESIDES.sub(" ", carried))
-        core = frozenset(tokenize(question, parts=False))
+        # "ELIANA findings?" is about ELIANA: the words asking what a study found score no sentence ("one of these
+        # findings", "data show"), as no document words a finding with them.
+        core = frozenset(tokenize(question, parts=False)) - findings_words(question)
         lex = lexicon()
         hints = (
             lex.hints.get(intent.value, "")
@@ -287,6 +289,14 @@ def ask_words(question: str, besides: tuple[str, ...] = ()) -> set[str]:
         if name not in besides:
             words.update(t for match in pattern.finditer(question) for t in tokenize(match.group(0), parts=False))
     return words
+
+
+def findings_words(question: str) -> set[str]:
+    """The words asking what one study found ("results", "bottom line", "show"): the lexicon's ``asks.findings``."""
+    pattern = lexicon().reading_patterns.get("asks.findings")
+    return (
+        {t for match in pattern.finditer(question) for t in tokenize(match.group(0), parts=False)} if pattern else set()
+    )
 
 
 #: What follows "how many pts had / got / developed ..." (a toxicity there asks a rate, not a count).
