@@ -130,6 +130,8 @@ def test_bedside_names_find_the_documents_words() -> None:
     assert "drug" in expansions("which drugs + doses for gr3 ICANS?")
     assert "real-world" in expansions("kymriah CRS outside trials — rates?")
     assert "outcomes" in expansions("MGH anakinra for refractory ICANS (Wehrli) — results?")
+    assert "vaccination" in expansions("when can we re-immunize after CAR-T?")
+    assert "live vaccines" in expansions("MMR after CAR-T, when?")
 
 
 def test_a_drug_class_word_stands_for_its_drugs() -> None:
