@@ -803,6 +803,13 @@ def test_a_form_of_an_indexed_word_names_no_drug_carta_lacks() -> None:
     assert draft.abstained and draft.reason == "no indexed document gives a dose for 'insulin'"
 
 
+def test_a_dose_question_on_a_product_names_no_drug_in_its_other_words() -> None:
+    """ "breyanzi — which dose level was taken forward?" asks liso-cel's own dose: 'forward' is no drug."""
+    trial = passage("transcend", "TRANSCEND chose dose level 2 of liso-cel, 100×10⁶ CAR+ T cells.", "trial")
+    draft = compose("breyanzi — which dose level was taken forward?", [trial], Intent.DOSING)
+    assert not draft.abstained
+
+
 @pytest.mark.parametrize(
     ("question", "naming_the_drugs"),
     [

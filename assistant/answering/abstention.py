@@ -124,8 +124,10 @@ def unknown_dose(question: str, asked: Asked, scored: list[tuple[float, Unit]], 
     cells = scorer.rules.cell_doses and asked.product_dose and bool(CELLS_ASKED.search(question))
     if cells and not any(CELL_DOSE.search(u.text) for value, u in scored if value > 0):
         return f"no passage gives a cell dose for {', '.join(sorted(asked.products))}"
-    if not entities(question).get("drug"):
-        # A dose for a drug Carta does not know must not be answered with another drug's rows.
+    if not entities(question).get("drug") and not asked.product_dose:
+        # A dose for a drug Carta does not know must not be answered with another drug's rows; a dose question
+        # naming a CAR-T product and no drug asks the product's own dose ("breyanzi — which dose level was taken
+        # forward?" names no drug 'forward').
         # Phrases the lexicon reads as what is asked or where the patient is ("no better after") are no drug.
         text = question
         for pattern in lexicon().reading_patterns_under("asks", "line").values():
