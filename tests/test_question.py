@@ -513,3 +513,4 @@ def test_what_one_study_found_is_the_evidence_asked_but_not_the_evidence_shape()
     for question in ("ZUMA-2 results?", "ELIANA findings?", "JULIET — bottom line?"):
         parsed = parse(question)
         assert Ask.EVIDENCE in parsed.asks and parsed.intent is not Intent.EVIDENCE
+    assert Ask.EVIDENCE not in parse("new T-cell lymphoma after CAR-T — where do we report?").asks

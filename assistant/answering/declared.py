@@ -146,7 +146,8 @@ class Topic:
         if trials and not trials & trials_of(f"{self.text} {source}"):
             return False  # what KarMMa's paper lacks says nothing of ELIANA
         asked = kinds_of(question) or INTENT_KINDS.get(question.intent) or studied(question)
-        if asked and asked == studied(question) and not (self.kinds or studies_of(self.text)):
+        findings_only = bool(asked) and asked == studied(question)  # it asks what a study found, and nothing else
+        if findings_only and not (self.kinds or studies_of(self.text)):
             return False  # "de Boer — what did it show?" is not answered by the products it did not capture
         return not (self.kinds and not asked & (self.kinds | studies_of(self.text)))
 
@@ -229,8 +230,8 @@ def declared_absence(
         anchored = bool(set(question.toxicities) & set(topic.parsed.toxicities) or set(question.bodies) & bodies)
         held = topic.held(weights, question, anchored)
         share = fsum(held.values()) / total if total else 0.0
-        asked = bool(kinds_of(question) & topic.kinds) or results
-        if len(held) + asked < rules.min_matched_words or share < floor:
+        asked_held = bool(kinds_of(question) & topic.kinds) or results
+        if len(held) + asked_held < rules.min_matched_words or share < floor:
             continue  # what is asked counts as one word held: "IEC-HS dx criteria" holds IEC-HS and criteria
         if best is None or share > best.coverage:  # ties: the first, best-scored unit
             best = Absence(text, unit, share)

@@ -154,7 +154,9 @@ class Asked:
     products: frozenset[str] = frozenset()  # named products, canonical ("Yescarta" -> axi-cel)
     local: bool = False  # "our protocol": the hospital's own documents first
     drugs: frozenset[str] = frozenset()  # drugs asked about, not those already given, with a class's members
-    # Words of what kind of fact is asked ("how many days", "results"), not its subject (``SUBJECT_SPANNING``).
+    # Words of what kind of fact is asked ("how many days", "results"), not its subject; "data on X" stays a subject
+    # word, as the evidence pattern spans its subject ("does cytosorb help?") and evidence is no kind of
+    # declared-absent topic (declared.ASK_KINDS).
     asking: frozenset[str] = frozenset()
     # Neighbouring words joined as the documents may write them ("real world" -> 'real-world'); one concept each.
     compounds: frozenset[str] = frozenset()
@@ -214,7 +216,7 @@ class Asked:
             products=frozenset(entities(question).get("product", [])),
             local=local,
             drugs=lex.with_members(asked_drugs(question)),
-            asking=frozenset(ask_words(question, besides=SUBJECT_SPANNING)),
+            asking=frozenset(ask_words(question, besides=("asks.evidence",))),
             compounds=compounds,
             outcomes=frozenset(lex.named_outcomes(normalize(own_text)) if carried else ()),
         )
@@ -276,27 +278,25 @@ class Asked:
         return self.grade is None or self.grade in grades_in(text, targets=False)
 
 
-#: Ask patterns whose matches span the subject ("does cytosorb help?", "any data on X?"): their words stay subject
-#: words, and evidence is no kind of declared-absent topic (declared.ASK_KINDS).
-SUBJECT_SPANNING = ("asks.evidence",)
-
-
 def ask_words(question: str, besides: tuple[str, ...] = ()) -> set[str]:
     """The words that say what kind of fact is asked ("cutoff", "max", "median onset", "how many days"), not what
     it is about: the lexicon's ask and one-fact phrases, but those named in ``besides``."""
     words: set[str] = set()
     for name, pattern in lexicon().reading_patterns_under("asks", "one_fact").items():
         if name not in besides:
-            words.update(t for match in pattern.finditer(question) for t in tokenize(match.group(0), parts=False))
+            words |= matched_words(pattern, question)
     return words
 
 
 def findings_words(question: str) -> set[str]:
     """The words asking what one study found ("results", "bottom line", "show"): the lexicon's ``asks.findings``."""
     pattern = lexicon().reading_patterns.get("asks.findings")
-    return (
-        {t for match in pattern.finditer(question) for t in tokenize(match.group(0), parts=False)} if pattern else set()
-    )
+    return matched_words(pattern, question) if pattern else set()
+
+
+def matched_words(pattern: re.Pattern[str], text: str) -> set[str]:
+    """The words of every match of ``pattern`` in ``text``, as tokenized for matching."""
+    return {t for match in pattern.finditer(text) for t in tokenize(match.group(0), parts=False)}
 
 
 #: What follows "how many pts had / got / developed ..." (a toxicity there asks a rate, not a count).
@@ -520,7 +520,8 @@ class ParsedQuestion(BaseModel):
         intent = classify(question) if intent is None else intent
         asking = without_given_doses(question)
         asks = [ask for ask in Ask if (pattern := patterns.get(f"asks.{ask.value}")) and pattern.search(asking)]
-        if Ask.EVIDENCE not in asks and has("asks.findings"):  # "ZUMA-2 results?" asks what a study found
+        findings = patterns.get("asks.findings")
+        if Ask.EVIDENCE not in asks and findings and findings.search(asking):  # "ZUMA-2 results?": what a study found
             asks.append(Ask.EVIDENCE)
         counting = asks_count(question)
         # "how many pts in cohort 1?" asks a count and "CMV PCR how often?" an interval, neither a rate.

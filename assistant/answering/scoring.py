@@ -15,7 +15,7 @@ from math import fsum
 
 from assistant.answering.declared import asks_of, superseded
 from assistant.answering.facets import facets_of
-from assistant.answering.question import SUBJECT_SPANNING, Asked, Concept, Intent, ask_words, named_sources, trials_in
+from assistant.answering.question import Asked, Concept, Intent, findings_words, named_sources, trials_in
 from assistant.answering.rules import ComposerRules
 from assistant.answering.units import Unit
 from assistant.conversation import entities, present
@@ -220,13 +220,13 @@ def unknown_share(question: str, idf: Mapping[str, float], common_words: frozens
     disease name (``rules.min_specialised_length``) rather than shorthand ('pembrolizumab', 'warfarin',
     'cytosorb'; not 'ncse', '2l').
     Such words weigh as much as the rarest indexed word, because they say what is really asked;
-    other unknown words weigh nothing either way. Words asking what kind of fact is wanted are no subject, known or
-    not ("TRANSFORM takeaways?" asks about TRANSFORM).
+    other unknown words weigh nothing either way. The words asking what a study found are no subject, known or not
+    ("TRANSFORM takeaways?" asks about TRANSFORM).
     """
     tokens = set(tokenize(question, parts=False))
-    asking = ask_words(question, besides=SUBJECT_SPANNING)
     if not tokens:
         return 1.0
+    asking = findings_words(question)
     rarest = max(idf.values(), default=1.0)
     known = set(idf) | synonym_vocabulary()
 
