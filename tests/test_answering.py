@@ -16,6 +16,7 @@ from assistant.answering.rules import ComposerRules
 from assistant.answering.verify import Claim, check
 from assistant.errors import UsageError
 from assistant.passage import Passage
+from assistant.retrieval.synonyms import spell_out
 from assistant.settings import Settings
 from assistant.text import citation_numbers, numbers_in
 
@@ -70,6 +71,16 @@ def test_a_terse_question_naming_a_product_is_in_scope_though_few_words_match(ch
     assert chain.retriever.search(question).best_similarity < chain.settings.abstain_threshold
     answer = chain.invoke(question)
     assert not answer.abstained and "2 weeks" in answer.answer
+
+
+def test_an_emergency_named_by_toxicity_and_grade_is_in_scope_though_the_model_reads_it_poorly(
+    chain: AnswerChain,
+) -> None:
+    """The embedding model reads bedside words poorly; the toxicity the lexicon reads puts the question in scope."""
+    question = "gr 3 CRS on one pressor, what do we do?"
+    assert chain.retriever.search(spell_out(question)).best_similarity < chain.settings.abstain_threshold
+    answer = chain.invoke(question)
+    assert not answer.abstained and "dexamethasone 10 mg" in answer.answer
 
 
 def test_every_number_in_an_answer_is_in_a_passage_it_cites(chain: AnswerChain) -> None:

@@ -264,9 +264,11 @@ class AnswerChain:
     def _out_of_scope(self, state: _State) -> str | None:
         """Why the question is outside what the index covers, or None; decided before any composer runs."""
         assert state.retrieval is not None
-        # A question naming a CAR-T product or trial is in scope however few words it has ("breyanzi — when can
-        # they drive again?"); one naming none the index holds is told so by the composer (unknown_studies).
-        named = bool(state.parsed and (state.parsed.products or trials_in(state.query)))
+        # A question naming a CAR-T product, trial or toxicity is in scope however few words it has ("breyanzi — when
+        # can they drive again?", "gr 3 CRS on one pressor, what do we do?": the model reads bedside words poorly);
+        # one naming a product none the index holds is told so by the composer (unknown_studies).
+        parsed = state.parsed
+        named = bool(parsed and (parsed.products or parsed.toxicities or trials_in(state.query)))
         if (
             state.retrieval.best_similarity < self.settings.abstain_threshold
             and not named
