@@ -1807,3 +1807,49 @@ def test_the_words_asking_what_a_study_found_score_no_sentence() -> None:
     asked = Asked.read("ELIANA findings?", Intent.GENERAL)
     assert "eliana" in asked.core and "findings" not in asked.core
     assert "data" in Asked.read("any data on anakinra?", Intent.EVIDENCE).core  # evidence words name the subject
+
+
+def test_a_next_step_asked_on_no_step_taken_is_answered_with_what_to_do_at_that_grade() -> None:
+    passages = [
+        passage("asco", "Grade 4 CRS is treated with methylprednisolone 500 mg IV every 12 h.", "guideline"),
+        passage(
+            "asco",
+            "Next, grade 4 CRS refractory to this methylprednisolone regimen gets 1,000 mg.",
+            "guideline",
+            1,
+        ),
+    ]
+    composer = knowing(*(p.text for p in passages))
+    # "next?" with no step given, named or failed: what to do at grade 4, not what follows a step.
+    lead = composer.run("CRS grade 4 — next?", passages, Intent.GENERAL).statements[0].text
+    assert lead == passages[0].text
+    # After the first step, the next one is the refractory step.
+    given = [passages[0].text]
+    after = composer.run("CRS grade 4 — next?", passages, Intent.GENERAL, given=given)
+    assert after.statements[0].text == passages[1].text
+
+
+def test_a_management_answer_on_a_grade_the_question_names_quotes_no_criterion_of_that_grade() -> None:
+    passages = [
+        passage("astct", "A patient with fever and hypotension needing one vasopressor has grade 3 CRS.", "consensus"),
+        passage("asco", "Grade 3 CRS is treated with dexamethasone 10 mg IV every 6 h.", "guideline", 1),
+    ]
+    question = "grade 3 CRS on one vasopressor with fever and hypotension, what do we do?"
+    composer = knowing(*(p.text for p in passages))
+    assert [s.text for s in composer.run(question, passages, Intent.MANAGEMENT).statements] == [passages[1].text]
+    ablated = ExtractiveComposer(composer.idf, ComposerRules.ablated("management_without_criteria"))
+    assert passages[0].text in [s.text for s in ablated.run(question, passages, Intent.MANAGEMENT).statements]
+
+
+def test_a_management_answer_quotes_nothing_from_a_sources_provenance_section() -> None:
+    passages = [
+        make_passage(
+            "FICM publishes educational pages, including how grade 4 CRS is managed.", "ficm", section="Source of FICM"
+        ),
+        passage("asco", "Grade 4 CRS is treated with methylprednisolone.", "guideline", 1),
+    ]
+    question = "How is grade 4 CRS managed?"
+    composer = knowing(*(p.text for p in passages))
+    assert [s.text for s in composer.run(question, passages, Intent.MANAGEMENT).statements] == [passages[1].text]
+    ablated = ExtractiveComposer(composer.idf, ComposerRules.ablated("management_without_provenance"))
+    assert passages[0].text in [s.text for s in ablated.run(question, passages, Intent.MANAGEMENT).statements]

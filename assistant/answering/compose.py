@@ -39,7 +39,14 @@ from assistant.answering.shapes.evidence import (
 from assistant.answering.shapes.next_step import next_step
 from assistant.answering.shapes.one_fact import names_asked_toxicity, one_fact
 from assistant.answering.shapes.positions import asks_positions, positions
-from assistant.answering.shapes.prose import facet_lead, fitting_first, naming_first, novel_first, select
+from assistant.answering.shapes.prose import (
+    facet_lead,
+    fitting_first,
+    grades_a_patient,
+    naming_first,
+    novel_first,
+    select,
+)
 from assistant.answering.shapes.tables import COMPOSITION, whole_table
 from assistant.answering.units import Unit, stated, units_of
 from assistant.conversation import entities
@@ -95,6 +102,11 @@ class ExtractiveComposer:
         given: Sequence[str],
     ) -> Draft:
         """The draft of ``run``, before a local-protocol question is told that no local document was found."""
+        if Ask.NEXT_STEP in parsed.asks and not (on_a_step(parsed, given) or FAILED_STEP.search(question)):
+            # "CRS gr4 — next?" names no step the patient is on, nor one that failed: it asks what to do at that grade.
+            asks = [Ask.MANAGE if a is Ask.NEXT_STEP else a for a in parsed.asks]
+            parsed = parsed.model_copy(update={"asks": list(dict.fromkeys(asks))})
+            intent = Intent.MANAGEMENT if intent is Intent.GENERAL else intent
         asked = Asked.read(question, intent, carried)
         if Ask.POSITIONS in parsed.asks and carried and not asks_positions(question.replace(carried, " ")):
             # "and the Italians?" after "do the guidelines recommend seizure ppx?" asks one body, not all of them.
@@ -176,12 +188,8 @@ class ExtractiveComposer:
         rules = self.rules
         core = set(asked.core)
         best_score = scored[0][0]
-        # A next step needs a step the patient is on: an earlier answer, or one the question names ("after
-        # 2 doses of toci", "toci x2, next?"); "CRS on two pressors, what now?" asks what to do, not what follows.
         line = parsed.line
-        on_a_step = bool(given or parsed.drugs or parsed.prior_drugs or line.after_doses or line.no_better_after)
-        on_a_step = on_a_step or line.refractory
-        climbing = Ask.NEXT_STEP in parsed.asks and on_a_step and not line.improving
+        climbing = Ask.NEXT_STEP in parsed.asks and on_a_step(parsed, given) and not line.improving
         if rules.ladder and climbing and intent is not Intent.EVIDENCE:
             step = next_step(question, parsed, given, passages, scored, self.scorer)
             if step is not None:
@@ -196,7 +204,18 @@ class ExtractiveComposer:
             whole = whole_table(core, passages, units, scored, self.scorer)
             if whole:
                 return Draft(statements=whole)
-        candidates = [(value, unit) for value, unit in scored if value >= rules.relative_cutoff * best_score]
+        # What to do: a management question, or one on a patient getting better ("back to grade 1, what next?").
+        managing = intent is Intent.MANAGEMENT or Ask.MANAGE in parsed.asks or parsed.line.improving
+        answering = scored
+        if rules.management_without_provenance and managing:
+            # "How is grade 4 CRS managed?" is not answered by "FICM publishes a page 'How is CRS managed'".
+            answering = [(v, u) for v, u in scored if not PROVENANCE.match(passages[u.passage].section)] or scored
+            best_score = answering[0][0]
+        if rules.management_without_criteria and managing and parsed.grades and Ask.CLASSIFY not in parsed.asks:
+            # "CRS gr 4, two pressors and on bipap — what now?": the grade is known; its criteria are no step.
+            answering = [(v, u) for v, u in answering if not grades_a_patient(u)] or answering
+            best_score = answering[0][0]
+        candidates = [(value, unit) for value, unit in answering if value >= rules.relative_cutoff * best_score]
         if rules.named_trial_only and (asked.trials or asked.products):
             # A named trial's or product's answer never quotes another trial's, product's or side cohort's figures.
             kept = [
@@ -236,12 +255,10 @@ class ExtractiveComposer:
             candidates = [(v, u) for v, u in candidates if CELL_DOSE.search(u.text)] or candidates
         if intent is not Intent.DOSING:  # a dose answer keeps its best-scoring sentences
             candidates = novel_first(candidates, core | asked.compounds, self.scorer)
-        # What to do: a management question, or one on a patient getting better ("back to grade 1, what next?").
-        managing = intent is Intent.MANAGEMENT or Ask.MANAGE in parsed.asks or parsed.line.improving
-        steps = scored
+        steps = answering
         if rules.management_without_rates and managing and not asked.wants_rate:
             candidates = [(v, u) for v, u in candidates if not GIVES_RATE.search(u.text)] or candidates
-            steps = [(v, u) for v, u in scored if not GIVES_RATE.search(u.text)]
+            steps = [(v, u) for v, u in answering if not GIVES_RATE.search(u.text)]
         if rules.management_facets and managing and parsed.toxicities:
             candidates = facet_lead(candidates, steps, parsed, passages, rules.facet_leads)
         if rules.fitting_first:
@@ -267,6 +284,25 @@ class ExtractiveComposer:
                 return unanswered
         return Draft(statements=statements)
 
+
+#: A question saying a step did not work ("still hypotensive after a fluid bolus", "not responding", "escalate?").
+FAILED_STEP = re.compile(
+    r"\bstill\b|\bpersist|\bno better\b|\b(?:not|isn'?t|aren'?t) (?:better|improving|responding)\b|\bescalat",
+    re.IGNORECASE,
+)
+
+
+def on_a_step(parsed: ParsedQuestion, given: Sequence[str]) -> bool:
+    """Whether the patient is on a step a next one can follow: an earlier answer gave one (``given``), or the
+    question names it ("after 2 doses of toci", "toci x2, next?", "steroid-refractory"). "CRS on two pressors,
+    what now?" is on none: it asks what to do, not what follows."""
+    line = parsed.line
+    named = parsed.drugs or parsed.prior_drugs or line.after_doses or line.no_better_after or line.refractory
+    return bool(given or named)
+
+
+#: The section of a document saying where it comes from ("Source of the FICM educational pages").
+PROVENANCE = re.compile(r"source of\b", re.IGNORECASE)
 
 #: A ClinicalTrials.gov registration number, as tokenized ('nct04432506').
 REGISTRATION = re.compile(r"nct\d{8}")

@@ -245,6 +245,16 @@ class ComposerRules(BaseModel):
     management_without_rates: bool = rule(
         True, False, "A management answer quotes no rate ('grade 3 CRS in 33%') unless asked how often: it is no step."
     )
+    management_without_provenance: bool = rule(
+        True,
+        False,
+        "A management answer quotes nothing from a document's 'Source of ...' section: who published it is no step.",
+    )
+    management_without_criteria: bool = rule(
+        True,
+        False,
+        "A management answer on a grade the question names quotes no grading row or criterion: the grade was given.",
+    )
     facet_leads: int = budget(2, "Units leading a management answer: two sources agreeing, or one source's two steps.")
     ladder: bool = rule(
         True, False, "A 'next step' question gets the refractory step with a drug not yet given, not the last one."

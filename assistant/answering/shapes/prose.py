@@ -27,6 +27,10 @@ YEAR = re.compile(r"(?:19|20)\d\d")
 #: The cells that say what is given, how and how often: a row whose cells these are all said adds nothing.
 RESTATED_CELLS = ("drug", "dose", "route", "frequency")
 
+#: A sentence saying which grade a patient's findings are ("... needing one vasopressor has grade 3 CRS"): a
+#: criterion, as a grading row is, not what to do ("managed as grade 4" is a step, so "as" is not among these).
+GRADE_CRITERION = re.compile(r"\b(?:has|is|are|means|call|called|considered)\s+grade\s*[1-5]\b", re.IGNORECASE)
+
 
 def select(
     candidates: Sequence[tuple[float, Unit]],
@@ -245,8 +249,8 @@ def facet_lead(
     grade = parsed.grades[0] if len(parsed.grades) == 1 else None
     fitting: list[tuple[bool, float, Unit]] = []
     for value, unit in scored:
-        if value <= 0 or (unit.cells and not unit.is_dosing_row):
-            continue  # a grading row says what the grade is, not what to do
+        if value <= 0 or grades_a_patient(unit):
+            continue  # a grading row or criterion says what the grade is, not what to do
         passage = passages[unit.passage]
         facets = facets_of(unit, passage.doc_type, passage.year)
         if facets.toxicity not in parsed.toxicities or (grade is not None and grade not in facets.grades):
@@ -259,6 +263,12 @@ def facet_lead(
     leads = [(value, unit) for _, value, unit in fitting[:facet_leads]]
     chosen = {id(unit) for _, unit in leads}
     return [*leads, *((v, u) for v, u in candidates if id(u) not in chosen)]
+
+
+def grades_a_patient(unit: Unit) -> bool:
+    """Whether ``unit`` says which grade findings are (a grading table's row, or a criterion sentence), not what
+    to do at a grade."""
+    return bool(unit.cells and not unit.is_dosing_row) or bool(GRADE_CRITERION.search(unit.text))
 
 
 def fitting_first(
