@@ -1366,6 +1366,30 @@ def test_a_brand_earns_no_more_than_its_generic_name() -> None:
     )
 
 
+def test_a_unit_holding_the_questions_word_for_a_toxicity_earns_nothing_more_for_spelling_it_out() -> None:
+    """A definition writes 'IEC-HS' and its full name; a line on treating it writes 'IEC-HS' once. Both hold the
+    question's word for the toxicity, so the spelled-out name does not lift the definition above the answer."""
+    from assistant.answering.scoring import Scorer
+
+    texts = [
+        "The panel named it immune effector cell-associated HLH-like syndrome (IEC-HS).",
+        "Corticosteroids are the cornerstone of IEC-HS treatment.",
+    ]
+    idf = dict.fromkeys(tokenize(" ".join(texts), parts=False), 1.0)
+    asked = Asked.read("IEC-HS?", Intent.GENERAL)
+    passages = [passage("a", texts[0]), passage("b", texts[1], n=1)]
+    units = [Unit(text, i) for i, text in enumerate(texts)]
+
+    def scores(rules: ComposerRules) -> list[float]:
+        scorer = Scorer(idf, rules)
+        return [scorer.score(u, passages[u.passage], asked, 0) for u in units]
+
+    definition, answer = scores(ComposerRules())
+    assert definition <= answer  # the longer definition costs more words for the same credit
+    definition, answer = scores(ComposerRules.ablated("toxicity_once"))
+    assert definition > answer
+
+
 def test_a_drug_named_only_in_words_the_corpus_never_uses_earns_its_synonyms_in_full() -> None:
     """'romiplostim' is no corpus word: the class it belongs to ('thrombopoietin agonist') is all it can match, so it
     counts as a question word would, not at the discount of an added synonym; 'tpo agonist' shares 'agonist'."""

@@ -141,6 +141,9 @@ class Asked:
     # For each concept of ``extra``, the question's own words for it when it is a drug or product group
     # ("romiplostim" for the TPO agonists); empty for the other concepts.
     spoken: tuple[frozenset[str], ...]
+    # For each concept of ``extra``, the question's own words for it when it is a toxicity group ("iec-hs"): a unit
+    # holding one has earned the concept already; empty for the other concepts.
+    said: tuple[frozenset[str], ...]
     carried: frozenset[str]  # words only in the context a follow-up carried from earlier turns
     grade: str | None
     toxicities: frozenset[str]
@@ -186,6 +189,13 @@ class Asked:
             frozenset(w for term in used for w in tokenize(term, parts=False) if names & {*missing, *used})
             for missing, used in groups
         ]
+        toxicities = set(lex.entity_names("toxicity"))
+        said = [
+            frozenset(w for term in used for w in tokenize(term, parts=False)) & core
+            if toxicities & {*missing, *used}
+            else frozenset()
+            for missing, used in groups
+        ]
         extra += [(frozenset({word}) - core,) for word in tokenize(hints, parts=False)]
         # "steroid-refractory" is also said "refractory to steroids": each part counts as a concept of its own.
         parts = {part for token in core if "-" in token for part in token.split("-") if len(part) > 2} - core
@@ -200,6 +210,7 @@ class Asked:
             core=core,
             extra=tuple(extra),
             spoken=(*spoken, *[frozenset()] * (len(extra) - len(spoken))),  # hints, parts, compounds: none
+            said=(*said, *[frozenset()] * (len(extra) - len(said))),
             carried=frozenset(core - own),
             grade=next(iter(grades)) if len(grades) == 1 else None,
             toxicities=frozenset(present(question).get("toxicity", [])),

@@ -60,6 +60,9 @@ class ComposerRules(BaseModel):
     brand_as_generic: bool = rule(
         True, False, "A drug's or product's name earns no more than its commonest spelling: brands rank as generics."
     )
+    toxicity_once: bool = rule(
+        True, False, "A unit holding the question's word for a toxicity earns nothing more for spelling it out."
+    )
     context_weight: float = rule(0.3, 0.0, "A question word in the unit's section or title counts a little.")
     other_grade_factor: float = rule(
         0.4, 1.0, "A unit about another grade, toxicity or study part than asked counts much less."

@@ -81,9 +81,12 @@ class Scorer:
             for t in asked.core & tokens
         )
         # One synonym group earns at most one word's credit: spelling ICANS out in full is not five matches.
+        # ... and a unit holding the question's own word for a toxicity has earned it: spelling it out beside it
+        # ("IEC-HS" and "immune effector cell-associated HLH-like syndrome") is a definition, not more of an answer.
         value += fsum(
             self.concept_weight(spoken) * self.concept_credit(concept, tokens)
-            for concept, spoken in zip(asked.extra, asked.spoken, strict=True)
+            for concept, spoken, said in zip(asked.extra, asked.spoken, asked.said, strict=True)
+            if not (self.rules.toxicity_once and said & tokens)
         )
         grading_row = bool(unit.cells) and asked.intent is Intent.GRADING
         value += self.rules.context_weight * fsum(self.weight(t) for t in (asked.core - tokens) & context)
