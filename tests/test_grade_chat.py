@@ -152,3 +152,10 @@ def test_another_findings_criterion_is_written_as_its_grade_not_as_a_raw_table_r
     answer = chain.invoke("ICE 6 + a seizure that stopped by itself — ICANS gr?")
     assert "Grade 2 (ICE score): ICE 3–6" in answer.answer
     assert not any(line.startswith("- |") for line in answer.answer.splitlines())
+
+
+def test_what_to_do_at_a_grade_from_findings_is_what_the_grade_asked_directly_gets(chain: AnswerChain) -> None:
+    """'CRS on norepi + epi and BiPAP, what now' is grade 4: its management part is the answer to 'grade 4 CRS:
+    what do we do?', led by ASCO's methylprednisolone regimen, not by lines on how a source says CRS is managed."""
+    part = chain.invoke("CRS on norepi + epi and BiPAP, what now").answer.split(MANAGEMENT_HEADING, 1)[1]
+    assert "500 mg IV every 12 h" in part

@@ -44,7 +44,9 @@ ABOUT_THE_SCALE = re.compile(
 )
 #: Carried in the answer's notices; the chat shows a link to the Grade page beside it.
 GRADED_NOTICE = "Graded by the {title} from the findings given; the Grade page shows the whole table."
-MANAGEMENT_QUESTION = "How is grade {grade} {toxicity} managed?"
+#: The question the management part answers, asked as a clinician would: "How is grade 4 CRS managed?" drew lines
+#: on how a source says CRS is managed over ASCO's grade 4 regimen.
+MANAGEMENT_QUESTION = "grade {grade} {toxicity}: what do we do?"
 #: Above the management part: a heading, so that it states nothing (no number) of its own.
 MANAGEMENT_HEADING = "What the sources say to do at this grade"
 
