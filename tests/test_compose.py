@@ -1877,3 +1877,18 @@ def test_a_management_answer_quotes_nothing_from_a_sources_provenance_section() 
     assert [s.text for s in composer.run(question, passages, Intent.MANAGEMENT).statements] == [passages[1].text]
     ablated = ExtractiveComposer(composer.idf, ComposerRules.ablated("management_without_provenance"))
     assert passages[0].text in [s.text for s in ablated.run(question, passages, Intent.MANAGEMENT).statements]
+
+
+def test_an_evidence_answer_quotes_no_sources_statement_that_it_gives_no_doses() -> None:
+    passages = [
+        passage("asco", "The ASCO footnotes give no doses for anakinra in steroid-refractory ICANS.", "guideline"),
+        passage("gazeau", "Anakinra for steroid-refractory ICANS was feasible and safe in 43 patients.", n=1),
+    ]
+    question = "evidence for anakinra in steroid-refractory ICANS?"
+    texts = evidence_texts(question, passages)
+    assert any("43 patients" in text for text in texts)
+    assert not any("give no doses" in text for text in texts)
+    assert any(
+        "give no doses" in text
+        for text in evidence_texts(question, passages, ComposerRules.ablated("evidence_findings_only"))
+    )

@@ -26,9 +26,11 @@ from assistant.tables import is_dosing_header
 
 #: A sentence on what the corpus lacks ("no emapalumab dose ... is established in this corpus; ... cannot be
 #: used as a source", "the table, as captured, gives no outcome") or on what a study cannot show ("a single
-#: patient, so the response cannot be generalized") is no study's finding.
+#: patient, so the response cannot be generalized") or on a source giving no doses ("the ASCO footnotes give no doses
+#: for anakinra ...") is no study's finding.
 NOT_A_FINDING = re.compile(
-    r"\bin this corpus\b|cannot be used as a source|\bas captured\b|cannot be generalized", re.IGNORECASE
+    r"\bin this corpus\b|cannot be used as a source|\bas captured\b|cannot be generalized|\bgives? no doses?\b",
+    re.IGNORECASE,
 )
 
 #: Evidence answers put the strongest source first; lower is stronger.
