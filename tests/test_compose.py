@@ -1853,30 +1853,36 @@ def test_a_next_step_asked_on_no_step_taken_is_answered_with_what_to_do_at_that_
     assert after.statements[0].text == passages[1].text
 
 
-def test_a_management_answer_on_a_grade_the_question_names_quotes_no_criterion_of_that_grade() -> None:
-    passages = [
-        passage("astct", "A patient with fever and hypotension needing one vasopressor has grade 3 CRS.", "consensus"),
-        passage("asco", "Grade 3 CRS is treated with dexamethasone 10 mg IV every 6 h.", "guideline", 1),
-    ]
-    question = "grade 3 CRS on one vasopressor with fever and hypotension, what do we do?"
-    composer = knowing(*(p.text for p in passages))
-    assert [s.text for s in composer.run(question, passages, Intent.MANAGEMENT).statements] == [passages[1].text]
-    ablated = ExtractiveComposer(composer.idf, ComposerRules.ablated("management_without_criteria"))
-    assert passages[0].text in [s.text for s in ablated.run(question, passages, Intent.MANAGEMENT).statements]
-
-
-def test_a_management_answer_quotes_nothing_from_a_sources_provenance_section() -> None:
-    passages = [
-        make_passage(
-            "FICM publishes educational pages, including how grade 4 CRS is managed.", "ficm", section="Source of FICM"
+@pytest.mark.parametrize(
+    ("rule", "padding", "question"),
+    [
+        # The grade is given, not asked: its criterion is no step.
+        (
+            "management_without_criteria",
+            passage(
+                "astct", "A patient with fever and hypotension needing one vasopressor has grade 3 CRS.", "consensus"
+            ),
+            "grade 3 CRS on one vasopressor with fever and hypotension, what do we do?",
         ),
-        passage("asco", "Grade 4 CRS is treated with methylprednisolone.", "guideline", 1),
-    ]
-    question = "How is grade 4 CRS managed?"
+        # Who published a page on managing CRS is no step either.
+        (
+            "management_without_provenance",
+            make_passage(
+                "FICM publishes pages, including how grade 3 CRS is managed.", "ficm", section="Source of FICM"
+            ),
+            "How is grade 3 CRS managed?",
+        ),
+    ],
+)
+def test_a_management_answer_quotes_no_criterion_of_a_grade_given_nor_a_sources_provenance(
+    rule: str, padding: Passage, question: str
+) -> None:
+    step = passage("asco", "Grade 3 CRS is treated with dexamethasone 10 mg IV every 6 h.", "guideline", 1)
+    passages = [padding, step]
     composer = knowing(*(p.text for p in passages))
-    assert [s.text for s in composer.run(question, passages, Intent.MANAGEMENT).statements] == [passages[1].text]
-    ablated = ExtractiveComposer(composer.idf, ComposerRules.ablated("management_without_provenance"))
-    assert passages[0].text in [s.text for s in ablated.run(question, passages, Intent.MANAGEMENT).statements]
+    assert [s.text for s in composer.run(question, passages, Intent.MANAGEMENT).statements] == [step.text]
+    ablated = ExtractiveComposer(composer.idf, ComposerRules.ablated(rule))
+    assert padding.text in [s.text for s in ablated.run(question, passages, Intent.MANAGEMENT).statements]
 
 
 def test_an_evidence_answer_quotes_no_sources_statement_that_it_gives_no_doses() -> None:
