@@ -26,10 +26,10 @@ from assistant.tables import is_dosing_header
 
 #: A sentence on what the corpus lacks ("no emapalumab dose ... is established in this corpus; ... cannot be
 #: used as a source", "the table, as captured, gives no outcome") or on what a study cannot show ("a single
-#: patient, so the response cannot be generalized") or on a source giving no doses ("the ASCO footnotes give no doses
-#: for anakinra ...") is no study's finding.
+#: patient, so the response cannot be generalized") or on what a source gives none of ("the ASCO footnotes give no
+#: doses for anakinra ...", "the abstract gives no thresholds") is no study's finding.
 NOT_A_FINDING = re.compile(
-    r"\bin this corpus\b|cannot be used as a source|\bas captured\b|cannot be generalized|\bgives? no doses?\b",
+    r"\bin this corpus\b|cannot be used as a source|\bas captured\b|cannot be generalized|\bgives? no\b",
     re.IGNORECASE,
 )
 
