@@ -514,3 +514,17 @@ def test_what_one_study_found_is_the_evidence_asked_but_not_the_evidence_shape()
         parsed = parse(question)
         assert Ask.EVIDENCE in parsed.asks and parsed.intent is not Intent.EVIDENCE
     assert Ask.EVIDENCE not in parse("new T-cell lymphoma after CAR-T — where do we report?").asks
+
+
+def test_a_next_step_asked_on_no_step_reads_as_what_to_do_at_that_grade() -> None:
+    """ "CRS gr4 — next?" names no step the patient is on: the reading shown with the answer says it asks what to
+    do. A step given earlier in the conversation, named, or failing to clear a finding keeps the next-step ask."""
+    parsed = parse("CRS grade 4 — next?").on_no_step(stepped=False)
+    assert Ask.MANAGE in parsed.asks and Ask.NEXT_STEP not in parsed.asks
+    assert parsed.intent is Intent.MANAGEMENT
+    assert Ask.NEXT_STEP in parse("CRS grade 4 — next?").on_no_step(stepped=True).asks
+    for question in (
+        "grade 2 CRS not improving after tocilizumab — next step?",
+        "grade 2 CRS still hypotensive after a fluid bolus, next step?",
+    ):
+        assert Ask.NEXT_STEP in parse(question).on_no_step(stepped=False).asks, question

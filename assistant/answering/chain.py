@@ -246,7 +246,9 @@ class AnswerChain:
             state.shown = [turn.content for turn in history if turn.role == "assistant"]
         own = spell_out(typed)
         state.intent = asked_intent(own, state.query)
-        state.parsed = ParsedQuestion.read(state.query, state.intent)
+        # "CRS gr4 — next?" on no step the conversation gave is read as asking what to do (``on_no_step``).
+        state.parsed = ParsedQuestion.read(state.query, state.intent).on_no_step(bool(given_steps(history)))
+        state.intent = state.parsed.intent
         if history and not state.parsed.one_fact and asks_one_outcome(own):
             state.parsed = state.parsed.model_copy(update={"one_fact": "number"})  # "and OS?": one figure
         state.timings["rewrite"] = (time.perf_counter() - started) * 1000

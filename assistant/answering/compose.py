@@ -87,7 +87,9 @@ class ExtractiveComposer:
         "Per our protocol" with no local document found is told so first; the rest is related (``local_first``).
         ``parsed`` is the question as the chain read it (read here when not given).
         """
-        parsed = parsed or ParsedQuestion.read(question)
+        if parsed is None:  # the chain reads it so; a direct call reads it here
+            parsed = ParsedQuestion.read(question, intent).on_no_step(bool(given))
+            intent = parsed.intent
         draft = self._draft(question, parsed, passages, intent, carried, shown, given)
         return local_first(draft, parsed, passages, self.rules)
 
@@ -102,11 +104,6 @@ class ExtractiveComposer:
         given: Sequence[str],
     ) -> Draft:
         """The draft of ``run``, before a local-protocol question is told that no local document was found."""
-        if Ask.NEXT_STEP in parsed.asks and not (on_a_step(parsed, given) or FAILED_STEP.search(question)):
-            # "CRS gr4 — next?" names no step the patient is on, nor one that failed: it asks what to do at that grade.
-            asks = [Ask.MANAGE if a is Ask.NEXT_STEP else a for a in parsed.asks]
-            parsed = parsed.model_copy(update={"asks": list(dict.fromkeys(asks))})
-            intent = Intent.MANAGEMENT if intent is Intent.GENERAL else intent
         asked = Asked.read(question, intent, carried)
         if Ask.POSITIONS in parsed.asks and carried and not asks_positions(question.replace(carried, " ")):
             # "and the Italians?" after "do the guidelines recommend seizure ppx?" asks one body, not all of them.
@@ -189,7 +186,8 @@ class ExtractiveComposer:
         core = set(asked.core)
         best_score = scored[0][0]
         line = parsed.line
-        climbing = Ask.NEXT_STEP in parsed.asks and on_a_step(parsed, given) and not line.improving
+        # A next step follows a step the patient is on: an earlier answer, or one the question names.
+        climbing = Ask.NEXT_STEP in parsed.asks and bool(given or parsed.names_a_step) and not line.improving
         if rules.ladder and climbing and intent is not Intent.EVIDENCE:
             step = next_step(question, parsed, given, passages, scored, self.scorer)
             if step is not None:
@@ -283,22 +281,6 @@ class ExtractiveComposer:
             if unanswered is not None:
                 return unanswered
         return Draft(statements=statements)
-
-
-#: A question saying a step did not work ("still hypotensive after a fluid bolus", "not responding", "escalate?").
-FAILED_STEP = re.compile(
-    r"\bstill\b|\bpersist|\bno better\b|\b(?:not|isn'?t|aren'?t) (?:better|improving|responding)\b|\bescalat",
-    re.IGNORECASE,
-)
-
-
-def on_a_step(parsed: ParsedQuestion, given: Sequence[str]) -> bool:
-    """Whether the patient is on a step a next one can follow: an earlier answer gave one (``given``), or the
-    question names it ("after 2 doses of toci", "toci x2, next?", "steroid-refractory"). "CRS on two pressors,
-    what now?" is on none: it asks what to do, not what follows."""
-    line = parsed.line
-    named = parsed.drugs or parsed.prior_drugs or line.after_doses or line.no_better_after or line.refractory
-    return bool(given or named)
 
 
 #: The section of a document saying where it comes from ("Source of the FICM educational pages").

@@ -184,18 +184,15 @@ class Asked:
         )
         groups = expansion_groups(question)
         extra = [tuple(frozenset(tokenize(term, parts=False)) - core for term in missing) for missing, _ in groups]
+        # Each group's own words in the question, and the group's terms (whose canonical name says its kind).
+        owns = [
+            (frozenset(w for term in used for w in tokenize(term, parts=False)), {*missing, *used})
+            for missing, used in groups
+        ]
         names = {*lex.entity_names("drug"), *lex.entity_names("product")}
-        spoken = [
-            frozenset(w for term in used for w in tokenize(term, parts=False) if names & {*missing, *used})
-            for missing, used in groups
-        ]
+        spoken = [own if names & terms else frozenset() for own, terms in owns]
         toxicities = set(lex.entity_names("toxicity"))
-        said = [
-            frozenset(w for term in used for w in tokenize(term, parts=False)) & core
-            if toxicities & {*missing, *used}
-            else frozenset()
-            for missing, used in groups
-        ]
+        said = [own & core if toxicities & terms else frozenset() for own, terms in owns]
         extra += [(frozenset({word}) - core,) for word in tokenize(hints, parts=False)]
         # "steroid-refractory" is also said "refractory to steroids": each part counts as a concept of its own.
         parts = {part for token in core if "-" in token for part in token.split("-") if len(part) > 2} - core
@@ -494,6 +491,7 @@ class LineOfTherapy(BaseModel):
     after_doses: int | None = None  # "still hypotensive after 2 doses of toci"
     no_better_after: str | None = None  # "no better after 24 h on that"
     improving: bool = False  # "she's back to grade 1": a step down (taper), not up
+    persisting: bool = False  # "still hypotensive after a fluid bolus": a step did not clear a finding
     phase: Literal["loading", "maintenance"] | None = None  # of a regimen: "phenobarb loading dose"
     prophylaxis: bool = False  # given to prevent a toxicity ("anakinra ppx"), not to treat one
 
@@ -554,6 +552,23 @@ class ParsedQuestion(BaseModel):
             study_parts=sorted(f"{kind} {number}" for kind, number in study_parts(question)),
             one_fact=one_fact(question, intent, asks, bare_rate, counting),
         )
+
+    @property
+    def names_a_step(self) -> bool:
+        """Whether the question names a step the patient is on: "after 2 doses of toci", "toci x2, next?",
+        "steroid-refractory"."""
+        line = self.line
+        return bool(self.drugs or self.prior_drugs or line.after_doses or line.no_better_after or line.refractory)
+
+    def on_no_step(self, stepped: bool) -> ParsedQuestion:
+        """This reading, with a next step asked on no step read as the management ask: "CRS gr4 — next?" names no
+        step the patient is on, says none failed to clear a finding ("still ...") and follows no earlier answer
+        (``stepped``), so it asks what to do at that grade; a general question so read is a management question."""
+        if Ask.NEXT_STEP not in self.asks or stepped or self.names_a_step or self.line.persisting:
+            return self
+        asks = list(dict.fromkeys(Ask.MANAGE if a is Ask.NEXT_STEP else a for a in self.asks))
+        intent = Intent.MANAGEMENT if self.intent is Intent.GENERAL else self.intent
+        return self.model_copy(update={"asks": asks, "intent": intent})
 
     def summary(self) -> str:
         """One line for the chat's status: 'dose · CRS grade 2 · tocilizumab · adult, ≥30 kg'."""
@@ -636,6 +651,7 @@ def line_of(question: str) -> LineOfTherapy:
         refractory=bool(patterns.get("line.refractory") and patterns["line.refractory"].search(question)),
         after_doses=count,
         improving=bool(patterns.get("line.improving") and patterns["line.improving"].search(question)),
+        persisting=bool(patterns.get("line.persisting") and patterns["line.persisting"].search(question)),
         no_better_after=next((g for g in after.groups() if g), None) if after else None,
         phase=phase_of(question),
         prophylaxis=prophylactic(question),
