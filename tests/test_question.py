@@ -159,6 +159,7 @@ def test_data_on_a_drug_asks_about_that_drug() -> None:
         ("bactrim after CAR-T, what day do we start?", "time"),
         ("axi-cel CRS onset, median?", "duration"),  # "median" says how the onset is summarised, not a 2nd ask
         ("ZUMA-1 neurotox: time to onset, median", "duration"),
+        ("T-cell lymphoma after CAR-T — how early can it show up?", "duration"),  # an onset in everyday words
         ("PJP ppx post CD19 CAR-T: which drug, when to start?", ""),  # the agent and its start: two facts
         # More than one fact: two asks, criteria, a toxicity's rate with no grade, what to do.
         ("yescarta CRS rate & onset in ZUMA-1?", ""),

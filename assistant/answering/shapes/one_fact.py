@@ -240,9 +240,11 @@ CARRIES = {
         r"\b\d+ (?:were )?(?:enrolled|infused)\b",
         re.IGNORECASE,
     ),
-    # A duration in figures, or one with no end: "lifelong", "indefinitely", "for life".
+    # A duration in figures, one in words ("as soon as weeks after infusion", "within days"), or one with no end:
+    # "lifelong", "indefinitely", "for life".
     "duration": re.compile(
-        r"\d\s*(?:h|hours?|min(?:utes?)?|days?|weeks?|months?|years?)\b|\blifelong\b|\bindefinitely\b|\bfor life\b",
+        r"\d\s*(?:h|hours?|min(?:utes?)?|days?|weeks?|months?|years?)\b|\blifelong\b|\bindefinitely\b|\bfor life\b|"
+        r"\b(?:as soon as|as early as|within|after) (?:a few |several )?(?:hours|days|weeks|months|years)\b",
         re.IGNORECASE,
     ),
     # When something starts or stops: a day, a time after something, or the condition it lasts until.
