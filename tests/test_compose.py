@@ -1223,17 +1223,19 @@ def test_a_yes_no_dose_question_keeps_the_sentence_that_says_whether() -> None:
 def test_an_age_is_no_duration_and_how_long_to_continue_asks_a_duration() -> None:
     from assistant.answering.question import ParsedQuestion, ask_words
     from assistant.answering.shapes.one_fact import carries
+    from assistant.retrieval.synonyms import spell_out
 
     asked = ParsedQuestion.read("how long is tocilizumab given?")
     assert not carries("Tocilizumab 12 mg/kg in patients aged ≥2 years weighing <30 kg.", asked)
     assert not carries("Tocilizumab is approved for patients 2 years and older.", asked)
     assert carries("Entecavir is continued for 12 months.", asked)
     assert "continue" in ask_words("entecavir after CAR-T, how long do we continue?")
-    # An onset given in words, without a figure, is a time too; "show up" asks it, it is no subject word.
-    soon = ParsedQuestion.read("T-cell lymphoma after CAR-T — how early can it show up?")
-    assert carries("T-cell malignancies may appear as soon as weeks after CAR-T infusion.", soon)
-    assert not carries("The FDA asks that T-cell malignancies be reported to FDA MedWatch.", soon)
-    assert {"early", "show"} <= ask_words("T-cell lymphoma after CAR-T — how early can it show up?")
+    # An onset given in words, without a figure, is a time too; "show up" (spelled out "appear (onset)") asks it.
+    soon = spell_out("T-cell lymphoma after CAR-T — how early can it show up?")
+    assert "show" not in soon
+    assert carries("T-cell malignancies may appear as soon as weeks after CAR-T infusion.", ParsedQuestion.read(soon))
+    assert not carries("The FDA asks that T-cell malignancies be reported to FDA MedWatch.", ParsedQuestion.read(soon))
+    assert {"early", "appear", "onset"} <= ask_words(soon)
 
 
 def test_a_question_on_one_drug_is_not_led_by_a_line_on_another_drug() -> None:
