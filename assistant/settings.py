@@ -144,7 +144,8 @@ class Settings(BaseSettings):
         ge=0.0,
         le=10.0,
         description=(
-            "Weight of the ranking of documents from a source the question names ('NCCN says', 'per ASCO'):"
+            "Weight of the ranking of documents from a source or trial the question names ('NCCN says', 'per ASCO',"
+            " 'the CARTITUDE program'):"
             " their passages gain weight / (60 + rank) among themselves, as in the document fusion. 0 turns it off."
         ),
     )

@@ -278,6 +278,14 @@ def test_a_named_source_ranks_its_documents_first(retriever: HybridRetriever) ->
     assert unboosted.search(query).hits[0].passage.doc_id != "nccn-2026-cart-toxicities"
 
 
+def test_a_named_trial_ranks_its_documents_first(retriever: HybridRetriever) -> None:
+    # The embedding model does not know trial names: without the boost the cilta-cel programme's report ranks sixth.
+    query = "how long did the CARTITUDE program keep watching for neurotox?"
+    unboosted = retriever.variant(settings=retriever.settings.model_copy(update={"source_weight": 0.0}))
+    assert retriever.search(query).hits[0].passage.doc_id == "cohen-2022-cilta-cel-movement-neurocognitive-teae"
+    assert unboosted.search(query).hits[0].passage.doc_id != "cohen-2022-cilta-cel-movement-neurocognitive-teae"
+
+
 def test_a_bedside_grade_question_ranks_the_grading_table_first(retriever: HybridRetriever) -> None:
     query = "Tmax 102.6F, SBP 82 but fluid responsive, on room air — CRS grade?"
     assert retriever.search(query).hits[0].passage.doc_id == "lee-2019-astct-grading"

@@ -23,7 +23,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, PrivateAttr
 
-from assistant.answering.question import ParsedQuestion, grades_in
+from assistant.answering.question import ParsedQuestion, grades_in, trials_in
 from assistant.conversation import entities
 from assistant.embeddings import query_embeddings
 from assistant.errors import IndexUnavailableError
@@ -37,7 +37,7 @@ from assistant.retrieval.synonyms import expand, mentioned_groups, mentioned_sou
 from assistant.settings import Settings
 
 #: What ``attach`` loads, which every ``variant`` of a retriever shares.
-SHARED_STATE = tuple("_index _passages _order _by_doc _keyword _dense _documents _sources".split())
+SHARED_STATE = tuple("_index _passages _order _by_doc _keyword _dense _documents _sources _trials".split())
 
 
 class Mode(StrEnum):
@@ -152,6 +152,7 @@ class HybridRetriever(BaseRetriever):
             doc_id: frozenset(group[0] for group in mentioned_sources(f"{doc_id} {first.title} {first.source}"))
             for doc_id, (first, *_) in self._by_doc.items()
         }
+        self._trials = {doc_id: trials_in(f"{doc_id} {first.title}") for doc_id, (first, *_) in self._by_doc.items()}
 
     def variant(self, **changes: Any) -> HybridRetriever:
         """The same index with other options (mode, synonyms, filters), sharing loaded state."""
@@ -212,10 +213,15 @@ class HybridRetriever(BaseRetriever):
         fused = ReciprocalRankFusion().run(rankings)
         if documents:
             fused = DocumentFusion(self.settings.document_weight).run(fused, self._doc_of, documents)
-        named = {group[0] for group in mentioned_sources(query)}
-        if named and self.mode is Mode.HYBRID and self.settings.source_weight:
+        # A source the question names ("per ASCO") or a trial ("the CARTITUDE program"): its documents first. The
+        # embedding model does not know trial names, so a trial's report can be missing from the dense ranking.
+        named, trials = {group[0] for group in mentioned_sources(query)}, trials_in(query)
+        if (named or trials) and self.mode is Mode.HYBRID and self.settings.source_weight:
             order = documents or list(dict.fromkeys(self._doc_of(cid) for cid, _ in fused))
-            sourced = [doc for doc in order if self._sources.get(doc, frozenset()) & named]
+            sourced = [
+                doc for doc in order
+                if self._sources.get(doc, frozenset()) & named or self._trials.get(doc, frozenset()) & trials
+            ]  # fmt: skip
             fused = DocumentFusion(self.settings.source_weight).run(fused, self._doc_of, sourced)
         setting = self._setting_ranking(query, fused) if self.mode is Mode.HYBRID else []
         if setting and self.settings.setting_weight:
