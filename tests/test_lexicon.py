@@ -135,6 +135,7 @@ def test_bedside_names_find_the_documents_words() -> None:
     assert "live vaccines" in expansions("varicella vaccine after CAR-T?")
     assert "hypotension" in expansions("gr 2 CRS, hypotensive, what do we do")
     assert "treatment" in expansions("how do you treat IEC-HS?")
+    assert "lifelong" in expansions("do we screen for second cancers for life after CAR-T?")
 
 
 def test_a_drug_class_word_stands_for_its_drugs() -> None:
