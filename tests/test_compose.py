@@ -1879,6 +1879,12 @@ def test_a_next_step_asked_on_no_step_taken_is_answered_with_what_to_do_at_that_
             ),
             "How is grade 3 CRS managed?",
         ),
+        # Nor a line saying only where a source's content is.
+        (
+            "management_without_provenance",
+            passage("ufhealth", "The UF Health guide has a management row for grade 3 CRS.", "guideline"),
+            "what do we give for grade 3 CRS",
+        ),
     ],
 )
 def test_a_management_answer_quotes_no_criterion_of_a_grade_given_nor_a_sources_provenance(

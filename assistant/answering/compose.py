@@ -207,7 +207,11 @@ class ExtractiveComposer:
         answering = scored
         if rules.management_without_provenance and managing:
             # "How is grade 4 CRS managed?" is not answered by "FICM publishes a page 'How is CRS managed'".
-            answering = [(v, u) for v, u in scored if not PROVENANCE.match(passages[u.passage].section)] or scored
+            answering = [
+                (v, u)
+                for v, u in scored
+                if not (PROVENANCE.match(passages[u.passage].section) or POINTER.search(u.text))
+            ] or scored
             best_score = answering[0][0]
         if rules.management_without_criteria and managing and parsed.grades and Ask.CLASSIFY not in parsed.asks:
             # "CRS gr 4, two pressors and on bipap — what now?": the grade is known; its criteria are no step.
@@ -285,6 +289,10 @@ class ExtractiveComposer:
 
 #: The section of a document saying where it comes from ("Source of the FICM educational pages").
 PROVENANCE = re.compile(r"source of\b", re.IGNORECASE)
+
+#: A line that only says where content is ("the UF Health guide has a management row for grade 4 CRS", "FICM
+#: publishes pages"): in a management answer, no step. Not "covers": a boxed warning covers a toxicity.
+POINTER = re.compile(r"\b(?:has|have|includes?) an? (?:[\w-]+ ){0,3}(?:row|table|section|page)s?\b|\bpublishes\b", re.I)
 
 #: A ClinicalTrials.gov registration number, as tokenized ('nct04432506').
 REGISTRATION = re.compile(r"nct\d{8}")

@@ -251,7 +251,8 @@ class ComposerRules(BaseModel):
     management_without_provenance: bool = rule(
         True,
         False,
-        "A management answer quotes nothing from a document's 'Source of ...' section: who published it is no step.",
+        "A management answer quotes nothing from a document's 'Source of ...' section, nor a line saying only where"
+        " content is ('the guide has a management row for grade 4 CRS'): who published what is no step.",
     )
     management_without_criteria: bool = rule(
         True,
