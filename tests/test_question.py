@@ -239,6 +239,10 @@ def test_a_local_question_is_weighed_without_its_local_words() -> None:
     [
         ("astct gr4 crs definition", Intent.GRADING, False),
         ("still febrile >3d, what do we do", Intent.MANAGEMENT, True),
+        # The grade after the verb is the setting of what to do, not a grade asked.
+        ("what do we do for grade 3 CRS?", Intent.MANAGEMENT, False),
+        ("what to give for grade 2 CRS?", Intent.MANAGEMENT, False),
+        ("what grade is this CRS?", Intent.GRADING, False),
         ("fever persists day 4, now what", None, True),
         ("do I still grade it as CRS w/o fever?", None, False),
     ],
