@@ -243,6 +243,7 @@ def test_a_local_question_is_weighed_without_its_local_words() -> None:
         ("what do we do for grade 3 CRS?", Intent.MANAGEMENT, False),
         ("what to give for grade 2 CRS?", Intent.MANAGEMENT, False),
         ("what grade is this CRS?", Intent.GRADING, False),
+        ("what's next after 2 doses of toci for gr2 CRS?", None, True),  # no definition asked
         ("fever persists day 4, now what", None, True),
         ("do I still grade it as CRS w/o fever?", None, False),
     ],
