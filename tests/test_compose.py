@@ -653,6 +653,24 @@ def test_the_sources_declaration_that_the_asked_criteria_are_absent_leads() -> N
     assert compose("CRS rate in TRANSCEND?", rates, Intent.PRODUCT).statements[0].text == rates[0].text
 
 
+def test_a_gap_in_a_sources_own_record_answers_only_a_question_on_who_wrote_it() -> None:
+    gap = declaring(
+        "ash-seizure",
+        "The title, authors and year of the parent article of the ASH seizure prophylaxis table were not captured.",
+        "title, authors and year of the parent article of the ASH seizure prophylaxis table",
+        "guideline",
+    )
+    asco = passage("asco", "Seizure prophylaxis should be considered for high-risk patients.", "guideline", 1)
+    assert compose("seizure prophylaxis table — who gets it?", [gap, asco]).statements[0].text == asco.text
+    assert compose("who wrote the ASH seizure prophylaxis table?", [gap, asco]).statements[0].text == gap.text
+    # Nor is it the declared absence of what the table says.
+    composer = knowing(gap.text, asco.text)
+    declared = declarations(units_of([gap]), [gap])
+    for question, found in (("ASH seizure prophylaxis table?", False), ("ASH seizure prophylaxis authors?", True)):
+        asked, parsed = Asked.read(question, Intent.GENERAL), ParsedQuestion.read(question)
+        assert (asked_absence(asked, parsed, declared, [gap], composer.scorer) is not None) is found
+
+
 def test_what_follows_a_declared_gap_is_about_the_question_subject_not_only_what_it_asks() -> None:
     hines = declaring(
         "i",

@@ -48,6 +48,11 @@ INTENT_KINDS = {
     Intent.DOSING: frozenset({"treatment"}), Intent.MANAGEMENT: frozenset({"treatment"}),
     Intent.GRADING: frozenset({"criteria"}),
 }  # fmt: skip
+#: A gap in a source's own record ("title, authors and year of the parent article", "DOI and PMID of the case report"):
+#: it answers a question on who wrote the source or where it was published, never one on what the source says.
+BIBLIOGRAPHIC = re.compile(
+    r"\b(?:title|authors?|doi|pmid|journal|citation|cite|reference|wrote|written)\b", re.IGNORECASE
+)
 #: A topic naming "drug doses" covers whichever drug a dose question names.
 ANY_DRUG = frozenset({"drug", "drugs"})
 
@@ -218,6 +223,8 @@ def declared_absence(
             continue
         if kinds_of(question) and not topic.kinds:
             continue  # "when can my pt drive?" is not answered by a lacking title, authors and year
+        if BIBLIOGRAPHIC.search(text) and not any(BIBLIOGRAPHIC.search(word) for word in weights):
+            continue  # nor "seizure ppx — who gets it?" by the lacking authors of the seizure prophylaxis table
         # What one study's report lacks is that study's gap; a guideline's or a consensus's is the field's.
         study = study_named(passage.doc_id) if passage.doc_type in SINGLE_STUDY_TYPES else None
         if rules.study_gaps_named_only and study in words(text) and study not in weights:

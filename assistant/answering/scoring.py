@@ -32,7 +32,7 @@ from assistant.retrieval.synonyms import normalize, related_words, synonym_vocab
 CORPUS_NOTE = re.compile(
     r"captured for this corpus|\bnot verified\b|\bunconfirmed\b|not confirmed in our sources|"
     r"consult the primary|verified against|(?<!not )checked against|verified (?:through|via)\b|"
-    r"\(volume \d|\bPMC\d|\bDOI\b|\bPMID\b",
+    r"\(volume \d|\bPMC\d|\bDOI\b|\bPMID\b|\b(?:title|authors?)\b[^.]{0,100}\bnot captured\b",
     re.IGNORECASE,
 )
 
