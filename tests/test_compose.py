@@ -653,6 +653,15 @@ def test_the_sources_declaration_that_the_asked_criteria_are_absent_leads() -> N
     assert compose("CRS rate in TRANSCEND?", rates, Intent.PRODUCT).statements[0].text == rates[0].text
 
 
+def test_a_line_on_secondary_hlh_in_general_answers_an_hlh_question_not_one_on_car_t_care() -> None:
+    hlh = passage("uptodate", "For secondary HLH in general (not CAR-T IEC-HS), IVIG is given at 1 g/kg.", "review")
+    ash = passage("ash", "IVIG is given to CAR-T recipients with low IgG.", "guideline", 1)
+    assert compose("who needs IVIG after CAR-T?", [hlh, ash]).statements[0].text == ash.text
+    assert compose("IVIG dose for sHLH in general?", [hlh, ash]).statements[0].text == hlh.text
+    ablated = ExtractiveComposer(knowing(hlh.text, ash.text).idf, ComposerRules.ablated("non_car_t_factor"))
+    assert ablated.run("who needs IVIG after CAR-T?", [hlh, ash], Intent.GENERAL).statements[0].text == hlh.text
+
+
 def test_a_gap_in_a_sources_own_record_answers_only_a_question_on_who_wrote_it() -> None:
     gap = declaring(
         "ash-seizure",

@@ -67,6 +67,9 @@ class ComposerRules(BaseModel):
     other_grade_factor: float = rule(
         0.4, 1.0, "A unit about another grade, toxicity or study part than asked counts much less."
     )
+    non_car_t_factor: float = rule(
+        0.5, 1.0, "A line on secondary HLH in general (not CAR-T) answers an HLH question, not one on CAR-T care."
+    )
     other_drug_factor: float = rule(
         0.5, 1.0, "A unit naming only other drugs than the one asked is about them ('levaquin?': no valaciclovir row)."
     )

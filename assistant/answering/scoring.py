@@ -37,6 +37,13 @@ CORPUS_NOTE = re.compile(
 )
 
 
+#: A line on another setting than CAR-T's ("for secondary HLH in general (not CAR-T IEC-HS)"), and the toxicities and
+#: words ("sHLH") of the questions it answers.
+NOT_CAR_T = re.compile(r"\bnot CAR-T\b|\bnot specific to CAR-T\b|\bsecondary HLH\b", re.IGNORECASE)
+HLH = frozenset({"hlh", "iec-hs"})
+HLH_WORDS = frozenset({"hlh", "shlh", "iec-hs", "hlh-like", "carhlh"})
+
+
 def entity_spellings() -> dict[str, tuple[str, ...]]:
     """Each one-word spelling of a drug or product, in the lexicon in use, with all the spellings of its group."""
     lex = lexicon()
@@ -113,6 +120,8 @@ class Scorer:
             value *= self.rules.other_outcome_factor
         if asked.about_other_drugs(facets_of(unit, passage.doc_type, passage.year).drugs):
             value *= self.rules.other_drug_factor
+        if NOT_CAR_T.search(unit.text) and not (asked.toxicities & HLH or asked.core & HLH_WORDS):
+            value *= self.rules.non_car_t_factor  # "who needs IVIG after CAR-T?": not the secondary-HLH IVIG row
         if CORPUS_NOTE.search(unit.text):
             value *= self.rules.corpus_note_factor
         if superseded(unit, passage):
