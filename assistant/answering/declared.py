@@ -50,9 +50,7 @@ INTENT_KINDS = {
 }  # fmt: skip
 #: A gap in a source's own record ("title, authors and year of the parent article", "DOI and PMID of the case report"):
 #: it answers a question on who wrote the source or where it was published, never one on what the source says.
-BIBLIOGRAPHIC = re.compile(
-    r"\b(?:title|authors?|doi|pmid|journal|citation|cite|reference|wrote|written)\b", re.IGNORECASE
-)
+BIBLIOGRAPHIC = re.compile(r"\b(?:title|authors?|doi|pmid|journal|citation)\b", re.IGNORECASE)
 #: A topic naming "drug doses" covers whichever drug a dose question names.
 ANY_DRUG = frozenset({"drug", "drugs"})
 
