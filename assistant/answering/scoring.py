@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from math import fsum
 
-from assistant.answering.declared import asks_of, superseded
+from assistant.answering.declared import BIBLIOGRAPHIC, asks_of, superseded
 from assistant.answering.facets import facets_of
 from assistant.answering.question import Asked, Concept, Intent, findings_words, named_sources, trials_in
 from assistant.answering.rules import ComposerRules
@@ -23,7 +23,7 @@ from assistant.documents import LOCAL_COLLECTION
 from assistant.lexicon import lexicon
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
-from assistant.retrieval.synonyms import normalize, related_words, synonym_vocabulary
+from assistant.retrieval.synonyms import group_of, normalize, related_words, synonym_vocabulary
 
 #: Sentences about the corpus itself ("... was not captured for this corpus") say what is missing,
 #: not what is known; provenance ones ("the results below were checked against the ASH abstract") how
@@ -32,16 +32,15 @@ from assistant.retrieval.synonyms import normalize, related_words, synonym_vocab
 CORPUS_NOTE = re.compile(
     r"captured for this corpus|\bnot verified\b|\bunconfirmed\b|not confirmed in our sources|"
     r"consult the primary|verified against|(?<!not )checked against|verified (?:through|via)\b|"
-    r"\(volume \d|\bPMC\d|\bDOI\b|\bPMID\b|\b(?:title|authors?)\b[^.]{0,100}\bnot captured\b",
+    rf"\(volume \d|\bPMC\d|\bDOI\b|\bPMID\b|{BIBLIOGRAPHIC.pattern}[^.]{{0,100}}\bnot captured\b",
     re.IGNORECASE,
 )
 
 
-#: A line on another setting than CAR-T's ("for secondary HLH in general (not CAR-T IEC-HS)"), and the toxicities and
-#: words ("sHLH") of the questions it answers.
+#: A line on another setting than CAR-T's ("for secondary HLH in general (not CAR-T IEC-HS)"), and the toxicities of
+#: the questions it answers; "sHLH", the lexicon's one-word spelling of secondary HLH, names one too.
 NOT_CAR_T = re.compile(r"\bnot CAR-T\b|\bnot specific to CAR-T\b|\bsecondary HLH\b", re.IGNORECASE)
 HLH = frozenset({"hlh", "iec-hs"})
-HLH_WORDS = frozenset({"hlh", "shlh", "iec-hs", "hlh-like", "carhlh"})
 
 
 def entity_spellings() -> dict[str, tuple[str, ...]]:
@@ -120,7 +119,7 @@ class Scorer:
             value *= self.rules.other_outcome_factor
         if asked.about_other_drugs(facets_of(unit, passage.doc_type, passage.year).drugs):
             value *= self.rules.other_drug_factor
-        if NOT_CAR_T.search(unit.text) and not (asked.toxicities & HLH or asked.core & HLH_WORDS):
+        if NOT_CAR_T.search(unit.text) and not (asked.toxicities & HLH or asked.core & set(group_of("secondary hlh"))):
             value *= self.rules.non_car_t_factor  # "who needs IVIG after CAR-T?": not the secondary-HLH IVIG row
         if CORPUS_NOTE.search(unit.text):
             value *= self.rules.corpus_note_factor
