@@ -323,6 +323,17 @@ def test_a_two_part_question_gets_a_sentence_on_each_part() -> None:
     assert [s.text for s in draft.statements[:2]] == [passages[0].text, passages[2].text]
 
 
+def test_a_question_word_the_corpus_never_uses_is_covered_by_its_spelling() -> None:
+    """ "keppra ppx" is "levetiracetam ... prophylaxis" in the documents: the sentence holding them is no less new
+    than one that only shares "CAR-T" with the question."""
+    passages = [
+        passage("s", "The Italian societies recommend levetiracetam seizure prophylaxis for all patients."),
+        passage("e", "EHA does not recommend antibacterial prophylaxis for CAR-T recipients at low risk.", n=1),
+    ]
+    draft = compose("who should get keppra ppx after CAR-T?", passages)
+    assert draft.statements[0].text == passages[0].text
+
+
 def test_a_statement_inside_a_longer_one_merges_into_it_with_both_citations() -> None:
     passages = [
         passage("a", "Earlier corticosteroid use appears to reduce CRS, and is recommended for axi-cel.", "guideline"),

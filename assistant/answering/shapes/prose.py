@@ -13,9 +13,10 @@ from assistant.answering.draft import Statement
 from assistant.answering.facets import facets_of, fit
 from assistant.answering.question import ParsedQuestion
 from assistant.answering.rules import ComposerRules
-from assistant.answering.scoring import Scorer, inflections
+from assistant.answering.scoring import Scorer, held_as, inflections
 from assistant.answering.units import Unit, stated
 from assistant.conversation import entities
+from assistant.lexicon import lexicon
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import related_words
@@ -218,8 +219,15 @@ def novel_first(candidates: list[tuple[float, Unit]], core: set[str], scorer: Sc
 
     "ZUMA-2 vs real world?" wants one sentence on each: once ZUMA-2 is covered, a sentence matching
     only the words already covered counts ``novelty_floor`` of its score, one adding new words more.
+    A drug or product named in a spelling the corpus never uses ("keppra") is held in its others ("levetiracetam"):
+    literally, no sentence could add it.
     """
-    matched = [{t for t in tokenize(u.text, parts=False) if t in core} for _, u in candidates]
+    members = lexicon().member_words
+    spellings = {t: held_as(t, members) if t not in scorer.idf and t in scorer.spellings else frozenset() for t in core}
+    matched = []
+    for _, unit in candidates:
+        tokens = set(tokenize(unit.text, parts=False))
+        matched.append({t for t in core if t in tokens or spellings[t] & tokens})
     order: list[tuple[float, Unit]] = []
     covered: set[str] = set()
     left = list(range(len(candidates)))
