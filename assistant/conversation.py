@@ -117,6 +117,8 @@ def follow_up(question: str, history: list[Turn]) -> tuple[str, str]:
             return question, ""
         if "grade" in have:
             last = GRADE.sub(have["grade"][0], last)
+        if lexicon().instead_pattern.search(question):
+            last = _not_wanted(last)
         context = [last]
         # The last question may be a follow-up itself ("and for kids under 30 kg?", "and OS?" after "TRANSFORM
         # EFS?"): then the trial, drug, product and toxicity come from the turns before it.
@@ -134,6 +136,19 @@ def follow_up(question: str, history: list[Turn]) -> tuple[str, str]:
         return question, again
     carried = _carried([kind for kind in CARRY_ORDER if kind not in have], history)
     return question, "; ".join([*_carried_trials(question, history), *carried])
+
+
+def _not_wanted(text: str) -> str:
+    """``text`` with each drug it names marked as the one not wanted: "alternative?" after "dex dose gr3 ICANS?"
+    asks for another drug than dexamethasone, so the carried question reads "instead of dex dose gr3 icans?".
+
+    >>> _not_wanted("dex dose gr3 ICANS?")
+    'instead of dex dose gr3 icans?'
+    """
+    text = normalize(text)
+    for _, pattern in lexicon().entity_patterns_of("drug"):
+        text = pattern.sub(lambda m: f"instead of {m.group()}", text)
+    return text
 
 
 def _asked_again(question: str, have: dict[str, list[str]], history: list[Turn]) -> str:

@@ -15,6 +15,7 @@ from assistant.answering.shapes.prose import select
 from assistant.answering.units import Unit, row_sentence, units_of
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
+from assistant.retrieval.synonyms import spell_out
 
 
 def passage(doc_id: str, text: str, doc_type: str = "cohort", n: int = 0) -> Passage:
@@ -598,10 +599,28 @@ def test_a_weight_band_picks_its_row_and_another_bands_row_never_leads() -> None
     for question, dose in (
         ("toci dose for CRS, pt is 120 kg", "8 mg/kg"),
         ("toci dose for CRS in a 22 kg kid", "12 mg/kg"),
+        ("toci dose for CRS?", "8 mg/kg"),  # no patient named: the row for children alone follows
     ):
         draft = compose(question, [table], Intent.DOSING)
         assert draft.statements[0].text.startswith(f"Tocilizumab: {dose}"), question
         assert draft.table[0].cells["dose"] == dose
+        assert len(draft.table) == 2  # both bands stay in the table
+
+
+def test_asked_for_an_alternative_the_drug_not_wanted_has_no_row() -> None:
+    rows = (
+        "dexamethasone | 10 mg | IV | every 6 h | not stated | not stated | ICANS grade 3 | guideline",
+        "methylprednisolone | 1 mg/kg | IV | every 12 h | not stated | not stated | ICANS grade 3 | guideline",
+    )
+    table = Passage(
+        "t:0", "t", DOSING_HEADER_ROWS + "\n".join(f"| {r} |" for r in rows), "Dosing", "table", "ASCO", "guideline"
+    )
+    asked = compose("dex dose for grade 3 ICANS?", [table], Intent.DOSING)
+    assert [row.cells["drug"] for row in asked.table] == ["dexamethasone"]
+    # A follow-up as the conversation carries it; a drug that cannot be had, as the shorthand spells it out.
+    for question in ("alternative? (instead of dex dose for grade 3 ICANS?)", "grade 3 ICANS dose, dex unavailable?"):
+        draft = compose(spell_out(question), [table], Intent.DOSING)
+        assert [row.cells["drug"] for row in draft.table] == ["methylprednisolone"], question
 
 
 def test_with_no_row_for_the_grade_asked_the_answer_says_so_and_no_other_grades_dose_leads() -> None:
@@ -1261,7 +1280,6 @@ def test_a_yes_no_dose_question_keeps_the_sentence_that_says_whether() -> None:
 def test_an_age_is_no_duration_and_how_long_to_continue_asks_a_duration() -> None:
     from assistant.answering.question import ParsedQuestion, ask_words
     from assistant.answering.shapes.one_fact import carries
-    from assistant.retrieval.synonyms import spell_out
 
     asked = ParsedQuestion.read("how long is tocilizumab given?")
     assert not carries("Tocilizumab 12 mg/kg in patients aged ≥2 years weighing <30 kg.", asked)

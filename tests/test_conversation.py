@@ -56,6 +56,13 @@ def test_latest_turn_wins_and_assistant_turns_are_ignored() -> None:
     assert rewrite("and the maximum?", history) == "and the maximum? (tocilizumab for grade 3 CRS)"
 
 
+def test_a_follow_up_asking_for_an_alternative_carries_the_drug_as_the_one_not_wanted() -> None:
+    history = turns("dex dose gr3 ICANS?", "dexamethasone 10 mg IV every 6-12 h")
+    assert rewrite("alternative?", history) == "alternative? (instead of dex dose gr3 icans?)"
+    assert rewrite("something else?", history) == "something else? (instead of dex dose gr3 icans?)"
+    assert rewrite("and the max?", history) == "and the max? (dex dose gr3 ICANS?)"
+
+
 def test_entities_recognise_brands_and_grades() -> None:
     assert entities("Yescarta grade 3 ICANS with Actemra") == {
         "toxicity": ["icans"],

@@ -93,6 +93,9 @@ def test_a_bad_lexicon_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
         ("kymriah PI, USPI or package insert; pi, PID", "kymriah label, label or label; pi, PID"),
         ("CAR T cells, CAR T-cell therapy", "CAR T cells, CAR T-cell therapy"),
         ("when can she get back behind the wheel?", "when can she driving?"),
+        ("no toci available — what else?", "instead of toci (shortage) — what else?"),
+        ("can't get actemra, options?", "instead of actemra (shortage), options?"),
+        ("siltuximab unavailable here", "instead of siltuximab (shortage) here"),
     ],
 )
 def test_bedside_shorthand_is_spelled_out(typed: str, spelled: str) -> None:

@@ -74,12 +74,14 @@ class Fit:
     matches: int
     off_line: bool  # a refractory step for a first-line question, or a first step for a refractory one
     patient: int = 0  # of the matches, those on who the patient is (weight band, age band)
+    narrow: bool = False  # written for children or <30 kg only, and the question names no patient
 
     @property
-    def key(self) -> tuple[int, bool, int, int]:
+    def key(self) -> tuple[int, bool, int, int, bool]:
         """Sort key: fewest contradictions, then on the asked line, then written for the patient asked
-        about (a 25 kg child's dose is the <30 kg row, before a row that states no weight), then most matches."""
-        return (self.mismatches, self.off_line, -self.patient, -self.matches)
+        about (a 25 kg child's dose is the <30 kg row, before a row that states no weight), then most matches;
+        of equals, a row for children only follows ("toci dose for CRS?" leads with the ≥30 kg row)."""
+        return (self.mismatches, self.off_line, -self.patient, -self.matches, self.narrow)
 
 
 def facets_of(unit: Unit, doc_type: str, year: int | None) -> Facets:
@@ -156,7 +158,14 @@ def fit(parsed: ParsedQuestion, facets: Facets) -> Fit:
     if age and facets.age_band:
         hit = age == facets.age_band
         patient, mismatches = patient + hit, mismatches + (not hit)
-    return Fit(mismatches, matches + patient, off_line=facets.refractory != asks_next_step(parsed), patient=patient)
+    narrow = not (band or age) and (facets.weight_band == "<30 kg" or facets.age_band == "pediatric")
+    return Fit(
+        mismatches,
+        matches + patient,
+        off_line=facets.refractory != asks_next_step(parsed),
+        patient=patient,
+        narrow=narrow,
+    )
 
 
 def other_use(parsed: ParsedQuestion, facets: Facets) -> bool:

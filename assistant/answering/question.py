@@ -494,6 +494,7 @@ class LineOfTherapy(BaseModel):
     persisting: bool = False  # "still hypotensive after a fluid bolus": a step did not clear a finding
     phase: Literal["loading", "maintenance"] | None = None  # of a regimen: "phenobarb loading dose"
     prophylaxis: bool = False  # given to prevent a toxicity ("anakinra ppx"), not to treat one
+    instead: bool = False  # another drug than the one named is wanted ("alternative to dex?", "toci shortage")
 
 
 class ParsedQuestion(BaseModel):
@@ -655,6 +656,7 @@ def line_of(question: str) -> LineOfTherapy:
         no_better_after=next((g for g in after.groups() if g), None) if after else None,
         phase=phase_of(question),
         prophylaxis=prophylactic(question),
+        instead=bool(lexicon().instead_pattern.search(question)),
     )
 
 

@@ -90,6 +90,7 @@ class Lexicon(BaseModel):
     local: str = ""
     one_fact: dict[str, str] = Field(default_factory=dict)  # one fact asked: a maximum, an onset, a yes/no
     adds: str = ""  # a follow-up that adds to the earlier subject ("also", "too") rather than replacing it
+    instead: str = ""  # a follow-up asking for another drug than the earlier turn's ("alternative?")
     trials: list[str] = Field(default_factory=list)
     domain: str = ""  # words that place a question in Carta's field by themselves ("CAR-T", "ICE score")
 
@@ -125,6 +126,7 @@ class Lexicon(BaseModel):
             local=_either(self.local, other.local),
             one_fact=_merged(self.one_fact, other.one_fact),
             adds=_either(self.adds, other.adds),
+            instead=_either(self.instead, other.instead),
             trials=[*self.trials, *(t for t in other.trials if t not in self.trials)],
             domain="|".join(p for p in (self.domain, other.domain) if p),
         )
@@ -210,6 +212,10 @@ class Lexicon(BaseModel):
         hyphenated word does not count ("IL-6" in "anti-IL-6"), except before "-treated" ("tisa-cel-treated
         patients" names tisa-cel)."""
         return tuple((kind, self._name_patterns(kind)) for kind in ENTITY_KINDS)
+
+    def entity_patterns_of(self, kind: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
+        """Each canonical name of ``kind`` with one pattern for all its spellings (in normalised text)."""
+        return dict(self.entity_patterns).get(kind, ())
 
     def _name_patterns(self, kind: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
         """Each canonical name of ``kind`` with one pattern for all its spellings."""
@@ -316,6 +322,10 @@ class Lexicon(BaseModel):
     @cached_property
     def adds_pattern(self) -> re.Pattern[str]:
         return re.compile(self.adds or r"(?!)", re.IGNORECASE)
+
+    @cached_property
+    def instead_pattern(self) -> re.Pattern[str]:
+        return re.compile(self.instead or r"(?!)", re.IGNORECASE)
 
     @cached_property
     def rate_pattern(self) -> re.Pattern[str]:

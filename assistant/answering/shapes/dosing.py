@@ -42,7 +42,10 @@ def dosing_answer(
 ) -> Draft | None:
     """A line answering the question, the sentence beside the table, and the table; None with no row."""
     rules = scorer.rules
-    table = dosing_rows(question, parsed.drugs or parsed.prior_drugs, scored, passages, rules.max_dosing_rows)
+    # "alternative?" after a dexamethasone dose: any drug's rows but those of the drug not wanted.
+    unwanted = parsed.prior_drugs if parsed.line.instead else []
+    wanted = parsed.drugs or ([] if unwanted else parsed.prior_drugs)
+    table = dosing_rows(question, wanted, scored, passages, rules.max_dosing_rows, unwanted)
     if not table:
         return None
     if rules.asked_toxicity_rows and any(not other_toxicity(row, parsed, passages) for row in table):
@@ -115,9 +118,15 @@ def other_toxicity(row: Statement, parsed: ParsedQuestion, passages: Sequence[Pa
 
 
 def dosing_rows(
-    question: str, asked: Sequence[str], scored: list[tuple[float, Unit]], passages: Sequence[Passage], limit: int
+    question: str,
+    asked: Sequence[str],
+    scored: list[tuple[float, Unit]],
+    passages: Sequence[Passage],
+    limit: int,
+    unwanted: Sequence[str] = (),
 ) -> list[Statement]:
-    """Up to ``limit`` dosing rows for the drugs ``asked`` (and the source the question names), best first.
+    """Up to ``limit`` dosing rows for the drugs ``asked`` (and the source the question names), best first,
+    none for an ``unwanted`` drug.
 
     "What does EBMT recommend?" must not be answered with another source's doses: when the
     question names a source and that source has no dosing row, there is no table. A drug the patient
@@ -125,6 +134,7 @@ def dosing_rows(
     """
     # A class named in a question stands for its members (the lexicon's `members`).
     drugs = {name for drug in asked for name in lexicon().members(drug)}
+    others = {name for drug in unwanted for name in lexicon().members(drug)}
     sources = named_sources(question)
     excluded = excluded_settings(question)
     rows: list[Statement] = []
@@ -138,7 +148,7 @@ def dosing_rows(
         if any(pattern.search(unit.text) for pattern in excluded):
             continue
         drug_cell = unit.cells.get("drug", "").lower()
-        if drugs and not any(d in drug_cell for d in drugs):
+        if (drugs and not any(d in drug_cell for d in drugs)) or any(d in drug_cell for d in others):
             continue
         key = tuple(unit.cells.values())
         if key in seen or unit.cells.get("dose", "").lower() in {"not stated", "not verified", ""}:
