@@ -182,6 +182,16 @@ def test_a_dose_question_is_not_answered_with_sentences_that_give_no_dose() -> N
     assert draft.abstained and draft.reason == "no passage gives the dose asked for"
 
 
+def test_a_patient_condition_no_passage_names_is_not_answered_with_the_usual_dose() -> None:
+    dose = passage("label-a", "The Actemra label gives tocilizumab 8 mg/kg for CRS.", doc_type="label")
+    composer = knowing(dose.text, "renal failure dialysis")
+    for question in ("toci dose adjust for renal failure?", "CRS on dialysis, toci dose?"):
+        draft = composer.run(question, [dose], Intent.DOSING)
+        assert draft.abstained and draft.reason == "no source found speaks of renal impairment", question
+    renal = passage("r", "In renal failure, the Actemra label gives tocilizumab 8 mg/kg for CRS.", n=1)
+    assert not composer.run("toci dose adjust for renal failure?", [dose, renal], Intent.DOSING).abstained
+
+
 def test_a_dose_asked_in_one_unit_is_not_answered_in_another() -> None:
     passages = [passage("label-a", "The Kymriah label gives tocilizumab 8 mg/kg for CRS.", doc_type="label")]
     composer = knowing(passages[0].text, "cells")

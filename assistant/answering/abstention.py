@@ -26,7 +26,7 @@ from assistant.documents import LOCAL_COLLECTION
 from assistant.lexicon import lexicon
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
-from assistant.retrieval.synonyms import synonym_vocabulary
+from assistant.retrieval.synonyms import normalize, synonym_vocabulary
 from assistant.text import ASKED_UNIT, CELL_DOSE, CELLS_ASKED, DOSE_TALK, bare_numbers
 
 #: Why a request for more abstains: every unit the search found was already in an earlier answer.
@@ -56,6 +56,8 @@ def cannot_answer(
     core = set(asked.core)
     if unknown := unknown_study(question, scorer):
         return unknown
+    if unnamed := unnamed_condition(question, passages):
+        return f"no source found speaks of {unnamed}"
     if best_score <= 0:
         return "the best passage covers too little of the question"
     # The best-scoring unit may match the question's common words while a close runner-up holds its rare
@@ -70,6 +72,16 @@ def cannot_answer(
         # "outpt CAP empiric abx for a healthy 40 yo?" meets the corpus in 'empiric' alone.
         return "the best passage shares only one word with the question"
     return unknown_dose(question, asked, scored, scorer)
+
+
+def unnamed_condition(question: str, passages: Sequence[Passage]) -> str | None:
+    """A patient condition the question names (the lexicon's ``condition`` groups) that no passage names, or None.
+
+    "toci dose adjust for renal failure?" is not answered by the usual dose: the sources say nothing of renal failure.
+    """
+    named = lexicon().named_conditions
+    held = {condition for p in passages for condition in named(normalize(p.text))}
+    return next((condition for condition in named(normalize(question)) if condition not in held), None)
 
 
 def local_first(draft: Draft, parsed: ParsedQuestion, passages: Sequence[Passage], rules: ComposerRules) -> Draft:

@@ -44,7 +44,7 @@ def _in_order(patterns: Sequence[tuple[str, re.Pattern[str]]], text: str) -> tup
 class TermGroup(BaseModel):
     """Spellings of one thing; the first is its canonical name."""
 
-    kind: Literal["toxicity", "product", "drug", "population", "outcome", "term"]
+    kind: Literal["toxicity", "product", "drug", "population", "outcome", "condition", "term"]
     terms: list[str] = Field(min_length=1)
     members: list[str] = Field(default_factory=list)  # the drugs a class stands for in dosing rows
 
@@ -230,6 +230,13 @@ class Lexicon(BaseModel):
         mention; memoised like ``named_entities``, as the composer asks it of every unit. Outcomes are no entities: a
         follow-up does not inherit them, it replaces them ("and OS?" after "TRANSFORM EFS?")."""
         patterns = self._name_patterns("outcome")
+        return lru_cache(maxsize=65536)(lambda text: _in_order(patterns, text))
+
+    @cached_property
+    def named_conditions(self) -> Callable[[str], tuple[str, ...]]:
+        """For a normalised text, the patient conditions it names (pregnancy, renal impairment), canonical, in order
+        of first mention: a question naming one is answered only from passages that name it too."""
+        patterns = self._name_patterns("condition")
         return lru_cache(maxsize=65536)(lambda text: _in_order(patterns, text))
 
     @cached_property
