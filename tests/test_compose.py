@@ -345,6 +345,15 @@ def test_a_question_word_the_corpus_never_uses_is_covered_by_its_spelling() -> N
     assert draft.statements[0].text == passages[0].text
 
 
+def test_a_patients_product_does_not_put_its_figures_before_what_to_do_for_the_grade() -> None:
+    passages = [
+        passage("y", "In ZUMA-1 (axi-cel), the median time to CRS onset was day 2, per the Yescarta label."),
+        passage("c", "In the CARTOX recommendations, grade 1 CRS is managed with acetaminophen.", n=1),
+    ]
+    draft = compose(spell_out("gr1 CRS, fever 39, day 2 after yescarta."), passages, Intent.MANAGEMENT)
+    assert draft.statements[0].text == passages[1].text
+
+
 def test_a_statement_inside_a_longer_one_merges_into_it_with_both_citations() -> None:
     passages = [
         passage("a", "Earlier corticosteroid use appears to reduce CRS, and is recommended for axi-cel.", "guideline"),

@@ -71,6 +71,7 @@ def test_our_protocol_asks_for_local_documents() -> None:
         ("rux for steroid-refractory neurotox — dose?", ["ruxolitinib"], []),
         ("CRS no better after the first toci dose, next?", [], ["tocilizumab"]),
         ("sylvant instead of toci for persistent fever gr1 CRS — dose?", ["siltuximab"], ["tocilizumab"]),
+        ("gr3 CRS, toci x1 given, on norepi.", [], ["tocilizumab"]),  # a drug given is the line
     ],
 )
 def test_a_drug_already_given_is_the_line_not_the_drug_asked(question: str, drugs: list, prior: list) -> None:
@@ -246,6 +247,10 @@ def test_a_local_question_is_weighed_without_its_local_words() -> None:
         ("what's next after 2 doses of toci for gr2 CRS?", None, True),  # no definition asked
         ("fever persists day 4, now what", None, True),
         ("do I still grade it as CRS w/o fever?", None, False),
+        # A patient's state typed as a statement asks what to do; a span of grades with a product asks a rate.
+        ("gr3 ICANS, no CRS.", Intent.MANAGEMENT, False),
+        ("gr1 CRS, fever 39, day 2 after yescarta.", Intent.MANAGEMENT, False),
+        ("ZUMA-2 gr3+ CRS", Intent.GENERAL, False),
     ],
 )
 def test_bedside_wording_of_a_grade_definition_and_a_next_step(

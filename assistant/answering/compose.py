@@ -265,7 +265,10 @@ class ExtractiveComposer:
             candidates = facet_lead(candidates, steps, parsed, passages, rules.facet_leads)
         if rules.fitting_first:
             candidates = fitting_first(candidates, parsed, passages)
-        if rules.named_product_first and asked.products and not asked.product_dose:
+        # A patient's product is no subject of what to do for the grade asked ("gr1 CRS, day 2 after yescarta."):
+        # the product's CRS rates do not go before the facet lead.
+        on_product = managing and rules.management_facets and bool(parsed.toxicities and parsed.grades)
+        if rules.named_product_first and asked.products and not asked.product_dose and not on_product:
             candidates = naming_first(candidates, asked.products, core, passages)
         # "ICE out of how many?" is answered in a line, not filled up to five statements.
         single = (

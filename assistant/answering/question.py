@@ -60,7 +60,21 @@ def classify(question: str) -> Intent:
     ending = TRAILING_WORDS.search(CLAUSE_BREAK.split(question)[-1])
     if named.get("toxicity") and ending and entities(ending.group(0)).get("drug"):
         return Intent.DOSING
+    if states_a_patient(question):
+        return Intent.MANAGEMENT
     return Intent.GENERAL
+
+
+def states_a_patient(question: str) -> bool:
+    """Whether the question is a patient's state typed as a statement ("gr3 ICANS, no CRS.", "gr1 CRS, fever 39,
+    day 2 after yescarta."): no question mark, no word asking a kind of fact, and one grade of a toxicity named.
+    What to do is asked. "ZUMA-2 gr3+ CRS?" spans grades and asks how often."""
+    return (
+        "?" not in question
+        and bool(present(question).get("toxicity"))
+        and len(grades_in(question, targets=False)) == 1
+        and not ask_words(question)
+    )
 
 
 #: Doses counted as kept or given ("2 toci doses on site"); those given after a count ("after the first toci
@@ -104,7 +118,8 @@ PRIOR = re.compile(
     r"\b[\w-]+[- ](?:refractory|resistant|dependent)\b(?!\s+to\b)"  # "ICANS refractory to steroids": the steroids
     r"|\b(?:refractory to|despite|after|failed|failing|instead of|rather than|in place of|"
     r"(?<!data )(?<!evidence )(?<!studies )(?<!literature )(?<!guidance )(?<!experience )on)\s+"
-    r"(?:(?:the|that|high-dose|\d+|one|two|three|first|1st|second|2nd|initial|doses?|of)\s+){0,4}[\w-]+",
+    r"(?:(?:the|that|high-dose|\d+|one|two|three|first|1st|second|2nd|initial|doses?|of)\s+){0,4}[\w-]+"
+    r"|\b[\w-]+(?:\s+x\s*\d)?\s+(?:given|started|administered|received)\b",  # "toci x1 given", "dex started"
     re.IGNORECASE,
 )
 
