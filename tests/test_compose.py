@@ -629,14 +629,17 @@ def test_a_weight_band_picks_its_row_and_another_bands_row_never_leads() -> None
 def test_asked_for_an_alternative_the_drug_not_wanted_has_no_row() -> None:
     rows = (
         "dexamethasone | 10 mg | IV | every 6 h | not stated | not stated | ICANS grade 3 | guideline",
-        "methylprednisolone | 1 mg/kg | IV | every 12 h | not stated | not stated | ICANS grade 3 | guideline",
+        "methylprednisolone | 1 mg/kg | IV | every 12 h | not stated | not stated | ICANS grade 3 (alternative to"
+        " dexamethasone) | guideline",
+        "anakinra | 100 mg | SC | daily | not stated | not stated | ICANS grade 3 prophylaxis trial | guideline",
     )
     table = Passage(
         "t:0", "t", DOSING_HEADER_ROWS + "\n".join(f"| {r} |" for r in rows), "Dosing", "table", "ASCO", "guideline"
     )
     asked = compose("dex dose for grade 3 ICANS?", [table], Intent.DOSING)
     assert [row.cells["drug"] for row in asked.table] == ["dexamethasone"]
-    # A follow-up as the conversation carries it; a drug that cannot be had, as the shorthand spells it out.
+    # A follow-up as the conversation carries it; a drug that cannot be had, as the shorthand spells it out. Only a
+    # row that says it stands in for the unwanted drug answers (not the anakinra trial's).
     for question in ("alternative? (instead of dex dose for grade 3 ICANS?)", "grade 3 ICANS dose, dex unavailable?"):
         draft = compose(spell_out(question), [table], Intent.DOSING)
         assert [row.cells["drug"] for row in draft.table] == ["methylprednisolone"], question

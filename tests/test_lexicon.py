@@ -96,6 +96,7 @@ def test_a_bad_lexicon_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
         ("no toci available — what else?", "instead of toci (shortage) — what else?"),
         ("can't get actemra, options?", "instead of actemra (shortage), options?"),
         ("siltuximab unavailable here", "instead of siltuximab (shortage) here"),
+        ("steroid-sparing option for ICANS?", "sparing steroid option for ICANS?"),
     ],
 )
 def test_bedside_shorthand_is_spelled_out(typed: str, spelled: str) -> None:

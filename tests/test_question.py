@@ -72,6 +72,8 @@ def test_our_protocol_asks_for_local_documents() -> None:
         ("CRS no better after the first toci dose, next?", [], ["tocilizumab"]),
         ("sylvant instead of toci for persistent fever gr1 CRS — dose?", ["siltuximab"], ["tocilizumab"]),
         ("gr3 CRS, toci x1 given, on norepi.", [], ["tocilizumab"]),  # a drug given is the line
+        ("CRS, toci contraindicated — what else?", [], ["tocilizumab"]),  # a drug not to be given is not asked
+        ("gr2 ICANS, want to avoid dex — options?", [], ["dexamethasone"]),
     ],
 )
 def test_a_drug_already_given_is_the_line_not_the_drug_asked(question: str, drugs: list, prior: list) -> None:

@@ -92,3 +92,11 @@ def test_a_word_asking_what_a_study_found_is_no_foreign_term() -> None:
     idf = {**IDF, "transform": 4.0}
     assert unknown_share("TRANSFORM takeaways?", idf, ENGLISH, ComposerRules()) == 0.0
     assert unknown_share("TRANSFORM pembrolizumab?", idf, ENGLISH, ComposerRules()) > 0.35
+
+
+def test_a_clinical_word_of_the_lexicon_is_no_foreign_term() -> None:
+    """ "toci contraindicated — what else?": no document writes 'contraindicated', but the lexicon knows it."""
+    from assistant.answering.scoring import unknown_share
+
+    idf = {**IDF, "tocilizumab": 4.0}
+    assert unknown_share("tocilizumab contraindicated", idf, ENGLISH, ComposerRules()) == 0.0

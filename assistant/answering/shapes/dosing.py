@@ -126,7 +126,8 @@ def dosing_rows(
     unwanted: Sequence[str] = (),
 ) -> list[Statement]:
     """Up to ``limit`` dosing rows for the drugs ``asked`` (and the source the question names), best first,
-    none for an ``unwanted`` drug.
+    none for an ``unwanted`` drug. Asked for another drug than an unwanted one, a row stands in only where it says
+    so ("alternative to dexamethasone", "switch from atovaquone"): an antifungal row is no alternative to entecavir.
 
     "What does EBMT recommend?" must not be answered with another source's doses: when the
     question names a source and that source has no dosing row, there is no table. A drug the patient
@@ -149,6 +150,8 @@ def dosing_rows(
             continue
         drug_cell = unit.cells.get("drug", "").lower()
         if (drugs and not any(d in drug_cell for d in drugs)) or any(d in drug_cell for d in others):
+            continue
+        if others and not lexicon().with_members(entities(unit.text).get("drug", [])) & others:
             continue
         key = tuple(unit.cells.values())
         if key in seen or unit.cells.get("dose", "").lower() in {"not stated", "not verified", ""}:
