@@ -58,7 +58,7 @@ def classify(question: str) -> Intent:
         return Intent(name)
     # The drug must be in the last clause: "cohort 4 early steroids — severe CRS?" names who was treated.
     ending = TRAILING_WORDS.search(CLAUSE_BREAK.split(question)[-1])
-    if named.get("toxicity") and ending and entities(ending.group(0)).get("drug"):
+    if named.get("toxicity") and ending and asked_drugs(ending.group(0)):  # not "... once toci given?"
         return Intent.DOSING
     if states_a_patient(question):
         return Intent.MANAGEMENT
