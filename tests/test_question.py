@@ -105,6 +105,8 @@ def test_doses_counted_as_given_are_the_line_not_a_dose_asked(
         ("22 kg kid w/ CRS after kymriah — toci?", Intent.DOSING),
         ("zuma-1 cohort 4 early steroids — severe CRS?", Intent.GENERAL),  # the drug says who was treated
         ("ppx dex with axi-cel — did it reduce severe CRS?", Intent.EVIDENCE),  # ends on a toxicity: no dose
+        ("toci given 6h ago, still febrile — repeat now?", Intent.DOSING),  # giving a drug again: its interval
+        ("gr3 icans not settling — repeat MRI/CT?", Intent.GENERAL),  # no drug named: no dose asked
     ],
 )
 def test_a_toxicity_question_ending_on_a_drug_asks_its_dose(question: str, intent: Intent) -> None:
