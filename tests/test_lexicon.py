@@ -97,6 +97,8 @@ def test_a_bad_lexicon_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
         ("can't get actemra, options?", "instead of actemra (shortage), options?"),
         ("siltuximab unavailable here", "instead of siltuximab (shortage) here"),
         ("steroid-sparing option for ICANS?", "sparing steroid option for ICANS?"),
+        ("out of toci on the ward, CRS?", "instead of toci (shortage) on the ward, CRS?"),
+        ("3 out of 10 pts had CRS; moved out of the ICU", "3 out of 10 patients had CRS; moved out of the ICU"),
     ],
 )
 def test_bedside_shorthand_is_spelled_out(typed: str, spelled: str) -> None:

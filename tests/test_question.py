@@ -74,6 +74,7 @@ def test_our_protocol_asks_for_local_documents() -> None:
         ("gr3 CRS, toci x1 given, on norepi.", [], ["tocilizumab"]),  # a drug given is the line
         ("CRS, toci contraindicated — what else?", [], ["tocilizumab"]),  # a drug not to be given is not asked
         ("gr2 ICANS, want to avoid dex — options?", [], ["dexamethasone"]),
+        ("gr3 ICANS, something other than dex?", [], ["dexamethasone"]),
     ],
 )
 def test_a_drug_already_given_is_the_line_not_the_drug_asked(question: str, drugs: list, prior: list) -> None:
