@@ -119,6 +119,8 @@ def follow_up(question: str, history: list[Turn]) -> tuple[str, str]:
             last = GRADE.sub(have["grade"][0], last)
         if lexicon().instead_pattern.search(question):
             last = _not_wanted(last)
+        if lexicon().usual_pattern.search(question):
+            last = _without_conditions(last)
         context = [last]
         # The last question may be a follow-up itself ("and for kids under 30 kg?", "and OS?" after "TRANSFORM
         # EFS?"): then the trial, drug, product and toxicity come from the turns before it.
@@ -148,6 +150,19 @@ def _not_wanted(text: str) -> str:
     text = normalize(text)
     for _, pattern in lexicon().entity_patterns_of("drug"):
         text = pattern.sub(lambda m: f"instead of {m.group()}", text)
+    return text
+
+
+def _without_conditions(text: str) -> str:
+    """``text`` without the patient conditions it names: "what's the usual dose then?" after "toci dose adjust for
+    renal failure?" asks the dose of the patient without it.
+
+    >>> _without_conditions("toci dose adjust for renal failure?")
+    'toci dose adjust for ?'
+    """
+    text = normalize(text)
+    for _, pattern in lexicon().condition_patterns:
+        text = pattern.sub("", text)
     return text
 
 

@@ -63,6 +63,13 @@ def test_a_follow_up_asking_for_an_alternative_carries_the_drug_as_the_one_not_w
     assert rewrite("and the max?", history) == "and the max? (dex dose gr3 ICANS?)"
 
 
+def test_a_follow_up_asking_the_usual_case_drops_the_patient_condition() -> None:
+    history = turns("toci dose adjust for renal failure?", "No source found speaks of renal impairment.")
+    usual = "ok, what's the usual dose then?"
+    assert rewrite(usual, history) == f"{usual} (toci dose adjust for ?)"
+    assert "renal failure" in rewrite("and the max?", history)
+
+
 def test_entities_recognise_brands_and_grades() -> None:
     assert entities("Yescarta grade 3 ICANS with Actemra") == {
         "toxicity": ["icans"],

@@ -91,6 +91,7 @@ class Lexicon(BaseModel):
     one_fact: dict[str, str] = Field(default_factory=dict)  # one fact asked: a maximum, an onset, a yes/no
     adds: str = ""  # a follow-up that adds to the earlier subject ("also", "too") rather than replacing it
     instead: str = ""  # a follow-up asking for another drug than the earlier turn's ("alternative?")
+    usual: str = ""  # a follow-up asking the usual case, without the earlier turn's patient condition
     trials: list[str] = Field(default_factory=list)
     domain: str = ""  # words that place a question in Carta's field by themselves ("CAR-T", "ICE score")
 
@@ -127,6 +128,7 @@ class Lexicon(BaseModel):
             one_fact=_merged(self.one_fact, other.one_fact),
             adds=_either(self.adds, other.adds),
             instead=_either(self.instead, other.instead),
+            usual=_either(self.usual, other.usual),
             trials=[*self.trials, *(t for t in other.trials if t not in self.trials)],
             domain="|".join(p for p in (self.domain, other.domain) if p),
         )
@@ -233,10 +235,15 @@ class Lexicon(BaseModel):
         return lru_cache(maxsize=65536)(lambda text: _in_order(patterns, text))
 
     @cached_property
+    def condition_patterns(self) -> tuple[tuple[str, re.Pattern[str]], ...]:
+        """Each patient condition (pregnancy, renal impairment) with one pattern for all its spellings."""
+        return self._name_patterns("condition")
+
+    @cached_property
     def named_conditions(self) -> Callable[[str], tuple[str, ...]]:
-        """For a normalised text, the patient conditions it names (pregnancy, renal impairment), canonical, in order
-        of first mention: a question naming one is answered only from passages that name it too."""
-        patterns = self._name_patterns("condition")
+        """For a normalised text, the patient conditions it names, canonical, in order of first mention: a question
+        naming one is answered only from passages that name it too."""
+        patterns = self.condition_patterns
         return lru_cache(maxsize=65536)(lambda text: _in_order(patterns, text))
 
     @cached_property
@@ -333,6 +340,10 @@ class Lexicon(BaseModel):
     @cached_property
     def instead_pattern(self) -> re.Pattern[str]:
         return re.compile(self.instead or r"(?!)", re.IGNORECASE)
+
+    @cached_property
+    def usual_pattern(self) -> re.Pattern[str]:
+        return re.compile(self.usual or r"(?!)", re.IGNORECASE)
 
     @cached_property
     def rate_pattern(self) -> re.Pattern[str]:
