@@ -256,6 +256,7 @@ def test_a_local_question_is_weighed_without_its_local_words() -> None:
         ("gr3 ICANS, no CRS.", Intent.MANAGEMENT, False),
         ("gr1 CRS, fever 39, day 2 after yescarta.", Intent.MANAGEMENT, False),
         ("ZUMA-2 gr3+ CRS", Intent.GENERAL, False),
+        ("abecma gr3 CRS", Intent.GENERAL, False),  # typed as a search: no punctuation, no statement
         ("SITC: still call it CRS w/o fever once toci given?", Intent.GENERAL, False),  # ends on a drug given
     ],
 )

@@ -67,10 +67,12 @@ def classify(question: str) -> Intent:
 
 def states_a_patient(question: str) -> bool:
     """Whether the question is a patient's state typed as a statement ("gr3 ICANS, no CRS.", "gr1 CRS, fever 39,
-    day 2 after yescarta."): no question mark, no word asking a kind of fact, and one grade of a toxicity named.
-    What to do is asked. "ZUMA-2 gr3+ CRS?" spans grades and asks how often."""
+    day 2 after yescarta."): no question mark but a full stop or a clause break, no word asking a kind of fact, and
+    one grade of a toxicity named. What to do is asked. "ZUMA-2 gr3+ CRS?" spans grades and asks how often; "abecma
+    gr3 CRS" typed as a search, with no punctuation at all, is left to the other readings."""
     return (
         "?" not in question
+        and bool(STATEMENT.search(question))
         and bool(present(question).get("toxicity"))
         and len(grades_in(question, targets=False)) == 1
         and not ask_words(question)
@@ -90,6 +92,8 @@ def without_given_doses(question: str) -> str:
     return COUNTED_DOSES.sub(" ", question)
 
 
+#: A full stop or a clause break: what makes a question with no question mark a statement ("gr3 ICANS, no CRS.").
+STATEMENT = re.compile(r"[.,;]")
 #: The last words of a question: "gr2 crs toci?" ends on a drug.
 TRAILING_WORDS = re.compile(r"(?:[\w-]+\W+){0,2}[\w-]+\W*$")
 
