@@ -42,9 +42,10 @@ DOSING_HEADER_ROWS = (
 )
 
 
-def dosing_table(doc_id: str, row: str, title: str = "ASCO") -> Passage:
-    """A guideline's dosing table of one row, ``row`` being its cells between pipes."""
-    return Passage(f"{doc_id}:0", doc_id, f"{DOSING_HEADER_ROWS}| {row} |", "Dosing table", "table", title, "guideline")
+def dosing_table(doc_id: str, *rows: str, title: str = "ASCO") -> Passage:
+    """A guideline's dosing table of ``rows``, each being its cells between pipes."""
+    body = "\n".join(f"| {row} |" for row in rows)
+    return Passage(f"{doc_id}:0", doc_id, f"{DOSING_HEADER_ROWS}{body}", "Dosing table", "table", title, "guideline")
 
 
 @pytest.mark.parametrize(
@@ -97,6 +98,12 @@ def dosing_table(doc_id: str, row: str, title: str = "ASCO") -> Passage:
             "The guide content captured for this corpus gives no tocilizumab dose for ICANS.",
             "The guideline advises caution with repeated tocilizumab doses for ICANS.",
             id="what-was-captured-for-the-corpus-is-a-note-about-it",
+        ),
+        pytest.param(  # a patient's state typed as a statement: the product is no subject of what to do
+            "grade 1 CRS, fever 39, day 2 after yescarta.", Intent.MANAGEMENT,
+            "In ZUMA-1 (axi-cel), the median time to CRS onset was day 2, per the Yescarta label.",
+            "In the CARTOX recommendations, grade 1 CRS is managed with acetaminophen.",
+            id="a-patients-product-does-not-lead-what-to-do-for-the-grade",
         ),
     ],
 )  # fmt: skip
@@ -343,15 +350,6 @@ def test_a_question_word_the_corpus_never_uses_is_covered_by_its_spelling() -> N
     ]
     draft = compose("who should get keppra ppx after CAR-T?", passages)
     assert draft.statements[0].text == passages[0].text
-
-
-def test_a_patients_product_does_not_put_its_figures_before_what_to_do_for_the_grade() -> None:
-    passages = [
-        passage("y", "In ZUMA-1 (axi-cel), the median time to CRS onset was day 2, per the Yescarta label."),
-        passage("c", "In the CARTOX recommendations, grade 1 CRS is managed with acetaminophen.", n=1),
-    ]
-    draft = compose(spell_out("gr1 CRS, fever 39, day 2 after yescarta."), passages, Intent.MANAGEMENT)
-    assert draft.statements[0].text == passages[1].text
 
 
 def test_a_statement_inside_a_longer_one_merges_into_it_with_both_citations() -> None:
@@ -627,14 +625,11 @@ def test_a_weight_band_picks_its_row_and_another_bands_row_never_leads() -> None
 
 
 def test_asked_for_an_alternative_the_drug_not_wanted_has_no_row() -> None:
-    rows = (
+    table = dosing_table(
+        "t",
         "dexamethasone | 10 mg | IV | every 6 h | not stated | not stated | ICANS grade 3 | guideline",
-        "methylprednisolone | 1 mg/kg | IV | every 12 h | not stated | not stated | ICANS grade 3 (alternative to"
-        " dexamethasone) | guideline",
+        "methylprednisolone | 1 mg/kg | IV | every 12 h | | | ICANS grade 3 (alternative to dexamethasone) | guideline",
         "anakinra | 100 mg | SC | daily | not stated | not stated | ICANS grade 3 prophylaxis trial | guideline",
-    )
-    table = Passage(
-        "t:0", "t", DOSING_HEADER_ROWS + "\n".join(f"| {r} |" for r in rows), "Dosing", "table", "ASCO", "guideline"
     )
     asked = compose("dex dose for grade 3 ICANS?", [table], Intent.DOSING)
     assert [row.cells["drug"] for row in asked.table] == ["dexamethasone"]
@@ -661,9 +656,7 @@ def test_a_next_step_question_gets_the_refractory_step_not_the_one_it_is_on() ->
         " | CRS grade 2 with hypotension persisting after anti-IL-6 therapy | guideline",
         "dexamethasone | 20 mg | IV | every 6 h | not stated | not stated | CRS grade 3, refractory | guideline",
     )
-    table = Passage(
-        "a:0", "a", DOSING_HEADER_ROWS + "\n".join(f"| {r} |" for r in rows), "Dosing", "table", "ASCO", "guideline"
-    )
+    table = dosing_table("a", *rows)
     draft = compose("grade 2 CRS still hypotensive after 2 doses of toci, next step?", [table], Intent.DOSING)
     assert draft.statements[0].text.startswith("Dexamethasone: 10 mg")
     assert [row.cells["dose"] for row in draft.table] == ["10 mg", "20 mg"]  # the ladder's next steps, in order
