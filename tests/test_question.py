@@ -257,6 +257,8 @@ def test_a_local_question_is_weighed_without_its_local_words() -> None:
         ("gr1 CRS, fever 39, day 2 after yescarta.", Intent.MANAGEMENT, False),
         ("ZUMA-2 gr3+ CRS", Intent.GENERAL, False),
         ("abecma gr3 CRS", Intent.GENERAL, False),  # typed as a search: no punctuation, no statement
+        # Another option than a drug not wanted, at one grade: what to do at that grade.
+        ("gr2 ICANS no CRS, want to avoid steroids — options?", Intent.MANAGEMENT, False),
         ("SITC: still call it CRS w/o fever once toci given?", Intent.GENERAL, False),  # ends on a drug given
     ],
 )

@@ -60,9 +60,19 @@ def classify(question: str) -> Intent:
     ending = TRAILING_WORDS.search(CLAUSE_BREAK.split(question)[-1])
     if named.get("toxicity") and ending and asked_drugs(ending.group(0)):  # not "... once toci given?"
         return Intent.DOSING
-    if states_a_patient(question):
+    if states_a_patient(question) or wants_another_at_a_grade(question):
         return Intent.MANAGEMENT
     return Intent.GENERAL
+
+
+def wants_another_at_a_grade(question: str) -> bool:
+    """Whether the question asks what else to do at one grade of a toxicity than give a drug it does not want
+    ("gr2 ICANS no CRS, want to avoid steroids — options?"): what to do at that grade is asked."""
+    return (
+        bool(lexicon().instead_pattern.search(question))
+        and bool(present(question).get("toxicity"))
+        and len(grades_in(question, targets=False)) == 1
+    )
 
 
 def states_a_patient(question: str) -> bool:
