@@ -13,7 +13,7 @@ drug, product, toxicity and grade of the earlier turns so that retrieval finds t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Literal
 
 from pydantic import BaseModel
@@ -147,10 +147,7 @@ def _not_wanted(text: str) -> str:
     >>> _not_wanted("dex dose gr3 ICANS?")
     'instead of dex dose gr3 icans?'
     """
-    text = normalize(text)
-    for _, pattern in lexicon().entity_patterns_of("drug"):
-        text = pattern.sub(lambda m: f"instead of {m.group()}", text)
-    return text
+    return _with_names_replaced(text, "drug", lambda name: f"instead of {name.group()}")
 
 
 def _without_conditions(text: str) -> str:
@@ -160,9 +157,14 @@ def _without_conditions(text: str) -> str:
     >>> _without_conditions("toci dose adjust for renal failure?")
     'toci dose adjust for ?'
     """
+    return _with_names_replaced(text, "condition", lambda _: "")
+
+
+def _with_names_replaced(text: str, kind: str, replace: Callable[[re.Match[str]], str]) -> str:
+    """``text``, normalised, with every spelling of a name of ``kind`` (the lexicon's groups) replaced."""
     text = normalize(text)
-    for _, pattern in lexicon().condition_patterns:
-        text = pattern.sub("", text)
+    for _, pattern in lexicon().name_patterns[kind]:
+        text = pattern.sub(replace, text)
     return text
 
 

@@ -197,6 +197,9 @@ def test_a_patient_condition_no_passage_names_is_not_answered_with_the_usual_dos
         assert draft.abstained and draft.reason == "no source found speaks of renal impairment", question
     renal = passage("r", "In renal failure, the Actemra label gives tocilizumab 8 mg/kg for CRS.", n=1)
     assert not composer.run("toci dose adjust for renal failure?", [dose, renal], Intent.DOSING).abstained
+    ablated = ExtractiveComposer(composer.idf, ComposerRules.ablated("condition_gap"))  # `carta eval --ablate`
+    assert composer.run("toci dose for CRS in renal failure?", [dose], Intent.DOSING).abstained
+    assert not ablated.run("toci dose for CRS in renal failure?", [dose], Intent.DOSING).abstained
 
 
 def test_a_dose_asked_in_one_unit_is_not_answered_in_another() -> None:

@@ -56,7 +56,7 @@ def cannot_answer(
     core = set(asked.core)
     if unknown := unknown_study(question, scorer):
         return unknown
-    if unnamed := unnamed_condition(question, passages):
+    if rules.condition_gap and (unnamed := unnamed_condition(question, passages)):
         return f"no source found speaks of {unnamed}"
     if best_score <= 0:
         return "the best passage covers too little of the question"

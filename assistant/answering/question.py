@@ -68,11 +68,7 @@ def classify(question: str) -> Intent:
 def wants_another_at_a_grade(question: str) -> bool:
     """Whether the question asks what else to do at one grade of a toxicity than give a drug it does not want
     ("gr2 ICANS no CRS, want to avoid steroids — options?"): what to do at that grade is asked."""
-    return (
-        bool(lexicon().instead_pattern.search(question))
-        and bool(present(question).get("toxicity"))
-        and len(grades_in(question, targets=False)) == 1
-    )
+    return bool(lexicon().instead_pattern.search(question)) and one_graded_toxicity(question)
 
 
 def states_a_patient(question: str) -> bool:
@@ -83,10 +79,14 @@ def states_a_patient(question: str) -> bool:
     return (
         "?" not in question
         and bool(STATEMENT.search(question))
-        and bool(present(question).get("toxicity"))
-        and len(grades_in(question, targets=False)) == 1
+        and one_graded_toxicity(question)
         and not ask_words(question)
     )
+
+
+def one_graded_toxicity(question: str) -> bool:
+    """Whether the question names a toxicity and exactly one grade ("grade ≥3" spans two): a patient's setting."""
+    return bool(present(question).get("toxicity")) and len(grades_in(question, targets=False)) == 1
 
 
 #: Doses counted as kept or given ("2 toci doses on site"); those given after a count ("after the first toci

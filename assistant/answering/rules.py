@@ -70,6 +70,12 @@ class ComposerRules(BaseModel):
     non_car_t_factor: float = rule(
         0.5, 1.0, "A line on secondary HLH in general (not CAR-T) answers an HLH question, not one on CAR-T care."
     )
+    condition_gap: bool = rule(
+        True,
+        False,
+        "A question naming a patient condition no passage names (pregnancy, renal impairment) is not answered with the"
+        " usual dose: the answer says no source speaks of it.",
+    )
     other_drug_factor: float = rule(
         0.5, 1.0, "A unit naming only other drugs than the one asked is about them ('levaquin?': no valaciclovir row)."
     )

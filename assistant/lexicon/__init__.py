@@ -209,15 +209,16 @@ class Lexicon(BaseModel):
         )
 
     @cached_property
-    def entity_patterns(self) -> tuple[tuple[str, tuple[tuple[str, re.Pattern[str]], ...]], ...]:
-        """Per entity kind, each canonical name with one pattern for all its spellings; a spelling inside a longer
-        hyphenated word does not count ("IL-6" in "anti-IL-6"), except before "-treated" ("tisa-cel-treated
-        patients" names tisa-cel)."""
-        return tuple((kind, self._name_patterns(kind)) for kind in ENTITY_KINDS)
+    def name_patterns(self) -> dict[str, tuple[tuple[str, re.Pattern[str]], ...]]:
+        """Per kind of named thing (the entities, outcomes, patient conditions), each canonical name with one pattern
+        for all its spellings, in normalised text; a spelling inside a longer hyphenated word does not count ("IL-6"
+        in "anti-IL-6"), except before "-treated" ("tisa-cel-treated patients" names tisa-cel)."""
+        return {kind: self._name_patterns(kind) for kind in (*ENTITY_KINDS, "outcome", "condition")}
 
-    def entity_patterns_of(self, kind: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
-        """Each canonical name of ``kind`` with one pattern for all its spellings (in normalised text)."""
-        return dict(self.entity_patterns).get(kind, ())
+    @cached_property
+    def entity_patterns(self) -> tuple[tuple[str, tuple[tuple[str, re.Pattern[str]], ...]], ...]:
+        """Per entity kind, each canonical name with one pattern for all its spellings (``name_patterns``)."""
+        return tuple((kind, self.name_patterns[kind]) for kind in ENTITY_KINDS)
 
     def _name_patterns(self, kind: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
         """Each canonical name of ``kind`` with one pattern for all its spellings."""
@@ -226,25 +227,23 @@ class Lexicon(BaseModel):
             for name in self.entity_names(kind)
         )
 
-    @cached_property
-    def named_outcomes(self) -> Callable[[str], tuple[str, ...]]:
-        """For a normalised text, the outcomes it names (response, survival, infections), canonical, in order of first
-        mention; memoised like ``named_entities``, as the composer asks it of every unit. Outcomes are no entities: a
-        follow-up does not inherit them, it replaces them ("and OS?" after "TRANSFORM EFS?")."""
-        patterns = self._name_patterns("outcome")
+    def _first_mentions(self, kind: str) -> Callable[[str], tuple[str, ...]]:
+        """For a normalised text, the canonical names of ``kind`` it holds, in order of first mention, memoised like
+        ``named_entities``: the composer asks it of every unit."""
+        patterns = self.name_patterns[kind]
         return lru_cache(maxsize=65536)(lambda text: _in_order(patterns, text))
 
     @cached_property
-    def condition_patterns(self) -> tuple[tuple[str, re.Pattern[str]], ...]:
-        """Each patient condition (pregnancy, renal impairment) with one pattern for all its spellings."""
-        return self._name_patterns("condition")
+    def named_outcomes(self) -> Callable[[str], tuple[str, ...]]:
+        """The outcomes a normalised text names (response, survival, infections). Outcomes are no entities: a
+        follow-up does not inherit them, it replaces them ("and OS?" after "TRANSFORM EFS?")."""
+        return self._first_mentions("outcome")
 
     @cached_property
     def named_conditions(self) -> Callable[[str], tuple[str, ...]]:
-        """For a normalised text, the patient conditions it names, canonical, in order of first mention: a question
-        naming one is answered only from passages that name it too."""
-        patterns = self.condition_patterns
-        return lru_cache(maxsize=65536)(lambda text: _in_order(patterns, text))
+        """The patient conditions a normalised text names (pregnancy, renal impairment): a question naming one is
+        answered only from passages that name it too."""
+        return self._first_mentions("condition")
 
     @cached_property
     def named_entities(self) -> Callable[[str], tuple[tuple[str, tuple[str, ...]], ...]]:
