@@ -1985,3 +1985,20 @@ def test_an_evidence_answer_quotes_no_sources_statement_that_it_gives_no_doses()
         "give no doses" in text
         for text in evidence_texts(question, passages, ComposerRules.ablated("evidence_findings_only"))
     )
+
+
+def test_whether_to_give_a_drug_at_one_grade_is_answered_by_each_sources_line_on_it_at_that_grade() -> None:
+    passages = [
+        passage("label", "For CRS, the tocilizumab label dose is 8 mg/kg for patients of 30 kg or more.", "label"),
+        passage("uf", "Tocilizumab should be avoided in grade 1 CRS if ICANS is present.", "guideline", 1),
+        passage("uf", "Tocilizumab may be considered for grade 1 CRS when fever lasts more than 48 h.", "guideline", 1),
+        passage("cartox", "Grade 1 CRS with persistent fever may be treated with tocilizumab.", "guideline", 2),
+        passage("asco", "Grade 2 CRS is treated with tocilizumab 8 mg/kg IV.", "guideline", 3),
+    ]
+    question = "should we give toci for grade 1 CRS?"
+    composer = knowing(*(p.text for p in passages))
+    texts = [s.text for s in composer.run(question, passages, Intent.GENERAL).statements]
+    # each source's grade 1 line, the best of each first: no label dose naming no grade, no grade 2 step
+    assert texts == [passages[1].text, passages[3].text, passages[2].text]
+    ablated = ExtractiveComposer(composer.idf, ComposerRules.ablated("whether_at_grade"))
+    assert passages[0].text in [s.text for s in ablated.run(question, passages, Intent.GENERAL).statements]

@@ -40,11 +40,13 @@ from assistant.answering.shapes.next_step import next_step
 from assistant.answering.shapes.one_fact import names_asked_toxicity, one_fact
 from assistant.answering.shapes.positions import asks_positions, positions
 from assistant.answering.shapes.prose import (
+    asks_whether_at_grade,
     facet_lead,
     fitting_first,
     grades_a_patient,
     naming_first,
     novel_first,
+    on_drug_at_grade,
     select,
 )
 from assistant.answering.shapes.tables import COMPOSITION, whole_table
@@ -270,13 +272,19 @@ class ExtractiveComposer:
         on_product = managing and rules.management_facets and bool(parsed.toxicities and parsed.grades)
         if rules.named_product_first and asked.products and not asked.product_dose and not on_product:
             candidates = naming_first(candidates, asked.products, core, passages)
+        # "should we give toci for grade 1 CRS?": what the sources say of that drug at that grade, in a few lines.
+        whether = rules.whether_at_grade and asks_whether_at_grade(question, parsed)
+        at_grade = on_drug_at_grade(answering, parsed, passages) if whether else []
+        candidates = at_grade or candidates
         # "ICE out of how many?" is answered in a line, not filled up to five statements.
         single = (
             one_fact(question, candidates, parsed, passages, core, self.scorer)
-            if rules.one_fact and parsed.one_fact
+            if rules.one_fact and parsed.one_fact and not at_grade
             else []
         )
         statements = single or select(candidates, rules, frozenset(core), [p.doc_id for p in passages])
+        if at_grade:
+            statements = statements[: rules.whether_statements]
         if Ask.POSITIONS in parsed.asks:  # "is 750 bid for everyone what all guidelines say?": each body's line
             said = positions(scored, passages, rules.society_positions)
             statements = [*said, *(s for s in statements if s.text not in {p.text for p in said})]

@@ -269,6 +269,13 @@ class ComposerRules(BaseModel):
         "A management answer on a grade the question names quotes no grading row or criterion: the grade was given.",
     )
     facet_leads: int = budget(2, "Units leading a management answer: two sources agreeing, or one source's two steps.")
+    whether_at_grade: bool = rule(
+        True,
+        False,
+        "Whether to give a drug at one grade ('should we give toci for grade 1 CRS?') is answered by what sources say"
+        " of that drug at that grade, not by its doses naming no grade.",
+    )
+    whether_statements: int = budget(3, "... in at most this many statements: the conditions, not every restatement.")
     ladder: bool = rule(
         True, False, "A 'next step' question gets the refractory step with a drug not yet given, not the last one."
     )

@@ -273,6 +273,39 @@ def facet_lead(
     return [*leads, *((v, u) for v, u in candidates if id(u) not in chosen)]
 
 
+def asks_whether_at_grade(question: str, parsed: ParsedQuestion) -> bool:
+    """Whether the question asks yes or no on giving a drug at one grade of a toxicity ("should we give toci for
+    grade 1 CRS?", "steroids for gr 2 CRS — yes or no?")."""
+    one_grade = len(parsed.grades) == 1 and bool(parsed.toxicities) and bool(parsed.drugs)
+    return one_grade and bool(lexicon().reading_patterns["one_fact.yes_no"].search(question))
+
+
+def on_drug_at_grade(
+    candidates: Sequence[tuple[float, Unit]], parsed: ParsedQuestion, passages: Sequence[Passage]
+) -> list[tuple[float, Unit]]:
+    """The candidates that say something of a drug asked at the toxicity and grade asked, contradicting nothing of
+    the question: whether tocilizumab is given at grade 1 CRS is answered by each source's grade 1 condition
+    (persistent fever; not with ICANS), not by the label's doses, which name no grade. No grading row: it says
+    what the grade is. Each source's best unit comes first, in score order: the sources' conditions differ."""
+    grade = parsed.grades[0]
+    asked = lexicon().with_members(parsed.drugs)
+    kept: list[tuple[float, Unit]] = []
+    for value, unit in candidates:
+        passage = passages[unit.passage]
+        facets = facets_of(unit, passage.doc_type, passage.year)
+        if (
+            facets.toxicity in parsed.toxicities
+            and grade in facets.grades
+            and lexicon().with_members(facets.drugs) & asked
+            and not grades_a_patient(unit)
+            and not fit(parsed, facets).mismatches
+        ):
+            kept.append((value, unit))
+    documents = {passages[u.passage].doc_id for _, u in kept}
+    firsts = {id(next(u for _, u in kept if passages[u.passage].doc_id == d)) for d in documents}
+    return sorted(kept, key=lambda pair: id(pair[1]) not in firsts)  # stable: score order within each
+
+
 def grades_a_patient(unit: Unit) -> bool:
     """Whether ``unit`` says which grade findings are (a grading table's row, or a criterion sentence), not what
     to do at a grade."""
