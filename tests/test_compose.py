@@ -2002,3 +2002,17 @@ def test_whether_to_give_a_drug_at_one_grade_is_answered_by_each_sources_line_on
     assert texts == [passages[1].text, passages[3].text, passages[2].text]
     ablated = ExtractiveComposer(composer.idf, ComposerRules.ablated("whether_at_grade"))
     assert passages[0].text in [s.text for s in ablated.run(question, passages, Intent.GENERAL).statements]
+
+
+def test_asked_how_long_a_drug_is_infused_the_row_giving_it_leads_the_dosing_answer() -> None:
+    table = dosing_table(
+        "label",
+        "tocilizumab | 8 mg/kg | IV infusion | not stated | 800 mg | patients ≥30 kg | CRS | label",
+        "tocilizumab | 8 mg/kg over 1 h | IV | every 8 h | 800 mg | patients ≥30 kg | CRS | label",
+    )
+    question = "toci infusion time for CRS?"
+    composer = knowing(table.text)
+    lead = composer.run(question, [table], Intent.DOSING).statements[0].text
+    assert "over 1 h" in lead
+    ablated = ExtractiveComposer(composer.idf, ComposerRules.ablated("one_fact"))
+    assert "over 1 h" not in ablated.run(question, [table], Intent.DOSING).statements[0].text

@@ -154,6 +154,10 @@ def test_data_on_a_drug_asks_about_that_drug() -> None:
         ("tecartus: is the REMS still in place?", "yes_no"),
         ("ICE score ok in a 9 year old?", "yes_no"),
         ("steroids for gr 2 CRS — yes or no?", "yes_no"),
+        ("emapalumab infusion time?", "infusion"),
+        ("gamifant for HLH: infuse over how long?", "infusion"),
+        ("How long is a tocilizumab infusion for CRS?", "infusion"),
+        ("how long after infusion does CRS start?", "duration"),  # when something happens, not how long it runs
         ("at what weight does toci go from 12 to 8 mg/kg?", "number"),
         ("what SBP counts as hypotension for CRS grading?", "number"),
         ("min age for ICE score?", "number"),

@@ -474,8 +474,8 @@ STATISTIC_ONLY = re.compile(r"^\W*(?:the\s+)?(?:median|mean|average)\W*$", re.IG
 #: The kinds of one fact a question can ask for (the lexicon's ``one_fact`` patterns), in the order tried.
 #: A count of patients ("ZUMA-2 n?") is decided apart (``asks_count``): its pattern alone would read "how many pts
 #: got CRS?" as one.
-FactKind = Literal["", "count", "duration", "time", "number", "interval", "rate", "yes_no"]
-FACT_KINDS: tuple[FactKind, ...] = ("duration", "time", "number", "interval", "rate", "yes_no")
+FactKind = Literal["", "count", "infusion", "duration", "time", "number", "interval", "rate", "yes_no"]
+FACT_KINDS: tuple[FactKind, ...] = ("infusion", "duration", "time", "number", "interval", "rate", "yes_no")
 
 
 def one_fact(

@@ -12,11 +12,11 @@ from collections.abc import Sequence
 
 from assistant.answering.abstention import gap_of
 from assistant.answering.draft import Draft, Statement, related
-from assistant.answering.facets import facets_of, statement_fit
+from assistant.answering.facets import Fit, facets_of, statement_fit
 from assistant.answering.question import Ask, Asked, ParsedQuestion, named_sources
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import Scorer, describe
-from assistant.answering.shapes.one_fact import one_fact_beside
+from assistant.answering.shapes.one_fact import carries, one_fact_beside
 from assistant.answering.shapes.positions import positions
 from assistant.answering.shapes.prose import select, spells_out
 from assistant.answering.units import EMPTY_CELLS, Unit, row_sentence, stated
@@ -57,6 +57,14 @@ def dosing_answer(
         table.sort(key=lambda row: fits[id(row)].key)
         if fits[id(table[0])].mismatches and rules.say_gaps:
             gap = gap_of(parsed, table[0].cells or {})
+    if rules.one_fact and parsed.one_fact:
+        # "toci infusion time?": of rows fitting as well, one giving it leads, before a row written for children only.
+        def giving_first(row: Statement) -> tuple[int | bool, ...]:
+            placed = fits[id(row)] if rules.facet_first else Fit(0, 0, off_line=False)
+            key = (placed.mismatches, placed.off_line, -placed.patient, -placed.matches)
+            return (*key, not carries(row.text, parsed), placed.narrow)
+
+        table.sort(key=giving_first)
     beside = beside_table(scored, scorer)
     if Ask.POSITIONS in parsed.asks:  # "keppra ppx dose, and do all the societies recommend it?"
         beside = positions(scored, passages, rules.society_positions) or beside

@@ -251,6 +251,8 @@ CARRIES = {
     "time": re.compile(
         r"\bday\s*\+?\d|\d\s*(?:h|hours?|days?|weeks?|months?|years?)\b|\buntil\b|\bwhile\b|\bonce\b", re.IGNORECASE
     ),
+    # How long an infusion runs: "IV over 1 h", "over 30 minutes".
+    "infusion": re.compile(r"\bover \d+(?:[.,]\d+)?\s*(?:h|hours?|min(?:utes?)?)\b", re.IGNORECASE),
     "number": re.compile(r"\d"),
     "interval": re.compile(r"\bevery\b|\bdaily\b|\bq\d+|\bper (?:day|week)\b", re.IGNORECASE),
     "rate": re.compile(r"\d\s*%|\b\d+ of (?:the )?\d+\b|\b\d+/\d+\b"),
