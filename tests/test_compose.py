@@ -2016,3 +2016,12 @@ def test_asked_how_long_a_drug_is_infused_the_row_giving_it_leads_the_dosing_ans
     assert "over 1 h" in lead
     ablated = ExtractiveComposer(composer.idf, ComposerRules.ablated("one_fact"))
     assert "over 1 h" not in ablated.run(question, [table], Intent.DOSING).statements[0].text
+
+
+def test_a_cutoff_is_given_by_a_number_not_by_a_year() -> None:
+    passages = [
+        passage("lee", "The Lee 2025 review of carHLH gives no ferritin thresholds.", "review"),
+        passage("cartox", "CarHLH is defined by a peak ferritin above 10,000 ng/mL during CRS.", "guideline", 1),
+    ]
+    texts = [s.text for s in compose("carHLH ferritin cutoff?", passages).statements]
+    assert texts == [passages[1].text]

@@ -124,8 +124,10 @@ def one_fact(
     subject = core - ask_words(question)
     if scorer.known(subject) and scorer.coverage(lead, passages[lead.passage], subject) < rules.one_fact_coverage:
         return []  # the best unit leaves much of what the question is about open: the prose shape answers
-    # Only a unit giving what is asked (a time for "how long", a number for "out of how many") answers it.
-    ordered = [pair for pair in ordered if carries(pair[1].text, parsed, question)]
+    # Only a unit giving what is asked (a time for "how long", a number for "out of how many") answers it; lead first.
+    ordered = sorted(
+        (pair for pair in ordered if carries(pair[1].text, parsed, question)), key=lambda pair: pair[1] is not lead
+    )
     chosen: list[tuple[set[str], Statement]] = []
     covered: set[str] = set()
     lead_score = next(value for value, unit in candidates if unit is lead)
@@ -253,7 +255,8 @@ CARRIES = {
     ),
     # How long an infusion runs: "IV over 1 h", "over 30 minutes".
     "infusion": re.compile(r"\bover \d+(?:[.,]\d+)?\s*(?:h|hours?|min(?:utes?)?)\b", re.IGNORECASE),
-    "number": re.compile(r"\d"),
+    # A number, but not a year ("the Lee 2025 review gives no thresholds" gives no number) nor part of a name ("CD4").
+    "number": re.compile(r"(?<![\w.])(?!(?:19|20)\d\d\b)\d"),
     "interval": re.compile(r"\bevery\b|\bdaily\b|\bq\d+|\bper (?:day|week)\b", re.IGNORECASE),
     "rate": re.compile(r"\d\s*%|\b\d+ of (?:the )?\d+\b|\b\d+/\d+\b"),
 }
