@@ -83,6 +83,16 @@ def test_an_emergency_named_by_toxicity_and_grade_is_in_scope_though_the_model_r
     assert not answer.abstained and "dexamethasone 10 mg" in answer.answer
 
 
+def test_a_terse_question_naming_a_drug_is_in_scope_though_the_model_cannot_place_its_other_word(
+    chain: AnswerChain,
+) -> None:
+    """'redose' and 'toci' leave the embedding far from every passage; the drug the lexicon reads places it."""
+    question = "toci redose?"
+    assert chain.retriever.search(spell_out(question)).best_similarity < chain.settings.abstain_threshold
+    answer = chain.invoke(question)
+    assert not answer.abstained and "8 h" in answer.answer
+
+
 def test_every_number_in_an_answer_is_in_a_passage_it_cites(chain: AnswerChain) -> None:
     for question in ["What dose of tocilizumab for grade 2 CRS?", "Methylprednisolone for grade 4 CRS?"]:
         answer = chain.invoke(question)

@@ -43,6 +43,7 @@ from assistant.answering.verify import Claim, verify
 from assistant.conversation import Turn, asks_for_more, asks_one_outcome, follow_up, rewrite
 from assistant.embeddings import common_words
 from assistant.errors import CartaError, UsageError
+from assistant.lexicon import lexicon
 from assistant.passage import Passage
 from assistant.retrieval.retriever import HybridRetriever, Retrieval, ScoredPassage
 from assistant.retrieval.synonyms import spell_out, synonym_vocabulary
@@ -268,9 +269,11 @@ class AnswerChain:
         assert state.retrieval is not None
         # A question naming a CAR-T product, trial or toxicity is in scope however few words it has ("breyanzi — when
         # can they drive again?", "gr 3 CRS on one pressor, what do we do?": the model reads bedside words poorly);
-        # one naming a product none the index holds is told so by the composer (unknown_studies).
+        # one naming a product none the index holds is told so by the composer (unknown_studies). So is one naming a
+        # drug, not a class ("toci redose?"): a drug for another field is told by the gates below ("croup").
         parsed = state.parsed
-        named = bool(parsed and (parsed.products or parsed.toxicities or trials_in(state.query)))
+        drugs = [drug for drug in parsed.drugs if lexicon().members(drug) == (drug,)] if parsed else []
+        named = bool(parsed and (parsed.products or parsed.toxicities or drugs or trials_in(state.query)))
         if (
             state.retrieval.best_similarity < self.settings.abstain_threshold
             and not named
