@@ -202,6 +202,15 @@ def test_a_patient_condition_no_passage_names_is_not_answered_with_the_usual_dos
     assert not ablated.run("toci dose for CRS in renal failure?", [dose], Intent.DOSING).abstained
 
 
+def test_a_disease_outside_car_t_care_is_not_answered_with_a_car_t_dose() -> None:
+    dose = passage("label-a", "The Actemra label gives tocilizumab 8 mg/kg for CRS.", doc_type="label")
+    approval = passage("letter", "Anakinra is approved for rheumatoid arthritis.", n=1)
+    composer = knowing(dose.text, approval.text)
+    draft = composer.run("toci dose for rheumatoid arthritis?", [dose], Intent.DOSING)
+    assert draft.abstained and draft.reason == "no source found speaks of rheumatoid arthritis"
+    assert not composer.run("anakinra for rheumatoid arthritis?", [dose, approval], Intent.GENERAL).abstained
+
+
 def test_a_dose_asked_in_one_unit_is_not_answered_in_another() -> None:
     passages = [passage("label-a", "The Kymriah label gives tocilizumab 8 mg/kg for CRS.", doc_type="label")]
     composer = knowing(passages[0].text, "cells")
