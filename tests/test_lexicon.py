@@ -113,6 +113,7 @@ def test_bedside_names_find_the_documents_words() -> None:
     assert "g-csf" in expansions("gcsf for neutropenia")
     assert "second primary malignancies" in expansions("SPM rate real world carvykti?")
     assert "follicular lymphoma" in expansions("yescarta FL CRS %?")
+    assert "tumor lysis syndrome" in expansions("liso-cel CLL — TLS how common?")
     assert {"event-free survival", "overall survival"} <= set(expansions("emapalumab in kids with CRS — EFS / OS?"))
     assert "fluconazole" in expansions("fluc -> mold active azole, when?")
     assert "cornerstone" in expansions("IEC-HS — mainstay of tx?")
