@@ -99,6 +99,8 @@ def test_a_bad_lexicon_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
         ("steroid-sparing option for ICANS?", "sparing steroid option for ICANS?"),
         ("out of toci on the ward, CRS?", "instead of toci (shortage) on the ward, CRS?"),
         ("3 out of 10 pts had CRS; moved out of the ICU", "3 out of 10 patients had CRS; moved out of the ICU"),
+        ("when can pt go home after kymriah?", "when can patient leave the area (go home) after kymriah?"),
+        ("what labs go into CAR-HEMATOTOX?", "what labs go into CAR-HEMATOTOX?"),
     ],
 )
 def test_bedside_shorthand_is_spelled_out(typed: str, spelled: str) -> None:
