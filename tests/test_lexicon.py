@@ -101,6 +101,9 @@ def test_a_bad_lexicon_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
         ("3 out of 10 pts had CRS; moved out of the ICU", "3 out of 10 patients had CRS; moved out of the ICU"),
         ("when can pt go home after kymriah?", "when can patient leave the area (go home) after kymriah?"),
         ("what labs go into CAR-HEMATOTOX?", "what labs go into CAR-HEMATOTOX?"),
+        ("how close does pt need to live after car-t?", "how near does patient need to stay after car-t?"),
+        ("does the pt have to live near the center?", "does the patient have to stay near the center?"),
+        ("how far apart should toci doses be?", "how far apart should toci doses be?"),
     ],
 )
 def test_bedside_shorthand_is_spelled_out(typed: str, spelled: str) -> None:
