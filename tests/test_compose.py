@@ -2034,3 +2034,15 @@ def test_a_cutoff_is_given_by_a_number_not_by_a_year() -> None:
     ]
     texts = [s.text for s in compose("carHLH ferritin cutoff?", passages).statements]
     assert texts == [passages[1].text]
+
+
+def test_asked_what_an_abbreviation_is_the_sentence_spelling_it_out_answers() -> None:
+    passages = [
+        passage("rejeski", "ICAHT grades 1 to 4 are set by ICAHT ANC thresholds and ICAHT durations.", "guideline"),
+        passage("eha", "Immune effector cell-associated hematotoxicity (ICAHT) follows CAR-T.", "guideline", 1),
+    ]
+    composer = knowing(*(p.text for p in passages))
+    texts = [s.text for s in composer.run("what is ICAHT?", passages, Intent.DEFINITION).statements]
+    assert texts == [passages[1].text]
+    ablated = ExtractiveComposer(composer.idf, ComposerRules.ablated("spelled_out_definitions"))
+    assert ablated.run("what is ICAHT?", passages, Intent.DEFINITION).statements[0].text == passages[0].text

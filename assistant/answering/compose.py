@@ -27,6 +27,7 @@ from assistant.answering.facets import statement_fit
 from assistant.answering.question import SOURCE_KINDS, Ask, Asked, Intent, ParsedQuestion
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import GIVES_RATE, Scorer
+from assistant.answering.shapes.definition import spelled_out, spells_out_asked
 from assistant.answering.shapes.dosing import dosing_answer, how_given
 from assistant.answering.shapes.evidence import (
     by_evidence_strength,
@@ -148,7 +149,9 @@ class ExtractiveComposer:
         answered = (
             bool(draft.table) and not draft.gap and not statement_fit(parsed, draft.table[0], passages).mismatches
         )
-        if self.rules.absence_leads and not answered:
+        # "what is ICAHT?" answered by its full name is no absence, though a detail of ICAHT is missing.
+        defined = bool(draft.statements) and spells_out_asked(question, draft)
+        if self.rules.absence_leads and not answered and not defined:
             draft = absence_first(draft, asked, parsed, passages, scored, self.scorer)
         return draft
 
@@ -200,6 +203,10 @@ class ExtractiveComposer:
             dosing = dosing_answer(question, asked, parsed, passages, scored, self.scorer)
             if dosing is not None:
                 return dosing
+        if rules.spelled_out_definitions:  # "what is ICAHT?": its full name
+            spelled = spelled_out(question, scored)
+            if spelled:
+                return Draft(statements=select(spelled, rules)[: rules.definition_statements])
         if intent is not Intent.DOSING and COMPOSITION.search(question):
             whole = whole_table(core, passages, units, scored, self.scorer)
             if whole:

@@ -269,6 +269,12 @@ class ComposerRules(BaseModel):
         "A management answer on a grade the question names quotes no grading row or criterion: the grade was given.",
     )
     facet_leads: int = budget(2, "Units leading a management answer: two sources agreeing, or one source's two steps.")
+    spelled_out_definitions: bool = rule(
+        True,
+        False,
+        "'what is ICAHT?' is answered by the sentence spelling the term out, not by a note on what of it is missing.",
+    )
+    definition_statements: int = budget(2, "... in at most this many statements.")
     whether_at_grade: bool = rule(
         True,
         False,
