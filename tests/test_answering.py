@@ -65,32 +65,22 @@ def test_out_of_scope_questions_abstain_and_cite_nothing(chain: AnswerChain, que
     assert answer.answer == ABSTAIN_MESSAGE
 
 
-def test_a_terse_question_naming_a_product_is_in_scope_though_few_words_match(chain: AnswerChain) -> None:
-    """Its nearest passage is below the out-of-scope similarity, but the product it names is indexed."""
-    question = "breyanzi — when can they drive again?"
-    assert chain.retriever.search(question).best_similarity < chain.settings.abstain_threshold
-    answer = chain.invoke(question)
-    assert not answer.abstained and "2 weeks" in answer.answer
-
-
-def test_an_emergency_named_by_toxicity_and_grade_is_in_scope_though_the_model_reads_it_poorly(
-    chain: AnswerChain,
+@pytest.mark.parametrize(
+    ("question", "answered"),
+    [
+        pytest.param("breyanzi — when can they drive again?", "2 weeks", id="product"),
+        pytest.param("gr 3 CRS on one pressor, what do we do?", "dexamethasone 10 mg", id="emergency-by-toxicity"),
+        pytest.param("toci redose?", "8 h", id="drug"),
+    ],
+)
+def test_a_terse_question_naming_a_product_toxicity_or_drug_is_in_scope_though_the_model_reads_it_poorly(
+    chain: AnswerChain, question: str, answered: str
 ) -> None:
-    """The embedding model reads bedside words poorly; the toxicity the lexicon reads puts the question in scope."""
-    question = "gr 3 CRS on one pressor, what do we do?"
+    """Its nearest passage is below the out-of-scope similarity (the embedding reads bedside words poorly), but the
+    product, toxicity or drug the lexicon reads puts the question in scope."""
     assert chain.retriever.search(spell_out(question)).best_similarity < chain.settings.abstain_threshold
     answer = chain.invoke(question)
-    assert not answer.abstained and "dexamethasone 10 mg" in answer.answer
-
-
-def test_a_terse_question_naming_a_drug_is_in_scope_though_the_model_cannot_place_its_other_word(
-    chain: AnswerChain,
-) -> None:
-    """'redose' and 'toci' leave the embedding far from every passage; the drug the lexicon reads places it."""
-    question = "toci redose?"
-    assert chain.retriever.search(spell_out(question)).best_similarity < chain.settings.abstain_threshold
-    answer = chain.invoke(question)
-    assert not answer.abstained and "8 h" in answer.answer
+    assert not answer.abstained and answered in answer.answer
 
 
 def test_every_number_in_an_answer_is_in_a_passage_it_cites(chain: AnswerChain) -> None:
