@@ -2046,3 +2046,13 @@ def test_asked_what_an_abbreviation_is_the_sentence_spelling_it_out_answers() ->
     assert texts == [passages[1].text]
     ablated = ExtractiveComposer(composer.idf, ComposerRules.ablated("spelled_out_definitions"))
     assert ablated.run("what is ICAHT?", passages, Intent.DEFINITION).statements[0].text == passages[0].text
+
+
+def test_a_one_fact_answer_starts_with_the_unit_its_lead_checks_passed_not_one_contradicting_the_question() -> None:
+    passages = [
+        passage("label", "ICANS onset median and ICANS onset range are given in the ICANS label.", "label"),
+        passage("trial", "In CRS with ICANS, ICANS onset median was 4 days.", "trial", 1),  # about CRS first
+        passage("trial", "Median ICANS onset was 6 days, after CRS onset.", "trial", 2),
+    ]
+    texts = [s.text for s in compose("ICANS onset median?", passages).statements]
+    assert texts[0] == passages[2].text
