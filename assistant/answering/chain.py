@@ -272,7 +272,7 @@ class AnswerChain:
         # one naming a product none the index holds is told so by the composer (unknown_studies). So is one naming a
         # drug, not a class ("toci redose?"): a drug for another field is told by the gates below ("croup").
         parsed = state.parsed
-        drugs = [drug for drug in parsed.drugs if lexicon().members(drug) == (drug,)] if parsed else []
+        drugs = [drug for drug in parsed.drugs if not lexicon().is_class(drug)] if parsed else []
         named = bool(parsed and (parsed.products or parsed.toxicities or drugs or trials_in(state.query)))
         if (
             state.retrieval.best_similarity < self.settings.abstain_threshold

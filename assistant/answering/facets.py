@@ -77,11 +77,17 @@ class Fit:
     narrow: bool = False  # written for children or <30 kg only, and the question names no patient
 
     @property
+    def closeness(self) -> tuple[int, bool, int, int]:
+        """How close the unit is to the question: fewest contradictions, then on the asked line, then written for the
+        patient asked about (a 25 kg child's dose is the <30 kg row, before a row that states no weight), then most
+        matches."""
+        return (self.mismatches, self.off_line, -self.patient, -self.matches)
+
+    @property
     def key(self) -> tuple[int, bool, int, int, bool]:
-        """Sort key: fewest contradictions, then on the asked line, then written for the patient asked
-        about (a 25 kg child's dose is the <30 kg row, before a row that states no weight), then most matches;
-        of equals, a row for children only follows ("toci dose for CRS?" leads with the ≥30 kg row)."""
-        return (self.mismatches, self.off_line, -self.patient, -self.matches, self.narrow)
+        """Sort key: ``closeness``; of equals, a row for children only follows ("toci dose for CRS?" leads with the
+        ≥30 kg row)."""
+        return (*self.closeness, self.narrow)
 
 
 def facets_of(unit: Unit, doc_type: str, year: int | None) -> Facets:

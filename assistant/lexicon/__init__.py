@@ -154,6 +154,10 @@ class Lexicon(BaseModel):
         """Canonical names of the groups of one entity ``kind`` ('drug' -> tocilizumab, ...)."""
         return tuple(g.terms[0] for g in self.groups if g.kind == kind)
 
+    def is_class(self, canonical: str) -> bool:
+        """Whether ``canonical`` names a drug class ('corticosteroids'), which stands for the drugs it lists."""
+        return self.members(canonical) != (canonical,)
+
     def members(self, canonical: str) -> tuple[str, ...]:
         """The drugs a class stands for ('corticosteroids' -> dexamethasone, ...); the drug itself otherwise."""
         group = next((g for g in self.groups if g.terms[0] == canonical and g.members), None)

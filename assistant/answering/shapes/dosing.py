@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from assistant.answering.abstention import gap_of
 from assistant.answering.draft import Draft, Statement, related
-from assistant.answering.facets import Fit, facets_of, statement_fit
+from assistant.answering.facets import facets_of, statement_fit
 from assistant.answering.question import Ask, Asked, ParsedQuestion, named_sources
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import Scorer, describe
@@ -60,9 +60,11 @@ def dosing_answer(
     if rules.one_fact and parsed.one_fact:
         # "toci infusion time?": of rows fitting as well, one giving it leads, before a row written for children only.
         def giving_first(row: Statement) -> tuple[int | bool, ...]:
-            placed = fits[id(row)] if rules.facet_first else Fit(0, 0, off_line=False)
-            key = (placed.mismatches, placed.off_line, -placed.patient, -placed.matches)
-            return (*key, not carries(row.text, parsed), placed.narrow)
+            gives = carries(row.text, parsed)
+            if not rules.facet_first:
+                return (not gives,)
+            placed = fits[id(row)]
+            return (*placed.closeness, not gives, placed.narrow)
 
         table.sort(key=giving_first)
     beside = beside_table(scored, scorer)

@@ -289,7 +289,9 @@ def on_drug_at_grade(
     what the grade is. Each source's best unit comes first, in score order: the sources' conditions differ."""
     grade = parsed.grades[0]
     asked = lexicon().with_members(parsed.drugs)
-    kept: list[tuple[float, Unit]] = []
+    firsts: list[tuple[float, Unit]] = []
+    rest: list[tuple[float, Unit]] = []
+    documents: set[str] = set()
     for value, unit in candidates:
         passage = passages[unit.passage]
         facets = facets_of(unit, passage.doc_type, passage.year)
@@ -300,10 +302,9 @@ def on_drug_at_grade(
             and not grades_a_patient(unit)
             and not fit(parsed, facets).mismatches
         ):
-            kept.append((value, unit))
-    documents = {passages[u.passage].doc_id for _, u in kept}
-    firsts = {id(next(u for _, u in kept if passages[u.passage].doc_id == d)) for d in documents}
-    return sorted(kept, key=lambda pair: id(pair[1]) not in firsts)  # stable: score order within each
+            (rest if passage.doc_id in documents else firsts).append((value, unit))
+            documents.add(passage.doc_id)
+    return [*firsts, *rest]
 
 
 def grades_a_patient(unit: Unit) -> bool:
