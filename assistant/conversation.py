@@ -74,6 +74,15 @@ def present(text: str) -> dict[str, list[str]]:
     return entities(NEGATED.sub(" ", text))
 
 
+def ruled_out(text: str) -> frozenset[str]:
+    """The toxicities ``text`` rules out: "G3 ICANS no CRS" rules out CRS.
+
+    >>> sorted(ruled_out("grade 2 ICANS without CRS"))
+    ['crs']
+    """
+    return frozenset(entities(" ".join(NEGATED.findall(text))).get("toxicity", []))
+
+
 def asks_for_more(question: str, history: list[Turn]) -> bool:
     """Whether ``question`` asks for more of an earlier answer ("tell me more") rather than something new."""
     return bool(MORE.match(question)) and any(turn.role == "user" for turn in history)

@@ -11,6 +11,7 @@ from assistant.answering.declared import Topic, declarations
 from assistant.answering.draft import Draft
 from assistant.answering.question import Asked, Intent, ParsedQuestion, grades_in, spaced_compounds
 from assistant.answering.rules import ComposerRules
+from assistant.answering.scoring import Scorer
 from assistant.answering.shapes.prose import select
 from assistant.answering.units import Unit, row_sentence, units_of
 from assistant.passage import Passage
@@ -444,6 +445,13 @@ def test_one_word_in_common_is_not_an_answer() -> None:
     assert not draft.abstained  # two words in common: empiric, antibiotics
     draft = composer.run("empiric choice for community pneumonia?", passages, Intent.GENERAL)
     assert draft.abstained and "one word" in draft.reason
+
+
+def test_a_line_not_repeating_car_t_still_shares_it() -> None:
+    """ "ferritin over 10,000 after CAR-T?": every source is about CAR-T, so the carHLH line shares two words."""
+    carhlh = passage("cartox", "carHLH is defined by a peak ferritin >10,000 ng/mL during the CRS phase.", "guideline")
+    composer = knowing(carhlh.text, "CAR-T")
+    assert not composer.run("ferritin over 10,000 after CAR-T?", [carhlh], Intent.GENERAL).abstained
 
 
 def test_a_question_with_one_subject_word_needs_only_that_word_in_common() -> None:
@@ -1057,7 +1065,6 @@ def test_facets_a_row_for_another_cohort_contradicts_a_cohort_question() -> None
 
 
 def test_a_named_trial_is_answered_from_its_own_report_first() -> None:
-    from assistant.answering.scoring import Scorer
 
     paper = make_passage("FELIX: grade 3 or higher ICANS in 7.1%.", "roddie-2024-felix", doc_type="trial")
     label = make_passage("FELIX: grade 3 or higher ICANS in 7%.", "aucatzyl-label", doc_type="label")
@@ -1070,7 +1077,7 @@ def test_a_named_trial_is_answered_from_its_own_report_first() -> None:
 
 
 def test_a_question_word_inflected_otherwise_is_still_held_by_the_unit() -> None:
-    from assistant.answering.scoring import Scorer, inflections
+    from assistant.answering.scoring import inflections
 
     forms = inflections("infections") | inflections("monitor") | inflections("screen")
     assert {"infection", "monitoring", "screening"} <= forms
@@ -1443,7 +1450,6 @@ def test_a_runner_up_that_holds_the_questions_rare_words_keeps_it_answerable() -
 
 def test_a_brand_earns_no_more_than_its_generic_name() -> None:
     """'Gamifant' is rarer in the corpus than 'emapalumab': a label line must not outrank a study for it."""
-    from assistant.answering.scoring import Scorer
 
     scorer = Scorer({"gamifant": 5.0, "emapalumab": 2.0, "adult": 1.0}, ComposerRules())
     assert scorer.matched_weight("gamifant") == scorer.matched_weight("emapalumab") == 2.0
@@ -1459,7 +1465,6 @@ def test_a_brand_earns_no_more_than_its_generic_name() -> None:
 def test_a_unit_holding_the_questions_word_for_a_toxicity_earns_nothing_more_for_spelling_it_out() -> None:
     """A definition writes 'IEC-HS' and its full name; a line on treating it writes 'IEC-HS' once. Both hold the
     question's word for the toxicity, so the spelled-out name does not lift the definition above the answer."""
-    from assistant.answering.scoring import Scorer
 
     texts = [
         "The panel named it immune effector cell-associated HLH-like syndrome (IEC-HS).",
@@ -1483,7 +1488,6 @@ def test_a_unit_holding_the_questions_word_for_a_toxicity_earns_nothing_more_for
 def test_a_drug_named_only_in_words_the_corpus_never_uses_earns_its_synonyms_in_full() -> None:
     """'romiplostim' is no corpus word: the class it belongs to ('thrombopoietin agonist') is all it can match, so it
     counts as a question word would, not at the discount of an added synonym; 'tpo agonist' shares 'agonist'."""
-    from assistant.answering.scoring import Scorer
 
     idf = {"thrombopoietin": 3.0, "agonist": 2.0, "platelets": 1.0, "low": 1.0}
     unit, tpo = (
@@ -1507,6 +1511,23 @@ def test_a_line_with_a_toxicity_the_question_rules_out_does_not_answer_it() -> N
     composer = knowing(with_crs.text, without.text)
     off = ExtractiveComposer(composer.idf, ComposerRules.ablated("ruled_out_toxicities"))
     assert off.run(question, [with_crs, without], Intent.GENERAL).statements[0].text == with_crs.text
+
+
+def test_a_line_that_also_speaks_of_the_ruled_out_toxicitys_absence_is_not_another_patients() -> None:
+    """ "can ICANS happen without CRS?": "ICANS can occur ... after CRS, or without CRS" answers it, and leads."""
+    row = passage("astct", "ICANS grade 4: repetitive seizures without return to baseline.", "guideline", n=0)
+    warning = passage("label", "ICANS can occur before, during or after CRS, or without CRS.", "label", n=1)
+    question = "can ICANS happen without CRS?"
+    assert compose(question, [row, warning]).statements[0].text == warning.text
+    # ... alone: the grade row naming ICANS only is no better fit for a question that speaks of CRS too.
+    assert [s.text for s in compose("is ICANS possible without CRS?", [row, warning]).statements] == [warning.text]
+    composer = knowing(row.text, warning.text)
+    scorer = Scorer(composer.idf, ComposerRules())
+    asked = Asked.read(question, Intent.GENERAL)
+    unit = Unit(warning.text, 0)
+    assert scorer.score(unit, warning, asked, rank=1) == Scorer(
+        composer.idf, ComposerRules.ablated("ruled_out_toxicities")
+    ).score(unit, warning, asked, rank=1)
 
 
 def test_a_row_that_only_restates_the_sentences_chosen_before_it_is_left_out() -> None:
@@ -1841,7 +1862,6 @@ def test_a_missing_dose_of_a_case_report_does_not_fit_a_question_on_how_the_pati
 def test_a_unit_reporting_only_other_outcomes_than_asked_counts_less() -> None:
     """ "and PFS?" carried "de Boer — how many had significant neutropenia?": the neutropenia rate shares more
     carried words, but the question's own outcome is progression-free survival."""
-    from assistant.answering.scoring import Scorer
 
     neutropenia = make_passage("In de Boer, significant neutropenia occurred in 21% of patients.", "deboer")
     survival = make_passage("In de Boer, a high-risk score was linked to worse progression-free survival.", "deboer")

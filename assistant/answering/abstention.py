@@ -43,6 +43,9 @@ NEGATION = re.compile(
 TREATMENT = "treatment"
 #: How a CAR-T product's short name ends ("axi-cel", "cilta-cel"): one no document uses is a product Carta lacks.
 PRODUCT_SUFFIX = "-cel"
+#: The words naming the field itself: every source is about CAR-T, so a passage not repeating "CAR-T" shares it all
+#: the same ("ferritin over 10,000 after CAR-T?" and the CARTOX carHLH line).
+FIELD_WORDS = frozenset({"car-t", "car-ts", "cart", "car19"})
 #: What the answer's first line says when a question asks for the hospital's own protocol and none is indexed.
 NO_LOCAL = "your hospital's own protocol: no local document is indexed (add one with `carta ingest PATH`)"
 
@@ -65,6 +68,7 @@ def cannot_answer(
     close = [u for value, u in scored[: rules.coverage_candidates] if value >= rules.relative_cutoff * best_score]
     best = max(close, key=lambda u: scorer.coverage(u, passages[u.passage], core))
     known, found = scorer.matched(best, passages[best.passage], core)
+    found |= known & FIELD_WORDS  # every source speaks of CAR-T, whether or not this line repeats it
     # Only words of the subject are asked to match: "how many pts were in ZUMA-2?" has one ('zuma-2'), as the
     # words of the kind of fact asked ('many', 'pts') are no subject a passage must name; nor are the words asking
     # what a study found ("ZUMA-2 results?").

@@ -22,7 +22,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from assistant.conversation import NEGATED, entities, present
+from assistant.conversation import NEGATED, entities, present, ruled_out
 from assistant.lexicon import lexicon
 from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import expansion_groups, mentioned_sources, normalize, related_words
@@ -249,7 +249,7 @@ class Asked:
             or asks_bare_rate(question, intent),
             sources=frozenset(named_sources(question) - SOURCE_KINDS),
             besides=frozenset(entities(besides).get("toxicity", [])),
-            ruled_out=frozenset(entities(" ".join(NEGATED.findall(question))).get("toxicity", [])),
+            ruled_out=ruled_out(question),
             study_parts=study_parts(question),
             trials=trials_in(question),
             products=frozenset(entities(question).get("product", [])),

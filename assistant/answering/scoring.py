@@ -18,7 +18,7 @@ from assistant.answering.facets import facets_of
 from assistant.answering.question import Asked, Concept, Intent, findings_words, named_sources, trials_in
 from assistant.answering.rules import ComposerRules
 from assistant.answering.units import Unit
-from assistant.conversation import entities, present
+from assistant.conversation import entities, present, ruled_out
 from assistant.documents import LOCAL_COLLECTION
 from assistant.lexicon import lexicon
 from assistant.passage import Passage
@@ -111,8 +111,10 @@ class Scorer:
                 value *= self.rules.unnamed_toxicity_factor
         if named and named[0] in asked.besides:
             value *= self.rules.other_grade_factor
-        if self.rules.ruled_out_toxicities and asked.ruled_out & set(present(unit.text).get("toxicity", [])):
-            # "gr2 ICANS, no CRS": "grade 2 ICANS with CRS that is refractory ..." is another patient's line.
+        other_patient = asked.ruled_out & set(present(unit.text).get("toxicity", [])) - ruled_out(unit.text)
+        if self.rules.ruled_out_toxicities and other_patient:
+            # "gr2 ICANS, no CRS": "grade 2 ICANS with CRS that is refractory ..." is another patient's line; one
+            # that also speaks of its absence ("ICANS can occur before, during or after CRS, or without CRS") is not.
             value *= self.rules.other_grade_factor
         reports = lexicon().named_outcomes(normalize(unit.text)) if asked.outcomes else ()
         if reports and not asked.outcomes & set(reports):

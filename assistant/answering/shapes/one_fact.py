@@ -19,7 +19,7 @@ from assistant.answering.question import Ask, ParsedQuestion, ask_words, fact_wo
 from assistant.answering.scoring import Scorer
 from assistant.answering.shapes.prose import asked_words, merged_into, unit_tokens
 from assistant.answering.units import Unit
-from assistant.conversation import entities
+from assistant.conversation import entities, ruled_out
 from assistant.documents import SINGLE_STUDY_TYPES, study_named
 from assistant.lexicon import lexicon
 from assistant.passage import Passage
@@ -81,7 +81,7 @@ def one_fact(
         spans = grade is not None and len(about.grades) > 1
         # "gr1 CRS temp threshold?" is answered by the grade 1 row, not a treatment trigger for grade 1.
         not_a_grade_row = classifying and not (unit.cells and not unit.is_dosing_row)
-        others = bool(parsed.toxicities) and bool(set(entities(unit.text).get("toxicity", [])) - set(parsed.toxicities))
+        others = bool(parsed.toxicities) and bool(set(entities(unit.text).get("toxicity", [])) - spoken_of)
         return (
             contradictions,
             bool(parsed.toxicities) and not named,
@@ -96,6 +96,8 @@ def one_fact(
             grade not in about.grades,
         )
 
+    # "can ICANS happen without CRS?" speaks of CRS too: a line naming both names no other toxicity.
+    spoken_of = set(parsed.toxicities) | ruled_out(question)
     keys = {id(u): key(u) for _, u in candidates}
     ordered = sorted(candidates, key=lambda pair: keys[id(pair[1])])  # stable: score order within each
     # The lead is the best unit if it gives what is asked. A rate or a number is given only in figures, so for
