@@ -52,6 +52,8 @@ NUMBER = re.compile(rf"(?<![\w.])[<>≤≥]?\d+(?:[.,]\d+)*(?:\s*(?:{'|'.join(UN
 DOSE = re.compile(rf"{_AMOUNT}\s*(?:{'|'.join(DOSE_UNITS)})(?![A-Za-z])", re.IGNORECASE)
 #: A sentence that gives or discusses a dose: an amount with a dose unit, or the word itself.
 DOSE_TALK = re.compile(r"\bdos(e|es|ing|age)\b|\bregimen\b|\d\s*(mg|g|µg|mcg|mL|units?)\b", re.IGNORECASE)
+#: A line on who is at risk of something: "high risk of hematotoxicity", "predisposing factors", "a risk factor".
+RISK_TALK = re.compile(r"\brisks?\b|\bpredict\w*|\bpredispos\w*", re.IGNORECASE)
 #: A CAR-T product's dose, given in cells: "100 × 10⁶ CAR+ T cells", "2 × 10⁶ cells/kg".
 CELL_DOSE = re.compile(r"×\s*10\S*\s*(?:CAR\+|cells)|\bCAR\+\s*(?:viable\s+)?T[- ]cells\b|\bcells/kg\b", re.IGNORECASE)
 #: A question asking for cells ("cell dose", "how many CAR+ T cells"), not a drug's dose.

@@ -454,6 +454,26 @@ def test_a_line_not_repeating_car_t_still_shares_it() -> None:
     assert not composer.run("ferritin over 10,000 after CAR-T?", [carhlh], Intent.GENERAL).abstained
 
 
+def test_another_topics_risk_factors_do_not_answer_who_is_at_risk_of_a_toxicity() -> None:
+    """ "risk factors for carHLH?": the seizure table's risk factors are not carHLH's; with no line on CRS risk,
+    "risk factors for severe CRS?" is not answered at all."""
+    seizures = passage("ash", "Seizure prophylaxis is not recommended in patients without risk factors.", "guideline")
+    nk_cells = make_passage(
+        "carHLH was associated with low NK-cell counts.", "lichtenstein", n=1, section="Risk factor for carHLH"
+    )
+    grading = passage("astct", "The more severe of hypotension or hypoxia sets the severe CRS grade.", "guideline", n=2)
+    composer = knowing(seizures.text, nk_cells.text, grading.text)
+    draft = composer.run("risk factors for carHLH?", [seizures, nk_cells], Intent.GENERAL)
+    assert [s.text for s in draft.statements] == [nk_cells.text]
+    off = ExtractiveComposer(composer.idf, ComposerRules.ablated("others_risk_factor"))
+    shown = off.run("risk factors for carHLH?", [seizures, nk_cells], Intent.GENERAL).statements
+    assert seizures.text in [s.text for s in shown]
+    draft = composer.run("risk factors for severe CRS?", [seizures, grading], Intent.GENERAL)
+    assert draft.abstained and "risk of CRS" in draft.reason
+    off = ExtractiveComposer(composer.idf, ComposerRules.ablated("risk_gap"))
+    assert not off.run("risk factors for severe CRS?", [seizures, grading], Intent.GENERAL).abstained
+
+
 def test_a_question_with_one_subject_word_needs_only_that_word_in_common() -> None:
     """ "how many pts were in ZUMA-2?": 'many' and 'pts' say what kind of fact is asked, not what about."""
     passages = [passage("z", "ZUMA-2 (brexu-cel, MCL) enrolled 74 subjects, of whom 68 were infused.", "trial")]

@@ -55,6 +55,22 @@ def test_a_named_trial_sets_aside_other_trials_and_side_cohorts() -> None:
     assert not asked.about_another("In ZUMA-1, grade ≥3 CRS occurred in 13%.")
 
 
+@pytest.mark.parametrize(
+    ("question", "risk"),
+    [
+        ("risk factors for severe CRS?", True),
+        ("which pts are at high risk of severe CRS?", True),
+        ("what predicts ICAHT?", True),
+        ("risk of CRS with yescarta?", False),  # how often, not who
+        ("high-risk pts gr2 ICANS dex?", False),
+    ],
+)
+def test_a_question_asking_who_is_at_risk_is_read_so(question: str, risk: bool) -> None:
+    from assistant.answering.question import Asked
+
+    assert Asked.read(question, Intent.GENERAL).risk is risk
+
+
 def test_our_protocol_asks_for_local_documents() -> None:
     from assistant.answering.question import Asked
 

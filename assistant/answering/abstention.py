@@ -21,13 +21,13 @@ from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import CORPUS_NOTE, Scorer, inflection_of_known
 from assistant.answering.shapes.prose import asked_words
 from assistant.answering.units import Unit
-from assistant.conversation import entities
+from assistant.conversation import entities, present
 from assistant.documents import LOCAL_COLLECTION
 from assistant.lexicon import lexicon
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import normalize, synonym_vocabulary
-from assistant.text import ASKED_UNIT, CELL_DOSE, CELLS_ASKED, DOSE_TALK, bare_numbers
+from assistant.text import ASKED_UNIT, CELL_DOSE, CELLS_ASKED, DOSE_TALK, RISK_TALK, bare_numbers
 
 #: Why a request for more abstains: every unit the search found was already in an earlier answer.
 ALL_SHOWN = "everything the search found for this question was already shown"
@@ -61,6 +61,8 @@ def cannot_answer(
         return unknown
     if rules.condition_gap and (unnamed := unnamed_condition(question, passages)):
         return f"no source found speaks of {unnamed}"
+    if rules.risk_gap and (unknown := unknown_risk(asked, scored, passages)):
+        return unknown
     if best_score <= 0:
         return "the best passage covers too little of the question"
     # The best-scoring unit may match the question's common words while a close runner-up holds its rare
@@ -76,6 +78,19 @@ def cannot_answer(
         # "outpt CAP empiric abx for a healthy 40 yo?" meets the corpus in 'empiric' alone.
         return "the best passage shares only one word with the question"
     return unknown_dose(question, asked, scored, scorer)
+
+
+def unknown_risk(asked: Asked, scored: list[tuple[float, Unit]], passages: Sequence[Passage]) -> str | None:
+    """Why a question asking who is at risk of a toxicity cannot be answered, or None: no line found speaks of
+    that toxicity's risk ("risk factors for severe CRS?"; the seizure-prophylaxis table's risk factors are not CRS's).
+    """
+    if not (asked.risk and asked.toxicities):
+        return None
+    for value, unit in scored:
+        text = f"{unit.text} {passages[unit.passage].section}"
+        if value > 0 and RISK_TALK.search(text) and set(present(text).get("toxicity", [])) & asked.toxicities:
+            return None
+    return f"no passage says who is at risk of {', '.join(sorted(t.upper() for t in asked.toxicities))}"
 
 
 def unnamed_condition(question: str, passages: Sequence[Passage]) -> str | None:

@@ -187,6 +187,7 @@ class Asked:
     trials: frozenset[str] = frozenset()  # named trials ("ZUMA-1")
     products: frozenset[str] = frozenset()  # named products, canonical ("Yescarta" -> axi-cel)
     local: bool = False  # "our protocol": the hospital's own documents first
+    risk: bool = False  # "risk factors for severe CRS?": who is at risk of its toxicities
     drugs: frozenset[str] = frozenset()  # drugs asked about, not those already given, with a class's members
     # Words of what kind of fact is asked ("how many days", "results"), not its subject; "data on X" stays a subject
     # word, as the evidence pattern spans its subject ("does cytosorb help?") and evidence is no kind of
@@ -254,6 +255,7 @@ class Asked:
             trials=trials_in(question),
             products=frozenset(entities(question).get("product", [])),
             local=local,
+            risk=bool(lex.risk_pattern.search(question)),
             drugs=lex.with_members(asked_drugs(question)),
             asking=frozenset(ask_words(question, besides=("asks.evidence",))),
             compounds=compounds,

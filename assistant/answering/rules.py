@@ -76,6 +76,18 @@ class ComposerRules(BaseModel):
         "A question naming a patient condition no passage names (pregnancy, renal impairment) is not answered with the"
         " usual dose: the answer says no source speaks of it.",
     )
+    risk_gap: bool = rule(
+        True,
+        False,
+        "A question asking who is at risk of a toxicity that no passage speaks of the risk of ('risk factors for severe"
+        " CRS?') is not answered with another topic's risk factors: the answer says no source gives them.",
+    )
+    others_risk_factor: float = rule(
+        0.1,
+        1.0,
+        "A line on risk naming no toxicity (the seizure-prophylaxis table's 'risk factors') is another topic's risk,"
+        " not the asked toxicity's: it hardly counts.",
+    )
     other_drug_factor: float = rule(
         0.5, 1.0, "A unit naming only other drugs than the one asked is about them ('levaquin?': no valaciclovir row)."
     )

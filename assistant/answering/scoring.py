@@ -24,6 +24,7 @@ from assistant.lexicon import lexicon
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import group_of, normalize, related_words, synonym_vocabulary
+from assistant.text import RISK_TALK
 
 #: Sentences about the corpus itself ("... was not captured for this corpus") say what is missing,
 #: not what is known; provenance ones ("the results below were checked against the ASH abstract") how
@@ -108,7 +109,9 @@ class Scorer:
             if (named and not set(named) & asked.toxicities) or (titled and not titled & asked.toxicities):
                 value *= self.rules.other_grade_factor
             elif not named:
-                value *= self.rules.unnamed_toxicity_factor
+                # "risk factors for carHLH?": the seizure-prophylaxis table's "risk factors" are another topic's risk.
+                another_risk = asked.risk and RISK_TALK.search(unit.text)
+                value *= self.rules.others_risk_factor if another_risk else self.rules.unnamed_toxicity_factor
         if named and named[0] in asked.besides:
             value *= self.rules.other_grade_factor
         other_patient = asked.ruled_out & set(present(unit.text).get("toxicity", [])) - ruled_out(unit.text)

@@ -92,6 +92,7 @@ class Lexicon(BaseModel):
     adds: str = ""  # a follow-up that adds to the earlier subject ("also", "too") rather than replacing it
     instead: str = ""  # a follow-up asking for another drug than the earlier turn's ("alternative?")
     usual: str = ""  # a follow-up asking the usual case, without the earlier turn's patient condition
+    risk: str = ""  # a question asking who is at risk of a toxicity ("risk factors for severe CRS?")
     trials: list[str] = Field(default_factory=list)
     domain: str = ""  # words that place a question in Carta's field by themselves ("CAR-T", "ICE score")
 
@@ -129,6 +130,7 @@ class Lexicon(BaseModel):
             adds=_either(self.adds, other.adds),
             instead=_either(self.instead, other.instead),
             usual=_either(self.usual, other.usual),
+            risk=_either(self.risk, other.risk),
             trials=[*self.trials, *(t for t in other.trials if t not in self.trials)],
             domain="|".join(p for p in (self.domain, other.domain) if p),
         )
@@ -347,6 +349,10 @@ class Lexicon(BaseModel):
     @cached_property
     def usual_pattern(self) -> re.Pattern[str]:
         return re.compile(self.usual or r"(?!)", re.IGNORECASE)
+
+    @cached_property
+    def risk_pattern(self) -> re.Pattern[str]:
+        return re.compile(self.risk or r"(?!)", re.IGNORECASE)
 
     @cached_property
     def rate_pattern(self) -> re.Pattern[str]:
