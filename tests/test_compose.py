@@ -680,6 +680,23 @@ def test_asked_for_an_alternative_the_drug_not_wanted_has_no_row() -> None:
         assert [row.cells["drug"] for row in draft.table] == ["methylprednisolone"], question
 
 
+def test_a_childs_dose_with_no_row_written_for_children_says_so_and_the_rows_follow() -> None:
+    """ "dex dose for a kid with grade 3 ICANS?": ASCO's 10 mg states no population; a label row for <30 kg does."""
+    unstated = dosing_table(
+        "a", "dexamethasone | 10 mg | IV | every 6 h | not stated | not stated | ICANS grade 3 | guideline"
+    )
+    draft = compose("dex dose for a kid with grade 3 ICANS?", [unstated], Intent.DOSING)
+    assert draft.gap == "a dexamethasone dose for grade 3 ICANS in pediatric patients"
+    assert draft.table[0].cells["dose"] == "10 mg"
+    assert not compose("dex dose for grade 3 ICANS?", [unstated], Intent.DOSING).gap  # an adult's: as stated
+    off = ExtractiveComposer(knowing(unstated.text).idf, ComposerRules.ablated("child_dose_stated"))
+    assert not off.run("dex dose for a kid with grade 3 ICANS?", [unstated], Intent.DOSING).gap
+    label = dosing_table(
+        "b", "tocilizumab | 12 mg/kg | IV | once | 800 mg | patients weighing <30 kg | CRS | label", title="Label"
+    )
+    assert not compose("toci dose for a 20 kg child with CRS?", [label], Intent.DOSING).gap
+
+
 def test_with_no_row_for_the_grade_asked_the_answer_says_so_and_no_other_grades_dose_leads() -> None:
     table = dosing_table(
         "a", "methylprednisolone | 1 mg/kg | IV | every 12 h | not stated | not stated | ICANS grade 2 | guideline"

@@ -32,6 +32,11 @@ MANAGED = re.compile(r"\b(?:is|are) (?:managed|treated) with\b", re.IGNORECASE)
 CONSIDERED = re.compile(r"\(consider\b", re.IGNORECASE)
 
 
+def asks_for_child(parsed: ParsedQuestion) -> bool:
+    """Whether the question's patient is a child: by age ("kid", "peds") or by weight (under 30 kg)."""
+    return parsed.population.age_band == "pediatric" or parsed.population.weight_band == "<30 kg"
+
+
 def dosing_answer(
     question: str,
     asked: Asked,
@@ -56,6 +61,9 @@ def dosing_answer(
         fits = {id(row): statement_fit(parsed, row, passages) for row in table}
         table.sort(key=lambda row: fits[id(row)].key)
         if fits[id(table[0])].mismatches and rules.say_gaps:
+            gap = gap_of(parsed, table[0].cells or {})
+        elif rules.child_dose_stated and asks_for_child(parsed) and not any(fits[id(row)].patient for row in table):
+            # "dex dose for 15 kg kid with ICANS?": no row is written for children; those stating no population follow.
             gap = gap_of(parsed, table[0].cells or {})
     if rules.one_fact and parsed.one_fact:
         # "toci infusion time?": of rows fitting as well, one giving it leads, before a row written for children only.
