@@ -725,6 +725,27 @@ def test_a_next_step_question_gets_the_refractory_step_not_the_one_it_is_on() ->
     assert later.statements[0].text.startswith("Dexamethasone: 20 mg")
 
 
+def test_a_next_step_gives_a_dose_and_is_for_the_patient_asked_about() -> None:
+    """ "grade 3 CRS still on pressors after 2 doses of toci": a label row whose dose was not captured follows the rows
+    giving one, and a row for children only follows one stating no population."""
+    rows = (
+        "methylprednisolone | not captured (cut off) | not captured | not captured | not captured | not stated"
+        " | CRS not improving on tocilizumab | label",
+        "anakinra | 2 mg/kg/day | IV | daily | 400 mg per day | children | CRS grade 3, refractory | guideline",
+        "dexamethasone | 20 mg | IV | every 6 h | not stated | not stated | CRS grade 3, refractory | guideline",
+    )
+    table = dosing_table("a", *rows)
+    draft = compose("grade 3 CRS still on pressors after 2 doses of toci, next step?", [table], Intent.DOSING)
+    assert [row.cells["drug"] for row in draft.table] == ["dexamethasone", "anakinra", "methylprednisolone"]
+    # A question naming the product goes up that product's label's ladder, though the label's dose was not captured.
+    label = dosing_table("k", rows[0], title="Kymriah (tisagenlecleucel) label")
+    steroids = dosing_table("g", rows[2], title="Guideline")
+    asked = compose(
+        "Kymriah label: CRS grade 3 still no better after toci, next step?", [steroids, label], Intent.DOSING
+    )
+    assert asked.table[0].cells["drug"] == "methylprednisolone"
+
+
 def declaring(doc_id: str, text: str, topic: str, doc_type: str = "consensus", n: int = 0) -> Passage:
     """A passage of a document that declares ``topic`` absent (front matter ``not_captured``) in ``text``."""
     return make_passage(text, doc_id, n=n, section="Results", title=doc_id, doc_type=doc_type, not_captured=(topic,))
@@ -1680,6 +1701,8 @@ def test_a_dosing_row_quoted_in_prose_is_one_short_sentence_keeping_its_conditio
     )
     doseless = {**cells, "drug": "emapalumab", "dose": "not stated", "frequency": "not stated (started day +11)"}
     assert row_sentence(doseless).startswith("Emapalumab: frequency not stated (started day +11) (")
+    cut = {**cells, "drug": "methylprednisolone", "dose": "not captured (cut off)"}
+    assert row_sentence(cut).startswith("Methylprednisolone: dose not captured (cut off), daily")  # never the dose
 
 
 def test_a_toxicity_rate_question_quotes_no_response_rate() -> None:

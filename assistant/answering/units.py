@@ -45,12 +45,13 @@ def row_sentence(cells: Mapping[str, str]) -> str:
     """A dosing row as one short sentence: drug, dose, route, frequency and maximum, then its population and
     setting in brackets, so every condition on the dose stays beside it ("Fluconazole: 400 mg, daily from day 0
     until ANC >1,000 (CD19 CAR-T recipients with grade ≥3 mucositis; antifungal prophylaxis)."). Empty cells
-    and the 'use' cell are left out; a cell saying what is not stated keeps its column's name ("frequency not
-    stated (started day +11)")."""
+    and the 'use' cell are left out; a cell saying what is not stated or not captured keeps its column's name
+    ("frequency not stated (started day +11)", "dose not captured"), so it never reads as the value itself."""
 
     def said(name: str) -> str:
         value = cells.get(name, "")
-        return f"{name} {value}" if value and not stated(value) else value
+        unstated = not stated(value) or value.lower().startswith("not captured")
+        return f"{name} {value}" if value and unstated else value
 
     given = [said(name) for name in ("dose", "route", "frequency") if cells.get(name, "").lower() not in EMPTY_CELLS]
     text = cells.get("drug", "") + (": " + ", ".join(given) if given else "")

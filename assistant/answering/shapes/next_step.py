@@ -43,7 +43,7 @@ def next_step(
     """
     said = " ".join([question, *given])
     said_values, on = bare_numbers(said), set(entities(said).get("drug", []))
-    bodies = set(parsed.bodies)
+    bodies, products = set(parsed.bodies), set(parsed.products)
     # The ladder climbs from the grade asked, or from the grade of the step the last answer gave.
     reached = [int(g) for g in grades_in(given[-1], targets=False)] if given else []
     asked_grade = parsed.grades[0] if len(parsed.grades) == 1 else None
@@ -58,7 +58,7 @@ def next_step(
     # "steroids if no better 24 h after toci": the drug the question asks to give (or a member of its class)
     # is the step wanted; another drug's row follows it.
     wanted = lexicon().with_members(parsed.drugs)
-    steps: list[tuple[tuple[bool, bool, bool, int, int, bool, int], Statement]] = []
+    steps: list[tuple[tuple[bool, bool, bool, bool, int, bool, int, bool, int], Statement]] = []
     seen: set[tuple[str, ...]] = set()
     for value, unit in scored:
         if not unit.is_dosing_row or value <= 0 or unit.cells is None or not stated(unit.cells.get("dose")):
@@ -79,15 +79,21 @@ def next_step(
         if not (facets.refractory or climb > 0) or now or placed.mismatches or key in seen:
             continue
         seen.add(key)
-        named = not bodies or bool(bodies & named_sources(describe(passage)))
+        # "Kymriah label: what next ...?": the named body's or product's own ladder first.
+        source_named = describe(passage)
+        named = (not bodies or bool(bodies & named_sources(source_named))) and (
+            not products or bool(products & set(entities(source_named).get("product", [])))
+        )
         steps.append(
             (
                 # On a higher grade the ladder starts at that grade's first step, not its refractory one.
                 (
                     not named,
+                    not dose,  # a row whose dose was not captured follows those giving one, unless its source is named
                     bool(wanted) and not facets.drugs & wanted,
                     passage.doc_id != source if source else False,
                     placed.mismatches,
+                    placed.narrow,  # a row for children only follows when the question names no patient
                     climb,
                     facets.refractory if climb else placed.off_line,
                     -placed.matches,
