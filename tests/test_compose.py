@@ -474,6 +474,19 @@ def test_another_topics_risk_factors_do_not_answer_who_is_at_risk_of_a_toxicity(
     assert not off.run("risk factors for severe CRS?", [seizures, grading], Intent.GENERAL).abstained
 
 
+def test_how_often_something_occurs_is_not_answered_with_another_things_rate() -> None:
+    """ "GBS rate with cilta-cel?": cilta-cel's CRS rate is no answer, and with no line giving a GBS rate Carta
+    abstains; a rate of the thing asked answers."""
+    crs = passage("label", "With cilta-cel, CRS occurred in 95% of patients.", "label")
+    gbs = passage("label", "Cilta-cel neurologic toxicities included Guillain-Barré syndrome.", "label", n=1)
+    composer = knowing(crs.text, gbs.text)
+    draft = composer.run("GBS rate with cilta-cel?", [crs, gbs], Intent.PRODUCT)
+    assert draft.abstained and "how often" in draft.reason
+    off = ExtractiveComposer(composer.idf, ComposerRules.ablated("rate_gap"))
+    assert not off.run("GBS rate with cilta-cel?", [crs, gbs], Intent.PRODUCT).abstained
+    assert not composer.run("CRS rate with cilta-cel?", [crs, gbs], Intent.PRODUCT).abstained
+
+
 def test_a_question_with_one_subject_word_needs_only_that_word_in_common() -> None:
     """ "how many pts were in ZUMA-2?": 'many' and 'pts' say what kind of fact is asked, not what about."""
     passages = [passage("z", "ZUMA-2 (brexu-cel, MCL) enrolled 74 subjects, of whom 68 were infused.", "trial")]

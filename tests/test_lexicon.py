@@ -130,6 +130,7 @@ def test_bedside_names_find_the_documents_words() -> None:
     assert "real-world" in expansions("ZUMA-2 vs real world")
     assert "occur" in expansions("can ICANS happen without CRS?")
     assert "echocardiogram" in expansions("echo in CRS?")
+    assert "guillain-barré syndrome" in expansions("GBS rate with cilta-cel?")
     assert "g-csf" in expansions("neupogen dose")
     assert "t-cell malignancies" in expansions("secondary T-cell lymphoma after CAR-T, how long to watch?")
     assert {"brain imaging", "monitoring"} <= set(expansions("repeat MRI how often? watching for ICANS"))

@@ -16,9 +16,9 @@ from math import fsum
 from assistant.answering.declared import Absence, asks_of, declarations, declared_absence, kinds_of, subject
 from assistant.answering.draft import Draft, Statement, related
 from assistant.answering.facets import facets_of, fit, statement_fit
-from assistant.answering.question import Asked, Intent, ParsedQuestion
+from assistant.answering.question import Asked, Intent, ParsedQuestion, trials_in
 from assistant.answering.rules import ComposerRules
-from assistant.answering.scoring import CORPUS_NOTE, Scorer, inflection_of_known
+from assistant.answering.scoring import CORPUS_NOTE, GIVES_RATE, Scorer, held_as, inflection_of_known
 from assistant.answering.shapes.prose import asked_words
 from assistant.answering.units import Unit
 from assistant.conversation import entities, present
@@ -46,6 +46,9 @@ PRODUCT_SUFFIX = "-cel"
 #: The words naming the field itself: every source is about CAR-T, so a passage not repeating "CAR-T" shares it all
 #: the same ("ferritin over 10,000 after CAR-T?" and the CARTOX carHLH line).
 FIELD_WORDS = frozenset({"car-t", "car-ts", "cart", "car19"})
+#: A question asking how often something occurs ("GBS rate?", "how common is ...?"); not "how often" (an interval)
+#: nor "how many" (a count or a dose).
+OCCURRENCE_ASKED = re.compile(r"\bhow common\b|\bincidence\b|\brates?\b|\bpercent\w*|%|\bhow frequent\b", re.IGNORECASE)
 #: What the answer's first line says when a question asks for the hospital's own protocol and none is indexed.
 NO_LOCAL = "your hospital's own protocol: no local document is indexed (add one with `carta ingest PATH`)"
 
@@ -62,6 +65,8 @@ def cannot_answer(
     if rules.condition_gap and (unnamed := unnamed_condition(question, passages)):
         return f"no source found speaks of {unnamed}"
     if rules.risk_gap and (unknown := unknown_risk(asked, scored, passages)):
+        return unknown
+    if rules.rate_gap and (unknown := unknown_rate(question, asked, scored, passages, scorer)):
         return unknown
     if best_score <= 0:
         return "the best passage covers too little of the question"
@@ -91,6 +96,30 @@ def unknown_risk(asked: Asked, scored: list[tuple[float, Unit]], passages: Seque
         if value > 0 and RISK_TALK.search(text) and set(present(text).get("toxicity", [])) & asked.toxicities:
             return None
     return f"no passage says who is at risk of {', '.join(sorted(t.upper() for t in asked.toxicities))}"
+
+
+def unknown_rate(
+    question: str, asked: Asked, scored: list[tuple[float, Unit]], passages: Sequence[Passage], scorer: Scorer
+) -> str | None:
+    """Why a question asking how often something occurs cannot be answered, or None: no line found gives a rate and
+    names any of what is asked ("GBS rate with cilta-cel?" is not answered by cilta-cel's CRS rate). What is asked is
+    the question's subject words besides the products and trials it names and the words saying what kind of fact is
+    asked."""
+    if not (asked.wants_rate and OCCURRENCE_ASKED.search(question)) or asked.intent is Intent.DOSING:
+        return None
+    named = {t for t in tokenize(question, parts=False) if entities(t).get("product") or trials_in(t)}
+    subject = scorer.weights(asked.core - asked.asking - FIELD_WORDS - named)
+    if not subject:
+        return None
+    members = lexicon().member_words
+    spellings = {held for word in subject for held in {word, *held_as(word, members)}}
+    for value, unit in scored:
+        text = f"{unit.text} {passages[unit.passage].section}"
+        if value > 0 and GIVES_RATE.search(unit.text) and spellings & set(tokenize(text, parts=False)):
+            return None
+    rarest = max(subject, key=lambda word: (subject[word], word))  # ties: by spelling
+    typed = re.search(rf"{re.escape(rarest)}\w*", question, re.IGNORECASE)
+    return f"no passage gives how often {typed.group(0) if typed else rarest} occurs"
 
 
 def unnamed_condition(question: str, passages: Sequence[Passage]) -> str | None:

@@ -82,6 +82,12 @@ class ComposerRules(BaseModel):
         "A question asking who is at risk of a toxicity that no passage speaks of the risk of ('risk factors for severe"
         " CRS?') is not answered with another topic's risk factors: the answer says no source gives them.",
     )
+    rate_gap: bool = rule(
+        True,
+        False,
+        "A question asking how often something occurs that no line found gives a rate for ('GBS rate with cilta-cel?')"
+        " is not answered with another toxicity's rate: Carta abstains.",
+    )
     others_risk_factor: float = rule(
         0.1,
         1.0,
