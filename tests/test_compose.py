@@ -702,6 +702,8 @@ def test_a_childs_dose_with_no_row_written_for_children_says_so_and_the_rows_fol
     assert draft.gap == "a dexamethasone dose for grade 3 ICANS in pediatric patients"
     assert draft.table[0].cells["dose"] == "10 mg"
     assert not compose("dex dose for grade 3 ICANS?", [unstated], Intent.DOSING).gap  # an adult's: as stated
+    by_weight = compose("dex dose for a 20 kg child with grade 3 ICANS?", [unstated], Intent.DOSING).gap
+    assert by_weight == draft.gap  # children, not "<30 kg": no cited passage holds that number
     off = ExtractiveComposer(knowing(unstated.text).idf, ComposerRules.ablated("child_dose_stated"))
     assert not off.run("dex dose for a kid with grade 3 ICANS?", [unstated], Intent.DOSING).gap
     label = dosing_table(

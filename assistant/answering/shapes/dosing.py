@@ -64,7 +64,9 @@ def dosing_answer(
             gap = gap_of(parsed, table[0].cells or {})
         elif rules.child_dose_stated and asks_for_child(parsed) and not any(fits[id(row)].patient for row in table):
             # "dex dose for 15 kg kid with ICANS?": no row is written for children; those stating no population follow.
-            gap = gap_of(parsed, table[0].cells or {})
+            # The gap names children, not the weight band: "30 kg" is in no cited passage.
+            child = parsed.population.model_copy(update={"weight_band": None, "age_band": "pediatric"})
+            gap = gap_of(parsed.model_copy(update={"population": child}), table[0].cells or {})
     if rules.one_fact and parsed.one_fact:
         # "toci infusion time?": of rows fitting as well, one giving it leads, before a row written for children only.
         def giving_first(row: Statement) -> tuple[int | bool, ...]:
