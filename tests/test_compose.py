@@ -1586,6 +1586,17 @@ def test_a_line_with_a_toxicity_the_question_rules_out_does_not_answer_it() -> N
     assert off.run(question, [with_crs, without], Intent.GENERAL).statements[0].text == with_crs.text
 
 
+def test_a_line_ruling_out_a_toxicity_the_question_has_does_not_answer_it() -> None:
+    """ "grade 3 ICANS plus CRS: what do we give?": the line for grade 3 ICANS without CRS is another patient's."""
+    without = passage("asco", "Grade 3 ICANS without CRS is treated with dexamethasone 10 mg.", n=0)
+    concurrent = passage("asco", "Grade 3 ICANS with concurrent CRS is treated with tocilizumab.", n=1)
+    question = "grade 3 ICANS plus CRS: what do we give?"
+    assert compose(question, [without, concurrent]).statements[0].text == concurrent.text
+    composer = knowing(without.text, concurrent.text)
+    off = ExtractiveComposer(composer.idf, ComposerRules.ablated("ruled_out_toxicities"))
+    assert off.run(question, [without, concurrent], Intent.GENERAL).statements[0].text == without.text
+
+
 def test_a_line_that_also_speaks_of_the_ruled_out_toxicitys_absence_is_not_another_patients() -> None:
     """ "can ICANS happen without CRS?": "ICANS can occur ... after CRS, or without CRS" answers it, and leads."""
     row = passage("astct", "ICANS grade 4: repetitive seizures without return to baseline.", "guideline", n=0)

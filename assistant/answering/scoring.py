@@ -114,10 +114,14 @@ class Scorer:
                 value *= self.rules.others_risk_factor if another_risk else self.rules.unnamed_toxicity_factor
         if named and named[0] in asked.besides:
             value *= self.rules.other_grade_factor
-        other_patient = asked.ruled_out & set(present(unit.text).get("toxicity", [])) - ruled_out(unit.text)
+        without = ruled_out(unit.text)
+        other_patient = (asked.ruled_out & set(present(unit.text).get("toxicity", [])) - without) or (
+            asked.toxicities & without - set(present(unit.text).get("toxicity", []))
+        )
         if self.rules.ruled_out_toxicities and other_patient:
             # "gr2 ICANS, no CRS": "grade 2 ICANS with CRS that is refractory ..." is another patient's line; one
             # that also speaks of its absence ("ICANS can occur before, during or after CRS, or without CRS") is not.
+            # So, for "gr3 ICANS plus gr2 CRS", is "grade 3 ICANS without CRS is treated with ...".
             value *= self.rules.other_grade_factor
         reports = lexicon().named_outcomes(normalize(unit.text)) if asked.outcomes else ()
         if reports and not asked.outcomes & set(reports):
