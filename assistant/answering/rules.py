@@ -178,12 +178,6 @@ class ComposerRules(BaseModel):
         True, False, "A topic the corpus declares absent (not_captured) that was asked leads; the rest is related."
     )
     absence_coverage: float = budget(0.5, "... when the topic covers this share of the question's weight.")
-    child_dose_stated: bool = rule(
-        True,
-        False,
-        "A child's dose question whose rows state no population (ASCO's dexamethasone 10 mg) first says that no dose"
-        " for children is given; the rows follow, as the source states them.",
-    )
     absence_elsewhere: bool = rule(
         True, False, "... but not when another source's retrieved unit answers the setting asked: one gap is not all."
     )
@@ -268,6 +262,12 @@ class ComposerRules(BaseModel):
     )
     say_gaps: bool = rule(
         True, False, "When no dosing row fits the setting asked, say so first; another setting's dose never leads."
+    )
+    child_dose_stated: bool = rule(
+        True,
+        False,
+        "A child's dose question whose rows state no population (ASCO's dexamethasone 10 mg) first says that no dose"
+        " for children is given; the rows follow, as the source states them.",
     )
     toxicity_rates_only: bool = rule(
         True, False, "A question on how often a toxicity occurs (no drug named) quotes only lines naming it."

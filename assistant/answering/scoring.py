@@ -114,10 +114,8 @@ class Scorer:
                 value *= self.rules.others_risk_factor if another_risk else self.rules.unnamed_toxicity_factor
         if named and named[0] in asked.besides:
             value *= self.rules.other_grade_factor
-        without = ruled_out(unit.text)
-        other_patient = (asked.ruled_out & set(present(unit.text).get("toxicity", [])) - without) or (
-            asked.toxicities & without - set(present(unit.text).get("toxicity", []))
-        )
+        has, without = set(present(unit.text).get("toxicity", [])), ruled_out(unit.text)
+        other_patient = (asked.ruled_out & has - without) or (asked.toxicities & without - has)
         if self.rules.ruled_out_toxicities and other_patient:
             # "gr2 ICANS, no CRS": "grade 2 ICANS with CRS that is refractory ..." is another patient's line; one
             # that also speaks of its absence ("ICANS can occur before, during or after CRS, or without CRS") is not.

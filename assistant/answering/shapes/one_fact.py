@@ -61,6 +61,9 @@ def one_fact(
     top = max(candidates, key=lambda pair: pair[0])[1]
     held = asked_words(top.text, core)
 
+    # "can ICANS happen without CRS?" speaks of CRS too: a line naming both names no other toxicity.
+    spoken_of = set(parsed.toxicities) | ruled_out(question)
+
     def key(unit: Unit) -> tuple[int, bool, bool, bool, bool, bool, bool, bool, bool, bool, bool]:
         """Fewest contradictions (another product counts as one; a toxicity asked that the unit names after
         another does not), then a unit naming the toxicity asked before one naming none (the HLH-2004 fever
@@ -96,8 +99,6 @@ def one_fact(
             grade not in about.grades,
         )
 
-    # "can ICANS happen without CRS?" speaks of CRS too: a line naming both names no other toxicity.
-    spoken_of = set(parsed.toxicities) | ruled_out(question)
     keys = {id(u): key(u) for _, u in candidates}
     ordered = sorted(candidates, key=lambda pair: keys[id(pair[1])])  # stable: score order within each
     # The lead is the best unit if it gives what is asked. A rate or a number is given only in figures, so for
