@@ -1575,26 +1575,30 @@ def test_a_drug_named_only_in_words_the_corpus_never_uses_earns_its_synonyms_in_
     assert Scorer(idf, ComposerRules()).score(unit, tpo, indexed, rank=5) >= full
 
 
-def test_a_line_with_a_toxicity_the_question_rules_out_does_not_answer_it() -> None:
-    """ "gr2 ICANS, no CRS": the line for ICANS with CRS is another patient's; the one without CRS answers."""
-    with_crs = passage("asco", "Grade 2 ICANS with CRS that is refractory is treated with dexamethasone 10 mg.", n=0)
-    without = passage("asco", "Grade 2 ICANS without CRS is managed with supportive care or dexamethasone.", n=1)
-    question = "grade 2 ICANS, no CRS: dexamethasone?"
-    assert compose(question, [with_crs, without]).statements[0].text == without.text
-    composer = knowing(with_crs.text, without.text)
-    off = ExtractiveComposer(composer.idf, ComposerRules.ablated("ruled_out_toxicities"))
-    assert off.run(question, [with_crs, without], Intent.GENERAL).statements[0].text == with_crs.text
-
-
-def test_a_line_ruling_out_a_toxicity_the_question_has_does_not_answer_it() -> None:
-    """ "grade 3 ICANS plus CRS: what do we give?": the line for grade 3 ICANS without CRS is another patient's."""
-    without = passage("asco", "Grade 3 ICANS without CRS is treated with dexamethasone 10 mg.", n=0)
-    concurrent = passage("asco", "Grade 3 ICANS with concurrent CRS is treated with tocilizumab.", n=1)
-    question = "grade 3 ICANS plus CRS: what do we give?"
-    assert compose(question, [without, concurrent]).statements[0].text == concurrent.text
-    composer = knowing(without.text, concurrent.text)
-    off = ExtractiveComposer(composer.idf, ComposerRules.ablated("ruled_out_toxicities"))
-    assert off.run(question, [without, concurrent], Intent.GENERAL).statements[0].text == without.text
+@pytest.mark.parametrize(
+    ("question", "other", "answering"),
+    [
+        # "gr2 ICANS, no CRS": the line for ICANS with CRS is another patient's; the one without CRS answers.
+        (
+            "grade 2 ICANS, no CRS: dexamethasone?",
+            "Grade 2 ICANS with CRS that is refractory is treated with dexamethasone 10 mg.",
+            "Grade 2 ICANS without CRS is managed with supportive care or dexamethasone.",
+        ),
+        # ... and the other way: for ICANS with CRS, the line for ICANS without CRS is another patient's.
+        (
+            "grade 3 ICANS plus CRS: what do we give?",
+            "Grade 3 ICANS without CRS is treated with dexamethasone 10 mg.",
+            "Grade 3 ICANS with concurrent CRS is treated with tocilizumab.",
+        ),
+    ],
+)
+def test_a_line_for_another_patient_by_a_ruled_out_toxicity_does_not_answer(
+    question: str, other: str, answering: str
+) -> None:
+    passages = [passage("asco", other, n=0), passage("asco", answering, n=1)]
+    assert compose(question, passages).statements[0].text == answering
+    off = ExtractiveComposer(knowing(other, answering).idf, ComposerRules.ablated("ruled_out_toxicities"))
+    assert off.run(question, passages, Intent.GENERAL).statements[0].text == other
 
 
 def test_a_line_that_also_speaks_of_the_ruled_out_toxicitys_absence_is_not_another_patients() -> None:
