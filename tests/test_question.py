@@ -61,7 +61,9 @@ def test_a_named_trial_sets_aside_other_trials_and_side_cohorts() -> None:
         ("risk factors for severe CRS?", True),
         ("which pts are at high risk of severe CRS?", True),
         ("what predicts ICAHT?", True),
+        ("seizure risk after car-t — who's high risk?", True),
         ("risk of CRS with yescarta?", False),  # how often, not who
+        ("what risk of CRS after kymriah?", False),
         ("high-risk pts gr2 ICANS dex?", False),
     ],
 )
