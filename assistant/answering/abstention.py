@@ -9,7 +9,7 @@ a gap line ("Carta's sources do not give a methylprednisolone dose for grade 4 I
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from math import fsum
 
@@ -46,9 +46,6 @@ PRODUCT_SUFFIX = "-cel"
 #: The words naming the field itself: every source is about CAR-T, so a passage not repeating "CAR-T" shares it all
 #: the same ("ferritin over 10,000 after CAR-T?" and the CARTOX carHLH line).
 FIELD_WORDS = frozenset({"car-t", "car-ts", "cart", "car19"})
-#: A question asking how often something occurs ("GBS rate?", "how common is ...?"); not "how often" (an interval)
-#: nor "how many" (a count or a dose).
-OCCURRENCE_ASKED = re.compile(r"\bhow common\b|\bincidence\b|\brates?\b|\bpercent\w*|%|\bhow frequent\b", re.IGNORECASE)
 #: What the answer's first line says when a question asks for the hospital's own protocol and none is indexed.
 NO_LOCAL = "your hospital's own protocol: no local document is indexed (add one with `carta ingest PATH`)"
 
@@ -91,10 +88,12 @@ def unknown_risk(asked: Asked, scored: list[tuple[float, Unit]], passages: Seque
     """
     if not (asked.risk and asked.toxicities):
         return None
-    for value, unit in scored:
-        text = f"{unit.text} {passages[unit.passage].section}"
-        if value > 0 and RISK_TALK.search(text) and set(present(text).get("toxicity", [])) & asked.toxicities:
-            return None
+    if found_line(
+        scored,
+        passages,
+        lambda _, text: bool(RISK_TALK.search(text) and {*present(text).get("toxicity", [])} & asked.toxicities),
+    ):
+        return None
     return f"no passage says who is at risk of {', '.join(sorted(t.upper() for t in asked.toxicities))}"
 
 
@@ -105,7 +104,7 @@ def unknown_rate(
     names any of what is asked ("GBS rate with cilta-cel?" is not answered by cilta-cel's CRS rate). What is asked is
     the question's subject words besides the products and trials it names and the words saying what kind of fact is
     asked."""
-    if not (asked.wants_rate and OCCURRENCE_ASKED.search(question)) or asked.intent is Intent.DOSING:
+    if not (asked.wants_rate and lexicon().occurrence_pattern.search(question)) or asked.intent is Intent.DOSING:
         return None
     named = {t for t in tokenize(question, parts=False) if entities(t).get("product") or trials_in(t)}
     subject = scorer.weights(asked.core - asked.asking - FIELD_WORDS - named)
@@ -113,13 +112,22 @@ def unknown_rate(
         return None
     members = lexicon().member_words
     spellings = {held for word in subject for held in {word, *held_as(word, members)}}
-    for value, unit in scored:
-        text = f"{unit.text} {passages[unit.passage].section}"
-        if value > 0 and GIVES_RATE.search(unit.text) and spellings & set(tokenize(text, parts=False)):
-            return None
+    if found_line(
+        scored,
+        passages,
+        lambda unit, text: bool(GIVES_RATE.search(unit.text) and spellings & {*tokenize(text, parts=False)}),
+    ):
+        return None
     rarest = max(subject, key=lambda word: (subject[word], word))  # ties: by spelling
     typed = re.search(rf"{re.escape(rarest)}\w*", question, re.IGNORECASE)
     return f"no passage gives how often {typed.group(0) if typed else rarest} occurs"
+
+
+def found_line(
+    scored: list[tuple[float, Unit]], passages: Sequence[Passage], holds: Callable[[Unit, str], bool]
+) -> bool:
+    """Whether a line the search found (scoring above zero) ``holds``, given the line and its text with its heading."""
+    return any(value > 0 and holds(unit, f"{unit.text} {passages[unit.passage].section}") for value, unit in scored)
 
 
 def unnamed_condition(question: str, passages: Sequence[Passage]) -> str | None:

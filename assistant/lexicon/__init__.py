@@ -93,6 +93,7 @@ class Lexicon(BaseModel):
     instead: str = ""  # a follow-up asking for another drug than the earlier turn's ("alternative?")
     usual: str = ""  # a follow-up asking the usual case, without the earlier turn's patient condition
     risk: str = ""  # a question asking who is at risk of a toxicity ("risk factors for severe CRS?")
+    occurrence: str = ""  # a question asking how common something is ("GBS rate?"), not an interval or a count
     trials: list[str] = Field(default_factory=list)
     domain: str = ""  # words that place a question in Carta's field by themselves ("CAR-T", "ICE score")
 
@@ -131,6 +132,7 @@ class Lexicon(BaseModel):
             instead=_either(self.instead, other.instead),
             usual=_either(self.usual, other.usual),
             risk=_either(self.risk, other.risk),
+            occurrence=_either(self.occurrence, other.occurrence),
             trials=[*self.trials, *(t for t in other.trials if t not in self.trials)],
             domain="|".join(p for p in (self.domain, other.domain) if p),
         )
@@ -353,6 +355,10 @@ class Lexicon(BaseModel):
     @cached_property
     def risk_pattern(self) -> re.Pattern[str]:
         return re.compile(self.risk or r"(?!)", re.IGNORECASE)
+
+    @cached_property
+    def occurrence_pattern(self) -> re.Pattern[str]:
+        return re.compile(self.occurrence or r"(?!)", re.IGNORECASE)
 
     @cached_property
     def rate_pattern(self) -> re.Pattern[str]:
