@@ -104,7 +104,10 @@ def unknown_rate(
     names any of what is asked ("GBS rate with cilta-cel?" is not answered by cilta-cel's CRS rate). What is asked is
     the question's subject words besides the products and trials it names and the words saying what kind of fact is
     asked."""
-    if not (asked.wants_rate and lexicon().occurrence_pattern.search(question)) or asked.intent is Intent.DOSING:
+    if (
+        not (asked.wants_rate and lexicon().reading_patterns["occurrence"].search(question))
+        or asked.intent is Intent.DOSING
+    ):
         return None
     named = {t for t in tokenize(question, parts=False) if entities(t).get("product") or trials_in(t)}
     subject = scorer.weights(asked.core - asked.asking - FIELD_WORDS - named)

@@ -255,7 +255,7 @@ class Asked:
             trials=trials_in(question),
             products=frozenset(entities(question).get("product", [])),
             local=local,
-            risk=bool(lex.risk_pattern.search(question)),
+            risk=bool(lex.reading_patterns["risk"].search(question)),
             drugs=lex.with_members(asked_drugs(question)),
             asking=frozenset(ask_words(question, besides=("asks.evidence",))),
             compounds=compounds,

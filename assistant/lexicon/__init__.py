@@ -305,13 +305,13 @@ class Lexicon(BaseModel):
     @cached_property
     def reading_patterns(self) -> dict[str, re.Pattern[str]]:
         """The question-reading patterns by name: 'asks.dose', 'population.weight', 'line.refractory', 'local',
-        'one_fact.yes_no'."""
+        'one_fact.yes_no', 'risk', 'occurrence'."""
         named = {
             f"{part}.{key}": p
             for part in ("asks", "population", "line", "one_fact")
             for key, p in getattr(self, part).items()
         }
-        named["local"] = self.local or r"(?!)"
+        named |= {name: getattr(self, name) or r"(?!)" for name in ("local", "risk", "occurrence")}
         return {name: re.compile(pattern, re.IGNORECASE) for name, pattern in named.items()}
 
     @cached_property
@@ -351,14 +351,6 @@ class Lexicon(BaseModel):
     @cached_property
     def usual_pattern(self) -> re.Pattern[str]:
         return re.compile(self.usual or r"(?!)", re.IGNORECASE)
-
-    @cached_property
-    def risk_pattern(self) -> re.Pattern[str]:
-        return re.compile(self.risk or r"(?!)", re.IGNORECASE)
-
-    @cached_property
-    def occurrence_pattern(self) -> re.Pattern[str]:
-        return re.compile(self.occurrence or r"(?!)", re.IGNORECASE)
 
     @cached_property
     def rate_pattern(self) -> re.Pattern[str]:
