@@ -2009,6 +2009,15 @@ def test_a_gap_of_a_study_that_is_no_finding_does_not_answer_what_the_study_show
     assert Topic.read("results of the Strati 2023 phase 1 prophylactic anakinra trial").fits(strati)
 
 
+def test_a_missing_frequency_of_an_event_answers_a_question_asking_how_common_it_is() -> None:
+    """ "frequency of" an event is a rate, read alike in a topic and a question: the missing frequency of cranial
+    nerve palsy answers "how common?"; a dose's frequency stays a treatment detail."""
+    palsy = Topic.read("frequency of cranial nerve palsy after cilta-cel")
+    assert palsy.kinds == {"rate"}
+    assert palsy.fits(ParsedQuestion.read("cranial nerve palsy w/ carvykti, how common?"))
+    assert Topic.read("acyclovir dose and frequency").kinds == {"treatment"}
+
+
 def test_a_studys_missing_results_lead_the_answer_to_what_it_found_though_the_question_names_more() -> None:
     """ "strati anakinra ppx phase 1 LBCL results?" asks for results: the sentence declaring them missing leads,
     though the topic does not hold every other word of the question ('lbcl')."""

@@ -497,6 +497,9 @@ def test_how_often_a_test_is_done_is_a_monitoring_interval_not_a_rate_or_a_dose(
 
 def test_how_often_a_toxicity_happens_is_still_a_rate() -> None:
     assert Ask.RATE in ParsedQuestion.read("how often does CRS start after week 2?").asks
+    assert Ask.RATE in ParsedQuestion.read("frequency of cranial nerve palsy after cilta-cel?").asks
+    for done in ("frequency of toci dosing?", "frequency of ICE checks?"):
+        assert Ask.RATE not in ParsedQuestion.read(done).asks
 
 
 @pytest.mark.parametrize(

@@ -357,13 +357,21 @@ def asks_count(question: str) -> bool:
 
 #: "how often does CRS start after week 2?": how often something happens, a rate, though the words ask an interval.
 HAPPENS = re.compile(r"\bhow (?:often|frequently) (?:does|do|did|is|are|was|were)\b(?! (?:we|you|i)\b)", re.IGNORECASE)
+#: "frequency of cranial nerve palsy after cilta-cel": how often an event happens, a rate; not "frequency of toci
+#: dosing" nor "frequency of ICE checks", an interval.
+EVENT_FREQUENCY = re.compile(
+    r"\bfrequency of (?!(?:[\w-]+ ){0,2}"
+    r"(?:dos\w*|administ\w*|monitor\w*|checks?|assess\w*|testing|measur\w*|infusions?)\b)",
+    re.IGNORECASE,
+)
 
 
 def asks_interval(question: str) -> bool:
     """Whether "how often" asks how often something is done ("HBV DNA monitoring on entecavir, how often?", "CMV PCR
     how often?"), an interval, rather than how often a toxicity happens (a rate)."""
     interval = lexicon().reading_patterns.get("one_fact.interval")
-    return bool(interval and interval.search(question)) and not HAPPENS.search(question)
+    happens = HAPPENS.search(question) or EVENT_FREQUENCY.search(question)
+    return bool(interval and interval.search(question)) and not happens
 
 
 def asks_bare_rate(question: str, intent: Intent) -> bool:
