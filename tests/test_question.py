@@ -65,12 +65,23 @@ def test_a_named_trial_sets_aside_other_trials_and_side_cohorts() -> None:
         ("risk of CRS with yescarta?", False),  # how often, not who
         ("what risk of CRS after kymriah?", False),
         ("high-risk pts gr2 ICANS dex?", False),
+        ("who gets carHLH?", True),  # who gets a toxicity: who is at risk of it
+        ("which pts develop hematotoxicity after CAR-T?", True),
+        ("who gets G-CSF after CAR-T?", False),  # who gets a drug: who it is for
     ],
 )
 def test_a_question_asking_who_is_at_risk_is_read_so(question: str, risk: bool) -> None:
     from assistant.answering.question import Asked
 
     assert Asked.read(question, Intent.GENERAL).risk is risk
+
+
+def test_who_gets_something_is_searched_with_the_documents_word_risk() -> None:
+    """ "who gets carHLH?" finds the Lichtenstein heading "Risk factor for carHLH"."""
+    from assistant.retrieval.synonyms import asked_terms
+
+    assert "risk" in asked_terms("who gets carHLH?")
+    assert "risk" not in asked_terms("carHLH ferritin cutoff?")
 
 
 def test_our_protocol_asks_for_local_documents() -> None:

@@ -255,7 +255,8 @@ class Asked:
             trials=trials_in(question),
             products=frozenset(entities(question).get("product", [])),
             local=local,
-            risk=bool(lex.reading_patterns["risk"].search(question)),
+            risk=bool(lex.reading_patterns["risk"].search(question))
+            or bool(lex.reading_patterns["who_gets"].search(question) and present(question).get("toxicity")),
             drugs=lex.with_members(asked_drugs(question)),
             asking=frozenset(ask_words(question, besides=("asks.evidence",))),
             compounds=compounds,

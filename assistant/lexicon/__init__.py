@@ -93,6 +93,7 @@ class Lexicon(BaseModel):
     instead: str = ""  # a follow-up asking for another drug than the earlier turn's ("alternative?")
     usual: str = ""  # a follow-up asking the usual case, without the earlier turn's patient condition
     risk: str = ""  # a question asking who is at risk of a toxicity ("risk factors for severe CRS?")
+    who_gets: str = ""  # who gets something: who is at risk when it is a toxicity ("who gets carHLH?"), not a drug
     occurrence: str = ""  # a question asking how common something is ("GBS rate?"), not an interval or a count
     trials: list[str] = Field(default_factory=list)
     domain: str = ""  # words that place a question in Carta's field by themselves ("CAR-T", "ICE score")
@@ -132,6 +133,7 @@ class Lexicon(BaseModel):
             instead=_either(self.instead, other.instead),
             usual=_either(self.usual, other.usual),
             risk=_either(self.risk, other.risk),
+            who_gets=_either(self.who_gets, other.who_gets),
             occurrence=_either(self.occurrence, other.occurrence),
             trials=[*self.trials, *(t for t in other.trials if t not in self.trials)],
             domain="|".join(p for p in (self.domain, other.domain) if p),
@@ -305,13 +307,13 @@ class Lexicon(BaseModel):
     @cached_property
     def reading_patterns(self) -> dict[str, re.Pattern[str]]:
         """The question-reading patterns by name: 'asks.dose', 'population.weight', 'line.refractory', 'local',
-        'one_fact.yes_no', 'risk', 'occurrence'."""
+        'one_fact.yes_no', 'risk', 'who_gets', 'occurrence'."""
         named = {
             f"{part}.{key}": p
             for part in ("asks", "population", "line", "one_fact")
             for key, p in getattr(self, part).items()
         }
-        named |= {name: getattr(self, name) or r"(?!)" for name in ("local", "risk", "occurrence")}
+        named |= {name: getattr(self, name) or r"(?!)" for name in ("local", "risk", "who_gets", "occurrence")}
         return {name: re.compile(pattern, re.IGNORECASE) for name, pattern in named.items()}
 
     @cached_property
