@@ -2009,6 +2009,14 @@ def test_a_gap_of_a_study_that_is_no_finding_does_not_answer_what_the_study_show
     assert Topic.read("results of the Strati 2023 phase 1 prophylactic anakinra trial").fits(strati)
 
 
+def test_what_a_title_says_its_document_is_not_about_is_no_subject_of_its_lacking_topics() -> None:
+    """UpToDate's secondary-HLH table lacks the ruxolitinib label limit; its title's "(not specific to CAR-T IEC-HS)"
+    does not make that topic answer "ruxo for IEC-HS?"."""
+    title = "UpToDate: dosing table for secondary HLH (not specific to CAR-T IEC-HS)"
+    topic = Topic.read("ruxolitinib label limit", title)
+    assert "iec-hs" not in topic.words and "hlh" in topic.words
+
+
 def test_a_missing_frequency_of_an_event_answers_a_question_asking_how_common_it_is() -> None:
     """ "frequency of" an event is a rate, read alike in a topic and a question: the missing frequency of cranial
     nerve palsy answers "how common?"; a dose's frequency stays a treatment detail."""

@@ -53,6 +53,9 @@ INTENT_KINDS = {
 BIBLIOGRAPHIC = re.compile(r"\b(?:title|authors?|doi|pmid|journal|citation)\b", re.IGNORECASE)
 #: A topic naming "drug doses" covers whichever drug a dose question names.
 ANY_DRUG = frozenset({"drug", "drugs"})
+#: A title's aside saying what the document is not about ("secondary HLH (not specific to CAR-T IEC-HS)"): its words
+#: are no subject of the document's lacking topics.
+NOT_ABOUT = re.compile(r"\((?:not|no)\b[^)]*\)", re.IGNORECASE)
 
 
 @lru_cache(maxsize=4096)
@@ -119,7 +122,9 @@ class Topic:
     @lru_cache(maxsize=1024)
     def read(cls, text: str, title: str = "") -> Topic:
         """The topic ``text`` of the document titled ``title``: the title's words are the topic's subject too
-        ("anakinra dose and schedule" of "Prophylactic anakinra ... (Strati 2023)")."""
+        ("anakinra dose and schedule" of "Prophylactic anakinra ... (Strati 2023)"), but what it says the document is
+        not about (``NOT_ABOUT``)."""
+        title = NOT_ABOUT.sub(" ", title)
         words = frozenset(tokenize(f"{text} {title}", parts=False)) | frozenset(tokenize(f"{text} {title}"))
         return cls(text, ParsedQuestion.read(f"{text} {title}" if title else text), words)
 
