@@ -124,8 +124,8 @@ def follow_up(question: str, history: list[Turn]) -> tuple[str, str]:
         last = next((t.content for t in reversed(history) if t.role == "user"), None)
         if not last:
             return question, ""
-        if "grade" in have:
-            last = GRADE.sub(have["grade"][0], last)
+        if "grade" in have:  # the old grade as typed too ("gr2 ICANS no CRS ..." -> "grade 3 ICANS no CRS ...")
+            last = GRADE.sub(have["grade"][0], spell_out(last))
         if lexicon().instead_pattern.search(question):
             last = _not_wanted(last)
         if lexicon().usual_pattern.search(question):

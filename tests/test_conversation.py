@@ -29,6 +29,9 @@ def test_follow_up_of_a_follow_up_carries_the_entities_of_earlier_turns() -> Non
 def test_follow_up_naming_a_grade_replaces_the_old_grade() -> None:
     history = [Turn(role="user", content="grade 3 CRS, what do I give?")]
     assert rewrite("what about grade 4?", history) == "what about grade 4? (grade 4 CRS, what do I give?)"
+    # The old grade typed short ("gr2") is replaced too, not carried beside the new one.
+    typed = [Turn(role="user", content="gr2 ICANS no CRS, what do we give?")]
+    assert rewrite("and if it gets to gr3?", typed) == "and if it gets to gr3? (grade 3 ICANS no CRS, what do we give?)"
 
 
 def test_follow_up_naming_only_another_toxicity_asks_the_last_question_of_it() -> None:
