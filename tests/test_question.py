@@ -282,6 +282,8 @@ def test_a_local_question_is_weighed_without_its_local_words() -> None:
         # The grade after the verb is the setting of what to do, not a grade asked.
         ("what do we do for grade 3 CRS?", Intent.MANAGEMENT, False),
         ("what to give for grade 2 CRS?", Intent.MANAGEMENT, False),
+        ("gr2 CRS, what do we add?", Intent.MANAGEMENT, False),  # what to add is what to give
+        ("anything to give for gr2 ICANS?", Intent.MANAGEMENT, False),
         ("what grade is this CRS?", Intent.GRADING, False),
         ("what's next after 2 doses of toci for gr2 CRS?", None, True),  # no definition asked
         ("fever persists day 4, now what", None, True),
@@ -302,6 +304,11 @@ def test_bedside_wording_of_a_grade_definition_and_a_next_step(
     parsed = parse(question)
     assert intent is None or parsed.intent is intent
     assert (Ask.NEXT_STEP in parsed.asks) is next_step
+
+
+def test_asking_what_to_add_asks_how_to_manage() -> None:
+    for question in ("gr2 CRS, what do we add?", "anything to give for gr2 ICANS?", "gr3 CRS on toci — add anything?"):
+        assert Ask.MANAGE in parse(question).asks
 
 
 @pytest.mark.parametrize(
