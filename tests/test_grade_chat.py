@@ -112,6 +112,9 @@ def test_the_reader_on_bedside_phrasings() -> None:
             "device": "nasal cannula"},
         "single GTC sz that stopped on its own in <1 min — what ICANS grade? and if it's status?": {
             "seizure": "rapid"},
+        # One platelet count with no duration is one test ("plt 15 day 12"): one day below 20 in the early phase.
+        "plt 15 day 12 post car-t, T-ICAHT grade?": {"counts": (15.0,), "day": 12},
+        "platelets <20 on day 40 — T-ICAHT grade?": {"counts": (19.0,), "day": 40},
     }  # fmt: skip
     for question, values in cases.items():
         assert read(question).values == values, question

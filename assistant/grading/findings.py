@@ -133,6 +133,11 @@ def _count_for_days(names: str, value: str) -> re.Pattern[str]:
 
 
 PLATELETS = _count_for_days("plt|plts|platelets?", r"(\d{1,3})\s*k?(?:\s*(?:x\s*10\^?9/l|×10⁹/l))?")
+#: One platelet count with no duration ("plt 15 day 40", "platelets 35 on day 60"): one test.
+PLATELET_COUNT = re.compile(
+    r"\b(?:plt|plts|platelets?)\s*(?:count\s*)?(of|is|at|<|below|under|~)?\s*(\d{1,3})\s*k?(?:\s*(?:x\s*10\^?9/l|×10⁹/l))?(?![\d.])",
+    F,
+)
 NEUTROPHILS = _count_for_days("anc|neutrophils?", r"(\d{1,5})\s*(?:/\s*[µu]l)?")
 DAY = re.compile(r"\b(?:day|d)\s*\+\s*(\d{1,3})\b|\bday\s+(\d{1,3})\b", F)
 
@@ -264,6 +269,9 @@ def _icaht(text: str, values: dict[str, Any]) -> None:
         if (platelets.group(1) or "").lower() in {"<", "below", "under"}:
             count -= 1  # "<20": counts are whole numbers ×10⁹/L, so at most 19
         values["counts"] = (max(count, 0.0),) * int(platelets.group(3))
+    elif single := PLATELET_COUNT.search(text):
+        below = (single.group(1) or "").lower() in {"<", "below", "under"}
+        values["counts"] = (max(float(single.group(2)) - below, 0.0),)  # "<20": at most 19
     neutrophils = NEUTROPHILS.search(text)
     if neutrophils and "counts" not in values:
         values["lineage"] = "neutrophils"
