@@ -710,6 +710,12 @@ def test_a_childs_dose_with_no_row_written_for_children_says_so_and_the_rows_fol
         "b", "tocilizumab | 12 mg/kg | IV | once | 800 mg | patients weighing <30 kg | CRS | label", title="Label"
     )
     assert not compose("toci dose for a 20 kg child with CRS?", [label], Intent.DOSING).gap
+    # A row for patients from an age under 18, or under 30 kg, is a child's dose though no weight is asked.
+    aged = dosing_table(
+        "c", "tocilizumab | 8 mg/kg | IV | once | 800 mg | patients aged ≥2 years weighing ≥30 kg | CRS | label"
+    )
+    assert not compose("toci dose for kids with CRS?", [aged], Intent.DOSING).gap
+    assert not compose("toci dose for kids with CRS?", [label], Intent.DOSING).gap
 
 
 def test_with_no_row_for_the_grade_asked_the_answer_says_so_and_no_other_grades_dose_leads() -> None:

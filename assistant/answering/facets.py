@@ -33,6 +33,8 @@ FROM_30 = re.compile(r"(?:≥|>=|at least)\s*30\s*kg|30\s*kg or more|weigh\w* �
 #: the ICE score the one for adults and children from 12 (lee-2019-astct-grading), so its rows are adult.
 PEDIATRIC = re.compile(r"\bp(a)?ediatric\b|\bchild(ren)?\b|\binfants?\b|\bCHOP\b|\bCAPD\b", re.IGNORECASE)
 ADULT = re.compile(r"(?i:\badults?\b)|\bICE\b")  # "ICE" in capitals: not the word "ice"
+#: An age from which a row applies ("patients aged ≥2 years"): under 18, its population includes children.
+AGED_FROM = re.compile(r"\baged?\s*(?:≥|>=|>|from|over|older than)\s*(\d{1,2})\s*(?:years?|y)\b", re.IGNORECASE)
 #: A setting later on a ladder: refractory, persisting or not improving after a first treatment.
 REFRACTORY = re.compile(
     r"\brefractory\b|\bnot improving\b|\bpersist\w*\b|\bafter (?:the first|\d+(?:–\d+)?) \w*\s*doses?\b|"
@@ -58,6 +60,7 @@ class Facets:
     study_parts: frozenset[str] = frozenset()  # numbered parts of a study it is about: "cohort 6"
     phase: str | None = None  # the phase of a regimen it gives: "loading" or "maintenance"
     prophylaxis: bool = False  # given before any toxicity, to prevent it
+    children: bool = False  # its population includes children: written for them, under 30 kg, or from an age under 18
 
     @property
     def use(self) -> str | None:
@@ -117,6 +120,7 @@ def _facets(setting: str, population: str, drug: str, dose: str, doc_type: str, 
         study_parts=frozenset(f"{kind} {number}" for kind, number in study_parts(f"{setting} {population}")),
         phase=phase_of(dose),
         prophylaxis=prophylactic(setting),
+        children=age == "pediatric" or weight == "<30 kg" or any(int(a) < 18 for a in AGED_FROM.findall(population)),
     )
 
 
@@ -188,8 +192,12 @@ def use_of(parsed: ParsedQuestion) -> str | None:
     return "treatment" if asks_next_step(parsed) else None
 
 
-def statement_fit(parsed: ParsedQuestion, statement: Statement, passages: Sequence[Passage]) -> Fit:
-    """How a statement already chosen fits the question, read from its first passage's unit."""
+def statement_facets(statement: Statement, passages: Sequence[Passage]) -> Facets:
+    """The facets of a statement already chosen, read from its first passage's unit."""
     passage = passages[statement.sources[0]]
-    unit = Unit(statement.text, statement.sources[0], statement.cells)
-    return fit(parsed, facets_of(unit, passage.doc_type, passage.year))
+    return facets_of(Unit(statement.text, statement.sources[0], statement.cells), passage.doc_type, passage.year)
+
+
+def statement_fit(parsed: ParsedQuestion, statement: Statement, passages: Sequence[Passage]) -> Fit:
+    """How a statement already chosen fits the question."""
+    return fit(parsed, statement_facets(statement, passages))

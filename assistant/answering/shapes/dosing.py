@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from assistant.answering.abstention import gap_of
 from assistant.answering.draft import Draft, Statement, related
-from assistant.answering.facets import facets_of, statement_fit
+from assistant.answering.facets import facets_of, statement_facets, statement_fit
 from assistant.answering.question import Ask, Asked, ParsedQuestion, named_sources
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import Scorer, describe
@@ -62,8 +62,13 @@ def dosing_answer(
         table.sort(key=lambda row: fits[id(row)].key)
         if fits[id(table[0])].mismatches and rules.say_gaps:
             gap = gap_of(parsed, table[0].cells or {})
-        elif rules.child_dose_stated and asks_for_child(parsed) and not any(fits[id(row)].patient for row in table):
+        elif (
+            rules.child_dose_stated
+            and asks_for_child(parsed)
+            and not any(fits[id(row)].patient or statement_facets(row, passages).children for row in table)
+        ):
             # "dex dose for 15 kg kid with ICANS?": no row is written for children; those stating no population follow.
+            # A row for "patients aged ≥2 years" or "<30 kg" is a child's dose though it names no age band.
             # The gap names children, not the weight band: "30 kg" is in no cited passage.
             child = parsed.population.model_copy(update={"weight_band": None, "age_band": "pediatric"})
             gap = gap_of(parsed.model_copy(update={"population": child}), table[0].cells or {})
