@@ -22,7 +22,13 @@ def test_a_dose_question_names_drug_toxicity_grade_and_weight_band() -> None:
 
 @pytest.mark.parametrize(
     ("question", "band"),
-    [("pt is 120 kg, toci dose?", "≥30 kg"), ("toci for CRS in a peds pt under 30 kg?", "<30 kg"), ("toci?", None)],
+    [
+        ("pt is 120 kg, toci dose?", "≥30 kg"),
+        ("toci for CRS in a peds pt under 30 kg?", "<30 kg"),
+        ("toci?", None),
+        ("pt is 60 lbs, toci dose for CRS?", "<30 kg"),  # pounds read in kg: 27.2 kg
+        ("toci dose, 70 lb kid with CRS", "≥30 kg"),  # 31.8 kg: a child from 30 kg takes the ≥30 kg dose
+    ],
 )
 def test_weight_bands(question: str, band: str | None) -> None:
     assert parse(question).population.weight_band == band

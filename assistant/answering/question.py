@@ -650,14 +650,20 @@ class ParsedQuestion(BaseModel):
         return " · ".join(p for p in parts if p)
 
 
+#: A body weight typed in pounds ("45 lb child") is read in kg, the unit of the weight bands.
+KG_PER_POUND = 0.45359237
+
+
 def population_of(question: str, adult: bool, pediatric: bool) -> Population:
-    """Age band and weight: '22 kg kid' -> pediatric, 22 kg, <30 kg; 'under 30 kg' -> <30 kg."""
+    """Age band and weight: '22 kg kid' -> pediatric, 22 kg, <30 kg; '45 lb child' -> pediatric, 20.4 kg, <30 kg;
+    'under 30 kg' -> <30 kg."""
     weight: float | None = None
     band: Literal["≥30 kg", "<30 kg"] | None = None
     match = lexicon().reading_patterns.get("population.weight")
     hit = match.search(question) if match else None
     if hit:
-        value = float(hit.group(1))
+        pounds = (hit.group(2) if (hit.lastindex or 0) >= 2 else "kg").lower().startswith(("lb", "pound"))
+        value = round(float(hit.group(1)) * (KG_PER_POUND if pounds else 1.0), 1)
         before = question[: hit.start()]
         if BELOW.search(before):
             band = "<30 kg" if value <= WEIGHT_CUT_KG else None
