@@ -114,6 +114,9 @@ def test_the_reader_on_bedside_phrasings() -> None:
             "seizure": "rapid"},
         # One platelet count with no duration is one test ("plt 15 day 12"): one day below 20 in the early phase.
         "plt 15 day 12 post car-t, T-ICAHT grade?": {"counts": (15.0,), "day": 12},
+        # Asking whether the findings are the toxicity at all asks the grade too.
+        "no fever but hypotensive day 3 post car-t — could it still be CRS?": {"fever": False, "hypotension": True},
+        "afebrile on tylenol, SBP 80 — is this CRS?": {"fever": False, "treated": True, "sbp": 80.0},
         "platelets <20 on day 40 — T-ICAHT grade?": {"counts": (19.0,), "day": 40},
     }  # fmt: skip
     for question, values in cases.items():

@@ -144,7 +144,13 @@ DAY = re.compile(r"\b(?:day|d)\s*\+\s*(\d{1,3})\b|\bday\s+(\d{1,3})\b", F)
 EARLY = re.compile(r"\bfirst (?:month|30 days|4 weeks)\b|\bearly\b|\bwithin (?:the first )?(?:month|30 days)\b", F)
 LATE = re.compile(r"\blate\b|\bafter (?:day\s*\+?30|the first month|a month)\b|\bmonths? (?:out|later|after)\b", F)
 #: A question asks for a grade: "grade?", "what grade", "G3 or G4", "how would you grade"; "grade 2 CRS" alone does not.
-ASKS_GRADE = re.compile(r"\bgrade\b(?!\s*[1-5])|\bgr\b\.?\s*\?|\bG[0-4]\s*(?:or|vs\.?|/)\s*G?[0-4]\b", F)
+ASKS_GRADE = re.compile(
+    r"\bgrade\b(?!\s*[1-5])|\bgr\b\.?\s*\?|\bG[0-4]\s*(?:or|vs\.?|/)\s*G?[0-4]\b"
+    # Whether the findings are the toxicity at all ("is this CRS?", "could it still be CRS?", "still ICANS?").
+    r"|\b(?:is (?:this|it|that)|could (?:this|it|that) (?:still )?be|(?:is it|it's) still)\s+(?:crs|icans)\b"
+    r"|\bstill (?:crs|icans)\s*\?",
+    F,
+)
 #: Text after this is a hypothetical ("and if it's status?"): not a finding of the patient described.
 HYPOTHETICAL = re.compile(r"(?:\band|\bbut|\?)\s+(?:what\s+)?if\b", F)
 NAMES_SCALE = {
