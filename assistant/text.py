@@ -50,10 +50,6 @@ _AMOUNT = r"(?<![\w.])\d+(?:[.,]\d+)*"
 NUMBER = re.compile(rf"(?<![\w.])[<>≤≥]?\d+(?:[.,]\d+)*(?:\s*(?:{'|'.join(UNITS)}))?", re.IGNORECASE)
 #: An amount with a dose unit and nothing glued after it: '8 mg/kg', '1,000 mg', '50%'.
 DOSE = re.compile(rf"{_AMOUNT}\s*(?:{'|'.join(DOSE_UNITS)})(?![A-Za-z])", re.IGNORECASE)
-#: An amount of a drug: '8 mg/kg', '10 mg', '0.5 g/kg', '5 µg/kg' (not a rate's '%' nor an oxygen flow).
-DRUG_AMOUNT = re.compile(
-    rf"{_AMOUNT}\s*(?:mg/kg|mg/m²|mg/m2|g/kg|µg/kg|mcg/kg|mg|µg|mcg|g)(?![A-Za-z/])", re.IGNORECASE
-)
 #: A sentence that gives or discusses a dose: an amount with a dose unit, or the word itself.
 DOSE_TALK = re.compile(r"\bdos(e|es|ing|age)\b|\bregimen\b|\d\s*(mg|g|µg|mcg|mL|units?)\b", re.IGNORECASE)
 #: A line on who is at risk of something: "high risk of hematotoxicity", "predisposing factors", "a risk factor".

@@ -487,21 +487,6 @@ def test_how_often_something_occurs_is_not_answered_with_another_things_rate() -
     assert not composer.run("CRS rate with cilta-cel?", [crs, gbs], Intent.PRODUCT).abstained
 
 
-def test_a_work_up_question_quotes_no_dose() -> None:
-    """ "LP needed for gr2 ICANS?" names no drug and asks no treatment: the tocilizumab row is no answer."""
-    lp = passage("asco", "Lumbar puncture is done from grade 3 ICANS and considered at grade 2 ICANS.", "guideline")
-    toci = passage("asco", "Tocilizumab 8 mg/kg IV is given for grade 2 ICANS with concurrent CRS.", "guideline", n=1)
-    composer = knowing(lp.text, toci.text, "needed lp")
-    question, passages = "LP needed for gr2 ICANS?", [lp, toci]
-    assert [s.text for s in composer.run(question, passages, Intent.GENERAL).statements] == [lp.text]
-    off = ExtractiveComposer(composer.idf, ComposerRules.ablated("workup_without_doses"))
-    assert toci.text in [s.text for s in off.run(question, passages, Intent.GENERAL).statements]
-    # A dose question keeps its doses.
-    assert toci.text in [
-        s.text for s in composer.run("what do we give for gr2 ICANS?", passages, Intent.MANAGEMENT).statements
-    ]
-
-
 def test_a_question_with_one_subject_word_needs_only_that_word_in_common() -> None:
     """ "how many pts were in ZUMA-2?": 'many' and 'pts' say what kind of fact is asked, not what about."""
     passages = [passage("z", "ZUMA-2 (brexu-cel, MCL) enrolled 74 subjects, of whom 68 were infused.", "trial")]

@@ -58,7 +58,7 @@ from assistant.lexicon import lexicon
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import synonym_vocabulary
-from assistant.text import CELL_DOSE, DRUG_AMOUNT
+from assistant.text import CELL_DOSE
 
 
 class ExtractiveComposer:
@@ -267,13 +267,6 @@ class ExtractiveComposer:
         if intent is not Intent.DOSING:  # a dose answer keeps its best-scoring sentences
             candidates = novel_first(candidates, core | asked.compounds, self.scorer)
         steps = answering
-        treating = {Ask.DOSE, Ask.MANAGE, Ask.NEXT_STEP} & set(parsed.asks)
-        if (
-            rules.workup_without_doses
-            and intent in (Intent.GENERAL, Intent.MONITORING, Intent.GRADING)
-            and not (parsed.drugs or treating or parsed.line.prophylaxis)
-        ):
-            candidates = [(v, u) for v, u in candidates if not DRUG_AMOUNT.search(u.text)] or candidates
         if rules.management_without_rates and managing and not asked.wants_rate:
             candidates = [(v, u) for v, u in candidates if not GIVES_RATE.search(u.text)] or candidates
             steps = [(v, u) for v, u in answering if not GIVES_RATE.search(u.text)]

@@ -278,12 +278,6 @@ class ComposerRules(BaseModel):
     management_facets: bool = rule(
         True, False, "A management answer leads with what to do for the setting asked, not a grading row."
     )
-    workup_without_doses: bool = rule(
-        True,
-        False,
-        "A question naming no drug and asking no dose, treatment or next step ('LP needed for gr2 ICANS?') quotes no"
-        " line giving a dose while other lines answer: a dose is not what is asked.",
-    )
     management_without_rates: bool = rule(
         True, False, "A management answer quotes no rate ('grade 3 CRS in 33%') unless asked how often: it is no step."
     )
