@@ -124,21 +124,18 @@ CAPD_UNABLE = re.compile(r"\b(?:can'?t|cannot|unable to|not able to) (?:do|perfo
 AGE = re.compile(r"\b(\d{1,2})\s*(?:yo|y/o|y\.o\.|-?year-?old|years? old|yr old)\b", F)
 
 
-def _count_for_days(names: str, value: str) -> re.Pattern[str]:
-    """A blood count held for some days ("plt 18k for 9 days", "ANC 300 x 7d"): groups comparator, value, days."""
-    return re.compile(
-        rf"\b(?:{names})\s*(?:count\s*)?(of|is|at|<|below|under|~)?\s*{value}\s*(?:for|x|over)\s*(\d{{1,3}})\s*(?:days?|d)\b",
-        F,
-    )
+def _count(names: str, value: str, *, for_days: bool) -> re.Pattern[str]:
+    """A blood count ("plt 15 day 40"), or one held for some days when ``for_days`` ("plt 18k for 9 days", "ANC 300 x
+    7d"): groups comparator, value and (``for_days``) days."""
+    held = r"\s*(?:for|x|over)\s*(\d{1,3})\s*(?:days?|d)\b" if for_days else r"(?![\d.])"
+    return re.compile(rf"\b(?:{names})\s*(?:count\s*)?(of|is|at|<|below|under|~)?\s*{value}{held}", F)
 
 
-PLATELETS = _count_for_days("plt|plts|platelets?", r"(\d{1,3})\s*k?(?:\s*(?:x\s*10\^?9/l|×10⁹/l))?")
+PLATELET_NAMES, PLATELET_VALUE = "plt|plts|platelets?", r"(\d{1,3})\s*k?(?:\s*(?:x\s*10\^?9/l|×10⁹/l))?"
+PLATELETS = _count(PLATELET_NAMES, PLATELET_VALUE, for_days=True)
 #: One platelet count with no duration ("plt 15 day 40", "platelets 35 on day 60"): one test.
-PLATELET_COUNT = re.compile(
-    r"\b(?:plt|plts|platelets?)\s*(?:count\s*)?(of|is|at|<|below|under|~)?\s*(\d{1,3})\s*k?(?:\s*(?:x\s*10\^?9/l|×10⁹/l))?(?![\d.])",
-    F,
-)
-NEUTROPHILS = _count_for_days("anc|neutrophils?", r"(\d{1,5})\s*(?:/\s*[µu]l)?")
+PLATELET_COUNT = _count(PLATELET_NAMES, PLATELET_VALUE, for_days=False)
+NEUTROPHILS = _count("anc|neutrophils?", r"(\d{1,5})\s*(?:/\s*[µu]l)?", for_days=True)
 DAY = re.compile(r"\b(?:day|d)\s*\+\s*(\d{1,3})\b|\bday\s+(\d{1,3})\b", F)
 
 EARLY = re.compile(r"\bfirst (?:month|30 days|4 weeks)\b|\bearly\b|\bwithin (?:the first )?(?:month|30 days)\b", F)
@@ -268,16 +265,17 @@ def _icans(text: str, values: dict[str, Any]) -> None:
         values["capd"] = int(capd.group(1))
 
 
+def _platelets(match: re.Match[str]) -> float:
+    """A platelet count as typed: "<20" is at most 19, counts being whole numbers ×10⁹/L."""
+    below = (match.group(1) or "").lower() in {"<", "below", "under"}
+    return max(float(match.group(2)) - below, 0.0)
+
+
 def _icaht(text: str, values: dict[str, Any]) -> None:
-    platelets = PLATELETS.search(text)
-    if platelets:
-        count = float(platelets.group(2))
-        if (platelets.group(1) or "").lower() in {"<", "below", "under"}:
-            count -= 1  # "<20": counts are whole numbers ×10⁹/L, so at most 19
-        values["counts"] = (max(count, 0.0),) * int(platelets.group(3))
+    if platelets := PLATELETS.search(text):
+        values["counts"] = (_platelets(platelets),) * int(platelets.group(3))
     elif single := PLATELET_COUNT.search(text):
-        below = (single.group(1) or "").lower() in {"<", "below", "under"}
-        values["counts"] = (max(float(single.group(2)) - below, 0.0),)  # "<20": at most 19
+        values["counts"] = (_platelets(single),)
     neutrophils = NEUTROPHILS.search(text)
     if neutrophils and "counts" not in values:
         values["lineage"] = "neutrophils"
