@@ -82,12 +82,13 @@ def test_a_question_asking_who_is_at_risk_is_read_so(question: str, risk: bool) 
     assert Asked.read(question, Intent.GENERAL).risk is risk
 
 
-def test_who_gets_something_is_searched_with_the_documents_word_risk() -> None:
+def test_who_gets_a_toxicity_is_searched_with_the_documents_word_risk() -> None:
     """ "who gets carHLH?" finds the Lichtenstein heading "Risk factor for carHLH"."""
     from assistant.retrieval.synonyms import asked_terms
 
     assert "risk" in asked_terms("who gets carHLH?")
     assert "risk" not in asked_terms("carHLH ferritin cutoff?")
+    assert "risk" not in asked_terms("who gets entecavir before CAR-T?")  # a drug: who it is for, not who is at risk
 
 
 def test_our_protocol_asks_for_local_documents() -> None:

@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field
 from assistant.conversation import NEGATED, entities, present, ruled_out
 from assistant.lexicon import lexicon
 from assistant.retrieval.keyword import tokenize
-from assistant.retrieval.synonyms import expansion_groups, mentioned_sources, normalize, related_words
+from assistant.retrieval.synonyms import asks_risk, expansion_groups, mentioned_sources, normalize, related_words
 
 
 class Intent(StrEnum):
@@ -255,8 +255,7 @@ class Asked:
             trials=trials_in(question),
             products=frozenset(entities(question).get("product", [])),
             local=local,
-            risk=bool(lex.reading_patterns["risk"].search(question))
-            or bool(lex.reading_patterns["who_gets"].search(question) and present(question).get("toxicity")),
+            risk=asks_risk(question),
             drugs=lex.with_members(asked_drugs(question)),
             asking=frozenset(ask_words(question, besides=("asks.evidence",))),
             compounds=compounds,

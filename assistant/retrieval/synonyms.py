@@ -82,6 +82,21 @@ def expand(query: str) -> str:
     return f"{query} ({'; '.join(extra)})" if extra else query
 
 
+def asks_risk(question: str) -> bool:
+    """Whether a question asks who is at risk of something: in the lexicon's ``risk`` words ("risk factors for severe
+    CRS?"), or as who gets or develops a toxicity (``who_gets``: "who gets carHLH?"; "who gets G-CSF?" asks who a
+    drug is for)."""
+    lex = lexicon()
+    if lex.reading_patterns["risk"].search(question):
+        return True
+    names = dict(lex.named_entities(normalize(question)))
+    return bool(lex.reading_patterns["who_gets"].search(question) and names.get("toxicity"))
+
+
+#: Readings that are more than one pattern, by the ``ask_terms`` key they answer to.
+READINGS = {"risk": asks_risk}
+
+
 def asked_terms(query: str) -> list[str]:
     """How the documents word what ``query`` asks ('CRS grade?' -> ['grading']), minus words it already uses.
 
@@ -92,9 +107,9 @@ def asked_terms(query: str) -> list[str]:
     used = set(re.findall(r"[\w-]+", normalize(query)))
     terms: list[str] = []
     for ask, words in lex.ask_terms.items():
-        # A key is an ask ('classify') or another reading pattern ('line.improving').
+        # A key is an ask ('classify'), another reading pattern ('line.improving') or a reading of ``READINGS``.
         pattern = lex.reading_patterns.get(f"asks.{ask}") or lex.reading_patterns.get(ask)
-        if pattern and pattern.search(query):
+        if READINGS[ask](query) if ask in READINGS else bool(pattern and pattern.search(query)):
             terms += [word for word in words.split() if word.lower() not in used and word not in terms]
     return terms
 
