@@ -203,6 +203,22 @@ def test_a_patient_condition_no_passage_names_is_not_answered_with_the_usual_dos
     assert not ablated.run("toci dose for CRS in renal failure?", [dose], Intent.DOSING).abstained
 
 
+def test_whether_a_patient_may_get_car_t_is_not_answered_by_lines_on_another_subject() -> None:
+    """Performance status and manufacturing time are lexicon conditions: no passage naming them, no answer."""
+    lines = [
+        passage("fda", "Under the revised labels, patients do not drive for 2 weeks after CAR-T infusion."),
+        passage("label", "In ZUMA-1 (axi-cel), the median time to CRS onset was 2 days.", "label", n=1),
+    ]
+    composer = knowing(*(p.text for p in lines))
+    for question, subject in (
+        ("ecog 2 ok for car-t?", "performance status"),
+        ("karnofsky cutoff for car-t eligibility?", "performance status"),
+        ("vein to vein time for yescarta?", "manufacturing time"),
+    ):
+        draft = composer.run(question, lines, Intent.GENERAL)
+        assert draft.abstained and draft.reason == f"no source found speaks of {subject}", question
+
+
 def test_a_disease_outside_car_t_care_is_not_answered_with_a_car_t_dose() -> None:
     dose = passage("label-a", "The Actemra label gives tocilizumab 8 mg/kg for CRS.", doc_type="label")
     approval = passage("letter", "Anakinra is approved for rheumatoid arthritis.", n=1)
@@ -795,6 +811,24 @@ def test_the_sources_declaration_that_the_asked_criteria_are_absent_leads() -> N
         ),
     ]
     assert compose("CRS rate in TRANSCEND?", rates, Intent.PRODUCT).statements[0].text == rates[0].text
+
+
+def test_a_declared_topic_sharing_the_question_only_through_its_documents_title_does_not_lead() -> None:
+    """ "HIV pt ok for car-t?" shares 'HIV' with the ASH table's title, not with its missing HBV DNA schedule."""
+    title = "ASH table: hepatitis B screening and entecavir prophylaxis, and HIV screening before CAR-T"
+    gap = make_passage(
+        "The HBV DNA monitoring schedule during entecavir was not captured.", "ash", section="Screening",
+        title=title, not_captured=("HBV DNA monitoring schedule during entecavir",),
+    )  # fmt: skip
+    hiv = make_passage(
+        "An HIV antigen/antibody test is checked before CAR-T; a positive candidate sees infectious disease.",
+        "ash", n=1, section="Screening", title=title,
+    )  # fmt: skip
+    composer = knowing(gap.text, hiv.text, title)
+    draft = composer.run("HIV pt ok for car-t?", [gap, hiv], Intent.GENERAL)
+    assert draft.statements[0].text == hiv.text
+    ablated = ExtractiveComposer(composer.idf, ComposerRules.ablated("absence_own_words"))
+    assert ablated.run("HIV pt ok for car-t?", [gap, hiv], Intent.GENERAL).statements[0].text == gap.text
 
 
 def test_a_line_on_secondary_hlh_in_general_answers_an_hlh_question_not_one_on_car_t_care() -> None:

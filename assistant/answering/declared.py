@@ -239,6 +239,8 @@ def declared_absence(
         bodies = set(topic.parsed.bodies) | bodies_of(source)
         anchored = bool(set(question.toxicities) & set(topic.parsed.toxicities) or set(question.bodies) & bodies)
         held = topic.held(weights, question, anchored)
+        if rules.absence_own_words and not Topic.read(text).held(weights, question, anchored):
+            continue  # its document's title alone holds the question's words
         share = fsum(held.values()) / total if total else 0.0
         asked_held = bool(kinds_of(question) & topic.kinds) or results
         if len(held) + asked_held < rules.min_matched_words or share < floor:
