@@ -1240,6 +1240,19 @@ def test_facets_a_prophylaxis_row_contradicts_a_refractory_question_and_back() -
     assert not fit(ParsedQuestion.read("anakinra for ICANS?"), prophylaxis).mismatches
 
 
+def test_a_treatment_dose_is_not_answered_by_a_prophylaxis_row() -> None:
+    """ "acyclovir treatment dose?" where the sources give acyclovir only to prevent HSV: the first line says so."""
+    row = "acyclovir | 800 mg | not stated | twice daily | not stated | CAR-T recipients | HSV prophylaxis | guideline"
+    ppx = dosing_table("ash", row)
+    for question in ("HSV reactivation, acyclovir treatment dose?", "acyclovir dose to treat VZV?"):
+        draft = compose(question, [ppx], Intent.DOSING)
+        assert draft.gap == "an acyclovir dose for treatment", question
+    asked = compose("acyclovir ppx dose?", [ppx], Intent.DOSING)
+    assert not asked.gap and asked.table[0].cells["dose"] == "800 mg"
+    # "treated with" says who was studied, not what the drug is given for.
+    assert not ParsedQuestion.read("CRS rate in patients treated with axi-cel?").line.treating
+
+
 def test_an_evidence_answer_quotes_no_study_of_another_use_than_asked() -> None:
     passages = [
         passage(

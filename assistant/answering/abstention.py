@@ -341,4 +341,5 @@ def gap_of(parsed: ParsedQuestion, row: Mapping[str, str]) -> str:
     band = parsed.population.weight_band or parsed.population.age_band or ""
     who = f" in {'patients ' if 'kg' in band else ''}{band}{' patients' if band in ('adult', 'pediatric') else ''}"
     article = "an" if drug[:1].lower() in "aeiou" else "a"
-    return f"{article} {drug} dose for {setting or 'the setting asked'}{who if band else ''}".replace("  ", " ")
+    setting = setting or ("treatment" if parsed.line.treating else "the setting asked")
+    return f"{article} {drug} dose for {setting}{who if band else ''}".replace("  ", " ")

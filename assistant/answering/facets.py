@@ -185,11 +185,11 @@ def other_use(parsed: ParsedQuestion, facets: Facets) -> bool:
 
 
 def use_of(parsed: ParsedQuestion) -> str | None:
-    """What the question gives a drug for: to prevent a toxicity ("ppx"), to treat one that a first treatment
-    did not control ("steroid-refractory", "after 2 doses"), or either (None)."""
+    """What the question gives a drug for: to prevent a toxicity ("ppx"), to treat one ("treatment dose", or one
+    that a first treatment did not control: "steroid-refractory", "after 2 doses"), or either (None)."""
     if parsed.line.prophylaxis:
         return "prophylaxis"
-    return "treatment" if asks_next_step(parsed) else None
+    return "treatment" if parsed.line.treating or asks_next_step(parsed) else None
 
 
 def statement_facets(statement: Statement, passages: Sequence[Passage]) -> Facets:

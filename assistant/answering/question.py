@@ -535,6 +535,7 @@ class LineOfTherapy(BaseModel):
     persisting: bool = False  # "still hypotensive after a fluid bolus": a step did not clear a finding
     phase: Literal["loading", "maintenance"] | None = None  # of a regimen: "phenobarb loading dose"
     prophylaxis: bool = False  # given to prevent a toxicity ("anakinra ppx"), not to treat one
+    treating: bool = False  # given to treat what the patient has ("acyclovir treatment dose?"), not to prevent it
     instead: bool = False  # another drug than the one named is wanted ("alternative to dex?", "toci shortage")
 
 
@@ -635,6 +636,7 @@ class ParsedQuestion(BaseModel):
             f"no better after {self.line.no_better_after}" if self.line.no_better_after else "",
             f"{self.line.phase} phase" if self.line.phase else "",
             "prophylaxis" if self.line.prophylaxis else "",
+            "treatment" if self.line.treating else "",
         ]
         parts = [
             " + ".join(a.value.replace("_", " ") for a in self.asks) or self.intent.value,
@@ -703,6 +705,7 @@ def line_of(question: str) -> LineOfTherapy:
         no_better_after=next((g for g in after.groups() if g), None) if after else None,
         phase=phase_of(question),
         prophylaxis=prophylactic(question),
+        treating=bool(patterns.get("line.treating") and patterns["line.treating"].search(question)),
         instead=bool(lexicon().instead_pattern.search(question)),
     )
 
