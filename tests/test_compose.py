@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from helpers import make_passage
 
-from assistant.answering.abstention import ALL_SHOWN, asked_absence
+from assistant.answering.abstention import ALL_SHOWN, ONLY_PROPHYLAXIS, asked_absence
 from assistant.answering.compose import ExtractiveComposer, named_documents, same_study
 from assistant.answering.declared import Topic, declarations
 from assistant.answering.draft import Draft
@@ -1251,6 +1251,20 @@ def test_a_treatment_dose_is_not_answered_by_a_prophylaxis_row() -> None:
     assert not asked.gap and asked.table[0].cells["dose"] == "800 mg"
     # "treated with" says who was studied, not what the drug is given for.
     assert not ParsedQuestion.read("CRS rate in patients treated with axi-cel?").line.treating
+
+
+def test_how_to_treat_is_not_answered_by_prophylaxis_lines() -> None:
+    """ "how do we treat HSV?" where the sources give acyclovir only to prevent it: they say so first."""
+    ppx = passage("ash", "Acyclovir 800 mg twice daily is given as HSV prophylaxis from lymphodepletion.", "guideline")
+    draft = compose("how do we treat HSV?", [ppx], Intent.MANAGEMENT)
+    assert draft.gap == ONLY_PROPHYLAXIS and [s.label for s in draft.statements] == ["Related"]
+    # A line on the subject that is no prophylaxis answers instead ("CMV reactivation — treat?").
+    monitoring = passage("stanford", "HSV is monitored by weekly PCR in patients on corticosteroids.", n=1)
+    answered = compose("how do we treat HSV?", [ppx, monitoring], Intent.MANAGEMENT)
+    assert not answered.gap and [s.text for s in answered.statements] == [monitoring.text]
+    ablated = ExtractiveComposer(knowing(ppx.text).idf, ComposerRules.ablated("treatment_gap"))
+    assert not ablated.run("how do we treat HSV?", [ppx], Intent.MANAGEMENT).gap
+    assert not compose("HSV prophylaxis?", [ppx], Intent.MANAGEMENT).gap
 
 
 def test_an_evidence_answer_quotes_no_study_of_another_use_than_asked() -> None:

@@ -15,7 +15,7 @@ from math import fsum
 
 from assistant.answering.declared import Absence, asks_of, declarations, declared_absence, kinds_of, subject
 from assistant.answering.draft import Draft, Statement, related
-from assistant.answering.facets import facets_of, fit, statement_fit
+from assistant.answering.facets import facets_of, fit, statement_facets, statement_fit
 from assistant.answering.question import Asked, Intent, ParsedQuestion, trials_in
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import CORPUS_NOTE, GIVES_RATE, Scorer, held_as, inflection_of_known
@@ -46,6 +46,8 @@ PRODUCT_SUFFIX = "-cel"
 #: The words naming the field itself: every source is about CAR-T, so a passage not repeating "CAR-T" shares it all
 #: the same ("ferritin over 10,000 after CAR-T?" and the CARTOX carHLH line).
 FIELD_WORDS = frozenset({"car-t", "car-ts", "cart", "car19"})
+#: What the answer's first line says when a question asks how to treat and the sources give only prevention.
+ONLY_PROPHYLAXIS = "a treatment for what is asked, only prophylaxis"
 #: What the answer's first line says when a question asks for the hospital's own protocol and none is indexed.
 NO_LOCAL = "your hospital's own protocol: no local document is indexed (add one with `carta ingest PATH`)"
 
@@ -155,6 +157,24 @@ def local_first(draft: Draft, parsed: ParsedQuestion, passages: Sequence[Passage
         return Draft(gap=NO_LOCAL)
     statements = [replace(s, label=s.label or "Related") for s in draft.statements]
     return replace(draft, statements=statements, gap=draft.gap or NO_LOCAL)
+
+
+def treatment_first(draft: Draft, parsed: ParsedQuestion, passages: Sequence[Passage], rules: ComposerRules) -> Draft:
+    """A question asking how to treat ("how do we treat HSV after car-t?") answered in sentences: lines giving a drug
+    as prophylaxis do not answer it. Without them the others answer ("CMV reactivation — treat?": the CMV monitoring
+    line, not the HBV prophylaxis rows); with nothing else, the first line says the sources give only prophylaxis
+    and those lines follow labelled related. A dose answer says so in its own shape (``dosing.py``)."""
+    if not (rules.treatment_gap and parsed.line.treating and not parsed.line.prophylaxis):
+        return draft
+    if draft.abstained or draft.table or draft.gap or not draft.statements:
+        return draft
+    preventing = [s for s in draft.statements if statement_facets(s, passages).use == "prophylaxis"]
+    if not preventing:
+        return draft
+    treating = [s for s in draft.statements if s not in preventing]
+    if treating:
+        return replace(draft, statements=treating)
+    return replace(draft, statements=related(preventing), gap=ONLY_PROPHYLAXIS)
 
 
 def unknown_asked(question: str, asked: Asked, scored: list[tuple[float, Unit]], scorer: Scorer) -> str | None:
