@@ -1267,6 +1267,20 @@ def test_how_to_treat_is_not_answered_by_prophylaxis_lines() -> None:
     assert not compose("HSV prophylaxis?", [ppx], Intent.MANAGEMENT).gap
 
 
+def test_a_line_on_another_product_only_is_related_to_a_question_naming_a_product() -> None:
+    """ "bridging therapy before yescarta?" is not answered by cilta-cel's bridging line as if it were axi-cel's."""
+    cilta = passage("cohen", "Enhanced bridging therapy was used to reduce tumour burden before cilta-cel.", "trial")
+    draft = compose("bridging therapy before yescarta?", [cilta])
+    assert draft.gap == "this for axi-cel" and [s.label for s in draft.statements] == ["Related"]
+    axicel = passage("zuma", "Bridging therapy before axi-cel was not allowed in the pivotal cohort.", "trial", n=1)
+    both = compose("bridging therapy before yescarta?", [cilta, axicel])
+    assert not both.gap and both.statements[0].text == axicel.text
+    assert all(s.label == "Related" for s in both.statements if s.text == cilta.text)
+    assert not compose("bridging therapy before carvykti?", [cilta]).gap
+    ablated = ExtractiveComposer(knowing(cilta.text).idf, ComposerRules.ablated("other_product_related"))
+    assert not ablated.run("bridging therapy before yescarta?", [cilta], Intent.GENERAL).gap
+
+
 def test_an_evidence_answer_quotes_no_study_of_another_use_than_asked() -> None:
     passages = [
         passage(

@@ -177,6 +177,27 @@ def treatment_first(draft: Draft, parsed: ParsedQuestion, passages: Sequence[Pas
     return replace(draft, statements=related(preventing), gap=ONLY_PROPHYLAXIS)
 
 
+def product_first(draft: Draft, parsed: ParsedQuestion, rules: ComposerRules) -> Draft:
+    """A question naming a CAR-T product answered in sentences: a line on another product only ("bridging therapy
+    before yescarta?" and cilta-cel's enhanced bridging) follows the others, labelled related; with nothing else,
+    the first line says the sources do not give this for the product asked. A line naming no product, or the one
+    asked among others, answers as it is."""
+    if not (rules.other_product_related and parsed.products) or draft.abstained or draft.table or draft.gap:
+        return draft
+    asked = set(parsed.products)
+
+    def elsewhere(statement: Statement) -> bool:
+        named = set(entities(statement.text).get("product", []))
+        return bool(named) and not named & asked
+
+    other = [s for s in draft.statements if elsewhere(s)]
+    if not other:
+        return draft
+    own = [s for s in draft.statements if not elsewhere(s)]
+    gap = "" if own else f"this for {', '.join(parsed.products)}"
+    return replace(draft, statements=[*own, *related(other)], gap=gap)
+
+
 def unknown_asked(question: str, asked: Asked, scored: list[tuple[float, Unit]], scorer: Scorer) -> str | None:
     """Why the question asks about what no passage can give (a trial or product, a dose: ``unknown_study``,
     ``unknown_dose``), or None; no source's declared absence answers such a question either."""

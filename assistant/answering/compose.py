@@ -18,6 +18,7 @@ from assistant.answering.abstention import (
     asked_absence,
     cannot_answer,
     local_first,
+    product_first,
     treatment_first,
     unknown_asked,
     unspoken_dose,
@@ -95,7 +96,7 @@ class ExtractiveComposer:
             parsed = ParsedQuestion.read(question, intent).on_no_step(bool(given))
             intent = parsed.intent
         draft = self._draft(question, parsed, passages, intent, carried, shown, given)
-        draft = treatment_first(draft, parsed, passages, self.rules)
+        draft = product_first(treatment_first(draft, parsed, passages, self.rules), parsed, self.rules)
         return local_first(draft, parsed, passages, self.rules)
 
     def _draft(

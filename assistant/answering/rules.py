@@ -325,6 +325,9 @@ class ComposerRules(BaseModel):
         "A question naming a CAR-T product is led by what is said of it, not by the others' rule; what is said of it"
         " on nothing asked (its CRS rates for a REMS question) is padding.",
     )
+    other_product_related: bool = rule(
+        True, False, "... and a line on another product only is related; with only such lines, the gap is said first."
+    )
     named_study_only: bool = rule(True, False, "A question naming one study is answered from that study only.")
     cell_doses: bool = rule(
         True, False, "A dose question naming a CAR-T product and no drug is answered by a dose in cells, or not at all."
