@@ -18,6 +18,10 @@ from __future__ import annotations
 
 import re
 
+#: The day of a patient's course after infusion ("day +45", "d+12", "day 20 after carvykti"), its number the group
+#: that matched: a time in the course, not a subject the answer is about.
+COURSE_DAY = re.compile(r"\b(?:day|d)\s*\+\s*(\d{1,3})\b|\bday\s+(\d{1,3})\b", re.IGNORECASE)
+
 #: Where one sentence of a quoted text ends and the next begins: after . ! ? (or a citation mark's
 #: closing bracket) and before a capital, an opening bracket or a quote, so "e.g. tocilizumab" and
 #: "p. 4" stay whole.

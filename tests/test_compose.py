@@ -1281,6 +1281,17 @@ def test_a_line_on_another_product_only_is_related_to_a_question_naming_a_produc
     assert not ablated.run("bridging therapy before yescarta?", [cilta], Intent.GENERAL).gap
 
 
+def test_a_product_typed_as_the_patients_history_does_not_lead_with_that_products_lines() -> None:
+    """ "day 20 after carvykti, IgG 300 — IVIG?": cilta-cel's onset line shares only the day of the course."""
+    onset = passage("carvykti", "The median CRS onset after cilta-cel was 7 days, most starting on day 4.", "label")
+    ivig = passage("ash", "IVIG 400 mg/kg is given to CAR-T recipients with IgG at or below 400 mg/dL.", n=1)
+    draft = compose("day 20 after carvykti, IgG 300 — IVIG?", [onset, ivig])
+    assert draft.statements[0].text == ivig.text
+    # What is said of the product on the question's subject still leads.
+    cilta = passage("carvykti", "After cilta-cel, IVIG is given when IgG falls below 400 mg/dL.", "label", n=2)
+    assert compose("carvykti IgG low — IVIG?", [onset, ivig, cilta]).statements[0].text == cilta.text
+
+
 def test_an_evidence_answer_quotes_no_study_of_another_use_than_asked() -> None:
     passages = [
         passage(

@@ -44,6 +44,7 @@ from assistant.answering.shapes.one_fact import names_asked_toxicity, one_fact
 from assistant.answering.shapes.positions import asks_positions, positions
 from assistant.answering.shapes.prose import (
     asks_whether_at_grade,
+    course_words,
     facet_lead,
     fitting_first,
     grades_a_patient,
@@ -281,7 +282,7 @@ class ExtractiveComposer:
         # the product's CRS rates do not go before the facet lead.
         on_product = managing and rules.management_facets and bool(parsed.toxicities and parsed.grades)
         if rules.named_product_first and asked.products and not asked.product_dose and not on_product:
-            candidates = naming_first(candidates, asked.products, core, passages)
+            candidates = naming_first(candidates, asked.products, core - course_words(question), passages)
         # "should we give toci for grade 1 CRS?": what the sources say of that drug at that grade, in a few lines.
         whether = rules.whether_at_grade and asks_whether_at_grade(question, parsed)
         at_grade = on_drug_at_grade(answering, parsed, passages) if whether else []

@@ -18,6 +18,7 @@ from typing import Any
 
 from assistant.errors import CartaError
 from assistant.grading.crs import parse_temperature
+from assistant.text import COURSE_DAY
 
 F = re.IGNORECASE
 
@@ -136,7 +137,6 @@ PLATELETS = _count(PLATELET_NAMES, PLATELET_VALUE, for_days=True)
 #: One platelet count with no duration ("plt 15 day 40", "platelets 35 on day 60"): one test.
 PLATELET_COUNT = _count(PLATELET_NAMES, PLATELET_VALUE, for_days=False)
 NEUTROPHILS = _count("anc|neutrophils?", r"(\d{1,5})\s*(?:/\s*[µu]l)?", for_days=True)
-DAY = re.compile(r"\b(?:day|d)\s*\+\s*(\d{1,3})\b|\bday\s+(\d{1,3})\b", F)
 
 EARLY = re.compile(r"\bfirst (?:month|30 days|4 weeks)\b|\bearly\b|\bwithin (?:the first )?(?:month|30 days)\b", F)
 LATE = re.compile(r"\blate\b|\bafter (?:day\s*\+?30|the first month|a month)\b|\bmonths? (?:out|later|after)\b", F)
@@ -280,7 +280,7 @@ def _icaht(text: str, values: dict[str, Any]) -> None:
     if neutrophils and "counts" not in values:
         values["lineage"] = "neutrophils"
         values["counts"] = (float(neutrophils.group(2)),) * int(neutrophils.group(3))
-    day = DAY.search(text)
+    day = COURSE_DAY.search(text)
     if day:
         values["day"] = int(day.group(1) or day.group(2))
     elif EARLY.search(text):

@@ -20,7 +20,7 @@ from assistant.lexicon import lexicon
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import related_words
-from assistant.text import bare_numbers
+from assistant.text import COURSE_DAY, bare_numbers
 
 #: A year, as a sentence names its source ('the ASCO 2021 guideline').
 YEAR = re.compile(r"(?:19|20)\d\d")
@@ -351,6 +351,14 @@ def naming_first(
     first = [c for c, (named, asked) in zip(candidates, flags, strict=True) if named and asked]
     others = [c for c, (named, asked) in zip(candidates, flags, strict=True) if not named]
     return [*first, *others] or candidates
+
+
+def course_words(question: str) -> frozenset[str]:
+    """The words of the day of the patient's course a question names ('day' and '20' of "day 20 after carvykti,
+    IgG 300 — IVIG?"): they say when, not what is asked, so a product's line sharing only them ("CRS onset ... on day
+    4") is not what is said of the product on the question's subject."""
+    numbers = {number for match in COURSE_DAY.finditer(question) for number in match.groups() if number}
+    return frozenset({*numbers, "day", "days", "d"}) if numbers else frozenset()
 
 
 def patient_of(parsed: ParsedQuestion) -> ParsedQuestion:
