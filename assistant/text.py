@@ -22,6 +22,12 @@ import re
 #: that matched: a time in the course, not a subject the answer is about.
 COURSE_DAY = re.compile(r"\b(?:day|d)\s*\+\s*(\d{1,3})\b|\bday\s+(\d{1,3})\b", re.IGNORECASE)
 
+
+def course_days(text: str) -> frozenset[str]:
+    """The numbers of the days of a patient's course a text names ('5' of "seizure ppx still needed on day 5?")."""
+    return frozenset(number for match in COURSE_DAY.finditer(text) for number in match.groups() if number)
+
+
 #: Where one sentence of a quoted text ends and the next begins: after . ! ? (or a citation mark's
 #: closing bracket) and before a capital, an opening bracket or a quote, so "e.g. tocilizumab" and
 #: "p. 4" stay whole.

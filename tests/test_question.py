@@ -6,6 +6,7 @@ import pytest
 
 from assistant.answering.question import Ask, Asked, Intent, ParsedQuestion
 from assistant.retrieval.synonyms import spell_out
+from assistant.text import course_days
 
 
 def parse(question: str) -> ParsedQuestion:
@@ -326,6 +327,10 @@ def test_asking_what_to_add_asks_how_to_manage() -> None:
         ("filgrastim after CAR-T for low ANC - when start", True),
         ("starting gamifant dose for primary hlh", False),
         ("kymriah CRS — when does it usually start?", True),
+        ("seizure ppx still needed on day 5?", True),  # how long it goes on
+        ("keppra ppx — still giving it on day 20?", True),
+        ("still on acyclovir at day 90, keep going?", True),
+        ("still hypotensive on day 3 after toci, next?", False),  # a finding that persists asks the next step
     ],
 )
 def test_a_terse_when_asks_for_timing(question: str, timing: bool) -> None:
@@ -599,3 +604,10 @@ def test_a_next_step_asked_on_no_step_reads_as_what_to_do_at_that_grade() -> Non
         "grade 2 CRS still hypotensive after a fluid bolus, next step?",
     ):
         assert Ask.NEXT_STEP in parse(question).on_no_step(stepped=False).asks, question
+
+
+def test_the_day_of_the_patients_course_is_no_subject_word() -> None:
+    """ "seizure ppx still needed on day 5?" is not about G-CSF's 5 µg/kg; '5 days' of a duration still counts."""
+    assert course_days("day +45, plt 40 for 3 days") == {"45"} and course_days("d+12 fever") == {"12"}
+    assert "5" not in Asked.read("seizure ppx still needed on day 5?", Intent.GENERAL).core
+    assert "5" in Asked.read("dex for 5 days in gr3 ICANS?", Intent.GENERAL).core

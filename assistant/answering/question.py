@@ -26,6 +26,7 @@ from assistant.conversation import NEGATED, entities, present, ruled_out
 from assistant.lexicon import lexicon
 from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import asks_risk, expansion_groups, mentioned_sources, normalize, related_words
+from assistant.text import course_days
 
 
 class Intent(StrEnum):
@@ -206,8 +207,9 @@ class Asked:
         local = bool(lexicon().reading_patterns["local"].search(question))
         question, carried = without_local(BESIDES.sub(" ", question)), without_local(BESIDES.sub(" ", carried))
         # "ELIANA findings?" is about ELIANA: the words asking what a study found score no sentence ("one of these
-        # findings", "data show"), as no document words a finding with them.
-        core = frozenset(tokenize(question, parts=False)) - findings_words(question)
+        # findings", "data show"), as no document words a finding with them. Nor does the number of the day of the
+        # patient's course: "seizure ppx still needed on day 5?" is not about G-CSF's 5 µg/kg.
+        core = frozenset(tokenize(question, parts=False)) - findings_words(question) - course_days(question)
         lex = lexicon()
         hints = (
             lex.hints.get(intent.value, "")

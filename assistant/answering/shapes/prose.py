@@ -20,7 +20,7 @@ from assistant.lexicon import lexicon
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import related_words
-from assistant.text import COURSE_DAY, bare_numbers
+from assistant.text import bare_numbers, course_days
 
 #: A year, as a sentence names its source ('the ASCO 2021 guideline').
 YEAR = re.compile(r"(?:19|20)\d\d")
@@ -357,7 +357,7 @@ def course_words(question: str) -> frozenset[str]:
     """The words of the day of the patient's course a question names ('day' and '20' of "day 20 after carvykti,
     IgG 300 — IVIG?"): they say when, not what is asked, so a product's line sharing only them ("CRS onset ... on day
     4") is not what is said of the product on the question's subject."""
-    numbers = {number for match in COURSE_DAY.finditer(question) for number in match.groups() if number}
+    numbers = course_days(question)
     return frozenset({*numbers, "day", "days", "d"}) if numbers else frozenset()
 
 
