@@ -151,6 +151,8 @@ def test_bedside_names_find_the_documents_words() -> None:
     assert "hypotension" in expansions("gr 2 CRS, hypotensive, what do we do")
     assert "treatment" in expansions("how do you treat IEC-HS?")
     assert "lifelong" in expansions("do we screen for second cancers for life after CAR-T?")
+    assert "deaths" in expansions("how many die of CRS?") and "died" in expansions("carHLH fatal?")
+    assert "performance status" in expansions("ecog 2 ok for car-t?")
 
 
 def test_a_drug_class_word_stands_for_its_drugs() -> None:
