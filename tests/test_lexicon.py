@@ -104,6 +104,7 @@ def test_a_bad_lexicon_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
         ("how close does pt need to live after car-t?", "how near does patient need to stay after car-t?"),
         ("does the pt have to live near the center?", "does the patient have to stay near the center?"),
         ("how far apart should toci doses be?", "how far apart should toci doses be?"),
+        ("what premeds before car-t infusion? pre-meds?", "what premedication before car-t infusion? premedication?"),
     ],
 )
 def test_bedside_shorthand_is_spelled_out(typed: str, spelled: str) -> None:
