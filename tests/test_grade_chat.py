@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from assistant.answer import Answer
 from assistant.answering.chain import AnswerChain
-from assistant.grading.chat import MANAGEMENT_HEADING, is_graded
+from assistant.grading.chat import MANAGEMENT_HEADING, given_drugs, is_graded
 from assistant.grading.findings import asks_grade, read
 
 
@@ -165,3 +165,14 @@ def test_what_to_do_at_a_grade_from_findings_is_what_the_grade_asked_directly_ge
     what do we do?', led by ASCO's methylprednisolone regimen, not by lines on how a source says CRS is managed."""
     part = chain.invoke("CRS on norepi + epi and BiPAP, what now").answer.split(MANAGEMENT_HEADING, 1)[1]
     assert "500 mg IV every 12 h" in part
+
+
+def test_what_next_after_the_drugs_already_given_is_the_next_step_not_the_first_again(chain: AnswerChain) -> None:
+    """One vasopressor is grade 3 CRS; after toci and dex 10 mg q6h, the management part is the step after them."""
+    assert given_drugs("got toci x2 and dex 10 q6, still on 1 pressor — next?") == ["tocilizumab", "dexamethasone"]
+    assert not given_drugs("CRS on norepi + epi and BiPAP, what now")  # nothing given: the grade's first step
+    assert not given_drugs("on toci, fever 39 — grade?")  # asks no next step
+    answer = chain.invoke("got toci x2 and dex 10 q6, still on 1 pressor — next?")
+    assert "grade 3 CRS" in first_line(answer)
+    part = answer.answer.split(MANAGEMENT_HEADING, 1)[1]
+    assert "dexamethasone 10 mg IV every 6 h" not in part and "20 mg" in part

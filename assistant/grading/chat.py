@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from assistant.answer import Answer, Citation
-from assistant.answering.question import Intent, classify, grades_in
+from assistant.answering.question import Ask, Intent, ParsedQuestion, classify, grades_in
 from assistant.answering.verify import Claim, verify
 from assistant.conversation import Turn, rewrite
 from assistant.grading.core import FindingError, GradeResult, ScaleUnavailableError
@@ -47,6 +47,9 @@ GRADED_NOTICE = "Graded by the {title} from the findings given; the Grade page s
 #: The question the management part answers, asked as a clinician would: "How is grade 4 CRS managed?" drew lines
 #: on how a source says CRS is managed over ASCO's grade 4 regimen.
 MANAGEMENT_QUESTION = "grade {grade} {toxicity}: what do we do?"
+#: ... and when the question names what was already given and asks what next ("got toci x2 and dex, still on 1
+#: pressor — next?"): the step after it on the sources' ladder, not the first step again.
+NEXT_STEP_QUESTION = "grade {grade} {toxicity}, no better after {given}: next step?"
 #: Above the management part: a heading, so that it states nothing (no number) of its own.
 MANAGEMENT_HEADING = "What the sources say to do at this grade"
 
@@ -166,7 +169,7 @@ def _answer(chain: AnswerChain, question: str, query: str, result: GradeResult, 
     text = f"**{lines[0]}**" + "".join(f"\n- {line}" for line in lines[1:])
     citations = [Citation.from_passage(n, passages[chunk]) for chunk, n in numbers.items()]
     graded_ms = round((time.perf_counter() - started) * 1000, 2)
-    management = _management(chain, result, asks_what_to_do(question))
+    management = _management(chain, result, question)
     if management is not None and not management.abstained:
         shift = len(citations)
         moved = {c.n: c.n + shift for c in management.citations}
@@ -189,12 +192,26 @@ def _answer(chain: AnswerChain, question: str, query: str, result: GradeResult, 
     )
 
 
-def _management(chain: AnswerChain, result: GradeResult, asked: bool) -> Answer | None:
+def _management(chain: AnswerChain, result: GradeResult, question: str) -> Answer | None:
     """What the sources say to do at this grade: the chain's own answer to the management question, in
-    full when the question ``asked`` what to do, else only its lead lines (``graded_management``)."""
+    full when the question asks what to do, else only its lead lines (``graded_management``); the next step
+    after the drugs the question says were given, when it asks what next."""
     if result.grade < 1:
         return None
-    if not asked:
+    if not asks_what_to_do(question):
         rules = chain.extractive.rules
         chain = chain.with_rules(rules.model_copy(update={"max_statements": rules.graded_management}))
-    return chain.invoke(MANAGEMENT_QUESTION.format(grade=result.grade, toxicity=TOXICITY[result.scale]))
+    toxicity = TOXICITY[result.scale]
+    if given := given_drugs(question):
+        return chain.invoke(NEXT_STEP_QUESTION.format(grade=result.grade, toxicity=toxicity, given=" and ".join(given)))
+    return chain.invoke(MANAGEMENT_QUESTION.format(grade=result.grade, toxicity=toxicity))
+
+
+def given_drugs(question: str) -> list[str]:
+    """The drugs a question asking what next says were already given ("got toci x2 and dex 10 q6, still on 1
+    pressor — next?": tocilizumab, dexamethasone); none when it asks no next step or names no step taken."""
+    parsed = ParsedQuestion.read(spell_out(question))
+    line = parsed.line
+    if Ask.NEXT_STEP not in parsed.asks or not (line.persisting or line.refractory or line.after_doses):
+        return []
+    return list(dict.fromkeys([*parsed.prior_drugs, *parsed.drugs]))
