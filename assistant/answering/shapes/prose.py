@@ -329,6 +329,10 @@ def fitting_first(
     ]
 
 
+#: The words of a day of the course ("day 20", "days").
+DAY_WORDS = frozenset({"day", "days"})
+
+
 def naming_first(
     candidates: list[tuple[float, Unit]], products: Collection[str], core: Collection[str], passages: Sequence[Passage]
 ) -> list[tuple[float, Unit]]:
@@ -354,11 +358,10 @@ def naming_first(
 
 
 def course_words(question: str) -> frozenset[str]:
-    """The words of the day of the patient's course a question names ('day' and '20' of "day 20 after carvykti,
-    IgG 300 — IVIG?"): they say when, not what is asked, so a product's line sharing only them ("CRS onset ... on day
-    4") is not what is said of the product on the question's subject."""
-    numbers = course_days(question)
-    return frozenset({*numbers, "day", "days", "d"}) if numbers else frozenset()
+    """The words naming a day of the patient's course when the question names one ("day 20 after carvykti, IgG 300 —
+    IVIG?"; its number is no question word at all, ``Asked.core``): they say when, not what is asked, so a product's
+    line sharing only them ("CRS onset ... on day 4") is not what is said of the product on the question's subject."""
+    return DAY_WORDS if course_days(question) else frozenset()
 
 
 def patient_of(parsed: ParsedQuestion) -> ParsedQuestion:
