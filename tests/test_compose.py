@@ -1292,6 +1292,20 @@ def test_a_product_typed_as_the_patients_history_does_not_lead_with_that_product
     assert compose("carvykti IgG low — IVIG?", [onset, ivig, cilta]).statements[0].text == cilta.text
 
 
+def test_a_product_question_no_line_speaks_to_is_not_answered_with_the_products_other_lines() -> None:
+    """ "yescarta cost?": every line found is about axi-cel and none speaks of cost: Carta abstains."""
+    lines = [
+        passage("label", "The Yescarta label reports serious and fatal cerebral edema after axi-cel.", "label"),
+        passage("label", "In ZUMA-1 (axi-cel, n=108), CRS occurred in 94% of patients.", "label", n=1),
+    ]
+    composer = knowing(*(p.text for p in lines))  # "cost" is a word the corpus never uses
+    assert composer.run("yescarta cost?", lines, Intent.GENERAL).abstained
+    assert not composer.run("yescarta cerebral edema?", lines, Intent.GENERAL).abstained
+    assert not composer.run("yescarta?", lines, Intent.GENERAL).abstained  # the product alone: what is said of it
+    ablated = ExtractiveComposer(composer.idf, ComposerRules.ablated("product_subject_gap"))
+    assert not ablated.run("yescarta cost?", lines, Intent.GENERAL).abstained
+
+
 def test_an_evidence_answer_quotes_no_study_of_another_use_than_asked() -> None:
     passages = [
         passage(

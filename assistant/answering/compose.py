@@ -282,7 +282,10 @@ class ExtractiveComposer:
         # the product's CRS rates do not go before the facet lead.
         on_product = managing and rules.management_facets and bool(parsed.toxicities and parsed.grades)
         if rules.named_product_first and asked.products and not asked.product_dose and not on_product:
-            candidates = naming_first(candidates, asked.products, core - course_words(question), passages)
+            about = core - course_words(question)
+            candidates = naming_first(candidates, asked.products, about, passages, rules.product_subject_gap)
+            if not candidates:
+                return Draft(abstained=True, reason="no line on the product asked speaks of what is asked")
         # "should we give toci for grade 1 CRS?": what the sources say of that drug at that grade, in a few lines.
         whether = rules.whether_at_grade and asks_whether_at_grade(question, parsed)
         at_grade = on_drug_at_grade(answering, parsed, passages) if whether else []

@@ -325,6 +325,9 @@ class ComposerRules(BaseModel):
         "A question naming a CAR-T product is led by what is said of it, not by the others' rule; what is said of it"
         " on nothing asked (its CRS rates for a REMS question) is padding.",
     )
+    product_subject_gap: bool = rule(
+        True, False, "... and when no line holds the question's other words ('carvykti how many bags?'), it abstains."
+    )
     other_product_related: bool = rule(
         True, False, "... and a line on another product only is related; with only such lines, the gap is said first."
     )

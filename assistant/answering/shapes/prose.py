@@ -334,12 +334,17 @@ DAY_WORDS = frozenset({"day", "days"})
 
 
 def naming_first(
-    candidates: list[tuple[float, Unit]], products: Collection[str], core: Collection[str], passages: Sequence[Passage]
+    candidates: list[tuple[float, Unit]],
+    products: Collection[str],
+    core: Collection[str],
+    passages: Sequence[Passage],
+    unheld_is_gap: bool = True,
 ) -> list[tuple[float, Unit]]:
     """The candidates about an asked CAR-T product (naming it in any spelling, or in a document whose title names
     it) and holding another of the question's ``core`` words moved ahead of the others, each group in its own order;
     those about it that hold no other question word are left out, as padding ("aucatzyl — REMS needed?" gains
-    nothing from its CRS rates).
+    nothing from its CRS rates). When every candidate is about the product and none holds the question's other
+    words ("carvykti how many bags?"), none is left (``unheld_is_gap``): the product's safety lines do not answer.
 
     "obe-cel: does the 2 week monitoring rule apply?" is led by what is said of obe-cel, not by the rule for the
     other products, nor by obe-cel's CRS rates.
@@ -354,7 +359,7 @@ def naming_first(
     flags = [(about(unit), bool(asked_words(unit.text, rest))) for _, unit in candidates]
     first = [c for c, (named, asked) in zip(candidates, flags, strict=True) if named and asked]
     others = [c for c, (named, asked) in zip(candidates, flags, strict=True) if not named]
-    return [*first, *others] or candidates
+    return [*first, *others] or ([] if rest and unheld_is_gap else candidates)
 
 
 def course_words(question: str) -> frozenset[str]:
