@@ -181,12 +181,12 @@ class ComposerRules(BaseModel):
     absence_elsewhere: bool = rule(
         True, False, "... but not when another source's retrieved unit answers the setting asked: one gap is not all."
     )
-    treatment_gap: bool = rule(
-        True, False, "A question on how to treat is not answered by prophylaxis lines; with only those, it is told so."
-    )
     # "HIV pt ok for car-t?" shares 'HIV' with the ASH table's title alone: its HBV DNA schedule gap is no answer.
     absence_own_words: bool = rule(
         True, False, "... and only when the topic itself, not just its document's title, holds a question word."
+    )
+    treatment_gap: bool = rule(
+        True, False, "A question on how to treat is not answered by prophylaxis lines; with only those, it is told so."
     )
     study_gaps_named_only: bool = rule(
         True, False, "What one named study lacks ('outcomes of the 6 CHOP patients') answers only a question naming it."
