@@ -15,7 +15,7 @@ from math import fsum
 
 from assistant.answering.declared import Absence, asks_of, declarations, declared_absence, kinds_of, subject
 from assistant.answering.draft import Draft, Statement, related
-from assistant.answering.facets import facets_of, fit, statement_facets, statement_fit
+from assistant.answering.facets import facets_of, fit, other_product, statement_facets, statement_fit
 from assistant.answering.question import Asked, Intent, ParsedQuestion, trials_in
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import CORPUS_NOTE, GIVES_RATE, Scorer, held_as, inflection_of_known
@@ -184,16 +184,10 @@ def product_first(draft: Draft, parsed: ParsedQuestion, rules: ComposerRules) ->
     asked among others, answers as it is."""
     if not (rules.other_product_related and parsed.products) or draft.abstained or draft.table or draft.gap:
         return draft
-    asked = set(parsed.products)
-
-    def elsewhere(statement: Statement) -> bool:
-        named = set(entities(statement.text).get("product", []))
-        return bool(named) and not named & asked
-
-    other = [s for s in draft.statements if elsewhere(s)]
+    other = [s for s in draft.statements if other_product(s.text, parsed)]
     if not other:
         return draft
-    own = [s for s in draft.statements if not elsewhere(s)]
+    own = [s for s in draft.statements if not other_product(s.text, parsed)]
     gap = "" if own else f"this for {', '.join(parsed.products)}"
     return replace(draft, statements=[*own, *related(other)], gap=gap)
 

@@ -184,6 +184,12 @@ def other_use(parsed: ParsedQuestion, facets: Facets) -> bool:
     return bool(asked and facets.use and facets.use != asked)
 
 
+def other_product(text: str, parsed: ParsedQuestion) -> bool:
+    """Whether ``text`` names only products other than the one asked (obe-cel's rate for a cilta-cel question)."""
+    named = set(entities(text).get("product", []))
+    return bool(parsed.products and named and not named & set(parsed.products))
+
+
 def use_of(parsed: ParsedQuestion) -> str | None:
     """What the question gives a drug for: to prevent a toxicity ("ppx"), to treat one ("treatment dose", or one
     that a first treatment did not control: "steroid-refractory", "after 2 doses"), or either (None)."""

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 
 from assistant.answering.draft import Statement
-from assistant.answering.facets import facets_of, fit, statement_fit
+from assistant.answering.facets import facets_of, fit, other_product, statement_fit
 from assistant.answering.question import Ask, ParsedQuestion, ask_words, fact_words
 from assistant.answering.scoring import Scorer
 from assistant.answering.shapes.prose import asked_words, merged_into, unit_tokens
@@ -218,12 +218,6 @@ def one_fact_beside(
         and not statement_fit(parsed, s, passages).mismatches
         and not other_product(s.text, parsed)
     ]  # fmt: skip
-
-
-def other_product(text: str, parsed: ParsedQuestion) -> bool:
-    """Whether ``text`` names only products other than the one asked (obe-cel's rate for a cilta-cel question)."""
-    named = set(entities(text).get("product", []))
-    return bool(parsed.products and named and not named & set(parsed.products))
 
 
 def names_asked_toxicity(text: str, parsed: ParsedQuestion) -> bool:
