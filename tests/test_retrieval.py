@@ -318,3 +318,8 @@ def test_still_is_an_everyday_word_and_stills_disease_one_word() -> None:
     assert tokenize("gr 2 CRS still hypotensive", parts=False) == ["gr", "2", "crs", "hypotensive"]
     assert tokenize("HLH/MAS in Still's disease", parts=False) == ["hlh", "mas", "stills", "disease"]
     assert "stills" in tokenize("adult-onset Still disease")
+
+
+def test_how_soon_asks_a_time_and_names_no_subject() -> None:
+    # "soon" would lead with the one line saying "as soon as weeks" whatever the question is about.
+    assert tokenize("covid vaccine after car-t, how soon?", parts=False) == ["covid", "vaccine", "car-t"]
