@@ -1482,6 +1482,23 @@ def test_a_schedule_given_item_by_item_is_answered_with_every_item() -> None:
     assert len(ablated.run(question, passages, Intent.GENERAL).statements) == 1
 
 
+def test_a_schedule_is_answered_with_its_items_and_no_other_line() -> None:
+    schedule = (
+        "The table restarts COVID-19 vaccines after CAR-T at 3 months. "
+        "The table restarts inactivated vaccines after CAR-T at 6 months. "
+        "The table restarts live vaccines after CAR-T after 1 year. "
+        "The table on vaccines after CAR-T is a published recommendations table."
+    )
+    other = passage("b", "TMP-SMX after CAR-T restarts from day 30.", "guideline")
+    passages = [passage("ash", schedule, "guideline"), other]
+    question = "vaccines after CAR-T, when restart?"
+    said = [s.text for s in compose(question, passages).statements]
+    assert len(said) == 3 and all("vaccines after CAR-T at" in s or "after 1 year" in s for s in said)
+    # With the rule off, the prose shape lists the items and fills up with the lines beside them.
+    ablated = ExtractiveComposer(knowing(schedule, other.text).idf, ComposerRules.ablated("schedule_list"))
+    assert len(ablated.run(question, passages, Intent.GENERAL).statements) > 3
+
+
 def test_a_yes_no_dose_question_keeps_the_sentence_that_says_whether() -> None:
     row = "tocilizumab | 8 mg/kg | IV | every 8 h | 800 mg per dose | not stated | ICANS with CRS | guideline"
     table = dosing_table("a", row)
@@ -1505,6 +1522,11 @@ def test_an_age_is_no_duration_and_how_long_to_continue_asks_a_duration() -> Non
     assert carries("T-cell malignancies may appear as soon as weeks after CAR-T infusion.", ParsedQuestion.read(soon))
     assert not carries("The FDA asks that T-cell malignancies be reported to FDA MedWatch.", ParsedQuestion.read(soon))
     assert {"early", "appear", "onset"} <= ask_words(soon)
+    # A point of the course is a time: "labs drawn when?" is answered by what is measured before lymphodepletion.
+    drawn = ParsedQuestion.read("CAR-HEMATOTOX labs — drawn when?")
+    assert drawn.one_fact == "time"
+    assert carries("The score uses 5 markers measured before lymphodepletion.", drawn)
+    assert not carries("The score uses 5 markers: ANC, hemoglobin, platelets, CRP and ferritin.", drawn)
 
 
 def test_a_question_on_one_drug_is_not_led_by_a_line_on_another_drug() -> None:
@@ -1662,6 +1684,26 @@ def test_a_unit_holding_the_questions_word_for_a_toxicity_earns_nothing_more_for
     assert definition <= answer  # the longer definition costs more words for the same credit
     definition, answer = scores(ComposerRules.ablated("toxicity_once"))
     assert definition > answer
+
+
+def test_a_unit_holding_the_questions_own_term_earns_nothing_more_for_its_synonym() -> None:
+    """A table row writes 'vaccines' and, in its setting cell, 'vaccination'; the sentence beside it writes 'vaccines'
+    once. Both hold the question's word, so the row's synonym does not lift it above the sentence."""
+
+    texts = ["Drug: live vaccines; Setting: vaccination; after 1 year.", "Live vaccines are given after 1 year."]
+    idf = dict.fromkeys(tokenize(" ".join(texts), parts=False), 1.0)
+    asked = Asked.read("vaccines after CAR-T?", Intent.GENERAL)
+    passages = [passage("a", texts[0]), passage("b", texts[1], n=1)]
+    units = [Unit(text, i) for i, text in enumerate(texts)]
+
+    def scores(rules: ComposerRules) -> list[float]:
+        scorer = Scorer(idf, rules)
+        return [scorer.score(u, passages[u.passage], asked, 0) for u in units]
+
+    row, sentence = scores(ComposerRules())
+    assert row <= sentence
+    row, sentence = scores(ComposerRules.ablated("toxicity_once"))
+    assert row > sentence
 
 
 def test_a_drug_named_only_in_words_the_corpus_never_uses_earns_its_synonyms_in_full() -> None:

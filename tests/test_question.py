@@ -205,6 +205,7 @@ def test_data_on_a_drug_asks_about_that_drug() -> None:
         ("hypotension for CRS grading = SBP below what?", "number"),
         ("levaquin ppx post CAR-T, when do we stop?", "time"),
         ("bactrim after CAR-T, what day do we start?", "time"),
+        ("vaccines again after CAR-T — when?", "time"),  # a bare "when?" asks a point in time
         ("axi-cel CRS onset, median?", "duration"),  # "median" says how the onset is summarised, not a 2nd ask
         ("ZUMA-1 neurotox: time to onset, median", "duration"),
         ("T-cell lymphoma after CAR-T — how early can it show up?", "duration"),  # an onset in everyday words

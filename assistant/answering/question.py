@@ -173,9 +173,10 @@ class Asked:
     # For each concept of ``extra``, the question's own words for it when it is a drug or product group
     # ("romiplostim" for the TPO agonists); empty for the other concepts.
     spoken: tuple[frozenset[str], ...]
-    # For each concept of ``extra``, the question's own words for it when it is a toxicity group ("iec-hs"): a unit
-    # holding one has earned the concept already; empty for the other concepts.
-    said: tuple[frozenset[str], ...]
+    # For each concept of ``extra``, the question's own terms for it, each as its words, when it is a toxicity or a
+    # term group ("iec-hs", "t-cell lymphoma"): a unit holding all words of one has earned the concept already; empty
+    # for the other concepts.
+    said: tuple[tuple[frozenset[str], ...], ...]
     carried: frozenset[str]  # words only in the context a follow-up carried from earlier turns
     grade: str | None
     toxicities: frozenset[str]
@@ -218,15 +219,16 @@ class Asked:
         )
         groups = expansion_groups(question)
         extra = [tuple(frozenset(tokenize(term, parts=False)) - core for term in missing) for missing, _ in groups]
-        # Each group's own words in the question, and the group's terms (whose canonical name says its kind).
+        # Each group's own terms in the question, as words, and the group's terms (whose canonical name says its kind).
         owns = [
-            (frozenset(w for term in used for w in tokenize(term, parts=False)), {*missing, *used})
+            (tuple(frozenset(tokenize(term, parts=False)) for term in used), {*missing, *used})
             for missing, used in groups
         ]
         names = {*lex.entity_names("drug"), *lex.entity_names("product")}
-        spoken = [own if names & terms else frozenset() for own, terms in owns]
-        toxicities = set(lex.entity_names("toxicity"))
-        said = [own & core if toxicities & terms else frozenset() for own, terms in owns]
+        spoken = [frozenset().union(*own) if names & terms else frozenset() for own, terms in owns]
+        # A toxicity or an everyday term the unit holds in the question's own word has earned it (``toxicity_once``).
+        once = {*lex.entity_names("toxicity"), *lex.entity_names("term")}
+        said = [tuple(t for t in own if t and t <= core) if once & terms else () for own, terms in owns]
         extra += [(frozenset({word}) - core,) for word in tokenize(hints, parts=False)]
         # "steroid-refractory" is also said "refractory to steroids": each part counts as a concept of its own.
         parts = {part for token in core if "-" in token for part in token.split("-") if len(part) > 2} - core
@@ -241,7 +243,7 @@ class Asked:
             core=core,
             extra=tuple(extra),
             spoken=(*spoken, *[frozenset()] * (len(extra) - len(spoken))),  # hints, parts, compounds: none
-            said=(*said, *[frozenset()] * (len(extra) - len(said))),
+            said=(*said, *[()] * (len(extra) - len(said))),
             carried=frozenset(core - own),
             grade=next(iter(grades)) if len(grades) == 1 else None,
             toxicities=frozenset(present(question).get("toxicity", [])),

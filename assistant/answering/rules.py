@@ -61,7 +61,9 @@ class ComposerRules(BaseModel):
         True, False, "A drug's or product's name earns no more than its commonest spelling: brands rank as generics."
     )
     toxicity_once: bool = rule(
-        True, False, "A unit holding the question's word for a toxicity earns nothing more for spelling it out."
+        True,
+        False,
+        "A unit holding the question's word for a toxicity or a term earns nothing more for a synonym of it.",
     )
     context_weight: float = rule(0.3, 0.0, "A question word in the unit's section or title counts a little.")
     other_grade_factor: float = rule(
@@ -346,6 +348,9 @@ class ComposerRules(BaseModel):
     )
     one_fact_tie: float = rule(
         0.98, 2.0, "... unless another sentence of its passage scores as high with another value: a list, item by item."
+    )
+    schedule_list: bool = rule(
+        True, False, "... and those sentences, with no other line, answer: the schedule the source gives, item by item."
     )
     one_fact_coverage: float = rule(
         0.75, 0.0, "... when it covers this much of what the question is about (its words less the ask's)."

@@ -93,7 +93,7 @@ class Scorer:
         value += fsum(
             self.concept_weight(spoken) * self.concept_credit(concept, tokens)
             for concept, spoken, said in zip(asked.extra, asked.spoken, asked.said, strict=True)
-            if not (self.rules.toxicity_once and said & tokens)
+            if not (self.rules.toxicity_once and any(term <= tokens for term in said))
         )
         grading_row = bool(unit.cells) and asked.intent is Intent.GRADING
         value += self.rules.context_weight * fsum(self.weight(t) for t in (asked.core - tokens) & context)

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from assistant.answering.draft import Statement
 from assistant.answering.facets import facets_of, fit, other_product, statement_fit
 from assistant.answering.question import Ask, ParsedQuestion, ask_words, fact_words
+from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import Scorer
 from assistant.answering.shapes.prose import asked_words, merged_into, unit_tokens
 from assistant.answering.units import Unit
@@ -122,8 +123,9 @@ def one_fact(
     )  # fmt: skip
     if lead is None:
         return []  # no unit as fitting gives what is asked (a time for "how long"): no one-fact answer
-    if several_answers(lead, candidates, keys, parsed, question, rules.one_fact_tie):
-        return []  # parallel sentences of one source give one answer each ("vaccines, when?"): the prose lists them
+    items = schedule_items(lead, candidates, keys, parsed, question, rules.one_fact_tie)
+    if items:  # parallel sentences of one source give one answer each ("vaccines, when?"): a list of them
+        return schedule([lead, *items], candidates, rules, core) if rules.schedule_list else []
     subject = core - ask_words(question)
     if scorer.known(subject) and scorer.coverage(lead, passages[lead.passage], subject) < rules.one_fact_coverage:
         return []  # the best unit leaves much of what the question is about open: the prose shape answers
@@ -176,32 +178,51 @@ def given(text: str, parsed: ParsedQuestion) -> set[str]:
     return {(m.group(0) + NUMBER_REST.match(text, m.end()).group(0)).lower() for m in pattern.finditer(text)}
 
 
-def several_answers(
+def schedule_items(
     lead: Unit,
     candidates: Sequence[tuple[float, Unit]],
     keys: dict[int, tuple[int | bool, ...]],
     parsed: ParsedQuestion,
     question: str,
     tie: float,
-) -> bool:
-    """Whether another sentence of the lead's passage, as fitting and scoring within ``tie`` of it, gives another
+) -> list[Unit]:
+    """The other sentences of the lead's passage that, as fitting and scoring within ``tie`` of it, give another
     time: the source gives a schedule item by item ("COVID-19 vaccines at 3 months", "inactivated vaccines at 6
     months", "live vaccines after 1 year" for "vaccines after CAR-T, when?"). A number is one fact however many
-    sentences give it ("ICE from age 12" beside "CAPD under 12" for "min age for ICE?")."""
-    if lead.cells or parsed.one_fact not in ("time", "duration"):
-        return False
+    sentences give it ("ICE from age 12" beside "CAPD under 12" for "min age for ICE?"). A row's items are the
+    other rows of its table. Items giving a time the lead gives too are alternatives with one answer
+    ("atovaquone ... for 18 months" beside "TMP-SMX ... for 18 months" for "PJP ppx, how long?")."""
+    if parsed.one_fact not in ("time", "duration"):
+        return []
     score = next(value for value, unit in candidates if unit is lead)
-    values = bare_numbers(lead.text)
-    return any(
-        unit is not lead
-        and not unit.cells
+    values, times = bare_numbers(lead.text), given(lead.text, parsed)
+    return [
+        unit for value, unit in candidates
+        if unit is not lead
+        and bool(unit.cells) == bool(lead.cells)  # a table's rows, or a passage's sentences
         and value >= tie * score
         and unit.passage == lead.passage
         and keys[id(unit)] == keys[id(lead)]
         and carries(unit.text, parsed, question)
         and bare_numbers(unit.text) != values
-        for value, unit in candidates
-    )
+        and not given(unit.text, parsed) & times
+    ]  # fmt: skip
+
+
+def schedule(
+    items: Sequence[Unit], candidates: Sequence[tuple[float, Unit]], rules: ComposerRules, core: set[str]
+) -> list[Statement]:
+    """The items of a source's schedule in score order, another source saying the same as one of them merged
+    into it as a citation; no other line: the meta-statement about the table or another drug's start day
+    ("TMP-SMX from day 30") is no item of the schedule asked."""
+    members = {id(unit) for unit in items}
+    chosen: list[tuple[set[str], Statement]] = []
+    for _, unit in candidates:
+        tokens = unit_tokens(unit)
+        if merged_into(chosen, unit, tokens, rules, frozenset(core)) or id(unit) not in members:
+            continue
+        chosen.append((tokens, Statement(unit.said, [unit.passage], unit.cells)))
+    return [s for _, s in chosen][: rules.max_statements]
 
 
 def one_fact_beside(
@@ -230,6 +251,9 @@ SECONDARY_SOURCES = (SINGLE_STUDY_TYPES - {"trial"}) | {"review"}
 REAL_WORLD_ASKED = re.compile(r"\breal[- ](?:world|life)\b|\bregistry\b|\bcohort\b", re.IGNORECASE)
 
 #: What a statement must give to answer each kind of one fact (a yes/no is answered by any statement).
+#: A point of the CAR-T course a time is given against ("before lymphodepletion", "prior to infusion").
+COURSE_STEP = r"\b(?:before|prior to|at|from)\s+(?:the\s+)?(?:lymphodepletion|infusion|apheresis|leukapheresis)\b"
+
 CARRIES = {
     # How many patients a study holds: "n=31", "included 43 patients", "127 of 153 enrolled", "cohort of 38 children",
     # "of the 127 patients who received"; not "3 patients received anakinra for CRS" (a part of it).
@@ -246,9 +270,12 @@ CARRIES = {
         r"\b(?:as soon as|as early as|within|after) (?:a few |several )?(?:hours|days|weeks|months|years)\b",
         re.IGNORECASE,
     ),
-    # When something starts or stops: a day, a time after something, or the condition it lasts until.
+    # When something starts or stops: a day, a time after something, the condition it lasts until, or a step of
+    # the course ("measured before lymphodepletion").
     "time": re.compile(
-        r"\bday\s*\+?\d|\d\s*(?:h|hours?|days?|weeks?|months?|years?)\b|\buntil\b|\bwhile\b|\bonce\b", re.IGNORECASE
+        r"\bday\s*\+?\d|\d\s*(?:h|hours?|days?|weeks?|months?|years?)\b|\buntil\b|\bwhile\b|\bonce\b|"
+        rf"{COURSE_STEP}",
+        re.IGNORECASE,
     ),
     # How long an infusion runs: "IV over 1 h", "over 30 minutes".
     "infusion": re.compile(r"\bover \d+(?:[.,]\d+)?\s*(?:h|hours?|min(?:utes?)?)\b", re.IGNORECASE),
@@ -264,7 +291,8 @@ NUMBER_REST = re.compile(r"[\d.,]*")
 
 #: A time given in words: how long something lasts or when it stops, without a figure.
 TIME_IN_WORDS = re.compile(
-    r"\buntil\b|\bwhile\b|\bonce\b|\bas long as\b|\blifelong\b|\bindefinitely\b|\bfor life\b", re.IGNORECASE
+    rf"\buntil\b|\bwhile\b|\bonce\b|\bas long as\b|\blifelong\b|\bindefinitely\b|\bfor life\b|{COURSE_STEP}",
+    re.IGNORECASE,
 )
 
 #: An age ("aged ≥2 years", "2 years and older"), which is no duration or time.
