@@ -1238,6 +1238,12 @@ def test_facets_a_prophylaxis_row_contradicts_a_refractory_question_and_back() -
     # A unit on neither use, or a question asking neither, contradicts nothing.
     assert not fit(treating, neither).mismatches and not fit(preventing, neither).mismatches
     assert not fit(ParsedQuestion.read("anakinra for ICANS?"), prophylaxis).mismatches
+    # A dose asked for CRS or ICANS, with no word of prevention, is a treatment dose; one for PJP is the usual
+    # prophylaxis, and neither opens a gap of its own.
+    assert fit(ParsedQuestion.read("anakinra dose for ICANS?"), prophylaxis).mismatches
+    assert not fit(ParsedQuestion.read("anakinra ppx dose for ICANS?"), prophylaxis).mismatches
+    pjp = facets_of(Unit("", 0, {"drug": "TMP-SMX", "setting": "PJP prophylaxis"}), "guideline", 2023)
+    assert not fit(ParsedQuestion.read("bactrim dose for PJP?"), pjp).mismatches
 
 
 def test_a_treatment_dose_is_not_answered_by_a_prophylaxis_row() -> None:

@@ -155,9 +155,9 @@ def fit(parsed: ParsedQuestion, facets: Facets) -> Fit:
     if parsed.line.phase and facets.phase:  # "phenobarb loading dose" is not the maintenance row
         hit = parsed.line.phase == facets.phase
         matches, mismatches = matches + hit, mismatches + (not hit)
-    asked_use, use = use_of(parsed), facets.use
-    if asked_use and use:  # "anakinra for steroid-refractory ICANS?" is not answered by a prophylaxis trial
-        hit = asked_use == use
+    wanted, use = asked_use(parsed), facets.use
+    if wanted and use:  # "anakinra for steroid-refractory ICANS?" is not answered by a prophylaxis trial
+        hit = wanted == use
         matches, mismatches = matches + hit, mismatches + (not hit)
     patient = 0
     band = parsed.population.weight_band or ("≥30 kg" if parsed.population.age_band == "adult" else None)
@@ -190,12 +190,27 @@ def other_product(text: str, parsed: ParsedQuestion) -> bool:
     return bool(parsed.products and named and not named & set(parsed.products))
 
 
+#: The toxicities a drug is given to treat unless the question says it is to prevent them: "anakinra dose for CRS?"
+#: asks a treatment dose, while "bactrim for PJP?" asks the usual prophylaxis.
+TREATED_UNLESS_SAID = frozenset({"crs", "icans", "iec-hs", "hlh"})
+
+
 def use_of(parsed: ParsedQuestion) -> str | None:
     """What the question gives a drug for: to prevent a toxicity ("ppx"), to treat one ("treatment dose", or one
     that a first treatment did not control: "steroid-refractory", "after 2 doses"), or either (None)."""
     if parsed.line.prophylaxis:
         return "prophylaxis"
     return "treatment" if parsed.line.treating or asks_next_step(parsed) else None
+
+
+def asked_use(parsed: ParsedQuestion) -> str | None:
+    """The use a unit's drug must have to fit the question: the one it says (``use_of``), or treatment for a dose
+    asked for a toxicity of ``TREATED_UNLESS_SAID`` ("anakinra dose for CRS?" is not led by a prophylaxis trial's
+    dose given before any toxicity). Only an explicit use opens a gap ("no dose for treatment")."""
+    said = use_of(parsed)
+    if said or Ask.DOSE not in parsed.asks or not parsed.toxicities:
+        return said
+    return "treatment" if set(parsed.toxicities) <= TREATED_UNLESS_SAID else None
 
 
 def statement_facets(statement: Statement, passages: Sequence[Passage]) -> Facets:
