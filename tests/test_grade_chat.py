@@ -118,6 +118,8 @@ def test_the_reader_on_bedside_phrasings() -> None:
         "no fever but hypotensive day 3 post car-t — could it still be CRS?": {"fever": False, "hypotension": True},
         "afebrile on tylenol, SBP 80 — is this CRS?": {"fever": False, "treated": True, "sbp": 80.0},
         "platelets <20 on day 40 — T-ICAHT grade?": {"counts": (19.0,), "day": 40},
+        # ... and one neutrophil count is one test too: the N-ICAHT grade is asked, whose thresholds Carta lacks.
+        "ICAHT grade for ANC 300 at day 10?": {"lineage": "neutrophils", "counts": (300.0,), "day": 10},
     }  # fmt: skip
     for question, values in cases.items():
         assert read(question).values == values, question

@@ -105,6 +105,7 @@ def test_a_bad_lexicon_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
         ("does the pt have to live near the center?", "does the patient have to stay near the center?"),
         ("how far apart should toci doses be?", "how far apart should toci doses be?"),
         ("what premeds before car-t infusion? pre-meds?", "what premedication before car-t infusion? premedication?"),
+        ("IgG replacement threshold? SCIG ok?", "IVIG threshold? IVIG ok?"),
     ],
 )
 def test_bedside_shorthand_is_spelled_out(typed: str, spelled: str) -> None:

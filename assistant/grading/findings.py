@@ -136,7 +136,10 @@ PLATELET_NAMES, PLATELET_VALUE = "plt|plts|platelets?", r"(\d{1,3})\s*k?(?:\s*(?
 PLATELETS = _count(PLATELET_NAMES, PLATELET_VALUE, for_days=True)
 #: One platelet count with no duration ("plt 15 day 40", "platelets 35 on day 60"): one test.
 PLATELET_COUNT = _count(PLATELET_NAMES, PLATELET_VALUE, for_days=False)
-NEUTROPHILS = _count("anc|neutrophils?", r"(\d{1,5})\s*(?:/\s*[µu]l)?", for_days=True)
+NEUTROPHIL_NAMES, NEUTROPHIL_VALUE = "anc|neutrophils?", r"(\d{1,5})\s*(?:/\s*[µu]l)?"
+NEUTROPHILS = _count(NEUTROPHIL_NAMES, NEUTROPHIL_VALUE, for_days=True)
+#: One neutrophil count with no duration ("ICAHT grade for ANC 300 at day 10?"): one test, as for platelets.
+NEUTROPHIL_COUNT = _count(NEUTROPHIL_NAMES, NEUTROPHIL_VALUE, for_days=False)
 
 EARLY = re.compile(r"\bfirst (?:month|30 days|4 weeks)\b|\bearly\b|\bwithin (?:the first )?(?:month|30 days)\b", F)
 LATE = re.compile(r"\blate\b|\bafter (?:day\s*\+?30|the first month|a month)\b|\bmonths? (?:out|later|after)\b", F)
@@ -276,10 +279,13 @@ def _icaht(text: str, values: dict[str, Any]) -> None:
         values["counts"] = (_platelets(platelets),) * int(platelets.group(3))
     elif single := PLATELET_COUNT.search(text):
         values["counts"] = (_platelets(single),)
-    neutrophils = NEUTROPHILS.search(text)
-    if neutrophils and "counts" not in values:
-        values["lineage"] = "neutrophils"
-        values["counts"] = (float(neutrophils.group(2)),) * int(neutrophils.group(3))
+    if "counts" not in values:
+        if neutrophils := NEUTROPHILS.search(text):
+            values["lineage"] = "neutrophils"
+            values["counts"] = (float(neutrophils.group(2)),) * int(neutrophils.group(3))
+        elif single_anc := NEUTROPHIL_COUNT.search(text):
+            values["lineage"] = "neutrophils"
+            values["counts"] = (float(single_anc.group(2)),)
     day = COURSE_DAY.search(text)
     if day:
         values["day"] = int(day.group(1) or day.group(2))
