@@ -2224,6 +2224,17 @@ def test_a_next_step_asked_on_no_step_taken_is_answered_with_what_to_do_at_that_
     assert after.statements[0].text == passages[1].text
 
 
+def test_how_to_treat_a_toxicity_is_led_by_what_to_do_not_by_how_it_is_graded() -> None:
+    graded = passage("eha", "In the consensus, ICAHT is graded by the depth and duration of neutropenia.", "consensus")
+    step = passage("eha", "The ICAHT table gives G-CSF 5 µg/kg daily when the ANC stays below 500.", "guideline", 1)
+    passages = [graded, step]
+    question = "how do we treat ICAHT?"
+    lead = knowing(graded.text, step.text).run(question, passages, Intent.MANAGEMENT).statements[0].text
+    assert lead == step.text
+    ablated = ExtractiveComposer(knowing(graded.text, step.text).idf, ComposerRules.ablated("acting_lead"))
+    assert ablated.run(question, passages, Intent.MANAGEMENT).statements[0].text == graded.text
+
+
 @pytest.mark.parametrize(
     ("rule", "padding", "question"),
     [
@@ -2240,6 +2251,16 @@ def test_a_next_step_asked_on_no_step_taken_is_answered_with_what_to_do_at_that_
             "management_without_provenance",
             make_passage(
                 "FICM publishes pages, including how grade 3 CRS is managed.", "ficm", section="Source of FICM"
+            ),
+            "How is grade 3 CRS managed?",
+        ),
+        # ... nor how a consensus was developed, however its section is titled.
+        (
+            "management_without_provenance",
+            make_passage(
+                "The grade 3 CRS consensus was developed by 36 experts.",
+                "cons",
+                section="How the grade 3 CRS consensus was developed",
             ),
             "How is grade 3 CRS managed?",
         ),

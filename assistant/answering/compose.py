@@ -223,7 +223,7 @@ class ExtractiveComposer:
             answering = [
                 (v, u)
                 for v, u in scored
-                if not (PROVENANCE.match(passages[u.passage].section) or POINTER.search(u.text))
+                if not (PROVENANCE.search(passages[u.passage].section) or POINTER.search(u.text))
             ] or scored
             best_score = answering[0][0]
         if rules.management_without_criteria and managing and parsed.grades and Ask.CLASSIFY not in parsed.asks:
@@ -275,7 +275,7 @@ class ExtractiveComposer:
             candidates = [(v, u) for v, u in candidates if not GIVES_RATE.search(u.text)] or candidates
             steps = [(v, u) for v, u in answering if not GIVES_RATE.search(u.text)]
         if rules.management_facets and managing and parsed.toxicities:
-            candidates = facet_lead(candidates, steps, parsed, passages, rules.facet_leads)
+            candidates = facet_lead(candidates, steps, parsed, passages, rules.facet_leads, rules.acting_lead)
         if rules.fitting_first:
             candidates = fitting_first(candidates, parsed, passages)
         # A patient's product is no subject of what to do for the grade asked ("gr1 CRS, day 2 after yescarta."):
@@ -312,8 +312,11 @@ class ExtractiveComposer:
         return Draft(statements=statements)
 
 
-#: The section of a document saying where it comes from ("Source of the FICM educational pages").
-PROVENANCE = re.compile(r"source of\b", re.IGNORECASE)
+#: The section of a document saying where it comes from ("Source of the FICM educational pages", "ZUMA-1
+#: publication", "How the EHA/EBMT ICAHT consensus was developed").
+PROVENANCE = re.compile(
+    r"^source of\b|^source and\b|^methods of\b|\bsources?\s*$|\bpublication\s*$|\bwas developed\b", re.IGNORECASE
+)
 
 #: A line that only says where content is ("the UF Health guide has a management row for grade 4 CRS", "FICM
 #: publishes pages"): in a management answer, no step. Not "covers": a boxed warning covers a toxicity.

@@ -287,6 +287,11 @@ class ComposerRules(BaseModel):
     management_facets: bool = rule(
         True, False, "A management answer leads with what to do for the setting asked, not a grading row."
     )
+    acting_lead: bool = rule(
+        True,
+        False,
+        "... a line on what to do before one saying what the toxicity is or how it is graded ('how to treat ICAHT?').",
+    )
     management_without_rates: bool = rule(
         True, False, "A management answer quotes no rate ('grade 3 CRS in 33%') unless asked how often: it is no step."
     )

@@ -28,6 +28,10 @@ YEAR = re.compile(r"(?:19|20)\d\d")
 #: The cells that say what is given, how and how often: a row whose cells these are all said adds nothing.
 RESTATED_CELLS = ("drug", "dose", "route", "frequency")
 
+#: A line saying what a toxicity is, how it is graded or what a source covers ("ICAHT is graded by the depth and
+#: duration of neutropenia", "late ICAHT is hematotoxicity after day +30", "the consensus covers ..."): no step.
+DEFINES = re.compile(r"\b(?:is|are) (?:graded|defined|classified|hematotoxicity)\b|\bcovers\b", re.IGNORECASE)
+
 #: A sentence saying which grade a patient's findings are ("... needing one vasopressor has grade 3 CRS"): a
 #: criterion, as a grading row is, not what to do ("managed as grade 4" is a step, so "as" is not among these).
 GRADE_CRITERION = re.compile(r"\b(?:has|is|are|means|call|called|considered)\s+grade\s*[1-5]\b", re.IGNORECASE)
@@ -245,6 +249,7 @@ def facet_lead(
     parsed: ParsedQuestion,
     passages: Sequence[Passage],
     facet_leads: int,
+    acting: bool = False,
 ) -> list[tuple[float, Unit]]:
     """The candidates led by the best scored units (up to ``facet_leads``) that say what to do for the setting asked.
 
@@ -265,10 +270,12 @@ def facet_lead(
             continue
         placed = fit(parsed, facets)
         if not placed.mismatches and (not placed.off_line or parsed.line.improving):
-            # A unit on the grade asked alone comes before one that spans grades ("grade 3 and grade 4 ...").
-            fitting.append((grade is not None and facets.grades != {grade}, value, unit))
-    fitting.sort(key=lambda item: item[0])  # stable: score order within each
-    leads = [(value, unit) for _, value, unit in fitting[:facet_leads]]
+            # A unit on the grade asked alone comes before one that spans grades ("grade 3 and grade 4 ...");
+            # with ``acting``, one saying what to do before one saying what the toxicity is or how it is graded.
+            idle = acting and bool(DEFINES.search(unit.text))
+            fitting.append((grade is not None and facets.grades != {grade}, idle, value, unit))
+    fitting.sort(key=lambda item: item[:2])  # stable: score order within each
+    leads = [(value, unit) for _, _, value, unit in fitting[:facet_leads]]
     chosen = {id(unit) for _, unit in leads}
     return [*leads, *((v, u) for v, u in candidates if id(u) not in chosen)]
 
