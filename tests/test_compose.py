@@ -1220,6 +1220,28 @@ def test_facets_a_maintenance_row_contradicts_a_loading_dose_question() -> None:
     assert maintenance.mismatches and not load.mismatches and load.key < maintenance.key
 
 
+def test_facets_a_row_by_another_route_contradicts_a_route_asked_and_the_gap_names_it() -> None:
+    from assistant.answering.facets import facets_of, fit
+    from assistant.answering.question import ParsedQuestion
+
+    def row(route: str) -> Unit:
+        return Unit("", 0, {"drug": "dexamethasone", "dose": "10 mg", "route": route, "setting": "ICANS grade 3"})
+
+    oral = ParsedQuestion.read("dex PO dose for icans?")
+    assert oral.line.route == "oral" and ParsedQuestion.read("dex dose for icans?").line.route is None
+    assert ParsedQuestion.read("anakinra IV or SC?").line.route is None  # two routes: neither is asked alone
+    assert fit(oral, facets_of(row("IV"), "guideline", 2021)).mismatches
+    assert not fit(oral, facets_of(row("oral"), "trial", 2021)).mismatches
+    assert not fit(oral, facets_of(row("not stated"), "guideline", 2021)).mismatches  # unknown is no contradiction
+    assert not fit(ParsedQuestion.read("dex subq dose?"), facets_of(row("IV or SC"), "cohort", 2022)).mismatches
+    table = dosing_table(
+        "asco", "dexamethasone | 10 mg | IV | every 6 h | not stated | not stated | ICANS grade 3 | guideline"
+    )
+    assert compose("dex PO dose for grade 3 ICANS?", [table], Intent.DOSING).gap == (
+        "an oral dexamethasone dose for grade 3 ICANS"
+    )
+
+
 def test_facets_a_prophylaxis_row_contradicts_a_refractory_question_and_back() -> None:
     from assistant.answering.facets import facets_of, fit
     from assistant.answering.question import ParsedQuestion

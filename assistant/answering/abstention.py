@@ -375,6 +375,12 @@ def gap_of(parsed: ParsedQuestion, row: Mapping[str, str]) -> str:
     setting = " ".join([*(f"grade {g}" for g in parsed.grades[:1]), *(t.upper() for t in parsed.toxicities[:1])])
     band = parsed.population.weight_band or parsed.population.age_band or ""
     who = f" in {'patients ' if 'kg' in band else ''}{band}{' patients' if band in ('adult', 'pediatric') else ''}"
-    article = "an" if drug[:1].lower() in "aeiou" else "a"
+    route = ROUTE_WORDS.get(parsed.line.route or "", "")
+    named = f"{route} {drug}".strip()
+    article = "an" if named[:1].lower() in "aeiou" else "a"
     setting = setting or ("treatment" if parsed.line.treating else "the setting asked")
-    return f"{article} {drug} dose for {setting}{who if band else ''}".replace("  ", " ")
+    return f"{article} {named} dose for {setting}{who if band else ''}".replace("  ", " ")
+
+
+#: How a gap names the route asked: "an oral dexamethasone dose for ICANS".
+ROUTE_WORDS = {"intravenous": "IV", "oral": "oral", "subcutaneous": "subcutaneous"}

@@ -21,7 +21,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.answering.draft import Statement
-from assistant.answering.question import Ask, ParsedQuestion, grades_in, phase_of, prophylactic, study_parts
+from assistant.answering.question import (
+    Ask,
+    ParsedQuestion,
+    grades_in,
+    phase_of,
+    prophylactic,
+    routes_in,
+    study_parts,
+)
 from assistant.answering.units import Unit
 from assistant.conversation import entities
 from assistant.lexicon import lexicon
@@ -61,6 +69,7 @@ class Facets:
     phase: str | None = None  # the phase of a regimen it gives: "loading" or "maintenance"
     prophylaxis: bool = False  # given before any toxicity, to prevent it
     children: bool = False  # its population includes children: written for them, under 30 kg, or from an age under 18
+    routes: frozenset[str] = frozenset()  # the routes it gives a drug by: "IV", "IV or SC"
 
     @property
     def use(self) -> str | None:
@@ -100,11 +109,12 @@ def facets_of(unit: Unit, doc_type: str, year: int | None) -> Facets:
     population = cells.get("population", "") if unit.is_dosing_row else unit.text
     drug = cells.get("drug", "") if unit.is_dosing_row else unit.text
     dose = f"{cells.get('dose', '')} {setting}" if unit.is_dosing_row else unit.text
-    return _facets(setting, population, drug, dose, doc_type, year)
+    route = cells.get("route", "") if unit.is_dosing_row else unit.text
+    return _facets(setting, population, drug, dose, route, doc_type, year)
 
 
 @lru_cache(maxsize=8192)
-def _facets(setting: str, population: str, drug: str, dose: str, doc_type: str, year: int | None) -> Facets:
+def _facets(setting: str, population: str, drug: str, dose: str, route: str, doc_type: str, year: int | None) -> Facets:
     toxicities = entities(setting).get("toxicity", [])
     weight = "<30 kg" if UNDER_30.search(population) else "≥30 kg" if FROM_30.search(population) else None
     age = "pediatric" if PEDIATRIC.search(population) else "adult" if ADULT.search(population) else None
@@ -121,6 +131,7 @@ def _facets(setting: str, population: str, drug: str, dose: str, doc_type: str, 
         phase=phase_of(dose),
         prophylaxis=prophylactic(setting),
         children=age == "pediatric" or weight == "<30 kg" or any(int(a) < 18 for a in AGED_FROM.findall(population)),
+        routes=routes_in(route),
     )
 
 
@@ -154,6 +165,9 @@ def fit(parsed: ParsedQuestion, facets: Facets) -> Fit:
         matches, mismatches = matches + hit, mismatches + (not hit)
     if parsed.line.phase and facets.phase:  # "phenobarb loading dose" is not the maintenance row
         hit = parsed.line.phase == facets.phase
+        matches, mismatches = matches + hit, mismatches + (not hit)
+    if parsed.line.route and facets.routes:  # "dex PO dose?" is not answered by an IV row as if it were
+        hit = parsed.line.route in facets.routes
         matches, mismatches = matches + hit, mismatches + (not hit)
     wanted, use = asked_use(parsed), facets.use
     if wanted and use:  # "anakinra for steroid-refractory ICANS?" is not answered by a prophylaxis trial

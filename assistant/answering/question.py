@@ -538,6 +538,7 @@ class LineOfTherapy(BaseModel):
     improving: bool = False  # "she's back to grade 1": a step down (taper), not up
     persisting: bool = False  # "still hypotensive after a fluid bolus": a step did not clear a finding
     phase: Literal["loading", "maintenance"] | None = None  # of a regimen: "phenobarb loading dose"
+    route: Route | None = None  # the one route a dose is asked for: "dex PO dose?"
     prophylaxis: bool = False  # given to prevent a toxicity ("anakinra ppx"), not to treat one
     treating: bool = False  # given to treat what the patient has ("acyclovir treatment dose?"), not to prevent it
     instead: bool = False  # another drug than the one named is wanted ("alternative to dex?", "toci shortage")
@@ -639,6 +640,7 @@ class ParsedQuestion(BaseModel):
             f"after {self.line.after_doses} doses" if self.line.after_doses else "",
             f"no better after {self.line.no_better_after}" if self.line.no_better_after else "",
             f"{self.line.phase} phase" if self.line.phase else "",
+            self.line.route or "",
             "prophylaxis" if self.line.prophylaxis else "",
             "treatment" if self.line.treating else "",
         ]
@@ -708,6 +710,7 @@ def line_of(question: str) -> LineOfTherapy:
         persisting=bool(patterns.get("line.persisting") and patterns["line.persisting"].search(question)),
         no_better_after=next((g for g in after.groups() if g), None) if after else None,
         phase=phase_of(question),
+        route=next(iter(named), None) if len(named := routes_in(question)) == 1 else None,
         prophylaxis=prophylactic(question),
         treating=bool(patterns.get("line.treating") and patterns["line.treating"].search(question)),
         instead=bool(lexicon().instead_pattern.search(question)),
@@ -718,6 +721,17 @@ def prophylactic(text: str) -> bool:
     """Whether a text is on giving a drug to prevent a toxicity ('prophylactic anakinra', 'seizure ppx')."""
     pattern = lexicon().reading_patterns.get("line.prophylaxis")
     return bool(pattern and pattern.search(text))
+
+
+#: The routes a dose is given by, as the lexicon's ``line`` patterns name them.
+Route = Literal["intravenous", "oral", "subcutaneous"]
+ROUTES: tuple[Route, ...] = ("intravenous", "oral", "subcutaneous")
+
+
+def routes_in(text: str) -> frozenset[Route]:
+    """The routes a text names ('IV or SC' -> intravenous and subcutaneous; 'dex PO' -> oral)."""
+    patterns = lexicon().reading_patterns
+    return frozenset(r for r in ROUTES if f"line.{r}" in patterns and patterns[f"line.{r}"].search(text))
 
 
 def phase_of(text: str) -> Literal["loading", "maintenance"] | None:
