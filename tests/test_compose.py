@@ -1345,6 +1345,15 @@ def test_an_evidence_answer_quotes_no_study_of_another_use_than_asked() -> None:
     assert evidence_texts(treating, passages) == [passages[1].text]
     assert evidence_texts(preventing, passages) == [passages[0].text]
     assert len(evidence_texts(treating, passages, ComposerRules.ablated("evidence_setting_only"))) == 2
+    # A prophylaxis study's line is prophylaxis though it does not say so: its title does.
+    unsaid = make_passage(
+        "In cohort 1 of the trial, anakinra was given from day 2 until day 10.",
+        "park",
+        section="Results",
+        title="Prophylactic anakinra with CD19 CAR-T in relapsed or refractory lymphoma",
+        doc_type="trial",
+    )
+    assert evidence_texts(treating, [unsaid, passages[1]]) == [passages[1].text]
 
 
 def test_a_one_fact_question_gets_the_statement_carrying_it_and_stops() -> None:

@@ -12,8 +12,8 @@ from dataclasses import replace
 
 from assistant.answering.declared import RESULTS, declarations
 from assistant.answering.draft import Statement, joined
-from assistant.answering.facets import facets_of, other_use
-from assistant.answering.question import Asked, ParsedQuestion
+from assistant.answering.facets import Facets, facets_of, other_use
+from assistant.answering.question import Asked, ParsedQuestion, prophylactic
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import CORPUS_NOTE, GIVES_RATE
 from assistant.answering.shapes.prose import for_another_patient, patient_of
@@ -211,10 +211,7 @@ def findings(
     if rules.evidence_setting_only:
         # "anakinra for steroid-refractory ICANS?" is not answered by a prophylaxis trial, nor "anakinra ppx data?"
         # by a cohort treating refractory toxicity.
-        kept = [
-            (v, u) for v, u in candidates
-            if not other_use(parsed, facets_of(u, passages[u.passage].doc_type, passages[u.passage].year))
-        ]  # fmt: skip
+        kept = [(v, u) for v, u in candidates if not other_use(parsed, study_facets(u, passages[u.passage]))]
         candidates = kept or candidates
     if rules.evidence_findings_only:
         # "No emapalumab dose is established in this corpus" says what the corpus lacks, not what a study found.
@@ -222,6 +219,17 @@ def findings(
     if rules.evidence_rates_first and asked.wants_rate:
         candidates = sorted(candidates, key=lambda pair: not GIVES_RATE.search(pair[1].text))
     return candidates
+
+
+def study_facets(unit: Unit, passage: Passage) -> Facets:
+    """A unit's facets, where a single study whose title says it gave the drug to prevent toxicity ("Prophylactic
+    anakinra with axi-cel: pilot study") makes each of its lines prophylaxis, though the line does not say so ("in
+    cohort 1, anakinra was given from day 2"). "Relapsed or refractory lymphoma" in a title is the disease, not a
+    use, so only prevention is read from it."""
+    facets = facets_of(unit, passage.doc_type, passage.year)
+    if facets.use is None and passage.doc_type in SINGLE_STUDY_TYPES and prophylactic(passage.title):
+        return replace(facets, prophylaxis=True)
+    return facets
 
 
 def _about_drug(unit: Unit, passage: Passage, drugs: frozenset[str]) -> bool:
