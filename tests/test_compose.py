@@ -654,6 +654,20 @@ def test_a_dose_the_source_only_considers_follows_how_the_source_manages_the_set
     assert composer.run(question, passages, Intent.DOSING).statements[0].text == passages[1].text
     off = ExtractiveComposer(composer.idf, ComposerRules.ablated("considered_after_setting"))
     assert off.run(question, passages, Intent.DOSING).statements[0].text.startswith("Dexamethasone: 10 mg")
+    # The step for grade 2 ICANS with CRS refractory to tocilizumab is on another line: it does not say how the
+    # setting asked is managed, though it names the grade and says "treated with".
+    refractory = passage(
+        "asco",
+        "In ASCO, grade 2 ICANS with CRS refractory after the first tocilizumab dose is treated with dexamethasone.",
+        "guideline",
+        n=2,
+    )
+    plain = "grade 2 ICANS, dexamethasone? dose?"
+    both = [*passages, refractory]
+    composer = knowing(*(p.text for p in both))
+    assert composer.run(plain, both, Intent.DOSING).statements[0].text == passages[1].text
+    off = ExtractiveComposer(composer.idf, ComposerRules.ablated("setting_on_line"))
+    assert off.run(plain, both, Intent.DOSING).statements[0].text == refractory.text
 
 
 def test_a_sentence_naming_its_guideline_year_still_only_spells_out_the_row() -> None:

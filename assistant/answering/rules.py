@@ -220,6 +220,11 @@ class ComposerRules(BaseModel):
     considered_after_setting: bool = rule(
         True, False, "A dose the source only considers for the setting follows how the setting is managed."
     )
+    setting_on_line: bool = rule(
+        True,
+        False,
+        "... and the sentence saying how is on the line asked (no refractory step for a first-line question).",
+    )
     whole_table_rows: int = rule(10, 0, "'What's in the ICE score?' gets the whole table, up to this many rows.")
     min_heading_coverage: float = budget(0.5, "A table is answered whole when its heading covers this much.")
     whole_table_leads: int = budget(2, "Sentences above a table answered whole.")

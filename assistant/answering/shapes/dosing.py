@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from assistant.answering.abstention import gap_of
 from assistant.answering.draft import Draft, Statement, related
-from assistant.answering.facets import facets_of, statement_facets, statement_fit
+from assistant.answering.facets import facets_of, fit, statement_facets, statement_fit
 from assistant.answering.question import Ask, Asked, ParsedQuestion, named_sources
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import Scorer, describe
@@ -30,6 +30,11 @@ from assistant.text import DOSE
 MANAGED = re.compile(r"\b(?:is|are) (?:managed|treated) with\b", re.IGNORECASE)
 #: A dosing row's setting that only offers the dose as an option ("ICANS grade 2 without CRS (consider)").
 CONSIDERED = re.compile(r"\(consider\b", re.IGNORECASE)
+
+
+def off_line(unit: Unit, parsed: ParsedQuestion, passage: Passage) -> bool:
+    """Whether the unit is a step on another line than the question's (a refractory step for a first-line question)."""
+    return fit(parsed, facets_of(unit, passage.doc_type, passage.year)).off_line
 
 
 def asks_for_child(parsed: ParsedQuestion) -> bool:
@@ -105,9 +110,12 @@ def dosing_answer(
     )
     if rules.setting_lead and (unfit or considered):
         excluded = excluded_settings(question)
+        # ... on the line asked: "gr 2 icans — dex dose?" is not led by the step for ICANS with CRS refractory to
+        # tocilizumab, though it names grade 2 ICANS and is "treated with".
         said = [
             u for v, u in scored
             if v > 0 and not u.cells and asked.setting_of(u.text) and not any(p.search(u.text) for p in excluded)
+            and not (rules.setting_on_line and off_line(u, parsed, passages[u.passage]))
         ]  # fmt: skip
         setting = next((u for u in said if MANAGED.search(u.text)), None)
         if unfit:
