@@ -150,7 +150,6 @@ def test_bedside_names_find_the_documents_words() -> None:
     assert "vaccination" in expansions("when can we re-immunize after CAR-T?")
     assert "vaccines" in expansions("when do we restart vaccinations after CAR-T?")
     assert "covid-19" in expansions("covid vaccine after car-t, how soon?")
-    assert "treatment" in expansions("how do we manage IEC-HS?")
     assert "live vaccines" in expansions("MMR after CAR-T, when?")
     assert "live vaccines" in expansions("varicella vaccine after CAR-T?")
     assert "hypotension" in expansions("gr 2 CRS, hypotensive, what do we do")
