@@ -1256,6 +1256,20 @@ def test_facets_a_row_by_another_route_contradicts_a_route_asked_and_the_gap_nam
     )
 
 
+def test_a_drug_asked_by_a_route_no_line_gives_is_said_missing_first() -> None:
+    """ "can we give dex PO for icans?" answered in sentences that give dexamethasone IV only."""
+    iv = passage("jcm", "ICANS is treated with dexamethasone 10 mg IV every 6 h for 1-3 days.", "review")
+    question = "can we give dexamethasone PO for ICANS?"
+    draft = compose(question, [iv])
+    assert draft.gap == "oral dexamethasone for ICANS" and draft.statements[0].text == iv.text
+    assert not compose("can we give dexamethasone IV for ICANS?", [iv]).gap
+    off = ExtractiveComposer(knowing(iv.text).idf, ComposerRules.ablated("route_gap"))
+    assert not off.run(question, [iv], Intent.GENERAL).gap
+    # A line saying nothing of a route cannot say the route asked is not given.
+    quiet = passage("asco", "ASCO advises caution with repeated dexamethasone courses in ICANS.", "guideline")
+    assert not compose(question, [quiet]).gap
+
+
 def test_facets_a_prophylaxis_row_contradicts_a_refractory_question_and_back() -> None:
     from assistant.answering.facets import facets_of, fit
     from assistant.answering.question import ParsedQuestion

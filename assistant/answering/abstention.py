@@ -177,6 +177,21 @@ def treatment_first(draft: Draft, parsed: ParsedQuestion, passages: Sequence[Pas
     return replace(draft, statements=related(preventing), gap=ONLY_PROPHYLAXIS)
 
 
+def route_first(draft: Draft, parsed: ParsedQuestion, passages: Sequence[Passage], rules: ComposerRules) -> Draft:
+    """A question asking a drug by one route ("toci subq ok?") answered in sentences: when no line gives the drug
+    by that route and some give it by another, the first line says the sources do not give it so, and those lines
+    follow labelled related. A dose answer says so in its own shape (the route is a facet of its rows)."""
+    route = parsed.line.route
+    if not (rules.route_gap and route and parsed.drugs) or draft.abstained or draft.table or draft.gap:
+        return draft
+    routes = [statement_facets(s, passages).routes for s in draft.statements]
+    if any(route in given for given in routes) or not any(routes):
+        return draft
+    setting = f" for {parsed.toxicities[0].upper()}" if parsed.toxicities else ""
+    gap = f"{ROUTE_WORDS[route]} {parsed.drugs[0]}{setting}"
+    return replace(draft, statements=related(draft.statements), gap=gap)
+
+
 def product_first(draft: Draft, parsed: ParsedQuestion, rules: ComposerRules) -> Draft:
     """A question naming a CAR-T product answered in sentences: a line on another product only ("bridging therapy
     before yescarta?" and cilta-cel's enhanced bridging) follows the others, labelled related; with nothing else,

@@ -19,6 +19,7 @@ from assistant.answering.abstention import (
     cannot_answer,
     local_first,
     product_first,
+    route_first,
     treatment_first,
     unknown_asked,
     unspoken_dose,
@@ -97,7 +98,8 @@ class ExtractiveComposer:
             parsed = ParsedQuestion.read(question, intent).on_no_step(bool(given))
             intent = parsed.intent
         draft = self._draft(question, parsed, passages, intent, carried, shown, given)
-        draft = product_first(treatment_first(draft, parsed, passages, self.rules), parsed, self.rules)
+        draft = treatment_first(draft, parsed, passages, self.rules)
+        draft = product_first(route_first(draft, parsed, passages, self.rules), parsed, self.rules)
         return local_first(draft, parsed, passages, self.rules)
 
     def _draft(

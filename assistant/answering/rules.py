@@ -340,6 +340,11 @@ class ComposerRules(BaseModel):
     product_subject_gap: bool = rule(
         True, False, "... and when no line holds the question's other words ('carvykti how many bags?'), it abstains."
     )
+    route_gap: bool = rule(
+        True,
+        False,
+        "A drug asked by a route no line gives it by: the gap is said first, the other routes' lines after.",
+    )
     other_product_related: bool = rule(
         True, False, "... and a line on another product only is related; with only such lines, the gap is said first."
     )
