@@ -1728,16 +1728,31 @@ def test_a_brand_earns_no_more_than_its_generic_name() -> None:
     )
 
 
-def test_a_unit_holding_the_questions_word_for_a_toxicity_earns_nothing_more_for_spelling_it_out() -> None:
-    """A definition writes 'IEC-HS' and its full name; a line on treating it writes 'IEC-HS' once. Both hold the
-    question's word for the toxicity, so the spelled-out name does not lift the definition above the answer."""
-
-    texts = [
-        "The panel named it immune effector cell-associated HLH-like syndrome (IEC-HS).",
-        "Corticosteroids are the cornerstone of IEC-HS treatment.",
-    ]
+@pytest.mark.parametrize(
+    ("texts", "question"),
+    [
+        # A definition writes 'IEC-HS' and its full name; a line on treating it writes 'IEC-HS' once.
+        (
+            (
+                "The panel named it immune effector cell-associated HLH-like syndrome (IEC-HS).",
+                "Corticosteroids are the cornerstone of IEC-HS treatment.",
+            ),
+            "IEC-HS?",
+        ),
+        # A table row writes 'vaccines' and, in its setting cell, 'vaccination'; the sentence beside it, 'vaccines'.
+        (
+            ("Drug: live vaccines; Setting: vaccination; after 1 year.", "Live vaccines are given after 1 year."),
+            "vaccines after CAR-T?",
+        ),
+    ],
+)
+def test_a_unit_holding_the_questions_own_word_earns_nothing_more_for_a_synonym_of_it(
+    texts: tuple[str, str], question: str
+) -> None:
+    """Both units hold the question's word for a toxicity or a term, so the first's synonym of it (the full name,
+    the setting cell) does not lift it above the second."""
     idf = dict.fromkeys(tokenize(" ".join(texts), parts=False), 1.0)
-    asked = Asked.read("IEC-HS?", Intent.GENERAL)
+    asked = Asked.read(question, Intent.GENERAL)
     passages = [passage("a", texts[0]), passage("b", texts[1], n=1)]
     units = [Unit(text, i) for i, text in enumerate(texts)]
 
@@ -1745,30 +1760,10 @@ def test_a_unit_holding_the_questions_word_for_a_toxicity_earns_nothing_more_for
         scorer = Scorer(idf, rules)
         return [scorer.score(u, passages[u.passage], asked, 0) for u in units]
 
-    definition, answer = scores(ComposerRules())
-    assert definition <= answer  # the longer definition costs more words for the same credit
-    definition, answer = scores(ComposerRules.ablated("toxicity_once"))
-    assert definition > answer
-
-
-def test_a_unit_holding_the_questions_own_term_earns_nothing_more_for_its_synonym() -> None:
-    """A table row writes 'vaccines' and, in its setting cell, 'vaccination'; the sentence beside it writes 'vaccines'
-    once. Both hold the question's word, so the row's synonym does not lift it above the sentence."""
-
-    texts = ["Drug: live vaccines; Setting: vaccination; after 1 year.", "Live vaccines are given after 1 year."]
-    idf = dict.fromkeys(tokenize(" ".join(texts), parts=False), 1.0)
-    asked = Asked.read("vaccines after CAR-T?", Intent.GENERAL)
-    passages = [passage("a", texts[0]), passage("b", texts[1], n=1)]
-    units = [Unit(text, i) for i, text in enumerate(texts)]
-
-    def scores(rules: ComposerRules) -> list[float]:
-        scorer = Scorer(idf, rules)
-        return [scorer.score(u, passages[u.passage], asked, 0) for u in units]
-
-    row, sentence = scores(ComposerRules())
-    assert row <= sentence
-    row, sentence = scores(ComposerRules.ablated("toxicity_once"))
-    assert row > sentence
+    synonym, own = scores(ComposerRules())
+    assert synonym <= own  # the longer unit costs more words for the same credit
+    synonym, own = scores(ComposerRules.ablated("toxicity_once"))
+    assert synonym > own
 
 
 def test_a_drug_named_only_in_words_the_corpus_never_uses_earns_its_synonyms_in_full() -> None:
