@@ -48,6 +48,8 @@ PRODUCT_SUFFIX = "-cel"
 FIELD_WORDS = frozenset({"car-t", "car-ts", "cart", "car19"})
 #: What the answer's first line says when a question asks how to treat and the sources give only prevention.
 ONLY_PROPHYLAXIS = "a treatment for what is asked, only prophylaxis"
+#: How a gap names the route asked: "an oral dexamethasone dose for ICANS".
+ROUTE_WORDS = {"intravenous": "IV", "oral": "oral", "subcutaneous": "subcutaneous"}
 #: What the answer's first line says when a question asks for the hospital's own protocol and none is indexed.
 NO_LOCAL = "your hospital's own protocol: no local document is indexed (add one with `carta ingest PATH`)"
 
@@ -395,7 +397,3 @@ def gap_of(parsed: ParsedQuestion, row: Mapping[str, str]) -> str:
     article = "an" if named[:1].lower() in "aeiou" else "a"
     setting = setting or ("treatment" if parsed.line.treating else "the setting asked")
     return f"{article} {named} dose for {setting}{who if band else ''}".replace("  ", " ")
-
-
-#: How a gap names the route asked: "an oral dexamethasone dose for ICANS".
-ROUTE_WORDS = {"intravenous": "IV", "oral": "oral", "subcutaneous": "subcutaneous"}
