@@ -2287,6 +2287,13 @@ def test_how_to_treat_a_toxicity_is_led_by_what_to_do_not_by_how_it_is_graded() 
     assert lead == step.text
     ablated = ExtractiveComposer(knowing(graded.text, step.text).idf, ComposerRules.ablated("acting_lead"))
     assert ablated.run(question, passages, Intent.MANAGEMENT).statements[0].text == graded.text
+    # Saying what the toxicity is, with its name as the subject of "is", is no step either.
+    late = passage(
+        "eha", "In the consensus, late ICAHT is hematotoxicity after day 30 of the CAR-T course.", "consensus"
+    )
+    passages = [late, step]
+    lead = knowing(late.text, step.text).run(question, passages, Intent.MANAGEMENT).statements[0].text
+    assert lead == step.text
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ from assistant.conversation import entities
 from assistant.lexicon import lexicon
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
-from assistant.retrieval.synonyms import related_words
+from assistant.retrieval.synonyms import group_of, related_words
 from assistant.text import bare_numbers, course_days
 
 #: A year, as a sentence names its source ('the ASCO 2021 guideline').
@@ -28,9 +28,12 @@ YEAR = re.compile(r"(?:19|20)\d\d")
 #: The cells that say what is given, how and how often: a row whose cells these are all said adds nothing.
 RESTATED_CELLS = ("drug", "dose", "route", "frequency")
 
-#: A line saying what a toxicity is, how it is graded or what a source covers ("ICAHT is graded by the depth and
-#: duration of neutropenia", "late ICAHT is hematotoxicity after day +30", "the consensus covers ..."): no step.
-DEFINES = re.compile(r"\b(?:is|are) (?:graded|defined|classified|hematotoxicity)\b|\bcovers\b", re.IGNORECASE)
+#: A line saying how a toxicity is graded or what a source covers ("ICAHT is graded by the depth and duration of
+#: neutropenia", "the consensus covers ..."): no step.
+DEFINES = re.compile(r"\b(?:is|are) (?:graded|defined|classified)\b|\bcovers\b", re.IGNORECASE)
+#: ... nor one saying what the toxicity is: its name followed by "is" and no participle ("late ICAHT is hematotoxicity
+#: after day +30"; not "grade 3 CRS is also treated with ...", "steroids for grade 3 ICANS are continued until ...").
+TOXICITY_IS = r"\b{name}\s+(?:is|are)\s+(?!(?:\w+\s+)?\w+(?:ed|en)\b)"
 
 #: A sentence saying which grade a patient's findings are ("... needing one vasopressor has grade 3 CRS"): a
 #: criterion, as a grading row is, not what to do ("managed as grade 4" is a step, so "as" is not among these).
@@ -272,12 +275,20 @@ def facet_lead(
         if not placed.mismatches and (not placed.off_line or parsed.line.improving):
             # A unit on the grade asked alone comes before one that spans grades ("grade 3 and grade 4 ...");
             # with ``acting``, one saying what to do before one saying what the toxicity is or how it is graded.
-            idle = acting and bool(DEFINES.search(unit.text))
+            idle = acting and defines(unit.text, parsed)
             fitting.append((grade is not None and facets.grades != {grade}, idle, value, unit))
     fitting.sort(key=lambda item: item[:2])  # stable: score order within each
     leads = [(value, unit) for _, _, value, unit in fitting[:facet_leads]]
     chosen = {id(unit) for _, unit in leads}
     return [*leads, *((v, u) for v, u in candidates if id(u) not in chosen)]
+
+
+def defines(text: str, parsed: ParsedQuestion) -> bool:
+    """Whether ``text`` says what a toxicity asked is, how it is graded or what a source covers, not what to do."""
+    names = [name for toxicity in parsed.toxicities for name in group_of(toxicity)]
+    return bool(DEFINES.search(text)) or any(
+        re.search(TOXICITY_IS.format(name=re.escape(name)), text, re.IGNORECASE) for name in names
+    )
 
 
 def asks_whether_at_grade(question: str, parsed: ParsedQuestion) -> bool:
