@@ -99,7 +99,8 @@ class ExtractiveComposer:
             intent = parsed.intent
         draft = self._draft(question, parsed, passages, intent, carried, shown, given)
         draft = treatment_first(draft, parsed, passages, self.rules)
-        draft = product_first(route_first(draft, parsed, passages, self.rules), parsed, self.rules)
+        draft = route_first(draft, parsed, passages, self.rules)
+        draft = product_first(draft, parsed, self.rules)
         return local_first(draft, parsed, passages, self.rules)
 
     def _draft(

@@ -279,13 +279,10 @@ def _icaht(text: str, values: dict[str, Any]) -> None:
         values["counts"] = (_platelets(platelets),) * int(platelets.group(3))
     elif single := PLATELET_COUNT.search(text):
         values["counts"] = (_platelets(single),)
-    if "counts" not in values:
-        if neutrophils := NEUTROPHILS.search(text):
-            values["lineage"] = "neutrophils"
-            values["counts"] = (float(neutrophils.group(2)),) * int(neutrophils.group(3))
-        elif single_anc := NEUTROPHIL_COUNT.search(text):
-            values["lineage"] = "neutrophils"
-            values["counts"] = (float(single_anc.group(2)),)
+    if "counts" not in values and (anc := NEUTROPHILS.search(text) or NEUTROPHIL_COUNT.search(text)):
+        days = int(anc.group(3)) if anc.re is NEUTROPHILS else 1  # one count with no duration is one test
+        values["lineage"] = "neutrophils"
+        values["counts"] = (float(anc.group(2)),) * days
     day = COURSE_DAY.search(text)
     if day:
         values["day"] = int(day.group(1) or day.group(2))

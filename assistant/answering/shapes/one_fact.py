@@ -215,11 +215,11 @@ def schedule(
     """The items of a source's schedule in score order, another source saying the same as one of them merged
     into it as a citation; no other line: the meta-statement about the table or another drug's start day
     ("TMP-SMX from day 30") is no item of the schedule asked."""
-    members = {id(unit) for unit in items}
+    members, asked = {id(unit) for unit in items}, frozenset(core)
     chosen: list[tuple[set[str], Statement]] = []
     for _, unit in candidates:
         tokens = unit_tokens(unit)
-        if merged_into(chosen, unit, tokens, rules, frozenset(core)) or id(unit) not in members:
+        if merged_into(chosen, unit, tokens, rules, asked) or id(unit) not in members:
             continue
         chosen.append((tokens, Statement(unit.said, [unit.passage], unit.cells)))
     return [s for _, s in chosen][: rules.max_statements]
@@ -250,10 +250,10 @@ def names_asked_toxicity(text: str, parsed: ParsedQuestion) -> bool:
 SECONDARY_SOURCES = (SINGLE_STUDY_TYPES - {"trial"}) | {"review"}
 REAL_WORLD_ASKED = re.compile(r"\breal[- ](?:world|life)\b|\bregistry\b|\bcohort\b", re.IGNORECASE)
 
-#: What a statement must give to answer each kind of one fact (a yes/no is answered by any statement).
 #: A point of the CAR-T course a time is given against ("before lymphodepletion", "prior to infusion").
 COURSE_STEP = r"\b(?:before|prior to|at|from)\s+(?:the\s+)?(?:lymphodepletion|infusion|apheresis|leukapheresis)\b"
 
+#: What a statement must give to answer each kind of one fact (a yes/no is answered by any statement).
 CARRIES = {
     # How many patients a study holds: "n=31", "included 43 patients", "127 of 153 enrolled", "cohort of 38 children",
     # "of the 127 patients who received"; not "3 patients received anakinra for CRS" (a part of it).
