@@ -12,6 +12,7 @@ from assistant.answering.draft import Draft
 from assistant.answering.question import Asked, Intent, ParsedQuestion, grades_in, spaced_compounds
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import Scorer
+from assistant.answering.shapes.overview import asks_overview
 from assistant.answering.shapes.prose import select
 from assistant.answering.units import Unit, row_sentence, units_of
 from assistant.passage import Passage
@@ -2419,3 +2420,41 @@ def test_a_one_fact_answer_starts_with_the_unit_its_lead_checks_passed_not_one_c
     ]
     texts = [s.text for s in compose("ICANS onset median?", passages).statements]
     assert texts[0] == passages[2].text
+
+
+def test_how_a_toxicity_is_managed_with_no_grade_is_one_sources_line_on_it_then_its_steps_by_grade() -> None:
+    """ "how is CRS treated?": the guideline's line on CRS as a whole, then its steps from grade 1 up, not what one
+    cohort's patients were given, which shares more of the question's words."""
+    cohort = passage("zhang", "In the cohort, children with CRS were treated with emapalumab after CRS was treated.")
+    whole = passage("asco", "Severe CRS is treated with tocilizumab, with or without a corticosteroid.", "guideline", 1)
+    grade_3 = passage("asco", "Grade 3 CRS is treated with dexamethasone 10 mg every 6 h.", "guideline", 2)
+    grade_1 = passage("asco", "Grade 1 CRS is managed with supportive care.", "guideline", 3)
+    passages = [cohort, whole, grade_3, grade_1]
+    question = "how is CRS treated?"
+    texts = [p.text for p in passages]
+    draft = knowing(*texts).run(question, passages, Intent.MANAGEMENT)
+    assert [s.text for s in draft.statements[:3]] == [whole.text, grade_1.text, grade_3.text]
+    ablated = ExtractiveComposer(knowing(*texts).idf, ComposerRules.ablated("management_overview"))
+    assert ablated.run(question, passages, Intent.MANAGEMENT).statements[0].text == cohort.text
+    # A grade asked is answered at that grade: no ladder.
+    graded = knowing(*texts).run("how is grade 3 CRS treated?", passages, Intent.MANAGEMENT)
+    assert graded.statements[0].text == grade_3.text
+
+
+@pytest.mark.parametrize(
+    ("question", "ladder"),
+    [
+        ("how is CRS treated after CAR-T?", True),
+        ("approach to cytokine release syndrome?", True),
+        ("CRS management in general?", True),  # "general": everyday filler
+        ("how is grade 3 CRS treated?", False),  # a grade asked: that grade's steps
+        ("how is CRS treated with tocilizumab?", False),  # a drug asked
+        ("ICANS workup?", False),  # tests, not treatments
+        ("ICANS management per ASCO: MRI, EEG?", False),  # words the lexicon or no everyday English knows
+        ("how do we manage CRS and ICANS?", False),  # two toxicities: no one ladder
+    ],
+)
+def test_only_a_bare_question_on_managing_one_toxicity_gets_the_ladder(question: str, ladder: bool) -> None:
+    parsed = ParsedQuestion.read(question)
+    core = Asked.read(question, parsed.intent, "").core
+    assert asks_overview(question, parsed, core, frozenset({"general"})) is ladder

@@ -42,6 +42,7 @@ from assistant.answering.shapes.evidence import (
 )
 from assistant.answering.shapes.next_step import next_step
 from assistant.answering.shapes.one_fact import names_asked_toxicity, one_fact
+from assistant.answering.shapes.overview import asks_overview, overview
 from assistant.answering.shapes.positions import asks_positions, positions
 from assistant.answering.shapes.prose import (
     asks_whether_at_grade,
@@ -279,6 +280,8 @@ class ExtractiveComposer:
             steps = [(v, u) for v, u in answering if not GIVES_RATE.search(u.text)]
         if rules.management_facets and managing and parsed.toxicities:
             candidates = facet_lead(candidates, steps, parsed, passages, rules.facet_leads, rules.acting_lead)
+        if rules.management_overview and managing and asks_overview(question, parsed, core, self.scorer.everyday):
+            candidates = overview(candidates, steps, parsed, passages)  # "how is CRS treated?": a ladder by grade
         if rules.fitting_first:
             candidates = fitting_first(candidates, parsed, passages)
         # A patient's product is no subject of what to do for the grade asked ("gr1 CRS, day 2 after yescarta."):

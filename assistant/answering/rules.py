@@ -297,6 +297,12 @@ class ComposerRules(BaseModel):
         False,
         "... a line on what to do before one saying what the toxicity is or how it is graded ('how to treat ICAHT?').",
     )
+    management_overview: bool = rule(
+        True,
+        False,
+        "How a toxicity is managed, asked with no grade, drug or line: one guidance source's line on the whole"
+        " toxicity, then its steps grade by grade ('how is CRS treated?').",
+    )
     management_without_rates: bool = rule(
         True, False, "A management answer quotes no rate ('grade 3 CRS in 33%') unless asked how often: it is no step."
     )

@@ -95,6 +95,7 @@ class Lexicon(BaseModel):
     risk: str = ""  # a question asking who is at risk of a toxicity ("risk factors for severe CRS?")
     who_gets: str = ""  # who gets something: who is at risk when it is a toxicity ("who gets carHLH?"), not a drug
     occurrence: str = ""  # a question asking how common something is ("GBS rate?"), not an interval or a count
+    workup: str = ""  # a question asking which tests to do ("ICANS workup?"), not how to treat
     trials: list[str] = Field(default_factory=list)
     domain: str = ""  # words that place a question in Carta's field by themselves ("CAR-T", "ICE score")
 
@@ -135,6 +136,7 @@ class Lexicon(BaseModel):
             risk=_either(self.risk, other.risk),
             who_gets=_either(self.who_gets, other.who_gets),
             occurrence=_either(self.occurrence, other.occurrence),
+            workup=_either(self.workup, other.workup),
             trials=[*self.trials, *(t for t in other.trials if t not in self.trials)],
             domain="|".join(p for p in (self.domain, other.domain) if p),
         )
@@ -307,13 +309,14 @@ class Lexicon(BaseModel):
     @cached_property
     def reading_patterns(self) -> dict[str, re.Pattern[str]]:
         """The question-reading patterns by name: 'asks.dose', 'population.weight', 'line.refractory', 'local',
-        'one_fact.yes_no', 'risk', 'who_gets', 'occurrence'."""
+        'one_fact.yes_no', 'risk', 'who_gets', 'occurrence', 'workup'."""
         named = {
             f"{part}.{key}": p
             for part in ("asks", "population", "line", "one_fact")
             for key, p in getattr(self, part).items()
         }
-        named |= {name: getattr(self, name) or r"(?!)" for name in ("local", "risk", "who_gets", "occurrence")}
+        flat = ("local", "risk", "who_gets", "occurrence", "workup")
+        named |= {name: getattr(self, name) or r"(?!)" for name in flat}
         return {name: re.compile(pattern, re.IGNORECASE) for name, pattern in named.items()}
 
     @cached_property

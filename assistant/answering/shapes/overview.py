@@ -1,0 +1,83 @@
+"""The overview shape: how a toxicity is managed, asked with no grade, drug or line of therapy.
+
+"How is CRS treated?" is answered by what one source says of the toxicity as a whole ("prolonged or severe
+CRS is treated with tocilizumab, with or without a corticosteroid"), then that source's steps grade by grade,
+lowest first. What a study's patients were given is no recommendation: a trial, cohort or case line follows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+
+from assistant.answering.facets import facets_of, fit
+from assistant.answering.question import GRADE_MENTION, LineOfTherapy, ParsedQuestion
+from assistant.answering.shapes.definition import THE_THERAPY
+from assistant.answering.shapes.prose import defines, grades_a_patient
+from assistant.answering.units import Unit
+from assistant.documents import SINGLE_STUDY_TYPES
+from assistant.lexicon import lexicon
+from assistant.passage import Passage
+from assistant.retrieval.keyword import tokenize
+from assistant.retrieval.synonyms import group_of, synonym_vocabulary
+
+#: A line saying what a toxicity is treated with: "prolonged or severe CRS is treated with tocilizumab".
+TREATED_WITH = re.compile(r"\b(?:is|are) (?:\w+ )?(?:treated|managed) with\b", re.IGNORECASE)
+
+
+def asks_overview(question: str, parsed: ParsedQuestion, core: Collection[str], everyday: frozenset[str]) -> bool:
+    """Whether the question asks how one toxicity is managed and nothing more: no grade, drug, line of therapy,
+    nor any word (of its ``core``) but the toxicity's, the asking's, the therapy's and everyday filler ("in
+    general"). "ICANS workup?" asks for tests, not for the ladder."""
+    bare = not (parsed.grades or parsed.drugs or parsed.products or parsed.prior_drugs)
+    # "how do we treat ICANS?" says the drug is to treat (``line.treating``): no line of therapy.
+    line = parsed.line.model_copy(update={"treating": False})
+    if not (bare and len(parsed.toxicities) == 1 and line == LineOfTherapy()):
+        return False
+    if lexicon().reading_patterns["workup"].search(question):
+        return False
+    own = {word for name in group_of(parsed.toxicities[0]) for word in tokenize(name, parts=False)}
+    managing = lexicon().reading_patterns["asks.manage"]
+    known = synonym_vocabulary()
+    rest = {w for w in core if w not in own and not managing.fullmatch(w) and w.upper() not in THE_THERAPY}
+    return all(len(w) == 1 or (w in everyday and w not in known) for w in rest)
+
+
+def overview(
+    candidates: list[tuple[float, Unit]],
+    steps: Sequence[tuple[float, Unit]],
+    parsed: ParsedQuestion,
+    passages: Sequence[Passage],
+) -> list[tuple[float, Unit]]:
+    """The candidates led by one source's line on the toxicity asked as a whole and its best line for each
+    grade, lowest grade first; ``steps`` are the scored units a management answer may quote.
+
+    Only sentences of guidance (not a study's report) that say what to do qualify: a table row, a grading
+    criterion or a line saying what the toxicity is does not. The source is that of the best line naming no
+    grade, or of the best line when none does. With no qualifying line the order stays.
+    """
+    found: list[tuple[float, Unit, int | None, bool]] = []  # score, unit, the grade it is about, refractory
+    for value, unit in steps:
+        passage = passages[unit.passage]
+        if value <= 0 or unit.cells or passage.doc_type in SINGLE_STUDY_TYPES:
+            continue
+        facets = facets_of(unit, passage.doc_type, passage.year)
+        if facets.toxicity != parsed.toxicities[0] or grades_a_patient(unit) or defines(unit.text, parsed):
+            continue
+        if not fit(parsed, facets).mismatches:
+            # The grade a line is about is the first it names: "grade 4 CRS is treated ... as for grade 2 CRS".
+            first = GRADE_MENTION.search(unit.text) if facets.grades else None
+            found.append((value, unit, int(first.group(2)) if first else None, facets.refractory))
+    if not found:
+        return candidates
+    # The line on the whole toxicity that says what it is treated with first.
+    whole = sorted((item for item in found if item[2] is None), key=lambda item: not TREATED_WITH.search(item[1].text))
+    source = passages[(whole or found)[0][1].passage].doc_id
+    graded = [item for item in found if item[2] is not None and passages[item[1].passage].doc_id == source]
+    leads = whole[:1]
+    for grade in sorted({item[2] for item in graded}):
+        # A grade's first step before the step for when it does not respond; one saying what it is treated with first.
+        at_grade = [item for item in graded if item[2] == grade]
+        leads.append(min(at_grade, key=lambda item: (item[3], not TREATED_WITH.search(item[1].text))))
+    chosen = {id(item[1]) for item in leads}
+    return [*((item[0], item[1]) for item in leads), *((v, u) for v, u in candidates if id(u) not in chosen)]
