@@ -250,3 +250,17 @@ def test_a_follow_ups_own_words_decide_what_it_asks() -> None:
     carried = "did it work? (what anakinra dose did Strati use with axi-cel?)"
     assert asked_intent("did it work?", carried) is Intent.EVIDENCE
     assert asked_intent("and in kids?", "and in kids? (tocilizumab dose for CRS)") is Intent.DOSING
+
+
+def test_how_a_toxicity_is_managed_reads_every_section_on_managing_it(chain: AnswerChain) -> None:
+    """ "approach to cytokine release syndrome?" finds two emapalumab cohorts first; the answer is ASCO's line on CRS
+    as a whole and its steps by grade, from the sections on managing CRS the chain reads though the search missed them.
+    """
+    assert any(p.doc_id == "santomasso-2021-asco-crs" for p in chain.scans.managing["crs"])
+    question = "approach to cytokine release syndrome?"
+    answer = chain.invoke(question)
+    lead, *steps = answer.statements
+    assert "tocilizumab" in lead.text and answer.citations[lead.citations[0] - 1].doc_id == "santomasso-2021-asco-crs"
+    assert any(re.search(r"\bgrade 1 CRS\b", s.text) for s in steps)
+    plain = chain.with_rules(ComposerRules.ablated("management_overview")).invoke(question)
+    assert not any(re.search(r"\bgrade 1 CRS\b", s.text) for s in plain.statements)

@@ -32,11 +32,12 @@ from assistant.answering.prompts import (
     LLM_FALLBACK_NOTICE,
     NOTHING_MORE_MESSAGE,
 )
-from assistant.answering.question import Ask, Intent, ParsedQuestion, classify, trials_in, without_local
+from assistant.answering.question import Ask, Asked, Intent, ParsedQuestion, classify, trials_in, without_local
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scope import foreign_subject
 from assistant.answering.scoring import unknown_share
 from assistant.answering.shapes.evidence import STUDY_TYPES
+from assistant.answering.shapes.overview import asks_overview
 from assistant.answering.spelling import fix_typos
 from assistant.answering.units import Unit, units_of
 from assistant.answering.verify import Claim, verify
@@ -45,7 +46,7 @@ from assistant.embeddings import common_words
 from assistant.errors import CartaError, UsageError
 from assistant.lexicon import lexicon
 from assistant.passage import Passage
-from assistant.retrieval.retriever import HybridRetriever, Retrieval, ScoredPassage
+from assistant.retrieval.retriever import HybridRetriever, Retrieval, ScoredPassage, section_setting
 from assistant.retrieval.synonyms import spell_out, synonym_vocabulary
 from assistant.settings import Settings
 
@@ -54,13 +55,15 @@ from assistant.settings import Settings
 class IndexScans:
     """What the chain reads off the whole index once, when it is built, instead of on the first question
     that needs it: the passages declaring topics absent (``not_captured``) with their topics read, the
-    documents that hold a table (a ladder's next step may sit in one the search did not reach), and the words
-    a typo is put right to (the index's and the lexicon's)."""
+    documents that hold a table (a ladder's next step may sit in one the search did not reach), the sections on
+    managing each toxicity (a question on how one is managed reads them all), and the words a typo is put right to
+    (the index's and the lexicon's)."""
 
     catalogue: list[Passage]
     declared: list[tuple[str, Unit]]
     table_documents: list[str]
     vocabulary: frozenset[str]
+    managing: dict[str, list[Passage]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, passages: Iterable[Passage], indexed_words: Iterable[str]) -> IndexScans:
@@ -70,7 +73,15 @@ class IndexScans:
         for topic, unit in declared:
             Topic.read(topic, catalogue[unit.passage].title)  # cached: the first question does not read them
         tables = list(dict.fromkeys(p.doc_id for p in every if p.kind == "table"))
-        return cls(catalogue, declared, tables, frozenset(indexed_words) | synonym_vocabulary())
+        # "Grade 3 CRS management (ASCO 2021)", "CRS management at a glance": a section naming a toxicity first and
+        # how it is managed.
+        manage = lexicon().reading_patterns["asks.manage"]
+        managing: dict[str, list[Passage]] = {}
+        for passage in every:
+            toxicity = section_setting(passage.section)[0]
+            if toxicity and manage.search(passage.section):
+                managing.setdefault(toxicity, []).append(passage)
+        return cls(catalogue, declared, tables, frozenset(indexed_words) | synonym_vocabulary(), managing)
 
 
 @dataclass
@@ -358,10 +369,24 @@ class AnswerChain:
                 if sibling.chunk_id not in seen and (doc_id in whole or sibling.kind == "table"):
                     seen.add(sibling.chunk_id)
                     passages.append(sibling)
+        if parsed is not None and self._asks_overview(state):
+            # "how is CRS treated?" is answered by one source's steps grade by grade: every section on managing it.
+            for sibling in self.scans.managing.get(parsed.toxicities[0], []):
+                if sibling.chunk_id not in seen:
+                    seen.add(sibling.chunk_id)
+                    passages.append(sibling)
         declaring = self._declaring(state)
         if declaring is not None and declaring.chunk_id not in seen:
             passages.append(declaring)  # "keppra ppx how long?": CARTOX's statement that it lacks the duration
         return passages
+
+    def _asks_overview(self, state: _State) -> bool:
+        """Whether the question asks how one toxicity is managed, and nothing more (``shapes/overview.py``)."""
+        assert state.parsed is not None
+        if not self.extractive.rules.management_overview:
+            return False
+        core = Asked.read(state.query, state.intent, state.carried).core
+        return asks_overview(state.query, state.parsed, core, common_words(self.settings.model_path))
 
     def _declaring(self, state: _State) -> Passage | None:
         """The indexed passage declaring absent a topic the question asks for (front matter ``not_captured``)."""

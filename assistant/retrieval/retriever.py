@@ -23,12 +23,12 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, PrivateAttr
 
-from assistant.answering.question import Ask, ParsedQuestion, grades_in, trials_in
+from assistant.answering.question import ParsedQuestion, grades_in, trials_in
 from assistant.conversation import entities
 from assistant.embeddings import query_embeddings
 from assistant.errors import IndexUnavailableError
 from assistant.index import ChunkIndex
-from assistant.lexicon import lexicon, use_lexicon
+from assistant.lexicon import use_lexicon
 from assistant.passage import Passage
 from assistant.retrieval.dense import DenseRetriever
 from assistant.retrieval.fusion import DocumentFusion, ReciprocalRankFusion, deepen, diversify
@@ -249,27 +249,15 @@ class HybridRetriever(BaseRetriever):
         not the setting asked.
         """
         parsed = ParsedQuestion.read(query)
-        if not parsed.toxicities:
+        if not parsed.toxicities or len(parsed.grades) != 1:
             return []
-        toxicity, drugs = parsed.toxicities[0], set(parsed.drugs)
-        if len(parsed.grades) == 1:
-            grade = parsed.grades[0]
-            return [
-                str(cid)
-                for cid, _ in fused
-                if (setting := section_setting(self._passages[str(cid)].section))[0] == toxicity
-                and grade in setting[1]
-                and not (drugs and setting[2] and setting[2] not in drugs)
-            ]
-        if parsed.grades or drugs or Ask.MANAGE not in parsed.asks:
-            return []
-        # "how is CRS treated?" asks how the toxicity is managed at every grade: the sections on managing it.
-        managing = lexicon().reading_patterns["asks.manage"]
-        return [
-            str(cid)
-            for cid, _ in fused
-            if section_setting(section := self._passages[str(cid)].section)[0] == toxicity and managing.search(section)
-        ]
+        toxicity, grade, drugs = parsed.toxicities[0], parsed.grades[0], set(parsed.drugs)
+        ranking = []
+        for cid, _ in fused:
+            about, grades, drug = section_setting(self._passages[str(cid)].section)
+            if about == toxicity and grade in grades and not (drugs and drug and drug not in drugs):
+                ranking.append(str(cid))
+        return ranking
 
     def _doc_of(self, chunk_id: object) -> str:
         return self._passages[str(chunk_id)].doc_id

@@ -54,7 +54,8 @@ def overview(
 
     Only sentences of guidance (not a study's report) that say what to do qualify: a table row, a grading
     criterion or a line saying what the toxicity is does not. The source is that of the best line naming no
-    grade, or of the best line when none does. With no qualifying line the order stays.
+    grade (one from a source with steps by grade first), or of the best line when none does. The other candidates
+    follow, a study's lines last. With no qualifying line the order stays.
     """
     found: list[tuple[float, Unit, int | None, bool]] = []  # score, unit, the grade it is about, refractory
     for value, unit in steps:
@@ -70,8 +71,12 @@ def overview(
             found.append((value, unit, int(first.group(2)) if first else None, facets.refractory))
     if not found:
         return candidates
-    # The line on the whole toxicity that says what it is treated with first.
-    whole = sorted((item for item in found if item[2] is None), key=lambda item: not TREATED_WITH.search(item[1].text))
+    # The line on the whole toxicity that says what it is treated with first, from a source that gives steps by grade.
+    laddered = {passages[item[1].passage].doc_id for item in found if item[2] is not None}
+    whole = sorted(
+        (item for item in found if item[2] is None),
+        key=lambda item: (not TREATED_WITH.search(item[1].text), passages[item[1].passage].doc_id not in laddered),
+    )
     source = passages[(whole or found)[0][1].passage].doc_id
     graded = [item for item in found if item[2] is not None and passages[item[1].passage].doc_id == source]
     leads = whole[:1]
@@ -80,4 +85,11 @@ def overview(
         at_grade = [item for item in graded if item[2] == grade]
         leads.append(min(at_grade, key=lambda item: (item[3], not TREATED_WITH.search(item[1].text))))
     chosen = {id(item[1]) for item in leads}
-    return [*((item[0], item[1]) for item in leads), *((v, u) for v, u in candidates if id(u) not in chosen)]
+    rest = [(v, u) for v, u in candidates if id(u) not in chosen]
+    # What a study's patients were given follows every line of guidance.
+    study = [passages[u.passage].doc_type in SINGLE_STUDY_TYPES for _, u in rest]
+    return [
+        *((item[0], item[1]) for item in leads),
+        *(pair for pair, of_study in zip(rest, study, strict=True) if not of_study),
+        *(pair for pair, of_study in zip(rest, study, strict=True) if of_study),
+    ]
