@@ -7,7 +7,7 @@ from helpers import make_passage
 
 from assistant.answering.abstention import ALL_SHOWN, ONLY_PROPHYLAXIS, asked_absence
 from assistant.answering.compose import ExtractiveComposer, named_documents, same_study
-from assistant.answering.declared import Topic, declarations
+from assistant.answering.declared import Absence, Topic, declarations, declared_absence
 from assistant.answering.draft import Draft
 from assistant.answering.question import Asked, Intent, ParsedQuestion, grades_in, spaced_compounds
 from assistant.answering.rules import ComposerRules
@@ -2458,3 +2458,46 @@ def test_only_a_bare_question_on_managing_one_toxicity_gets_the_ladder(question:
     parsed = ParsedQuestion.read(question)
     core = Asked.read(question, parsed.intent, "").core
     assert asks_overview(question, parsed, core, frozenset({"general"})) is ladder
+
+
+def test_what_one_product_lacks_answers_only_a_question_naming_a_product() -> None:
+    """ "typical time to CRS onset?" is not answered by Aucatzyl's onset times, which were not captured."""
+    aucatzyl = declaring(
+        "aucatzyl-approval",
+        "The median onset times for CRS with Aucatzyl were not captured in our sources.",
+        "median onset times for CRS with Aucatzyl",
+        "label",
+    )
+    declared = declarations(units_of([aucatzyl]), [aucatzyl])
+    weights = {"median": 1.0, "onset": 1.0, "crs": 1.0}
+
+    def absence(question: str, rules: ComposerRules) -> Absence | None:
+        return declared_absence(ParsedQuestion.read(question), weights, frozenset(), declared, [aucatzyl], rules)
+
+    assert absence("median CRS onset?", ComposerRules()) is None
+    assert absence("aucatzyl median CRS onset?", ComposerRules()) is not None
+    assert absence("median CRS onset?", ComposerRules.ablated("product_gaps_named_only")) is not None
+
+
+def test_a_one_fact_asked_with_no_product_gets_each_products_line() -> None:
+    """ "typical time to CRS onset?": the sources give it product by product; one product's figure is not the answer."""
+    passages = [
+        passage("yescarta", "In ZUMA-1 (axi-cel), the median time to CRS onset was 2 days.", "label"),
+        passage("kymriah", "In the Kymriah label, the median time to CRS onset after tisa-cel was 3 days.", "label", 1),
+        passage("breyanzi", "With liso-cel, the median time to CRS onset was 4 days; ICANS followed.", "trial", 2),
+    ]
+    question = "typical time to CRS onset?"
+    texts = [s.text for s in compose(question, passages).statements]
+    assert texts == [passages[0].text, passages[1].text]  # a line naming another toxicity (ICANS) is not added
+    off = ExtractiveComposer(knowing(*(p.text for p in passages)).idf, ComposerRules.ablated("one_fact_by_product"))
+    assert len(off.run(question, passages, Intent.GENERAL).statements) == 1
+    # A product named is answered for that product alone.
+    assert [s.text for s in compose("kymriah CRS onset?", passages).statements] == [passages[1].text]
+
+
+def test_a_figure_the_corpus_marks_as_unchecked_does_not_lead_a_checked_one() -> None:
+    recalled = passage(
+        "abecma", "A median CRS onset of 1 day after ide-cel is reported only from recall; verify before quoting it."
+    )
+    checked = passage("yescarta", "In ZUMA-1 (axi-cel), the median time to CRS onset was 2 days.", "label", n=1)
+    assert compose("median CRS onset?", [recalled, checked]).statements[0].text == checked.text

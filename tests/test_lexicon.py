@@ -106,6 +106,10 @@ def test_a_bad_lexicon_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
         ("how far apart should toci doses be?", "how far apart should toci doses be?"),
         ("what premeds before car-t infusion? pre-meds?", "what premedication before car-t infusion? premedication?"),
         ("IgG replacement threshold? SCIG ok?", "IVIG threshold? IVIG ok?"),
+        ("when does CRS usually start?", "when does CRS usually start (median onset)?"),
+        ("neurotox typically kicks in when?", "neurotox typically kicks in (median onset) when?"),
+        ("when do we start bactrim?", "when do we start bactrim?"),  # starting a drug: no onset
+        ("how long does ICANS last?", "how long does ICANS last (duration)?"),
     ],
 )
 def test_bedside_shorthand_is_spelled_out(typed: str, spelled: str) -> None:

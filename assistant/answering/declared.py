@@ -235,6 +235,8 @@ def declared_absence(
         # A question that says nothing of what is asked ("CAPD items and points?") must match word for word; one asking
         # what a study found says it, when the topic is that study's results ("Strati ppx phase 1 LBCL results?").
         results = bool(studied(question) & studies_of(text))
+        if rules.product_gaps_named_only and topic.parsed.products and not (question.products or results):
+            continue  # nor "typical time to CRS onset?" by Aucatzyl's onset times, which were not captured
         floor = rules.absence_coverage if kinds_of(question) or results else max(rules.absence_coverage, 0.99)
         bodies = set(topic.parsed.bodies) | bodies_of(source)
         anchored = bool(set(question.toxicities) & set(topic.parsed.toxicities) or set(question.bodies) & bodies)

@@ -193,6 +193,9 @@ class ComposerRules(BaseModel):
     study_gaps_named_only: bool = rule(
         True, False, "What one named study lacks ('outcomes of the 6 CHOP patients') answers only a question naming it."
     )
+    product_gaps_named_only: bool = rule(
+        True, False, "... and what is lacking for one product ('onset times with Aucatzyl') only one naming a product."
+    )
     related_on_subject: bool = rule(
         True,
         False,
@@ -367,6 +370,11 @@ class ComposerRules(BaseModel):
         2.0,
         "... or another source's line, scoring this share of the lead, giving the fact with other values: they differ.",
     )
+    one_fact_by_product: bool = rule(
+        True,
+        False,
+        "... and, asked with no product, each product's line giving it ('typical time to CRS onset?').",
+    )
     one_fact_tie: float = rule(
         0.98, 2.0, "... unless another sentence of its passage scores as high with another value: a list, item by item."
     )
@@ -380,6 +388,7 @@ class ComposerRules(BaseModel):
     max_statements: int = budget(5, "Statements in a prose answer: fewer, relevant ones beat five.")
     max_words: int = budget(120, "Words those statements share (the first always fits).")
     max_dosing_rows: int = budget(8, "Rows in a dosing table.")
+    one_fact_products: int = budget(4, "Products' lines giving one fact asked with no product named.")
     graded_management: int = budget(
         1, "Statements on what to do under a grade computed from findings: the grade was asked, not the plan."
     )

@@ -28,10 +28,12 @@ from assistant.text import RISK_TALK
 
 #: Sentences about the corpus itself ("... was not captured for this corpus") say what is missing,
 #: not what is known; provenance ones ("the results below were checked against the ASH abstract") how
-#: it was read; and bibliographic ones (volume, DOI) where a study appeared: they answer only when
+#: it was read; figures it marks as unchecked ("reported only from recall", "verify ... before quoting it") are
+#: not to lean on; and bibliographic ones (volume, DOI) say where a study appeared: they answer only when
 #: nothing else does, so they count this much less.
 CORPUS_NOTE = re.compile(
     r"captured for this corpus|\bnot verified\b|\bunconfirmed\b|not confirmed in our sources|"
+    r"\bonly from (?:recall|a scraped)\b|\bbefore quoting\b|"
     r"consult the primary|verified against|(?<!not )checked against|verified (?:through|via)\b|"
     rf"\(volume \d|\bPMC\d|\bDOI\b|\bPMID\b|{BIBLIOGRAPHIC.pattern}[^.]{{0,100}}\bnot captured\b",
     re.IGNORECASE,

@@ -32,7 +32,7 @@ STOPWORDS = frozenset(
     can could did do does doing for from had has have how i if in into is it its may me might more
     most my no not of on or our should so such than that the their them then there these they this
     those to under up was we were what when where which while who whom why will with would you your
-    patient patients use used using give given there's what's still soon""".split()
+    patient patients use used using give given there's what's still soon usually typically normally generally""".split()
 )
 
 #: Still's disease is one word, "stills": "still" alone ("still hypotensive", "REMS still required?") is the

@@ -65,6 +65,10 @@ def one_fact(
     # "can ICANS happen without CRS?" speaks of CRS too: a line naming both names no other toxicity.
     spoken_of = set(parsed.toxicities) | ruled_out(question)
 
+    def names_others(unit: Unit) -> bool:
+        """Whether the unit names a toxicity the question does not speak of."""
+        return bool(parsed.toxicities) and bool(set(entities(unit.text).get("toxicity", [])) - spoken_of)
+
     def key(unit: Unit) -> tuple[int, bool, bool, bool, bool, bool, bool, bool, bool, bool, bool]:
         """Fewest contradictions (another product counts as one; a toxicity asked that the unit names after
         another does not), then a unit naming the toxicity asked before one naming none (the HLH-2004 fever
@@ -85,7 +89,7 @@ def one_fact(
         spans = grade is not None and len(about.grades) > 1
         # "gr1 CRS temp threshold?" is answered by the grade 1 row, not a treatment trigger for grade 1.
         not_a_grade_row = classifying and not (unit.cells and not unit.is_dosing_row)
-        others = bool(parsed.toxicities) and bool(set(entities(unit.text).get("toxicity", [])) - spoken_of)
+        others = names_others(unit)
         return (
             contradictions,
             bool(parsed.toxicities) and not named,
@@ -136,6 +140,9 @@ def one_fact(
     chosen: list[tuple[set[str], Statement]] = []
     covered: set[str] = set()
     lead_score = next(value for value, unit in candidates if unit is lead)
+    # "typical time to CRS onset?" names no product, and the sources give it product by product: each product's line.
+    by_product = rules.one_fact_by_product and not parsed.products and bool(products_of(lead))
+    shown: set[str] = set()
     for value, unit in ordered:
         if chosen and any(keys[id(unit)][:2]):
             continue  # what follows the lead contradicts nothing asked and names the toxicity asked
@@ -161,12 +168,22 @@ def one_fact(
             and asked_words(unit.text, core) >= asked_words(chosen[0][1].text, core)
             and not given(unit.text, parsed) & given(chosen[0][1].text, parsed)
         )
-        if len(chosen) < rules.one_fact_statements and (
-            not chosen or (words - covered and on_subject) or reason or differs
+        # Another product's line giving the fact, naming no other toxicity, when the question names no product.
+        products = products_of(unit)
+        another_product = by_product and not names_others(unit) and bool(products) and not products & shown
+        if (another_product and len(chosen) < rules.one_fact_products) or (
+            len(chosen) < rules.one_fact_statements
+            and (not chosen or (words - covered and on_subject) or reason or differs)
         ):
             chosen.append((tokens, Statement(unit.said, [unit.passage], unit.cells)))
             covered |= words
+            shown |= products
     return [s for _, s in chosen]
+
+
+def products_of(unit: Unit) -> set[str]:
+    """The CAR-T products a unit names ("In ZUMA-1 (axi-cel), ..." -> {'axi-cel'})."""
+    return set(entities(unit.text).get("product", []))
 
 
 def given(text: str, parsed: ParsedQuestion) -> set[str]:
@@ -289,9 +306,11 @@ CARRIES = {
 #: The rest of a number a pattern stopped inside of.
 NUMBER_REST = re.compile(r"[\d.,]*")
 
-#: A time given in words: how long something lasts or when it stops, without a figure.
+#: A time given in words: how long something lasts or when it stops, without a figure, or when it starts against
+#: another event ("often delayed, as CRS is resolving", "overlaps with CRS").
 TIME_IN_WORDS = re.compile(
-    rf"\buntil\b|\bwhile\b|\bonce\b|\bas long as\b|\blifelong\b|\bindefinitely\b|\bfor life\b|{COURSE_STEP}",
+    rf"\buntil\b|\bwhile\b|\bonce\b|\bas long as\b|\blifelong\b|\bindefinitely\b|\bfor life\b|{COURSE_STEP}|"
+    r"\bdelayed\b|\bresolving\b|\boverlaps?\b",
     re.IGNORECASE,
 )
 
