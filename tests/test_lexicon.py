@@ -110,6 +110,11 @@ def test_a_bad_lexicon_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
         ("neurotox typically kicks in when?", "neurotox typically kicks in (median onset) when?"),
         ("when do we start bactrim?", "when do we start bactrim?"),  # starting a drug: no onset
         ("how long does ICANS last?", "how long does ICANS last (duration)?"),
+        ("can we give toci twice in 8h?", "can we give toci twice (repeated doses) in 8 h?"),
+        ("2nd toci dose — how long after?", "2nd toci dose (repeated doses) — how long after?"),
+        ("actemra again — how soon?", "actemra again (repeated doses) — how soon?"),
+        ("vaccines again after CAR-T — when?", "vaccines again after CAR-T — when?"),  # no drug given again
+        ("twice daily keppra?", "twice daily keppra?"),
     ],
 )
 def test_bedside_shorthand_is_spelled_out(typed: str, spelled: str) -> None:
