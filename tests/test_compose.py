@@ -2286,7 +2286,9 @@ def test_how_to_treat_a_toxicity_is_led_by_what_to_do_not_by_how_it_is_graded() 
     question = "how do we treat ICAHT?"
     lead = knowing(graded.text, step.text).run(question, passages, Intent.MANAGEMENT).statements[0].text
     assert lead == step.text
-    ablated = ExtractiveComposer(knowing(graded.text, step.text).idf, ComposerRules.ablated("acting_lead"))
+    # The overview of how a toxicity is managed passes over what it is too: off here, to see this rule alone.
+    rules = ComposerRules.ablated("acting_lead").model_copy(update={"management_overview": False})
+    ablated = ExtractiveComposer(knowing(graded.text, step.text).idf, rules)
     assert ablated.run(question, passages, Intent.MANAGEMENT).statements[0].text == graded.text
     # Saying what the toxicity is, with its name as the subject of "is", is no step either.
     late = passage(

@@ -204,11 +204,6 @@ def other_product(text: str, parsed: ParsedQuestion) -> bool:
     return bool(parsed.products and named and not named & set(parsed.products))
 
 
-#: The toxicities a drug is given to treat unless the question says it is to prevent them: "anakinra dose for CRS?"
-#: asks a treatment dose, while "bactrim for PJP?" asks the usual prophylaxis.
-TREATED_UNLESS_SAID = frozenset({"crs", "icans", "iec-hs", "hlh"})
-
-
 def use_of(parsed: ParsedQuestion) -> str | None:
     """What the question gives a drug for: to prevent a toxicity ("ppx"), to treat one ("treatment dose", or one
     that a first treatment did not control: "steroid-refractory", "after 2 doses"), or either (None)."""
@@ -219,12 +214,12 @@ def use_of(parsed: ParsedQuestion) -> str | None:
 
 def asked_use(parsed: ParsedQuestion) -> str | None:
     """The use a unit's drug must have to fit the question: the one it says (``use_of``), or treatment for a dose
-    asked for a toxicity of ``TREATED_UNLESS_SAID`` ("anakinra dose for CRS?" is not led by a prophylaxis trial's
+    asked for a toxicity the lexicon marks ``treated`` ("anakinra dose for CRS?" is not led by a prophylaxis trial's
     dose given before any toxicity). Only an explicit use opens a gap ("no dose for treatment")."""
     said = use_of(parsed)
     if said or Ask.DOSE not in parsed.asks or not parsed.toxicities:
         return said
-    return "treatment" if set(parsed.toxicities) <= TREATED_UNLESS_SAID else None
+    return "treatment" if set(parsed.toxicities) <= lexicon().treated_toxicities else None
 
 
 def statement_facets(statement: Statement, passages: Sequence[Passage]) -> Facets:

@@ -47,6 +47,9 @@ class TermGroup(BaseModel):
     kind: Literal["toxicity", "product", "drug", "population", "outcome", "condition", "term"]
     terms: list[str] = Field(min_length=1)
     members: list[str] = Field(default_factory=list)  # the drugs a class stands for in dosing rows
+    # A toxicity a drug is given to treat unless the question says it is to prevent it: "anakinra dose for CRS?" asks
+    # a treatment dose, while "bactrim for PJP?" asks the usual prophylaxis.
+    treated: bool = False
 
 
 class Rewrite(BaseModel):
@@ -111,6 +114,7 @@ class Lexicon(BaseModel):
             else:
                 known.terms += [t for t in group.terms if t not in known.terms]
                 known.members += [m for m in group.members if m not in known.members]
+                known.treated = known.treated or group.treated
         hints = dict(self.hints)
         for intent, words in other.hints.items():
             hints[intent] = f"{hints.get(intent, '')} {words}".strip()
@@ -161,6 +165,11 @@ class Lexicon(BaseModel):
     def entity_names(self, kind: str) -> tuple[str, ...]:
         """Canonical names of the groups of one entity ``kind`` ('drug' -> tocilizumab, ...)."""
         return tuple(g.terms[0] for g in self.groups if g.kind == kind)
+
+    @cached_property
+    def treated_toxicities(self) -> frozenset[str]:
+        """Canonical names of the toxicities a drug is given to treat unless prevention is said (``treated``)."""
+        return frozenset(g.terms[0] for g in self.groups if g.kind == "toxicity" and g.treated)
 
     def is_class(self, canonical: str) -> bool:
         """Whether ``canonical`` names a drug class ('corticosteroids'), which stands for the drugs it lists."""
