@@ -264,3 +264,13 @@ def test_how_a_toxicity_is_managed_reads_every_section_on_managing_it(chain: Ans
     assert any(re.search(r"\bgrade 1 CRS\b", s.text) for s in steps)
     plain = chain.with_rules(ComposerRules.ablated("management_overview")).invoke(question)
     assert not any(re.search(r"\bgrade 1 CRS\b", s.text) for s in plain.statements)
+
+
+def test_how_common_a_toxicity_is_reads_every_label_and_trial_section_on_it(chain: AnswerChain) -> None:
+    """ "what % of pts get CRS after car-t?" finds two emapalumab cohorts first; the answer gives the products' CRS
+    rates from the label and trial sections on CRS the chain reads though the search missed them."""
+    assert any(p.doc_id == "yescarta-axi-cel-label" for p in chain.scans.occurring["crs"])
+    answer = chain.invoke("what % of pts get CRS after car-t?")
+    lead = answer.statements[0]
+    assert re.search(r"\d%", lead.text) and "Zhang" not in lead.text
+    assert answer.citations[lead.citations[0] - 1].doc_type in {"label", "regulatory", "trial"}

@@ -2454,6 +2454,7 @@ def test_how_a_toxicity_is_managed_with_no_grade_is_one_sources_line_on_it_then_
         ("ICANS workup?", False),  # tests, not treatments
         ("ICANS management per ASCO: MRI, EEG?", False),  # words the lexicon or no everyday English knows
         ("how do we manage CRS and ICANS?", False),  # two toxicities: no one ladder
+        ("what % of pts get CRS?", False),  # how common it is, not how it is managed
     ],
 )
 def test_only_a_bare_question_on_managing_one_toxicity_gets_the_ladder(question: str, ladder: bool) -> None:
@@ -2503,3 +2504,22 @@ def test_a_figure_the_corpus_marks_as_unchecked_does_not_lead_a_checked_one() ->
     )
     checked = passage("yescarta", "In ZUMA-1 (axi-cel), the median time to CRS onset was 2 days.", "label", n=1)
     assert compose("median CRS onset?", [recalled, checked]).statements[0].text == checked.text
+
+
+def test_how_common_a_toxicity_is_asked_with_no_product_is_led_by_each_products_rate() -> None:
+    """ "what % of pts get CRS after CAR-T?": the labels' and trials' rates, one per product, before a cohort's
+    survival figure that shares "after CAR-T" and "CRS"; a line saying its figure is no rate is none."""
+    cohort = passage("zhang", "In the cohort of children with CRS after CAR-T, survival was 77%.", "cohort")
+    timing = passage("kymriah", "With tisa-cel, 88% of CRS was within 8 weeks, not the incidence.", "label", 1)
+    axicel = passage("yescarta", "In ZUMA-1 (axi-cel), CRS occurred in 94% of patients.", "label", 2)
+    lisocel = passage("transcend", "With liso-cel, CRS occurred in 42% of patients.", "trial", 3)
+    passages = [cohort, timing, axicel, lisocel]
+    question = "what % of patients get CRS after CAR-T?"
+    idf, everyday = knowing(*(p.text for p in passages)).idf, frozenset({"get"})
+    lead = ExtractiveComposer(idf, ComposerRules(), everyday).run(question, passages, Intent.GENERAL).statements[:2]
+    assert sorted(s.text for s in lead) == sorted([axicel.text, lisocel.text])
+    off = ExtractiveComposer(idf, ComposerRules.ablated("rates_by_product"), everyday)
+    assert off.run(question, passages, Intent.GENERAL).statements[0].text == cohort.text
+    # A rate of something more particular ("after week 2") is not the products' overall rate.
+    late = ExtractiveComposer(idf, ComposerRules(), everyday).run("CRS after week 2, what %?", passages, Intent.GENERAL)
+    assert late.statements[0].text not in {axicel.text, lisocel.text}

@@ -38,10 +38,11 @@ from assistant.answering.scope import foreign_subject
 from assistant.answering.scoring import unknown_share
 from assistant.answering.shapes.evidence import STUDY_TYPES
 from assistant.answering.shapes.overview import asks_overview
+from assistant.answering.shapes.rates import REFERENCE_TYPES, asks_rates_across_products
 from assistant.answering.spelling import fix_typos
 from assistant.answering.units import Unit, units_of
 from assistant.answering.verify import Claim, verify
-from assistant.conversation import Turn, asks_for_more, asks_one_outcome, follow_up, rewrite
+from assistant.conversation import Turn, asks_for_more, asks_one_outcome, entities, follow_up, rewrite
 from assistant.embeddings import common_words
 from assistant.errors import CartaError, UsageError
 from assistant.lexicon import lexicon
@@ -64,6 +65,7 @@ class IndexScans:
     table_documents: list[str]
     vocabulary: frozenset[str]
     managing: dict[str, list[Passage]] = field(default_factory=dict)
+    occurring: dict[str, list[Passage]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, passages: Iterable[Passage], indexed_words: Iterable[str]) -> IndexScans:
@@ -81,7 +83,15 @@ class IndexScans:
             toxicity = section_setting(passage.section)[0]
             if toxicity and manage.search(passage.section):
                 managing.setdefault(toxicity, []).append(passage)
-        return cls(catalogue, declared, tables, frozenset(indexed_words) | synonym_vocabulary(), managing)
+        # "CRS with Yescarta (axi-cel) in ZUMA-1": a section of a label or trial on a toxicity with one product.
+        occurring: dict[str, list[Passage]] = {}
+        for passage in every:
+            named = entities(passage.section)
+            if passage.doc_type in REFERENCE_TYPES and named.get("product"):
+                for toxicity in named.get("toxicity", []):
+                    occurring.setdefault(toxicity, []).append(passage)
+        vocabulary = frozenset(indexed_words) | synonym_vocabulary()
+        return cls(catalogue, declared, tables, vocabulary, managing, occurring)
 
 
 @dataclass
@@ -371,10 +381,16 @@ class AnswerChain:
                     passages.append(sibling)
         if parsed is not None and self._asks_overview(state):
             # "how is CRS treated?" is answered by one source's steps grade by grade: every section on managing it.
-            for sibling in self.scans.managing.get(parsed.toxicities[0], []):
-                if sibling.chunk_id not in seen:
-                    seen.add(sibling.chunk_id)
-                    passages.append(sibling)
+            more = self.scans.managing.get(parsed.toxicities[0], [])
+        elif parsed is not None and self._asks_rates(state):
+            # "what % get CRS after CAR-T?" is answered product by product: every label or trial section on it.
+            more = self.scans.occurring.get(parsed.toxicities[0], [])
+        else:
+            more = []
+        for sibling in more:
+            if sibling.chunk_id not in seen:
+                seen.add(sibling.chunk_id)
+                passages.append(sibling)
         declaring = self._declaring(state)
         if declaring is not None and declaring.chunk_id not in seen:
             passages.append(declaring)  # "keppra ppx how long?": CARTOX's statement that it lacks the duration
@@ -387,6 +403,14 @@ class AnswerChain:
             return False
         core = Asked.read(state.query, state.intent, state.carried).core
         return asks_overview(state.query, state.parsed, core, common_words(self.settings.model_path))
+
+    def _asks_rates(self, state: _State) -> bool:
+        """Whether the question asks how common one toxicity is, naming no product (``shapes/rates.py``)."""
+        assert state.parsed is not None
+        if not self.extractive.rules.rates_by_product:
+            return False
+        asked = Asked.read(state.query, state.intent, state.carried)
+        return asks_rates_across_products(state.query, state.parsed, asked, common_words(self.settings.model_path))
 
     def _declaring(self, state: _State) -> Passage | None:
         """The indexed passage declaring absent a topic the question asks for (front matter ``not_captured``)."""

@@ -55,6 +55,7 @@ from assistant.answering.shapes.prose import (
     on_drug_at_grade,
     select,
 )
+from assistant.answering.shapes.rates import asks_rates_across_products, rates_by_product
 from assistant.answering.shapes.tables import COMPOSITION, whole_table
 from assistant.answering.units import Unit, stated, units_of
 from assistant.conversation import entities
@@ -280,7 +281,7 @@ class ExtractiveComposer:
             steps = [(v, u) for v, u in answering if not GIVES_RATE.search(u.text)]
         if rules.management_facets and managing and parsed.toxicities:
             candidates = facet_lead(candidates, steps, parsed, passages, rules.facet_leads, rules.acting_lead)
-        if rules.management_overview and managing and asks_overview(question, parsed, core, self.scorer.everyday):
+        if rules.management_overview and asks_overview(question, parsed, core, self.scorer.everyday):
             candidates = overview(candidates, steps, parsed, passages)  # "how is CRS treated?": a ladder by grade
         if rules.fitting_first:
             candidates = fitting_first(candidates, parsed, passages)
@@ -296,6 +297,9 @@ class ExtractiveComposer:
         whether = rules.whether_at_grade and asks_whether_at_grade(question, parsed)
         at_grade = on_drug_at_grade(answering, parsed, passages) if whether else []
         candidates = at_grade or candidates
+        if rules.rates_by_product and asks_rates_across_products(question, parsed, asked, self.scorer.everyday):
+            # "what % of pts get CRS after CAR-T?": each product's rate, not the lines sharing "after CAR-T".
+            candidates = rates_by_product(candidates, scored, passages, parsed, rules.one_fact_products)
         # "ICE out of how many?" is answered in a line, not filled up to five statements.
         single = (
             one_fact(question, candidates, parsed, passages, core, self.scorer)

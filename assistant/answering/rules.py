@@ -375,6 +375,11 @@ class ComposerRules(BaseModel):
         False,
         "... and, asked with no product, each product's line giving it ('typical time to CRS onset?').",
     )
+    rates_by_product: bool = rule(
+        True,
+        False,
+        "How common a toxicity is, asked with no product: each product's rate first ('what % get CRS after CAR-T?').",
+    )
     one_fact_tie: float = rule(
         0.98, 2.0, "... unless another sentence of its passage scores as high with another value: a list, item by item."
     )

@@ -11,7 +11,7 @@ import re
 from collections.abc import Collection, Sequence
 
 from assistant.answering.facets import facets_of, fit
-from assistant.answering.question import GRADE_MENTION, LineOfTherapy, ParsedQuestion
+from assistant.answering.question import GRADE_MENTION, Ask, Intent, LineOfTherapy, ParsedQuestion, ask_words
 from assistant.answering.shapes.definition import THE_THERAPY
 from assistant.answering.shapes.prose import defines, grades_a_patient
 from assistant.answering.units import Unit
@@ -19,7 +19,7 @@ from assistant.documents import SINGLE_STUDY_TYPES
 from assistant.lexicon import lexicon
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
-from assistant.retrieval.synonyms import group_of, synonym_vocabulary
+from assistant.retrieval.synonyms import group_of, mentioned_groups, synonym_vocabulary
 
 #: A line saying what a toxicity is treated with: "prolonged or severe CRS is treated with tocilizumab".
 TREATED_WITH = re.compile(r"\b(?:is|are) (?:\w+ )?(?:treated|managed) with\b", re.IGNORECASE)
@@ -27,20 +27,33 @@ TREATED_WITH = re.compile(r"\b(?:is|are) (?:\w+ )?(?:treated|managed) with\b", r
 
 def asks_overview(question: str, parsed: ParsedQuestion, core: Collection[str], everyday: frozenset[str]) -> bool:
     """Whether the question asks how one toxicity is managed and nothing more: no grade, drug, line of therapy,
-    nor any word (of its ``core``) but the toxicity's, the asking's, the therapy's and everyday filler ("in
-    general"). "ICANS workup?" asks for tests, not for the ladder."""
-    bare = not (parsed.grades or parsed.drugs or parsed.products or parsed.prior_drugs)
+    nor any other word (``says_nothing_else``). "ICANS workup?" asks for tests, not for the ladder."""
+    managing = parsed.intent is Intent.MANAGEMENT or Ask.MANAGE in parsed.asks
+    bare = managing and not (parsed.grades or parsed.drugs or parsed.products or parsed.prior_drugs)
     # "how do we treat ICANS?" says the drug is to treat (``line.treating``): no line of therapy.
     line = parsed.line.model_copy(update={"treating": False})
     if not (bare and len(parsed.toxicities) == 1 and line == LineOfTherapy()):
         return False
     if lexicon().reading_patterns["workup"].search(question):
         return False
-    own = {word for name in group_of(parsed.toxicities[0]) for word in tokenize(name, parts=False)}
-    managing = lexicon().reading_patterns["asks.manage"]
+    return says_nothing_else(question, parsed.toxicities[0], core, everyday)
+
+
+def says_nothing_else(question: str, toxicity: str, core: Collection[str], everyday: frozenset[str]) -> bool:
+    """Whether the question's words (its ``core``) are only the toxicity's, the words asking (the lexicon's asks and
+    one-fact phrases), the therapy's name, a severity ("severe") and everyday filler ("in general", "overall"): no
+    test, source, number or other term the lexicon knows ("ICANS management per ASCO: MRI, EEG?", "new ICANS after
+    wk 2 — how common?")."""
+    own = {word for name in group_of(toxicity) for word in tokenize(name, parts=False)}
+    asking = ask_words(question)
     known = synonym_vocabulary()
-    rest = {w for w in core if w not in own and not managing.fullmatch(w) and w.upper() not in THE_THERAPY}
-    return all(len(w) == 1 or (w in everyday and w not in known) for w in rest)
+    rest = {w for w in core if w not in own and w not in asking and w.upper() not in THE_THERAPY}
+    return all(len(w) == 1 or severity(w) or (w in everyday and w not in known) for w in rest)
+
+
+def severity(word: str) -> bool:
+    """Whether ``word`` says how severe the toxicity is, as a grade ("severe" is the lexicon's "grade ≥3")."""
+    return any(GRADE_MENTION.search(term) for group in mentioned_groups(word) for term in group)
 
 
 def overview(
