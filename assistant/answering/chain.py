@@ -57,8 +57,8 @@ class IndexScans:
     """What the chain reads off the whole index once, when it is built, instead of on the first question
     that needs it: the passages declaring topics absent (``not_captured``) with their topics read, the
     documents that hold a table (a ladder's next step may sit in one the search did not reach), the sections on
-    managing each toxicity (a question on how one is managed reads them all), and the words a typo is put right to
-    (the index's and the lexicon's)."""
+    managing each toxicity and the label or trial sections on it with one product (a question on how one is managed,
+    or how common it is, reads them all), and the words a typo is put right to (the index's and the lexicon's)."""
 
     catalogue: list[Passage]
     declared: list[tuple[str, Unit]]
@@ -75,17 +75,15 @@ class IndexScans:
         for topic, unit in declared:
             Topic.read(topic, catalogue[unit.passage].title)  # cached: the first question does not read them
         tables = list(dict.fromkeys(p.doc_id for p in every if p.kind == "table"))
-        # "Grade 3 CRS management (ASCO 2021)", "CRS management at a glance": a section naming a toxicity first and
-        # how it is managed.
         manage = lexicon().reading_patterns["asks.manage"]
         managing: dict[str, list[Passage]] = {}
-        for passage in every:
-            toxicity = section_setting(passage.section)[0]
-            if toxicity and manage.search(passage.section):
-                managing.setdefault(toxicity, []).append(passage)
-        # "CRS with Yescarta (axi-cel) in ZUMA-1": a section of a label or trial on a toxicity with one product.
         occurring: dict[str, list[Passage]] = {}
         for passage in every:
+            # "Grade 3 CRS management (ASCO 2021)": a section naming a toxicity first and how it is managed.
+            first = section_setting(passage.section)[0]
+            if first and manage.search(passage.section):
+                managing.setdefault(first, []).append(passage)
+            # "CRS with Yescarta (axi-cel) in ZUMA-1": a label's or trial's section on a toxicity with a product.
             named = entities(passage.section)
             if passage.doc_type in REFERENCE_TYPES and named.get("product"):
                 for toxicity in named.get("toxicity", []):
