@@ -110,6 +110,7 @@ def test_a_bad_lexicon_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
         ("neurotox typically kicks in when?", "neurotox typically kicks in (median onset) when?"),
         ("when do we start bactrim?", "when do we start bactrim?"),  # starting a drug: no onset
         ("how long does ICANS last?", "how long does ICANS last (duration)?"),
+        ("how long till CRS resolves?", "how long till CRS resolves (median time to resolution)?"),
         ("can we give toci twice in 8h?", "can we give toci twice (repeated doses) in 8 h?"),
         ("2nd toci dose — how long after?", "2nd toci dose (repeated doses) — how long after?"),
         ("actemra again — how soon?", "actemra again (repeated doses) — how soon?"),
