@@ -377,15 +377,7 @@ class AnswerChain:
                 if sibling.chunk_id not in seen and (doc_id in whole or sibling.kind == "table"):
                     seen.add(sibling.chunk_id)
                     passages.append(sibling)
-        if parsed is not None and self._asks_overview(state):
-            # "how is CRS treated?" is answered by one source's steps grade by grade: every section on managing it.
-            more = self.scans.managing.get(parsed.toxicities[0], [])
-        elif parsed is not None and self._asks_rates(state):
-            # "what % get CRS after CAR-T?" is answered product by product: every label or trial section on it.
-            more = self.scans.occurring.get(parsed.toxicities[0], [])
-        else:
-            more = []
-        for sibling in more:
+        for sibling in self._toxicity_sections(state):
             if sibling.chunk_id not in seen:
                 seen.add(sibling.chunk_id)
                 passages.append(sibling)
@@ -394,21 +386,20 @@ class AnswerChain:
             passages.append(declaring)  # "keppra ppx how long?": CARTOX's statement that it lacks the duration
         return passages
 
-    def _asks_overview(self, state: _State) -> bool:
-        """Whether the question asks how one toxicity is managed, and nothing more (``shapes/overview.py``)."""
-        assert state.parsed is not None
-        if not self.extractive.rules.management_overview:
-            return False
-        core = Asked.read(state.query, state.intent, state.carried).core
-        return asks_overview(state.query, state.parsed, core, common_words(self.settings.model_path))
-
-    def _asks_rates(self, state: _State) -> bool:
-        """Whether the question asks how common one toxicity is, naming no product (``shapes/rates.py``)."""
-        assert state.parsed is not None
-        if not self.extractive.rules.rates_by_product:
-            return False
+    def _toxicity_sections(self, state: _State) -> list[Passage]:
+        """The sections a question on one toxicity as a whole reads besides what the search found: every section on
+        managing it for "how is CRS treated?" (``shapes/overview.py``: one source's steps grade by grade), every label
+        or trial section on it for "what % get CRS after CAR-T?" (``shapes/rates.py``: product by product)."""
+        parsed, rules = state.parsed, self.extractive.rules
+        if parsed is None or len(parsed.toxicities) != 1:
+            return []
         asked = Asked.read(state.query, state.intent, state.carried)
-        return asks_rates_across_products(state.query, state.parsed, asked, common_words(self.settings.model_path))
+        everyday = common_words(self.settings.model_path)
+        if rules.management_overview and asks_overview(state.query, parsed, asked.core, everyday):
+            return self.scans.managing.get(parsed.toxicities[0], [])
+        if rules.rates_by_product and asks_rates_across_products(state.query, parsed, asked, everyday):
+            return self.scans.occurring.get(parsed.toxicities[0], [])
+        return []
 
     def _declaring(self, state: _State) -> Passage | None:
         """The indexed passage declaring absent a topic the question asks for (front matter ``not_captured``)."""

@@ -299,7 +299,7 @@ class ExtractiveComposer:
         candidates = at_grade or candidates
         if rules.rates_by_product and asks_rates_across_products(question, parsed, asked, self.scorer.everyday):
             # "what % of pts get CRS after CAR-T?": each product's rate, not the lines sharing "after CAR-T".
-            candidates = rates_by_product(candidates, scored, passages, parsed, rules.one_fact_products)
+            candidates = rates_by_product(candidates, scored, passages, parsed, rules.products_listed)
         # "ICE out of how many?" is answered in a line, not filled up to five statements.
         single = (
             one_fact(question, candidates, parsed, passages, core, self.scorer)

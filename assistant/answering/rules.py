@@ -393,7 +393,7 @@ class ComposerRules(BaseModel):
     max_statements: int = budget(5, "Statements in a prose answer: fewer, relevant ones beat five.")
     max_words: int = budget(120, "Words those statements share (the first always fits).")
     max_dosing_rows: int = budget(8, "Rows in a dosing table.")
-    one_fact_products: int = budget(4, "Products' lines giving one fact asked with no product named.")
+    products_listed: int = budget(4, "Products given a line each when a fact or rate is asked with no product.")
     graded_management: int = budget(
         1, "Statements on what to do under a grade computed from findings: the grade was asked, not the plan."
     )

@@ -18,7 +18,7 @@ from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import Scorer, describe
 from assistant.answering.shapes.one_fact import carries, one_fact_beside
 from assistant.answering.shapes.positions import positions
-from assistant.answering.shapes.prose import select, spells_out
+from assistant.answering.shapes.prose import TREATED_WITH, select, spells_out
 from assistant.answering.units import EMPTY_CELLS, Unit, row_sentence, stated
 from assistant.conversation import entities
 from assistant.lexicon import lexicon
@@ -26,8 +26,6 @@ from assistant.passage import Passage
 from assistant.tables import use_rank
 from assistant.text import DOSE
 
-#: A sentence that says how a grade is managed ("grade 1 CRS is managed with supportive care").
-MANAGED = re.compile(r"\b(?:is|are) (?:managed|treated) with\b", re.IGNORECASE)
 #: A dosing row's setting that only offers the dose as an option ("ICANS grade 2 without CRS (consider)").
 CONSIDERED = re.compile(r"\(consider\b", re.IGNORECASE)
 
@@ -117,7 +115,7 @@ def dosing_answer(
             if v > 0 and not u.cells and asked.setting_of(u.text) and not any(p.search(u.text) for p in excluded)
             and not (rules.setting_on_line and off_line(u, parsed, passages[u.passage]))
         ]  # fmt: skip
-        setting = next((u for u in said if MANAGED.search(u.text)), None)
+        setting = next((u for u in said if TREATED_WITH.search(u.text)), None)
         if unfit:
             # No row is for the setting asked ("dex for every grade 1 CRS?", "toci for isolated ICANS?"):
             # say how that setting is managed, and keep only the sentence beside the table that is about it.

@@ -171,7 +171,7 @@ def one_fact(
         # Another product's line giving the fact, naming no other toxicity, when the question names no product.
         products = products_of(unit)
         another_product = by_product and not names_others(unit) and bool(products) and not products & shown
-        if (another_product and len(chosen) < rules.one_fact_products) or (
+        if (another_product and len(chosen) < rules.products_listed) or (
             len(chosen) < rules.one_fact_statements
             and (not chosen or (words - covered and on_subject) or reason or differs)
         ):

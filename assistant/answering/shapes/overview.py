@@ -7,13 +7,13 @@ lowest first. What a study's patients were given is no recommendation: a trial, 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Sequence
+from typing import NamedTuple
 
 from assistant.answering.facets import facets_of, fit
 from assistant.answering.question import GRADE_MENTION, Ask, Intent, LineOfTherapy, ParsedQuestion, ask_words
 from assistant.answering.shapes.definition import THE_THERAPY
-from assistant.answering.shapes.prose import defines, grades_a_patient
+from assistant.answering.shapes.prose import TREATED_WITH, defines, grades_a_patient
 from assistant.answering.units import Unit
 from assistant.documents import SINGLE_STUDY_TYPES
 from assistant.lexicon import lexicon
@@ -21,8 +21,15 @@ from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import group_of, mentioned_groups, synonym_vocabulary
 
-#: A line saying what a toxicity is treated with: "prolonged or severe CRS is treated with tocilizumab".
-TREATED_WITH = re.compile(r"\b(?:is|are) (?:\w+ )?(?:treated|managed) with\b", re.IGNORECASE)
+
+class Step(NamedTuple):
+    """A line of guidance on the toxicity asked: its score, the unit, the grade it is about (None: the toxicity as a
+    whole) and whether it is the step for when a first one did not work."""
+
+    value: float
+    unit: Unit
+    grade: int | None
+    refractory: bool
 
 
 def asks_overview(question: str, parsed: ParsedQuestion, core: Collection[str], everyday: frozenset[str]) -> bool:
@@ -70,7 +77,7 @@ def overview(
     grade (one from a source with steps by grade first), or of the best line when none does. The other candidates
     follow, a study's lines last. With no qualifying line the order stays.
     """
-    found: list[tuple[float, Unit, int | None, bool]] = []  # score, unit, the grade it is about, refractory
+    found: list[Step] = []
     for value, unit in steps:
         passage = passages[unit.passage]
         if value <= 0 or unit.cells or passage.doc_type in SINGLE_STUDY_TYPES:
@@ -81,28 +88,31 @@ def overview(
         if not fit(parsed, facets).mismatches:
             # The grade a line is about is the first it names: "grade 4 CRS is treated ... as for grade 2 CRS".
             first = GRADE_MENTION.search(unit.text) if facets.grades else None
-            found.append((value, unit, int(first.group(2)) if first else None, facets.refractory))
+            found.append(Step(value, unit, int(first.group(2)) if first else None, facets.refractory))
     if not found:
         return candidates
+
+    def source_of(step: Step) -> str:
+        return passages[step.unit.passage].doc_id
+
+    def idle(step: Step) -> bool:  # says what is done, but not what the toxicity is treated with
+        return not TREATED_WITH.search(step.unit.text)
+
     # The line on the whole toxicity that says what it is treated with first, from a source that gives steps by grade.
-    laddered = {passages[item[1].passage].doc_id for item in found if item[2] is not None}
-    whole = sorted(
-        (item for item in found if item[2] is None),
-        key=lambda item: (not TREATED_WITH.search(item[1].text), passages[item[1].passage].doc_id not in laddered),
-    )
-    source = passages[(whole or found)[0][1].passage].doc_id
-    graded = [item for item in found if item[2] is not None and passages[item[1].passage].doc_id == source]
+    laddered = {source_of(step) for step in found if step.grade is not None}
+    whole = sorted((s for s in found if s.grade is None), key=lambda s: (idle(s), source_of(s) not in laddered))
+    source = source_of((whole or found)[0])
+    graded = [step for step in found if step.grade is not None and source_of(step) == source]
     leads = whole[:1]
-    for grade in sorted({item[2] for item in graded}):
+    for grade in sorted({step.grade for step in graded}):
         # A grade's first step before the step for when it does not respond; one saying what it is treated with first.
-        at_grade = [item for item in graded if item[2] == grade]
-        leads.append(min(at_grade, key=lambda item: (item[3], not TREATED_WITH.search(item[1].text))))
-    chosen = {id(item[1]) for item in leads}
+        leads.append(min((s for s in graded if s.grade == grade), key=lambda s: (s.refractory, idle(s))))
+    chosen = {id(step.unit) for step in leads}
     rest = [(v, u) for v, u in candidates if id(u) not in chosen]
     # What a study's patients were given follows every line of guidance.
     study = [passages[u.passage].doc_type in SINGLE_STUDY_TYPES for _, u in rest]
     return [
-        *((item[0], item[1]) for item in leads),
+        *((step.value, step.unit) for step in leads),
         *(pair for pair, of_study in zip(rest, study, strict=True) if not of_study),
         *(pair for pair, of_study in zip(rest, study, strict=True) if of_study),
     ]

@@ -28,6 +28,10 @@ YEAR = re.compile(r"(?:19|20)\d\d")
 #: The cells that say what is given, how and how often: a row whose cells these are all said adds nothing.
 RESTATED_CELLS = ("drug", "dose", "route", "frequency")
 
+#: A line saying what a setting is treated with: "grade 2 ICANS without CRS is managed with supportive care", "grade 3
+#: CRS is also treated with dexamethasone".
+TREATED_WITH = re.compile(r"\b(?:is|are) (?:\w+ )?(?:managed|treated) with\b", re.IGNORECASE)
+
 #: A line saying how a toxicity is graded or what a source covers ("ICAHT is graded by the depth and duration of
 #: neutropenia", "the consensus covers ..."): no step.
 DEFINES = re.compile(r"\b(?:is|are) (?:graded|defined|classified)\b|\bcovers\b", re.IGNORECASE)
