@@ -320,6 +320,11 @@ def test_still_is_an_everyday_word_and_stills_disease_one_word() -> None:
     assert "stills" in tokenize("adult-onset Still disease")
 
 
+def test_how_usually_a_thing_happens_names_no_subject() -> None:
+    # "when does CRS usually start?" is not led by the one line saying IEC-HS "usually overlaps" with CRS.
+    assert tokenize("when does CRS usually start, typically or generally?", parts=False) == ["crs", "start"]
+
+
 def test_how_soon_asks_a_time_and_names_no_subject() -> None:
     # "soon" would lead with the one line saying "as soon as weeks" whatever the question is about.
     assert tokenize("covid vaccine after car-t, how soon?", parts=False) == ["covid", "vaccine", "car-t"]
