@@ -266,6 +266,25 @@ def test_how_a_toxicity_is_managed_reads_every_section_on_managing_it(chain: Ans
     assert not any(re.search(r"\bgrade 1 CRS\b", s.text) for s in plain.statements)
 
 
+def test_how_a_range_of_grades_is_managed_is_one_sources_steps_for_those_grades(chain: AnswerChain) -> None:
+    """ "gr3 or 4 CRS, how do we treat?": ASCO's grade 3 step, then its grade 4 step; no grade 1 or 2 step."""
+    question = "gr3 or 4 CRS, how do we treat?"
+    answer = chain.invoke(question)
+    first, second = (re.search(r"\bgrade (\d) CRS\b", s.text) for s in answer.statements[:2])
+    assert first and second and (first.group(1), second.group(1)) == ("3", "4")
+    assert not any(re.search(r"\bgrade [12] CRS is", s.text) for s in answer.statements)
+    plain = chain.with_rules(ComposerRules.ablated("management_overview")).invoke(question)
+    assert [s.text for s in plain.statements[:2]] != [s.text for s in answer.statements[:2]]
+
+
+def test_how_common_a_severe_toxicity_is_gives_each_products_rate_of_those_grades(chain: AnswerChain) -> None:
+    """ "how common is severe CRS after CAR-T?": each product's grade ≥3 CRS rate, not its any-grade rate."""
+    answer = chain.invoke("how common is severe CRS after CAR-T?")
+    leads = answer.statements[:3]
+    assert all(re.search(r"grade (?:≥\s*)?3", s.text) and re.search(r"\d%", s.text) for s in leads)
+    assert len({answer.citations[s.citations[0] - 1].doc_id for s in leads}) == 3
+
+
 def test_how_common_a_toxicity_is_reads_every_label_and_trial_section_on_it(chain: AnswerChain) -> None:
     """ "what % of pts get CRS after car-t?" finds two emapalumab cohorts first; the answer gives the products' CRS
     rates from the label and trial sections on CRS the chain reads though the search missed them."""

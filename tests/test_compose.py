@@ -1182,6 +1182,21 @@ def test_facets_a_row_for_another_drug_contradicts_and_the_patients_band_leads()
     assert not fit(steroid, facets_of(row("anakinra", "", "ICANS"), "guideline", 2021)).mismatches
 
 
+def test_facets_a_line_on_a_grade_outside_a_range_asked_contradicts_it() -> None:
+    """ "grade 3-4 CRS management?" is not answered by the grade 1 step; a line on grade 3 fits it."""
+    from assistant.answering.facets import facets_of, fit
+    from assistant.answering.question import ParsedQuestion
+
+    parsed = ParsedQuestion.read("grade 3-4 CRS management?")
+
+    def line(text: str) -> Unit:
+        return Unit(text, 0)
+
+    grade_1 = fit(parsed, facets_of(line("Grade 1 CRS is managed with supportive care."), "guideline", 2021))
+    grade_3 = fit(parsed, facets_of(line("Grade 3 CRS is treated with dexamethasone 10 mg."), "guideline", 2021))
+    assert grade_1.mismatches and not grade_3.mismatches and grade_3.matches
+
+
 def test_facets_a_row_for_another_cohort_contradicts_a_cohort_question() -> None:
     from assistant.answering.facets import facets_of, fit
     from assistant.answering.question import ParsedQuestion

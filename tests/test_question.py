@@ -178,6 +178,29 @@ def test_data_on_a_drug_asks_about_that_drug() -> None:
     assert refractory_to.drugs == ["anakinra"] and refractory_to.prior_drugs == ["corticosteroids"]
 
 
+def test_a_grade_named_as_the_one_to_manage_by_is_not_the_patients() -> None:
+    """ "gr1 CRS febrile 4 days — treat as gr2?": the patient has grade 1; "or" names a range like "to" does."""
+    from assistant.answering.question import grades_in
+
+    assert grades_in("grade 1 CRS febrile 4 days — treat as grade 2 per ASCO?", targets=False) == {"1"}
+    assert grades_in("grade 3 CRS that is refractory is managed as per grade 4 CRS", targets=False) == {"3"}
+    assert grades_in("grade 3 or 4 CRS, how do we treat?") == {"3", "4"}
+
+
+@pytest.mark.parametrize(
+    ("question", "grades"),
+    [
+        ("severe CRS — what do we do?", [3, 4]),
+        ("high-grade neurotox with axi-cel?", [3, 4]),
+        ("high grade ICANS tx?", [3, 4]),
+        ("how to manage moderate to severe ICANS?", []),  # a span the guidelines word so, not a grade
+        ("CRS with severe hypotension, grade?", []),  # the finding is severe, not the toxicity
+    ],
+)
+def test_a_severe_toxicity_is_read_as_grade_3_and_up(question: str, grades: list[int]) -> None:
+    assert parse(question).grades == grades
+
+
 @pytest.mark.parametrize(
     ("question", "kind"),
     [

@@ -151,8 +151,8 @@ def fit(parsed: ParsedQuestion, facets: Facets) -> Fit:
     if parsed.toxicities and facets.toxicity:
         hit = facets.toxicity in parsed.toxicities
         matches, mismatches = matches + hit, mismatches + (not hit)
-    if len(parsed.grades) == 1 and facets.grades:
-        hit = parsed.grades[0] in facets.grades
+    if parsed.grades and facets.grades:  # "grade 3-4 CRS" is not answered by the grade 1 step
+        hit = bool(facets.grades & set(parsed.grades))
         matches, mismatches = matches + hit, mismatches + (not hit)
     if parsed.drugs and facets.drugs:
         # "corticosteroids" in a unit fits a dexamethasone question, and back

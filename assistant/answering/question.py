@@ -111,9 +111,12 @@ TRAILING_WORDS = re.compile(r"(?:[\w-]+\W+){0,2}[\w-]+\W*$")
 
 #: The highest grade a toxicity is graded with short of death: "grade ≥3" spans grades 3 and 4.
 HIGHEST_GRADE = 4
-#: Words that make the grade after them a goal, not the grade a sentence is about.
-GRADE_TARGET = re.compile(r"\b(?:to|until|below|than|or lower)\s*(?:≤\s*)?$", re.IGNORECASE)
-GRADE_MENTION = re.compile(r"\b(?:grades?|g)\s*:?\s*(≥|>=)?\s*([1-5])(?:\s*(?:–|-|to|and)\s*([1-5]))?\b", re.IGNORECASE)
+#: Words that make the grade after them a goal, not the grade a sentence is about ("manage as grade 2": the
+#: patient's grade is another).
+GRADE_TARGET = re.compile(r"\b(?:to|until|below|than|or lower|as(?: per)?)\s*(?:≤\s*)?$", re.IGNORECASE)
+GRADE_MENTION = re.compile(
+    r"\b(?:grades?|g)\s*:?\s*(≥|>=)?\s*([1-5])(?:\s*(?:–|-|to|and|or)\s*([1-5]))?\b", re.IGNORECASE
+)
 
 #: A numbered part of a study ("cohort 4", "phase 1"): a text naming the same part with another number
 #: is about another part.
@@ -440,6 +443,12 @@ def grades_in(text: str, targets: bool = True) -> set[str]:
     return found
 
 
+def severe_grades(question: str) -> set[str]:
+    """The grades a severe toxicity is ("severe CRS" -> {'3', '4'}); none when the question names none."""
+    severe = lexicon().severe_toxicity_pattern.search(question)
+    return {str(grade) for grade in range(3, HIGHEST_GRADE + 1)} if severe else set()
+
+
 class Ask(StrEnum):
     """What a question asks for; several may hold at once ("dose and max")."""
 
@@ -589,7 +598,7 @@ class ParsedQuestion(BaseModel):
             intent=intent,
             asks=[Ask.RATE] if bare_rate else asks,
             toxicities=found.get("toxicity", []),
-            grades=sorted(int(g) for g in grades_in(question, targets=False)),
+            grades=sorted(int(g) for g in grades_in(question, targets=False) or severe_grades(question)),
             drugs=drugs,
             prior_drugs=[d for d in found.get("drug", []) if d not in drugs],
             products=found.get("product", []),

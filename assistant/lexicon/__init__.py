@@ -335,6 +335,14 @@ class Lexicon(BaseModel):
         return re.compile(rf"\b({names})\s?(\d{{1,3}})\b", re.IGNORECASE)
 
     @cached_property
+    def severe_toxicity_pattern(self) -> re.Pattern[str]:
+        """A toxicity said to be severe ("severe CRS", "high-grade neurotox"), which the trials, labels and the
+        guidelines' grade 3 and 4 steps give as grade ≥3; not "severe hypotension", nor "moderate to severe"."""
+        terms = sorted((t for g in self.groups if g.kind == "toxicity" for t in g.terms), key=len, reverse=True)
+        names = "|".join(re.escape(t) for t in terms) or "(?!)"
+        return re.compile(rf"(?<!to )\b(?:severe|high[- ]grade)\s+(?:{names})\b", re.IGNORECASE)
+
+    @cached_property
     def trial_pattern(self) -> re.Pattern[str]:
         """A named trial: one of ``trials`` with its number, if any ('ZUMA-1', 'TRANSCEND NHL 001')."""
         names = "|".join(re.escape(t) for t in self.trials) or "(?!)"

@@ -20,6 +20,7 @@ from assistant.lexicon import lexicon
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import group_of, mentioned_groups, synonym_vocabulary
+from assistant.text import DOSE
 
 
 class Step(NamedTuple):
@@ -33,10 +34,11 @@ class Step(NamedTuple):
 
 
 def asks_overview(question: str, parsed: ParsedQuestion, core: Collection[str], everyday: frozenset[str]) -> bool:
-    """Whether the question asks how one toxicity is managed and nothing more: no grade, drug, line of therapy,
-    nor any other word (``says_nothing_else``). "ICANS workup?" asks for tests, not for the ladder."""
+    """Whether the question asks how one toxicity is managed and nothing more: no drug, line of therapy, nor any
+    other word (``says_nothing_else``), and no grade or a range of them ("grade 3-4 CRS?", "severe CRS?": one grade
+    has its own answer). "ICANS workup?" asks for tests, not for the ladder."""
     managing = parsed.intent is Intent.MANAGEMENT or Ask.MANAGE in parsed.asks
-    bare = managing and not (parsed.grades or parsed.drugs or parsed.products or parsed.prior_drugs)
+    bare = managing and len(parsed.grades) != 1 and not (parsed.drugs or parsed.products or parsed.prior_drugs)
     # "how do we treat ICANS?" says the drug is to treat (``line.treating``): no line of therapy.
     line = parsed.line.model_copy(update={"treating": False})
     if not (bare and len(parsed.toxicities) == 1 and line == LineOfTherapy()):
@@ -48,13 +50,15 @@ def asks_overview(question: str, parsed: ParsedQuestion, core: Collection[str], 
 
 def says_nothing_else(question: str, toxicity: str, core: Collection[str], everyday: frozenset[str]) -> bool:
     """Whether the question's words (its ``core``) are only the toxicity's, the words asking (the lexicon's asks and
-    one-fact phrases), the therapy's name, a severity ("severe") and everyday filler ("in general", "overall"): no
-    test, source, number or other term the lexicon knows ("ICANS management per ASCO: MRI, EEG?", "new ICANS after
-    wk 2 — how common?")."""
+    one-fact phrases), the therapy's name, a grade or severity ("grade 3-4", "severe") and everyday filler ("in
+    general", "overall"): no test, source, number or other term the lexicon knows ("ICANS management per ASCO: MRI,
+    EEG?", "new ICANS after wk 2 — how common?")."""
     own = {word for name in group_of(toxicity) for word in tokenize(name, parts=False)}
     asking = ask_words(question)
+    mentions = [*GRADE_MENTION.finditer(question), *lexicon().severe_toxicity_pattern.finditer(question)]
+    graded = {word for match in mentions for word in tokenize(match.group(0), parts=False)}
     known = synonym_vocabulary()
-    rest = {w for w in core if w not in own and w not in asking and w.upper() not in THE_THERAPY}
+    rest = {w for w in core if w not in own | asking | graded and w.upper() not in THE_THERAPY}
     return all(len(w) == 1 or severity(w) or (w in everyday and w not in known) for w in rest)
 
 
@@ -98,15 +102,33 @@ def overview(
     def idle(step: Step) -> bool:  # says what is done, but not what the toxicity is treated with
         return not TREATED_WITH.search(step.unit.text)
 
-    # The line on the whole toxicity that says what it is treated with first, from a source that gives steps by grade.
-    laddered = {source_of(step) for step in found if step.grade is not None}
-    whole = sorted((s for s in found if s.grade is None), key=lambda s: (idle(s), source_of(s) not in laddered))
-    source = source_of((whole or found)[0])
-    graded = [step for step in found if step.grade is not None and source_of(step) == source]
-    leads = whole[:1]
-    for grade in sorted({step.grade for step in graded}):
-        # A grade's first step before the step for when it does not respond; one saying what it is treated with first.
-        leads.append(min((s for s in graded if s.grade == grade), key=lambda s: (s.refractory, idle(s))))
+    def order(step: Step) -> tuple[bool, bool]:  # a grade's first step before the one for when it does not respond
+        return step.refractory, idle(step)
+
+    asked = set(parsed.grades)
+    laddered: dict[str, set[int]] = {}
+    for step in found:
+        if step.grade is not None and (step.grade in asked or not asked):
+            laddered.setdefault(source_of(step), set()).add(step.grade)
+    if asked:
+        # "grade 3-4 CRS?": the steps of the source giving most of those grades, one per grade, then the rest of them.
+        if not laddered:
+            return candidates
+        source = max(laddered, key=lambda name: len(laddered[name]))
+        graded = sorted((s for s in found if source_of(s) == source and s.grade in asked), key=lambda s: s.grade)
+        ladder = [min((s for s in graded if s.grade == grade), key=order) for grade in sorted(laddered[source])]
+        # A grade's further steps: the one giving a dose first ("dexamethasone 10 mg IV every 6 h").
+        rest = [s for s in graded if s not in ladder]
+        leads = ladder + sorted(rest, key=lambda s: (s.grade, *order(s), not DOSE.search(s.unit.text)))
+    else:
+        # The line on the whole toxicity that says what it is treated with first, from a source with steps by grade.
+        whole = sorted((s for s in found if s.grade is None), key=lambda s: (idle(s), source_of(s) not in laddered))
+        source = source_of((whole or found)[0])
+        graded = [step for step in found if step.grade is not None and source_of(step) == source]
+        leads = whole[:1]
+        for grade in sorted({step.grade for step in graded}):
+            # A grade's first step, one saying what it is treated with first.
+            leads.append(min((s for s in graded if s.grade == grade), key=order))
     chosen = {id(step.unit) for step in leads}
     rest = [(v, u) for v, u in candidates if id(u) not in chosen]
     # What a study's patients were given follows every line of guidance.

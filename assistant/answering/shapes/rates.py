@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from assistant.answering.question import Asked, ParsedQuestion, trials_in
+from assistant.answering.question import Asked, ParsedQuestion, grades_in, trials_in
 from assistant.answering.scoring import GIVES_RATE
 from assistant.answering.shapes.one_fact import names_asked_toxicity, products_of
 from assistant.answering.shapes.overview import says_nothing_else
@@ -26,10 +26,11 @@ NOT_A_RATE = re.compile(r"\bnot (?:the|an?) (?:incidence|rate)\b", re.IGNORECASE
 
 
 def asks_rates_across_products(question: str, parsed: ParsedQuestion, asked: Asked, everyday: frozenset[str]) -> bool:
-    """Whether the question asks how common one toxicity is ("occurrence" in the lexicon), names no product, trial,
-    drug or grade, and says nothing else of it ("new ICANS after wk 2 — how common?" asks about late cases)."""
+    """Whether the question asks how common one toxicity is ("occurrence" in the lexicon), of any grade or of the
+    grades asked ("how common is severe CRS?"), names no product, trial or drug, and says nothing else of it ("new
+    ICANS after wk 2 — how common?" asks about late cases)."""
     occurs = asked.wants_rate and bool(lexicon().reading_patterns["occurrence"].search(question))
-    named = parsed.products or parsed.drugs or parsed.grades or trials_in(question)
+    named = parsed.products or parsed.drugs or trials_in(question)
     if not occurs or named or len(parsed.toxicities) != 1:
         return False
     return says_nothing_else(question, parsed.toxicities[0], asked.core, everyday)
@@ -43,7 +44,9 @@ def rates_by_product(
     most: int,
 ) -> list[tuple[float, Unit]]:
     """The candidates led by the best scored line of each product (up to ``most``) that gives a rate and names the
-    toxicity asked, from a label, approval summary or trial; the order stays when none does."""
+    toxicity asked, and a grade asked when the question names grades, from a label, approval summary or trial; the
+    order stays when none does."""
+    asked = {str(grade) for grade in parsed.grades}
     leads: list[tuple[float, Unit]] = []
     shown: set[str] = set()
     for value, unit in scored:
@@ -54,7 +57,7 @@ def rates_by_product(
         gives_rate = bool(GIVES_RATE.search(unit.text)) and not NOT_A_RATE.search(unit.text)
         if len(products) != 1 or products & shown or not reference or not gives_rate:
             continue
-        if names_asked_toxicity(unit.text, parsed):
+        if names_asked_toxicity(unit.text, parsed) and (not asked or asked & grades_in(unit.text, targets=False)):
             leads.append((value, unit))
             shown |= products
         if len(leads) == most:
