@@ -277,6 +277,25 @@ def test_how_a_range_of_grades_is_managed_is_one_sources_steps_for_those_grades(
     assert [s.text for s in plain.statements[:2]] != [s.text for s in answer.statements[:2]]
 
 
+@pytest.mark.parametrize(
+    ("question", "by_product"),
+    [
+        ("how often does CRS happen?", True),  # "how often" and "happen" ask how common it is
+        ("high-grade neurotox — how often?", True),
+        ("ICANS starting after 2 weeks — how often does it happen?", False),  # the late cases only
+    ],
+)
+def test_how_often_a_toxicity_happens_is_each_products_rate_unless_a_time_is_said(
+    chain: AnswerChain, question: str, by_product: bool
+) -> None:
+    answer = chain.invoke(question)
+    sources = [answer.citations[s.citations[0] - 1] for s in answer.statements[:3]]
+    products = {
+        p for s in answer.statements[:3] for p in re.findall(r"\b(?:axi|tisa|liso|obe|brexu|ide|cilta)-cel\b", s.text)
+    }
+    assert (all(c.doc_type in {"label", "regulatory", "trial"} for c in sources) and len(products) >= 3) is by_product
+
+
 def test_how_common_a_severe_toxicity_is_gives_each_products_rate_of_those_grades(chain: AnswerChain) -> None:
     """ "how common is severe CRS after CAR-T?": each product's grade ≥3 CRS rate, not its any-grade rate."""
     answer = chain.invoke("how common is severe CRS after CAR-T?")

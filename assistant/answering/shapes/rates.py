@@ -17,6 +17,7 @@ from assistant.answering.shapes.overview import says_nothing_else
 from assistant.answering.units import Unit
 from assistant.lexicon import lexicon
 from assistant.passage import Passage
+from assistant.retrieval.synonyms import group_of
 
 #: The sources of a product's reference rates: its label, its approval summary, its trials.
 REFERENCE_TYPES = frozenset({"label", "regulatory", "trial"})
@@ -25,15 +26,32 @@ REFERENCE_TYPES = frozenset({"label", "regulatory", "trial"})
 NOT_A_RATE = re.compile(r"\bnot (?:the|an?) (?:incidence|rate)\b", re.IGNORECASE)
 
 
+#: "high-grade neurotox — how often?": with nothing but a toxicity named, "how often" asks how often it occurs (the
+#: lexicon's "occurrence" leaves it out, as "toci how often?" asks an interval).
+HOW_OFTEN = re.compile(r"\bhow (?:often|frequently)\b", re.IGNORECASE)
+
+
+#: A point or span of the course ("after day 14", "after 2 weeks", "past wk 2", "late"): the question asks about the
+#: cases then, not how common the toxicity is.
+WHEN = re.compile(
+    r"\b(?:day|d)\s*\+?\s*\d+|\b\d+\s*(?:days?|weeks?|wks?|months?|mos?)\b|\b(?:weeks?|wks?|months?)\s*\d+\b|"
+    r"\blate\b|\bdelayed\b",
+    re.IGNORECASE,
+)
+
+
 def asks_rates_across_products(question: str, parsed: ParsedQuestion, asked: Asked, everyday: frozenset[str]) -> bool:
     """Whether the question asks how common one toxicity is ("occurrence" in the lexicon), of any grade or of the
-    grades asked ("how common is severe CRS?"), names no product, trial or drug, and says nothing else of it ("new
-    ICANS after wk 2 — how common?" asks about late cases)."""
-    occurs = asked.wants_rate and bool(lexicon().reading_patterns["occurrence"].search(question))
+    grades asked ("how common is severe CRS?"), names no product, trial, drug or time of the course, and says nothing
+    else of it ("new ICANS after wk 2 — how common?" asks about late cases)."""
+    occurs = asked.wants_rate and bool(
+        lexicon().reading_patterns["occurrence"].search(question) or HOW_OFTEN.search(question)
+    )
     named = parsed.products or parsed.drugs or trials_in(question)
-    if not occurs or named or len(parsed.toxicities) != 1:
+    if not occurs or named or len(parsed.toxicities) != 1 or WHEN.search(question):
         return False
-    return says_nothing_else(question, parsed.toxicities[0], asked.core, everyday)
+    # "how often does CRS happen?": the words saying it occurs ask the rate, as "how common" does.
+    return says_nothing_else(question, parsed.toxicities[0], asked.core - set(group_of("occur")), everyday)
 
 
 def rates_by_product(
