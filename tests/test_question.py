@@ -459,6 +459,12 @@ def test_giving_a_drug_again_is_searched_as_repeated_doses(question: str, hinted
     assert ("repeated" in {word for concept in asked.extra for term in concept for word in term}) is hinted
 
 
+def test_coming_back_is_searched_as_recovery() -> None:
+    """ "when do B cells come back?": the documents write "B-cell recovery"."""
+    asked = Asked.read(spell_out("when do B cells come back after CAR-T?"), Intent.GENERAL)
+    assert "recovery" in {word for concept in asked.extra for term in concept for word in term}
+
+
 def test_at_least_a_grade_is_read_as_the_grades_it_spans() -> None:
     from assistant.answering.question import grades_in
 
