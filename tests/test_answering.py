@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import pytest
 from helpers import quoted
 
+from assistant.answer import Answer
 from assistant.answering.chain import AnswerChain, asked_intent, clean_question
 from assistant.answering.draft import Draft, Statement, joined
 from assistant.answering.prompts import ABSTAIN_MESSAGE, CASE_REPORTS_NOTICE, NOTHING_MORE_MESSAGE
@@ -294,6 +295,18 @@ def test_how_often_a_toxicity_happens_is_each_products_rate_unless_a_time_is_sai
         p for s in answer.statements[:3] for p in re.findall(r"\b(?:axi|tisa|liso|obe|brexu|ide|cilta)-cel\b", s.text)
     }
     assert (all(c.doc_type in {"label", "regulatory", "trial"} for c in sources) and len(products) >= 3) is by_product
+
+
+def test_an_answer_led_by_a_finding_is_not_padded_with_where_a_document_comes_from(chain: AnswerChain) -> None:
+    """ "when do B cells come back after CAR-T?" ends without "the facts in this document come from the abstract"."""
+    question = "when do B cells come back after CAR-T?"
+
+    def where_from(answer: Answer) -> list[str]:
+        return [c.section for c in answer.citations if c.section.lower().startswith("source of")]
+
+    answer = chain.invoke(question)
+    assert "B cells" in answer.statements[0].text and not where_from(answer)
+    assert where_from(chain.with_rules(ComposerRules.ablated("provenance_after_lead")).invoke(question))
 
 
 def test_how_common_a_severe_toxicity_is_gives_each_products_rate_of_those_grades(chain: AnswerChain) -> None:

@@ -313,6 +313,9 @@ class ExtractiveComposer:
             said = positions(scored, passages, rules.society_positions)
             statements = [*said, *(s for s in statements if s.text not in {p.text for p in said})]
             statements = statements[: max(rules.max_statements, len(said))]
+        if rules.provenance_after_lead and statements and not says_where_from(statements[0], passages):
+            # "when do B cells come back?" is not padded with "the facts in this document come from the abstract".
+            statements = [s for s in statements if not says_where_from(s, passages)] or statements
         if intent is Intent.DOSING:
             if rules.how_given:
                 statements = how_given(statements, parsed, passages, scored)[: rules.max_statements]
@@ -331,6 +334,14 @@ PROVENANCE = re.compile(
 #: A line that only says where content is ("the UF Health guide has a management row for grade 4 CRS", "FICM
 #: publishes pages"): in a management answer, no step. Not "covers": a boxed warning covers a toxicity.
 POINTER = re.compile(r"\b(?:has|have|includes?) an? (?:[\w-]+ ){0,3}(?:row|table|section|page)s?\b|\bpublishes\b", re.I)
+
+
+def says_where_from(statement: Statement, passages: Sequence[Passage]) -> bool:
+    """Whether a statement only says where content comes from or where it is: every passage it cites is from a
+    provenance section ("Source of the Manghisi 2025 case report"), or it says only where content is."""
+    sections = [passages[n].section for n in statement.sources]
+    return all(PROVENANCE.search(section) for section in sections) or bool(POINTER.search(statement.text))
+
 
 #: A ClinicalTrials.gov registration number, as tokenized ('nct04432506').
 REGISTRATION = re.compile(r"nct\d{8}")

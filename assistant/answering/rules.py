@@ -309,6 +309,12 @@ class ComposerRules(BaseModel):
     management_without_rates: bool = rule(
         True, False, "A management answer quotes no rate ('grade 3 CRS in 33%') unless asked how often: it is no step."
     )
+    provenance_after_lead: bool = rule(
+        True,
+        False,
+        "An answer led by what a source says quotes no line from a document's 'Source of ...' section after it, nor a"
+        " line saying only where content is: who published what pads it (a question on the source is led by one).",
+    )
     management_without_provenance: bool = rule(
         True,
         False,
@@ -408,8 +414,12 @@ class ComposerRules(BaseModel):
         ]
 
     @classmethod
-    def ablated(cls, name: str) -> ComposerRules:
-        """The default rules with rule ``name`` turned off."""
-        extra = cls.model_fields[name].json_schema_extra
-        assert isinstance(extra, dict)
-        return cls.model_validate({name: extra["off"]})
+    def ablated(cls, *names: str) -> ComposerRules:
+        """The default rules with each rule of ``names`` turned off (two rules that guard against the same thing are
+        each tested with the other off)."""
+        off = {}
+        for name in names:
+            extra = cls.model_fields[name].json_schema_extra
+            assert isinstance(extra, dict)
+            off[name] = extra["off"]
+        return cls.model_validate(off)
