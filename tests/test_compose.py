@@ -1093,6 +1093,28 @@ def test_an_evidence_answer_on_one_drug_quotes_a_drugless_line_only_from_a_text_
     assert passages[1].text in evidence_texts(question, passages, ComposerRules(evidence_drug_only=False))
 
 
+def test_an_evidence_answer_quotes_what_a_study_found_not_where_it_was_published() -> None:
+    source = make_passage(
+        "The cohort 6 report on prophylactic dexamethasone with axi-cel was published in Br J Haematol 2021.",
+        "cohort-6",
+        section="Source of the cohort 6 report",
+        title="cohort-6",
+        doc_type="trial",
+    )
+    finding = passage(
+        "cohort-6", "With prophylactic dexamethasone and axi-cel, no patient had grade 4 CRS.", "trial", 1
+    )
+    question = "prophylactic dexamethasone with axi-cel in cohort 6: grade 4 CRS?"
+    kept = " ".join(evidence_texts(question, [source, finding]))
+    assert finding.text in kept and source.text not in kept
+    assert source.text in " ".join(
+        evidence_texts(question, [source, finding], ComposerRules.ablated("provenance_after_lead"))
+    )
+    # A question on the source is led by it, and keeps it.
+    asked = "where was the report on prophylactic dexamethasone with axi-cel published?"
+    assert source.text in " ".join(evidence_texts(asked, [source, finding]))
+
+
 def test_an_evidence_answer_on_a_drug_class_quotes_its_members_findings() -> None:
     passages = [
         passage("cohort 6", "In cohort 6, prophylactic dexamethasone was followed by no grade 3 or higher CRS."),

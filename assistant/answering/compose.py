@@ -53,7 +53,9 @@ from assistant.answering.shapes.prose import (
     naming_first,
     novel_first,
     on_drug_at_grade,
+    says_where_from,
     select,
+    where_from,
 )
 from assistant.answering.shapes.rates import asks_rates_across_products, rates_by_product
 from assistant.answering.shapes.tables import COMPOSITION, whole_table
@@ -225,11 +227,7 @@ class ExtractiveComposer:
         answering = scored
         if rules.management_without_provenance and managing:
             # "How is grade 4 CRS managed?" is not answered by "FICM publishes a page 'How is CRS managed'".
-            answering = [
-                (v, u)
-                for v, u in scored
-                if not (PROVENANCE.search(passages[u.passage].section) or POINTER.search(u.text))
-            ] or scored
+            answering = [(v, u) for v, u in scored if not where_from(u, passages)] or scored
             best_score = answering[0][0]
         if rules.management_without_criteria and managing and parsed.grades and Ask.CLASSIFY not in parsed.asks:
             # "CRS gr 4, two pressors and on bipap — what now?": the grade is known; its criteria are no step.
@@ -323,24 +321,6 @@ class ExtractiveComposer:
             if unanswered is not None:
                 return unanswered
         return Draft(statements=statements)
-
-
-#: The section of a document saying where it comes from ("Source of the FICM educational pages", "ZUMA-1
-#: publication", "How the EHA/EBMT ICAHT consensus was developed").
-PROVENANCE = re.compile(
-    r"^source of\b|^source and\b|^methods of\b|\bsources?\s*$|\bpublication\s*$|\bwas developed\b", re.IGNORECASE
-)
-
-#: A line that only says where content is ("the UF Health guide has a management row for grade 4 CRS", "FICM
-#: publishes pages"): in a management answer, no step. Not "covers": a boxed warning covers a toxicity.
-POINTER = re.compile(r"\b(?:has|have|includes?) an? (?:[\w-]+ ){0,3}(?:row|table|section|page)s?\b|\bpublishes\b", re.I)
-
-
-def says_where_from(statement: Statement, passages: Sequence[Passage]) -> bool:
-    """Whether a statement only says where content comes from or where it is: every passage it cites is from a
-    provenance section ("Source of the Manghisi 2025 case report"), or it says only where content is."""
-    sections = [passages[n].section for n in statement.sources]
-    return all(PROVENANCE.search(section) for section in sections) or bool(POINTER.search(statement.text))
 
 
 #: A ClinicalTrials.gov registration number, as tokenized ('nct04432506').

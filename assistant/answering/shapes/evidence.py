@@ -16,7 +16,7 @@ from assistant.answering.facets import Facets, facets_of, other_use
 from assistant.answering.question import Asked, ParsedQuestion, prophylactic
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import CORPUS_NOTE, GIVES_RATE
-from assistant.answering.shapes.prose import for_another_patient, patient_of
+from assistant.answering.shapes.prose import for_another_patient, patient_of, where_from
 from assistant.answering.units import Unit, stated
 from assistant.conversation import entities
 from assistant.documents import SINGLE_STUDY_TYPES, doc_type_label
@@ -216,6 +216,10 @@ def findings(
     if rules.evidence_findings_only:
         # "No emapalumab dose is established in this corpus" says what the corpus lacks, not what a study found.
         candidates = [(v, u) for v, u in candidates if not NOT_A_FINDING.search(u.text)] or candidates
+    if rules.provenance_after_lead and candidates and not where_from(candidates[0][1], passages):
+        # "The Oluwole 2021 report describes ZUMA-1 cohort 6, published in ..." is where a finding comes from: the
+        # citation says it, and the words go to what the study found (a question on a source is led by one).
+        candidates = [(v, u) for v, u in candidates if not where_from(u, passages)] or candidates
     if rules.evidence_rates_first and asked.wants_rate:
         candidates = sorted(candidates, key=lambda pair: not GIVES_RATE.search(pair[1].text))
     return candidates

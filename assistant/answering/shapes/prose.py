@@ -400,3 +400,27 @@ def for_another_patient(unit: Unit, patient: ParsedQuestion, passages: Sequence[
     """Whether ``unit`` is written for another age or weight band than ``patient`` (``patient_of``)."""
     passage = passages[unit.passage]
     return fit(patient, facets_of(unit, passage.doc_type, passage.year)).mismatches > 0
+
+
+#: The section of a document saying where it comes from ("Source of the FICM educational pages", "ZUMA-1
+#: publication", "How the EHA/EBMT ICAHT consensus was developed").
+PROVENANCE = re.compile(
+    r"^source of\b|^source and\b|^methods of\b|\bsources?\s*$|\bpublication\s*$|\bwas developed\b", re.IGNORECASE
+)
+
+#: A line that only says where content is ("the UF Health guide has a management row for grade 4 CRS", "FICM
+#: publishes pages"): in a management answer, no step. Not "covers": a boxed warning covers a toxicity.
+POINTER = re.compile(r"\b(?:has|have|includes?) an? (?:[\w-]+ ){0,3}(?:row|table|section|page)s?\b|\bpublishes\b", re.I)
+
+
+def where_from(unit: Unit, passages: Sequence[Passage]) -> bool:
+    """Whether a unit only says where content comes from or where it is: it is in a provenance section ("Source of
+    the Manghisi 2025 case report"), or it says only where content is."""
+    return bool(PROVENANCE.search(passages[unit.passage].section) or POINTER.search(unit.text))
+
+
+def says_where_from(statement: Statement, passages: Sequence[Passage]) -> bool:
+    """Whether a statement only says where content comes from or where it is (``where_from``): every passage it
+    cites is from a provenance section, or it says only where content is."""
+    sections = [passages[n].section for n in statement.sources]
+    return all(PROVENANCE.search(section) for section in sections) or bool(POINTER.search(statement.text))
