@@ -118,8 +118,8 @@ def overview(
         graded = sorted((s for s in found if source_of(s) == source and s.grade in asked), key=lambda s: s.grade)
         ladder = [min((s for s in graded if s.grade == grade), key=order) for grade in sorted(laddered[source])]
         # A grade's further steps: the one giving a dose first ("dexamethasone 10 mg IV every 6 h").
-        rest = [s for s in graded if s not in ladder]
-        leads = ladder + sorted(rest, key=lambda s: (s.grade, *order(s), not DOSE.search(s.unit.text)))
+        further = [s for s in graded if s not in ladder]
+        leads = ladder + sorted(further, key=lambda s: (s.grade, *order(s), not DOSE.search(s.unit.text)))
     else:
         # The line on the whole toxicity that says what it is treated with first, from a source with steps by grade.
         whole = sorted((s for s in found if s.grade is None), key=lambda s: (idle(s), source_of(s) not in laddered))
