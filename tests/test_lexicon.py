@@ -173,3 +173,12 @@ def test_a_drug_class_word_stands_for_its_drugs() -> None:
     members = lexicon().member_words
     assert {"dexamethasone", "methylprednisolone"} <= members["steroid"] <= members["corticosteroids"]
     assert "tocilizumab" not in members
+
+
+def test_the_words_saying_a_toxicity_is_severe_are_data() -> None:
+    """A hospital's lexicon file can add its own word for a severe toxicity ("grave CRS")."""
+    from assistant.lexicon import Lexicon
+
+    assert not lexicon().severe_toxicity_pattern.search("grave CRS, what now?")
+    assert lexicon().extended(Lexicon(severe=r"\bgrave")).severe_toxicity_pattern.search("grave CRS, what now?")
+    assert lexicon().extended(Lexicon(severe=r"\bgrave")).severe_toxicity_pattern.search("severe CRS, what now?")

@@ -99,6 +99,7 @@ class Lexicon(BaseModel):
     who_gets: str = ""  # who gets something: who is at risk when it is a toxicity ("who gets carHLH?"), not a drug
     occurrence: str = ""  # a question asking how common something is ("GBS rate?"), not an interval or a count
     workup: str = ""  # a question asking which tests to do ("ICANS workup?"), not how to treat
+    severe: str = ""  # words saying a toxicity is severe ("severe CRS", "high-grade neurotox"): grade ≥3
     trials: list[str] = Field(default_factory=list)
     domain: str = ""  # words that place a question in Carta's field by themselves ("CAR-T", "ICE score")
 
@@ -141,6 +142,7 @@ class Lexicon(BaseModel):
             who_gets=_either(self.who_gets, other.who_gets),
             occurrence=_either(self.occurrence, other.occurrence),
             workup=_either(self.workup, other.workup),
+            severe=_either(self.severe, other.severe),
             trials=[*self.trials, *(t for t in other.trials if t not in self.trials)],
             domain="|".join(p for p in (self.domain, other.domain) if p),
         )
@@ -336,11 +338,13 @@ class Lexicon(BaseModel):
 
     @cached_property
     def severe_toxicity_pattern(self) -> re.Pattern[str]:
-        """A toxicity said to be severe ("severe CRS", "high-grade neurotox"), which the trials, labels and the
-        guidelines' grade 3 and 4 steps give as grade ≥3; not "severe hypotension", nor "moderate to severe"."""
+        """A toxicity said to be severe (``severe`` right before one of its names: "severe CRS", "high-grade
+        neurotox"), which the trials, labels and the guidelines' grade 3 and 4 steps give as grade ≥3; not "severe
+        hypotension", nor "moderate to severe"."""
         terms = sorted((t for g in self.groups if g.kind == "toxicity" for t in g.terms), key=len, reverse=True)
         names = "|".join(re.escape(t) for t in terms) or "(?!)"
-        return re.compile(rf"(?<!to )\b(?:severe|high[- ]grade)\s+(?:{names})\b", re.IGNORECASE)
+        severe = self.severe or "(?!)"
+        return re.compile(rf"(?<!to )\b(?:{severe})\s+(?:{names})\b", re.IGNORECASE)
 
     @cached_property
     def trial_pattern(self) -> re.Pattern[str]:
