@@ -325,3 +325,16 @@ def test_how_common_a_toxicity_is_reads_every_label_and_trial_section_on_it(chai
     lead = answer.statements[0]
     assert re.search(r"\d%", lead.text) and "Zhang" not in lead.text
     assert answer.citations[lead.citations[0] - 1].doc_type in {"label", "regulatory", "trial"}
+
+
+def test_a_named_mold_active_azole_is_told_the_sources_do_not_name_one(chain: AnswerChain) -> None:
+    """ "posaconazole ppx dose?" on steroids: the ASH table's missing azole and dose lead, not fluconazole's row."""
+    answer = chain.invoke("pt on dex >3 days post car-t, posaconazole ppx dose?")
+    assert "mold-active azole" in answer.statements[0].text and "not captured" in answer.statements[0].text
+    assert not any("200 mg" in s.text for s in answer.statements)
+
+
+def test_labs_asked_at_the_bedside_find_the_guidelines_laboratory_tests(chain: AnswerChain) -> None:
+    """ "labs to send for new ICANS?": ASCO's laboratory tests for ICANS, not the late-onset ICANS rates."""
+    answer = chain.invoke("labs to send for new ICANS?")
+    assert "laboratory tests for ICANS" in answer.statements[0].text

@@ -2195,6 +2195,15 @@ def test_a_missing_dose_of_a_case_report_does_not_fit_a_question_on_how_the_pati
     assert Topic.read("anakinra dose and outcomes in the Wehrli case series").fits(wehrli)
 
 
+def test_a_drug_named_by_its_class_or_in_many_words_is_held_by_each_of_its_names() -> None:
+    """The ASH table lacks "the agent and dose of mold-active azole prophylaxis for CAR-T recipients on steroids": a
+    question naming posaconazole (a mold-active azole) and dex (a steroid) asks for just that."""
+    topic = Topic.read("agent and dose of mold-active azole prophylaxis for CAR-T recipients on steroids")
+    question = ParsedQuestion.read("pt on dex >3 days post car-t, posaconazole ppx dose?")
+    assert topic.covers("posaconazole", question) and topic.covers("dex", question)
+    assert not topic.covers("fluconazole", question) and not topic.covers("tocilizumab", question)
+
+
 def test_a_unit_reporting_only_other_outcomes_than_asked_counts_less() -> None:
     """ "and PFS?" carried "de Boer — how many had significant neutropenia?": the neutropenia rate shares more
     carried words, but the question's own outcome is progression-free survival."""

@@ -116,6 +116,9 @@ def test_a_bad_lexicon_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
         ("actemra again — how soon?", "actemra again (repeated doses) — how soon?"),
         ("vaccines again after CAR-T — when?", "vaccines again after CAR-T — when?"),  # no drug given again
         ("twice daily keppra?", "twice daily keppra?"),
+        ("stay w/in 2h of the center x4wks?", "stay within 2 h of the center for 4 weeks?"),
+        ("dex x3d, then taper over 2wks", "dex for 3 days, then taper over 2 weeks"),
+        ("toci x2 then what?", "toci x2 then what?"),  # a count of doses: no unit of time follows
     ],
 )
 def test_bedside_shorthand_is_spelled_out(typed: str, spelled: str) -> None:

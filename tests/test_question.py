@@ -43,6 +43,21 @@ def test_a_next_step_question_reads_the_line_of_therapy() -> None:
     assert later.line.refractory and later.line.no_better_after == "24 h"
 
 
+@pytest.mark.parametrize(
+    ("question", "persisting", "next_step"),
+    [
+        ("still need to be w/in 2h of the center x4wks after axicel?", False, False),
+        ("is REMS still required after kymriah?", False, False),
+        ("do we still have to keep 2 doses of toci after infusion?", False, False),
+        ("pt still needs 2 pressors after toci", True, True),
+        ("still febrile after toci", True, True),
+    ],
+)
+def test_still_before_an_obligation_is_no_patient_state(question: str, persisting: bool, next_step: bool) -> None:
+    parsed = parse(question)
+    assert parsed.line.persisting is persisting and (Ask.NEXT_STEP in parsed.asks) is next_step
+
+
 def test_local_protocol_and_guideline_body() -> None:
     parsed = parse("per our protocol, what does ASCO say on dex for G3 ICANS?")
     assert parsed.local_only and parsed.bodies == ["asco"] and parsed.grades == [3]

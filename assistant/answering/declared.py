@@ -28,6 +28,7 @@ from math import fsum
 from assistant.answering.question import Ask, Intent, ParsedQuestion, named_sources, trials_in
 from assistant.answering.rules import ComposerRules
 from assistant.answering.units import Unit
+from assistant.conversation import entities
 from assistant.corpus_check import DECLARED_ABSENT, words
 from assistant.documents import SINGLE_STUDY_TYPES, study_named
 from assistant.lexicon import lexicon
@@ -161,8 +162,12 @@ class Topic:
 
     def covers(self, word: str, question: ParsedQuestion, anchored: bool = False) -> bool:
         """Whether the topic holds a question word: itself, a synonym, or, for a dose question about the topic's
-        toxicity or guideline body (``anchored``), a drug its 'drug doses' cover."""
+        toxicity or guideline body (``anchored``), a drug its 'drug doses' cover. A drug the topic names in many words
+        or by its class holds each of its names ('posaconazole' a "mold-active azole", 'dex' the "steroids")."""
         if any(same_word(word, w) for w in self.words) or synonyms(word) & self.words:
+            return True
+        named = lexicon().with_members([*self.parsed.drugs, *self.parsed.prior_drugs])
+        if set(entities(word).get("drug", [])) & named:
             return True
         dose = anchored and "treatment" in self.kinds & kinds_of(question)
         drugs = {s for drug in question.drugs for s in (drug, *synonyms(drug))}
