@@ -12,7 +12,7 @@ from assistant.answer import Answer
 from assistant.answering.chain import AnswerChain, asked_intent, clean_question
 from assistant.answering.draft import Draft, Statement, joined
 from assistant.answering.prompts import ABSTAIN_MESSAGE, CASE_REPORTS_NOTICE, NOTHING_MORE_MESSAGE
-from assistant.answering.question import Intent, classify
+from assistant.answering.question import Ask, Intent, classify
 from assistant.answering.rules import ComposerRules
 from assistant.answering.verify import Claim, check
 from assistant.errors import UsageError
@@ -338,3 +338,15 @@ def test_labs_asked_at_the_bedside_find_the_guidelines_laboratory_tests(chain: A
     """ "labs to send for new ICANS?": ASCO's laboratory tests for ICANS, not the late-onset ICANS rates."""
     answer = chain.invoke("labs to send for new ICANS?")
     assert "laboratory tests for ICANS" in answer.statements[0].text
+
+
+def test_a_follow_up_asking_which_tests_does_not_ask_the_treatment_asked_before(chain: AnswerChain) -> None:
+    """ "imaging?" after "gr3 ICANS tx?": ASCO's brain imaging lines for that grade, not its steroid doses."""
+    history = [
+        {"role": "user", "content": "gr3 ICANS tx?"},
+        {"role": "assistant", "content": "- In the ASCO 2021 guideline, grade 3 ICANS is treated with dexamethasone."},
+    ]
+    answer = chain.invoke("imaging?", history)
+    assert Ask.MANAGE not in answer.parsed.asks
+    assert "imaging" in answer.statements[0].text
+    assert not any("dexamethasone" in s.text or "ICU" in s.text for s in answer.statements)

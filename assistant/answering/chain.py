@@ -32,7 +32,17 @@ from assistant.answering.prompts import (
     LLM_FALLBACK_NOTICE,
     NOTHING_MORE_MESSAGE,
 )
-from assistant.answering.question import Ask, Asked, Intent, ParsedQuestion, classify, trials_in, without_local
+from assistant.answering.question import (
+    TREATING,
+    Ask,
+    Asked,
+    Intent,
+    ParsedQuestion,
+    asks_workup,
+    classify,
+    trials_in,
+    without_local,
+)
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scope import foreign_subject
 from assistant.answering.scoring import unknown_share
@@ -268,6 +278,11 @@ class AnswerChain:
         state.intent = asked_intent(own, state.query)
         # "CRS gr4 — next?" on no step the conversation gave is read as asking what to do (``on_no_step``).
         state.parsed = ParsedQuestion.read(state.query, state.intent).on_no_step(bool(given_steps(history)))
+        if history and state.parsed.intent in TREATMENT_INTENTS and asks_tests_only(own):
+            # "imaging?" after "gr3 ICANS tx?" asks which tests in that setting, not the treatment asked before.
+            state.parsed = state.parsed.model_copy(
+                update={"intent": Intent.GENERAL, "asks": [a for a in state.parsed.asks if a not in TREATING]}
+            )
         state.intent = state.parsed.intent
         if history and not state.parsed.one_fact and asks_one_outcome(own):
             state.parsed = state.parsed.model_copy(update={"one_fact": "number"})  # "and OS?": one figure
@@ -466,6 +481,16 @@ def asked_intent(own: str, query: str) -> Intent:
     "what anakinra dose did Strati use?" asks for the evidence, not a dose); else the ``query`` with what it carried."""
     intent = classify(own)
     return classify(query) if intent is Intent.GENERAL and query != own else intent
+
+
+#: What a question asks when it asks how to treat, read from its words: a follow-up asking tests asks neither.
+TREATMENT_INTENTS = frozenset({Intent.MANAGEMENT, Intent.DOSING})
+
+
+def asks_tests_only(own: str) -> bool:
+    """Whether a follow-up's ``own`` words ask which tests to do ("imaging?", "LP too?") and nothing they would be
+    read as otherwise: not a next step ("still seizing on EEG — next?")."""
+    return asks_workup(own) and classify(own) is Intent.GENERAL and not TREATING & set(ParsedQuestion.read(own).asks)
 
 
 def given_steps(history: Sequence[Turn]) -> list[str]:

@@ -362,6 +362,11 @@ def asks_count(question: str) -> bool:
     return bool(count and count.search(question)) and not (had and entities(had.group(1)).get("toxicity"))
 
 
+def asks_workup(question: str) -> bool:
+    """Whether the question asks which tests to do ("ICANS workup?", "which labs?", "imaging?", "LP too?")."""
+    return bool(lexicon().reading_patterns["workup"].search(question))
+
+
 #: "how often does CRS start after week 2?": how often something happens, a rate, though the words ask an interval.
 HAPPENS = re.compile(r"\bhow (?:often|frequently) (?:does|do|did|is|are|was|were)\b(?! (?:we|you|i)\b)", re.IGNORECASE)
 #: "frequency of cranial nerve palsy after cilta-cel": how often an event happens, a rate; not "frequency of toci
@@ -461,6 +466,10 @@ class Ask(StrEnum):
     TIMING = "timing"
     DEFINITION = "definition"
     POSITIONS = "positions"  # whether the guideline bodies agree ("do all the societies recommend it?")
+
+
+#: What a question asking how to treat asks: a follow-up asking which tests to do ("imaging?") asks none of these.
+TREATING = frozenset({Ask.MANAGE, Ask.DOSE, Ask.NEXT_STEP})
 
 
 #: The weight that splits tocilizumab's label doses (12 mg/kg below it, 8 mg/kg from it on).

@@ -11,7 +11,15 @@ from collections.abc import Collection, Sequence
 from typing import NamedTuple
 
 from assistant.answering.facets import facets_of, fit
-from assistant.answering.question import GRADE_MENTION, Ask, Intent, LineOfTherapy, ParsedQuestion, ask_words
+from assistant.answering.question import (
+    GRADE_MENTION,
+    Ask,
+    Intent,
+    LineOfTherapy,
+    ParsedQuestion,
+    ask_words,
+    asks_workup,
+)
 from assistant.answering.shapes.definition import THE_THERAPY
 from assistant.answering.shapes.prose import TREATED_WITH, defines, grades_a_patient
 from assistant.answering.units import Unit
@@ -43,7 +51,7 @@ def asks_overview(question: str, parsed: ParsedQuestion, core: Collection[str], 
     line = parsed.line.model_copy(update={"treating": False})
     if not (bare and len(parsed.toxicities) == 1 and line == LineOfTherapy()):
         return False
-    if lexicon().reading_patterns["workup"].search(question):
+    if asks_workup(question):
         return False
     return says_nothing_else(question, parsed.toxicities[0], core, everyday)
 
