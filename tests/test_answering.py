@@ -350,3 +350,10 @@ def test_a_follow_up_asking_which_tests_does_not_ask_the_treatment_asked_before(
     assert Ask.MANAGE not in answer.parsed.asks
     assert "imaging" in answer.statements[0].text
     assert not any("dexamethasone" in s.text or "ICU" in s.text for s in answer.statements)
+
+
+def test_a_work_up_asked_bare_is_what_the_guideline_assesses_and_obtains(chain: AnswerChain) -> None:
+    """ "ICANS workup?": ASCO's laboratory tests and ICE assessments, not the ASTCT grading's exclusions."""
+    answer = chain.invoke("ICANS workup?")
+    leads = " ".join(s.text for s in answer.statements[:2])
+    assert "laboratory tests" in leads and "ICE score" in leads
