@@ -413,14 +413,13 @@ PROVENANCE = re.compile(
 POINTER = re.compile(r"\b(?:has|have|includes?) an? (?:[\w-]+ ){0,3}(?:row|table|section|page)s?\b|\bpublishes\b", re.I)
 
 
-def where_from(unit: Unit, passages: Sequence[Passage]) -> bool:
-    """Whether a unit only says where content comes from or where it is: it is in a provenance section ("Source of
-    the Manghisi 2025 case report"), or it says only where content is."""
-    return bool(PROVENANCE.search(passages[unit.passage].section) or POINTER.search(unit.text))
-
-
 def says_where_from(statement: Statement, passages: Sequence[Passage]) -> bool:
-    """Whether a statement only says where content comes from or where it is (``where_from``): every passage it
-    cites is from a provenance section, or it says only where content is."""
+    """Whether a statement only says where content comes from or where it is: every passage it cites is from a
+    provenance section ("Source of the Manghisi 2025 case report"), or it says only where content is."""
     sections = [passages[n].section for n in statement.sources]
     return all(PROVENANCE.search(section) for section in sections) or bool(POINTER.search(statement.text))
+
+
+def where_from(unit: Unit, passages: Sequence[Passage]) -> bool:
+    """``says_where_from`` for a unit not yet quoted: its own passage's section, or its text."""
+    return says_where_from(Statement(unit.text, [unit.passage]), passages)
