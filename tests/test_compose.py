@@ -909,6 +909,30 @@ def test_one_sources_declared_gap_does_not_lead_when_another_source_answers_the_
     assert named.statements[0].text == uf.text
 
 
+def test_a_declared_gap_narrower_than_the_question_does_not_answer_it() -> None:
+    """A gap naming a toxicity or grade the question does not is only part of what is asked; its document's title
+    naming one (Gazeau's cohort of refractory ICANS) does not make it narrower."""
+    for topic, title, questions in (
+        (
+            "ASH-SAP cautions about G-CSF during CRS",
+            "ASH-SAP supportive care after CAR-T",
+            {"G-CSF when after car-t?": False, "G-CSF during CRS — cautions?": True},
+        ),
+        (
+            "UF Health grade 4 CRS regimen",
+            "UF Health CRS/ICANS guide",
+            {"UF Health CRS guide?": False, "UF Health grade 4 CRS regimen?": True},
+        ),
+        (
+            "anakinra doses used in the Gazeau 2023 cohort",
+            "Anakinra for refractory CRS and ICANS after CAR-T (Gazeau 2023)",
+            {"what anakinra dose did Gazeau use?": True},
+        ),
+    ):
+        for question, answers in questions.items():
+            assert Topic.read(topic, title).fits(ParsedQuestion.read(question)) is answers, question
+
+
 def test_a_question_for_a_declared_absent_topic_gets_the_declaration_unless_it_names_an_unknown_word() -> None:
     unrelated = passage("p", "Prophylactic dexamethasone was given before axi-cel infusion.", "trial")
     strati = declaring(

@@ -148,6 +148,8 @@ class Topic:
             return False
         if question.grades and not topic.grades and topic.toxicities:
             return False  # "grade 2 CRS" is not answered by a topic about CRS at no grade
+        if self.narrower_than(question):
+            return False
         if question.drugs and topic.drugs and not set(question.drugs) & set(topic.drugs):
             return False
         if question.products and topic.products and not set(question.products) & set(topic.products):
@@ -159,6 +161,13 @@ class Topic:
         if findings_only and not (self.kinds or studies_of(self.text)):
             return False  # "de Boer — what did it show?" is not answered by the products it did not capture
         return not (self.kinds and not asked & (self.kinds | studies_of(self.text)))
+
+    def narrower_than(self, question: ParsedQuestion) -> bool:
+        """Whether the topic's own words (not its document's title) name a toxicity or grade the question does not:
+        "G-CSF when?" is not answered by the missing cautions about G-CSF during CRS, nor "UF Health CRS guide?" by
+        its missing grade 4 regimen."""
+        own = ParsedQuestion.read(self.text)
+        return bool(own.toxicities and not question.toxicities) or bool(own.grades and not question.grades)
 
     def covers(self, word: str, question: ParsedQuestion, anchored: bool = False) -> bool:
         """Whether the topic holds a question word: itself, a synonym, or, for a dose question about the topic's
