@@ -204,6 +204,38 @@ def test_a_patient_condition_no_passage_names_is_not_answered_with_the_usual_dos
     assert not ablated.run("toci dose for CRS in renal failure?", [dose], Intent.DOSING).abstained
 
 
+def test_a_drug_asked_for_an_indication_is_answered_only_by_a_line_naming_both() -> None:
+    """Lymphodepletion is an indication no source doses: a line dating another drug from it does not answer."""
+    acyclovir = passage("ash", "Acyclovir 800 mg twice daily is given from lymphodepletion for 6 months.", "guideline")
+    footnote = passage("asco", "ASCO gives no doses for cyclophosphamide in refractory ICANS.", "guideline", n=1)
+    composer = knowing(acyclovir.text, footnote.text, "doses")
+    for question in ("cy dose for lymphodepletion in kids?", "cytoxan for lymphodepleting chemo?"):
+        draft = composer.run(question, [acyclovir, footnote], Intent.DOSING)
+        assert draft.abstained and draft.reason.startswith("no line found gives cyclophosphamide"), question
+    assert not composer.run("acyclovir from lymphodepletion how long?", [acyclovir, footnote], Intent.DOSING).abstained
+
+
+def test_what_a_product_is_indicated_for_is_answered_only_by_a_line_saying_so() -> None:
+    rems = passage("fda", "The FDA removed the Kymriah REMS with those of the other approved CAR-T products.", "label")
+    label = passage("kymriah", "The Kymriah label gives tocilizumab for CRS needing intervention.", "label", n=1)
+    approval = passage("fda", "Kymriah is indicated for adults with r/r large B-cell lymphoma.", "label", n=2)
+    composer = knowing(rems.text, label.text, approval.text)
+    for question in ("what's kymriah indicated for?", "kymriah approved for which disease?"):
+        draft = composer.run(question, [rems, label], Intent.PRODUCT)
+        assert draft.abstained and draft.reason == "no passage says what tisa-cel is approved or indicated for"
+    assert not composer.run("what's kymriah indicated for?", [rems, label, approval], Intent.PRODUCT).abstained
+    ablated = ExtractiveComposer(composer.idf, ComposerRules.ablated("indication_gap"))
+    assert ablated.run("what's kymriah indicated for?", [rems, label], Intent.PRODUCT).reason != draft.reason
+    # Nor does a source's declared gap on the product answer it.
+    gap = declaring("kymriah", "The Kymriah label's methylprednisolone dose was not captured.", "Kymriah dose", n=3)
+    rescued = knowing(rems.text, label.text, approval.text, gap.text).run(
+        "what's kymriah indicated for?", [rems, label, gap], Intent.PRODUCT
+    )
+    assert rescued.abstained
+    # Whether a drug is indicated is whether to give it: "is toci indicated yet?" is no question on its approval.
+    assert "approved or indicated" not in composer.run("is toci indicated yet?", [rems, label], Intent.GENERAL).reason
+
+
 def test_whether_a_patient_may_get_car_t_is_not_answered_by_lines_on_another_subject() -> None:
     """Performance status and manufacturing time are lexicon conditions: no passage naming them, no answer."""
     lines = [

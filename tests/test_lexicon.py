@@ -119,6 +119,10 @@ def test_a_bad_lexicon_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
         ("stay w/in 2h of the center x4wks?", "stay within 2 h of the center for 4 weeks?"),
         ("dex x3d, then taper over 2wks", "dex for 3 days, then taper over 2 weeks"),
         ("toci x2 then what?", "toci x2 then what?"),  # a count of doses: no unit of time follows
+        ("flu/cy how many days?", "lymphodepleting fludarabine and cyclophosphamide how many days?"),
+        ("LD chemo before cilta-cel?", "lymphodepletion before cilta-cel?"),
+        ("flu dose for renal fx?", "flu dose for renal function?"),
+        ("flu shot after CAR-T? LDH high", "flu shot after CAR-T? LDH high"),  # influenza, lactate dehydrogenase
     ],
 )
 def test_bedside_shorthand_is_spelled_out(typed: str, spelled: str) -> None:

@@ -50,6 +50,10 @@ FIELD_WORDS = frozenset({"car-t", "car-ts", "cart", "car19"})
 ONLY_PROPHYLAXIS = "a treatment for what is asked, only prophylaxis"
 #: How a gap names the route asked: "an oral dexamethasone dose for ICANS".
 ROUTE_WORDS = {"intravenous": "IV", "oral": "oral", "subcutaneous": "subcutaneous"}
+#: A line saying what a product or drug is approved or indicated for: "the FDA approved Aucatzyl (...) for adults
+#: with ...", "the Actemra approval for CAR-T-induced CRS"; not "the other approved CAR-T products" nor "the FDA
+#: approval summary for Carvykti".
+INDICATION_TALK = re.compile(r"\bapproved\b[^.;]{0,80}?\bfor\b|\bapproval for\b|\bindicat(?:ed|ions?)\b", re.IGNORECASE)
 #: What the answer's first line says when a question asks for the hospital's own protocol and none is indexed.
 NO_LOCAL = "your hospital's own protocol: no local document is indexed (add one with `carta ingest PATH`)"
 
@@ -63,11 +67,13 @@ def cannot_answer(
     core = set(asked.core)
     if unknown := unknown_study(question, scorer):
         return unknown
-    if rules.condition_gap and (unnamed := unnamed_condition(question, passages)):
-        return f"no source found speaks of {unnamed}"
+    if rules.condition_gap and (unnamed := unnamed_condition(question, passages, [u for _, u in scored])):
+        return unnamed
     if rules.risk_gap and (unknown := unknown_risk(asked, scored, passages)):
         return unknown
     if rules.rate_gap and (unknown := unknown_rate(question, asked, scored, passages, scorer)):
+        return unknown
+    if rules.indication_gap and (unknown := unknown_indication(question, scored, passages)):
         return unknown
     if best_score <= 0:
         return "the best passage covers too little of the question"
@@ -130,6 +136,24 @@ def unknown_rate(
     return f"no passage gives how often {typed.group(0) if typed else rarest} occurs"
 
 
+def unknown_indication(question: str, scored: list[tuple[float, Unit]], passages: Sequence[Passage]) -> str | None:
+    """Why a question asking what a CAR-T product is approved or indicated for cannot be answered, or None: no line
+    found says what it is approved or indicated for ("what's kymriah indicated for?" is not answered by the Kymriah
+    REMS removal, nor by its label's management table). Not a drug: "is toci indicated yet?" asks whether to give
+    it."""
+    subjects = set(entities(question).get("product", []))
+    if not (subjects and lexicon().reading_patterns["indication"].search(question)):
+        return None
+
+    def states_indication(unit: Unit, text: str) -> bool:
+        named = entities(unit.text).get("product", [])  # the line itself, not only its section, names it
+        return bool(INDICATION_TALK.search(text) and subjects & set(named))
+
+    if found_line(scored, passages, states_indication):
+        return None
+    return f"no passage says what {', '.join(sorted(subjects))} is approved or indicated for"
+
+
 def found_line(
     scored: list[tuple[float, Unit]], passages: Sequence[Passage], holds: Callable[[Unit, str], bool]
 ) -> bool:
@@ -137,14 +161,30 @@ def found_line(
     return any(value > 0 and holds(unit, f"{unit.text} {passages[unit.passage].section}") for value, unit in scored)
 
 
-def unnamed_condition(question: str, passages: Sequence[Passage]) -> str | None:
-    """A patient condition the question names (the lexicon's ``condition`` groups) that no passage names, or None.
+def unnamed_condition(question: str, passages: Sequence[Passage], lines: Sequence[Unit]) -> str | None:
+    """Why a patient condition or indication the question names (the lexicon's ``condition`` groups) is not spoken
+    of, or None: no passage names it, or, when the question names drugs, no line names it with one of them.
 
-    "toci dose adjust for renal failure?" is not answered by the usual dose: the sources say nothing of renal failure.
+    "toci dose adjust for renal failure?" is not answered by the usual dose: the sources say nothing of renal failure;
+    "cy dose for lymphodepletion?" is not answered by the antiviral rows that start at lymphodepletion.
     """
     named = lexicon().named_conditions
+    asked = named(normalize(question))
     held = {condition for p in passages for condition in named(normalize(p.text))}
-    return next((condition for condition in named(normalize(question)) if condition not in held), None)
+    if unnamed := next((condition for condition in asked if condition not in held), None):
+        return f"no source found speaks of {unnamed}"
+    drugs = lexicon().with_members(entities(question).get("drug", []))
+    if not (asked and drugs):
+        return None
+    beside = {
+        condition
+        for line in lines
+        if drugs & set(entities(line.text).get("drug", []))
+        for condition in named(normalize(line.text))
+    }
+    if unnamed := next((condition for condition in asked if condition not in beside), None):
+        return f"no line found gives {', '.join(sorted(drugs))} in {unnamed}"
+    return None
 
 
 def local_first(draft: Draft, parsed: ParsedQuestion, passages: Sequence[Passage], rules: ComposerRules) -> Draft:
@@ -209,10 +249,14 @@ def product_first(draft: Draft, parsed: ParsedQuestion, rules: ComposerRules) ->
     return replace(draft, statements=[*own, *related(other)], gap=gap)
 
 
-def unknown_asked(question: str, asked: Asked, scored: list[tuple[float, Unit]], scorer: Scorer) -> str | None:
-    """Why the question asks about what no passage can give (a trial or product, a dose: ``unknown_study``,
-    ``unknown_dose``), or None; no source's declared absence answers such a question either."""
-    return unknown_study(question, scorer) or unknown_dose(question, asked, scored, scorer)
+def unknown_asked(
+    question: str, asked: Asked, scored: list[tuple[float, Unit]], passages: Sequence[Passage], scorer: Scorer
+) -> str | None:
+    """Why the question asks about what no passage can give (a trial or product, a dose, a product's indication:
+    ``unknown_study``, ``unknown_dose``, ``unknown_indication``), or None; no source's declared absence answers such
+    a question either ("what's kymriah indicated for?" is not the label's missing methylprednisolone dose)."""
+    indication = unknown_indication(question, scored, passages) if scorer.rules.indication_gap else None
+    return unknown_study(question, scorer) or unknown_dose(question, asked, scored, scorer) or indication
 
 
 def unknown_study(question: str, scorer: Scorer) -> str | None:

@@ -147,7 +147,7 @@ class ExtractiveComposer:
             draft = Draft(abstained=True, reason=reason)
         else:
             draft = self._shaped(question, intent, asked, parsed, given, passages, units, scored, named)
-        if draft.abstained and not unknown_asked(question, asked, scored, self.scorer):
+        if draft.abstained and not unknown_asked(question, asked, scored, passages, self.scorer):
             # "N-ICAHT grade cutoffs?" is answered by the source's own statement that it lacks them.
             declared = declarations(units, passages) if self.rules.absence_rescues else []
             absence = asked_absence(asked, parsed, declared, passages, self.scorer)

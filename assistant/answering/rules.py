@@ -90,6 +90,12 @@ class ComposerRules(BaseModel):
         "A question asking how often something occurs that no line found gives a rate for ('GBS rate with cilta-cel?')"
         " is not answered with another toxicity's rate: Carta abstains.",
     )
+    indication_gap: bool = rule(
+        True,
+        False,
+        "A question asking what a CAR-T product is approved or indicated for, with no line found saying so of it"
+        " ('what's kymriah indicated for?'), is not answered with its REMS or management lines: Carta abstains.",
+    )
     others_risk_factor: float = rule(
         0.1,
         1.0,

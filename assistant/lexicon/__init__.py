@@ -99,6 +99,8 @@ class Lexicon(BaseModel):
     who_gets: str = ""  # who gets something: who is at risk when it is a toxicity ("who gets carHLH?"), not a drug
     occurrence: str = ""  # a question asking how common something is ("GBS rate?"), not an interval or a count
     workup: str = ""  # a question asking which tests to do ("ICANS workup?"), not how to treat
+    indication: str = ""  # what a CAR-T product is approved or indicated for ("kymriah indications?")
+    identify: str = ""  # findings and "what is it?": the syndrome they describe ("ferritin rising as CRS settles, dx?")
     severe: str = ""  # words saying a toxicity is severe ("severe CRS", "high-grade neurotox"): grade ≥3
     trials: list[str] = Field(default_factory=list)
     domain: str = ""  # words that place a question in Carta's field by themselves ("CAR-T", "ICE score")
@@ -142,6 +144,8 @@ class Lexicon(BaseModel):
             who_gets=_either(self.who_gets, other.who_gets),
             occurrence=_either(self.occurrence, other.occurrence),
             workup=_either(self.workup, other.workup),
+            identify=_either(self.identify, other.identify),
+            indication=_either(self.indication, other.indication),
             severe=_either(self.severe, other.severe),
             trials=[*self.trials, *(t for t in other.trials if t not in self.trials)],
             domain="|".join(p for p in (self.domain, other.domain) if p),
@@ -320,13 +324,14 @@ class Lexicon(BaseModel):
     @cached_property
     def reading_patterns(self) -> dict[str, re.Pattern[str]]:
         """The question-reading patterns by name: 'asks.dose', 'population.weight', 'line.refractory', 'local',
-        'one_fact.yes_no', 'risk', 'who_gets', 'occurrence', 'workup'."""
+        'one_fact.yes_no', 'risk', 'who_gets', 'occurrence', 'workup', 'identify',
+        'indication'."""
         named = {
             f"{part}.{key}": p
             for part in ("asks", "population", "line", "one_fact")
             for key, p in getattr(self, part).items()
         }
-        flat = ("local", "risk", "who_gets", "occurrence", "workup")
+        flat = ("local", "risk", "who_gets", "occurrence", "workup", "identify", "indication")
         named |= {name: getattr(self, name) or r"(?!)" for name in flat}
         return {name: re.compile(pattern, re.IGNORECASE) for name, pattern in named.items()}
 
