@@ -2518,6 +2518,39 @@ def test_asked_what_an_abbreviation_is_the_sentence_spelling_it_out_answers() ->
     assert ablated.run("what is ICAHT?", passages, Intent.DEFINITION).statements[0].text == passages[0].text
 
 
+def test_asked_what_a_product_is_the_line_naming_it_by_most_of_its_names_answers() -> None:
+    passages = [
+        passage("label", "Aucatzyl carried a boxed warning for CRS and ICANS at its approval.", "label"),
+        passage(
+            "fda", "The FDA approved Aucatzyl (obecabtagene autoleucel, obe-cel) for adults with B-ALL.", "label", 1
+        ),
+        passage("felix", "In FELIX (obe-cel), CRS occurred in 75% of patients.", "trial", 2),
+    ]
+    composer = knowing(*(p.text for p in passages))
+    for question in ("what's obe-cel?", "obe-cel brand name?", "Aucatzyl = which CAR-T?"):
+        assert composer.run(question, passages, Intent.DEFINITION).statements[0].text == passages[1].text, question
+    # A question on something else about the product is no request for its names.
+    rate = composer.run("what's the CRS rate with obe-cel?", passages, Intent.PRODUCT)
+    assert rate.statements[0].text == passages[2].text
+    ablated = ExtractiveComposer(composer.idf, ComposerRules.ablated("spelled_out_definitions"))
+    assert [s.text for s in ablated.run("what's obe-cel?", passages, Intent.DEFINITION).statements][:1] != [
+        passages[1].text
+    ]
+
+
+def test_findings_and_what_is_it_are_answered_by_the_syndrome_they_describe() -> None:
+    passages = [
+        passage("zuma-3", "In ZUMA-3, 96% of CRS events resolved and ferritin fell.", "trial"),
+        passage("hines", "IEC-HS features include a rapidly rising ferritin and new cytopenias.", "consensus", 1),
+        passage("lee", "The Lee review gives no thresholds for ferritin in IEC-HS.", "review", 2),
+    ]
+    composer = knowing(*(p.text for p in passages))
+    question = "ferritin rising after CRS resolved — what is it?"
+    assert [s.text for s in composer.run(question, passages, Intent.GENERAL).statements] == [passages[1].text]
+    ablated = ExtractiveComposer(composer.idf, ComposerRules.ablated("syndrome_from_findings"))
+    assert ablated.run(question, passages, Intent.GENERAL).statements[0].text == passages[0].text
+
+
 def test_a_one_fact_answer_starts_with_the_unit_its_lead_checks_passed_not_one_contradicting_the_question() -> None:
     passages = [
         passage("label", "ICANS onset median and ICANS onset range are given in the ICANS label.", "label"),

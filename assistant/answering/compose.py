@@ -30,7 +30,7 @@ from assistant.answering.facets import statement_fit
 from assistant.answering.question import SOURCE_KINDS, Ask, Asked, Intent, ParsedQuestion
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import GIVES_RATE, Scorer
-from assistant.answering.shapes.definition import spelled_out, spells_out_asked
+from assistant.answering.shapes.definition import product_names, spelled_out, spells_out_asked
 from assistant.answering.shapes.dosing import dosing_answer, how_given
 from assistant.answering.shapes.evidence import (
     by_evidence_strength,
@@ -40,6 +40,7 @@ from assistant.answering.shapes.evidence import (
     unreported_results,
     whole_studies,
 )
+from assistant.answering.shapes.identify import asks_identify, syndrome_lines
 from assistant.answering.shapes.next_step import next_step
 from assistant.answering.shapes.one_fact import names_asked_toxicity, one_fact
 from assistant.answering.shapes.overview import asks_overview, overview
@@ -214,8 +215,13 @@ class ExtractiveComposer:
             dosing = dosing_answer(question, asked, parsed, passages, scored, self.scorer)
             if dosing is not None:
                 return dosing
-        if rules.spelled_out_definitions:  # "what is ICAHT?": its full name
-            spelled = spelled_out(question, scored)
+        if rules.syndrome_from_findings and asks_identify(question, parsed.toxicities):
+            # "ferritin rising as CRS settles, dx?": the lines on IEC-HS, not those on CRS resolving.
+            syndromes = syndrome_lines(question, parsed.toxicities, scored)
+            if syndromes:
+                return Draft(statements=select(syndromes, rules)[: rules.definition_statements])
+        if rules.spelled_out_definitions:  # "what is ICAHT?": its full name; "what's obe-cel?": its other names
+            spelled = spelled_out(question, scored) or product_names(question, scored)
             if spelled:
                 return Draft(statements=select(spelled, rules)[: rules.definition_statements])
         if intent is not Intent.DOSING and COMPOSITION.search(question):

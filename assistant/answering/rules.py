@@ -338,6 +338,12 @@ class ComposerRules(BaseModel):
         False,
         "'what is ICAHT?' is answered by the sentence spelling the term out, not by a note on what of it is missing.",
     )
+    syndrome_from_findings: bool = rule(
+        True,
+        False,
+        "Findings and 'what is it?' are answered by lines on another syndrome than the question names as over"
+        " ('ferritin rising as CRS settles, dx?': IEC-HS), not by lines sharing its words ('CRS resolved').",
+    )
     definition_statements: int = budget(2, "... in at most this many statements.")
     whether_at_grade: bool = rule(
         True,

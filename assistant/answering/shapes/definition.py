@@ -3,7 +3,8 @@
 A fellow asking what an abbreviation means wants its full name first ("immune effector cell-associated
 hematotoxicity (ICAHT)"), not the best-scoring line on the subject, which for these terms is often a source's
 note that some detail of them was not captured. A sentence spells a term out when the term follows its full
-name in brackets, the way the documents introduce it.
+name in brackets, the way the documents introduce it. So with a CAR-T product asked by one of its names ("what's
+obe-cel?", "liso-cel is which brand?"): the lines naming it by most of its names (brand, generic, short) lead.
 
 >>> asked_abbreviations("what is ICAHT?")
 ['ICAHT']
@@ -13,6 +14,10 @@ name in brackets, the way the documents introduce it.
 True
 >>> spells_out("ICAHT is graded by EHA/EBMT.", "ICAHT")
 False
+>>> asked_products("liso-cel is which brand?"), asked_products("what's the boxed warning on breyanzi?")
+(['liso-cel'], [])
+>>> names_of("liso-cel", "TRANSCEND studied lisocabtagene maraleucel (liso-cel, Breyanzi) in LBCL.")
+3
 """
 
 from __future__ import annotations
@@ -22,6 +27,10 @@ from collections.abc import Sequence
 
 from assistant.answering.draft import Draft
 from assistant.answering.units import Unit
+from assistant.conversation import entities
+from assistant.lexicon import lexicon
+from assistant.retrieval.keyword import tokenize
+from assistant.retrieval.synonyms import normalize
 
 #: A question asking only what a term is: "what is ICAHT?", "define ICANS", "what does IEC-HS stand for?"; not "what
 #: are the CAPD items?" nor "what's the evidence for ...?".
@@ -61,3 +70,35 @@ def spelled_out(question: str, scored: Sequence[tuple[float, Unit]]) -> list[tup
 def spells_out_asked(question: str, draft: Draft) -> bool:
     """Whether the draft's first statement spells out an abbreviation the question asks about."""
     return any(spells_out(draft.statements[0].text, a) for a in asked_abbreviations(question))
+
+
+def asked_products(question: str) -> list[str]:
+    """The CAR-T products a question asks only what they are or what else they are called: it names a product, asks
+    a definition ("what's", "brand", "= which CAR-T") and holds no other subject word ("what's the boxed warning on
+    Breyanzi?" asks the warning)."""
+    products = entities(question).get("product", [])
+    definition = lexicon().reading_patterns["asks.definition"]
+    if not products or not definition.search(question):
+        return []
+    rest = normalize(definition.sub(" ", question))
+    for _, spellings in lexicon().name_patterns["product"]:
+        rest = spellings.sub(" ", rest)
+    return [] if tokenize(rest, parts=False) else products
+
+
+def names_of(product: str, text: str) -> int:
+    """How many of the product's names (brand, generic, short) ``text`` uses."""
+    found = normalize(text)
+    return sum(bool(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", found)) for name in lexicon().group_of(product))
+
+
+def product_names(question: str, scored: Sequence[tuple[float, Unit]]) -> list[tuple[float, Unit]]:
+    """The scored sentences naming a product the question asks about by two or more of its names, those using most
+    of them first, then by score; no table row."""
+    products = asked_products(question)
+    named = [
+        (max(names_of(p, unit.text) for p in products), value, unit)
+        for value, unit in scored
+        if products and value > 0 and not unit.cells
+    ]
+    return [(value, unit) for count, value, unit in sorted(named, key=lambda n: (-n[0], -n[1])) if count >= 2]
