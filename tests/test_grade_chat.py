@@ -82,10 +82,16 @@ def test_a_scale_the_corpus_lacks_refuses_in_one_line(chain: AnswerChain) -> Non
         "what makes CRS grade 4 under ASTCT?",
         "does tremor bump the ICANS grade?",
         "SITC — still need fever to grade CRS once toci's been given?",  # what a grade requires: about the scale
+        "fever still needed for CRS grade once steroids given?",
+        "does fever have to be present to grade CRS after toci?",
     ],
 )
 def test_questions_without_findings_are_answered_as_before(chain: AnswerChain, question: str) -> None:
     assert not is_graded(chain.invoke(question))
+
+
+def test_a_patient_who_needs_support_is_still_graded(chain: AnswerChain) -> None:
+    assert is_graded(chain.invoke("pt needs 2 pressors and bipap, what grade?"))
 
 
 PHRASES = ["fever 39.2", "norepi 0.05", "2 L NC", "hypotensive", "vasopressin"]

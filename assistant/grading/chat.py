@@ -36,10 +36,12 @@ SOURCE = {
 #: A follow-up that continues the same patient ("and if ...", "what if ...", "now ...").
 FOLLOW_UP = re.compile(r"^\W*(?:and|what if|if|now|but|then|what about|how about)\b", re.IGNORECASE)
 #: A question about the scale itself ("low vs high flow cutoff for CRS grading?"), not about a patient.
-#: So is one asking what a grade requires ("still need fever to grade CRS once toci's been given?").
+#: So is one asking what a grade requires ("still need fever to grade CRS once toci's been given?", "fever still
+#: needed for CRS grade?", "does fever have to be present to grade CRS?"); not "needs 2 pressors, what grade?".
 ABOUT_THE_SCALE = re.compile(
     r"\b(?:cut-?offs?|criteria|criterion|defin\w+|thresholds?|what makes)\b"
-    r"|\b(?:need(?:ed)?|requires?|required)\b[^?.;]{0,30}\b(?:to grade|for grading)\b",
+    r"|\b(?:need(?:ed)?|requires?|required|ha(?:ve|s) to be (?:present|there))\b[^?.;]{0,30}"
+    r"\b(?:to grade|for (?:the )?(?:[\w-]+ )?grad(?:e|ing))\b",
     re.IGNORECASE,
 )
 #: Carried in the answer's notices; the chat shows a link to the Grade page beside it.
