@@ -160,6 +160,9 @@ def test_doses_counted_as_given_are_the_line_not_a_dose_asked(
         ("ppx dex with axi-cel — did it reduce severe CRS?", Intent.EVIDENCE),  # ends on a toxicity: no dose
         ("toci given 6h ago, still febrile — repeat now?", Intent.DOSING),  # giving a drug again: its interval
         ("gr3 icans not settling — repeat MRI/CT?", Intent.GENERAL),  # no drug named: no dose asked
+        ("dex for 15 kg kid ICANS gr3?", Intent.DOSING),  # a drug for a patient given by weight: how much
+        ("keppra 20 kg child post car-t?", Intent.DOSING),
+        ("15 kg kid with grade 3 ICANS — what do we do?", Intent.MANAGEMENT),  # a weight and no drug: no dose
     ],
 )
 def test_a_toxicity_question_ending_on_a_drug_asks_its_dose(question: str, intent: Intent) -> None:

@@ -57,6 +57,9 @@ def classify(question: str) -> Intent:
         if confirm is not None and not (confirm.search(question) or named.get("drug")):
             continue
         return Intent(name)
+    # "dex for 15 kg kid ICANS gr3?": a drug for a patient given by weight asks how much of it.
+    if named.get("drug") and lexicon().reading_patterns["population.weight"].search(question):
+        return Intent.DOSING
     # The drug must be in the last clause: "cohort 4 early steroids — severe CRS?" names who was treated.
     ending = TRAILING_WORDS.search(CLAUSE_BREAK.split(question)[-1])
     if named.get("toxicity") and ending and asked_drugs(ending.group(0)):  # not "... once toci given?"
