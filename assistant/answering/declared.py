@@ -106,6 +106,12 @@ def trials_of(text: str) -> frozenset[str]:
     return trials_in(text)
 
 
+@lru_cache(maxsize=1024)
+def own_reading(text: str) -> ParsedQuestion:
+    """A topic's own words read as a question would be, once per topic (it is asked of every topic found)."""
+    return ParsedQuestion.read(text)
+
+
 def same_word(a: str, b: str) -> bool:
     """Whether two words are one for matching: equal, or a plural of the other."""
     return a == b or a.removesuffix("s") == b.removesuffix("s")
@@ -166,7 +172,7 @@ class Topic:
         """Whether the topic's own words (not its document's title) name a toxicity or grade the question does not:
         "G-CSF when?" is not answered by the missing cautions about G-CSF during CRS, nor "UF Health CRS guide?" by
         its missing grade 4 regimen."""
-        own = ParsedQuestion.read(self.text)
+        own = own_reading(self.text)
         return bool(own.toxicities and not question.toxicities) or bool(own.grades and not question.grades)
 
     def covers(self, word: str, question: ParsedQuestion, anchored: bool = False) -> bool:
