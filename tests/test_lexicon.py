@@ -121,6 +121,8 @@ def test_a_bad_lexicon_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
         ("toci x2 then what?", "toci x2 then what?"),  # a count of doses: no unit of time follows
         ("flu/cy how many days?", "lymphodepleting fludarabine and cyclophosphamide how many days?"),
         ("LD chemo before cilta-cel?", "lymphodepletion before cilta-cel?"),
+        ("benda as LD? flu dose before LD?", "benda as lymphodepletion? flu dose before lymphodepletion?"),
+        ("keppra LD for status?", "keppra LD for status?"),  # a loading dose
         ("flu dose for renal fx?", "flu dose for renal function?"),
         ("flu shot after CAR-T? LDH high", "flu shot after CAR-T? LDH high"),  # influenza, lactate dehydrogenase
     ],

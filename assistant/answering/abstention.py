@@ -50,7 +50,7 @@ FIELD_WORDS = frozenset({"car-t", "car-ts", "cart", "car19"})
 ONLY_PROPHYLAXIS = "a treatment for what is asked, only prophylaxis"
 #: How a gap names the route asked: "an oral dexamethasone dose for ICANS".
 ROUTE_WORDS = {"intravenous": "IV", "oral": "oral", "subcutaneous": "subcutaneous"}
-#: A line saying what a product or drug is approved or indicated for: "the FDA approved Aucatzyl (...) for adults
+#: A line saying what a product is approved or indicated for: "the FDA approved Aucatzyl (...) for adults
 #: with ...", "the Actemra approval for CAR-T-induced CRS"; not "the other approved CAR-T products" nor "the FDA
 #: approval summary for Carvykti".
 INDICATION_TALK = re.compile(r"\bapproved\b[^.;]{0,80}?\bfor\b|\bapproval for\b|\bindicat(?:ed|ions?)\b", re.IGNORECASE)
@@ -255,8 +255,11 @@ def unknown_asked(
     """Why the question asks about what no passage can give (a trial or product, a dose, a product's indication:
     ``unknown_study``, ``unknown_dose``, ``unknown_indication``), or None; no source's declared absence answers such
     a question either ("what's kymriah indicated for?" is not the label's missing methylprednisolone dose)."""
-    indication = unknown_indication(question, scored, passages) if scorer.rules.indication_gap else None
-    return unknown_study(question, scorer) or unknown_dose(question, asked, scored, scorer) or indication
+    return (
+        unknown_study(question, scorer)
+        or unknown_dose(question, asked, scored, scorer)
+        or (unknown_indication(question, scored, passages) if scorer.rules.indication_gap else None)
+    )
 
 
 def unknown_study(question: str, scorer: Scorer) -> str | None:

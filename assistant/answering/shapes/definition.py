@@ -96,9 +96,8 @@ def product_names(question: str, scored: Sequence[tuple[float, Unit]]) -> list[t
     """The scored sentences naming a product the question asks about by two or more of its names, those using most
     of them first, then by score; no table row."""
     products = asked_products(question)
-    named = [
-        (max(names_of(p, unit.text) for p in products), value, unit)
-        for value, unit in scored
-        if products and value > 0 and not unit.cells
-    ]
-    return [(value, unit) for count, value, unit in sorted(named, key=lambda n: (-n[0], -n[1])) if count >= 2]
+    if not products:
+        return []
+    named = [(max(names_of(p, unit.text) for p in products), value, unit) for value, unit in scored if value > 0]
+    named = [n for n in named if n[0] >= 2 and not n[2].cells]
+    return [(value, unit) for _, value, unit in sorted(named, key=lambda n: (-n[0], -n[1]))]

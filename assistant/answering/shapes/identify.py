@@ -10,6 +10,8 @@ True
 (False, False)
 >>> asks_identify("HBV prophylaxis post car-t — what's it based on?", ())
 False
+>>> asks_identify("ferritin over 10,000 with CRS — what is it?", ("crs",))
+False
 """
 
 from __future__ import annotations
@@ -23,11 +25,11 @@ from assistant.conversation import entities, present
 from assistant.lexicon import lexicon
 from assistant.retrieval.keyword import tokenize
 
-#: A toxicity the question names as behind the patient ("CRS resolved", "as CRS settles", "a week after CRS").
-BEHIND = re.compile(
-    r"\b(?:resolv\w*|settl\w*|subsid\w*|gone|over|recovered)\b|\b(?:after|post)\s+(?:the\s+)?(?:crs|icans)\b",
-    re.IGNORECASE,
-)
+#: Words saying a toxicity is behind the patient ("CRS resolved", "as CRS settles"); not "over" nor "gone", which say
+#: more often where a finding stands ("ferritin over 10,000", "fever gone").
+BEHIND = re.compile(r"\b(?:resolv\w*|settl\w*|subsid\w*|recovered)\b", re.IGNORECASE)
+#: ... or a toxicity the findings came after ("a week after CRS", "post-ICANS"): the word after is read by the lexicon.
+AFTER = re.compile(r"\b(?:after|post)[\s-]+(?:the\s+)?([\w-]+)", re.IGNORECASE)
 #: When the findings came ("day 10", "a week after"): no finding a syndrome's description shares.
 WHEN = frozenset({"day", "days", "week", "weeks", "month", "months", "hour", "hours"})
 #: A rate: "91% of neurologic events resolved" describes no syndrome.
@@ -38,8 +40,14 @@ def asks_identify(question: str, toxicities: Sequence[str]) -> bool:
     """Whether the question asks which syndrome its findings describe (the lexicon's ``identify``): it names no
     toxicity, or names one as behind the patient."""
     return bool(lexicon().reading_patterns["identify"].search(question)) and (
-        not toxicities or bool(BEHIND.search(question))
+        not toxicities or names_one_behind(question)
     )
+
+
+def names_one_behind(question: str) -> bool:
+    """Whether the question says a toxicity is over: resolved or settling, or the findings came after it."""
+    after = (match.group(1) for match in AFTER.finditer(question))
+    return bool(BEHIND.search(question)) or any(entities(word).get("toxicity") for word in after)
 
 
 def syndrome_lines(
@@ -49,7 +57,7 @@ def syndrome_lines(
     toxicities, what is behind the patient and what is asked), best first; no table row, no rate ("91% of
     neurologic events resolved" is no description of a syndrome), no line on what a source lacks."""
     named = set(toxicities)
-    asked = lexicon().reading_patterns["identify"].sub(" ", BEHIND.sub(" ", question))
+    asked = lexicon().reading_patterns["identify"].sub(" ", BEHIND.sub(" ", AFTER.sub(" ", question)))
     words = {t for t in tokenize(asked, parts=False) if t.isalpha() or "-" in t}
     findings = {t for t in words if not entities(t).get("toxicity")} - FIELD_WORDS - WHEN
     return [
