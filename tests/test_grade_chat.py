@@ -123,6 +123,15 @@ def test_the_reader_on_bedside_phrasings() -> None:
         # Asking whether the findings are the toxicity at all asks the grade too.
         "no fever but hypotensive day 3 post car-t — could it still be CRS?": {"fever": False, "hypotension": True},
         "afebrile on tylenol, SBP 80 — is this CRS?": {"fever": False, "treated": True, "sbp": 80.0},
+        # No fever and no treatment said other ways; low pressure without the word, and fluids that corrected it.
+        "normothermic, on 1 pressor, never got toci or steroids — CRS grade?": {
+            "fever": False, "treated": False, "vasopressors": 1},
+        "temps normal all day, needs 4L NC, no toci yet — CRS grade?": {
+            "fever": False, "treated": False, "oxygen_lpm": 4.0, "device": "nasal cannula"},
+        "T 38.6, soft BP that came up with a bolus, room air — CRS grade?": {
+            "temp_c": 38.6, "vasopressors": 0, "hypotension": True, "device": "none"},
+        "temp 39, BP low but fixed w/ fluid bolus — CRS grade?": {
+            "temp_c": 39.0, "vasopressors": 0, "hypotension": True},
         "platelets <20 on day 40 — T-ICAHT grade?": {"counts": (19.0,), "day": 40},
         # ... and one neutrophil count is one test too: the N-ICAHT grade is asked, whose thresholds Carta lacks.
         "ICAHT grade for ANC 300 at day 10?": {"lineage": "neutrophils", "counts": (300.0,), "day": 10},

@@ -35,7 +35,10 @@ COUNTED = re.compile(r"\b(\d|one|two|three|single|a)\s+(?:vaso)?pressors?\b", F)
 COUNTED_WITH_VASOPRESSIN = re.compile(r"\b(?:incl\w*|one (?:is|being|of them))\.?\s+(?:vasopressin|vaso)\b", F)
 NO_PRESSORS = re.compile(
     r"\b(?:no|off|without|w/o|not on(?: any)?|not needing|not requiring)\s+(?:vaso)?pressors?\b"
-    r"|\bfluid[- ]responsive\b|\bresponds? to (?:a )?fluids?\b",
+    r"|\bfluid[- ]responsive\b|\bresponds? to (?:a )?fluids?\b"
+    # "came up with a bolus", "fixed w/ fluid bolus", "responding to IVF": hypotension the fluids corrected
+    r"|\b(?:came|comes|coming|picked|improved|improving|responded|responding|corrected|fixed)\s+(?:up\s+)?"
+    r"(?:with|w/|after|to)\s+(?:an?\s+|the\s+)?(?:ivf|ns|saline|fluids?|bolus)\b",
     F,
 )
 ALONE = re.compile(r"\b(?:alone|only|single agent)\b", F)
@@ -48,7 +51,10 @@ TEMP = re.compile(
 BARE_TEMP = re.compile(r"(?<![\w.])(\d{2,3}(?:[.,]\d)?)\s*(°\s*[cf]|°)(?!\w)", F)
 AFEBRILE = re.compile(
     r"\bafebrile\b|\bno (?:longer )?fever\b|\bw/o fever\b|\bwithout fever\b|\bnot febrile\b|\bno longer febrile\b"
-    r"|\bfevers? (?:has |have |is |are )?(?:gone|resolved|broke|broken|settled|down)\b|\bdefervesc\w*",
+    r"|\bfevers? (?:has |have |is |are )?(?:gone|resolved|broke|broken|settled|down)\b|\bdefervesc\w*"
+    # "normothermic", "never febrile", "temps normal all day", "normal temp"
+    r"|\bnormotherm\w*|\bnever (?:been )?febrile\b|\bnormal temp(?:erature)?s?\b"
+    r"|\btemp(?:erature)?s? (?:(?:is|are|was|were|has been|have been|stayed|remained) )?(?:normal|ok|fine)\b",
     F,
 )
 FEBRILE = re.compile(r"\bfebrile\b|\bfever\b|\bfevers\b|\bpyrexi", F)
@@ -61,10 +67,16 @@ TREATED = re.compile(
 )
 NOT_TREATED = re.compile(
     r"\bno (?:toci\w*|actemra|steroids?|dex\w*|antipyretics?)\b|\b(?:toci\w*|steroids?|dex\w*) not (?:yet )?given\b"
-    r"|\bnot (?:yet )?(?:given|received|had)\b[^.]{0,20}\b(?:toci|steroid)",
+    r"|\b(?:not (?:yet )?|never )(?:been )?(?:given|received|had|got(?:ten)?)\b[^.]{0,20}\b(?:toci|steroid)",
     F,
 )
-HYPOTENSIVE = re.compile(r"\bhypotensi(?:ve|on)\b", F)
+#: Low pressure said without the word: "soft BP", "BP low", "pressures dropping".
+HYPOTENSIVE = re.compile(
+    r"\bhypotensi(?:ve|on)\b|\b(?:low|soft|dropping) (?:bp|blood pressures?|pressures?|sbp|maps?)\b"
+    r"|\b(?:bp|blood pressures?|pressures?|sbp|maps?) (?:(?:is|are|was|were|has been|have been) )?"
+    r"(?:low|soft|dropping|dropped)\b",
+    F,
+)
 NOT_HYPOTENSIVE = re.compile(r"\b(?:normotensive|no hypotension|not hypotensive|bp (?:ok|fine|stable))\b", F)
 SBP = re.compile(r"\b(?:sbp|bp|systolic)\s*(?:of|is|:|=|in the)?\s*(\d{2,3})(?:\s*/\s*\d{2,3})?", F)
 LPM = re.compile(r"(?<![\w.])(\d{1,2}(?:\.\d)?)\s*(?:l|lpm|l/min|liters?|litres?)(?![a-z])", F)
