@@ -7,7 +7,7 @@ from helpers import make_passage
 
 from assistant.answering.abstention import ALL_SHOWN, ONLY_PROPHYLAXIS, asked_absence
 from assistant.answering.compose import ExtractiveComposer, named_documents, same_study
-from assistant.answering.declared import Absence, Topic, declarations, declared_absence
+from assistant.answering.declared import Absence, Topic, declarations, declared_absence, kinds_of
 from assistant.answering.draft import Draft
 from assistant.answering.question import Asked, Intent, ParsedQuestion, grades_in, spaced_compounds
 from assistant.answering.rules import ComposerRules
@@ -861,11 +861,11 @@ def test_the_sources_declaration_that_the_asked_criteria_are_absent_leads() -> N
 
 
 def test_a_declared_topic_sharing_the_question_only_through_its_documents_title_does_not_lead() -> None:
-    """ "HIV pt ok for car-t?" shares 'HIV' with the ASH table's title, not with its missing HBV DNA schedule."""
+    """ "HIV pt ok for car-t?" shares 'HIV' with the ASH table's title, not with its missing HBV DNA monitoring."""
     title = "ASH table: hepatitis B screening and entecavir prophylaxis, and HIV screening before CAR-T"
     gap = make_passage(
-        "The HBV DNA monitoring schedule during entecavir was not captured.", "ash", section="Screening",
-        title=title, not_captured=("HBV DNA monitoring schedule during entecavir",),
+        "HBV DNA monitoring during entecavir was not captured.", "ash", section="Screening",
+        title=title, not_captured=("HBV DNA monitoring during entecavir",),
     )  # fmt: skip
     hiv = make_passage(
         "An HIV antigen/antibody test is checked before CAR-T; a positive candidate sees infectious disease.",
@@ -955,6 +955,16 @@ def test_a_declared_gap_narrower_than_the_question_does_not_answer_it() -> None:
             "UF Health CRS/ICANS guide",
             {"UF Health CRS guide?": False, "UF Health grade 4 CRS regimen?": True},
         ),
+        (  # ... nor one naming a score the question does not ask about
+            "CAR-HEMATOTOX point cut-offs for each marker",
+            "CAR-HEMATOTOX score for predicting hematotoxicity after CAR T-cell therapy",
+            {"ICE score max points?": False, "CAR-HEMATOTOX point cutoffs?": True},
+        ),
+        (
+            "absolute neutrophil count thresholds of early and late N-ICAHT grades",
+            "EHA/EBMT consensus on ICAHT grading",
+            {"T-ICAHT platelet cutoff?": False, "N-ICAHT grade thresholds?": True},
+        ),
         (
             "anakinra doses used in the Gazeau 2023 cohort",
             "Anakinra for refractory CRS and ICANS after CAR-T (Gazeau 2023)",
@@ -963,6 +973,19 @@ def test_a_declared_gap_narrower_than_the_question_does_not_answer_it() -> None:
     ):
         for question, answers in questions.items():
             assert Topic.read(topic, title).fits(ParsedQuestion.read(question)) is answers, question
+
+
+def test_a_declared_schedule_answers_how_often_a_thing_is_done_or_given() -> None:
+    """ "How often" of a check or a dose asks an interval, which a topic naming a schedule or frequency is; how often a
+    drug is given is part of its treatment, so a missing regimen still answers it."""
+    schedule = Topic.read("HBV DNA monitoring schedule during entecavir")
+    assert schedule.kinds == {"interval"}
+    checked = ParsedQuestion.read("on entecavir post CAR-T, how often to check HBV DNA?")
+    given = ParsedQuestion.read("CHOP emapalumab series — how often was it given?")
+    assert kinds_of(checked) == {"interval"} and kinds_of(given) == {"interval", "treatment"}
+    assert schedule.fits(checked) and not schedule.fits(ParsedQuestion.read("who gets entecavir before CAR-T?"))
+    regimen = Topic.read("NCCN grade 4 ICANS regimen")
+    assert regimen.fits(ParsedQuestion.read("grade 4 ICANS dex how often can we give?"))
 
 
 def test_a_question_for_a_declared_absent_topic_gets_the_declaration_unless_it_names_an_unknown_word() -> None:
@@ -2330,11 +2353,11 @@ def test_what_a_title_says_its_document_is_not_about_is_no_subject_of_its_lackin
 
 def test_a_missing_frequency_of_an_event_answers_a_question_asking_how_common_it_is() -> None:
     """ "frequency of" an event is a rate, read alike in a topic and a question: the missing frequency of cranial
-    nerve palsy answers "how common?"; a dose's frequency stays a treatment detail."""
+    nerve palsy answers "how common?"; a dose's frequency stays a treatment detail, and an interval."""
     palsy = Topic.read("frequency of cranial nerve palsy after cilta-cel")
     assert palsy.kinds == {"rate"}
     assert palsy.fits(ParsedQuestion.read("cranial nerve palsy w/ carvykti, how common?"))
-    assert Topic.read("acyclovir dose and frequency").kinds == {"treatment"}
+    assert Topic.read("acyclovir dose and frequency").kinds == {"treatment", "interval"}
 
 
 def test_a_studys_missing_results_lead_the_answer_to_what_it_found_though_the_question_names_more() -> None:

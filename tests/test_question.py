@@ -561,6 +561,7 @@ def test_a_question_mark_inside_a_question_ends_one_ask() -> None:
     """ "how to grade ...? CAPD cut off" asks two things: how to grade, and the cut-off; not one number."""
     assert parse("how to grade icans in 4yo cant do ICE? capd cut off").one_fact == ""
     assert parse("capd cut off in a 4yo?").one_fact == "number"
+    assert parse("ICE score — max points?").one_fact == "number"  # the score named alone is what is asked about
 
 
 @pytest.mark.parametrize(
@@ -572,6 +573,19 @@ def test_how_often_a_test_is_done_is_a_monitoring_interval_not_a_rate_or_a_dose(
     assert (parsed.intent, parsed.one_fact) == (Intent.MONITORING, "interval")
     assert Ask.RATE not in parsed.asks
     assert not Asked.read(question, parsed.intent).wants_rate
+
+
+def test_how_often_a_drug_is_given_is_an_interval() -> None:
+    for question in ("toci how often can we repeat?", "CHOP emapalumab series — how often was it given?"):
+        parsed = ParsedQuestion.read(question)
+        assert (parsed.one_fact, Ask.RATE in parsed.asks) == ("interval", False), question
+
+
+def test_the_scores_a_question_names_are_read_one_name_each() -> None:
+    assert ParsedQuestion.read("ICE score max? and CAR-HEMATOTOX, h-score, CAPD?").scales == [
+        "capd", "hematotox", "hscore", "ice"]  # fmt: skip
+    assert ParsedQuestion.read("T-ICAHT platelet cutoff, N-ICAHT too?").scales == ["nicaht", "ticaht"]
+    assert ParsedQuestion.read("ICANS grade?").scales == []
 
 
 def test_how_often_a_toxicity_happens_is_still_a_rate() -> None:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from math import fsum
 
-from assistant.answering.question import Ask, Intent, ParsedQuestion, named_sources, trials_in
+from assistant.answering.question import EVENT_FREQUENCY, Ask, Intent, ParsedQuestion, named_sources, trials_in
 from assistant.answering.rules import ComposerRules
 from assistant.answering.units import Unit
 from assistant.conversation import entities
@@ -52,6 +52,9 @@ INTENT_KINDS = {
 #: A gap in a source's own record ("title, authors and year of the parent article", "DOI and PMID of the case report"):
 #: it answers a question on who wrote the source or where it was published, never one on what the source says.
 BIBLIOGRAPHIC = re.compile(r"\b(?:title|authors?|doi|pmid|journal|citation)\b", re.IGNORECASE)
+#: A topic naming how often a thing is done or given ("HBV DNA monitoring schedule during entecavir", "acyclovir dose
+#: and frequency") answers a question asking that interval ("how often to check HBV DNA?").
+INTERVAL = re.compile(r"\b(?:schedules?|frequency|intervals?)\b", re.IGNORECASE)
 #: A topic naming "drug doses" covers whichever drug a dose question names.
 ANY_DRUG = frozenset({"drug", "drugs"})
 #: A title's aside saying what the document is not about ("secondary HLH (not specific to CAR-T IEC-HS)"): its words
@@ -67,8 +70,11 @@ def synonyms(word: str) -> frozenset[str]:
 
 
 def kinds_of(parsed: ParsedQuestion) -> frozenset[str]:
-    """What a parsed text asks for, read alike: {'treatment'} for 'tx', 'dose' and 'regimen'."""
+    """What a parsed text asks for, read alike: {'treatment'} for 'tx', 'dose' and 'regimen'; how often a drug is
+    given is part of its treatment too ("toci how often can we repeat?")."""
     counted = frozenset({"count"}) if parsed.one_fact == "count" else frozenset()
+    if parsed.one_fact == "interval" and Ask.RATE not in parsed.asks:  # "frequency of palsy" asks how common
+        counted = frozenset({"interval"}) | INTENT_KINDS.get(parsed.intent, frozenset())
     return frozenset(ASK_KINDS[a] for a in parsed.asks if a in ASK_KINDS) | counted
 
 
@@ -137,7 +143,9 @@ class Topic:
 
     @property
     def kinds(self) -> frozenset[str]:
-        return asks_of(self.text)
+        """What the topic is, read alike; one naming a schedule or frequency is an interval too."""
+        interval = INTERVAL.search(self.text) and not EVENT_FREQUENCY.search(self.text)  # not "frequency of palsy"
+        return asks_of(self.text) | (frozenset({"interval"}) if interval else frozenset())
 
     def fits(self, question: ParsedQuestion, trials: frozenset[str] = frozenset(), source: str = "") -> bool:
         """Whether the topic is about what the question names: each fact both name agrees, and a toxicity or grade
@@ -171,9 +179,12 @@ class Topic:
     def narrower_than(self, question: ParsedQuestion) -> bool:
         """Whether the topic's own words (not its document's title) name a toxicity or grade the question does not:
         "G-CSF when?" is not answered by the missing cautions about G-CSF during CRS, nor "UF Health CRS guide?" by
-        its missing grade 4 regimen."""
+        its missing grade 4 regimen; nor a question naming a score ("ICE score max points?") by what is missing of
+        another (the CAR-HEMATOTOX cut-offs)."""
         own = own_reading(self.text)
-        return bool(own.toxicities and not question.toxicities) or bool(own.grades and not question.grades)
+        other_scale = bool(question.scales and set(own.scales) - set(question.scales))
+        more_specific = bool(own.toxicities and not question.toxicities) or bool(own.grades and not question.grades)
+        return more_specific or other_scale
 
     def covers(self, word: str, question: ParsedQuestion, anchored: bool = False) -> bool:
         """Whether the topic holds a question word: itself, a synonym, or, for a dose question about the topic's

@@ -371,7 +371,11 @@ def asks_workup(question: str) -> bool:
 
 
 #: "how often does CRS start after week 2?": how often something happens, a rate, though the words ask an interval.
-HAPPENS = re.compile(r"\bhow (?:often|frequently) (?:does|do|did|is|are|was|were)\b(?! (?:we|you|i)\b)", re.IGNORECASE)
+HAPPENS = re.compile(
+    r"\bhow (?:often|frequently) (?:does|do|did|is|are|was|were)\b(?! (?:we|you|i)\b)"
+    r"(?![^?.;]{0,20}\b(?:given|dosed|redosed|repeated|administered|checked|tested|monitored|drawn)\b)",
+    re.IGNORECASE,
+)
 #: "frequency of cranial nerve palsy after cilta-cel": how often an event happens, a rate; not "frequency of toci
 #: dosing" nor "frequency of ICE checks", an interval.
 EVENT_FREQUENCY = re.compile(
@@ -416,6 +420,12 @@ def without_local(question: str) -> str:
         return question
     text = LOCAL_NOUNS.sub(" ", pattern.sub(" ", question))
     return re.sub(r"\s+", " ", re.sub(r"(?:^|\s)'s\b", " ", text)).strip()  # "our unit's" leaves no "'s"
+
+
+def scales_in(text: str) -> frozenset[str]:
+    """The scores and scales a text names, one name each: 'ICE score' -> 'ice', 'CAR-HEMATOTOX' -> 'hematotox'."""
+    found = lexicon().reading_patterns["scale"].findall(text)
+    return frozenset(re.sub(r"^car-?|-", "", name.lower().removesuffix(" score")) for name in found)
 
 
 def trials_in(text: str) -> frozenset[str]:
@@ -527,7 +537,13 @@ def one_fact(
         return ""
     evidence = {"asks.evidence"} if counting else set()  # "label safety data — how many pts?" asks one thing
     asking = [p for name, p in patterns.items() if name.startswith(("asks.", "one_fact.")) and name not in evidence]
-    parts = [part for part in CLAUSE_BREAK.split(question) if not STATISTIC_ONLY.match(part)]
+    # ... nor does a part naming only a score ("ICE score — max points?"): it is what the other part asks about.
+    named_only = patterns["scale"]
+    parts = [
+        part
+        for part in CLAUSE_BREAK.split(question)
+        if not STATISTIC_ONLY.match(part) and not named_only.fullmatch(part.strip(" ?"))
+    ]
     clauses = sum(any(p.search(part) for p in asking) for part in parts)
     compared = bool(COMPARED.search(question)) and not BETWEEN.search(question)
     if TWO_ASKS.search(question) or clauses > 1 or compared:
@@ -580,6 +596,7 @@ class ParsedQuestion(BaseModel):
     line: LineOfTherapy = Field(default_factory=LineOfTherapy)
     local_only: bool = False  # "our protocol": the hospital's own documents first
     study_parts: list[str] = Field(default_factory=list)  # numbered parts of a study asked about: "cohort 4"
+    scales: list[str] = Field(default_factory=list)  # scores or scales named: "ICE score max points?" -> ice
     one_fact: FactKind = ""  # the kind of one fact asked ("ICE out of how many?": number); '' if more
 
     @classmethod
@@ -619,6 +636,7 @@ class ParsedQuestion(BaseModel):
             line=line_of(question),
             local_only=has("local"),
             study_parts=sorted(f"{kind} {number}" for kind, number in study_parts(question)),
+            scales=sorted(scales_in(question)),
             one_fact=one_fact(question, intent, asks, bare_rate, counting),
         )
 

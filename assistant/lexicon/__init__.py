@@ -100,6 +100,7 @@ class Lexicon(BaseModel):
     occurrence: str = ""  # a question asking how common something is ("GBS rate?"), not an interval or a count
     workup: str = ""  # a question asking which tests to do ("ICANS workup?"), not how to treat
     indication: str = ""  # what a CAR-T product is approved or indicated for ("kymriah indications?")
+    scale: str = ""  # a named score or scale ("ICE", "CAPD", "HScore", "CAR-HEMATOTOX")
     identify: str = ""  # findings and "what is it?": the syndrome they describe ("ferritin rising as CRS settles, dx?")
     severe: str = ""  # words saying a toxicity is severe ("severe CRS", "high-grade neurotox"): grade ≥3
     trials: list[str] = Field(default_factory=list)
@@ -145,6 +146,7 @@ class Lexicon(BaseModel):
             occurrence=_either(self.occurrence, other.occurrence),
             workup=_either(self.workup, other.workup),
             identify=_either(self.identify, other.identify),
+            scale=_either(self.scale, other.scale),
             indication=_either(self.indication, other.indication),
             severe=_either(self.severe, other.severe),
             trials=[*self.trials, *(t for t in other.trials if t not in self.trials)],
@@ -325,13 +327,13 @@ class Lexicon(BaseModel):
     def reading_patterns(self) -> dict[str, re.Pattern[str]]:
         """The question-reading patterns by name: 'asks.dose', 'population.weight', 'line.refractory', 'local',
         'one_fact.yes_no', 'risk', 'who_gets', 'occurrence', 'workup', 'identify',
-        'indication'."""
+        'indication', 'scale'."""
         named = {
             f"{part}.{key}": p
             for part in ("asks", "population", "line", "one_fact")
             for key, p in getattr(self, part).items()
         }
-        flat = ("local", "risk", "who_gets", "occurrence", "workup", "identify", "indication")
+        flat = ("local", "risk", "who_gets", "occurrence", "workup", "identify", "indication", "scale")
         named |= {name: getattr(self, name) or r"(?!)" for name in flat}
         return {name: re.compile(pattern, re.IGNORECASE) for name, pattern in named.items()}
 

@@ -409,8 +409,13 @@ PROVENANCE = re.compile(
 )
 
 #: A line that only says where content is ("the UF Health guide has a management row for grade 4 CRS", "FICM
-#: publishes pages"): in a management answer, no step. Not "covers": a boxed warning covers a toxicity.
-POINTER = re.compile(r"\b(?:has|have|includes?) an? (?:[\w-]+ ){0,3}(?:row|table|section|page)s?\b|\bpublishes\b", re.I)
+#: publishes pages", "the detailed recommendations are in the separate documents on ..."): in a management answer, no
+#: step. Not "covers": a boxed warning covers a toxicity.
+POINTER = re.compile(
+    r"\b(?:has|have|includes?) an? (?:[\w-]+ ){0,3}(?:row|table|section|page)s?\b|\bpublishes\b"
+    r"|\b(?:is|are) in (?:the )?(?:separate|other|companion) documents?\b",
+    re.I,
+)
 
 
 def says_where_from(statement: Statement, passages: Sequence[Passage]) -> bool:
