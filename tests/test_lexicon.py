@@ -77,6 +77,10 @@ def test_a_bad_lexicon_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
         ("dex q6 or q12 for G3 CRS?", "dex every 6 h or every 12 h for grade 3 CRS?"),
         ("toci q8h", "toci every 8 h"),
         ("ICE out of how many?", "ICE maximum points?"),
+        ("ICE score — total possible?", "ICE score — maximum points?"),
+        ("HScore cutoffs? CAPD cut off", "HScore cutoff? CAPD cutoff"),  # no document writes the plural
+        ("how soon can a T-cell malignancy develop?", "how soon (onset) can a T-cell malignancy develop?"),
+        ("how soon can we start G-CSF?", "how soon can we start G-CSF?"),  # a drug's time, no onset
         ("rates out of how many patients?", "rates out of how many patients?"),
         ("abecma ≥G3 CRS", "abecma grade ≥3 CRS"),
         ("abecma ≥ gr 3 CRS", "abecma grade ≥3 CRS"),
@@ -133,6 +137,7 @@ def test_bedside_shorthand_is_spelled_out(typed: str, spelled: str) -> None:
 
 def test_bedside_names_find_the_documents_words() -> None:
     assert {"hepatitis b", "hbv"} <= set(expansions("hep b ppx before CAR-T"))
+    assert "appear" in expansions("T-cell malignancy after CAR-T, earliest onset?")  # the FDA: "may appear"
     assert {"near", "proximity"} <= set(expansions("when can pts leave the area after CAR-T?"))
     assert "repeated doses" in set(expansions("CRS with ICANS: redosing toci safe?"))
     assert "boxed warning" in expansions("carvykti black box")
