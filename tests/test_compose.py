@@ -9,9 +9,11 @@ from assistant.answering.abstention import ALL_SHOWN, ONLY_PROPHYLAXIS, asked_ab
 from assistant.answering.compose import ExtractiveComposer, named_documents, same_study
 from assistant.answering.declared import Absence, Topic, declarations, declared_absence, kinds_of
 from assistant.answering.draft import Draft
+from assistant.answering.facets import facets_of
 from assistant.answering.question import Asked, Intent, ParsedQuestion, grades_in, spaced_compounds
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import Scorer
+from assistant.answering.shapes.next_step import skips_a_rung
 from assistant.answering.shapes.overview import asks_overview
 from assistant.answering.shapes.prose import select
 from assistant.answering.units import Unit, row_sentence, units_of
@@ -807,6 +809,30 @@ def test_a_next_step_question_gets_the_refractory_step_not_the_one_it_is_on() ->
     question = "grade 2 CRS hypotension no better after 24 h on dexamethasone, now what?"
     later = composer.run(question, [table], Intent.DOSING, given=[last])
     assert later.statements[0].text.startswith("Dexamethasone: 20 mg")
+
+
+def test_a_next_step_is_not_a_step_needing_a_rung_not_yet_climbed() -> None:
+    """After a bolus only, the row for hypotension persisting after fluids and anti-IL-6 therapy is two rungs up: the
+    source's sentence on fluid-refractory hypotension answers; once anti-IL-6 therapy was given, the row does."""
+    rows = (
+        "dexamethasone | 10 mg | IV | every 6 h | not stated | not stated"
+        " | CRS grade 2 with hypotension persisting after fluids and anti-IL-6 therapy | guideline",
+    )
+    table = dosing_table("cartox", *rows)
+    toci = passage("cartox", "Tocilizumab is given for fluid-refractory hypotension in grade 2 CRS.", "guideline", 1)
+    assert facets_of(Unit("A second bolus is given if SBP remains <90.", 0), "guideline", 2018).refractory
+    composer = knowing(table.text, toci.text)
+    first = ["A normal saline bolus of 500-1,000 mL for hypotension in grade 2 CRS."]
+    bolus = composer.run(
+        "grade 2 CRS, bolus given, still hypotensive — next?", [table, toci], Intent.MANAGEMENT, given=first
+    )
+    assert bolus.statements[0].text == toci.text and not bolus.table
+    after = composer.run(
+        "grade 2 CRS, had the toci, still hypotensive — next?", [table, toci], Intent.MANAGEMENT, given=first
+    )
+    assert after.statements[0].text.startswith("Dexamethasone: 10 mg")
+    # Two doses of toci came after fluids, though no one said so.
+    assert not skips_a_rung(rows[0], "still hypotensive after 2 doses of toci")
 
 
 def test_a_next_step_gives_a_dose_and_is_for_the_patient_asked_about() -> None:

@@ -337,6 +337,7 @@ def test_a_local_question_is_weighed_without_its_local_words() -> None:
         ("what grade is this CRS?", Intent.GRADING, False),
         ("what's next after 2 doses of toci for gr2 CRS?", None, True),  # no definition asked
         ("fever persists day 4, now what", None, True),
+        ("had the toci, BP still on the low side — now?", None, True),  # a state and "now?" ask what next
         ("do I still grade it as CRS w/o fever?", None, False),
         # A patient's state typed as a statement asks what to do; a span of grades with a product asks a rate.
         ("gr3 ICANS, no CRS.", Intent.MANAGEMENT, False),

@@ -47,7 +47,7 @@ AGED_FROM = re.compile(r"\baged?\s*(?:≥|>=|>|from|over|older than)\s*(\d{1,2})
 REFRACTORY = re.compile(
     r"\brefractory\b|\bnot improving\b|\bpersist\w*\b|\bafter (?:the first|\d+(?:–\d+)?) \w*\s*doses?\b|"
     r"\bno (?:improvement|response)\b|\bworsen(?:ing|ed)\b|\b(?:does|do|did) not improve\b|\bdespite\b|\bfailed\b|"
-    r"\bnot responding\b|"
+    r"\bnot responding\b|\b(?:remains?|remaining) (?:[<>≤≥]|below|above|under|over|febrile|hypotensive|hypoxic)|"
     r"\blast(?:s|ing)? (?:more than|over|>|≥)|\bprolonged\b",
     re.IGNORECASE,
 )

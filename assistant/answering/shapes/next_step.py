@@ -22,6 +22,27 @@ from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 from assistant.text import bare_numbers
 
+#: The rungs a step's setting says were climbed before it ("hypotension persisting after fluids and anti-IL-6
+#: therapy"), lowest first, each with the words saying the conversation climbed it (or one above it: two doses of
+#: toci came after fluids): a step needing a rung not yet climbed is not the next one ("bolus given, still
+#: hypotensive" is answered by CARTOX's second bolus and tocilizumab, not by its dexamethasone for hypotension
+#: persisting after both).
+RUNGS = (
+    (re.compile(r"\bfluids?\b", re.I), re.compile(r"\b(?:fluids?|bolus\w*|ns|saline|ivf)\b", re.I)),
+    (re.compile(r"\banti-il-?6\b", re.I), re.compile(r"\b(?:toci\w*|actemra|siltux\w*|sylvant|anti-il-?6)\b", re.I)),
+)
+AFTER = re.compile(r"\b(?:after|despite|refractory to)\b(.*)", re.I)
+
+
+def skips_a_rung(setting: str, said: str) -> bool:
+    """Whether a step's setting names a rung climbed before it that ``said`` (the question and the answers before
+    it) does not: "after fluids and anti-IL-6 therapy" when only a bolus was given."""
+    before = AFTER.search(setting)
+    if not before:
+        return False
+    top = max((n for n, (_, given) in enumerate(RUNGS) if given.search(said)), default=-1)
+    return any(named.search(before.group(1)) for named, _ in RUNGS[top + 1 :])
+
 
 def next_step(
     question: str,
@@ -58,7 +79,7 @@ def next_step(
     # "steroids if no better 24 h after toci": the drug the question asks to give (or a member of its class)
     # is the step wanted; another drug's row follows it.
     wanted = lexicon().with_members(parsed.drugs)
-    steps: list[tuple[tuple[bool, bool, bool, bool, int, bool, int, bool, int], Statement]] = []
+    steps: list[tuple[tuple[bool, bool, bool, bool, bool, int, bool, int, bool, int], Statement]] = []
     seen: set[tuple[str, ...]] = set()
     for value, unit in scored:
         if not unit.is_dosing_row or value <= 0 or unit.cells is None or not stated(unit.cells.get("dose")):
@@ -89,6 +110,7 @@ def next_step(
                 # On a higher grade the ladder starts at that grade's first step, not its refractory one.
                 (
                     not named,
+                    skips_a_rung(unit.cells.get("setting", ""), said),
                     not dose,  # a row whose dose was not captured follows those giving one, unless its source is named
                     bool(wanted) and not facets.drugs & wanted,
                     passage.doc_id != source if source else False,
@@ -103,12 +125,24 @@ def next_step(
         )
     any_drug = parsed.model_copy(update={"drugs": []})
     said_next = _refractory_sentences(any_drug, scored, passages, source, setting)
+    steps.sort(key=lambda pair: pair[0])  # stable: score order within equal fits
+    climbed = [s for s in said_next if not skips_a_rung(s.text, said)]
+    if steps and steps[0][0][1] and climbed:
+        # Every row is a rung too far: the best sentence and the source's own on the step between answer; not the
+        # sentence whose numbers the last answer gave (the step the patient is on: "a bolus of 500-1,000 mL").
+        last = bare_numbers(given[-1]) if given else set()
+        best = [
+            s
+            for s in beside_table(scored, scorer)
+            if not skips_a_rung(s.text, said) and not (bare_numbers(s.text) and bare_numbers(s.text) <= last)
+        ][:1]
+        between = [*best, *(s for s in climbed if all(s.text != b.text for b in best))]
+        return Draft(statements=between[: scorer.rules.dosing_prose + 1])
     if not steps:
         # A dose question ("how high can it be escalated?") is answered by the dosing shape, not a sentence.
         if not said_next or parsed.intent is Intent.DOSING:
             return None
         return Draft(statements=said_next[: scorer.rules.dosing_prose + 1])
-    steps.sort(key=lambda pair: pair[0])  # stable: score order within equal fits
     table = [row for _, row in steps[: scorer.rules.max_dosing_rows]]
     lead_source = passages[table[0].sources[0]].doc_id
     # Beside the table: the best sentence, and the lead row's source's own sentence on the refractory setting.
