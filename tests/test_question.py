@@ -127,6 +127,7 @@ def test_our_protocol_asks_for_local_documents() -> None:
         ("CRS, toci contraindicated — what else?", [], ["tocilizumab"]),  # a drug not to be given is not asked
         ("gr2 ICANS, want to avoid dex — options?", [], ["dexamethasone"]),
         ("gr3 ICANS, something other than dex?", [], ["dexamethasone"]),
+        ("can't give tocilizumab — alternative for CRS?", [], ["tocilizumab"]),  # nor one that cannot be
     ],
 )
 def test_a_drug_already_given_is_the_line_not_the_drug_asked(question: str, drugs: list, prior: list) -> None:
@@ -563,6 +564,10 @@ def test_a_question_mark_inside_a_question_ends_one_ask() -> None:
     assert parse("how to grade icans in 4yo cant do ICE? capd cut off").one_fact == ""
     assert parse("capd cut off in a 4yo?").one_fact == "number"
     assert parse("ICE score — max points?").one_fact == "number"  # the score named alone is what is asked about
+    dexa = parse("gr3 CRS dexa every 6 or every 12 h?")
+    assert (dexa.one_fact, dexa.drugs) == ("interval", ["dexamethasone"])  # a choice of two intervals
+    assert parse("can't give tocilizumab — alternative for CRS?").one_fact == ""  # "can't" asks no yes/no
+    assert Ask.DEFINITION in parse("tisagenlecleucel is sold as?").asks  # a brand name
 
 
 @pytest.mark.parametrize(

@@ -139,7 +139,7 @@ PRIOR = re.compile(
     r"\b[\w-]+[- ](?:refractory|resistant|dependent)\b(?!\s+to\b)"  # "ICANS refractory to steroids": the steroids
     r"|\b[\w-]+\s+(?:is\s+|are\s+)?(?:contraindicated|allergy)\b"  # "toci contraindicated": another drug is asked
     r"|\b(?:refractory to|despite|after|failed|failing|instead of|rather than|other than|in place of|avoid(?:ing)?|"
-    r"sparing|allergic to|allergy to|"
+    r"sparing|allergic to|allergy to|out of|(?:can['’]?t|cannot|unable to) (?:give|use|get)|"
     r"(?<!data )(?<!evidence )(?<!studies )(?<!literature )(?<!guidance )(?<!experience )on)\s+"
     r"(?:(?:the|that|high-dose|\d+|one|two|three|first|1st|second|2nd|initial|doses?|of)\s+){0,4}[\w-]+"
     r"|\b[\w-]+(?:\s+x\s*\d)?\s+(?:given|started|administered|received)\b",  # "toci x1 given", "dex started"
