@@ -835,6 +835,18 @@ def test_a_next_step_is_not_a_step_needing_a_rung_not_yet_climbed() -> None:
     assert not skips_a_rung(rows[0], "still hypotensive after 2 doses of toci")
 
 
+def test_two_drugs_asked_together_each_get_their_top_row_above_the_table() -> None:
+    rows = (
+        "methylprednisolone | 1 mg/kg | IV | every 12 h | not stated | not stated | ICANS grade 3 | guideline",
+        "dexamethasone | 10 mg | IV | every 6–12 h | not stated | not stated | ICANS grade 3 | guideline",
+    )
+    table = dosing_table("a", *rows)
+    both = compose("grade 3 ICANS: dexamethasone and methylprednisolone doses?", [table], Intent.DOSING)
+    assert {s.text.split(":")[0] for s in both.statements[:2]} == {"Methylprednisolone", "Dexamethasone"}
+    one = compose("grade 3 ICANS: dexamethasone dose?", [table], Intent.DOSING)
+    assert [s.text.split(":")[0] for s in one.statements] == ["Dexamethasone"]
+
+
 def test_a_next_step_gives_a_dose_and_is_for_the_patient_asked_about() -> None:
     """ "grade 3 CRS still on pressors after 2 doses of toci": a label row whose dose was not captured follows the rows
     giving one, and a row for children only follows one stating no population."""
@@ -1151,8 +1163,8 @@ def test_a_drug_named_by_its_class_is_answered_as_its_members_are(question: str,
         "levetiracetam | 500 mg | IV | bolus | not stated | adults | NCSE | guideline",
     ]
     tables = [dosing_table(row.split()[0], row) for row in rows]
-    draft = compose(question, tables, Intent.DOSING)
-    assert draft.statements and draft.statements == compose(naming_the_drugs, tables, Intent.DOSING).statements
+    draft, named = compose(question, tables, Intent.DOSING), compose(naming_the_drugs, tables, Intent.DOSING)
+    assert draft.table and draft.table == named.table and draft.statements[0] == named.statements[0]
 
 
 def test_a_dose_the_sources_do_not_give_for_a_known_drug_is_said_so_not_abstained() -> None:

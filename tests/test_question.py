@@ -128,6 +128,7 @@ def test_our_protocol_asks_for_local_documents() -> None:
         ("gr2 ICANS, want to avoid dex — options?", [], ["dexamethasone"]),
         ("gr3 ICANS, something other than dex?", [], ["dexamethasone"]),
         ("can't give tocilizumab — alternative for CRS?", [], ["tocilizumab"]),  # nor one that cannot be
+        ("2 doses of toci in, gr 3 CRS not improving — which steroid and dose?", ["corticosteroids"], ["tocilizumab"]),
     ],
 )
 def test_a_drug_already_given_is_the_line_not_the_drug_asked(question: str, drugs: list, prior: list) -> None:

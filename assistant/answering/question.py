@@ -142,7 +142,8 @@ PRIOR = re.compile(
     r"sparing|allergic to|allergy to|out of|(?:can['’]?t|cannot|unable to) (?:give|use|get)|"
     r"(?<!data )(?<!evidence )(?<!studies )(?<!literature )(?<!guidance )(?<!experience )on)\s+"
     r"(?:(?:the|that|high-dose|\d+|one|two|three|first|1st|second|2nd|initial|doses?|of)\s+){0,4}[\w-]+"
-    r"|\b[\w-]+(?:\s+x\s*\d)?\s+(?:given|started|administered|received)\b",  # "toci x1 given", "dex started"
+    r"|\b[\w-]+(?:\s+x\s*\d)?\s+(?:given|started|administered|received)\b"  # "toci x1 given", "dex started"
+    r"|\b(?:\d+|one|two|three)\s+doses?\s+of\s+[\w-]+\s+(?:in|done|so far|already)\b",  # "2 doses of toci in"
     re.IGNORECASE,
 )
 

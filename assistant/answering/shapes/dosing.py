@@ -93,9 +93,10 @@ def dosing_answer(
     if gap:  # only what fits the setting asked may follow, labelled as related
         lead = related([s for s in beside if not statement_fit(parsed, s, passages).mismatches])
     else:
-        row = lead_for(table[0])
+        rows = [lead_for(row) for row in first_of_each(table, parsed.drugs)]
         spelled = rules.row_spelled_out
-        lead = [row, *(s for s in beside if not (spelled and cited_by(row, s, rules, frozenset(asked.core))))]
+        core = frozenset(asked.core)
+        lead = [*rows, *(s for s in beside if not (spelled and any(cited_by(row, s, rules, core) for row in rows)))]
     unfit = not any(asked.setting_of((row.cells or {}).get("setting", "")) for row in table)
     # A dose the source only has one "consider" for ("dex? dose?" for grade 2 ICANS without CRS) follows how
     # that source manages the setting ("... is managed with supportive care"), so the option does not read as the rule.
@@ -192,6 +193,17 @@ def dosing_rows(
         if len(rows) >= limit:
             break
     return rows
+
+
+def first_of_each(table: Sequence[Statement], drugs: Sequence[str]) -> list[Statement]:
+    """The top row, and with two or more drugs named ("dex and methylpred doses for gr3 ICANS?") the top row of each,
+    in table order: a pharmacist checking both expects both stated above the table. A class named ("steroid dose?")
+    is one drug asked: its members' other rows (intrathecal hydrocortisone) would only pad the answer."""
+    if len(drugs) < 2:
+        return list(table[:1])
+    drug_of = {id(row): (row.cells or {}).get("drug", "").lower() for row in table}
+    firsts = [next((row for row in table if drug_of[id(row)] in lexicon().members(drug)), None) for drug in drugs]
+    return sorted({id(row): row for row in firsts if row is not None}.values(), key=table.index) or list(table[:1])
 
 
 def lead_for(row: Statement) -> Statement:
