@@ -127,6 +127,7 @@ def test_a_bad_lexicon_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
         ("LD chemo before cilta-cel?", "lymphodepletion before cilta-cel?"),
         ("benda as LD? flu dose before LD?", "benda as lymphodepletion? flu dose before lymphodepletion?"),
         ("keppra LD for status?", "keppra LD for status?"),  # a loading dose
+        ("cyclophosphamide LD dose? benda LD?", "cyclophosphamide lymphodepletion dose? benda lymphodepletion?"),
         ("flu dose for renal fx?", "flu dose for renal function?"),
         ("flu shot after CAR-T? LDH high", "flu shot after CAR-T? LDH high"),  # influenza, lactate dehydrogenase
     ],
