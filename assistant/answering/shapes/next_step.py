@@ -127,9 +127,11 @@ def next_step(
     said_next = _refractory_sentences(any_drug, scored, passages, source, setting)
     steps.sort(key=lambda pair: pair[0])  # stable: score order within equal fits
     climbed = [s for s in said_next if not skips_a_rung(s.text, said)]
-    if steps and steps[0][0][1] and climbed:
-        # Every row is a rung too far: the best sentence and the source's own on the step between answer; not the
-        # sentence whose numbers the last answer gave (the step the patient is on: "a bolus of 500-1,000 mL").
+    lead = steps[0][1] if steps else None
+    if lead is not None and skips_a_rung((lead.cells or {}).get("setting", ""), said) and climbed:
+        # The row that would lead (the named body's first) is a rung too far: the best sentence and the source's own
+        # on the step between answer; not the sentence whose numbers the last answer gave (the step the patient is
+        # on: "a bolus of 500-1,000 mL").
         last = bare_numbers(given[-1]) if given else set()
         best = [
             s
