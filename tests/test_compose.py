@@ -13,7 +13,7 @@ from assistant.answering.facets import facets_of
 from assistant.answering.question import Asked, Intent, ParsedQuestion, grades_in, spaced_compounds
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import Scorer
-from assistant.answering.shapes.next_step import skips_a_rung
+from assistant.answering.shapes.next_step import climbed, skips_a_rung
 from assistant.answering.shapes.overview import asks_overview
 from assistant.answering.shapes.prose import select
 from assistant.answering.units import Unit, row_sentence, units_of
@@ -832,7 +832,8 @@ def test_a_next_step_is_not_a_step_needing_a_rung_not_yet_climbed() -> None:
     )
     assert after.statements[0].text.startswith("Dexamethasone: 10 mg")
     # Two doses of toci came after fluids, though no one said so.
-    assert not skips_a_rung(rows[0], "still hypotensive after 2 doses of toci")
+    said = "still hypotensive after 2 doses of toci"
+    assert not skips_a_rung(rows[0], climbed(said, {"tocilizumab"}))
 
 
 def test_two_drugs_asked_together_each_get_their_top_row_above_the_table() -> None:

@@ -72,10 +72,10 @@ def synonyms(word: str) -> frozenset[str]:
 def kinds_of(parsed: ParsedQuestion) -> frozenset[str]:
     """What a parsed text asks for, read alike: {'treatment'} for 'tx', 'dose' and 'regimen'; how often a drug is
     given is part of its treatment too ("toci how often can we repeat?")."""
-    counted = frozenset({"count"}) if parsed.one_fact == "count" else frozenset()
+    fact = frozenset({"count"}) if parsed.one_fact == "count" else frozenset()
     if parsed.one_fact == "interval" and Ask.RATE not in parsed.asks:  # "frequency of palsy" asks how common
-        counted = frozenset({"interval"}) | INTENT_KINDS.get(parsed.intent, frozenset())
-    return frozenset(ASK_KINDS[a] for a in parsed.asks if a in ASK_KINDS) | counted
+        fact = frozenset({"interval"}) | INTENT_KINDS.get(parsed.intent, frozenset())
+    return frozenset(ASK_KINDS[a] for a in parsed.asks if a in ASK_KINDS) | fact
 
 
 def studied(parsed: ParsedQuestion) -> frozenset[str]:

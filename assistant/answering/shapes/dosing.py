@@ -201,9 +201,14 @@ def first_of_each(table: Sequence[Statement], drugs: Sequence[str]) -> list[Stat
     is one drug asked: its members' other rows (intrathecal hydrocortisone) would only pad the answer."""
     if len(drugs) < 2:
         return list(table[:1])
-    drug_of = {id(row): (row.cells or {}).get("drug", "").lower() for row in table}
-    firsts = [next((row for row in table if drug_of[id(row)] in lexicon().members(drug)), None) for drug in drugs]
-    return sorted({id(row): row for row in firsts if row is not None}.values(), key=table.index) or list(table[:1])
+    left = [set(lexicon().members(drug)) for drug in drugs]  # each drug asked, as the rows may name it
+    firsts = []
+    for row in table:
+        name = (row.cells or {}).get("drug", "").lower()
+        if any(name in names for names in left):
+            firsts.append(row)
+            left = [names for names in left if name not in names]
+    return firsts or list(table[:1])
 
 
 def lead_for(row: Statement) -> Statement:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from assistant.answering.draft import Draft, Statement
 from assistant.answering.facets import facets_of, fit, statement_fit
@@ -22,26 +23,37 @@ from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
 from assistant.text import bare_numbers
 
-#: The rungs a step's setting says were climbed before it ("hypotension persisting after fluids and anti-IL-6
-#: therapy"), lowest first, each with the words saying the conversation climbed it (or one above it: two doses of
-#: toci came after fluids): a step needing a rung not yet climbed is not the next one ("bolus given, still
+
+class Rung(NamedTuple):
+    """A treatment a step's setting can say was given before it ("after fluids and anti-IL-6 therapy")."""
+
+    named: re.Pattern[str]  # how a setting names it
+    drugs: frozenset[str]  # the lexicon's drugs that give it
+    words: re.Pattern[str]  # other words saying it was given
+
+
+#: The rungs of a ladder, lowest first: a step needing a rung not yet climbed is not the next one ("bolus given, still
 #: hypotensive" is answered by CARTOX's second bolus and tocilizumab, not by its dexamethasone for hypotension
-#: persisting after both).
+#: persisting after both), and a rung said climbed implies those below it (two doses of toci came after fluids).
+ANTI_IL6 = re.compile(r"\banti-il-?6\b", re.I)
 RUNGS = (
-    (re.compile(r"\bfluids?\b", re.I), re.compile(r"\b(?:fluids?|bolus\w*|ns|saline|ivf)\b", re.I)),
-    (re.compile(r"\banti-il-?6\b", re.I), re.compile(r"\b(?:toci\w*|actemra|siltux\w*|sylvant|anti-il-?6)\b", re.I)),
+    Rung(re.compile(r"\bfluids?\b", re.I), frozenset(), re.compile(r"\b(?:fluids?|bolus\w*|ns|saline|ivf)\b", re.I)),
+    Rung(ANTI_IL6, frozenset({"tocilizumab", "siltuximab"}), ANTI_IL6),
 )
 AFTER = re.compile(r"\b(?:after|despite|refractory to)\b(.*)", re.I)
 
 
-def skips_a_rung(setting: str, said: str) -> bool:
-    """Whether a step's setting names a rung climbed before it that ``said`` (the question and the answers before
-    it) does not: "after fluids and anti-IL-6 therapy" when only a bolus was given."""
+def climbed(said: str, drugs: set[str]) -> int:
+    """The highest rung ``said`` (the question and the answers before it, naming ``drugs``) says was climbed; -1 for
+    none."""
+    return max((n for n, rung in enumerate(RUNGS) if rung.drugs & drugs or rung.words.search(said)), default=-1)
+
+
+def skips_a_rung(setting: str, top: int) -> bool:
+    """Whether a step's setting names a rung above ``top`` (``climbed``) as given before it: "after fluids and
+    anti-IL-6 therapy" when only a bolus was given."""
     before = AFTER.search(setting)
-    if not before:
-        return False
-    top = max((n for n, (_, given) in enumerate(RUNGS) if given.search(said)), default=-1)
-    return any(named.search(before.group(1)) for named, _ in RUNGS[top + 1 :])
+    return bool(before) and any(rung.named.search(before.group(1)) for rung in RUNGS[top + 1 :])
 
 
 def next_step(
@@ -64,6 +76,7 @@ def next_step(
     """
     said = " ".join([question, *given])
     said_values, on = bare_numbers(said), set(entities(said).get("drug", []))
+    top = climbed(said, on)
     bodies, products = set(parsed.bodies), set(parsed.products)
     # The ladder climbs from the grade asked, or from the grade of the step the last answer gave.
     reached = [int(g) for g in grades_in(given[-1], targets=False)] if given else []
@@ -110,7 +123,7 @@ def next_step(
                 # On a higher grade the ladder starts at that grade's first step, not its refractory one.
                 (
                     not named,
-                    skips_a_rung(unit.cells.get("setting", ""), said),
+                    skips_a_rung(unit.cells.get("setting", ""), top),
                     not dose,  # a row whose dose was not captured follows those giving one, unless its source is named
                     bool(wanted) and not facets.drugs & wanted,
                     passage.doc_id != source if source else False,
@@ -126,9 +139,9 @@ def next_step(
     any_drug = parsed.model_copy(update={"drugs": []})
     said_next = _refractory_sentences(any_drug, scored, passages, source, setting)
     steps.sort(key=lambda pair: pair[0])  # stable: score order within equal fits
-    climbed = [s for s in said_next if not skips_a_rung(s.text, said)]
+    next_rung = [s for s in said_next if not skips_a_rung(s.text, top)]
     lead = steps[0][1] if steps else None
-    if lead is not None and skips_a_rung((lead.cells or {}).get("setting", ""), said) and climbed:
+    if lead is not None and skips_a_rung((lead.cells or {}).get("setting", ""), top) and next_rung:
         # The row that would lead (the named body's first) is a rung too far: the best sentence and the source's own
         # on the step between answer; not the sentence whose numbers the last answer gave (the step the patient is
         # on: "a bolus of 500-1,000 mL").
@@ -136,9 +149,9 @@ def next_step(
         best = [
             s
             for s in beside_table(scored, scorer)
-            if not skips_a_rung(s.text, said) and not (bare_numbers(s.text) and bare_numbers(s.text) <= last)
+            if not skips_a_rung(s.text, top) and not (bare_numbers(s.text) and bare_numbers(s.text) <= last)
         ][:1]
-        between = [*best, *(s for s in climbed if all(s.text != b.text for b in best))]
+        between = [*best, *(s for s in next_rung if all(s.text != b.text for b in best))]
         return Draft(statements=between[: scorer.rules.dosing_prose + 1])
     if not steps:
         # A dose question ("how high can it be escalated?") is answered by the dosing shape, not a sentence.
