@@ -27,3 +27,19 @@ EVERYDAY = frozenset({"colitis", "dosing"})
 )
 def test_a_slip_in_a_clinical_word_is_read_as_the_word(typed: str, read: str) -> None:
     assert fix_typos(typed, DOMAIN, EVERYDAY) == read
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("TRANSFORM randomization ratio?", "TRANSFORM randomised ratio?"),  # -ization typed, -ised written
+        ("severe anemia rate?", "severe anaemia rate?"),  # everyday English or not, the corpus's spelling
+        ("peds leukaemia", "peds leukemia"),
+        ("tumour lysis", "tumor lysis"),  # our -> or
+        ("four doses", "four doses"),  # "four" is no spelling of "for"
+        ("organized care", "organized care"),  # in the corpus as typed: left alone
+    ],
+)
+def test_a_word_in_the_other_regional_spelling_is_read_as_the_corpus_writes_it(typed: str, read: str) -> None:
+    domain = frozenset({"randomised", "ratio", "anaemia", "leukemia", "tumor", "lysis", "for", "organized"})
+    assert fix_typos(typed, domain, frozenset({"severe", "rate", "four", "doses", "care"})) == read

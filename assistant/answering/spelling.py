@@ -1,14 +1,20 @@
-"""Phone-keyboard typos in a question's clinical words, put right before the question is read.
+"""Phone-keyboard typos and regional spellings in a question's clinical words, put right before the question is read.
 
 "tocilizumsb", "dexametasone", "certificaton": a word that neither the corpus, the lexicon nor everyday English
 knows, one slip (a letter wrong, missing, extra, or two swapped) from exactly one word the corpus or the lexicon
 uses, is read as that word. Short words are left alone (too many words lie one slip from "vanc"), and so is a
 word with two candidates: guessing between them would be inventing.
 
+A word the corpus never uses in the spelling typed but does in the other side of the Atlantic's ("randomization"
+where the documents write "randomised", "anemia" where they write "anaemia", "tumour" for "tumor") is read in the
+corpus's spelling, whatever its length and even when everyday English knows it.
+
 >>> fix_typos("tocilizumsb dose for gr2 CRS?", frozenset({"tocilizumab", "dose", "crs"}), frozenset())
 'tocilizumab dose for gr2 CRS?'
 >>> fix_typos("pembrolizumab colitis", frozenset({"tocilizumab"}), frozenset())
 'pembrolizumab colitis'
+>>> fix_typos("TRANSFORM randomization ratio?", frozenset({"randomised", "ratio"}), frozenset())
+'TRANSFORM randomised ratio?'
 """
 
 from __future__ import annotations
@@ -20,6 +26,55 @@ from collections.abc import Collection
 MIN_TYPO_LENGTH = 6
 #: A word as a clinician types it: letters, maybe hyphenated ("tisa-cel").
 WORD = re.compile(r"[A-Za-z][A-Za-z-]+")
+
+
+#: Words shorter than this keep their spelling: "does" is no "des", "aes" no "es".
+MIN_REGIONAL_LENGTH = 5
+#: The endings of an -ise/-ize verb's family ("randomise", "randomised", "randomisation").
+IZE_ENDINGS = ("e", "ed", "es", "ing", "ation", "ations")
+IZE_FAMILY = re.compile(rf"(\w{{3,}}?i)([sz])({'|'.join(sorted(IZE_ENDINGS, key=len, reverse=True))})")
+#: Letters one spelling writes and the other does not, each way (British first): "haem"/"hem", "oedema"/"edema",
+#: "tumour"/"tumor", "centre"/"center", "labelled"/"labeled", "analyse"/"analyze". A swap of "our" needs three
+#: letters before it, so "four" is never "for".
+REGIONAL_SWAPS = (
+    (re.compile(r"ae"), "e"),
+    (re.compile(r"oe"), "e"),
+    (re.compile(r"(?<=\w{3})our"), "or"),
+    (re.compile(r"(?<=\w)tre(?=s?$)"), "ter"),
+    (re.compile(r"ll(?=ed$|ing$)"), "l"),
+    (re.compile(r"yse(?=[sd]?$)"), "yze"),
+)
+AMERICAN_SWAPS = (
+    (re.compile(r"e"), "ae"),
+    (re.compile(r"e"), "oe"),
+    (re.compile(r"(?<=\w{3})or"), "our"),
+    (re.compile(r"(?<=\w)ter(?=s?$)"), "tre"),
+    (re.compile(r"(?<=[aeiou])l(?=ed$|ing$)"), "ll"),
+    (re.compile(r"yze(?=[sd]?$)"), "yse"),
+)
+
+
+def regional_variants(word: str) -> frozenset[str]:
+    """The word in the other regional spelling, one difference at a time; an -ise/-ize word in any ending of its
+    family in the other letter ('randomization' -> 'randomisation', 'randomised', ...), since the documents may use
+    another ending."""
+    variants: set[str] = set()
+    if family := IZE_FAMILY.fullmatch(word):
+        other = "z" if family.group(2) == "s" else "s"
+        variants |= {family.group(1) + other + ending for ending in IZE_ENDINGS}
+    for pattern, replacement in REGIONAL_SWAPS + AMERICAN_SWAPS:
+        for match in pattern.finditer(word):
+            variants.add(word[: match.start()] + replacement + word[match.end() :])
+    return frozenset(variants - {word})
+
+
+def corpus_spelling(word: str, domain: Collection[str]) -> str | None:
+    """The ``domain`` word that is ``word`` in the other regional spelling, the one keeping its ending first; None
+    when there is none."""
+    if len(word) < MIN_REGIONAL_LENGTH:
+        return None
+    found = {variant for variant in regional_variants(word) if variant in domain}
+    return min(found, key=lambda known: (known[-3:] != word[-3:], known)) if found else None
 
 
 def one_slip(typed: str, word: str) -> bool:
@@ -43,7 +98,11 @@ def fix_typos(question: str, domain: Collection[str], everyday: Collection[str])
     def fixed(match: re.Match[str]) -> str:
         typed = match.group(0)
         word = typed.lower()
-        if len(word) < MIN_TYPO_LENGTH or word in domain or word in everyday:
+        if word in domain:
+            return typed
+        if regional := corpus_spelling(word, domain):
+            return regional
+        if len(word) < MIN_TYPO_LENGTH or word in everyday:
             return typed
         candidates = [known for known in domain if known[:1] == word[:1] and one_slip(word, known)]
         return candidates[0] if len(candidates) == 1 else typed
