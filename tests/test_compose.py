@@ -261,6 +261,8 @@ def test_a_disease_outside_car_t_care_is_not_answered_with_a_car_t_dose() -> Non
     draft = composer.run("toci dose for rheumatoid arthritis?", [dose], Intent.DOSING)
     assert draft.abstained and draft.reason == "no source found speaks of rheumatoid arthritis"
     assert not composer.run("anakinra for rheumatoid arthritis?", [dose, approval], Intent.GENERAL).abstained
+    gca = composer.run("toci dose for GCA?", [dose], Intent.DOSING)  # giant cell arteritis, as typed
+    assert gca.abstained and gca.reason == "no source found speaks of giant cell arteritis"
 
 
 def test_a_dose_asked_in_one_unit_is_not_answered_in_another() -> None:

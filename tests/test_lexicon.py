@@ -130,6 +130,9 @@ def test_a_bad_lexicon_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
         ("cyclophosphamide LD dose? benda LD?", "cyclophosphamide lymphodepletion dose? benda lymphodepletion?"),
         ("flu dose for renal fx?", "flu dose for renal function?"),
         ("flu shot after CAR-T? LDH high", "flu shot after CAR-T? LDH high"),  # influenza, lactate dehydrogenase
+        ("PS 3, can they still get axi-cel?", "performance status 3, can they still get axi-cel?"),
+        ("PS of the label?", "PS of the label?"),  # no figure: not a performance status
+        ("day 7, ferritin 15k — significance?", "day 7, ferritin 15,000 — significance?"),  # thousands
     ],
 )
 def test_bedside_shorthand_is_spelled_out(typed: str, spelled: str) -> None:
@@ -179,6 +182,10 @@ def test_bedside_names_find_the_documents_words() -> None:
     assert "live vaccines" in expansions("varicella vaccine after CAR-T?")
     assert "hypotension" in expansions("gr 2 CRS, hypotensive, what do we do")
     assert "treatment" in expansions("how do you treat IEC-HS?")
+    assert {"vzv", "herpes zoster"} <= set(expansions("shingles after CAR-T, acyclovir treatment dose?"))
+    assert "myeloid malignancy" in expansions("MDS/AML after cilta-cel — incidence?")
+    assert "approved for" in expansions("what is aucatzyl indicated for?")
+    assert "movement and neurocognitive teaes" in expansions("parkinsonism after carvykti — how common?")
     assert "lifelong" in expansions("do we screen for second cancers for life after CAR-T?")
     assert "deaths" in expansions("how many die of CRS?") and "died" in expansions("carHLH fatal?")
     assert "performance status" in expansions("ecog 2 ok for car-t?")
