@@ -228,6 +228,8 @@ def test_verifier_removes_a_statement_below_the_support_share() -> None:
         ("has anakinra been shown to help steroid-refractory ICANS?", Intent.EVIDENCE),
         ("is ppx kineret effective for neurotox after car-t?", Intent.EVIDENCE),
         ("do we lower the dex dose once better?", Intent.DOSING),  # "we" lower it: an order, not a finding
+        ("CRS grade 3 — what's the plan?", Intent.MANAGEMENT),
+        ("gr 3 ICANS — plan?", Intent.MANAGEMENT),
     ],
 )
 def test_intent_classification(question: str, intent: Intent) -> None:

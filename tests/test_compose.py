@@ -813,6 +813,55 @@ def test_a_next_step_question_gets_the_refractory_step_not_the_one_it_is_on() ->
     assert later.statements[0].text.startswith("Dexamethasone: 20 mg")
 
 
+def test_a_next_step_whose_drug_the_question_names_is_that_drugs_dose() -> None:
+    """ "ICANS not responding to dex — anakinra how much?" has chosen its next step: anakinra's dose answers, not the
+    ladder's next dexamethasone rung."""
+    table = dosing_table(
+        "a",
+        "dexamethasone | 10 mg | IV | every 6–12 h | not stated | not stated"
+        " | ICANS grade 2 with CRS, refractory after the first tocilizumab dose | guideline",
+        "anakinra | 100 mg | SC | daily | not stated | not stated | ICANS after axi-cel, grade not stated | trial",
+    )
+    draft = compose("ICANS not responding to dex — anakinra how much?", [table], Intent.DOSING)
+    assert draft.statements[0].text.startswith("Anakinra: 100 mg")
+    # A follow-up carrying "toci dose?" from the conversation chooses no drug of its own: the ladder is climbed.
+    from assistant.answering.compose import names_its_step
+
+    carried = "grade 2 CRS, hypotensive, toci dose?"
+    assert not names_its_step(f"still hypotensive after 2 doses of that, next step? ({carried})", carried)
+    assert names_its_step("ICANS not responding to dex — anakinra how much?")
+
+
+def test_what_defines_a_grade_is_not_answered_by_a_trials_rate() -> None:
+    """ "adult pt: what defines grade 3 ICANS?" is answered by the grading row, not by how often adults in ZUMA-3 had
+    grade ≥3 neurologic events; a question naming the trial keeps its lines."""
+    trial = passage("zuma-3", "In ZUMA-3 (brexu-cel, adult B-ALL), grade 3 ICANS occurred in 38% of adult patients.")
+    row = passage("astct", "Grade 3 ICANS is an ICE score of 0-2 or awakening only to touch.", "consensus", 1)
+    composer = knowing(trial.text, row.text)
+    draft = composer.run("adult pt: what defines grade 3 ICANS?", [trial, row], Intent.GRADING)
+    assert [s.text for s in draft.statements] == [row.text]
+    named = composer.run("how was grade 3 ICANS defined in ZUMA-3?", [trial, row], Intent.GRADING)
+    assert trial.text in [s.text for s in named.statements]
+
+
+def test_a_sentence_restating_its_documents_title_is_no_unit() -> None:
+    """A reference line citing the document ("Cohen AD, ... Incidence and management of CAR-T neurotoxicity ...
+    Blood Cancer J 2022") is no finding: the title's sentence is not quoted."""
+    title = "Incidence and management of CAR-T neurotoxicity in CARTITUDE studies"
+    text = f"Cohen AD, Jagannath S. {title}. Blood Cancer J 2022.\n- In CARTITUDE-1, 5% reported MNTs."
+    cited = make_passage(text, "cohen", title=title)
+    assert title + "." not in [u.text for u in units_of([cited])]
+    assert "In CARTITUDE-1, 5% reported MNTs." in [u.text for u in units_of([cited])]
+
+
+def test_the_day_of_the_course_is_no_subject_a_line_must_share() -> None:
+    """ "day 7, ferritin 15k — what does that mean?" asks about ferritin; 'day' says when."""
+    carhlh = passage("cartox", "In CARTOX, carHLH is defined by a peak ferritin >10,000 ng/mL.", "guideline")
+    other = passage("asco", "On day 14, G-CSF may be considered.", "guideline", 1)
+    draft = compose("day 7, ferritin 15k — what does that mean?", [carhlh, other])
+    assert not draft.abstained and draft.statements[0].text == carhlh.text
+
+
 def test_a_next_step_is_not_a_step_needing_a_rung_not_yet_climbed() -> None:
     """After a bolus only, the row for hypotension persisting after fluids and anti-IL-6 therapy is two rungs up: the
     source's sentence on fluid-refractory hypotension answers; once anti-IL-6 therapy was given, the row does."""
@@ -1339,6 +1388,24 @@ def test_facets_a_line_on_a_grade_outside_a_range_asked_contradicts_it() -> None
     assert grade_1.mismatches and not grade_3.mismatches and grade_3.matches
 
 
+def test_facets_a_line_of_another_score_contradicts_a_score_asked_and_moves_behind() -> None:
+    """ "HScore — which threshold?" is not answered by the HLH-2004 ferritin threshold before the HScore's cut-offs."""
+    from assistant.answering.facets import facets_of, fit
+    from assistant.answering.question import ParsedQuestion
+    from assistant.answering.shapes.prose import fitting_first
+
+    parsed = ParsedQuestion.read("HScore — which threshold?")
+    hlh = Unit("HLH-2004 criterion: Ferritin; Threshold or finding: ≥500 ng/mL", 0)
+    hscore = Unit("The best HScore cut-off was 169.", 0)
+    assert parsed.scales == ["hscore"]
+    assert fit(parsed, facets_of(hlh, "guideline", 2007)).mismatches
+    assert not fit(parsed, facets_of(hscore, "trial", 2014)).mismatches
+    passages = [make_passage("x", "fardet-2014-hscore", doc_type="trial")]
+    assert fitting_first([(2.0, hlh), (1.0, hscore)], parsed, passages) == [(1.0, hscore), (2.0, hlh)]
+    capd = Unit("In the ASTCT 2019 paediatric grading, a CAPD score of 9 or higher is grade 3 ICANS.", 0)
+    assert not fit(ParsedQuestion.read("can we use ICE in a 9 yo?"), facets_of(capd, "guideline", 2019)).mismatches
+
+
 def test_facets_a_row_for_another_cohort_contradicts_a_cohort_question() -> None:
     from assistant.answering.facets import facets_of, fit
     from assistant.answering.question import ParsedQuestion
@@ -1738,6 +1805,11 @@ def test_an_age_is_no_duration_and_how_long_to_continue_asks_a_duration() -> Non
     assert not carries("Tocilizumab 12 mg/kg in patients aged ≥2 years weighing <30 kg.", asked)
     assert not carries("Tocilizumab is approved for patients 2 years and older.", asked)
     assert carries("Entecavir is continued for 12 months.", asked)
+    # How often a drug is given is no duration; when it stops is one, in words ("and the steroid duration?").
+    assert not carries("Grade 3 CRS is treated with dexamethasone 10 mg IV every 6 h.", asked)
+    assert not carries("Methylprednisolone 1 mg/kg IV q12h.", asked)
+    assert carries("Dexamethasone for grade 3 CRS is tapered rapidly once the patient improves.", asked)
+    assert ParsedQuestion.read("and the steroid duration?").one_fact == "duration"  # a follow-up's "and": one ask
     assert "continue" in ask_words("entecavir after CAR-T, how long do we continue?")
     # An onset given in words, without a figure, is a time too; "show up" (spelled out "appear (onset)") asks it.
     soon = spell_out("T-cell lymphoma after CAR-T — how early can it show up?")
@@ -2597,7 +2669,7 @@ def test_asked_what_a_product_is_the_line_naming_it_by_most_of_its_names_answers
     rate = composer.run("what's the CRS rate with obe-cel?", passages, Intent.PRODUCT)
     assert rate.statements[0].text == passages[2].text
     ablated = ExtractiveComposer(composer.idf, ComposerRules.ablated("spelled_out_definitions"))
-    assert [s.text for s in ablated.run("what's obe-cel?", passages, Intent.DEFINITION).statements][:1] != [
+    assert [s.text for s in ablated.run("obe-cel brand name?", passages, Intent.DEFINITION).statements][:1] != [
         passages[1].text
     ]
 

@@ -129,6 +129,8 @@ def test_our_protocol_asks_for_local_documents() -> None:
         ("gr3 ICANS, something other than dex?", [], ["dexamethasone"]),
         ("can't give tocilizumab — alternative for CRS?", [], ["tocilizumab"]),  # nor one that cannot be
         ("2 doses of toci in, gr 3 CRS not improving — which steroid and dose?", ["corticosteroids"], ["tocilizumab"]),
+        ("ICANS not responding to dex — anakinra how much?", ["anakinra"], ["dexamethasone"]),  # a treatment failing
+        ("no better with toci x2, gr 3 CRS — steroid?", ["corticosteroids"], ["tocilizumab"]),
     ],
 )
 def test_a_drug_already_given_is_the_line_not_the_drug_asked(question: str, drugs: list, prior: list) -> None:
@@ -234,6 +236,8 @@ def test_a_severe_toxicity_is_read_as_grade_3_and_up(question: str, grades: list
         ("tecartus: is the REMS still in place?", "yes_no"),
         ("ICE score ok in a 9 year old?", "yes_no"),
         ("steroids for gr 2 CRS — yes or no?", "yes_no"),
+        ("febrile only, gr1 CRS — toci now or wait?", "yes_no"),  # whether to give it yet
+        ("L/min cutoff between low and high flow O2 in CRS grading?", "number"),  # one cutoff between two sides
         ("emapalumab infusion time?", "infusion"),
         ("gamifant for HLH: infuse over how long?", "infusion"),
         ("How long is a tocilizumab infusion for CRS?", "infusion"),
@@ -573,7 +577,11 @@ def test_a_question_mark_inside_a_question_ends_one_ask() -> None:
 
 @pytest.mark.parametrize(
     "question",
-    ["HBV DNA monitoring on entecavir post car-t, how often?", "CMV PCR how often on steroids after CAR-T?"],
+    [
+        "HBV DNA monitoring on entecavir post car-t, how often?",
+        "CMV PCR how often on steroids after CAR-T?",
+        "on entecavir post CAR-T, HBV DNA monitoring frequency?",
+    ],
 )
 def test_how_often_a_test_is_done_is_a_monitoring_interval_not_a_rate_or_a_dose(question: str) -> None:
     parsed = ParsedQuestion.read(question)

@@ -167,6 +167,11 @@ def test_tokenize_keeps_hyphenated_terms_and_their_parts() -> None:
     assert tokenize("Axi-cel for the patient") == ["axi-cel", "axi", "cel"]
 
 
+def test_tokenize_drops_the_ending_of_a_contraction_or_possessive() -> None:
+    assert tokenize("who's at risk of prolonged cytopenias?") == ["risk", "prolonged", "cytopenias"]
+    assert tokenize("Still's disease, the label's dose") == ["stills", "disease", "label", "dose"]
+
+
 @pytest.mark.parametrize(
     ("query", "expected"),
     [

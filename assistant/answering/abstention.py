@@ -19,7 +19,7 @@ from assistant.answering.facets import facets_of, fit, other_product, statement_
 from assistant.answering.question import Asked, Intent, ParsedQuestion, trials_in
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import CORPUS_NOTE, GIVES_RATE, Scorer, held_as, inflection_of_known
-from assistant.answering.shapes.prose import asked_words
+from assistant.answering.shapes.prose import asked_words, course_words
 from assistant.answering.units import Unit
 from assistant.conversation import entities, present
 from assistant.documents import LOCAL_COLLECTION
@@ -85,8 +85,9 @@ def cannot_answer(
     found |= known & FIELD_WORDS  # every source speaks of CAR-T, whether or not this line repeats it
     # Only words of the subject are asked to match: "how many pts were in ZUMA-2?" has one ('zuma-2'), as the
     # words of the kind of fact asked ('many', 'pts') are no subject a passage must name; nor are the words asking
-    # what a study found ("ZUMA-2 results?").
-    if len(found) < min(rules.min_matched_words, len(known - asked.asking)):
+    # what a study found ("ZUMA-2 results?"), nor the day of the course a finding is on ("day 7, ferritin 15k — what
+    # does that mean?" asks about ferritin).
+    if len(found) < min(rules.min_matched_words, len(known - asked.asking - course_words(question))):
         # "outpt CAP empiric abx for a healthy 40 yo?" meets the corpus in 'empiric' alone.
         return "the best passage shares only one word with the question"
     return unknown_dose(question, asked, scored, scorer)

@@ -27,7 +27,7 @@ from assistant.answering.abstention import (
 from assistant.answering.declared import declarations
 from assistant.answering.draft import Draft, Statement, related
 from assistant.answering.facets import statement_fit
-from assistant.answering.question import SOURCE_KINDS, Ask, Asked, Intent, ParsedQuestion
+from assistant.answering.question import SOURCE_KINDS, Ask, Asked, Intent, ParsedQuestion, trials_in
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import GIVES_RATE, Scorer
 from assistant.answering.shapes.definition import product_names, spelled_out, spells_out_asked
@@ -147,7 +147,7 @@ class ExtractiveComposer:
         if reason:
             draft = Draft(abstained=True, reason=reason)
         else:
-            draft = self._shaped(question, intent, asked, parsed, given, passages, units, scored, named)
+            draft = self._shaped(question, intent, asked, parsed, given, passages, units, scored, named, carried)
         if draft.abstained and not unknown_asked(question, asked, scored, passages, self.scorer):
             # "N-ICAHT grade cutoffs?" is answered by the source's own statement that it lacks them.
             declared = declarations(units, passages) if self.rules.absence_rescues else []
@@ -196,15 +196,23 @@ class ExtractiveComposer:
         units: list[Unit],
         scored: list[tuple[float, Unit]],
         named: set[str],
+        carried: str = "",
     ) -> Draft:
         """The answer in the shape its question asks for: next step, dosing table, whole table, evidence
-        lines by study, or the best sentences; ``named`` holds the documents the question names by author."""
+        lines by study, or the best sentences; ``named`` holds the documents the question names by author, ``carried``
+        what a follow-up carries from the conversation."""
         rules = self.rules
         core = set(asked.core)
         best_score = scored[0][0]
         line = parsed.line
-        # A next step follows a step the patient is on: an earlier answer, or one the question names.
-        climbing = Ask.NEXT_STEP in parsed.asks and bool(given or parsed.names_a_step) and not line.improving
+        # A next step follows a step the patient is on: an earlier answer, or one the question names. One whose dose
+        # the question asks by name is the step chosen (``names_its_step``).
+        climbing = (
+            Ask.NEXT_STEP in parsed.asks
+            and bool(given or parsed.names_a_step)
+            and not line.improving
+            and not names_its_step(question, carried)
+        )
         if rules.ladder and climbing and intent is not Intent.EVIDENCE:
             step = next_step(question, parsed, given, passages, scored, self.scorer)
             if step is not None:
@@ -283,6 +291,10 @@ class ExtractiveComposer:
         if rules.management_without_rates and managing and not asked.wants_rate:
             candidates = [(v, u) for v, u in candidates if not GIVES_RATE.search(u.text)] or candidates
             steps = [(v, u) for v, u in answering if not GIVES_RATE.search(u.text)]
+        criteria = Ask.CLASSIFY in parsed.asks and not (asked.wants_rate or asked.trials or asked.products)
+        if rules.criteria_without_trials and criteria:
+            # "what defines grade 3 ICANS in an adult?" is not answered by what a trial of adults found.
+            candidates = [(v, u) for v, u in candidates if not names_a_trial(u.text)] or candidates
         if rules.management_facets and managing and parsed.toxicities:
             candidates = facet_lead(candidates, steps, parsed, passages, rules.facet_leads, rules.acting_lead)
         if rules.management_overview and asks_overview(question, parsed, core, self.scorer.everyday):
@@ -350,6 +362,20 @@ def named_documents(question: str, doc_ids: set[str]) -> set[str]:
         d for d in doc_ids
         if study_named(d) in words - vocabulary - SOURCE_KINDS or any(number in d for number in registered)
     }  # fmt: skip
+
+
+def names_a_trial(text: str) -> bool:
+    """Whether ``text`` names a CAR-T product or a trial ("In ZUMA-3 (brexu-cel, adult B-ALL) ..."): no criterion of a
+    grade does."""
+    return bool(entities(text).get("product") or trials_in(text))
+
+
+def names_its_step(question: str, carried: str = "") -> bool:
+    """Whether the question, in its own words (not what a follow-up carries), asks the dose of a drug it names, not a
+    class: that drug is the next step chosen ("ICANS not responding to dex — anakinra how much?"), so no ladder is
+    climbed; "still hypotensive after 2 doses of that, next step?" after "toci dose?" chooses none."""
+    own = ParsedQuestion.read(question.replace(carried, " ") if carried else question)
+    return Ask.DOSE in own.asks and any(not lexicon().is_class(drug) for drug in own.drugs)
 
 
 def same_study(named: set[str], passages: Sequence[Passage]) -> set[str]:

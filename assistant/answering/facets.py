@@ -28,6 +28,7 @@ from assistant.answering.question import (
     phase_of,
     prophylactic,
     routes_in,
+    scales_in,
     study_parts,
 )
 from assistant.answering.units import Unit
@@ -70,6 +71,7 @@ class Facets:
     prophylaxis: bool = False  # given before any toxicity, to prevent it
     children: bool = False  # its population includes children: written for them, under 30 kg, or from an age under 18
     routes: frozenset[str] = frozenset()  # the routes it gives a drug by: "IV", "IV or SC"
+    scales: frozenset[str] = frozenset()  # the scores and criteria it is a line of: "hscore", "hlh2004"
 
     @property
     def use(self) -> str | None:
@@ -132,6 +134,7 @@ def _facets(setting: str, population: str, drug: str, dose: str, route: str, doc
         prophylaxis=prophylactic(setting),
         children=age == "pediatric" or weight == "<30 kg" or any(int(a) < 18 for a in AGED_FROM.findall(population)),
         routes=routes_in(route),
+        scales=scales_in(setting),
     )
 
 
@@ -168,6 +171,11 @@ def fit(parsed: ParsedQuestion, facets: Facets) -> Fit:
         matches, mismatches = matches + hit, mismatches + (not hit)
     if parsed.line.route and facets.routes:  # "dex PO dose?" is not answered by an IV row as if it were
         hit = parsed.line.route in facets.routes
+        matches, mismatches = matches + hit, mismatches + (not hit)
+    if parsed.scales and facets.scales and not parsed.population.age_band:
+        # "HScore threshold?" is not answered by an HLH-2004 criterion's; with a patient's age, the patient decides
+        # the tool ("can we use ICE in a 9 yo?" is answered by the CAPD for children under 12).
+        hit = bool(facets.scales & set(parsed.scales))
         matches, mismatches = matches + hit, mismatches + (not hit)
     wanted, use = asked_use(parsed), facets.use
     if wanted and use:  # "anakinra for steroid-refractory ICANS?" is not answered by a prophylaxis trial

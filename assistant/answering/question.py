@@ -132,13 +132,15 @@ LABEL = re.compile(r"\blabel\b|\bprescribing information\b", re.IGNORECASE)
 SOURCE_KINDS = frozenset({"label", "fda"})
 
 #: A treatment the patient already had ("steroid-refractory", "despite high-dose steroids", "after 2 doses
-#: of toci", "on the methylpred") or one replaced ("sylvant instead of toci"): the drug it names is the line of
-#: therapy, not the drug asked about.
+#: of toci", "on the methylpred", "not responding to dex", "no better with toci") or one replaced ("sylvant instead
+#: of toci"): the drug it names is the line of therapy, not the drug asked about.
 #: "Data on emapalumab" asks about the drug: "on" after a word for what is known is not a treatment given.
 PRIOR = re.compile(
     r"\b[\w-]+[- ](?:refractory|resistant|dependent)\b(?!\s+to\b)"  # "ICANS refractory to steroids": the steroids
     r"|\b[\w-]+\s+(?:is\s+|are\s+)?(?:contraindicated|allergy)\b"  # "toci contraindicated": another drug is asked
     r"|\b(?:refractory to|despite|after|failed|failing|instead of|rather than|other than|in place of|avoid(?:ing)?|"
+    r"(?:not|non-?)\s?respon(?:ding|sive) to|unresponsive to|no response to|"
+    r"(?:not improving|no better|worse) (?:on|with)|"
     r"sparing|allergic to|allergy to|out of|(?:can['’]?t|cannot|unable to) (?:give|use|get)|"
     r"(?<!data )(?<!evidence )(?<!studies )(?<!literature )(?<!guidance )(?<!experience )on)\s+"
     r"(?:(?:the|that|high-dose|\d+|one|two|three|first|1st|second|2nd|initial|doses?|of)\s+){0,4}[\w-]+"
@@ -150,7 +152,7 @@ PRIOR = re.compile(
 
 def asked_drugs(question: str) -> list[str]:
     """The drugs ``question`` asks about: not one named only as a treatment already given or ruled out."""
-    return entities(PRIOR.sub(" ", NEGATED.sub(" ", question))).get("drug", [])
+    return entities(NEGATED.sub(" ", PRIOR.sub(" ", question))).get("drug", [])
 
 
 #: Words that, in a question asking for the hospital's own protocol, only say whose it is ("our unit's
@@ -331,10 +333,15 @@ class Asked:
 
 
 def ask_words(question: str, besides: tuple[str, ...] = ()) -> set[str]:
-    """The words that say what kind of fact is asked ("cutoff", "max", "median onset", "how many days"), not what
-    it is about: the lexicon's ask and one-fact phrases, but those named in ``besides``."""
+    """The words that say what kind of fact is asked ("cutoff", "max", "median onset", "how many days", "what does
+    that mean"), not what it is about: the lexicon's ask, one-fact and identify phrases, but those named in
+    ``besides``."""
     words: set[str] = set()
-    for name, pattern in lexicon().reading_patterns_under("asks", "one_fact").items():
+    lex = lexicon()
+    for name, pattern in [
+        *lex.reading_patterns_under("asks", "one_fact").items(),
+        ("identify", lex.reading_patterns["identify"]),
+    ]:
         if name not in besides:
             words |= matched_words(pattern, question)
     return words
@@ -507,6 +514,10 @@ TWO_ASKS = re.compile(
     r"|\b(?:which|what) (?:drug|agent)s?\b",
     re.IGNORECASE | re.DOTALL,
 )
+#: A follow-up's opening "and" ("and the steroid duration?"): it joins the question to the conversation, not two asks.
+FOLLOW_UP_AND = re.compile(r"^\W*(?:and|&|\+)(?:\s+also)?\s+", re.IGNORECASE)
+#: The two sides a cutoff lies between ("cutoff between low and high flow"): one fact, not two asks.
+SIDES = re.compile(r"\bbetween\s+[\w-]+(?:\s+[\w-]+)?\s+and\b", re.IGNORECASE)
 #: Two settings set side by side ("gr3+ CRS in ALL vs DLBCL?") ask one fact for each; two values set side by side ("8
 #: vs 12 mg/kg", "q6 vs q12") or the two sides of a cutoff ("low flow vs high flow cutoff") ask one fact between them.
 COMPARED = re.compile(r"(?<!\d )(?<!\d)\b(?:vs|versus)\b(?!\.?\s*q?\d)|\bcompared (?:with|to)\b", re.IGNORECASE)
@@ -547,7 +558,8 @@ def one_fact(
     ]
     clauses = sum(any(p.search(part) for p in asking) for part in parts)
     compared = bool(COMPARED.search(question)) and not BETWEEN.search(question)
-    if TWO_ASKS.search(question) or clauses > 1 or compared:
+    joined = FOLLOW_UP_AND.sub("", SIDES.sub(" ", question) if BETWEEN.search(question) else question)
+    if TWO_ASKS.search(joined) or clauses > 1 or compared:
         return ""
     if bare_rate:
         return "rate"

@@ -296,7 +296,7 @@ class ComposerRules(BaseModel):
         True, False, "A question on how often a toxicity occurs (no drug named) quotes only lines naming it."
     )
     fitting_first: bool = rule(
-        True, False, "In a prose answer, units written for another age or weight band come after the others."
+        True, False, "In a prose answer, units written for another age or weight band, or another score, come after."
     )
     management_facets: bool = rule(
         True, False, "A management answer leads with what to do for the setting asked, not a grading row."
@@ -314,6 +314,9 @@ class ComposerRules(BaseModel):
     )
     management_without_rates: bool = rule(
         True, False, "A management answer quotes no rate ('grade 3 CRS in 33%') unless asked how often: it is no step."
+    )
+    criteria_without_trials: bool = rule(
+        True, False, "A question on what defines a grade quotes no line of a trial or product it does not name."
     )
     provenance_after_lead: bool = rule(
         True,

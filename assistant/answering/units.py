@@ -77,15 +77,21 @@ def table_units(text: str, passage: int) -> list[Unit]:
     return units
 
 
-def prose_units(text: str, passage: int) -> list[Unit]:
-    """Sentences of a prose passage; list items are split off first."""
+def prose_units(text: str, passage: int, title: str = "") -> list[Unit]:
+    """Sentences of a prose passage; list items are split off first. A sentence that only restates the document's
+    ``title`` (a reference line citing it) says nothing of what the document found."""
     units = []
     for line in text.splitlines():
         line = BULLET.sub("", line).strip()
         if not line or line.startswith("#"):
             continue
-        units.extend(Unit(s, passage) for s in split_sentences(line) if len(s.split()) >= 3)
+        units.extend(Unit(s, passage) for s in split_sentences(line) if len(s.split()) >= 3 and not _restates(s, title))
     return units
+
+
+def _restates(sentence: str, title: str) -> bool:
+    """Whether ``sentence`` is ``title`` with at most its closing full stop."""
+    return bool(title) and sentence.rstrip(". ").casefold() == title.rstrip(". ").casefold()
 
 
 def units_of(passages: Sequence[Passage]) -> list[Unit]:
@@ -94,5 +100,5 @@ def units_of(passages: Sequence[Passage]) -> list[Unit]:
         if passage.kind == "table":
             units.extend(table_units(passage.text, position))
         else:
-            units.extend(prose_units(passage.text, position))
+            units.extend(prose_units(passage.text, position, passage.title))
     return units

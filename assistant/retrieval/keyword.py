@@ -32,7 +32,7 @@ STOPWORDS = frozenset(
     can could did do does doing for from had has have how i if in into is it its may me might more
     most my no not of on or our should so such than that the their them then there these they this
     those to under up was we were what when where which while who whom why will with would you your
-    patient patients use used using give given there's what's still soon usually typically normally generally""".split()
+    patient patients use used using give given still soon usually typically normally generally""".split()
 )
 
 #: Still's disease is one word, "stills": "still" alone ("still hypotensive", "REMS still required?") is the
@@ -43,11 +43,17 @@ STILLS_DISEASE = re.compile(r"\b[Ss]till['’]s\b|\bStill(?= disease)")
 #: "ALL" in capitals is acute lymphoblastic leukaemia, not the stopword "all": it is read as "B-ALL".
 LEUKEMIA_ALL = re.compile(r"(?<![\w-])ALL(?![\w-])")
 
+#: The ending of a contraction or possessive ("who's", "can't", "patient's"): no word of its own, so "who's at risk"
+#: does not ask for "s".
+CLITIC = re.compile(r"(?<=\w)['’](?:s|t|re|ll|ve|d|m)\b", re.IGNORECASE)
+
 
 def tokenize(text: str, *, parts: bool = True) -> list[str]:
     """Word tokens; with ``parts`` a hyphenated term also yields its parts ('axi-cel' -> axi-cel, axi, cel)."""
     tokens: list[str] = []
-    for token in TOKEN.findall(normalize(STILLS_DISEASE.sub("stills", LEUKEMIA_ALL.sub("B-ALL", text)))):
+    for token in TOKEN.findall(
+        normalize(CLITIC.sub("", STILLS_DISEASE.sub("stills", LEUKEMIA_ALL.sub("B-ALL", text))))
+    ):
         if token in STOPWORDS:
             continue
         tokens.append(token)

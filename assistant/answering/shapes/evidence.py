@@ -16,7 +16,7 @@ from assistant.answering.facets import Facets, facets_of, other_use
 from assistant.answering.question import Asked, ParsedQuestion, prophylactic
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import CORPUS_NOTE, GIVES_RATE
-from assistant.answering.shapes.prose import for_another_patient, patient_of, where_from
+from assistant.answering.shapes.prose import for_another_patient_or_scale, patient_and_scales, where_from
 from assistant.answering.units import Unit, stated
 from assistant.conversation import entities
 from assistant.documents import SINGLE_STUDY_TYPES, doc_type_label
@@ -63,13 +63,13 @@ def other_studies(
     Gazeau beside Wehrli even when Wehrli's sentences score higher than Gazeau's best one, within
     ``rules.evidence_max_words``."""
     quoted = {passages[s.sources[0]].doc_id for s in chosen}
-    patient = patient_of(parsed)
+    patient = patient_and_scales(parsed)
     extra: list[Statement] = []
     for _, unit in candidates:
         doc_id = passages[unit.passage].doc_id
         if len(extra) >= rules.evidence_extra_studies:
             break
-        if doc_id in quoted or not _a_finding(unit) or for_another_patient(unit, patient, passages):
+        if doc_id in quoted or not _a_finding(unit) or for_another_patient_or_scale(unit, patient, passages):
             continue
         quoted.add(doc_id)
         extra.append(Statement(unit.text, [unit.passage], unit.cells))
@@ -108,7 +108,7 @@ def whole_studies(
     treated for ICANS; a reader weighs the study by its size (43 patients, 9 institutions) and by what it
     concluded (feasible and safe), sentences that share fewer of the question's words.
     """
-    patient = patient_of(parsed)
+    patient = patient_and_scales(parsed)
     said = {s.text for s in statements}
     added: list[Statement] = []
     out: list[Statement] = []
@@ -123,7 +123,7 @@ def whole_studies(
         units = [
             u for _, u in scored
             if passages[u.passage].doc_id == passage.doc_id and u.text not in said and not u.cells
-            and _a_finding(u) and not for_another_patient(u, patient, passages)
+            and _a_finding(u) and not for_another_patient_or_scale(u, patient, passages)
         ]  # fmt: skip
         for role in (STUDY_SIZE, EFFICACY, SAFETY):
             if role.search(line):

@@ -314,6 +314,11 @@ TIME_IN_WORDS = re.compile(
     re.IGNORECASE,
 )
 
+#: How often a drug is given ("every 6–12 h", "q12h"), which is no duration.
+INTERVAL = re.compile(
+    r"\bevery\s+\d+(?:[.,]\d+)?(?:\s*(?:–|-|to|or)\s*\d+(?:[.,]\d+)?)?\s*(?:h|hours?|days?|weeks?|months?)\b|\bq\d+\s*h\b",
+    re.IGNORECASE,
+)
 #: An age ("aged ≥2 years", "2 years and older"), which is no duration or time.
 AGE = re.compile(
     r"\baged?\s*[≥≤<>]?\s*\d+\s*(?:years?|months?)|\d+\s*(?:years?|months?)\s*(?:old|and older|or older|of age)",
@@ -329,10 +334,15 @@ AGE_OR_WEIGHT_ASKED = (  # (asked in the question, given in the statement)
 
 
 def carries(text: str, parsed: ParsedQuestion, question: str = "") -> bool:
-    """Whether ``text`` gives the kind of fact the question asks for (an age for a number asked as an age)."""
+    """Whether ``text`` gives the kind of fact the question asks for (an age for a number asked as an age; for a
+    duration, one in figures that is no interval, or when it stops: "continued until grade 1", "tapered once
+    improved")."""
     pattern = CARRIES.get(parsed.one_fact)
     if parsed.one_fact in ("duration", "time"):
         text = AGE.sub("", text)
+    if parsed.one_fact == "duration":
+        text = INTERVAL.sub("", text)
+        return bool(pattern and pattern.search(text)) or bool(TIME_IN_WORDS.search(text))
     if pattern is not None and not pattern.search(text):
         return False
     if parsed.one_fact == "number":

@@ -338,14 +338,15 @@ def grades_a_patient(unit: Unit) -> bool:
 def fitting_first(
     candidates: list[tuple[float, Unit]], parsed: ParsedQuestion, passages: Sequence[Passage]
 ) -> list[tuple[float, Unit]]:
-    """The candidates with those written for another patient than asked (age or weight band) moved behind
-    the others, each group in its own order.
+    """The candidates with those written for another patient than asked (age or weight band), or lines of another
+    score than the one asked, moved behind the others, each group in its own order.
 
     "CAPD cut-offs in a 4 yo" is not led by an adult ICE row, nor "gr3 ICANS criteria in a 55 yo" by the
-    CAPD threshold for children. Another toxicity or grade is already weighed down by the score.
+    CAPD threshold for children, nor "HScore — which threshold?" by HLH-2004's ferritin threshold. Another toxicity
+    or grade is already weighed down by the score.
     """
-    patient = patient_of(parsed)
-    flags = [for_another_patient(unit, patient, passages) for _, unit in candidates]
+    patient = patient_and_scales(parsed)
+    flags = [for_another_patient_or_scale(unit, patient, passages) for _, unit in candidates]
     return [c for c, bad in zip(candidates, flags, strict=True) if not bad] + [
         c for c, bad in zip(candidates, flags, strict=True) if bad
     ]
@@ -391,13 +392,15 @@ def course_words(question: str) -> frozenset[str]:
     return DAY_WORDS if course_days(question) else frozenset()
 
 
-def patient_of(parsed: ParsedQuestion) -> ParsedQuestion:
-    """The question's patient alone (age and weight band), for ``for_another_patient``: built once per answer."""
-    return ParsedQuestion(population=parsed.population)
+def patient_and_scales(parsed: ParsedQuestion) -> ParsedQuestion:
+    """The question's patient (age and weight band) and the scores it names, alone, for
+    ``for_another_patient_or_scale``: built once per answer."""
+    return ParsedQuestion(population=parsed.population, scales=parsed.scales)
 
 
-def for_another_patient(unit: Unit, patient: ParsedQuestion, passages: Sequence[Passage]) -> bool:
-    """Whether ``unit`` is written for another age or weight band than ``patient`` (``patient_of``)."""
+def for_another_patient_or_scale(unit: Unit, patient: ParsedQuestion, passages: Sequence[Passage]) -> bool:
+    """Whether ``unit`` is written for another age or weight band than ``patient`` (``patient_and_scales``), or is a
+    line of another score or criteria set than it names (an HLH-2004 criterion for an HScore question)."""
     passage = passages[unit.passage]
     return fit(patient, facets_of(unit, passage.doc_type, passage.year)).mismatches > 0
 
