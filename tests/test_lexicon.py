@@ -182,10 +182,12 @@ def test_bedside_names_find_the_documents_words() -> None:
     assert "live vaccines" in expansions("varicella vaccine after CAR-T?")
     assert "hypotension" in expansions("gr 2 CRS, hypotensive, what do we do")
     assert "treatment" in expansions("how do you treat IEC-HS?")
+    assert spell_out("first-line therapy for IEC-HS?") == "first-line treatment for IEC-HS?"
     assert {"vzv", "herpes zoster"} <= set(expansions("shingles after CAR-T, acyclovir treatment dose?"))
     assert "myeloid malignancy" in expansions("MDS/AML after cilta-cel — incidence?")
     assert "approved for" in expansions("what is aucatzyl indicated for?")
     assert "movement and neurocognitive teaes" in expansions("parkinsonism after carvykti — how common?")
+    assert "median" in expansions("typical CRS duration after CAR-T?")
     assert "lifelong" in expansions("do we screen for second cancers for life after CAR-T?")
     assert "deaths" in expansions("how many die of CRS?") and "died" in expansions("carHLH fatal?")
     assert "performance status" in expansions("ecog 2 ok for car-t?")

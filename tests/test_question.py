@@ -107,6 +107,14 @@ def test_who_gets_a_toxicity_is_searched_with_the_documents_word_risk() -> None:
     assert "risk" not in asked_terms("who gets entecavir before CAR-T?")  # a drug: who it is for, not who is at risk
 
 
+def test_a_child_by_age_alone_is_searched_with_the_documents_word_pediatric() -> None:
+    """ "ICANS in a 10-month-old — what makes it grade 4?" finds the ASTCT paediatric grading; an adult adds nothing."""
+    from assistant.retrieval.synonyms import asked_terms
+
+    assert "pediatric" in asked_terms("ICANS in a 10-month-old — what makes it grade 4?")
+    assert "pediatric" not in asked_terms("ICANS in a 55 yo — what makes it grade 4?")
+
+
 def test_our_protocol_asks_for_local_documents() -> None:
     from assistant.answering.question import Asked
 
@@ -238,6 +246,7 @@ def test_a_severe_toxicity_is_read_as_grade_3_and_up(question: str, grades: list
         ("steroids for gr 2 CRS — yes or no?", "yes_no"),
         ("febrile only, gr1 CRS — toci now or wait?", "yes_no"),  # whether to give it yet
         ("L/min cutoff between low and high flow O2 in CRS grading?", "number"),  # one cutoff between two sides
+        ("day 5 post CAR-T, keep the keppra ppx going?", "duration"),  # whether to keep it going: for how long
         ("emapalumab infusion time?", "infusion"),
         ("gamifant for HLH: infuse over how long?", "infusion"),
         ("How long is a tocilizumab infusion for CRS?", "infusion"),
@@ -689,3 +698,11 @@ def test_the_day_of_the_patients_course_is_no_subject_word() -> None:
     assert course_days("day +45, plt 40 for 3 days") == {"45"} and course_days("d+12 fever") == {"12"}
     assert "5" not in Asked.read("seizure ppx still needed on day 5?", Intent.GENERAL).core
     assert "5" in Asked.read("dex for 5 days in gr3 ICANS?", Intent.GENERAL).core
+
+
+def test_keeping_a_drug_going_asks_for_how_long_and_keeps_the_drug_a_subject() -> None:
+    """ "keep the keppra ppx going?" asks a duration; its drug stays a word of the subject, not of what is asked."""
+    from assistant.answering.question import ask_words
+
+    assert Ask.TIMING in ParsedQuestion.read("day 5 post CAR-T, keep the keppra ppx going?").asks
+    assert "keppra" not in ask_words("day 5 post CAR-T, keep the keppra ppx going?")
