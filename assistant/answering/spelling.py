@@ -33,25 +33,20 @@ MIN_REGIONAL_LENGTH = 5
 #: The endings of an -ise/-ize verb's family ("randomise", "randomised", "randomisation").
 IZE_ENDINGS = ("e", "ed", "es", "ing", "ation", "ations")
 IZE_FAMILY = re.compile(rf"(\w{{3,}}?i)([sz])({'|'.join(sorted(IZE_ENDINGS, key=len, reverse=True))})")
-#: Letters one spelling writes and the other does not, each way (British first): "haem"/"hem", "oedema"/"edema",
-#: "tumour"/"tumor", "centre"/"center", "labelled"/"labeled", "analyse"/"analyze". A swap of "our" needs three
-#: letters before it, so "four" is never "for".
-REGIONAL_SWAPS = (
-    (re.compile(r"ae"), "e"),
-    (re.compile(r"oe"), "e"),
-    (re.compile(r"(?<=\w{3})our"), "or"),
-    (re.compile(r"(?<=\w)tre(?=s?$)"), "ter"),
-    (re.compile(r"ll(?=ed$|ing$)"), "l"),
-    (re.compile(r"yse(?=[sd]?$)"), "yze"),
-)
-AMERICAN_SWAPS = (
-    (re.compile(r"e"), "ae"),
-    (re.compile(r"e"), "oe"),
-    (re.compile(r"(?<=\w{3})or"), "our"),
-    (re.compile(r"(?<=\w)ter(?=s?$)"), "tre"),
-    (re.compile(r"(?<=[aeiou])l(?=ed$|ing$)"), "ll"),
-    (re.compile(r"yze(?=[sd]?$)"), "yse"),
-)
+#: Letters one spelling writes and the other does not, as (where, what the other spelling writes there), each pair
+#: British to American and back: "haem"/"hem", "oedema"/"edema", "tumour"/"tumor", "centre"/"center",
+#: "labelled"/"labeled", "analyse"/"analyze". A swap of "our" needs three letters before it, so "four" is never "for".
+REGIONAL_SWAPS = tuple(
+    (re.compile(where), other)
+    for where, other in (
+        (r"ae", "e"), (r"e", "ae"),
+        (r"oe", "e"), (r"e", "oe"),
+        (r"(?<=\w{3})our", "or"), (r"(?<=\w{3})or", "our"),
+        (r"(?<=\w)tre(?=s?$)", "ter"), (r"(?<=\w)ter(?=s?$)", "tre"),
+        (r"ll(?=ed$|ing$)", "l"), (r"(?<=[aeiou])l(?=ed$|ing$)", "ll"),
+        (r"yse(?=[sd]?$)", "yze"), (r"yze(?=[sd]?$)", "yse"),
+    )
+)  # fmt: skip
 
 
 def regional_variants(word: str) -> frozenset[str]:
@@ -62,7 +57,7 @@ def regional_variants(word: str) -> frozenset[str]:
     if family := IZE_FAMILY.fullmatch(word):
         other = "z" if family.group(2) == "s" else "s"
         variants |= {family.group(1) + other + ending for ending in IZE_ENDINGS}
-    for pattern, replacement in REGIONAL_SWAPS + AMERICAN_SWAPS:
+    for pattern, replacement in REGIONAL_SWAPS:
         for match in pattern.finditer(word):
             variants.add(word[: match.start()] + replacement + word[match.end() :])
     return frozenset(variants - {word})
