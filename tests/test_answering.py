@@ -230,6 +230,7 @@ def test_verifier_removes_a_statement_below_the_support_share() -> None:
         ("do we lower the dex dose once better?", Intent.DOSING),  # "we" lower it: an order, not a finding
         ("CRS grade 3 — what's the plan?", Intent.MANAGEMENT),
         ("gr 3 ICANS — plan?", Intent.MANAGEMENT),
+        ("HBV monitoring plan?", Intent.MONITORING),  # the plan of a monitoring, not what to do
     ],
 )
 def test_intent_classification(question: str, intent: Intent) -> None:

@@ -133,6 +133,7 @@ def test_a_bad_lexicon_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
         ("PS 3, can they still get axi-cel?", "performance status 3, can they still get axi-cel?"),
         ("PS of the label?", "PS of the label?"),  # no figure: not a performance status
         ("day 7, ferritin 15k — significance?", "day 7, ferritin 15,000 — significance?"),  # thousands
+        ("WBC 1.5k on day 10", "WBC 1.5k on day 10"),  # a decimal count of thousands is left as typed
     ],
 )
 def test_bedside_shorthand_is_spelled_out(typed: str, spelled: str) -> None:
