@@ -30,6 +30,8 @@ MORE = re.compile(
 )
 #: What a follow-up inherits, in the order it is appended to the query.
 CARRY_ORDER = ("drug", "product", "toxicity", "grade")
+#: The lexicon group of real-world data: a conversation on it stays on it, as on a named trial.
+REAL_WORLD = "real-world"
 GRADE = re.compile(r"\b(?:grade|g)\s*([1-5])\b", re.IGNORECASE)
 #: The words of a follow-up that names only another subject ("and ICANS?", "what about in kids?", "same for G4?").
 SUBJECT_ONLY = frozenset({"and", "what", "about", "how", "for", "in", "with", "the", "same", "then"})
@@ -269,19 +271,29 @@ def _without(text: str, named: dict[str, list[str]], kinds: Iterable[str] | None
 
 def _carried_trials(question: str, history: list[Turn]) -> list[str]:
     """The trials the conversation is on, when ``question`` names none: "and neuro?" after "ZUMA-1 severe CRS
-    rate?" is about ZUMA-1. They come from the latest user turn naming a trial, looking past follow-ups that
+    rate?" is about ZUMA-1, and "ICANS rate too?" after "real-world cilta-cel CRS rate?" about the real-world
+    cohorts. They come from the latest user turn naming a trial or real-world data, looking past follow-ups that
     name nothing; a turn on another subject (a drug, product or toxicity and no trial) ends the search."""
-    pattern = lexicon().trial_pattern
-    if pattern.search(question):
+    if studies_named(question):
         return []
     for turn in reversed(history):
         if turn.role != "user":
             continue
-        if trials := pattern.findall(turn.content):
+        if trials := studies_named(turn.content):
             return list(dict.fromkeys(trials))
         if entities(turn.content):
             return []
     return []
+
+
+def studies_named(text: str) -> list[str]:
+    """The trials ``text`` names, as typed, and 'real-world' when it asks about real-world data in any spelling
+    ("real world", "outside trials")."""
+    normalized = normalize(text)
+    real_world = any(
+        group[0] == REAL_WORLD and pattern.search(normalized) for pattern, group in lexicon().synonym_patterns
+    )
+    return [*lexicon().trial_pattern.findall(text), *([REAL_WORLD] if real_world else [])]
 
 
 def _carried(missing: list[str], history: list[Turn]) -> list[str]:

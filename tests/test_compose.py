@@ -1434,6 +1434,7 @@ def test_a_question_word_inflected_otherwise_is_still_held_by_the_unit() -> None
     forms = inflections("infections") | inflections("monitor") | inflections("screen")
     assert {"infection", "monitoring", "screening"} <= forms
     assert inflections("doses") == {"dose"} and inflections("day") == {"days"}  # short words: number only
+    assert {"certification", "certify"} <= inflections("certified")  # an -ify verb's family
     unit = Unit("Before starting, test for latent tuberculosis and monitor for infection.", 0)
     source = passage("gamifant", "x")
     known, found = Scorer({"infections": 2.0, "monitoring": 2.0, "tuberculosis": 3.0}, ComposerRules()).matched(

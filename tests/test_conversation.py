@@ -93,6 +93,9 @@ def test_a_follow_up_stays_on_the_trial_the_conversation_is_on() -> None:
     assert follow_up("and neuro?", turns("ZUMA-1 severe CRS rate?")) == ("and neuro?", "ZUMA-1 severe rate?")
     assert follow_up("and neuro?", turns("ZUMA-1 CRS rate?", "13%", "toci dose for CRS?"))[1] == "toci dose for ?"
     assert follow_up("and neuro in ZUMA-2?", turns("ZUMA-1 severe CRS rate?"))[1] == ""
+    # ... and one after a real-world question stays on real-world data, in whatever spelling it was asked.
+    assert follow_up("ICANS rate?", turns("real world cilta-cel CRS rate?"))[1] == "real-world; cilta-cel"
+    assert follow_up("ICANS rate in CARTITUDE-1?", turns("real-world cilta-cel CRS rate?"))[1] == "cilta-cel"
 
 
 def test_follow_up_separates_the_question_from_what_it_carried() -> None:
@@ -125,6 +128,7 @@ def test_a_follow_up_naming_another_outcome_replaces_what_the_last_question_meas
     from that turn or an earlier one; "and OS?" after "TRANSFORM EFS?" drops the EFS. An outcome asked again,
     or a follow-up naming none, carries the last question whole."""
     assert follow_up("ORR?", turns("ZUMA-2 gr3+ CRS?")) == ("ORR?", "ZUMA-2 ?")
+    assert follow_up("response rate?", turns("ZUMA-2 gr3+ CRS?"))[1] == "ZUMA-2 ?"  # the ORR, as typed at the bedside
     assert follow_up("and OS?", turns("TRANSFORM EFS?")) == ("and OS?", "TRANSFORM ?")
     assert follow_up("infections?", turns("JULIET any-grade CRS?")) == ("infections?", "JULIET ?")
     assert follow_up("PFS?", turns("de Boer — how many had neutropenia?"))[1] == "de Boer — had ?"

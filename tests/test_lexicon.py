@@ -106,7 +106,7 @@ def test_a_bad_lexicon_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
         ("when can pt go home after kymriah?", "when can patient leave the area (go home) after kymriah?"),
         ("what labs go into CAR-HEMATOTOX?", "what labs go into CAR-HEMATOTOX?"),
         ("how close does pt need to live after car-t?", "how near does patient need to stay after car-t?"),
-        ("does the pt have to live near the center?", "does the patient have to stay near the center?"),
+        ("does the pt have to live near the center?", "does the patient need to stay near the center?"),
         ("how far apart should toci doses be?", "how far apart should toci doses be?"),
         ("what premeds before car-t infusion? pre-meds?", "what premedication before car-t infusion? premedication?"),
         ("IgG replacement threshold? SCIG ok?", "IVIG threshold? IVIG ok?"),
@@ -134,6 +134,15 @@ def test_a_bad_lexicon_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
         ("PS of the label?", "PS of the label?"),  # no figure: not a performance status
         ("day 7, ferritin 15k — significance?", "day 7, ferritin 15,000 — significance?"),  # thousands
         ("WBC 1.5k on day 10", "WBC 1.5k on day 10"),  # a decimal count of thousands is left as typed
+        ("do we still have to be REMS certified?", "do we still need to be REMS certified?"),  # an obligation
+        ("max CAPD score?", "CAPD maximum points?"),  # a score's maximum, in the grading documents' words
+        ("ICE: top score?", "ICE: maximum points?"),
+        ("max score on the ICE for grade 2?", "max score on the ICE for grade 2?"),  # the score is not what is asked
+        ("what ferritin level points to HLH?", "ferritin cutoff for HLH?"),  # a lab's level asks its cutoff
+        ("which dose level was taken forward?", "which dose level was taken forward?"),  # a dose level is no lab
+        ("how many cells do we infuse?", "what cell dose do we infuse?"),  # a product's cell dose
+        ("how many CAR+ T cells/kg for kids?", "what cell dose/kg for kids?"),
+        ("how many CAR-T cells expand by day 7?", "how many CAR-T cells expand by day 7?"),  # expansion: no dose
     ],
 )
 def test_bedside_shorthand_is_spelled_out(typed: str, spelled: str) -> None:

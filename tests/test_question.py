@@ -559,6 +559,15 @@ def test_how_many_patients_a_study_holds_is_one_count_not_a_rate(question: str, 
     assert (Ask.RATE in parsed.asks) is (not count and "CRS" in question)
 
 
+def test_a_follow_up_asking_how_many_patients_asks_a_count_whatever_it_carries() -> None:
+    """ "and how many pts?" after "ZUMA-2 ORR / CR?" is read with its carried context in brackets after its own words:
+    it still asks how many patients the trial holds, not a rate."""
+    from assistant.answering.question import asks_count
+
+    assert asks_count("and how many patients? (ZUMA-2 ORR / CR?)")
+    assert Ask.RATE not in parse("and how many patients? (ZUMA-2 ORR / CR?)").asks
+
+
 @pytest.mark.parametrize(
     "question",
     [

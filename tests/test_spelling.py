@@ -43,3 +43,18 @@ def test_a_slip_in_a_clinical_word_is_read_as_the_word(typed: str, read: str) ->
 def test_a_word_in_the_other_regional_spelling_is_read_as_the_corpus_writes_it(typed: str, read: str) -> None:
     domain = frozenset({"randomised", "ratio", "anaemia", "leukemia", "tumor", "lysis", "for", "organized"})
     assert fix_typos(typed, domain, frozenset({"severe", "rate", "four", "doses", "care"})) == read
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("why anakinra prophylactically?", "why anakinra prophylactic?"),  # -ally: the corpus's adjective
+        ("given intravenously", "given intravenous"),  # -ly
+        ("usually given", "usually given"),  # everyday English knows it: left alone
+        ("only once", "only once"),  # too short a stem
+        ("curiously", "curiously"),  # the corpus has no "curious"
+    ],
+)
+def test_an_adverb_the_corpus_lacks_is_read_as_the_word_it_is_made_from(typed: str, read: str) -> None:
+    domain = frozenset({"anakinra", "prophylactic", "intravenous", "usual", "on", "given"})
+    assert fix_typos(typed, domain, frozenset({"usually", "why", "once"})) == read

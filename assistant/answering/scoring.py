@@ -275,6 +275,9 @@ INFLECTION = re.compile(r"(?:ing|ions?|ed|es|e|s|d)$")
 ENDINGS = ("", "e", "s", "es", "d", "ed", "ing", "ion", "ions")
 #: The shortest stem whose other endings ``inflections`` reads: 'used' is not a form of 'us'.
 MIN_STEM = 4
+#: An -ify verb's family ("certified", "certification", "classify", "verifies"), whose stem the endings above miss.
+IFY_FAMILY = re.compile(r"(\w{3,}if)(?:y|ies|ied|ying|ication|ications)$")
+IFY_ENDINGS = ("y", "ies", "ied", "ying", "ication", "ications")
 
 
 def held_as(word: str, members: Mapping[str, frozenset[str]]) -> frozenset[str]:
@@ -288,14 +291,16 @@ def held_as(word: str, members: Mapping[str, frozenset[str]]) -> frozenset[str]:
 
 def inflections(word: str) -> frozenset[str]:
     """Other forms of a word: its plural or singular, and for a stem of at least ``MIN_STEM`` letters its other
-    endings ('infections' -> 'infection', 'monitor' -> 'monitoring'), so a question and a passage that inflect one
-    word differently still share it."""
+    endings ('infections' -> 'infection', 'monitor' -> 'monitoring', 'certified' -> 'certification'), so a question
+    and a passage that inflect one word differently still share it."""
     if not word.isalpha():
         return frozenset()
     # Any word's plural or singular ('day' / 'days', 'dose' / 'doses'); other endings on longer stems only.
     number = {word[:-1]} if word.endswith("s") and not word.endswith("ss") and len(word) > 3 else {word + "s"}
     stem = INFLECTION.sub("", word)
     forms = {stem + ending for ending in ENDINGS} if len(stem) >= MIN_STEM else set()
+    if family := IFY_FAMILY.fullmatch(word):
+        forms |= {family.group(1) + ending for ending in IFY_ENDINGS}
     return frozenset(forms | number) - {word}
 
 

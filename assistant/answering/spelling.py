@@ -5,6 +5,9 @@ knows, one slip (a letter wrong, missing, extra, or two swapped) from exactly on
 uses, is read as that word. Short words are left alone (too many words lie one slip from "vanc"), and so is a
 word with two candidates: guessing between them would be inventing.
 
+An adverb that neither the corpus nor everyday English knows is read as the word it is made from, when the corpus
+uses that ("why give anakinra prophylactically?" asks about prophylactic anakinra; "usually" stays as typed).
+
 A word the corpus never uses in the spelling typed but does in the other side of the Atlantic's ("randomization"
 where the documents write "randomised", "anemia" where they write "anaemia", "tumour" for "tumor") is read in the
 corpus's spelling, whatever its length and even when everyday English knows it.
@@ -15,6 +18,8 @@ corpus's spelling, whatever its length and even when everyday English knows it.
 'pembrolizumab colitis'
 >>> fix_typos("TRANSFORM randomization ratio?", frozenset({"randomised", "ratio"}), frozenset())
 'TRANSFORM randomised ratio?'
+>>> fix_typos("anakinra prophylactically?", frozenset({"anakinra", "prophylactic"}), frozenset())
+'anakinra prophylactic?'
 """
 
 from __future__ import annotations
@@ -72,6 +77,22 @@ def corpus_spelling(word: str, domain: Collection[str]) -> str | None:
     return min(found, key=lambda known: (known[-3:] != word[-3:], known)) if found else None
 
 
+#: An adverb's endings, tried in this order: "intravenously" is "intravenous", "prophylactically" "prophylactic".
+ADVERB_ENDINGS = ("ly", "ally")
+#: The shortest word an adverb is read as: "only" is no "on".
+MIN_ADVERB_STEM = 4
+
+
+def adjective_of(word: str, domain: Collection[str]) -> str | None:
+    """The ``domain`` word that ``word``, an adverb the corpus does not use, is made from ("prophylactically" ->
+    "prophylactic"), or None: the documents write the adjective ("prophylactic anakinra")."""
+    for ending in ADVERB_ENDINGS:
+        stem = word.removesuffix(ending)
+        if stem != word and len(stem) >= MIN_ADVERB_STEM and stem in domain:
+            return stem
+    return None
+
+
 def one_slip(typed: str, word: str) -> bool:
     """Whether ``typed`` is ``word`` with one slip: a letter replaced, dropped, added, or two neighbours swapped."""
     if typed == word or abs(len(typed) - len(word)) > 1:
@@ -99,6 +120,8 @@ def fix_typos(question: str, domain: Collection[str], everyday: Collection[str])
             return regional
         if len(word) < MIN_TYPO_LENGTH or word in everyday:
             return typed
+        if adjective := adjective_of(word, domain):
+            return adjective
         candidates = [known for known in domain if known[:1] == word[:1] and one_slip(word, known)]
         return candidates[0] if len(candidates) == 1 else typed
 
