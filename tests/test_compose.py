@@ -538,6 +538,9 @@ def test_how_often_something_occurs_is_not_answered_with_another_things_rate() -
     off = ExtractiveComposer(composer.idf, ComposerRules.ablated("rate_gap"))
     assert not off.run("GBS rate with cilta-cel?", [crs, gbs], Intent.PRODUCT).abstained
     assert not composer.run("CRS rate with cilta-cel?", [crs, gbs], Intent.PRODUCT).abstained
+    # "how often does GBS happen?" asks the same, and its 'happen' is no subject every rate line holds ("occurred").
+    assert composer.run("how often does GBS happen with cilta-cel?", [crs, gbs], Intent.GENERAL).abstained
+    assert not composer.run("how often does CRS happen with cilta-cel?", [crs, gbs], Intent.GENERAL).abstained
 
 
 def test_a_question_with_one_subject_word_needs_only_that_word_in_common() -> None:
@@ -968,6 +971,31 @@ def test_a_declared_topic_sharing_the_question_only_through_its_documents_title_
     assert ablated.run("HIV pt ok for car-t?", [gap, hiv], Intent.GENERAL).statements[0].text == gap.text
 
 
+def test_a_declared_topic_sharing_only_a_product_with_the_question_does_not_answer_its_toxicity() -> None:
+    """ "cilta-cel ICANS rate?" is not answered by the missing frequency of cranial nerve palsy with cilta-cel, though
+    the declaring paper's title names neurotoxicity: the topic shares only the product with the question."""
+    title = "Incidence and management of CAR-T neurotoxicity with cilta-cel"
+    gap = make_passage(
+        "The frequency of cranial nerve palsy after cilta-cel was not captured.", "cohen", section="Neurotoxicity",
+        title=title, doc_type="trial", not_captured=("frequency of cranial nerve palsy after cilta-cel",),
+    )  # fmt: skip
+    rate = make_passage(
+        "In the real-world cilta-cel cohort, ICANS occurred in 14% of patients.", "rw", section="Results", title="rw"
+    )
+    composer = knowing(gap.text, rate.text, title)
+    draft = composer.run("cilta-cel ICANS rate?", [gap, rate], Intent.PRODUCT)
+    assert draft.statements[0].text == rate.text
+    ablated = ExtractiveComposer(composer.idf, ComposerRules.ablated("absence_beyond_names"))
+    assert ablated.run("cilta-cel ICANS rate?", [gap, rate], Intent.PRODUCT).statements[0].text == gap.text
+    # A topic naming the toxicity in another spelling holds it: "abecma neurotoxicity %?" is told the rates are missing.
+    rates = declaring(
+        "abecma", "Any-grade neurologic toxicity rates for the Abecma label were not captured.",
+        "any-grade neurologic toxicity rates for the Abecma label", doc_type="label",
+    )  # fmt: skip
+    severe = passage("abecma", "With Abecma, grade ≥3 neurologic toxicities occurred in 4% of patients.", "label", n=1)
+    assert compose("abecma neurotoxicity %?", [rates, severe], Intent.PRODUCT).statements[0].text == rates.text
+
+
 def test_a_line_on_secondary_hlh_in_general_answers_an_hlh_question_not_one_on_car_t_care() -> None:
     hlh = passage("uptodate", "For secondary HLH in general (not CAR-T IEC-HS), IVIG is given at 1 g/kg.", "review")
     ash = passage("ash", "IVIG is given to CAR-T recipients with low IgG.", "guideline", 1)
@@ -1026,6 +1054,13 @@ def test_one_sources_declared_gap_does_not_lead_when_another_source_answers_the_
     ruled_out = passage("jcm", "The dexamethasone 10 mg row is not a grade 4 CRS regimen.", "review")
     for other in (grade3, ruled_out):
         assert compose("How is grade 4 CRS managed?", [uf, other], Intent.MANAGEMENT).statements[0].text == uf.text
+    # ... nor one naming the grade asked for another toxicity than the one it treats.
+    nccn = declaring("nccn", "The NCCN grade 4 ICANS regimen is not included here.", "NCCN grade 4 ICANS regimen")
+    crs = passage(
+        "asco", "In ASCO 2021, grade 1 ICANS with CRS is treated with tocilizumab; grade 4 CRS uses it as for grade 2.",
+        "guideline",
+    )  # fmt: skip
+    assert compose("grade 4 ICANS, what do we do?", [nccn, crs], Intent.MANAGEMENT).statements[0].text == nccn.text
     # A question naming the declaring source asks for its regimen: its gap leads.
     named = compose("UF Health grade 4 CRS regimen?", [uf, asco], Intent.MANAGEMENT)
     assert named.statements[0].text == uf.text

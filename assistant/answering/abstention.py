@@ -16,7 +16,15 @@ from math import fsum
 from assistant.answering.declared import Absence, asks_of, declarations, declared_absence, kinds_of, subject
 from assistant.answering.draft import Draft, Statement, related
 from assistant.answering.facets import facets_of, fit, other_product, statement_facets, statement_fit
-from assistant.answering.question import Asked, Intent, ParsedQuestion, trials_in
+from assistant.answering.question import (
+    CLAUSE_BREAK,
+    HAPPENS,
+    Asked,
+    Intent,
+    ParsedQuestion,
+    grades_in,
+    trials_in,
+)
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import CORPUS_NOTE, GIVES_RATE, Scorer, held_as, inflection_of_known
 from assistant.answering.shapes.prose import asked_words, course_words
@@ -115,13 +123,14 @@ def unknown_rate(
     names any of what is asked ("GBS rate with cilta-cel?" is not answered by cilta-cel's CRS rate). What is asked is
     the question's subject words besides the products and trials it names and the words saying what kind of fact is
     asked."""
-    if (
-        not (asked.wants_rate and lexicon().reading_patterns["occurrence"].search(question))
-        or asked.intent is Intent.DOSING
-    ):
+    # "how often does GBS happen?" asks a rate too: how often an event happens, not a dosing interval.
+    occurs = lexicon().reading_patterns["occurrence"].search(question) or HAPPENS.search(question)
+    if not (asked.wants_rate and occurs) or asked.intent is Intent.DOSING:
         return None
     named = {t for t in tokenize(question, parts=False) if entities(t).get("product") or trials_in(t)}
-    subject = scorer.weights(asked.core - asked.asking - FIELD_WORDS - named)
+    # ... whose 'happen' says that it occurs, as every rate line does ("grade ≥3 CRS occurred in 5%").
+    occur = set(lexicon().group_of("occur"))
+    subject = scorer.weights(asked.core - asked.asking - FIELD_WORDS - named - occur)
     if not subject:
         return None
     members = lexicon().member_words
@@ -409,12 +418,23 @@ def answered_elsewhere(
             continue
         if len(parsed.grades) == 1 and parsed.grades[0] not in facets.grades:
             continue
+        if len(parsed.grades) == 1 and not unit.is_dosing_row and not names_setting(unit.text, parsed):
+            continue  # "... grade 1 ICANS with CRS; the grade 4 CRS recommendations ..." gives no grade 4 ICANS step
         if TREATMENT not in asks_of(unit.text):
             continue
         _, found = scorer.matched(unit, passage, set(weights))
         if total and fsum(weights[w] for w in found) / total >= absence.coverage:
             return True
     return False
+
+
+def names_setting(text: str, parsed: ParsedQuestion) -> bool:
+    """Whether one clause of ``text`` names the toxicity asked at the grade asked (the question names one grade)."""
+    return any(
+        set(parsed.toxicities) & set(entities(clause).get("toxicity", []))
+        and parsed.grades[0] in {int(g) for g in grades_in(clause, targets=False)}
+        for clause in CLAUSE_BREAK.split(text)
+    )
 
 
 def asked_absence(

@@ -193,6 +193,11 @@ class ComposerRules(BaseModel):
     absence_own_words: bool = rule(
         True, False, "... and only when the topic itself, not just its document's title, holds a question word."
     )
+    # "cilta-cel ICANS rate?" is not answered by the missing frequency of cranial nerve palsy with cilta-cel, whose
+    # document's title names neurotoxicity: the topic itself shares only the product with the question.
+    absence_beyond_names: bool = rule(
+        True, False, "... and when it shares only a product or trial with the question, only if that is all asked."
+    )
     treatment_gap: bool = rule(
         True, False, "A question on how to treat is not answered by prophylaxis lines; with only those, it is told so."
     )
