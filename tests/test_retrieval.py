@@ -291,6 +291,17 @@ def test_a_named_trial_ranks_its_documents_first(retriever: HybridRetriever) -> 
     assert unboosted.search(query).hits[0].passage.doc_id != "cohen-2022-cilta-cel-movement-neurocognitive-teae"
 
 
+def test_after_car_t_is_the_setting_of_every_passage_and_ranks_none_by_its_words(retriever: HybridRetriever) -> None:
+    """ "CRS duration after CAR-T?" asks what "CRS duration?" asks: the label's median CRS duration, not the
+    emapalumab cohorts that happen to write "CRS after CAR-T"."""
+    from assistant.retrieval.retriever import without_setting
+
+    assert without_setting("CRS duration post-CAR-T therapy?") == "CRS duration  ?"
+    assert without_setting("after CAR-T?") == "after CAR-T?"  # nothing else to rank by
+    top = [h.passage.doc_id for h in retriever.search("CRS duration after CAR-T?").hits[:10]]
+    assert "yescarta-axi-cel-label" in top
+
+
 def test_a_bedside_grade_question_ranks_the_grading_table_first(retriever: HybridRetriever) -> None:
     query = "Tmax 102.6F, SBP 82 but fluid responsive, on room air — CRS grade?"
     assert retriever.search(query).hits[0].passage.doc_id == "lee-2019-astct-grading"
