@@ -25,14 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from math import fsum
 
-from assistant.answering.question import (
-    EVENT_FREQUENCY,
-    Ask,
-    Intent,
-    ParsedQuestion,
-    named_sources,
-    trials_in,
-)
+from assistant.answering.question import EVENT_FREQUENCY, Ask, Intent, ParsedQuestion, named_sources, trials_in
 from assistant.answering.rules import ComposerRules
 from assistant.answering.units import Unit
 from assistant.conversation import entities
