@@ -23,7 +23,7 @@ from assistant.answering.question import (
     Intent,
     ParsedQuestion,
     grades_in,
-    trials_in,
+    names_product_or_trial,
 )
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import CORPUS_NOTE, GIVES_RATE, Scorer, held_as, inflection_of_known
@@ -127,7 +127,7 @@ def unknown_rate(
     occurs = lexicon().reading_patterns["occurrence"].search(question) or HAPPENS.search(question)
     if not (asked.wants_rate and occurs) or asked.intent is Intent.DOSING:
         return None
-    named = {t for t in tokenize(question, parts=False) if entities(t).get("product") or trials_in(t)}
+    named = {t for t in tokenize(question, parts=False) if names_product_or_trial(t)}
     # ... whose 'happen' says that it occurs, as every rate line does ("grade ≥3 CRS occurred in 5%").
     occur = set(lexicon().group_of("occur"))
     subject = scorer.weights(asked.core - asked.asking - FIELD_WORDS - named - occur)

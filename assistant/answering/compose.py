@@ -27,7 +27,7 @@ from assistant.answering.abstention import (
 from assistant.answering.declared import declarations
 from assistant.answering.draft import Draft, Statement, related
 from assistant.answering.facets import statement_fit
-from assistant.answering.question import SOURCE_KINDS, Ask, Asked, Intent, ParsedQuestion, trials_in
+from assistant.answering.question import SOURCE_KINDS, Ask, Asked, Intent, ParsedQuestion, names_product_or_trial
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import GIVES_RATE, Scorer
 from assistant.answering.shapes.definition import product_names, spelled_out, spells_out_asked
@@ -293,8 +293,9 @@ class ExtractiveComposer:
             steps = [(v, u) for v, u in answering if not GIVES_RATE.search(u.text)]
         criteria = Ask.CLASSIFY in parsed.asks and not (asked.wants_rate or asked.trials or asked.products)
         if rules.criteria_without_trials and criteria:
-            # "what defines grade 3 ICANS in an adult?" is not answered by what a trial of adults found.
-            candidates = [(v, u) for v, u in candidates if not names_a_trial(u.text)] or candidates
+            # "what defines grade 3 ICANS in an adult?" is not answered by what a trial of adults found: no criterion of
+            # a grade names a product or trial.
+            candidates = [(v, u) for v, u in candidates if not names_product_or_trial(u.text)] or candidates
         if rules.management_facets and managing and parsed.toxicities:
             candidates = facet_lead(candidates, steps, parsed, passages, rules.facet_leads, rules.acting_lead)
         if rules.management_overview and asks_overview(question, parsed, core, self.scorer.everyday):
@@ -362,12 +363,6 @@ def named_documents(question: str, doc_ids: set[str]) -> set[str]:
         d for d in doc_ids
         if study_named(d) in words - vocabulary - SOURCE_KINDS or any(number in d for number in registered)
     }  # fmt: skip
-
-
-def names_a_trial(text: str) -> bool:
-    """Whether ``text`` names a CAR-T product or a trial ("In ZUMA-3 (brexu-cel, adult B-ALL) ..."): no criterion of a
-    grade does."""
-    return bool(entities(text).get("product") or trials_in(text))
 
 
 def names_its_step(question: str, carried: str = "") -> bool:

@@ -25,7 +25,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from math import fsum
 
-from assistant.answering.question import EVENT_FREQUENCY, Ask, Intent, ParsedQuestion, named_sources, trials_in
+from assistant.answering.question import (
+    EVENT_FREQUENCY,
+    Ask,
+    Intent,
+    ParsedQuestion,
+    named_sources,
+    names_product_or_trial,
+    trials_in,
+)
 from assistant.answering.rules import ComposerRules
 from assistant.answering.units import Unit
 from assistant.conversation import entities
@@ -116,12 +124,6 @@ def trials_of(text: str) -> frozenset[str]:
 def own_reading(text: str) -> ParsedQuestion:
     """A topic's own words read as a question would be, once per topic (it is asked of every topic found)."""
     return ParsedQuestion.read(text)
-
-
-def is_name(word: str) -> bool:
-    """Whether a question word names a CAR-T product or a trial ('cilta-cel', 'zuma-1'): what is said of it may be
-    about anything else."""
-    return bool(entities(word).get("product") or trials_in(word))
 
 
 def beyond(topic: str, held: Mapping[str, float], weights: Mapping[str, float]) -> list[str]:
@@ -288,7 +290,7 @@ def declared_absence(
         own = Topic.read(text).held(weights, question, anchored)
         if rules.absence_own_words and not own:
             continue  # its document's title alone holds the question's words
-        if rules.absence_beyond_names and own and all(map(is_name, own)) and beyond(text, own, weights):
+        if rules.absence_beyond_names and own and all(map(names_product_or_trial, own)) and beyond(text, own, weights):
             continue  # it shares only a name with a question asking more ("cilta-cel ICANS rate?")
         share = fsum(held.values()) / total if total else 0.0
         asked_held = bool(kinds_of(question) & topic.kinds) or results

@@ -441,6 +441,12 @@ def trials_in(text: str) -> frozenset[str]:
     return frozenset(re.sub(r"[\s-]+", "-", t.lower()).strip("-") for t in lexicon().trial_pattern.findall(text))
 
 
+def names_product_or_trial(text: str) -> bool:
+    """Whether ``text`` names a CAR-T product or a trial ("In ZUMA-3 (brexu-cel, adult B-ALL) ...", 'cilta-cel'): a
+    name, which a line may share with a question while speaking of anything else."""
+    return bool(entities(text).get("product") or trials_in(text))
+
+
 def study_parts(text: str) -> frozenset[tuple[str, str]]:
     """The numbered study parts a text names: 'ZUMA-1 cohort 4' -> {('cohort', '4')}."""
     return frozenset((kind.lower(), number) for kind, number in STUDY_PART.findall(text))
