@@ -146,6 +146,9 @@ def test_the_reader_on_bedside_phrasings() -> None:
     assert read("ICE 7, no left-sided weakness, ICANS grade?").values.get("motor") != "weakness"
     assert read("ICE 0 and can't be roused, EEG no seizures. grade?").values.get("consciousness") == "unarousable"
     assert read("won't wake, ICE 0 — ICANS grade?").values.get("consciousness") == "unarousable"
+    # Papilledema as it is seen at the bedside: swollen optic discs are raised intracranial pressure.
+    assert read("optic disc swelling on exam after CAR-T — ICANS grade?").values.get("edema") == "diffuse"
+    assert read("swollen optic discs after axi-cel, ICANS grade?").values.get("edema") == "diffuse"
 
 
 def test_findings_with_what_to_do_and_no_grade_are_graded_first() -> None:

@@ -143,6 +143,9 @@ def test_a_bad_lexicon_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
         ("how many cells do we infuse?", "what cell dose do we infuse?"),  # a product's cell dose
         ("how many CAR+ T cells/kg for kids?", "what cell dose/kg for kids?"),
         ("how many CAR-T cells expand by day 7?", "how many CAR-T cells expand by day 7?"),  # expansion: no dose
+        ("toci dose cap?", "toci max per dose?"),  # a cap is the documents' maximum
+        ("is the dex capped?", "is the dex maximum?"),
+        ("CAPD cutoff?", "CAPD cutoff?"),  # the paediatric score is no cap
     ],
 )
 def test_bedside_shorthand_is_spelled_out(typed: str, spelled: str) -> None:

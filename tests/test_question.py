@@ -253,6 +253,7 @@ def test_a_severe_toxicity_is_read_as_grade_3_and_up(question: str, grades: list
         ("how long after infusion does CRS start?", "duration"),  # when something happens, not how long it runs
         ("at what weight does toci go from 12 to 8 mg/kg?", "number"),
         ("what SBP counts as hypotension for CRS grading?", "number"),
+        ("what SBP defines hypotension in CRS grading?", "number"),  # a measure that defines a finding: its cutoff
         ("min age for ICE score?", "number"),
         ("gr3 ICANS ICE range?", "number"),
         ("ICE score frequency w/ ICANS?", "interval"),
@@ -657,6 +658,8 @@ def test_two_settings_side_by_side_ask_two_facts_but_two_sides_of_a_cutoff_ask_o
         ("what did de Boer's hematotox validation show?", Ask.EVIDENCE),  # the study named in several words
         ("emapalumab in kids w/ CRS (Zhang) — did they survive?", Ask.EVIDENCE),
         ("who recommends keppra ppx after CAR-T, and what dose?", Ask.POSITIONS),
+        ("levetiracetam ppx dose, and is it universally recommended?", Ask.POSITIONS),  # do all bodies agree
+        ("keppra ppx — recommended by everyone?", Ask.POSITIONS),
     ],
 )
 def test_bedside_wordings_of_an_ask_are_read_as_it(question: str, ask: Ask) -> None:
@@ -715,3 +718,6 @@ def test_keeping_a_drug_going_asks_for_how_long_and_keeps_the_drug_a_subject() -
 
     assert Ask.TIMING in ParsedQuestion.read("day 5 post CAR-T, keep the keppra ppx going?").asks
     assert "keppra" not in ask_words("day 5 post CAR-T, keep the keppra ppx going?")
+    # ... as a course that runs on asks with its verb, not with what runs.
+    asked = ask_words("how long should HSV/VZV prophylaxis run after CAR-T?")
+    assert "run" in asked and "prophylaxis" not in asked

@@ -354,8 +354,15 @@ def findings_words(question: str) -> set[str]:
 
 
 def matched_words(pattern: re.Pattern[str], text: str) -> set[str]:
-    """The words of every match of ``pattern`` in ``text``, as tokenized for matching."""
-    return {t for match in pattern.finditer(text) for t in tokenize(match.group(0), parts=False)}
+    """The words of every match of ``pattern`` in ``text``, as tokenized for matching, and of the group named ``ask``
+    a lookahead captured: "how long should HSV prophylaxis run?" asks with "how long" and "run", not with what runs."""
+    return {
+        t
+        for match in pattern.finditer(text)
+        for part in (match.group(0), match.groupdict().get("ask"))
+        if part
+        for t in tokenize(part, parts=False)
+    }
 
 
 #: What follows "how many pts had / got / developed ..." (a toxicity there asks a rate, not a count).

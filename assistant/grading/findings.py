@@ -127,7 +127,8 @@ NO_EDEMA = re.compile(
 )
 DIFFUSE = re.compile(
     r"diffuse (?:cerebral )?o?edema|papill?o?edema|decerebrate|decorticate|posturing|cushing|"
-    r"\bcn\s*vi\b|cranial nerve vi|sixth nerve",
+    r"\bcn\s*vi\b|cranial nerve vi|sixth nerve|"
+    r"optic (?:dis[ck]|nerve) (?:swelling|o?edema)|swollen optic (?:dis[ck]|nerve)s?",  # papilledema as described
     F,
 )
 FOCAL = re.compile(r"(?:focal|local) (?:cerebral )?o?edema", F)
