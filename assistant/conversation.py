@@ -287,13 +287,22 @@ def _carried_trials(question: str, history: list[Turn]) -> list[str]:
 
 
 def studies_named(text: str) -> list[str]:
-    """The trials ``text`` names, as typed, and 'real-world' when it asks about real-world data in any spelling
+    """The trials ``text`` names, as typed with the numbered part that follows ("ZUMA-1 cohort 6": "and neuro?" after
+    it is about cohort 6, not the pivotal cohort), and 'real-world' when it asks about real-world data in any spelling
     ("real world", "outside trials")."""
     normalized = normalize(text)
     real_world = any(
         group[0] == REAL_WORLD and pattern.search(normalized) for pattern, group in lexicon().synonym_patterns
     )
-    return [*lexicon().trial_pattern.findall(text), *([REAL_WORLD] if real_world else [])]
+    trials = []
+    for match in lexicon().trial_pattern.finditer(text):
+        part = PART_AFTER.match(text, match.end())
+        trials.append(match.group(1) + (part.group(0) if part else ""))
+    return [*trials, *([REAL_WORLD] if real_world else [])]
+
+
+#: A numbered part typed right after a trial's name: " cohort 6", " phase 1", ", arm 2".
+PART_AFTER = re.compile(r",?\s+(?:cohort|phase|arm)\s+\d+\b", re.IGNORECASE)
 
 
 def _carried(missing: list[str], history: list[Turn]) -> list[str]:

@@ -2701,6 +2701,8 @@ def test_asked_what_a_product_is_the_line_naming_it_by_most_of_its_names_answers
     composer = knowing(*(p.text for p in passages))
     for question in ("what's obe-cel?", "obe-cel brand name?", "Aucatzyl = which CAR-T?"):
         assert composer.run(question, passages, Intent.DEFINITION).statements[0].text == passages[1].text, question
+    # "X — what is it?" names a product, no findings: no syndrome the boxed warning names answers it.
+    assert composer.run("aucatzyl — what is it?", passages, Intent.GENERAL).statements[0].text == passages[1].text
     # A question on something else about the product is no request for its names.
     rate = composer.run("what's the CRS rate with obe-cel?", passages, Intent.PRODUCT)
     assert rate.statements[0].text == passages[2].text
@@ -2844,3 +2846,14 @@ def test_an_onset_given_against_another_event_answers_when_it_starts() -> None:
         "transcend", "In TRANSCEND (liso-cel), median CRS onset was 4 days and IEC-HS occurred in 3%.", "trial", 1
     )
     assert compose("IEC-HS onset — with the CRS or after it?", [words, row]).statements[0].text == words.text
+
+
+def test_the_digits_of_an_address_are_no_figure_asked() -> None:
+    """ "platelet thresholds for T-ICAHT grading?" asks a figure: where the table lives online gives none."""
+    from assistant.answering.question import ParsedQuestion
+    from assistant.answering.shapes.one_fact import carries
+
+    asked = ParsedQuestion.read("platelet thresholds for T-ICAHT grading?")
+    assert asked.one_fact == "number"
+    assert not carries("The T-ICAHT proposal comes from an ASH table at ash-sap.org (view-large/12809257).", asked)
+    assert carries("T-ICAHT grade 2: platelets <50×10⁹/L for ≥7 days.", asked)

@@ -96,6 +96,10 @@ def test_a_follow_up_stays_on_the_trial_the_conversation_is_on() -> None:
     # ... and one after a real-world question stays on real-world data, in whatever spelling it was asked.
     assert follow_up("ICANS rate?", turns("real world cilta-cel CRS rate?"))[1] == "real-world; cilta-cel"
     assert follow_up("ICANS rate in CARTITUDE-1?", turns("real-world cilta-cel CRS rate?"))[1] == "cilta-cel"
+    # ... and on the trial's numbered part, typed after its name: cohort 6 is not the pivotal cohort.
+    cohort = follow_up("and ICANS in that cohort?", turns("zuma-1 cohort 6 — severe CRS with the ppx dex?"))[1]
+    assert cohort.startswith("zuma-1 cohort 6")
+    assert follow_up("and neuro?", turns("ZUMA-1, cohort 4: severe CRS?"))[1].startswith("ZUMA-1, cohort 4")
 
 
 def test_follow_up_separates_the_question_from_what_it_carried() -> None:

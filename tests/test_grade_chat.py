@@ -123,6 +123,7 @@ def test_the_reader_on_bedside_phrasings() -> None:
         # Asking whether the findings are the toxicity at all asks the grade too.
         "no fever but hypotensive day 3 post car-t — could it still be CRS?": {"fever": False, "hypotension": True},
         "afebrile on tylenol, SBP 80 — is this CRS?": {"fever": False, "treated": True, "sbp": 80.0},
+        "ICE 9/10 with mild word-finding difficulty — ICANS?": {"ice": 9},  # the toxicity's name alone asks it too
         # No fever and no treatment said other ways; low pressure without the word, and fluids that corrected it.
         "normothermic, on 1 pressor, never got toci or steroids — CRS grade?": {
             "fever": False, "treated": False, "vasopressors": 1},

@@ -146,6 +146,7 @@ def test_a_bad_lexicon_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
         ("toci dose cap?", "toci max per dose?"),  # a cap is the documents' maximum
         ("is the dex capped?", "is the dex maximum?"),
         ("CAPD cutoff?", "CAPD cutoff?"),  # the paediatric score is no cap
+        ("what blood pressure defines hypotension?", "what SBP defines hypotension?"),  # the grading tables' word
     ],
 )
 def test_bedside_shorthand_is_spelled_out(typed: str, spelled: str) -> None:

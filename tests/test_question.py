@@ -169,6 +169,7 @@ def test_doses_counted_as_given_are_the_line_not_a_dose_asked(
         ("gr2 crs toci?", Intent.DOSING),
         ("22 kg kid w/ CRS after kymriah — toci?", Intent.DOSING),
         ("zuma-1 cohort 4 early steroids — severe CRS?", Intent.GENERAL),  # the drug says who was treated
+        ("zuma-1 cohort 6 — severe CRS with the ppx dex?", Intent.GENERAL),  # the drug the named trial gave
         ("ppx dex with axi-cel — did it reduce severe CRS?", Intent.EVIDENCE),  # ends on a toxicity: no dose
         ("toci given 6h ago, still febrile — repeat now?", Intent.DOSING),  # giving a drug again: its interval
         ("gr3 icans not settling — repeat MRI/CT?", Intent.GENERAL),  # no drug named: no dose asked

@@ -30,7 +30,7 @@ from assistant.answering.facets import statement_fit
 from assistant.answering.question import SOURCE_KINDS, Ask, Asked, Intent, ParsedQuestion, names_product_or_trial
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import GIVES_RATE, Scorer
-from assistant.answering.shapes.definition import product_names, spelled_out, spells_out_asked
+from assistant.answering.shapes.definition import asked_products, product_names, spelled_out, spells_out_asked
 from assistant.answering.shapes.dosing import dosing_answer, how_given
 from assistant.answering.shapes.evidence import (
     by_evidence_strength,
@@ -223,7 +223,8 @@ class ExtractiveComposer:
             dosing = dosing_answer(question, asked, parsed, passages, scored, self.scorer)
             if dosing is not None:
                 return dosing
-        if rules.syndrome_from_findings and asks_identify(question, parsed.toxicities):
+        # ... but "aucatzyl — what is it?" names a product, no findings: what the product is answers it.
+        if rules.syndrome_from_findings and asks_identify(question, parsed.toxicities) and not asked_products(question):
             # "ferritin rising as CRS settles, dx?": the lines on IEC-HS, not those on CRS resolving.
             syndromes = syndrome_lines(question, parsed.toxicities, scored)
             if syndromes:

@@ -60,9 +60,10 @@ def classify(question: str) -> Intent:
     # "dex for 15 kg kid ICANS gr3?": a drug for a patient given by weight asks how much of it.
     if named.get("drug") and lexicon().reading_patterns["population.weight"].search(question):
         return Intent.DOSING
-    # The drug must be in the last clause: "cohort 4 early steroids — severe CRS?" names who was treated.
+    # The drug must be in the last clause: "cohort 4 early steroids — severe CRS?" names who was treated; so does a
+    # drug a named trial gave ("zuma-1 cohort 6 — severe CRS with the ppx dex?" asks what the trial found).
     ending = TRAILING_WORDS.search(CLAUSE_BREAK.split(question)[-1])
-    if named.get("toxicity") and ending and asked_drugs(ending.group(0)):  # not "... once toci given?"
+    if named.get("toxicity") and ending and asked_drugs(ending.group(0)) and not trials_in(question):
         return Intent.DOSING
     if states_a_patient(question) or wants_another_at_a_grade(question):
         return Intent.MANAGEMENT

@@ -161,7 +161,9 @@ ASKS_GRADE = re.compile(
     r"\bgrade\b(?!\s*[1-5])|\bgr\b\.?\s*\?|\bG[0-4]\s*(?:or|vs\.?|/)\s*G?[0-4]\b"
     # Whether the findings are the toxicity at all ("is this CRS?", "could it still be CRS?", "still ICANS?").
     r"|\b(?:is (?:this|it|that)|could (?:this|it|that) (?:still )?be|(?:is it|it's) still)\s+(?:crs|icans)\b"
-    r"|\bstill (?:crs|icans)\s*\?",
+    r"|\bstill (?:crs|icans)\s*\?"
+    # ... asked as the toxicity's name alone after the findings ("ICE 9/10, word-finding trouble — ICANS?").
+    r"|[—–:,-]\s*(?:crs|icans)\s*\?\s*$",
     F,
 )
 #: Text after this is a hypothetical ("and if it's status?"): not a finding of the patient described.

@@ -74,13 +74,16 @@ def spells_out_asked(question: str, draft: Draft) -> bool:
 
 def asked_products(question: str) -> list[str]:
     """The CAR-T products a question asks only what they are or what else they are called: it names a product, asks
-    a definition ("what's", "brand", "= which CAR-T") and holds no other subject word ("what's the boxed warning on
-    Breyanzi?" asks the warning)."""
+    a definition ("what's", "brand", "= which CAR-T") or what it is ("aucatzyl — what is it?", the lexicon's
+    ``identify``) and holds no other subject word ("what's the boxed warning on Breyanzi?" asks the warning)."""
     products = entities(question).get("product", [])
-    definition = lexicon().reading_patterns["asks.definition"]
-    if not products or not definition.search(question):
+    asking = [lexicon().reading_patterns[name] for name in ("asks.definition", "identify")]
+    if not products or not any(pattern.search(question) for pattern in asking):
         return []
-    rest = normalize(definition.sub(" ", question))
+    rest = question
+    for pattern in asking:
+        rest = pattern.sub(" ", rest)
+    rest = normalize(rest)
     for _, spellings in lexicon().name_patterns["product"]:
         rest = spellings.sub(" ", rest)
     return [] if tokenize(rest, parts=False) else products

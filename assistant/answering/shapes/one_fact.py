@@ -297,7 +297,8 @@ CARRIES = {
     # How long an infusion runs: "IV over 1 h", "over 30 minutes".
     "infusion": re.compile(r"\bover \d+(?:[.,]\d+)?\s*(?:h|hours?|min(?:utes?)?)\b", re.IGNORECASE),
     # A number, but not a year ("the Lee 2025 review gives no thresholds" gives no number) nor part of a name ("CD4").
-    "number": re.compile(r"(?<![\w.])(?!(?:19|20)\d\d\b)\d"),
+    # A figure, not a year nor the digits of an address or identifier ("ash-sap.org (view-large/12809257)").
+    "number": re.compile(r"(?<![\w./])(?!(?:19|20)\d\d\b)\d"),
     "interval": re.compile(r"\bevery\b|\bdaily\b|\bq\d+|\bper (?:day|week)\b", re.IGNORECASE),
     "rate": re.compile(r"\d\s*%|\b\d+ of (?:the )?\d+\b|\b\d+/\d+\b"),
 }
