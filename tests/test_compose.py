@@ -2857,3 +2857,12 @@ def test_the_digits_of_an_address_are_no_figure_asked() -> None:
     assert asked.one_fact == "number"
     assert not carries("The T-ICAHT proposal comes from an ASH table at ash-sap.org (view-large/12809257).", asked)
     assert carries("T-ICAHT grade 2: platelets <50×10⁹/L for ≥7 days.", asked)
+
+
+def test_a_cutoff_is_given_by_the_line_holding_the_measure_asked() -> None:
+    """ "ferritin cutoff for carHLH?": the definition giving the ferritin leads, though it names CRS as its phase; the
+    line on how often carHLH occurs, which names no other toxicity, gives no ferritin."""
+    definition = passage("cartox", "carHLH is defined by a peak ferritin >10,000 ng/mL in the CRS phase.", "guideline")
+    rate = passage("cartox", "carHLH occurs in about 1% of CAR T-cell-treated patients.", "guideline", 1)
+    draft = compose("ferritin cutoff for carHLH?", [definition, rate])
+    assert [s.text for s in draft.statements] == [definition.text]  # one fact, in a line

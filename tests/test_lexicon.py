@@ -147,6 +147,9 @@ def test_a_bad_lexicon_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
         ("is the dex capped?", "is the dex maximum?"),
         ("CAPD cutoff?", "CAPD cutoff?"),  # the paediatric score is no cap
         ("what blood pressure defines hypotension?", "what SBP defines hypotension?"),  # the grading tables' word
+        ("how does IEC-HS present?", "IEC-HS features?"),  # how it presents: its features
+        ("how soon does IEC-HS present?", "how soon (onset) does IEC-HS present?"),  # an onset, not its features
+        ("is ICANS possible with no CRS?", "can ICANS occur with no CRS?"),
     ],
 )
 def test_bedside_shorthand_is_spelled_out(typed: str, spelled: str) -> None:

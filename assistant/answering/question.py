@@ -62,8 +62,7 @@ def classify(question: str) -> Intent:
         return Intent.DOSING
     # The drug must be in the last clause: "cohort 4 early steroids — severe CRS?" names who was treated; so does a
     # drug a named trial gave ("zuma-1 cohort 6 — severe CRS with the ppx dex?" asks what the trial found).
-    ending = TRAILING_WORDS.search(CLAUSE_BREAK.split(question)[-1])
-    if named.get("toxicity") and ending and asked_drugs(ending.group(0)) and not trials_in(question):
+    if named.get("toxicity") and ends_on_drug(question) and not trials_in(question):
         return Intent.DOSING
     if states_a_patient(question) or wants_another_at_a_grade(question):
         return Intent.MANAGEMENT
@@ -414,9 +413,24 @@ def asks_bare_rate(question: str, intent: Intent) -> bool:
     ("ZUMA-2 gr3+ CRS?", "cilta-cel grade 4 ICANS?"): it asks how often that grade occurred."""
     if intent is not Intent.GENERAL or ask_words(question):
         return False
+    # "what if it's after yescarta — dex?" asks about the drug, not how often: its own last clause, before the context a
+    # follow-up carries in brackets, names it.
+    if ends_on_drug(CARRIED_CONTEXT.sub("", question)):
+        return False
     found = present(question)
     named = bool(found.get("product") or trials_in(question))
     return named and bool(found.get("toxicity")) and bool(grades_in(question, targets=False))
+
+
+def ends_on_drug(text: str) -> bool:
+    """Whether the last clause of ``text`` names a drug asked about ("gr2 crs toci?", "... after yescarta — dex?"; not
+    "... once toci given?")."""
+    ending = TRAILING_WORDS.search(CLAUSE_BREAK.split(text)[-1])
+    return bool(ending and asked_drugs(ending.group(0)))
+
+
+#: The context a follow-up carries, in brackets at the end of its query ("... — dex? (icans; grade 2)").
+CARRIED_CONTEXT = re.compile(r"\s*\([^()]*\)\s*$")
 
 
 def fact_words(question: str) -> set[str]:

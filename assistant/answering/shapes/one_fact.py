@@ -17,7 +17,7 @@ from assistant.answering.draft import Statement
 from assistant.answering.facets import facets_of, fit, other_product, statement_fit
 from assistant.answering.question import Ask, ParsedQuestion, ask_words, fact_words
 from assistant.answering.rules import ComposerRules
-from assistant.answering.scoring import Scorer
+from assistant.answering.scoring import Scorer, inflections
 from assistant.answering.shapes.prose import asked_words, merged_into, unit_tokens
 from assistant.answering.units import Unit
 from assistant.conversation import entities, ruled_out
@@ -61,6 +61,8 @@ def one_fact(
     # best-scoring unit holds.
     top = max(candidates, key=lambda pair: pair[0])[1]
     held = asked_words(top.text, core)
+    # A cutoff is that of the measure asked ("ferritin cutoff for carHLH?", "platelet thresholds for T-ICAHT?").
+    measures = [{word, *inflections(word)} for word in MEASURED.findall(question.lower()) if word in core]
 
     # "can ICANS happen without CRS?" speaks of CRS too: a line naming both names no other toxicity.
     spoken_of = set(parsed.toxicities) | ruled_out(question)
@@ -69,7 +71,7 @@ def one_fact(
         """Whether the unit names a toxicity the question does not speak of."""
         return bool(parsed.toxicities) and bool(set(entities(unit.text).get("toxicity", [])) - spoken_of)
 
-    def key(unit: Unit) -> tuple[int, bool, bool, bool, bool, bool, bool, bool, bool, bool, bool]:
+    def key(unit: Unit) -> tuple[int, bool, bool, bool, bool, bool, bool, bool, bool, bool, bool, bool]:
         """Fewest contradictions (another product counts as one; a toxicity asked that the unit names after
         another does not), then a unit naming the toxicity asked before one naming none (the HLH-2004 fever
         row for "fever cutoff for CRS?"), then for a count a sentence before a dosing row (whose "n=38" says who
@@ -98,6 +100,9 @@ def one_fact(
             parsed.one_fact == "rate" and bool(parsed.grades) and not set(parsed.grades) & about.grades,
             reference_rate and bool(held - asked_words(unit.text, held)),
             reference_rate and about.doc_type in SECONDARY_SOURCES,
+            # ... so the line giving the ferritin answers, though it names CRS too ("during the CRS phase"), not
+            # carHLH's 1% rate; nor the late phase's "≥2 laboratory tests" a platelet question.
+            any(not forms & set(tokenize(unit.text, parts=False)) for forms in measures),
             others,
             not_a_grade_row,
             spans,
@@ -309,6 +314,8 @@ NUMBER_REST = re.compile(r"[\d.,]*")
 
 #: A time given in words: how long something lasts or when it stops, without a figure, or when it starts against
 #: another event ("often delayed, as CRS is resolving", "overlaps with CRS").
+#: The measure a cutoff or threshold is asked of, the word before it ("ferritin cutoff", "platelet thresholds").
+MEASURED = re.compile(r"([\w-]+)\s+(?:cut-?offs?|thresholds?)\b")
 TIME_IN_WORDS = re.compile(
     rf"\buntil\b|\bwhile\b|\bonce\b|\bas long as\b|\blifelong\b|\bindefinitely\b|\bfor life\b|{COURSE_STEP}|"
     r"\bdelayed\b|\bresolving\b|\boverlaps?\b",
