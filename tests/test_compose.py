@@ -2866,3 +2866,17 @@ def test_a_cutoff_is_given_by_the_line_holding_the_measure_asked() -> None:
     rate = passage("cartox", "carHLH occurs in about 1% of CAR T-cell-treated patients.", "guideline", 1)
     draft = compose("ferritin cutoff for carHLH?", [definition, rate])
     assert [s.text for s in draft.statements] == [definition.text]  # one fact, in a line
+
+
+def test_a_declared_gap_not_asked_never_leads() -> None:
+    """ "what's in the UF pathway for CRS?" is not led by the guide's missing grade 4 regimen, a narrower topic; a gap
+    the question asks for still leads."""
+    gap = declaring("uf", "The UF pathway grade 4 CRS regimen is not captured.", "UF pathway grade 4 CRS regimen")
+    line = declaring("uf", "In the UF guide, tocilizumab is avoided in grade 1 CRS with ICANS.", "x", n=1)
+    composer = knowing(gap.text, line.text)
+    question = "what's in the UF pathway for CRS?"
+    assert composer.run(question, [gap, line], Intent.GENERAL).statements[0].text == line.text
+    ablated = ExtractiveComposer(composer.idf, ComposerRules.ablated("narrower_absence_last"))  # `carta eval --ablate`
+    assert ablated.run(question, [gap, line], Intent.GENERAL).statements[0].text == gap.text
+    asked = composer.run("UF pathway grade 4 CRS regimen?", [gap, line], Intent.GENERAL)
+    assert asked.statements[0].text == gap.text

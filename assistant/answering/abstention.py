@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from math import fsum
 
-from assistant.answering.declared import Absence, asks_of, declarations, declared_absence, kinds_of, subject
+from assistant.answering.declared import Absence, Topic, asks_of, declarations, declared_absence, kinds_of, subject
 from assistant.answering.draft import Draft, Statement, related
 from assistant.answering.facets import facets_of, fit, other_product, statement_facets, statement_fit
 from assistant.answering.question import (
@@ -361,7 +361,15 @@ def absence_first(
     answered = draft.table and not draft.gap and not asked.about_another(draft.table[0].text)
     if draft.abstained or answered:
         return draft
-    absence = asked_absence(asked, parsed, declarations([u for _, u in scored], passages), passages, scorer)
+    declared = declarations([u for _, u in scored], passages)
+    absence = asked_absence(asked, parsed, declared, passages, scorer)
+    if absence is None and scorer.rules.narrower_absence_last:
+        # "what's in the UF Health CRS pathway?" is not led by its missing grade 4 regimen, a narrower topic.
+        # A sentence declaring several topics keeps its place if one of them is not narrower ("the CAPD items and
+        # points ...; the score range for grades 1 and 2 ..." for "CAPD items + scoring?").
+        narrow = {topic: Topic.read(topic).narrower_than(parsed) for topic, _ in declared}
+        narrower = {u.text for t, u in declared if narrow[t]} - {u.text for t, u in declared if not narrow[t]}
+        return replace(draft, statements=sorted(draft.statements, key=lambda s: s.text in narrower))  # stable
     if absence is None or led_by(draft, absence):
         return draft
     if scorer.rules.absence_elsewhere and answered_elsewhere(absence, asked, parsed, passages, scored, scorer):

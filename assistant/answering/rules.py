@@ -186,6 +186,9 @@ class ComposerRules(BaseModel):
         True, False, "A topic the corpus declares absent (not_captured) that was asked leads; the rest is related."
     )
     absence_coverage: float = budget(0.5, "... when the topic covers this share of the question's weight.")
+    narrower_absence_last: bool = rule(
+        True, False, "A declared gap naming a grade or toxicity the question does not ('grade 4 regimen') never leads."
+    )
     absence_elsewhere: bool = rule(
         True, False, "... but not when another source's retrieved unit answers the setting asked: one gap is not all."
     )
