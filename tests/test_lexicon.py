@@ -150,6 +150,8 @@ def test_a_bad_lexicon_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
         ("how does IEC-HS present?", "IEC-HS features?"),  # how it presents: its features
         ("how soon does IEC-HS present?", "how soon (onset) does IEC-HS present?"),  # an onset, not its features
         ("is ICANS possible with no CRS?", "can ICANS occur with no CRS?"),
+        ("is it possible to give toci twice?", "is it possible to give toci twice?"),  # a pronoun asks leave
+        ("CAP in a 40 yo — empiric abx?", "CAP in a 40 yo — empiric abx?"),  # pneumonia, no dose cap
     ],
 )
 def test_bedside_shorthand_is_spelled_out(typed: str, spelled: str) -> None:
