@@ -186,7 +186,9 @@ def test_a_follow_up_ending_on_a_drug_asks_no_bare_rate() -> None:
     """A product, a toxicity and a grade ask how often it occurred ("ZUMA-2 gr3+ CRS?"), but not when the follow-up's
     own last clause names a drug ("what if it's after yescarta — dex?" carrying "(icans; grade 2)")."""
     assert parse("ZUMA-2 gr3+ CRS?").asks == [Ask.RATE]
-    assert Ask.RATE not in parse("what if it's after yescarta — dex? (icans; grade 2)").asks
+    follow_up = ParsedQuestion.read("what if it's after yescarta — dex? (icans; grade 2)", carried="icans; grade 2")
+    assert Ask.RATE not in follow_up.asks
+    assert Ask.RATE in ParsedQuestion.read("what if it's after yescarta — dex? (icans; grade 2)").asks  # read whole
 
 
 @pytest.mark.parametrize(

@@ -277,7 +277,9 @@ class AnswerChain:
         own = spell_out(typed)
         state.intent = asked_intent(own, state.query)
         # "CRS gr4 — next?" on no step the conversation gave is read as asking what to do (``on_no_step``).
-        state.parsed = ParsedQuestion.read(state.query, state.intent).on_no_step(bool(given_steps(history)))
+        state.parsed = ParsedQuestion.read(state.query, state.intent, state.carried).on_no_step(
+            bool(given_steps(history))
+        )
         if history and state.parsed.intent in TREATMENT_INTENTS and asks_tests_only(own):
             # "imaging?" after "gr3 ICANS tx?" asks which tests in that setting, not the treatment asked before.
             state.parsed = state.parsed.model_copy(

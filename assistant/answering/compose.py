@@ -100,7 +100,7 @@ class ExtractiveComposer:
         ``parsed`` is the question as the chain read it (read here when not given).
         """
         if parsed is None:  # the chain reads it so; a direct call reads it here
-            parsed = ParsedQuestion.read(question, intent).on_no_step(bool(given))
+            parsed = ParsedQuestion.read(question, intent, carried).on_no_step(bool(given))
             intent = parsed.intent
         draft = self._draft(question, parsed, passages, intent, carried, shown, given)
         draft = treatment_first(draft, parsed, passages, self.rules)

@@ -260,7 +260,7 @@ class Asked:
             wants_rate=(
                 bool(lex.rate_pattern.search(question)) and not asks_count(question) and not asks_interval(question)
             )
-            or asks_bare_rate(question, intent),
+            or asks_bare_rate(question, intent, own_text),
             sources=frozenset(named_sources(question) - SOURCE_KINDS),
             besides=frozenset(entities(besides).get("toxicity", [])),
             ruled_out=ruled_out(question),
@@ -408,14 +408,14 @@ def asks_interval(question: str) -> bool:
     return bool(interval and interval.search(question)) and not happens
 
 
-def asks_bare_rate(question: str, intent: Intent) -> bool:
+def asks_bare_rate(question: str, intent: Intent, own: str) -> bool:
     """Whether the question names only a study or product, a toxicity and its grade, and asks nothing in words
     ("ZUMA-2 gr3+ CRS?", "cilta-cel grade 4 ICANS?"): it asks how often that grade occurred."""
     if intent is not Intent.GENERAL or ask_words(question):
         return False
-    # "what if it's after yescarta — dex?" asks about the drug, not how often: its own last clause, before the context a
-    # follow-up carries in brackets, names it.
-    if ends_on_drug(CARRIED_CONTEXT.sub("", question)):
+    # "what if it's after yescarta — dex?" asks about the drug, not how often: its ``own`` words (not the context a
+    # follow-up carries) end on it.
+    if ends_on_drug(own):
         return False
     found = present(question)
     named = bool(found.get("product") or trials_in(question))
@@ -427,10 +427,6 @@ def ends_on_drug(text: str) -> bool:
     "... once toci given?")."""
     ending = TRAILING_WORDS.search(CLAUSE_BREAK.split(text)[-1])
     return bool(ending and asked_drugs(ending.group(0)))
-
-
-#: The context a follow-up carries, in brackets at the end of its query ("... — dex? (icans; grade 2)").
-CARRIED_CONTEXT = re.compile(r"\s*\([^()]*\)\s*$")
 
 
 def fact_words(question: str) -> set[str]:
@@ -641,9 +637,10 @@ class ParsedQuestion(BaseModel):
     one_fact: FactKind = ""  # the kind of one fact asked ("ICE out of how many?": number); '' if more
 
     @classmethod
-    def read(cls, question: str, intent: Intent | None = None) -> ParsedQuestion:
+    def read(cls, question: str, intent: Intent | None = None, carried: str = "") -> ParsedQuestion:
         """Parse ``question`` (shorthand already spelled out, a follow-up's carried context included); ``intent``,
-        when the caller has decided it (a follow-up's own words), is used instead of the one ``question`` reads as."""
+        when the caller has decided it (a follow-up's own words), is used instead of the one ``question`` reads as;
+        ``carried`` is the part of ``question`` a follow-up took from earlier turns."""
         patterns = lexicon().reading_patterns
         found = present(question)
 
@@ -663,7 +660,7 @@ class ParsedQuestion(BaseModel):
         # "how many pts in cohort 1?" asks a count and "CMV PCR how often?" an interval, neither a rate.
         if counting or asks_interval(question):
             asks = [ask for ask in asks if ask is not Ask.RATE]
-        bare_rate = asks_bare_rate(question, intent)
+        bare_rate = asks_bare_rate(question, intent, question.replace(carried, " ") if carried else question)
         return cls(
             intent=intent,
             asks=[Ask.RATE] if bare_rate else asks,

@@ -276,8 +276,8 @@ ENDINGS = ("", "e", "s", "es", "d", "ed", "ing", "ion", "ions")
 #: The shortest stem whose other endings ``inflections`` reads: 'used' is not a form of 'us'.
 MIN_STEM = 4
 #: An -ify verb's family ("certified", "certification", "classify", "verifies"), whose stem the endings above miss.
-IFY_FAMILY = re.compile(r"(\w{3,}if)(?:y|ies|ied|ying|ication|ications)$")
 IFY_ENDINGS = ("y", "ies", "ied", "ying", "ication", "ications")
+IFY_FAMILY = re.compile(rf"(\w{{3,}}if)(?:{'|'.join(IFY_ENDINGS)})$")
 
 
 def held_as(word: str, members: Mapping[str, frozenset[str]]) -> frozenset[str]:
