@@ -28,6 +28,32 @@ def course_days(text: str) -> frozenset[str]:
     return frozenset(number for match in COURSE_DAY.finditer(text) for number in match.groups() if number)
 
 
+#: The step of the course a question dates from ("after a Kymriah infusion", "post-infusion", "since lymphodepletion"),
+#: its step the group that matched: every source's times run from it, so it says when, not what is asked.
+COURSE_STEP = re.compile(
+    r"\b(?:after|post|since|following)[\s-]+(?:(?:the|a|an|her|his|their)\s+)?(?:[\w-]+\s+)?"
+    r"(infusion|lymphodepletion|apheresis)\b",
+    re.IGNORECASE,
+)
+
+
+#: What ends the words before a step when the step anchors the time asked ("how long after infusion", "how many days
+#: post-infusion"): the sources write that time with the step ("about 3 months after infusion").
+TIME_FROM = re.compile(r"\b(?:long|soon|hours?|days?|weeks?|months?)\s*$", re.IGNORECASE)
+
+
+def course_steps(text: str) -> frozenset[str]:
+    """The words of the course steps a text dates from ('infusion' of "after a Kymriah infusion, how long before
+    driving?", 'post-infusion' of "post-infusion, ..."), as tokenized for matching; not a step the time asked runs
+    from ("how long after infusion did parkinsonism start?")."""
+    steps = (
+        (match[0].lower(), match.group(1).lower())
+        for match in COURSE_STEP.finditer(text)
+        if not TIME_FROM.search(text[: match.start()])
+    )
+    return frozenset(word for said, step in steps for word in re.findall(rf"[\w-]*{step}", said))
+
+
 #: Where one sentence of a quoted text ends and the next begins: after . ! ? (or a citation mark's
 #: closing bracket) and before a capital, an opening bracket or a quote, so "e.g. tocilizumab" and
 #: "p. 4" stay whole.

@@ -222,7 +222,11 @@ def test_what_a_product_is_indicated_for_is_answered_only_by_a_line_saying_so() 
     label = passage("kymriah", "The Kymriah label gives tocilizumab for CRS needing intervention.", "label", n=1)
     approval = passage("fda", "Kymriah is indicated for adults with r/r large B-cell lymphoma.", "label", n=2)
     composer = knowing(rems.text, label.text, approval.text)
-    for question in ("what's kymriah indicated for?", "kymriah approved for which disease?"):
+    for question in (
+        "what's kymriah indicated for?",
+        "kymriah approved for which disease?",
+        "kymriah for FL — approved?",
+    ):
         draft = composer.run(question, [rems, label], Intent.PRODUCT)
         assert draft.abstained and draft.reason == "no passage says what tisa-cel is approved or indicated for"
     assert not composer.run("what's kymriah indicated for?", [rems, label, approval], Intent.PRODUCT).abstained

@@ -6,7 +6,7 @@ import pytest
 
 from assistant.answering.question import Ask, Asked, Intent, ParsedQuestion
 from assistant.retrieval.synonyms import spell_out
-from assistant.text import course_days
+from assistant.text import course_days, course_steps
 
 
 def parse(question: str) -> ParsedQuestion:
@@ -276,6 +276,9 @@ def test_a_severe_toxicity_is_read_as_grade_3_and_up(question: str, grades: list
         ("axi-cel CRS onset, median?", "duration"),  # "median" says how the onset is summarised, not a 2nd ask
         ("ZUMA-1 neurotox: time to onset, median", "duration"),
         ("T-cell lymphoma after CAR-T — how early can it show up?", "duration"),  # an onset in everyday words
+        ("liso-cel — driving restriction, how long?", "duration"),  # driving is what the time asked is of
+        ("dex taper after ICANS, how long?", "duration"),
+        ("ICANS onset, duration?", ""),  # two times: when it starts and how long it lasts
         ("PJP ppx post CD19 CAR-T: which drug, when to start?", ""),  # the agent and its start: two facts
         # More than one fact: two asks, criteria, a toxicity's rate with no grade, what to do.
         ("yescarta CRS rate & onset in ZUMA-1?", ""),
@@ -720,6 +723,33 @@ def test_the_day_of_the_patients_course_is_no_subject_word() -> None:
     assert course_days("day +45, plt 40 for 3 days") == {"45"} and course_days("d+12 fever") == {"12"}
     assert "5" not in Asked.read("seizure ppx still needed on day 5?", Intent.GENERAL).core
     assert "5" in Asked.read("dex for 5 days in gr3 ICANS?", Intent.GENERAL).core
+
+
+def test_the_step_the_course_dates_from_is_no_subject_word() -> None:
+    """ "after a Kymriah infusion, how long before driving?" is not about infusions: the step every source's times run
+    from says when. An infusion asked of ("toci infusion time?") stays a subject word."""
+    assert course_steps("after a Kymriah Infusion, how long?") == {"infusion"}
+    assert course_steps("post-infusion, how long before she can drive?") == {"post-infusion"}
+    assert course_steps("toci infusion time?") == set()
+    assert course_steps("parkinsonism — how long after infusion?") == set()  # the time asked runs from it
+    assert course_steps("how many days post-infusion does CRS begin?") == set()
+    assert "infusion" not in Asked.read("after a Kymriah infusion, how long before driving?", Intent.MONITORING).core
+    assert "infusion" in Asked.read("toci infusion time?", Intent.DOSING).core
+
+
+def test_a_share_of_patients_asks_a_rate() -> None:
+    """ "what share of CAR-T patients get severe CRS?" asks how often it occurs, as "how common is severe CRS?" does."""
+    for question in ("what share of CAR-T patients get severe CRS?", "what fraction of pts get ICANS?"):
+        parsed = parse(question)
+        assert parsed.intent is Intent.PRODUCT and Ask.RATE in parsed.asks, question
+
+
+def test_a_bodys_guidance_or_advice_on_a_toxicity_asks_its_management() -> None:
+    """ "summarize ASCO's CRS guidance" asks ASCO's steps for CRS as "ASCO CRS recs?" does; dosing guidance stays a
+    dose question."""
+    for question in ("summarize ASCO's CRS guidance", "EBMT advice on ICANS?", "ASCO CRS recs in brief?"):
+        assert parse(question).intent is Intent.MANAGEMENT, question
+    assert parse("dosing guidance for toci in CRS?").intent is Intent.DOSING
 
 
 def test_keeping_a_drug_going_asks_for_how_long_and_keeps_the_drug_a_subject() -> None:

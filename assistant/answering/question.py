@@ -26,7 +26,7 @@ from assistant.conversation import NEGATED, entities, present, ruled_out
 from assistant.lexicon import lexicon
 from assistant.retrieval.keyword import tokenize
 from assistant.retrieval.synonyms import asks_risk, expansion_groups, mentioned_sources, normalize, related_words
-from assistant.text import course_days
+from assistant.text import course_days, course_steps
 
 
 class Intent(StrEnum):
@@ -218,8 +218,14 @@ class Asked:
         question, carried = without_local(BESIDES.sub(" ", question)), without_local(BESIDES.sub(" ", carried))
         # "ELIANA findings?" is about ELIANA: the words asking what a study found score no sentence ("one of these
         # findings", "data show"), as no document words a finding with them. Nor does the number of the day of the
-        # patient's course: "seizure ppx still needed on day 5?" is not about G-CSF's 5 µg/kg.
-        core = frozenset(tokenize(question, parts=False)) - findings_words(question) - course_days(question)
+        # patient's course: "seizure ppx still needed on day 5?" is not about G-CSF's 5 µg/kg; nor the step it dates
+        # from: "after a Kymriah infusion, how long before driving?" is not about infusions.
+        core = (
+            frozenset(tokenize(question, parts=False))
+            - findings_words(question)
+            - course_days(question)
+            - course_steps(question)
+        )
         lex = lexicon()
         hints = (
             lex.hints.get(intent.value, "")
@@ -557,6 +563,8 @@ STATISTIC_ONLY = re.compile(r"^\W*(?:the\s+)?(?:median|mean|average)\W*$", re.IG
 #: got CRS?" as one.
 FactKind = Literal["", "count", "infusion", "duration", "time", "number", "interval", "rate", "yes_no"]
 FACT_KINDS: tuple[FactKind, ...] = ("infusion", "duration", "time", "number", "interval", "rate", "yes_no")
+#: The one-fact patterns asking a time: a part asking only when or how long beside one of them asks nothing more.
+TIME_FACTS = frozenset({"one_fact.duration", "one_fact.time"})
 
 
 def one_fact(
@@ -572,7 +580,9 @@ def one_fact(
     if intent is Intent.MANAGEMENT or (intent is Intent.EVIDENCE and not counting) or several.intersection(asks):
         return ""
     evidence = {"asks.evidence"} if counting else set()  # "label safety data — how many pts?" asks one thing
-    asking = [p for name, p in patterns.items() if name.startswith(("asks.", "one_fact.")) and name not in evidence]
+    asking = {
+        name: p for name, p in patterns.items() if name.startswith(("asks.", "one_fact.")) and name not in evidence
+    }
     # ... nor does a part naming only a score ("ICE score — max points?"): it is what the other part asks about.
     named_only = patterns["scale"]
     parts = [
@@ -580,7 +590,12 @@ def one_fact(
         for part in CLAUSE_BREAK.split(question)
         if not STATISTIC_ONLY.match(part) and not named_only.fullmatch(part.strip(" ?"))
     ]
-    clauses = sum(any(p.search(part) for p in asking) for part in parts)
+    asked = [names for part in parts if (names := {name for name, p in asking.items() if p.search(part)})]
+    # A part asking only a time beside a part asking a duration or a point in time names what the time is of:
+    # "liso-cel — driving restriction, how long?" asks one time (driving is a timing topic); "ICANS onset,
+    # duration?" asks two.
+    timed = any(names & TIME_FACTS for names in asked)
+    clauses = sum(1 for names in asked if not (timed and names == {"asks.timing"}))
     compared = bool(COMPARED.search(question)) and not BETWEEN.search(question)
     joined = FOLLOW_UP_AND.sub("", SIDES.sub(" ", question) if BETWEEN.search(question) else question)
     if TWO_ASKS.search(joined) or clauses > 1 or compared:
