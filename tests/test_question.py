@@ -29,6 +29,8 @@ def test_a_dose_question_names_drug_toxicity_grade_and_weight_band() -> None:
         ("toci?", None),
         ("pt is 60 lbs, toci dose for CRS?", "<30 kg"),  # pounds read in kg: 27.2 kg
         ("toci dose, 70 lb kid with CRS", "≥30 kg"),  # 31.8 kg: a child from 30 kg takes the ≥30 kg dose
+        ("25-kilo kid with CRS — toci at 8 mg/kg OK?", "<30 kg"),  # a hyphenated weight; mg/kg is no weight
+        ("toci for a 45-lb child?", "<30 kg"),
     ],
 )
 def test_weight_bands(question: str, band: str | None) -> None:
@@ -265,6 +267,7 @@ def test_a_severe_toxicity_is_read_as_grade_3_and_up(question: str, grades: list
         ("what SBP counts as hypotension for CRS grading?", "number"),
         ("what SBP defines hypotension in CRS grading?", "number"),  # a measure that defines a finding: its cutoff
         ("min age for ICE score?", "number"),
+        ("from which age can the ICE score be used?", "number"),  # 'which' asks as 'what' does
         ("gr3 ICANS ICE range?", "number"),
         ("ICE score frequency w/ ICANS?", "interval"),
         ("gr3 icans not settling — repeat MRI/CT how often?", "interval"),  # something done, not how often it occurs
