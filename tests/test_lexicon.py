@@ -152,6 +152,9 @@ def test_a_bad_lexicon_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
         ("is ICANS possible with no CRS?", "can ICANS occur with no CRS?"),
         ("is it possible to give toci twice?", "is it possible to give toci twice?"),  # a pronoun asks leave
         ("CAP in a 40 yo — empiric abx?", "CAP in a 40 yo — empiric abx?"),  # pneumonia, no dose cap
+        ("IEC-HS — definition?", "what is IEC-HS?"),  # the term asked for after it
+        ("carHLH: meaning?", "what is carHLH?"),
+        ("grade 3 ICANS in a child on day 5 — definition?", "grade 3 ICANS in a child on day 5 — definition?"),
     ],
 )
 def test_bedside_shorthand_is_spelled_out(typed: str, spelled: str) -> None:

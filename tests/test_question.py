@@ -740,6 +740,14 @@ def test_the_step_the_course_dates_from_is_no_subject_word() -> None:
     assert "infusion" in Asked.read("toci infusion time?", Intent.DOSING).core
 
 
+def test_a_prophylaxis_said_not_asked_is_no_prophylaxis() -> None:
+    """ "acyclovir dose to treat HSV after CAR-T (not ppx)?" asks the treatment dose, not the prophylaxis rows."""
+    parsed = parse("acyclovir dose to treat HSV after CAR-T (not ppx)?")
+    assert parsed.line.treating and not parsed.line.prophylaxis
+    assert parse("acyclovir ppx dose?").line.prophylaxis
+    assert not parse("no prophylaxis given, HSV reactivation — acyclovir dose?").line.prophylaxis
+
+
 def test_a_share_of_patients_asks_a_rate() -> None:
     """ "what share of CAR-T patients get severe CRS?" asks how often it occurs, as "how common is severe CRS?" does."""
     for question in ("what share of CAR-T patients get severe CRS?", "what fraction of pts get ICANS?"):
