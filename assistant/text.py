@@ -28,11 +28,12 @@ def course_days(text: str) -> frozenset[str]:
     return frozenset(number for match in COURSE_DAY.finditer(text) for number in match.groups() if number)
 
 
-#: The step of the course a question dates from ("after a Kymriah infusion", "post-infusion", "since lymphodepletion"),
-#: its step the group that matched: every source's times run from it, so it says when, not what is asked.
-COURSE_STEP = re.compile(
-    r"\b(?:after|post|since|following)[\s-]+(?:(?:the|a|an|her|his|their)\s+)?(?:[\w-]+\s+)?"
-    r"(infusion|lymphodepletion|apheresis)\b",
+#: The steps of the CAR-T course that times are given against ("before lymphodepletion", "after infusion").
+COURSE_STEPS = r"(?:lymphodepletion|infusion|apheresis|leukapheresis)"
+#: The step a question dates from ("after a Kymriah infusion", "post-infusion", "since lymphodepletion"), its step the
+#: group that matched: every source's times run from it, so it says when, not what is asked.
+SINCE_STEP = re.compile(
+    rf"\b(?:after|post|since|following)[\s-]+(?:(?:the|a|an|her|his|their)\s+)?(?:[\w-]+\s+)?({COURSE_STEPS})\b",
     re.IGNORECASE,
 )
 
@@ -48,7 +49,7 @@ def course_steps(text: str) -> frozenset[str]:
     from ("how long after infusion did parkinsonism start?")."""
     steps = (
         (match[0].lower(), match.group(1).lower())
-        for match in COURSE_STEP.finditer(text)
+        for match in SINCE_STEP.finditer(text)
         if not TIME_FROM.search(text[: match.start()])
     )
     return frozenset(word for said, step in steps for word in re.findall(rf"[\w-]*{step}", said))

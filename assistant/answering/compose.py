@@ -27,7 +27,15 @@ from assistant.answering.abstention import (
 from assistant.answering.declared import declarations
 from assistant.answering.draft import Draft, Statement, related
 from assistant.answering.facets import statement_fit
-from assistant.answering.question import SOURCE_KINDS, Ask, Asked, Intent, ParsedQuestion, names_product_or_trial
+from assistant.answering.question import (
+    SOURCE_KINDS,
+    Ask,
+    Asked,
+    Intent,
+    ParsedQuestion,
+    names_product_or_trial,
+    own_words,
+)
 from assistant.answering.rules import ComposerRules
 from assistant.answering.scoring import GIVES_RATE, Scorer
 from assistant.answering.shapes.definition import asked_products, product_names, spelled_out, spells_out_asked
@@ -120,7 +128,7 @@ class ExtractiveComposer:
     ) -> Draft:
         """The draft of ``run``, before a local-protocol question is told that no local document was found."""
         asked = Asked.read(question, intent, carried)
-        if Ask.POSITIONS in parsed.asks and carried and not asks_positions(question.replace(carried, " ")):
+        if Ask.POSITIONS in parsed.asks and carried and not asks_positions(own_words(question, carried)):
             # "and the Italians?" after "do the guidelines recommend seizure ppx?" asks one body, not all of them.
             parsed = parsed.model_copy(update={"asks": [a for a in parsed.asks if a is not Ask.POSITIONS]})
         core = set(asked.core)
@@ -370,7 +378,7 @@ def names_its_step(question: str, carried: str = "") -> bool:
     """Whether the question, in its own words (not what a follow-up carries), asks the dose of a drug it names, not a
     class: that drug is the next step chosen ("ICANS not responding to dex — anakinra how much?"), so no ladder is
     climbed; "still hypotensive after 2 doses of that, next step?" after "toci dose?" chooses none."""
-    own = ParsedQuestion.read(question.replace(carried, " ") if carried else question)
+    own = ParsedQuestion.read(own_words(question, carried))
     return Ask.DOSE in own.asks and any(not lexicon().is_class(drug) for drug in own.drugs)
 
 

@@ -251,7 +251,7 @@ class Asked:
         # ... and "real world" typed apart is the documents' "real-world": the joined pair counts as one concept.
         compounds = frozenset(spaced_compounds(question)) - core
         extra += [(frozenset({compound}),) for compound in sorted(compounds)]
-        own_text = question.replace(carried, " ") if carried else question
+        own_text = own_words(question, carried)
         own = set(tokenize(own_text, parts=False))
         grades = grades_in(question)
         return cls(
@@ -426,6 +426,11 @@ def asks_bare_rate(question: str, intent: Intent, own: str) -> bool:
     found = present(question)
     named = bool(found.get("product") or trials_in(question))
     return named and bool(found.get("toxicity")) and bool(grades_in(question, targets=False))
+
+
+def own_words(question: str, carried: str) -> str:
+    """A follow-up's own words: ``question`` without the ``carried`` context it took from earlier turns."""
+    return question.replace(carried, " ") if carried else question
 
 
 def ends_on_drug(text: str) -> bool:
@@ -675,7 +680,7 @@ class ParsedQuestion(BaseModel):
         # "how many pts in cohort 1?" asks a count and "CMV PCR how often?" an interval, neither a rate.
         if counting or asks_interval(question):
             asks = [ask for ask in asks if ask is not Ask.RATE]
-        bare_rate = asks_bare_rate(question, intent, question.replace(carried, " ") if carried else question)
+        bare_rate = asks_bare_rate(question, intent, own_words(question, carried))
         return cls(
             intent=intent,
             asks=[Ask.RATE] if bare_rate else asks,

@@ -25,7 +25,7 @@ from assistant.documents import SINGLE_STUDY_TYPES, study_named
 from assistant.lexicon import lexicon
 from assistant.passage import Passage
 from assistant.retrieval.keyword import tokenize
-from assistant.text import bare_numbers
+from assistant.text import COURSE_STEPS, bare_numbers
 
 
 def one_fact(
@@ -273,7 +273,7 @@ SECONDARY_SOURCES = (SINGLE_STUDY_TYPES - {"trial"}) | {"review"}
 REAL_WORLD_ASKED = re.compile(r"\breal[- ](?:world|life)\b|\bregistry\b|\bcohort\b", re.IGNORECASE)
 
 #: A point of the CAR-T course a time is given against ("before lymphodepletion", "prior to infusion").
-COURSE_STEP = r"\b(?:before|prior to|at|from)\s+(?:the\s+)?(?:lymphodepletion|infusion|apheresis|leukapheresis)\b"
+COURSE_STEP = rf"\b(?:before|prior to|at|from)\s+(?:the\s+)?{COURSE_STEPS}\b"
 
 #: What a statement must give to answer each kind of one fact (a yes/no is answered by any statement).
 CARRIES = {
@@ -312,10 +312,10 @@ CARRIES = {
 #: The rest of a number a pattern stopped inside of.
 NUMBER_REST = re.compile(r"[\d.,]*")
 
-#: A time given in words: how long something lasts or when it stops, without a figure, or when it starts against
-#: another event ("often delayed, as CRS is resolving", "overlaps with CRS").
 #: The measure a cutoff or threshold is asked of, the word before it ("ferritin cutoff", "platelet thresholds").
 MEASURED = re.compile(r"([\w-]+)\s+(?:cut-?offs?|thresholds?)\b")
+#: A time given in words: how long something lasts or when it stops, without a figure, or when it starts against
+#: another event ("often delayed, as CRS is resolving", "overlaps with CRS").
 TIME_IN_WORDS = re.compile(
     rf"\buntil\b|\bwhile\b|\bonce\b|\bas long as\b|\blifelong\b|\bindefinitely\b|\bfor life\b|{COURSE_STEP}|"
     r"\bdelayed\b|\bresolving\b|\boverlaps?\b",
