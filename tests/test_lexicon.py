@@ -86,6 +86,7 @@ def test_a_bad_lexicon_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
         ("abecma ≥ gr 3 CRS", "abecma grade ≥3 CRS"),
         ("abecma gr3+ CRS", "abecma grade ≥3 CRS"),
         ("abecma grade 3 or higher CRS", "abecma grade ≥3 CRS"),
+        ("grade 3 or worse ICANS — how do we manage it?", "grade ≥3 ICANS — how do we manage it?"),
         ("grade 3 + ICANS dex", "grade 3 + ICANS dex"),
         ("capd cut off", "capd cutoff"),
         ("keppra maint, 15 yr f/u", "keppra maintenance, 15 years follow-up"),
@@ -163,6 +164,8 @@ def test_bedside_shorthand_is_spelled_out(typed: str, spelled: str) -> None:
 
 def test_bedside_names_find_the_documents_words() -> None:
     assert {"hepatitis b", "hbv"} <= set(expansions("hep b ppx before CAR-T"))
+    assert {"hepatitis c", "hcv"} <= set(expansions("which hep C + HIV tests pre CAR-T?"))
+    assert {"cytomegalovirus", "qpcr"} <= set(expansions("CMV PCR how often?"))
     assert "appear" in expansions("T-cell malignancy after CAR-T, earliest onset?")  # the FDA: "may appear"
     assert {"near", "proximity"} <= set(expansions("when can pts leave the area after CAR-T?"))
     assert "repeated doses" in set(expansions("CRS with ICANS: redosing toci safe?"))

@@ -346,6 +346,28 @@ def test_what_makes_it_grade_n_asks_for_the_criterion(question: str) -> None:
     assert parsed.intent is Intent.GRADING and Ask.CLASSIFY in parsed.asks
 
 
+@pytest.mark.parametrize(
+    ("question", "grades"),
+    [("ICANS — when does it count as grade 2?", [2]), ("what qualifies as grade 3 CRS?", [3])],
+)
+def test_what_counts_as_grade_n_asks_that_grades_criterion_and_no_time(question: str, grades: list[int]) -> None:
+    """ "count as" names the grade asked about, unlike "manage as grade 3"; "when does it" asks no time here."""
+    parsed = parse(question)
+    assert parsed.intent is Intent.GRADING and parsed.asks == [Ask.CLASSIFY]
+    assert parsed.grades == grades
+
+
+def test_unchanged_some_hours_after_a_drug_is_no_better_after_that_time() -> None:
+    parsed = parse("gave toci 24 h ago, CRS unchanged — time for steroids?")
+    assert Ask.NEXT_STEP in parsed.asks
+    assert parsed.line.refractory and parsed.line.no_better_after == "24 h"
+
+
+@pytest.mark.parametrize("question", ["keppra dose once NCSE is controlled?", "levetiracetam after status is broken?"])
+def test_a_dose_once_the_event_is_controlled_is_the_maintenance_dose(question: str) -> None:
+    assert parse(question).line.phase == "maintenance"
+
+
 def test_a_local_question_is_weighed_without_its_local_words() -> None:
     from assistant.answering.question import Asked, without_local
 
@@ -616,6 +638,8 @@ def test_a_question_mark_inside_a_question_ends_one_ask() -> None:
         "HBV DNA monitoring on entecavir post car-t, how often?",
         "CMV PCR how often on steroids after CAR-T?",
         "on entecavir post CAR-T, HBV DNA monitoring frequency?",
+        "how often does ASH-SAP check IgG post CAR-T?",  # the verb in its base form
+        "how often do they recheck IgG after CAR-T?",
     ],
 )
 def test_how_often_a_test_is_done_is_a_monitoring_interval_not_a_rate_or_a_dose(question: str) -> None:
@@ -772,3 +796,40 @@ def test_keeping_a_drug_going_asks_for_how_long_and_keeps_the_drug_a_subject() -
     # ... as a course that runs on asks with its verb, not with what runs.
     asked = ask_words("how long should HSV/VZV prophylaxis run after CAR-T?")
     assert "run" in asked and "prophylaxis" not in asked
+
+
+@pytest.mark.parametrize(
+    "question", ["ICANS grading: does a tremor count?", "when does CRS count as grade 4?", "what counts as grade 2?"]
+)
+def test_the_verb_counting_a_finding_toward_a_grade_is_no_subject_word(question: str) -> None:
+    """ "does a tremor count?" is not about the complete blood count."""
+    from assistant.answering.question import Asked
+
+    core = Asked.read(question, Intent.GRADING).core
+    assert not {"count", "counts"} & core
+    assert "count" in Asked.read("blood count before CAR-T?", Intent.GENERAL).core
+
+
+def test_how_often_asks_with_often_and_names_no_subject() -> None:
+    """ "CMV PCR how often?" is not about lines where patients "often respond" to G-CSF."""
+    from assistant.answering.question import Asked
+
+    assert "often" not in Asked.read("CMV PCR how often after CAR-T?", Intent.MONITORING).core
+    assert "often" in Asked.read("is CRS often delayed?", Intent.GENERAL).core
+
+
+@pytest.mark.parametrize("question", ["CAR-T neurotox — which drugs?", "ICANS: what meds?"])
+def test_which_drugs_for_a_toxicity_asks_how_it_is_managed(question: str) -> None:
+    parsed = parse(question)
+    assert parsed.intent is Intent.MANAGEMENT and Ask.MANAGE in parsed.asks
+    assert Ask.MANAGE not in parse("which drugs cause CRS after CAR-T?").asks
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["ruxolitinib dosing when neurotox doesn't respond to steroids?", "ICANS that didn't respond to dex — anakinra?"],
+)
+def test_a_drug_the_toxicity_did_not_respond_to_is_the_line_not_the_drug_asked(question: str) -> None:
+    parsed = parse(question)
+    assert len(parsed.drugs) == 1 and len(parsed.prior_drugs) == 1
+    assert parsed.line.refractory

@@ -115,8 +115,12 @@ TRAILING_WORDS = re.compile(r"(?:[\w-]+\W+){0,2}[\w-]+\W*$")
 #: The highest grade a toxicity is graded with short of death: "grade ≥3" spans grades 3 and 4.
 HIGHEST_GRADE = 4
 #: Words that make the grade after them a goal, not the grade a sentence is about ("manage as grade 2": the
-#: patient's grade is another).
-GRADE_TARGET = re.compile(r"\b(?:to|until|below|than|or lower|as(?: per)?)\s*(?:≤\s*)?$", re.IGNORECASE)
+#: patient's grade is another); what counts or is classed as a grade is that grade ("when does it count as grade 2?").
+GRADE_TARGET = re.compile(
+    r"\b(?:to|until|below|than|or lower|(?<!count )(?<!counts )(?<!qualify )(?<!qualifies )(?<!classed )"
+    r"(?<!classified )as(?: per)?)\s*(?:≤\s*)?$",
+    re.IGNORECASE,
+)
 GRADE_MENTION = re.compile(
     r"\b(?:grades?|g)\s*:?\s*(≥|>=)?\s*([1-5])(?:\s*(?:–|-|to|and|or)\s*([1-5]))?\b", re.IGNORECASE
 )
@@ -132,14 +136,14 @@ LABEL = re.compile(r"\blabel\b|\bprescribing information\b", re.IGNORECASE)
 SOURCE_KINDS = frozenset({"label", "fda"})
 
 #: A treatment the patient already had ("steroid-refractory", "despite high-dose steroids", "after 2 doses
-#: of toci", "on the methylpred", "not responding to dex", "no better with toci") or one replaced ("sylvant instead
-#: of toci"): the drug it names is the line of therapy, not the drug asked about.
+#: of toci", "on the methylpred", "not responding to dex", "doesn't respond to steroids", "no better with toci") or one
+#: replaced ("sylvant instead of toci"): the drug it names is the line of therapy, not the drug asked about.
 #: "Data on emapalumab" asks about the drug: "on" after a word for what is known is not a treatment given.
 PRIOR = re.compile(
     r"\b[\w-]+[- ](?:refractory|resistant|dependent)\b(?!\s+to\b)"  # "ICANS refractory to steroids": the steroids
     r"|\b[\w-]+\s+(?:is\s+|are\s+)?(?:contraindicated|allergy)\b"  # "toci contraindicated": another drug is asked
     r"|\b(?:refractory to|despite|after|failed|failing|instead of|rather than|other than|in place of|avoid(?:ing)?|"
-    r"(?:not|non-?)\s?respon(?:ding|sive) to|unresponsive to|no response to|"
+    r"(?:not|non-?|(?:does|did|do)n['’]?t)\s?respon(?:ds?|ding|sive) to|unresponsive to|no response to|"
     r"(?:not improving|no better|worse) (?:on|with)|"
     r"sparing|allergic to|allergy to|out of|(?:can['’]?t|cannot|unable to) (?:give|use|get)|"
     r"(?<!data )(?<!evidence )(?<!studies )(?<!literature )(?<!guidance )(?<!experience )on)\s+"
@@ -219,12 +223,14 @@ class Asked:
         # "ELIANA findings?" is about ELIANA: the words asking what a study found score no sentence ("one of these
         # findings", "data show"), as no document words a finding with them. Nor does the number of the day of the
         # patient's course: "seizure ppx still needed on day 5?" is not about G-CSF's 5 µg/kg; nor the step it dates
-        # from: "after a Kymriah infusion, how long before driving?" is not about infusions.
+        # from: "after a Kymriah infusion, how long before driving?" is not about infusions; nor words only asking,
+        # which the documents use otherwise: "does a tremor count?" is not about the complete blood count.
         core = (
             frozenset(tokenize(question, parts=False))
             - findings_words(question)
             - course_days(question)
             - course_steps(question)
+            - matched_words(lexicon().reading_patterns["asking_only"], question)
         )
         lex = lexicon()
         hints = (
@@ -394,7 +400,8 @@ def asks_workup(question: str) -> bool:
 #: "how often does CRS start after week 2?": how often something happens, a rate, though the words ask an interval.
 HAPPENS = re.compile(
     r"\bhow (?:often|frequently) (?:does|do|did|is|are|was|were)\b(?! (?:we|you|i)\b)"
-    r"(?![^?.;]{0,20}\b(?:given|dosed|redosed|repeated|administered|checked|tested|monitored|drawn)\b)",
+    r"(?![^?.;]{0,20}\b(?:given|dos(?:e|ed|ing)|redos\w*|repeat\w*|administer\w*|(?:re-?)?check\w*|test\w*|monitor\w*"
+    r"|draw\w*|measur\w*)\b)",
     re.IGNORECASE,
 )
 #: "frequency of cranial nerve palsy after cilta-cel": how often an event happens, a rate; not "frequency of toci

@@ -102,6 +102,8 @@ class Lexicon(BaseModel):
     indication: str = ""  # what a CAR-T product is approved or indicated for ("kymriah indications?")
     scale: str = ""  # a named score or scale ("ICE", "CAPD", "HScore", "CAR-HEMATOTOX")
     identify: str = ""  # findings and "what is it?": the syndrome they describe ("ferritin rising as CRS settles, dx?")
+    patient_context: str = ""  # what else the patient has ("in a pt with cardiomyopathy", "hx of lupus"): no subject
+    asking_only: str = ""  # words only asking, used otherwise in the documents ("count as grade 2", "how often")
     severe: str = ""  # words saying a toxicity is severe ("severe CRS", "high-grade neurotox"): grade ≥3
     trials: list[str] = Field(default_factory=list)
     domain: str = ""  # words that place a question in Carta's field by themselves ("CAR-T", "ICE score")
@@ -146,6 +148,8 @@ class Lexicon(BaseModel):
             occurrence=_either(self.occurrence, other.occurrence),
             workup=_either(self.workup, other.workup),
             identify=_either(self.identify, other.identify),
+            patient_context=_either(self.patient_context, other.patient_context),
+            asking_only=_either(self.asking_only, other.asking_only),
             scale=_either(self.scale, other.scale),
             indication=_either(self.indication, other.indication),
             severe=_either(self.severe, other.severe),
@@ -327,13 +331,16 @@ class Lexicon(BaseModel):
     def reading_patterns(self) -> dict[str, re.Pattern[str]]:
         """The question-reading patterns by name: 'asks.dose', 'population.weight', 'line.refractory', 'local',
         'one_fact.yes_no', 'risk', 'who_gets', 'occurrence', 'workup', 'identify',
-        'indication', 'scale'."""
+        'indication', 'scale', 'patient_context', 'asking_only'."""
         named = {
             f"{part}.{key}": p
             for part in ("asks", "population", "line", "one_fact")
             for key, p in getattr(self, part).items()
         }
-        flat = ("local", "risk", "who_gets", "occurrence", "workup", "identify", "indication", "scale")
+        flat = (
+            *("local", "risk", "who_gets", "occurrence", "workup", "identify", "indication", "scale"),
+            *("patient_context", "asking_only"),
+        )
         named |= {name: getattr(self, name) or r"(?!)" for name in flat}
         return {name: re.compile(pattern, re.IGNORECASE) for name, pattern in named.items()}
 
