@@ -84,6 +84,36 @@ def test_a_terse_question_naming_a_product_toxicity_or_drug_is_in_scope_though_t
     assert not answer.abstained and answered in answer.answer
 
 
+@pytest.mark.parametrize(
+    ("question", "disease"),
+    [
+        ("grade 3 myocarditis from checkpoint inhibitors — IV methylpred how much?", "myocarditis"),
+        ("methylpred pulse for lupus nephritis?", "nephritis"),
+    ],
+)
+def test_a_known_drug_asked_for_a_disease_the_corpus_never_names_abstains(
+    chain: AnswerChain, question: str, disease: str
+) -> None:
+    """The drug alone does not place the question in the field: no CAR-T steroid dose stands in for the disease."""
+    answer = chain.invoke(question)
+    assert answer.abstained and answer.citations == []
+    assert disease in (answer.abstain_reason or "")
+    assert not chain.with_rules(ComposerRules.ablated("foreign_condition")).invoke(question).abstained
+
+
+def test_a_disease_the_patient_also_has_keeps_a_car_t_toxicity_question_in_scope(chain: AnswerChain) -> None:
+    question = "gr 3 CRS in a pt with cardiomyopathy — toci dose?"
+    answer = chain.invoke(question)
+    assert not answer.abstained and "8 mg/kg" in answer.answer
+    assert chain.with_rules(ComposerRules.ablated("patient_context")).invoke(question).abstained
+
+
+def test_the_bedside_names_of_a_virus_and_its_test_find_the_documents_spelled_out_names(chain: AnswerChain) -> None:
+    """ "CMV PCR": the Stanford protocol writes "cytomegalovirus (CMV) by weekly qPCR"."""
+    answer = chain.invoke("how often do they test CMV PCR?")
+    assert not answer.abstained and "weekly qPCR" in answer.answer.splitlines()[0]
+
+
 def test_every_number_in_an_answer_is_in_a_passage_it_cites(chain: AnswerChain) -> None:
     for question in ["What dose of tocilizumab for grade 2 CRS?", "Methylprednisolone for grade 4 CRS?"]:
         answer = chain.invoke(question)

@@ -2884,3 +2884,49 @@ def test_a_declared_gap_not_asked_never_leads() -> None:
     assert ablated.run(question, [gap, line], Intent.GENERAL).statements[0].text == gap.text
     asked = composer.run("UF pathway grade 4 CRS regimen?", [gap, line], Intent.GENERAL)
     assert asked.statements[0].text == gap.text
+
+
+def test_a_question_on_what_makes_one_grade_is_led_by_that_grades_row_not_its_steps() -> None:
+    """ "when does CRS count as grade 4?": ASCO's grade 4 step shares as many words as the ASTCT row for grade 4."""
+    step = passage("asco", "Grade 4 CRS is treated with tocilizumab as for grade 2 CRS.", "guideline", 1)
+    grading = Passage(
+        "astct:0", "astct",
+        "| CRS grade | Hypotension |\n|---|---|\n| 3 | one vasopressor |\n| 4 | multiple vasopressors |",
+        "CRS grading table", "table", "ASTCT", "consensus",
+    )  # fmt: skip
+    passages = [step, grading]
+    composer = knowing(step.text, grading.text)
+    for question in ["when does CRS count as grade 4?", "what makes CRS grade 4?"]:
+        lead = composer.run(question, passages, Intent.GRADING).statements[0].text
+        assert lead == "CRS grade: 4; Hypotension: multiple vasopressors", question
+    ablated = ExtractiveComposer(composer.scorer.idf, ComposerRules.ablated("criterion_lead"))
+    assert ablated.run("when does CRS count as grade 4?", passages, Intent.GRADING).statements[0].text == step.text
+    # A guideline body named grades by its own words, not by the ASTCT row.
+    sitc = make_passage("Under SITC, hypotension without vasopressors is grade 2 CRS.", "sitc", title="SITC 2020")
+    row = "CRS grade: 2; Hypotension: not requiring vasopressors"
+    table = grading.text.replace("| 3 | one vasopressor |", "| 2 | not requiring vasopressors |")
+    grading2 = Passage("astct:0", "astct", table, "CRS grading table", "table", "ASTCT", "consensus")
+    both = [grading2, sitc]
+    lines = [
+        st.text
+        for st in knowing(grading2.text, sitc.text).run("SITC grade 2 CRS criteria?", both, Intent.GRADING).statements
+    ]
+    assert lines[0] == sitc.text
+    lines = [
+        st.text
+        for st in knowing(grading2.text, sitc.text).run("grade 2 CRS criteria?", both, Intent.GRADING).statements
+    ]
+    assert lines[0] == row
+
+
+def test_the_word_asking_for_a_definition_names_no_table_to_answer_whole() -> None:
+    """ "CRS definition?" is about CRS: a table headed by another syndrome's "definition" is not its answer."""
+    other = Passage(
+        "cartox:0", "cartox", "| Criterion | Finding |\n|---|---|\n| Liver | grade 3 |\n| Kidney | grade 3 |",
+        "Definition of carHLH", "table", "CARTOX", "guideline",
+    )  # fmt: skip
+    crs = passage("astct", "The ASTCT definition of CRS is a supraphysiologic response to therapy.", "consensus", 1)
+    passages = [other, crs]
+    idf = dict.fromkeys(tokenize(f"{other.text} {crs.text}", parts=False), 1.0) | {"definition": 5.0}  # the rarer
+    lines = [s.text for s in ExtractiveComposer(idf).run("CRS definition?", passages, Intent.GRADING).statements]
+    assert lines and not any(line.startswith("Criterion:") for line in lines)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from assistant.answering.rules import ComposerRules
-from assistant.answering.scope import foreign_subject
+from assistant.answering.scope import foreign_subject, patient_context
 from assistant.lexicon import use_lexicon
 from assistant.retrieval.synonyms import spell_out
 
@@ -100,3 +100,35 @@ def test_a_clinical_word_of_the_lexicon_is_no_foreign_term() -> None:
 
     idf = {**IDF, "tocilizumab": 4.0}
     assert unknown_share("tocilizumab contraindicated", idf, ENGLISH, ComposerRules()) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("typed", "context"),
+    [
+        ("gr 3 CRS in a pt with cardiomyopathy — toci dose?", {"pt", "cardiomyopathy"}),
+        ("ICANS, hx of lupus nephritis: dex dose?", {"hx", "lupus", "nephritis"}),
+        ("CRS from blinatumomab — toci?", set()),  # what the CRS came from is asked about, not the patient's context
+    ],
+)
+def test_what_else_the_patient_has_is_read_to_the_clause_end(typed: str, context: set[str]) -> None:
+    assert patient_context(typed) == context
+
+
+def test_a_disease_the_patient_also_has_weighs_nothing_in_the_unknown_share() -> None:
+    from assistant.answering.scoring import specialised_words, unknown_share
+
+    idf = {**IDF, "grade": 0.5, "dose": 0.5, "patient": 0.5, "crs": 1.0, "tocilizumab": 4.0}  # frame words weigh little
+    question = "grade 3 crs in a patient with cardiomyopathy, dose?"
+    rules = ComposerRules()
+    assert specialised_words(question, idf, ENGLISH, rules) == ["cardiomyopathy"]
+    assert unknown_share(question, idf, ENGLISH, rules) > rules.max_unknown_share
+    assert unknown_share(question, idf, ENGLISH, rules, patient_context(question)) == 0.0
+
+
+def test_everyday_english_inflected_is_no_specialised_word() -> None:
+    """ "what qualifies as grade 3 CRS?": the embedding vocabulary holds "qualify", not "qualifies"."""
+    from assistant.answering.scoring import specialised_words
+
+    question = "what qualifies as grade 3 crs?"
+    assert specialised_words(question, IDF, ENGLISH, ComposerRules()) == ["qualifies"]
+    assert specialised_words(question, IDF, ENGLISH | {"qualify"}, ComposerRules()) == []

@@ -58,3 +58,17 @@ def test_a_word_in_the_other_regional_spelling_is_read_as_the_corpus_writes_it(t
 def test_an_adverb_the_corpus_lacks_is_read_as_the_word_it_is_made_from(typed: str, read: str) -> None:
     domain = frozenset({"anakinra", "prophylactic", "intravenous", "usual", "on", "given"})
     assert fix_typos(typed, domain, frozenset({"usually", "why", "once"})) == read
+
+
+def test_another_form_of_a_known_word_is_no_slip() -> None:
+    """ "qualifies" lies one slip from the corpus's "qualifier" but is everyday "qualify" inflected."""
+    assert fix_typos("what qualifies as grade 3?", frozenset({"qualifier"}), frozenset({"qualify"})) == (
+        "what qualifies as grade 3?"
+    )
+    assert (
+        fix_typos("what qualifies as grade 3?", frozenset({"qualifier"}), frozenset()) == "what qualifier as grade 3?"
+    )
+    # ... while a form the corpus writes is read as written there.
+    assert (
+        fix_typos("used to validate it", frozenset({"validated"}), frozenset({"validates"})) == "used to validated it"
+    )

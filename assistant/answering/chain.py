@@ -44,8 +44,8 @@ from assistant.answering.question import (
     without_local,
 )
 from assistant.answering.rules import ComposerRules
-from assistant.answering.scope import foreign_subject
-from assistant.answering.scoring import unknown_share
+from assistant.answering.scope import diseases, foreign_subject, patient_context
+from assistant.answering.scoring import specialised_words, unknown_share
 from assistant.answering.shapes.evidence import STUDY_TYPES
 from assistant.answering.shapes.overview import asks_overview
 from assistant.answering.shapes.rates import REFERENCE_TYPES, asks_rates_across_products
@@ -318,12 +318,19 @@ class AnswerChain:
             return "no passage is similar enough to the question"
         everyday = common_words(self.settings.model_path)
         rules = self.extractive.rules
-        if unknown_share(state.query, self.retriever.idf, everyday, rules) >= rules.max_unknown_share:
+        idf, query = self.retriever.idf, state.query
+        context = patient_context(query) if rules.patient_context else frozenset()
+        if unknown_share(query, idf, everyday, rules, context) >= rules.max_unknown_share:
             return "the question's key terms do not occur in the indexed documents"
-        if self.extractive.rules.foreign_subject:
-            foreign = foreign_subject(state.query, self.retriever.idf, everyday, rules.min_foreign_length)
-            if foreign:
-                return f"the question is about {', '.join(foreign)}, which the indexed documents do not cover"
+        foreign = foreign_subject(query, idf, everyday, rules.min_foreign_length) if rules.foreign_subject else []
+        # A CAR-T toxicity, product or trial places the question in the field whatever drug it names; a drug alone
+        # does not when a disease the corpus never names is asked about ("methylpred pulse for lupus nephritis?").
+        own = bool(parsed and (parsed.products or parsed.toxicities or trials_in(query)))
+        if not (foreign or own) and rules.foreign_condition:
+            # The patient's disease is the subject here.
+            foreign = diseases(specialised_words(query, idf, everyday, rules), query)
+        if foreign:
+            return f"the question is about {', '.join(foreign)}, which the indexed documents do not cover"
         return None
 
     def _compose(self, state: _State) -> _State:

@@ -56,6 +56,7 @@ from assistant.answering.shapes.positions import asks_positions, positions
 from assistant.answering.shapes.prose import (
     asks_whether_at_grade,
     course_words,
+    criterion_lead,
     facet_lead,
     fitting_first,
     grades_a_patient,
@@ -241,7 +242,9 @@ class ExtractiveComposer:
             spelled = spelled_out(question, scored) or product_names(question, scored)
             if spelled:
                 return Draft(statements=select(spelled, rules)[: rules.definition_statements])
-        if intent is not Intent.DOSING and COMPOSITION.search(question):
+        # "grade 1 CRS definition?" asks one row of the grading table, which criterion_lead puts first, not all of it.
+        one_grade = rules.criterion_lead and Ask.CLASSIFY in parsed.asks and len(parsed.grades) == 1
+        if intent is not Intent.DOSING and COMPOSITION.search(question) and not one_grade:
             whole = whole_table(core, passages, units, scored, self.scorer)
             if whole:
                 return Draft(statements=whole)
@@ -305,6 +308,8 @@ class ExtractiveComposer:
             # "what defines grade 3 ICANS in an adult?" is not answered by what a trial of adults found: no criterion of
             # a grade names a product or trial.
             candidates = [(v, u) for v, u in candidates if not names_product_or_trial(u.text)] or candidates
+        if rules.criterion_lead and criteria:
+            candidates = criterion_lead(candidates, scored, parsed, passages)
         if rules.management_facets and managing and parsed.toxicities:
             candidates = facet_lead(candidates, steps, parsed, passages, rules.facet_leads, rules.acting_lead)
         if rules.management_overview and asks_overview(question, parsed, core, self.scorer.everyday):

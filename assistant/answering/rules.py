@@ -182,6 +182,17 @@ class ComposerRules(BaseModel):
     foreign_subject: bool = rule(
         True, False, "A question naming no CAR-T anchor and a subject word Carta does not know is out of scope."
     )
+    foreign_condition: bool = rule(
+        True,
+        False,
+        "... and one naming a drug but no CAR-T toxicity, product or trial is when it names a disease the corpus"
+        " never uses ('grade 3 myocarditis from checkpoint inhibitors — methylpred?'): no CAR-T dose stands in.",
+    )
+    patient_context: bool = rule(
+        True,
+        False,
+        "A disease named as what else the patient has ('gr 3 CRS in a pt with cardiomyopathy') is no unknown subject.",
+    )
     absence_leads: bool = rule(
         True, False, "A topic the corpus declares absent (not_captured) that was asked leads; the rest is related."
     )
@@ -325,6 +336,11 @@ class ComposerRules(BaseModel):
     )
     criteria_without_trials: bool = rule(
         True, False, "A question on what defines a grade quotes no line of a trial or product it does not name."
+    )
+    criterion_lead: bool = rule(
+        True,
+        False,
+        "... and one on what makes one grade of a toxicity is led by that grade's criterion, not its steps.",
     )
     provenance_after_lead: bool = rule(
         True,

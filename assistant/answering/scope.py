@@ -9,6 +9,11 @@ it in the field; a word that neither the corpus, nor the lexicon, nor everyday E
 ("pembro", "nivo", "vanc") names a subject Carta has no source for. A question with such a word and
 no anchor is out of scope.
 
+A drug places a question in the field only when no disease Carta has no source for is named: "grade 3 myocarditis
+from checkpoint inhibitors — IV methylpred how much?" is about myocarditis, and a CAR-T steroid dose must not stand
+in (``scoring.specialised_words``, asked in answering/chain.py). A disease named as what else the patient has beside
+a CAR-T toxicity ("gr 3 CRS in a pt with cardiomyopathy") is context, not the subject (``patient_context``).
+
 >>> foreign_subject("pembro colitis grade 3 — steroid dose?", {"grade": 1.0, "steroid": 2.0, "dose": 1.0},
 ...                 frozenset({"colitis"}), 3)
 ['pembro']
@@ -18,7 +23,8 @@ no anchor is out of scope.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 
 from assistant.lexicon import lexicon
 from assistant.retrieval.keyword import tokenize
@@ -50,3 +56,35 @@ def foreign_subject(question: str, idf: Mapping[str, float], common_words: froze
             and any(unknown(part) for part in token.split("-"))
         }
     )
+
+
+#: How a disease's name is made ("myocarditis", "sarcoidosis", "cardiomyopathy", "myasthenia", "lymphoma"), or the
+#: word naming one after it ("Still's disease"): an unknown word so made names a condition, not a verb or a role
+#: ("validate", "nonresponder").
+DISEASE_WORD = re.compile(r"(?:itis|osis|iasis|pathy|a?emia|oma|plegia|asthenia|trophy|plasia|algia)$")
+DISEASE_NAMED = r"\W+(?:disease|syndrome|disorder)\b"
+
+
+def diseases(words: Iterable[str], question: str) -> list[str]:
+    """Those of ``words`` (unknown to Carta) that name a disease by how they are made or by the word after them.
+
+    >>> diseases(["nephritis", "validate", "kikuchi"], "validate kikuchi disease vs lupus nephritis")
+    ['nephritis', 'kikuchi']
+    """
+    return [
+        word
+        for word in words
+        if DISEASE_WORD.search(word)
+        or re.search(rf"\b{re.escape(word)}(?:'s)?{DISEASE_NAMED}", question, re.IGNORECASE)
+    ]
+
+
+def patient_context(question: str) -> frozenset[str]:
+    """The words saying what else the patient has ("in a pt with cardiomyopathy", "hx of lupus"): the lexicon's
+    ``patient_context`` phrases, which name no subject of the question.
+
+    >>> sorted(patient_context("gr 3 CRS in a pt with cardiomyopathy — toci dose?"))
+    ['cardiomyopathy', 'pt']
+    """
+    pattern = lexicon().reading_patterns["patient_context"]
+    return frozenset(word for match in pattern.finditer(question) for word in tokenize(match.group(0), parts=False))

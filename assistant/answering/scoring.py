@@ -10,7 +10,7 @@ Every sum over a set of words is an ``fsum``, so a score never depends on the se
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from math import fsum
 
 from assistant.answering.declared import BIBLIOGRAPHIC, asks_of, superseded
@@ -232,26 +232,44 @@ def describe(passage: Passage) -> str:
     return f"{passage.doc_id} {passage.title} {passage.source} {passage.section}"
 
 
-def unknown_share(question: str, idf: Mapping[str, float], common_words: frozenset[str], rules: ComposerRules) -> float:
-    """Share of the question's weight carried by specialised words the corpus never uses.
+def unknown_share(
+    question: str,
+    idf: Mapping[str, float],
+    common_words: frozenset[str],
+    rules: ComposerRules,
+    context: Collection[str] = (),
+) -> float:
+    """Share of the question's weight carried by specialised words the corpus never uses (``specialised_words``).
 
-    A word counts as specialised when neither the corpus, nor the synonym table, nor everyday English
-    (the embedding model's whole-word vocabulary) knows it, and it is long enough to be a drug or
-    disease name (``rules.min_specialised_length``) rather than shorthand ('pembrolizumab', 'warfarin',
-    'cytosorb'; not 'ncse', '2l').
     Such words weigh as much as the rarest indexed word, because they say what is really asked;
     other unknown words weigh nothing either way. The words asking what a study found are no subject, known or not
-    ("TRANSFORM takeaways?" asks about TRANSFORM).
+    ("TRANSFORM takeaways?" asks about TRANSFORM), and nor are the ``context`` words, which say what else the patient
+    has ("gr 3 CRS in a pt with cardiomyopathy": the question asks about CRS).
     """
     tokens = set(tokenize(question, parts=False))
     if not tokens:
         return 1.0
-    asking = findings_words(question)
     rarest = max(idf.values(), default=1.0)
+    known = set(idf) | synonym_vocabulary()
+    unknown = rarest * len(set(specialised_words(question, idf, common_words, rules)) - set(context))
+    total = unknown + fsum(max(idf.get(t, rarest), rules.min_weight) for t in tokens if t in known)
+    return unknown / total if total else 1.0
+
+
+def specialised_words(
+    question: str, idf: Mapping[str, float], common_words: frozenset[str], rules: ComposerRules
+) -> list[str]:
+    """The question's words naming a drug or disease the corpus never uses, in the order typed.
+
+    A word counts as specialised when neither the corpus, nor the synonym table, nor everyday English
+    (the embedding model's whole-word vocabulary) knows it, and it is long enough to be a drug or
+    disease name (``rules.min_specialised_length``) rather than shorthand ('pembrolizumab', 'warfarin',
+    'cytosorb', 'myocarditis'; not 'ncse', '2l'). The words asking what a study found are none.
+    """
+    asking = findings_words(question)
     known = set(idf) | synonym_vocabulary()
 
     def specialised(token: str) -> bool:
-        parts = token.split("-")
         return (
             any(
                 len(p) >= rules.min_specialised_length
@@ -259,15 +277,14 @@ def unknown_share(question: str, idf: Mapping[str, float], common_words: frozens
                 and p not in common_words
                 and p.isalpha()
                 and not inflection_of_known(p, known)
-                for p in parts
+                and not inflections(p) & common_words  # "qualifies" is everyday English inflected
+                for p in token.split("-")
             )
             and token not in known
             and token not in asking
         )
 
-    unknown = sum(rarest for t in tokens if specialised(t))
-    total = unknown + fsum(max(idf.get(t, rarest), rules.min_weight) for t in tokens if t in known)
-    return unknown / total if total else 1.0
+    return list(dict.fromkeys(t for t in tokenize(question, parts=False) if specialised(t)))
 
 
 #: Word endings a question and the documents may differ by ("escalate" and "escalated").

@@ -3,7 +3,9 @@
 "tocilizumsb", "dexametasone", "certificaton": a word that neither the corpus, the lexicon nor everyday English
 knows, one slip (a letter wrong, missing, extra, or two swapped) from exactly one word the corpus or the lexicon
 uses, is read as that word. Short words are left alone (too many words lie one slip from "vanc"), and so is a
-word with two candidates: guessing between them would be inventing.
+word with two candidates: guessing between them would be inventing. So is an everyday word inflected in a form the
+corpus never uses: "qualifies" is "qualify", not a slip of "qualifier" ("validate" is still read as the corpus's
+"validated").
 
 An adverb that neither the corpus nor everyday English knows is read as the word it is made from, when the corpus
 uses that ("why give anakinra prophylactically?" asks about prophylactic anakinra; "usually" stays as typed).
@@ -16,6 +18,8 @@ corpus's spelling, whatever its length and even when everyday English knows it.
 'tocilizumab dose for gr2 CRS?'
 >>> fix_typos("pembrolizumab colitis", frozenset({"tocilizumab"}), frozenset())
 'pembrolizumab colitis'
+>>> fix_typos("what qualifies as grade 3?", frozenset({"qualifier", "grade"}), frozenset({"qualify"}))
+'what qualifies as grade 3?'
 >>> fix_typos("TRANSFORM randomization ratio?", frozenset({"randomised", "ratio"}), frozenset())
 'TRANSFORM randomised ratio?'
 >>> fix_typos("anakinra prophylactically?", frozenset({"anakinra", "prophylactic"}), frozenset())
@@ -26,6 +30,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
+
+from assistant.answering.scoring import inflections
 
 #: Words shorter than this are never corrected: a slip in a short word is as likely another short word.
 MIN_TYPO_LENGTH = 6
@@ -119,6 +125,9 @@ def fix_typos(question: str, domain: Collection[str], everyday: Collection[str])
         if regional := corpus_spelling(word, domain):
             return regional
         if len(word) < MIN_TYPO_LENGTH or word in everyday:
+            return typed
+        forms = inflections(word)
+        if forms & everyday and not forms & domain:  # "qualifies" is "qualify" inflected, not a slip of "qualifier"
             return typed
         if adjective := adjective_of(word, domain):
             return adjective

@@ -11,9 +11,9 @@ from collections.abc import Collection, Sequence
 
 from assistant.answering.draft import Statement
 from assistant.answering.facets import facets_of, fit
-from assistant.answering.question import ParsedQuestion
+from assistant.answering.question import ParsedQuestion, named_sources
 from assistant.answering.rules import ComposerRules
-from assistant.answering.scoring import Scorer, held_as, inflections
+from assistant.answering.scoring import Scorer, describe, held_as, inflections
 from assistant.answering.units import Unit, stated
 from assistant.conversation import entities
 from assistant.lexicon import lexicon
@@ -285,6 +285,41 @@ def facet_lead(
     leads = [(value, unit) for _, _, value, unit in fitting[:facet_leads]]
     chosen = {id(unit) for _, unit in leads}
     return [*leads, *((v, u) for v, u in candidates if id(u) not in chosen)]
+
+
+def criterion_lead(
+    candidates: list[tuple[float, Unit]],
+    scored: Sequence[tuple[float, Unit]],
+    parsed: ParsedQuestion,
+    passages: Sequence[Passage],
+) -> list[tuple[float, Unit]]:
+    """The candidates led by the best scored criterion of the one grade and toxicity asked (a grading table's row or
+    a criterion sentence, ``grades_a_patient``), of the guideline body named if any; with none, the order stays.
+
+    "when does CRS count as grade 4?" shares as many words with ASCO's grade 4 steps as with the ASTCT row for grade
+    4; the row says what the grade is, the steps what to do at it.
+    """
+    if len(parsed.grades) != 1 or not parsed.toxicities:
+        return candidates
+
+    def criterion(unit: Unit) -> bool:
+        passage = passages[unit.passage]
+        facets = facets_of(unit, passage.doc_type, passage.year)
+        return (
+            grades_a_patient(unit)
+            # "SITC gr2 CRS criteria?": the body named grades, not the ASTCT row.
+            and (not parsed.bodies or bool(set(parsed.bodies) & named_sources(describe(passage))))
+            and facets.toxicity in parsed.toxicities
+            and facets.grades == set(parsed.grades)
+            and not fit(parsed, facets).mismatches
+        )
+
+    criteria = [(value, unit) for value, unit in scored if value > 0 and criterion(unit)]
+    if not criteria:
+        return candidates
+    # The grading table's row before a sentence grading one patient's findings ("a patient with fever ... has grade 3").
+    value, unit = min(criteria, key=lambda scored_unit: not scored_unit[1].cells)
+    return [(value, unit), *((v, u) for v, u in candidates if u is not unit)]
 
 
 def defines(text: str, parsed: ParsedQuestion) -> bool:

@@ -32,7 +32,10 @@ def whole_table(
     sentence of its document; empty when no small table is headed by the question's subject."""
     rules = scorer.rules
     # Sorted: two words of equal rarity are decided alphabetically, not by the set's hash-seeded order.
-    known = sorted(t for t in core if t in scorer.idf and not t.isdigit() and len(t) > 1)
+    # The words asking for a whole table ("criteria", "definition") name no subject: "CRS definition" is about CRS.
+    known = sorted(
+        t for t in core if t in scorer.idf and not t.isdigit() and len(t) > 1 and not COMPOSITION.fullmatch(t)
+    )
     if not known:
         return []
     subject = max(known, key=scorer.weight)  # the rarest word: 'carvykti' in "what's in the carvykti boxed warning"
