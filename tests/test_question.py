@@ -833,3 +833,11 @@ def test_a_drug_the_toxicity_did_not_respond_to_is_the_line_not_the_drug_asked(q
     parsed = parse(question)
     assert len(parsed.drugs) == 1 and len(parsed.prior_drugs) == 1
     assert parsed.line.refractory
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["keppra ppx — still giving it on day 20?", "day 20 after CAR-T — do we still give levetiracetam prophylaxis?"],
+)
+def test_still_given_on_a_day_asks_how_long_whichever_comes_first(question: str) -> None:
+    assert Ask.TIMING in parse(question).asks
