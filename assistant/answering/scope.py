@@ -9,10 +9,11 @@ it in the field; a word that neither the corpus, nor the lexicon, nor everyday E
 ("pembro", "nivo", "vanc") names a subject Carta has no source for. A question with such a word and
 no anchor is out of scope.
 
-A drug places a question in the field only when no disease Carta has no source for is named: "grade 3 myocarditis
-from checkpoint inhibitors — IV methylpred how much?" is about myocarditis, and a CAR-T steroid dose must not stand
-in (``scoring.specialised_words``, asked in answering/chain.py). A disease named as what else the patient has beside
-a CAR-T toxicity ("gr 3 CRS in a pt with cardiomyopathy") is context, not the subject (``patient_context``).
+A drug alone does not place a question in the field when the question also names a disease Carta has no source for:
+"grade 3 myocarditis from checkpoint inhibitors — IV methylpred how much?" is about myocarditis, and a CAR-T steroid
+dose must not stand in (``diseases`` of ``scoring.specialised_words``, asked in answering/chain.py). A disease named
+as what else the patient has beside a CAR-T toxicity ("gr 3 CRS in a pt with cardiomyopathy") is context, not the
+subject (``patient_context``).
 
 >>> foreign_subject("pembro colitis grade 3 — steroid dose?", {"grade": 1.0, "steroid": 2.0, "dose": 1.0},
 ...                 frozenset({"colitis"}), 3)
