@@ -325,8 +325,8 @@ class AnswerChain:
         foreign = foreign_subject(query, idf, everyday, rules.min_foreign_length) if rules.foreign_subject else []
         # A CAR-T toxicity, product or trial places the question in the field whatever drug it names; a drug alone
         # does not when a disease the corpus never names is asked about ("methylpred pulse for lupus nephritis?").
-        own = bool(parsed and (parsed.products or parsed.toxicities or trials_in(query)))
-        if not (foreign or own) and rules.foreign_condition:
+        in_field = bool(parsed and (parsed.products or parsed.toxicities or trials_in(query)))
+        if not (foreign or in_field) and rules.foreign_condition:
             # The patient's disease is the subject here.
             foreign = diseases(specialised_words(query, idf, everyday, rules), query)
         if foreign:

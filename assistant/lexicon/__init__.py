@@ -338,8 +338,16 @@ class Lexicon(BaseModel):
             for key, p in getattr(self, part).items()
         }
         flat = (
-            *("local", "risk", "who_gets", "occurrence", "workup", "identify", "indication", "scale"),
-            *("patient_context", "asking_only"),
+            "local",
+            "risk",
+            "who_gets",
+            "occurrence",
+            "workup",
+            "identify",
+            "indication",
+            "scale",
+            "patient_context",
+            "asking_only",
         )
         named |= {name: getattr(self, name) or r"(?!)" for name in flat}
         return {name: re.compile(pattern, re.IGNORECASE) for name, pattern in named.items()}
