@@ -84,6 +84,7 @@ def test_a_scale_the_corpus_lacks_refuses_in_one_line(chain: AnswerChain) -> Non
         "SITC — still need fever to grade CRS once toci's been given?",  # what a grade requires: about the scale
         "fever still needed for CRS grade once steroids given?",
         "does fever have to be present to grade CRS after toci?",
+        "per SITC, does CRS grading still need a fever after tocilizumab?",  # the grading first, what it needs after
     ],
 )
 def test_questions_without_findings_are_answered_as_before(chain: AnswerChain, question: str) -> None:
@@ -113,6 +114,10 @@ def test_the_reader_on_bedside_phrasings() -> None:
             "fever": False, "treated": True, "vasopressors": 1},
         "fever gone after toci but still needs a pressor — still CRS? grade?": {
             "fever": False, "treated": True, "vasopressors": 1},
+        "fever gone since toci but still needs norepi — what CRS grade is that?": {  # given since, or following it
+            "fever": False, "treated": True, "vasopressors": 1},
+        "afebrile following tocilizumab, SBP 85 — CRS?": {"fever": False, "treated": True, "sbp": 85.0},
+        "T 39, SBP 80 on levo — CRS grade?": {"temp_c": 39.0, "sbp": 80.0, "vasopressors": 1},  # Levophed
         "temp 38.5, SBP 85 on 2 pressors incl vaso, 4L NC — grade?": {  # vasopressin is one of the two
             "temp_c": 38.5, "sbp": 85.0, "vasopressors": 1, "vasopressin": True, "oxygen_lpm": 4.0,
             "device": "nasal cannula"},

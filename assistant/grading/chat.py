@@ -41,7 +41,8 @@ FOLLOW_UP = re.compile(r"^\W*(?:and|what if|if|now|but|then|what about|how about
 ABOUT_THE_SCALE = re.compile(
     r"\b(?:cut-?offs?|criteria|criterion|defin\w+|thresholds?|what makes)\b"
     r"|\b(?:need(?:ed)?|requires?|required|ha(?:ve|s) to be (?:present|there))\b[^?.;]{0,30}"
-    r"\b(?:to grade|for (?:the )?(?:[\w-]+ )?grad(?:e|ing))\b",
+    r"\b(?:to grade|for (?:the )?(?:[\w-]+ )?grad(?:e|ing))\b"
+    r"|\bgrad(?:e|ing)\s+(?:still\s+)?(?:need|require)s?\b",  # "does CRS grading still need a fever?"
     re.IGNORECASE,
 )
 #: Carried in the answer's notices; the chat shows a link to the Grade page beside it.

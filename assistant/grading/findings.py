@@ -24,7 +24,7 @@ F = re.IGNORECASE
 
 #: Vasopressors other than vasopressin, each counted once however it is spelled.
 PRESSORS = {
-    "norepinephrine": r"nor-?epi(?:nephrine)?|noradrenaline|levophed|norad",
+    "norepinephrine": r"nor-?epi(?:nephrine)?|noradrenaline|levophed|norad|\blevo\b(?!\s*(?:ppx|prophyla))",
     "epinephrine": r"(?<!nor)(?<!nor-)\bepi(?:nephrine)?\b|\badrenaline",
     "phenylephrine": r"phenylephrine|\bneo(?:-?synephrine)?\b|\bphenyl\b",
     "dopamine": r"dopamine|\bdopa\b",
@@ -59,7 +59,7 @@ AFEBRILE = re.compile(
 )
 FEBRILE = re.compile(r"\bfebrile\b|\bfever\b|\bfevers\b|\bpyrexi", F)
 TREATED = re.compile(
-    r"\b(?:got|given|gave|received|after|post|s/p|already|had|on)\s+(?:\w+\s+){0,2}?"
+    r"\b(?:got|given|gave|received|after|since|following|post|s/p|already|had|on)\s+(?:\w+\s+){0,2}?"
     r"(?:toci(?:lizumab)?|actemra|steroids?|dex(?:amethasone)?|methylpred\w*|solu-?medrol|antipyretics?|"
     r"tylenol|acetaminophen|paracetamol)\b"
     r"|\b(?:toci(?:lizumab)?|steroids?|dex(?:amethasone)?|antipyretics?)\s+(?:given|on board|already)\b",
