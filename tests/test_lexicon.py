@@ -156,6 +156,15 @@ def test_a_bad_lexicon_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
         ("IEC-HS — definition?", "what is IEC-HS?"),  # the term asked for after it
         ("carHLH: meaning?", "what is carHLH?"),
         ("grade 3 ICANS in a child on day 5 — definition?", "grade 3 ICANS in a child on day 5 — definition?"),
+        # "levo" is levofloxacin beside an infection or its prophylaxis, and Levophed (norepinephrine) as a pressor
+        # running; alone it stays as typed.
+        ("pneumonia after CAR-T — levo treatment dose?", "pneumonia after CAR-T — levofloxacin treatment dose?"),
+        ("levo ppx until when?", "levofloxacin ppx until when?"),
+        ("T 39, SBP 80 on levo — CRS grade?", "T 39, SBP 80 on norepinephrine — CRS grade?"),
+        ("levo at 0.1 + vaso, what next?", "norepinephrine at 0.1 + vaso, what next?"),
+        ("levo?", "levo?"),
+        ("tisa-cel label: at what point is toci given for CRS?", "tisa-cel label: when is toci given for CRS?"),
+        ("at which stage do we start steroids?", "when do we start steroids?"),
     ],
 )
 def test_bedside_shorthand_is_spelled_out(typed: str, spelled: str) -> None:
