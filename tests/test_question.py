@@ -41,6 +41,9 @@ def test_a_next_step_question_reads_the_line_of_therapy() -> None:
     parsed = parse("CRS still hypotensive after 2 doses of toci, next step?")
     assert Ask.NEXT_STEP in parsed.asks and Ask.DOSE not in parsed.asks
     assert parsed.line.after_doses == 2
+    # Managing a patient who has had doses asks what follows them; with none given, how to manage.
+    assert Ask.NEXT_STEP in parse("grade 3 CRS on norepinephrine after one dose of tocilizumab — plan?").asks
+    assert Ask.NEXT_STEP not in parse("grade 3 CRS on norepinephrine — plan?").asks
     later = parse("no better after 24 h on that, now what?")
     assert later.line.refractory and later.line.no_better_after == "24 h"
 
@@ -141,6 +144,9 @@ def test_our_protocol_asks_for_local_documents() -> None:
         ("2 doses of toci in, gr 3 CRS not improving — which steroid and dose?", ["corticosteroids"], ["tocilizumab"]),
         ("ICANS not responding to dex — anakinra how much?", ["anakinra"], ["dexamethasone"]),  # a treatment failing
         ("no better with toci x2, gr 3 CRS — steroid?", ["corticosteroids"], ["tocilizumab"]),
+        ("gr3 CRS, got 1 dose of toci, now what?", [], ["tocilizumab"]),  # what the patient got, had, is s/p
+        ("s/p toci, still hypotensive — dex dose?", ["dexamethasone"], ["tocilizumab"]),
+        ("had two doses of tocilizumab, gr 3 CRS — next?", [], ["tocilizumab"]),
     ],
 )
 def test_a_drug_already_given_is_the_line_not_the_drug_asked(question: str, drugs: list, prior: list) -> None:
@@ -155,6 +161,9 @@ def test_a_drug_already_given_is_the_line_not_the_drug_asked(question: str, drug
         ("gr 2 CRS still hypotensive after 2 doses of toci, next step?", 2, False, False),
         ("kymriah: 2 toci doses on site still required?", None, False, False),
         ("initial dex dose for gr3 ICANS?", None, True, True),
+        ("gr3 CRS, got 1 dose of toci, now what?", 1, False, False),
+        ("had two doses of tocilizumab, gr 3 CRS — next?", 2, False, False),
+        ("s/p 2 rounds of toci, next?", 2, False, False),
     ],
 )
 def test_doses_counted_as_given_are_the_line_not_a_dose_asked(
@@ -542,6 +551,10 @@ def test_at_least_a_grade_is_read_as_the_grades_it_spans() -> None:
     from assistant.answering.question import grades_in
 
     assert grades_in("grade ≥3 CRS occurred in 15%") == {"3", "4"}
+    # ... and so is a grade a step starts from ("onwards"); "or higher" may be another toxicity's grade.
+    assert grades_in("MRI (or CT) of the brain is obtained from grade 2 ICANS onwards.") == {"2", "3", "4"}
+    assert grades_in("grade 2 ICANS with CRS of grade 2 or higher may warrant ICU care") == {"2"}
+    assert grades_in("grade 2 CRS or grade 3 ICANS") == {"2", "3"}  # a grade named after no range
     assert parse("ZUMA-1 gr≥2 ICANS rate").grades == [2, 3, 4]
 
 
@@ -619,6 +632,15 @@ def test_a_follow_up_asking_how_many_patients_asks_a_count_whatever_it_carries()
 def test_asking_why_or_by_what_mechanism_asks_for_the_reason(question: str) -> None:
     assert parse(question).intent is Intent.GENERAL
     assert Ask.TIMING not in parse(question).asks  # "what drives it" asks no time (driving would)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["which journal published TRANSCEND NHL 001, and its DOI?", "ZUMA-1 paper — PMID?", "what journal was ELIANA in?"],
+)
+def test_asking_where_a_study_was_published_asks_no_evidence(question: str) -> None:
+    """A journal, DOI or PMID is where the study is, not what it found: 'published' asks no evidence there."""
+    assert parse(question).intent is Intent.GENERAL and Ask.EVIDENCE not in parse(question).asks
 
 
 def test_a_question_mark_inside_a_question_ends_one_ask() -> None:

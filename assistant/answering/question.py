@@ -125,6 +125,10 @@ GRADE_MENTION = re.compile(
     r"\b(?:grades?|g)\s*:?\s*(≥|>=)?\s*([1-5])(?:\s*(?:–|-|to|and|or)\s*([1-5]))?\b", re.IGNORECASE
 )
 
+#: A grade (and the toxicity's name) the documents write as where a step starts: "from grade 2 ICANS onwards". Not
+#: "grade 3 or higher", which in "ICANS with CRS of grade 2 or higher" is the other toxicity's grade.
+ONWARDS = re.compile(r"(?:\s+[\w-]+)?\s+onwards?\b", re.IGNORECASE)
+
 #: A numbered part of a study ("cohort 4", "phase 1"): a text naming the same part with another number
 #: is about another part.
 STUDY_PART = re.compile(r"\b(cohort|phase|arm)\s+(\d+)\b", re.IGNORECASE)
@@ -136,13 +140,15 @@ LABEL = re.compile(r"\blabel\b|\bprescribing information\b", re.IGNORECASE)
 SOURCE_KINDS = frozenset({"label", "fda"})
 
 #: A treatment the patient already had ("steroid-refractory", "despite high-dose steroids", "after 2 doses
-#: of toci", "on the methylpred", "not responding to dex", "doesn't respond to steroids", "no better with toci") or one
-#: replaced ("sylvant instead of toci"): the drug it names is the line of therapy, not the drug asked about.
+#: of toci", "got 1 dose of toci", "s/p toci", "on the methylpred", "not responding to dex", "doesn't respond to
+#: steroids", "no better with toci") or one replaced ("sylvant instead of toci"): the drug it names is the line of
+#: therapy, not the drug asked about.
 #: "Data on emapalumab" asks about the drug: "on" after a word for what is known is not a treatment given.
 PRIOR = re.compile(
     r"\b[\w-]+[- ](?:refractory|resistant|dependent)\b(?!\s+to\b)"  # "ICANS refractory to steroids": the steroids
     r"|\b[\w-]+\s+(?:is\s+|are\s+)?(?:contraindicated|allergy)\b"  # "toci contraindicated": another drug is asked
-    r"|\b(?:refractory to|despite|after|failed|failing|instead of|rather than|other than|in place of|avoid(?:ing)?|"
+    r"|\b(?:refractory to|despite|after|got|had|s/p|failed|failing|instead of|rather than|other than|in place of|"
+    r"avoid(?:ing)?|"
     r"(?:not|non-?|(?:does|did|do)n['’]?t)\s?respon(?:ds?|ding|sive) to|unresponsive to|no response to|"
     r"(?:not improving|no better|worse) (?:on|with)|"
     r"sparing|allergic to|allergy to|out of|(?:can['’]?t|cannot|unable to) (?:give|use|get)|"
@@ -213,6 +219,7 @@ class Asked:
     # Outcomes a follow-up's own words name ("and PFS?"), not those of the context it carried; none for a question
     # that carried nothing, whose words all count as its own.
     outcomes: frozenset[str] = frozenset()
+    infections: frozenset[str] = frozenset()  # viruses it names ("HCV/HIV screening?")
 
     @classmethod
     def read(cls, question: str, intent: Intent, carried: str = "") -> Asked:
@@ -247,8 +254,9 @@ class Asked:
         ]
         names = {*lex.entity_names("drug"), *lex.entity_names("product")}
         spoken = [frozenset().union(*own) if names & terms else frozenset() for own, terms in owns]
-        # A toxicity or an everyday term the unit holds in the question's own word has earned it (``toxicity_once``).
-        once = {*lex.entity_names("toxicity"), *lex.entity_names("term")}
+        # A toxicity, an infection or an everyday term the unit holds in the question's own word has earned it
+        # (``toxicity_once``).
+        once = {*lex.entity_names("toxicity"), *lex.entity_names("infection"), *lex.entity_names("term")}
         said = [tuple(t for t in own if t and t <= core) if once & terms else () for own, terms in owns]
         extra += [(frozenset({word}) - core,) for word in tokenize(hints, parts=False)]
         # "steroid-refractory" is also said "refractory to steroids": each part counts as a concept of its own.
@@ -285,6 +293,7 @@ class Asked:
             asking=frozenset(ask_words(question, besides=("asks.evidence",))),
             compounds=compounds,
             outcomes=frozenset(lex.named_outcomes(normalize(own_text)) if carried else ()),
+            infections=frozenset(lex.named_infections(normalize(question))),
         )
 
     @property
@@ -346,13 +355,14 @@ class Asked:
 
 def ask_words(question: str, besides: tuple[str, ...] = ()) -> set[str]:
     """The words that say what kind of fact is asked ("cutoff", "max", "median onset", "how many days", "what does
-    that mean"), not what it is about: the lexicon's ask, one-fact and identify phrases, but those named in
-    ``besides``."""
+    that mean", "which patients develop"), not what it is about: the lexicon's ask, one-fact, identify and who-gets
+    phrases, but those named in ``besides``."""
     words: set[str] = set()
     lex = lexicon()
     for name, pattern in [
         *lex.reading_patterns_under("asks", "one_fact").items(),
         ("identify", lex.reading_patterns["identify"]),
+        ("who_gets", lex.reading_patterns["who_gets"]),
     ]:
         if name not in besides:
             words |= matched_words(pattern, question)
@@ -505,7 +515,7 @@ def grades_in(text: str, targets: bool = True) -> set[str]:
         if not targets and GRADE_TARGET.search(text[: match.start()]):
             continue
         at_least, low, high = match.group(1), match.group(2), match.group(3) or match.group(2)
-        if at_least:
+        if at_least or (not match.group(3) and ONWARDS.match(text, match.end())):
             high = str(max(int(low), HIGHEST_GRADE))
         found.update(str(g) for g in range(int(low), int(high) + 1))
     return found
@@ -688,6 +698,10 @@ class ParsedQuestion(BaseModel):
         if counting or asks_interval(question):
             asks = [ask for ask in asks if ask is not Ask.RATE]
         bare_rate = asks_bare_rate(question, intent, own_words(question, carried))
+        line = line_of(question)
+        # "grade 3 CRS after one dose of toci — plan?": managing a patient who has had doses asks what follows them.
+        if Ask.MANAGE in asks and line.after_doses and Ask.NEXT_STEP not in asks:
+            asks.append(Ask.NEXT_STEP)
         return cls(
             intent=intent,
             asks=[Ask.RATE] if bare_rate else asks,
@@ -698,7 +712,7 @@ class ParsedQuestion(BaseModel):
             products=found.get("product", []),
             population=population_of(question, has("population.adult"), has("population.pediatric")),
             bodies=sorted(named_sources(question) - SOURCE_KINDS),
-            line=line_of(question),
+            line=line,
             local_only=has("local"),
             study_parts=sorted(f"{kind} {number}" for kind, number in study_parts(question)),
             scales=sorted(scales_in(question)),

@@ -44,7 +44,7 @@ def _in_order(patterns: Sequence[tuple[str, re.Pattern[str]]], text: str) -> tup
 class TermGroup(BaseModel):
     """Spellings of one thing; the first is its canonical name."""
 
-    kind: Literal["toxicity", "product", "drug", "population", "outcome", "condition", "term"]
+    kind: Literal["toxicity", "product", "drug", "population", "outcome", "condition", "infection", "term"]
     terms: list[str] = Field(min_length=1)
     members: list[str] = Field(default_factory=list)  # the drugs a class stands for in dosing rows
     # A toxicity a drug is given to treat unless the question says it is to prevent it: "anakinra dose for CRS?" asks
@@ -243,10 +243,10 @@ class Lexicon(BaseModel):
 
     @cached_property
     def name_patterns(self) -> dict[str, tuple[tuple[str, re.Pattern[str]], ...]]:
-        """Per kind of named thing (the entities, outcomes, patient conditions), each canonical name with one pattern
-        for all its spellings, in normalised text; a spelling inside a longer hyphenated word does not count ("IL-6"
-        in "anti-IL-6"), except before "-treated" ("tisa-cel-treated patients" names tisa-cel)."""
-        return {kind: self._name_patterns(kind) for kind in (*ENTITY_KINDS, "outcome", "condition")}
+        """Per kind of named thing (the entities, outcomes, patient conditions, infections), each canonical name with
+        one pattern for all its spellings, in normalised text; a spelling inside a longer hyphenated word does not count
+        ("IL-6" in "anti-IL-6"), except before "-treated" ("tisa-cel-treated patients" names tisa-cel)."""
+        return {kind: self._name_patterns(kind) for kind in (*ENTITY_KINDS, "outcome", "condition", "infection")}
 
     @cached_property
     def entity_patterns(self) -> tuple[tuple[str, tuple[tuple[str, re.Pattern[str]], ...]], ...]:
@@ -277,6 +277,12 @@ class Lexicon(BaseModel):
         """The patient conditions a normalised text names (pregnancy, renal impairment): a question naming one is
         answered only from passages that name it too."""
         return self._first_mentions("condition")
+
+    @cached_property
+    def named_infections(self) -> Callable[[str], tuple[str, ...]]:
+        """The infections a normalised text names (HBV, HCV, HIV, CMV): a line on another one than a question asks
+        about is about that one ("hepatitis B status is checked" does not answer "HCV/HIV screening?")."""
+        return self._first_mentions("infection")
 
     @cached_property
     def named_entities(self) -> Callable[[str], tuple[tuple[str, tuple[str, ...]], ...]]:
