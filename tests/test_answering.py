@@ -89,6 +89,8 @@ def test_a_terse_question_naming_a_product_toxicity_or_drug_is_in_scope_though_t
     [
         ("grade 3 myocarditis from checkpoint inhibitors — IV methylpred how much?", "myocarditis"),
         ("methylpred pulse for lupus nephritis?", "nephritis"),
+        ("solumedrol dose for a sarcoid flare?", "sarcoid"),  # an unknown word before "flare" names a disease
+        ("actemra for RA flare — dosing?", "ra"),
     ],
 )
 def test_a_known_drug_asked_for_a_disease_the_corpus_never_names_abstains(

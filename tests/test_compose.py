@@ -217,6 +217,38 @@ def test_a_drug_asked_for_an_indication_is_answered_only_by_a_line_naming_both()
     assert not composer.run("acyclovir from lymphodepletion how long?", [acyclovir, footnote], Intent.DOSING).abstained
 
 
+def test_a_drug_the_question_wants_to_avoid_gives_no_row() -> None:
+    """ "gr2 ICANS no CRS, want to avoid steroids — options?": dexamethasone's row is what is to be avoided."""
+    supportive = passage("asco", "Grade 2 ICANS without CRS is managed with supportive care.", "guideline")
+    table = dosing_table(
+        "asco", "dexamethasone | 10 mg | IV | 2 doses | not stated | not stated | ICANS grade 2 without CRS | guideline"
+    )
+    question = "grade 2 ICANS no CRS, want to avoid steroids — options?"
+    draft = compose(question, [supportive, table], Intent.MANAGEMENT)
+    assert draft.statements and not any(s.cells for s in draft.statements), draft.statements
+    ablated = ExtractiveComposer(knowing(supportive.text, table.text).idf, ComposerRules.ablated("unwanted_drug_rows"))
+    assert any(s.cells for s in ablated.run(question, [supportive, table], Intent.MANAGEMENT).statements)
+
+
+def test_a_line_on_another_infection_does_not_pad_the_answer() -> None:
+    """ "HCV/HIV screening before CAR-T?" is answered by the HCV and HIV line, not by hepatitis B's beside it."""
+    hcv = passage("ash", "Before CAR-T, HCV serology and an HIV antigen/antibody test are checked.", "guideline")
+    hbv = passage("ash", "Before CAR-T, hepatitis B status is checked with HBsAg and HBcAb.", "guideline", n=1)
+    composer = knowing(hcv.text, hbv.text)
+    draft = composer.run("HCV/HIV screening before CAR-T?", [hcv, hbv], Intent.GENERAL)
+    assert [s.text for s in draft.statements] == [hcv.text]
+    ablated = ExtractiveComposer(composer.idf, ComposerRules.ablated("other_infection_factor"))
+    assert len(ablated.run("HCV/HIV screening before CAR-T?", [hcv, hbv], Intent.GENERAL).statements) == 2
+
+
+def test_the_words_asking_who_gets_a_toxicity_are_no_subject_a_line_must_share() -> None:
+    """ "which patients develop carHLH?" asks who is at risk of carHLH: 'patients' and 'develop' say what is asked."""
+    line = passage("lichtenstein", "In the Lichtenstein 2021 cohort, low NK-cell counts were a risk factor for carHLH.")
+    composer = knowing(line.text, "patients who develop CRS")
+    for question in ("which patients develop carHLH?", "who gets carHLH?"):
+        assert not composer.run(question, [line], Intent.GENERAL).abstained, question
+
+
 def test_what_a_product_is_indicated_for_is_answered_only_by_a_line_saying_so() -> None:
     rems = passage("fda", "The FDA removed the Kymriah REMS with those of the other approved CAR-T products.", "label")
     label = passage("kymriah", "The Kymriah label gives tocilizumab for CRS needing intervention.", "label", n=1)
@@ -230,6 +262,10 @@ def test_what_a_product_is_indicated_for_is_answered_only_by_a_line_saying_so() 
         draft = composer.run(question, [rems, label], Intent.PRODUCT)
         assert draft.abstained and draft.reason == "no passage says what tisa-cel is approved or indicated for"
     assert not composer.run("what's kymriah indicated for?", [rems, label, approval], Intent.PRODUCT).abstained
+    # A line saying the indication was not captured does not state it.
+    uncaptured = passage("dreyzin", "Anakinra was given for toxicity after tisa-cel (indication not captured).", n=3)
+    with_it = knowing(rems.text, label.text, uncaptured.text)
+    assert with_it.run("tisa-cel — approved for which indications?", [rems, uncaptured], Intent.PRODUCT).abstained
     ablated = ExtractiveComposer(composer.idf, ComposerRules.ablated("indication_gap"))
     assert ablated.run("what's kymriah indicated for?", [rems, label], Intent.PRODUCT).reason != draft.reason
     # Nor does a source's declared gap on the product answer it.
@@ -253,6 +289,7 @@ def test_whether_a_patient_may_get_car_t_is_not_answered_by_lines_on_another_sub
         ("ecog 2 ok for car-t?", "performance status"),
         ("karnofsky cutoff for car-t eligibility?", "performance status"),
         ("vein to vein time for yescarta?", "manufacturing time"),
+        ("how long from apheresis to infusion for cilta-cel?", "manufacturing time"),  # the same span, its ends named
     ):
         draft = composer.run(question, lines, Intent.GENERAL)
         assert draft.abstained and draft.reason == f"no source found speaks of {subject}", question
@@ -818,6 +855,21 @@ def test_a_next_step_question_gets_the_refractory_step_not_the_one_it_is_on() ->
     question = "grade 2 CRS hypotension no better after 24 h on dexamethasone, now what?"
     later = composer.run(question, [table], Intent.DOSING, given=[last])
     assert later.statements[0].text.startswith("Dexamethasone: 20 mg")
+
+
+def test_a_next_step_at_one_grade_gives_the_rest_of_that_grades_regimen_first() -> None:
+    """ "gr3 CRS, got 1 dose of toci, now what?": the grade 3 regimen's dexamethasone, before the grade's refractory
+    step; not siltuximab, which is anti-IL-6 as the tocilizumab given is."""
+    rows = (
+        "tocilizumab | 8 mg/kg | IV | every 8 h | 800 mg | not stated | CRS grade 3 | guideline",
+        "siltuximab | 11 mg/kg | IV | once | not stated | not stated | CRS grade 3 | guideline",
+        "dexamethasone | 20 mg | IV | every 6 h | not stated | not stated | CRS grade 3, refractory | guideline",
+        "dexamethasone | 10 mg | IV | every 6 h | not stated | not stated | CRS grade 3 (with tocilizumab) | guideline",
+    )
+    table = dosing_table("a", *rows)
+    draft = compose("grade 3 CRS, got 1 dose of toci, now what?", [table], Intent.GENERAL)
+    assert draft.statements[0].text.startswith("Dexamethasone: 10 mg")
+    assert [row.cells["dose"] for row in draft.table] == ["10 mg", "20 mg"]
 
 
 def test_a_next_step_whose_drug_the_question_names_is_that_drugs_dose() -> None:

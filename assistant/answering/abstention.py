@@ -60,8 +60,10 @@ ONLY_PROPHYLAXIS = "a treatment for what is asked, only prophylaxis"
 ROUTE_WORDS = {"intravenous": "IV", "oral": "oral", "subcutaneous": "subcutaneous"}
 #: A line saying what a product is approved or indicated for: "the FDA approved Aucatzyl (...) for adults
 #: with ...", "the Actemra approval for CAR-T-induced CRS"; not "the other approved CAR-T products" nor "the FDA
-#: approval summary for Carvykti".
-INDICATION_TALK = re.compile(r"\bapproved\b[^.;]{0,80}?\bfor\b|\bapproval for\b|\bindicat(?:ed|ions?)\b", re.IGNORECASE)
+#: approval summary for Carvykti", nor "(indication not captured)".
+INDICATION_TALK = re.compile(
+    r"\bapproved\b[^.;]{0,80}?\bfor\b|\bapproval for\b|\bindicat(?:ed|ions?)\b(?! (?:was |were )?not\b)", re.IGNORECASE
+)
 #: What the answer's first line says when a question asks for the hospital's own protocol and none is indexed.
 NO_LOCAL = "your hospital's own protocol: no local document is indexed (add one with `carta ingest PATH`)"
 

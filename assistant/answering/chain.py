@@ -44,7 +44,7 @@ from assistant.answering.question import (
     without_local,
 )
 from assistant.answering.rules import ComposerRules
-from assistant.answering.scope import diseases, foreign_subject, patient_context
+from assistant.answering.scope import diseases, flaring, foreign_subject, patient_context
 from assistant.answering.scoring import specialised_words, unknown_share
 from assistant.answering.shapes.evidence import STUDY_TYPES
 from assistant.answering.shapes.overview import asks_overview
@@ -328,7 +328,7 @@ class AnswerChain:
         in_field = bool(parsed and (parsed.products or parsed.toxicities or trials_in(query)))
         if not (foreign or in_field) and rules.foreign_condition:
             # The patient's disease is the subject here.
-            foreign = diseases(specialised_words(query, idf, everyday, rules), query)
+            foreign = diseases(specialised_words(query, idf, everyday, rules), query) or flaring(query, idf)
         if foreign:
             return f"the question is about {', '.join(foreign)}, which the indexed documents do not cover"
         return None

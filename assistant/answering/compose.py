@@ -259,6 +259,11 @@ class ExtractiveComposer:
             # "CRS gr 4, two pressors and on bipap — what now?": the grade is known; its criteria are no step.
             answering = [(v, u) for v, u in answering if not grades_a_patient(u)] or answering
             best_score = answering[0][0]
+        if rules.unwanted_drug_rows and parsed.prior_drugs and lexicon().instead_pattern.search(question):
+            # "want to avoid steroids — options?": no row of the drug to avoid is an option, nor leads a step.
+            unwanted = lexicon().with_members(parsed.prior_drugs)
+            answering = [(v, u) for v, u in answering if not gives_only(u, unwanted)] or answering
+            best_score = answering[0][0]
         candidates = [(value, unit) for value, unit in answering if value >= rules.relative_cutoff * best_score]
         if rules.named_trial_only and (asked.trials or asked.products):
             # A named trial's or product's answer never quotes another trial's, product's or side cohort's figures.
@@ -377,6 +382,12 @@ def named_documents(question: str, doc_ids: set[str]) -> set[str]:
         d for d in doc_ids
         if study_named(d) in words - vocabulary - SOURCE_KINDS or any(number in d for number in registered)
     }  # fmt: skip
+
+
+def gives_only(unit: Unit, drugs: frozenset[str]) -> bool:
+    """Whether ``unit`` is a dosing row whose drug cell names drugs Carta knows, all of them among ``drugs``."""
+    named = set(entities((unit.cells or {}).get("drug", "")).get("drug", []))
+    return unit.is_dosing_row and bool(named) and named <= drugs
 
 
 def names_its_step(question: str, carried: str = "") -> bool:

@@ -108,6 +108,9 @@ class ComposerRules(BaseModel):
     other_outcome_factor: float = rule(
         0.4, 1.0, "A unit reporting only other outcomes than a follow-up names ('and PFS?': not the neutropenia rate)."
     )
+    other_infection_factor: float = rule(
+        0.4, 1.0, "A unit on other infections than the question names ('HCV/HIV screening?': not hepatitis B's lines)."
+    )
     ruled_out_toxicities: bool = rule(
         True, False, "A unit with a toxicity the question rules out ('no CRS') counts as another setting's."
     )
@@ -381,6 +384,17 @@ class ComposerRules(BaseModel):
     whether_statements: int = budget(3, "... in at most this many statements: the conditions, not every restatement.")
     ladder: bool = rule(
         True, False, "A 'next step' question gets the refractory step with a drug not yet given, not the last one."
+    )
+    same_grade_untried: bool = rule(
+        True,
+        False,
+        "... and when the patient had one drug of the grade's regimen ('gr3 CRS, got 1 dose of toci'), its other drug"
+        " at that grade (ASCO's dexamethasone) comes before the grade's refractory step.",
+    )
+    unwanted_drug_rows: bool = rule(
+        True,
+        False,
+        "A drug the question wants to avoid ('want to avoid steroids — options?') gives no dosing row of its own.",
     )
     named_trial_only: bool = rule(
         True, False, "A question naming a trial gets no rate of another trial or side cohort, even below the best."

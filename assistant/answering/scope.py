@@ -66,6 +66,21 @@ DISEASE_WORD = re.compile(r"(?:itis|osis|iasis|pathy|a?emia|oma|plegia|asthenia|
 DISEASE_NAMED = r"\W+(?:disease|syndrome|disorder)\b"
 
 
+#: A word before "flare" names a disease that flares: "sarcoid flare", "RA flare", "lupus flare-up".
+FLARING = re.compile(r"\b([a-z][\w'-]*)\s+flare(?:s|-?ups?)?\b", re.IGNORECASE)
+
+
+def flaring(question: str, idf: Mapping[str, float]) -> list[str]:
+    """The words before "flare" that neither the index nor the lexicon knows, however short: a disease the corpus never
+    names ("solumedrol for a sarcoid flare?", "actemra for RA flare?"); not a toxicity it knows ("ICANS flare").
+
+    >>> flaring("actemra for RA flare, or an ICANS flare?", {"icans": 1.0})
+    ['ra']
+    """
+    known = set(idf) | synonym_vocabulary()
+    return [word for word in (m.group(1).lower() for m in FLARING.finditer(question)) if word not in known]
+
+
 def diseases(words: Iterable[str], question: str) -> list[str]:
     """Those of ``words`` (unknown to Carta) that name a disease by how they are made or by the word after them.
 

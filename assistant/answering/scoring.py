@@ -126,6 +126,9 @@ class Scorer:
         reports = lexicon().named_outcomes(normalize(unit.text)) if asked.outcomes else ()
         if reports and not asked.outcomes & set(reports):
             value *= self.rules.other_outcome_factor
+        infections = lexicon().named_infections(normalize(unit.text)) if asked.infections else ()
+        if infections and not asked.infections & set(infections):
+            value *= self.rules.other_infection_factor
         if asked.about_other_drugs(facets_of(unit, passage.doc_type, passage.year).drugs):
             value *= self.rules.other_drug_factor
         if NOT_CAR_T.search(unit.text) and not (asked.toxicities & HLH or asked.core & set(group_of("secondary hlh"))):

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from assistant.answering.draft import Draft, Statement
-from assistant.answering.facets import facets_of, fit, statement_fit
+from assistant.answering.facets import Facets, facets_of, fit, statement_fit
 from assistant.answering.question import Intent, ParsedQuestion, grades_in, named_sources
 from assistant.answering.scoring import Scorer, describe
 from assistant.answering.shapes.dosing import beside_table, lead_for
@@ -92,7 +92,9 @@ def next_step(
     # "steroids if no better 24 h after toci": the drug the question asks to give (or a member of its class)
     # is the step wanted; another drug's row follows it.
     wanted = lexicon().with_members(parsed.drugs)
-    steps: list[tuple[tuple[bool, bool, bool, bool, bool, int, bool, int, bool, int], Statement]] = []
+    given_drugs = lexicon().with_members(on)
+    untried_first = scorer.rules.same_grade_untried
+    steps: list[tuple[tuple[bool, bool, bool, bool, bool, int, bool, int, int, bool, int], Statement]] = []
     seen: set[tuple[str, ...]] = set()
     for value, unit in scored:
         if not unit.is_dosing_row or value <= 0 or unit.cells is None or not stated(unit.cells.get("dose")):
@@ -110,7 +112,8 @@ def next_step(
         key = tuple(unit.cells.values())
         dose = bare_numbers(unit.cells.get("dose", ""))
         now = bool(dose) and dose <= said_values and (not facets.drugs or bool(facets.drugs & on))
-        if not (facets.refractory or climb > 0) or now or placed.mismatches or key in seen:
+        untried = scorer.rules.same_grade_untried and _untried_at_grade(facets, grade, given_drugs, top)
+        if not (facets.refractory or climb > 0 or untried) or now or placed.mismatches or key in seen:
             continue
         seen.add(key)
         # "Kymriah label: what next ...?": the named body's or product's own ladder first.
@@ -129,6 +132,9 @@ def next_step(
                     passage.doc_id != source if source else False,
                     placed.mismatches,
                     placed.narrow,  # a row for children only follows when the question names no patient
+                    # At the grade reached: the step after what was given, then the rest of the grade's regimen,
+                    # then its other refractory steps; a higher grade's first step after those.
+                    _same_grade_order(unit, facets, given_drugs, top) if climb == 0 and untried_first else 2,
                     climb,
                     facets.refractory if climb else placed.off_line,
                     -placed.matches,
@@ -165,6 +171,30 @@ def next_step(
     own = [s for s in said_next if passages[s.sources[0]].doc_id == lead_source][: scorer.rules.dosing_prose]
     beside = [*best, *(s for s in own if all(s.text != b.text for b in best))]
     return Draft(statements=[lead_for(table[0]), *beside], table=table)
+
+
+def _same_grade_order(unit: Unit, facets: Facets, given: frozenset[str], top: int) -> int:
+    """Where a step at the grade reached comes: 0 for a refractory step on what was given ("refractory after the
+    first tocilizumab dose", "not improving within 24 h of starting tocilizumab" after toci), 1 for the rest of the
+    grade's regimen, 2 for its other refractory steps."""
+    setting = (unit.cells or {}).get("setting", "")
+    before = AFTER.search(setting)
+    on_given = set(entities(setting).get("drug", [])) & given or (
+        before and any(rung.named.search(before.group(1)) for rung in RUNGS[: top + 1])
+    )
+    if facets.refractory and on_given:
+        return 0
+    return 2 if facets.refractory else 1
+
+
+def _untried_at_grade(facets: Facets, grade: int | None, given: frozenset[str], top: int) -> bool:
+    """Whether a row is the rest of the regimen at the grade reached: at that grade, not refractory, for drugs none
+    of which was given nor is on a rung climbed ("gr3 CRS, got 1 dose of toci": ASCO's grade 3 dexamethasone, not
+    siltuximab, which is anti-IL-6 as tocilizumab is)."""
+    if grade is None or not given or facets.refractory or facets.grades != frozenset({grade}) or not facets.drugs:
+        return False
+    climbed_drugs = {drug for rung in RUNGS[: top + 1] for drug in rung.drugs}
+    return not facets.drugs & (given | climbed_drugs)
 
 
 def _current_step(
