@@ -112,7 +112,7 @@ def next_step(
         key = tuple(unit.cells.values())
         dose = bare_numbers(unit.cells.get("dose", ""))
         now = bool(dose) and dose <= said_values and (not facets.drugs or bool(facets.drugs & on))
-        untried = scorer.rules.same_grade_untried and _untried_at_grade(facets, grade, given_drugs, top)
+        untried = untried_first and _untried_at_grade(facets, grade, given_drugs, top)
         if not (facets.refractory or climb > 0 or untried) or now or placed.mismatches or key in seen:
             continue
         seen.add(key)
