@@ -635,12 +635,17 @@ def test_asking_why_or_by_what_mechanism_asks_for_the_reason(question: str) -> N
 
 
 @pytest.mark.parametrize(
-    "question",
-    ["which journal published TRANSCEND NHL 001, and its DOI?", "ZUMA-1 paper — PMID?", "what journal was ELIANA in?"],
+    ("question", "evidence"),
+    [
+        ("which journal published TRANSCEND NHL 001, and its DOI?", False),
+        ("where was ZUMA-1 published? PMID?", False),  # a DOI or PMID after "published"
+        ("anything published on emapalumab in adult IEC-HS?", True),  # what is published on a drug is its evidence
+    ],
 )
-def test_asking_where_a_study_was_published_asks_no_evidence(question: str) -> None:
+def test_asking_where_a_study_was_published_asks_no_evidence(question: str, evidence: bool) -> None:
     """A journal, DOI or PMID is where the study is, not what it found: 'published' asks no evidence there."""
-    assert parse(question).intent is Intent.GENERAL and Ask.EVIDENCE not in parse(question).asks
+    parsed = parse(question)
+    assert (parsed.intent is Intent.EVIDENCE) is evidence and (Ask.EVIDENCE in parsed.asks) is evidence
 
 
 def test_a_question_mark_inside_a_question_ends_one_ask() -> None:

@@ -328,7 +328,8 @@ class AnswerChain:
         in_field = bool(parsed and (parsed.products or parsed.toxicities or trials_in(query)))
         if not (foreign or in_field) and rules.foreign_condition:
             # The patient's disease is the subject here.
-            foreign = diseases(specialised_words(query, idf, everyday, rules), query) or flaring(query, idf)
+            specialised = specialised_words(query, idf, everyday, rules)
+            foreign = diseases(specialised, query) or flaring(query, self.scans.vocabulary)
         if foreign:
             return f"the question is about {', '.join(foreign)}, which the indexed documents do not cover"
         return None

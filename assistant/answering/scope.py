@@ -25,7 +25,7 @@ subject (``patient_context``).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 from assistant.lexicon import lexicon
 from assistant.retrieval.keyword import tokenize
@@ -70,15 +70,15 @@ DISEASE_NAMED = r"\W+(?:disease|syndrome|disorder)\b"
 FLARING = re.compile(r"\b([a-z][\w'-]*)\s+flare(?:s|-?ups?)?\b", re.IGNORECASE)
 
 
-def flaring(question: str, idf: Mapping[str, float]) -> list[str]:
-    """The words before "flare" that neither the index nor the lexicon knows, however short: a disease the corpus never
-    names ("solumedrol for a sarcoid flare?", "actemra for RA flare?"); not a toxicity it knows ("ICANS flare").
+def flaring(question: str, vocabulary: Collection[str]) -> list[str]:
+    """The words before "flare" that Carta's ``vocabulary`` (the index's and the lexicon's words) lacks, however short:
+    a disease the corpus never names ("solumedrol for a sarcoid flare?", "actemra for RA flare?"); not a toxicity it
+    knows ("ICANS flare").
 
-    >>> flaring("actemra for RA flare, or an ICANS flare?", {"icans": 1.0})
+    >>> flaring("actemra for RA flare, or an ICANS flare?", {"icans"})
     ['ra']
     """
-    known = set(idf) | synonym_vocabulary()
-    return [word for word in (m.group(1).lower() for m in FLARING.finditer(question)) if word not in known]
+    return [word for word in (m.group(1).lower() for m in FLARING.finditer(question)) if word not in vocabulary]
 
 
 def diseases(words: Iterable[str], question: str) -> list[str]:

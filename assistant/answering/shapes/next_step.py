@@ -177,14 +177,13 @@ def _same_grade_order(unit: Unit, facets: Facets, given: frozenset[str], top: in
     """Where a step at the grade reached comes: 0 for a refractory step on what was given ("refractory after the
     first tocilizumab dose", "not improving within 24 h of starting tocilizumab" after toci), 1 for the rest of the
     grade's regimen, 2 for its other refractory steps."""
+    if not facets.refractory:
+        return 1
     setting = (unit.cells or {}).get("setting", "")
     before = AFTER.search(setting)
-    on_given = set(entities(setting).get("drug", [])) & given or (
-        before and any(rung.named.search(before.group(1)) for rung in RUNGS[: top + 1])
-    )
-    if facets.refractory and on_given:
-        return 0
-    return 2 if facets.refractory else 1
+    names_given = bool(set(entities(setting).get("drug", [])) & given)
+    after_a_rung = bool(before) and any(rung.named.search(before.group(1)) for rung in RUNGS[: top + 1])
+    return 0 if names_given or after_a_rung else 2
 
 
 def _untried_at_grade(facets: Facets, grade: int | None, given: frozenset[str], top: int) -> bool:
